@@ -1,0 +1,1 @@
+"""cocotb verification of the generated Verilog, and helpers shared by tests."""
