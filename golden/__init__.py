@@ -1,0 +1,8 @@
+"""Golden model of SPARQ: the integer kernel (bit-exact with the authors' reference) and the
+quantized convolution layer around it. Pure NumPy; knows nothing of the hardware."""
+
+from .sparq import (WINDOWS, ROUNDINGS, DEFAULT_OPTIONS, LONE_WINDOW, bsparq, vsparq, pair_slots,
+                    sparq_gemm, exact_gemm, check_activations, check_weights)
+
+__all__ = ["WINDOWS", "ROUNDINGS", "DEFAULT_OPTIONS", "LONE_WINDOW", "bsparq", "vsparq",
+           "pair_slots", "sparq_gemm", "exact_gemm", "check_activations", "check_weights"]
