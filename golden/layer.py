@@ -66,7 +66,7 @@ def quantize_activations(x, max_mean, *, bits=8):
     bits = _check_bits(bits)
     x = _float_array(x, "x")
     if x.size and x.min() < 0:
-        raise ValueError(f"x must be non-negative (a post-ReLU layer input), got {x.min()!r}")
+        raise ValueError(f"x must be non-negative (a post-ReLU layer input), got {float(x.min())!r}")
     if not isinstance(max_mean, (int, float, np.floating, np.integer)) or not max_mean > 0 \
             or not np.isfinite(max_mean):
         raise ValueError(f"max_mean must be a positive finite number, not {max_mean!r}")
