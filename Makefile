@@ -51,3 +51,21 @@ bench-golden: $(STAMP)
 
 clean:
 	rm -rf build
+
+# ---- Model-level evaluation (golden/eval): accuracy of SPARQ settings on a trained digits CNN ----
+# Installs the `eval` extra (PyTorch CPU, scikit-learn) into the project venv, trains (or loads the
+# cached weights from build/eval/), evaluates every setting and runs the SPARQ layers of 64 test
+# images through the generated 8x8 array on Verilator. EVAL_ARGS passes options, e.g.
+# `make eval EVAL_ARGS="--seed 1 --hw-images 0"`.
+.PHONY: eval eval-venv
+EVAL_STAMP := $(VENV)/.eval-installed-stamp
+EVAL_ARGS  ?=
+
+$(EVAL_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install --quiet -e '.[eval]'
+	touch $@
+
+eval-venv: $(EVAL_STAMP)
+
+eval: $(EVAL_STAMP)
+	$(PY) -m golden.eval $(EVAL_ARGS)
