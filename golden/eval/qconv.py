@@ -132,9 +132,10 @@ class ConvLayer:
                              f"got {self.weight.shape}")
         if self.bias is not None:
             self.bias = np.asarray(self.bias, dtype=np.float64).reshape(-1)
-        self.stride = _pair2(self.stride, "stride", self.name)
-        if min(self.stride) < 1:
+        stride = _pair2(self.stride, "stride", self.name)
+        if min(stride) < 1:
             raise ValueError(f"layer {self.name!r}: stride must be at least 1, not {self.stride!r}")
+        self.stride = stride
         if isinstance(self.padding, (tuple, list)) and len(self.padding) == 4:
             pads = tuple(self.padding)
             if not all(isinstance(p, int) and not isinstance(p, bool) for p in pads):
