@@ -101,6 +101,7 @@ class SimResult:
     last_in_cycles: list = field(default_factory=list)
     err: int = 0
     cycles: int = 0
+    protocol_errors: list = field(default_factory=list)   # stream rule violations seen on c
 
     def tiles(self, config):
         """The output rows grouped into (rows, cols) tiles, checking the ``last`` framing."""
@@ -136,6 +137,15 @@ def run_array(config, tiles, *, stall_a=0.0, stall_b=0.0, stall_c=0.0, seed=0, t
     async def clock(ctx):
         async for _ in ctx.tick():
             now[0] += 1
+
+    async def monitor_c(ctx):
+        # Stream rule: once c.valid is high it stays high, with a stable payload, until taken.
+        held = None
+        async for valid, ready, word in ctx.tick().sample(dut.c.valid, dut.c.ready,
+                                                           dut.c.payload.as_value()):
+            if held is not None and (not valid or int(word) != held):
+                res.protocol_errors.append((now[0], int(valid), int(word), held))
+            held = int(word) if valid and not ready else None
 
     async def produce(ctx, stream, payloads, rng, stall, record):
         for payload in payloads:
@@ -177,6 +187,7 @@ def run_array(config, tiles, *, stall_a=0.0, stall_b=0.0, stall_c=0.0, seed=0, t
     sim = Simulator(dut)
     sim.add_clock(1e-8)
     sim.add_process(clock)
+    sim.add_process(monitor_c)
     sim.add_testbench(produce_a)
     sim.add_testbench(produce_b)
     sim.add_testbench(consume_c)
