@@ -42,6 +42,16 @@ def test_verilog_name_and_array_parameters(tmp_path, capsys):
     assert "module my_array(" in path.read_text()
 
 
+def test_output_dir_uses_the_module_name(tmp_path, capsys):
+    status, out, err = run(["verilog", "pair", "--options", "2", "-d", str(tmp_path / "v")], capsys)
+    assert (status, err) == (0, "")
+    assert sorted(p.name for p in (tmp_path / "v").iterdir()) == [
+        "sparq_pair_o2_ne.json", "sparq_pair_o2_ne.v"]
+    status, out, err = run(["verilog", "pe", "--name", "mac", "-d", str(tmp_path)], capsys)
+    assert (status, err) == (0, "")
+    assert (tmp_path / "mac.v").read_text() == generate.verilog("pe", SparqConfig(), name="mac")
+
+
 def script():
     found = shutil.which("sparq-rtl")
     if found is None:
@@ -72,7 +82,14 @@ def test_console_script_error(tmp_path):
 # (arguments after `verilog`, exit status, message after "sparq-rtl: error: ")
 BAD = [
     (["widget", "-o", "x.v"], 2, "block must be one of window, pair, pe, array, not 'widget'"),
-    (["window"], 2, "the following arguments are required: -o/--output"),
+    (["window"], 2, "one of the arguments -o/--output -d/--output-dir is required"),
+    (["window", "-o", "x.v", "-d", "out"], 2,
+     "argument -d/--output-dir: not allowed with argument -o/--output"),
+    (["window", "--name", "a b", "-d", "out"], 2,
+     "module name must be a Verilog identifier (letters, digits and _, not starting with a "
+     "digit), not 'a b'"),
+    (["window", "-d", "FILE"], 2,
+     "output path 'FILE/sparq_window_o5_ne.v' cannot be written: 'FILE' is not a directory"),
     (["window", "--options", "4", "-o", "x.v"], 2,
      "options must be one of 5, 3, 2 (4-bit windows), not 4"),
     (["window", "--options", "five", "-o", "x.v"], 2, "argument --options: invalid int value: 'five'"),

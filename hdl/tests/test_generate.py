@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+from amaranth.hdl import Fragment
 
 from hdl import generate
 from hdl.config import SparqConfig
@@ -41,8 +42,10 @@ def test_default_name(block, config, name):
 
 
 def test_build_returns_the_components():
-    assert isinstance(generate.build("window", SparqConfig()), WindowSelector)
-    assert isinstance(generate.build("pair", SparqConfig(), name="enc"), PairEncoder)
+    for block, cls, name in (("window", WindowSelector, None), ("pair", PairEncoder, "enc")):
+        component = generate.build(block, SparqConfig(), name=name)
+        assert type(component) is cls
+        Fragment.get(component, None)   # elaborates (and so counts as used)
 
 
 @pytest.mark.parametrize("block", ["window", "pair"])
