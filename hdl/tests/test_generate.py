@@ -179,6 +179,23 @@ def test_write_errors(tmp_path, monkeypatch):
         generate.write("window", config, tmp_path / "w.v")
     assert str(info.value) == f"output path '{tmp_path / 'w.v'}' cannot be written: Permission denied"
     assert isinstance(info.value.__cause__, PermissionError)
+    assert not (tmp_path / "w.v").exists()
+
+
+def test_write_leaves_no_half_pair(tmp_path, monkeypatch):
+    # The .v is written, the .json fails: the .v is removed again.
+    import pathlib
+    original = pathlib.Path.write_text
+
+    def refuse_json(self, *args, **kwargs):
+        if self.suffix == ".json":
+            raise OSError(28, "No space left on device")
+        return original(self, *args, **kwargs)
+    monkeypatch.setattr(pathlib.Path, "write_text", refuse_json)
+    with pytest.raises(ValueError) as info:
+        generate.write("window", SparqConfig(), tmp_path / "w.v")
+    assert str(info.value) == f"output path '{tmp_path / 'w.v'}' cannot be written: No space left on device"
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_describe_must_cover_every_port(monkeypatch):
