@@ -240,7 +240,10 @@ def write(block, config, path, *, name=None):
     except OSError as exc:
         # Leave no half-written pair behind: a .v without its sidecar would look complete.
         for target in written:
-            target.unlink(missing_ok=True)
+            try:
+                target.unlink(missing_ok=True)
+            except OSError:
+                pass    # the error being reported is the write's, not this clean-up's
         raise ValueError(f"output path {str(path)!r} cannot be written: "
                          f"{exc.strerror or exc}") from exc
     return v_path, j_path
