@@ -262,7 +262,7 @@ def _exact_matmul(H, B):
     K = H.shape[1]
     if K * 255 * 128 >= 2 ** 53:
         raise ValueError(f"K must be below {2 ** 53 // (255 * 128)} for an exact product, got {K}")
-    return np.rint(H.astype(np.float64) @ B.astype(np.float64).T).astype(np.int64)
+    return np.rint(H.astype(np.float64, copy=False) @ B.astype(np.float64).T).astype(np.int64)
 
 
 def exact_gemm(A, B):
