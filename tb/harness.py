@@ -1,0 +1,67 @@
+"""The cocotb side of :mod:`tb.sim`: configuration, seed and result reporting inside the simulator.
+
+:func:`tb.sim.run` passes these through the environment of the simulator process:
+``SPARQ_CONFIG`` (the :class:`hdl.config.SparqConfig` as JSON), ``SPARQ_SEED``, ``SPARQ_RESULT``
+(the file every cocotb test appends one JSON record to) and ``SPARQ_SIMULATOR``.
+"""
+
+import json
+import logging
+import os
+
+import numpy as np
+
+__all__ = ["config", "seed", "rng", "simulator", "report", "VECTORS", "vectors"]
+
+log = logging.getLogger("cocotb.sparq")
+
+#: The conformance vectors of the authors' kernel, outside the repository.
+VECTORS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                       "..", "shared", "vectors")
+
+
+def config():
+    """The :class:`hdl.config.SparqConfig` the design under test was generated for."""
+    from hdl.config import SparqConfig
+    return SparqConfig(**json.loads(os.environ["SPARQ_CONFIG"]))
+
+
+def seed():
+    return int(os.environ.get("SPARQ_SEED", "1"))
+
+
+def rng(test_name):
+    """A NumPy generator seeded from SPARQ_SEED and the test's name (tests get distinct streams)."""
+    value = seed()
+    log.info("%s: seed SPARQ_SEED=%d", test_name, value)
+    return np.random.default_rng([value, *test_name.encode()])
+
+
+def simulator():
+    return os.environ.get("SPARQ_SIMULATOR", "")
+
+
+def vectors(options, rounding):
+    """The vector file of a 4-bit window setting, as a dict of arrays."""
+    mode = {"nearest-even": "round", "truncate": "raw"}[rounding]
+    path = os.path.join(VECTORS, f"vectors_bg4_opt{options}_{mode}.npz")
+    with np.load(path) as data:
+        return {k: data[k] for k in data.files}
+
+
+def report(test, checked, mismatches, **extra):
+    """Append this test's record to SPARQ_RESULT and fail the test when anything mismatched.
+
+    ``checked`` counts the values compared against the reference; a test that checked nothing
+    fails too (a bench that compares nothing must not pass).
+    """
+    passed = mismatches == 0 and checked > 0
+    record = {"test": test, "checked": int(checked), "mismatches": int(mismatches),
+              "passed": passed, **extra}
+    path = os.environ.get("SPARQ_RESULT")
+    if path:
+        with open(path, "a") as f:
+            f.write(json.dumps(record) + "\n")
+    log.info("%s: %d values checked, %d mismatches", test, checked, mismatches)
+    assert checked > 0, f"{test}: nothing was checked"
+    assert mismatches == 0, f"{test}: {mismatches} mismatches out of {checked} checked values"
