@@ -26,6 +26,8 @@ def _parser():
                    help=f"settings to evaluate (default all): {', '.join(SETTINGS)}")
     p.add_argument("--hw-images", type=int, default=64, metavar="N",
                    help="test images to run through the 8x8 array on Verilator (0 skips; default 64)")
+    p.add_argument("--hw-settings", nargs="+", metavar="NAME", default=["sparq4-5opt-round"],
+                   help="settings to run on the array (4-bit windows; default sparq4-5opt-round)")
     return p
 
 
@@ -36,6 +38,12 @@ def main(argv=None):
         if name not in SETTINGS:
             print(f"error: unknown setting {name!r}; known settings: {', '.join(SETTINGS)}",
                   file=sys.stderr)
+            return 2
+    from .hardware import HW_SETTINGS
+    for name in args.hw_settings:
+        if name not in HW_SETTINGS:
+            print(f"error: --hw-settings: {name!r} has no hardware; the array implements "
+                  f"{', '.join(HW_SETTINGS)}", file=sys.stderr)
             return 2
     if args.hw_images < 0:
         print(f"error: --hw-images must be >= 0, not {args.hw_images}", file=sys.stderr)
@@ -65,8 +73,9 @@ def main(argv=None):
     hw_text = ""
     if args.hw_images:
         from .hardware import run_hardware_check
-        hw = run_hardware_check(model, report, x_te[:args.hw_images], y_te[:args.hw_images],
-                                x_calibration=x_tr, work_dir=out / "hw")
+        hw = run_hardware_check(model, x_te[:args.hw_images], y_te[:args.hw_images],
+                                calibration_loader=digits.loaders(x_tr, y_tr),
+                                settings=args.hw_settings, work_dir=out / "hw")
         meta["hardware"] = hw.to_dict()
         hw_text = "\n" + hw.markdown()
 

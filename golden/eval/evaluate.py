@@ -182,8 +182,9 @@ def calibrate(model, loader, *, float_layers=None, max_batches=None):
 class _Quantizer:
     """Forward hooks that swap each quantized conv's output for the golden model's."""
 
-    def __init__(self, torch, layers, on_layer=None):
+    def __init__(self, torch, layers, on_layer=None, compute=run_layer):
         self.torch = torch
+        self.compute = compute
         self.layers = {l.name: l for l in layers}
         self.setting = None          # None: float pass-through (outputs still recorded)
         self.outputs = {}
@@ -197,7 +198,7 @@ class _Quantizer:
                 return None
             x = inputs[0].detach().double().cpu().numpy()
             layer = self.layers[name]
-            run = run_layer(layer, x, self.setting)
+            run = self.compute(layer, x, self.setting)
             self.outputs[name] = run.y
             self.counts.setdefault(name, PairCounts())
             self.counts[name] += run.counts
@@ -207,17 +208,18 @@ class _Quantizer:
         return replace
 
 
-def quantized_layers(model, layers, *, on_layer=None):
+def quantized_layers(model, layers, *, on_layer=None, compute=run_layer):
     """Attach golden-model hooks to ``model``'s convs named in ``layers``; returns a controller.
 
     The controller has ``.setting`` (set it to a :class:`~golden.eval.settings.Setting` before a
     forward pass; FP32 or None passes through), ``.outputs`` (layer name -> last output, float64
     NumPy), ``.counts`` and ``.remove()``. ``on_layer(setting, layer, run)`` is called after every
-    quantized layer computes (used to send the same integers through the hardware).
+    quantized layer computes. ``compute(layer, x, setting) -> LayerRun`` computes a layer (default
+    :func:`~golden.eval.qconv.run_layer`; the hardware check passes one that runs the RTL).
     """
     torch = _torch()
     modules = dict(model.named_modules())
-    q = _Quantizer(torch, layers, on_layer)
+    q = _Quantizer(torch, layers, on_layer, compute)
     handles = [modules[l.name].register_forward_hook(q.hook(l.name)) for l in layers]
 
     def remove():
