@@ -70,6 +70,16 @@ BUILD_ROOT = ROOT / "build" / "sim"
 VERILATOR_WAIVERS = ("-Wno-WIDTH", "-Wno-UNUSED", "-Wno-DECLFILENAME", "-Wno-CASEINCOMPLETE",
                      "-Wno-PROCASSINIT")
 
+#: One C++ file per model: the wheel's verilated.mk has an empty precompiled-header include flag
+#: (CFG_CXXFLAGS_PCH_I), so the multi-file ("parallel") build of a larger model fails to compile.
+VERILATOR_FLAGS = ("--output-split", "0", "--output-split-cfuncs", "0")
+
+#: Icarus compiles the generated Verilog as Verilog-2005, what Amaranth writes. Under the
+#: runner's default -g2012 (SystemVerilog), a declaration initializer (`reg r = 0;`) makes no
+#: time-0 event, so Amaranth's `always @*` blocks whose inputs never change are never run and
+#: stay X (amaranth-lang/amaranth#594, #1629). The later -g2005 overrides the runner's -g2012.
+ICARUS_FLAGS = ("-g2005",)
+
 #: Both simulators run with 1 ns units; Amaranth's Verilog has no `timescale of its own.
 TIMESCALE = ("1ns", "1ps")
 
@@ -179,8 +189,21 @@ def _write_if_changed(path, text):
 def _build_args(sim):
     if sim == "verilator":
         # No --timing: cocotb drives time itself, so no -CFLAGS -fcoroutines is needed either.
-        return list(VERILATOR_WAIVERS)
-    return []
+        return list(VERILATOR_WAIVERS) + list(VERILATOR_FLAGS)
+    return list(ICARUS_FLAGS)
+
+
+def _icarus_waves(top):
+    # The runner's own dump module is SystemVerilog (a `string`), which -g2005 refuses.
+    return "\n".join([
+        "module sparq_waves;",
+        "  reg [8*1024-1:0] path;",
+        "  initial begin",
+        '    if ($value$plusargs("dumpfile_path=%s", path)) $dumpfile(path);',
+        f'    else $dumpfile("{top}.fst");',
+        f"    $dumpvars(0, {top});",
+        "  end",
+        "endmodule", ""])
 
 
 def _artifact(sim, directory, top):
@@ -202,6 +225,10 @@ def build_verilog(files, top, sim, key, *, waves=None):
     directory = BUILD_ROOT / f"{key}-{sim}{'-waves' if waves else ''}"
     args = _build_args(sim)
     with _locked(directory):
+        files = dict(files)
+        if waves and sim == "icarus":
+            files["sparq_waves.v"] = _icarus_waves(top)
+            args = args + ["-s", "sparq_waves"]
         for name, text in files.items():
             _write_if_changed(directory / name, text)
         sources = [directory / name for name in files if name.endswith(".v")]
@@ -210,7 +237,7 @@ def build_verilog(files, top, sim, key, *, waves=None):
         stamp_file = directory / ".build-stamp"
         artifact = _artifact(sim, directory, top)
         if artifact.exists() and stamp_file.exists() and stamp_file.read_text() == stamp:
-            return Build(sim, top, directory, sources[-1], waves, 0.0)
+            return Build(sim, top, directory, sources[0], waves, 0.0)
         from cocotb_tools.runner import get_runner
         stamp_file.unlink(missing_ok=True)
         start = time.perf_counter()
@@ -219,7 +246,7 @@ def build_verilog(files, top, sim, key, *, waves=None):
         try:
             get_runner(sim).build(
                 sources=sources, hdl_toplevel=top, build_dir=directory, build_args=args,
-                timescale=TIMESCALE, waves=waves, always=True,
+                timescale=TIMESCALE, waves=waves and sim == "verilator", always=True,
                 log_file=directory / "build.log")
         except RuntimeError as exc:
             raise RuntimeError(f"{sim} could not build {top} in {directory}: {exc}\n"
@@ -227,7 +254,7 @@ def build_verilog(files, top, sim, key, *, waves=None):
         seconds = time.perf_counter() - start
         stamp_file.write_text(stamp)
         log.info("built %s for %s in %.1f s: %s", top, sim, seconds, directory)
-        return Build(sim, top, directory, sources[-1], waves, seconds)
+        return Build(sim, top, directory, sources[0], waves, seconds)
 
 
 def generated_files(block, config, *, name=None):
