@@ -1,10 +1,12 @@
 """``python -m golden.eval``: the digits evaluation, written to ``build/eval/``.
 
-Trains (or loads from the cache) the digits CNN for ``--seed``, evaluates every setting on the
-held-out test set, and writes ``eval.md`` (the tables), ``eval.json`` (every figure) and
-``eval.png`` (the chart). With ``--hw-images N`` (default 64, 0 to skip) it also runs every SPARQ
-conv layer of the first N test images through the generated 8x8 array on Verilator and checks the
-accumulators and predicted classes against the golden path (see :mod:`golden.eval.hardware`).
+For each of ``--seeds`` (default 0-4), trains (or loads from the cache) the digits CNN and
+evaluates every setting on that seed's held-out test set; writes ``eval.md`` (the summary over
+seeds, then the first seed in detail), ``eval.json`` (every figure) and ``eval.png`` (the chart).
+With ``--hw-images N`` (default 64, 0 to skip) it also runs every SPARQ conv layer of the first N
+test images of the first seed through the generated 8x8 array on Verilator and checks the
+accumulators and predicted classes against the golden path (see :mod:`golden.eval.hardware`);
+the exit status is 1 when they differ.
 """
 
 import argparse
@@ -19,7 +21,9 @@ from pathlib import Path
 def _parser():
     from .settings import SETTINGS
     p = argparse.ArgumentParser(prog="python -m golden.eval", description=__doc__.split("\n\n")[0])
-    p.add_argument("--seed", type=int, default=0, help="training seed and test split (default 0)")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4], metavar="SEED",
+                   help="one trained network and test split per seed (default 0 1 2 3 4); the "
+                        "first is shown in detail and run on the array")
     p.add_argument("--out", default="build/eval", help="output folder (default build/eval)")
     p.add_argument("--retrain", action="store_true", help="ignore cached weights")
     p.add_argument("--settings", nargs="+", metavar="NAME",
@@ -45,6 +49,10 @@ def main(argv=None):
             print(f"error: --hw-settings: {name!r} has no hardware; the array implements "
                   f"{', '.join(HW_SETTINGS)}", file=sys.stderr)
             return 2
+    if len(set(args.seeds)) != len(args.seeds) or min(args.seeds) < 0:
+        print(f"error: --seeds must be distinct non-negative integers, not "
+              f"{' '.join(map(str, args.seeds))}", file=sys.stderr)
+        return 2
     if args.hw_images < 0:
         print(f"error: --hw-images must be >= 0, not {args.hw_images}", file=sys.stderr)
         return 2
@@ -54,43 +62,60 @@ def main(argv=None):
     import torch
     from . import digits
     from .evaluate import evaluate_model
+    from .seeds import plot_summary, summary_dict, summary_table
 
     torch.set_num_threads(1)      # tiny layers: one thread is fastest (see digits.train)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    model, info = digits.load_or_train(args.seed, cache_dir=out, retrain=args.retrain)
-    x_tr, y_tr, x_te, y_te = digits.load_split(args.seed, info["recipe"]["test_fraction"])
-    command = "python -m golden.eval " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
-    meta = {"seed": args.seed, "command": command.strip(), "dataset": "sklearn.datasets.load_digits",
-            "model": "DigitsCNN", "training": info,
-            "versions": {"python": platform.python_version(), "torch": torch.__version__,
-                         "numpy": np.__version__, "scikit-learn": sklearn.__version__}}
-    start = time.perf_counter()
-    report = evaluate_model(model, digits.loaders(x_tr, y_tr), digits.loaders(x_te, y_te),
-                            settings=args.settings, meta=meta)
-    meta["eval_seconds"] = round(time.perf_counter() - start, 2)
+    command = ("python -m golden.eval " + " ".join(shlex.quote(a) for a in (
+        sys.argv[1:] if argv is None else argv))).strip()
+    versions = {"python": platform.python_version(), "torch": torch.__version__,
+                "numpy": np.__version__, "scikit-learn": sklearn.__version__}
+    reports, infos = [], []
+    for seed in args.seeds:
+        model, info = digits.load_or_train(seed, cache_dir=out, retrain=args.retrain)
+        x_tr, y_tr, x_te, y_te = digits.load_split(seed, info["recipe"]["test_fraction"])
+        meta = {"seed": seed, "command": command, "dataset": "sklearn.datasets.load_digits",
+                "model": "DigitsCNN", "training": info, "versions": versions}
+        start = time.perf_counter()
+        report = evaluate_model(model, digits.loaders(x_tr, y_tr), digits.loaders(x_te, y_te),
+                                settings=args.settings, meta=meta)
+        meta["eval_seconds"] = round(time.perf_counter() - start, 2)
+        print(f"seed {seed}: evaluated {len(report.settings)} settings on {report.n_test} test "
+              f"images in {meta['eval_seconds']} s")
+        reports.append(report)
+        infos.append(info)
+        if seed == args.seeds[0]:
+            first = (model, x_tr, y_tr, x_te, y_te)
 
-    hw_text = ""
+    hw, hw_text = None, ""
     if args.hw_images:
         from .hardware import run_hardware_check
+        model, x_tr, y_tr, x_te, y_te = first
         hw = run_hardware_check(model, x_te[:args.hw_images], y_te[:args.hw_images],
                                 calibration_loader=digits.loaders(x_tr, y_tr),
                                 settings=args.hw_settings, work_dir=out / "hw")
-        meta["hardware"] = hw.to_dict()
-        hw_text = "\n" + hw.markdown()
+        hw_text = f"\n## Hardware in the loop (seed {args.seeds[0]})\n\n" + hw.markdown()
 
-    header = (f"# SPARQ on the digits CNN (seed {args.seed})\n\n"
-              f"Data: `sklearn.datasets.load_digits`, {info['n_train']} training / "
-              f"{info['n_test']} test images (stratified split, seed {args.seed}). "
-              f"Training: {info['recipe']['epochs']} epochs, {info['train_seconds']} s, torch "
-              f"{info['torch']}. Command: `{meta['command']}`.\n\n")
-    (out / "eval.md").write_text(header + report.markdown() + hw_text)
-    (out / "eval.json").write_text(json.dumps(report.to_dict(), indent=2) + "\n")
-    report.plot(out / "eval.png", title=f"Digits CNN, seed {args.seed}: top-1 accuracy on "
-                                        f"{report.n_test} test images")
-    print(header + report.markdown() + hw_text)
+    info = infos[0]
+    text = (f"# SPARQ on the digits CNN\n\n"
+            f"Data: `sklearn.datasets.load_digits`, {info['n_train']} training / {info['n_test']} "
+            f"test images per seed (stratified split by the seed). Network: `DigitsCNN` "
+            f"(golden/eval/digits.py), {info['recipe']['epochs']} epochs per seed "
+            f"({', '.join(str(i['train_seconds']) for i in infos)} s). Versions: "
+            + ", ".join(f"{k} {v}" for k, v in versions.items())
+            + f". Command: `{command}`.\n\n## Summary over seeds\n\n"
+            + summary_table(reports, args.seeds)
+            + f"\n## Seed {args.seeds[0]} in detail\n\n" + reports[0].markdown() + hw_text)
+    (out / "eval.md").write_text(text)
+    data = {"command": command, "versions": versions, "summary": summary_dict(reports, args.seeds),
+            "per_seed": [r.to_dict() for r in reports],
+            "hardware": hw.to_dict() if hw is not None else None}
+    (out / "eval.json").write_text(json.dumps(data, indent=2) + "\n")
+    plot_summary(reports, args.seeds, out / "eval.png")
+    print(text)
     print(f"wrote {out / 'eval.md'}, {out / 'eval.json'}, {out / 'eval.png'}")
-    if args.hw_images and not hw.passed:
+    if hw is not None and not hw.passed:
         print("error: the hardware path disagrees with the golden model", file=sys.stderr)
         return 1
     return 0

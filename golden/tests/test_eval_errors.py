@@ -143,6 +143,8 @@ def test_negative_input_at_test_time_names_the_layer():
 @pytest.mark.parametrize("argv,message", [
     (["--settings", "a8w8", "bogus"], f"error: unknown setting 'bogus'; known settings: {KNOWN}"),
     (["--hw-images", "-1"], "error: --hw-images must be >= 0, not -1"),
+    (["--seeds", "3", "3"], "error: --seeds must be distinct non-negative integers, not 3 3"),
+    (["--seeds", "-1"], "error: --seeds must be distinct non-negative integers, not -1"),
 ])
 def test_cli_errors(argv, message, capsys):
     assert eval_main(argv) == 2

@@ -205,3 +205,28 @@ def test_training_and_cache(tmp_path):
     # Same seed, same recipe: the same weights when trained again (deterministic training).
     third, _ = digits.train(0, recipe=recipe, log=logs.append)
     assert all(torch.equal(v, third.state_dict()[k]) for k, v in model.state_dict().items())
+
+
+def test_command_line_writes_the_tables_and_chart(tmp_path, monkeypatch, capsys):
+    # The whole `python -m golden.eval` flow on two seeds, with one-epoch training to stay fast.
+    from golden.eval import __main__ as cli
+    real = digits.load_or_train
+    monkeypatch.setattr(digits, "load_or_train", lambda seed, **kw: real(
+        seed, recipe=dict(digits.RECIPE, epochs=1), **kw))
+    argv = ["--seeds", "0", "1", "--settings", "sparq4-5opt-round", "a4w8", "--hw-images", "0",
+            "--out", str(tmp_path)]
+    assert cli.main(argv) == 0
+    md = (tmp_path / "eval.md").read_text()
+    assert "Command: `python -m golden.eval --seeds 0 1 --settings sparq4-5opt-round a4w8 " \
+           "--hw-images 0 --out " in md
+    assert "Seeds 0, 1: one trained network and one stratified split per seed, 540 test images" in md
+    rows = [l for l in md.splitlines() if l.startswith("| SPARQ 4b 5opt rounding |")]
+    assert len(rows) == 2                      # the summary row and the seed-0 detail row
+    import json
+    data = json.loads((tmp_path / "eval.json").read_text())
+    assert data["summary"]["seeds"] == [0, 1]
+    assert list(data["summary"]["settings"]) == ["a8w8", "a4w8", "sparq4-5opt-round"]
+    per_seed = [r["settings"][0]["accuracy"] for r in data["per_seed"]]
+    assert data["summary"]["settings"]["a8w8"]["accuracy_per_seed"] == \
+        pytest.approx([100 * a for a in per_seed])
+    assert (tmp_path / "eval.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
