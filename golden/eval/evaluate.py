@@ -194,7 +194,8 @@ class _Quantizer:
     def hook(self, name):
         def replace(module, inputs, output):
             if self.setting is None or not self.setting.quantized:
-                self.outputs[name] = output.detach().double().cpu().numpy()
+                # A copy: an in-place op after the conv (ReLU(inplace=True)) must not change it.
+                self.outputs[name] = np.array(output.detach().cpu().double().numpy(), copy=True)
                 return None
             x = inputs[0].detach().double().cpu().numpy()
             layer = self.layers[name]
@@ -204,7 +205,8 @@ class _Quantizer:
             self.counts[name] += run.counts
             if self.on_layer is not None:
                 self.on_layer(self.setting, layer, run)
-            return self.torch.from_numpy(run.y).to(dtype=output.dtype, device=output.device)
+            # torch.tensor copies, so an in-place op downstream leaves run.y (kept for SQNR) alone.
+            return self.torch.tensor(run.y, dtype=output.dtype, device=output.device)
         return replace
 
 

@@ -230,3 +230,28 @@ def test_command_line_writes_the_tables_and_chart(tmp_path, monkeypatch, capsys)
     assert data["summary"]["settings"]["a8w8"]["accuracy_per_seed"] == \
         pytest.approx([100 * a for a in per_seed])
     assert (tmp_path / "eval.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_in_place_relu_and_float64_models():
+    # With float64 weights the hooks' tensors could share memory with what is kept for the SQNR;
+    # an in-place ReLU after the conv must not change the measurement.
+    class InPlace(Tiny):
+        def forward(self, x):
+            relu = nn.ReLU(inplace=True)
+            for conv in (self.c1, self.c2, self.c3, self.c4):
+                x = relu(conv(x))
+            return self.fc(x.flatten(1))
+
+    torch.manual_seed(1)
+    plain = Tiny().double().eval()
+    inplace = InPlace().double().eval()
+    inplace.load_state_dict(plain.state_dict())
+    x, y = tiny_data(10, 5)
+    x = x.double()
+    names = ["fp32", "sparq4-5opt-round"]
+    a = evaluate_model(plain, [x], [(x, y)], settings=names)
+    b = evaluate_model(inplace, [x], [(x, y)], settings=names)
+    for name in names:
+        for layer in ("c2", "c3", "c4"):
+            assert b.sqnr(name, layer) == a.sqnr(name, layer), (name, layer)
+            assert math.isfinite(a.sqnr(name, layer))
