@@ -252,7 +252,7 @@ class SystolicArray(wiring.Component):
         captured = Signal()
         m.d.comb += captured.eq(corner.valid_out & corner.last_out)
         full = Signal()
-        row = Signal(range(rows))
+        row = Signal(range(max(rows, 2)))             # (one bit at least: no zero-width wire)
         with m.If(take & self.a.payload.last):
             m.d.sync += pending.eq(1)
         with m.If(captured):
