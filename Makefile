@@ -75,6 +75,6 @@ EXAMPLE_DIR ?= build/example
 example: $(STAMP) iverilog
 	$(SPARQ_RTL) verilog array --rows 2 --cols 2 --max-k 8 --name sparq_array_example \
 	  -o $(EXAMPLE_DIR)/sparq_array_example.v
-	iverilog -g2012 -Wall -Wno-timescale -o $(EXAMPLE_DIR)/tb_array.vvp \
+	iverilog -g2005 -Wall -Wno-timescale -o $(EXAMPLE_DIR)/tb_array.vvp \
 	  $(EXAMPLE_DIR)/sparq_array_example.v hdl/example/tb_array.v
 	vvp -n $(EXAMPLE_DIR)/tb_array.vvp

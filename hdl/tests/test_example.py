@@ -45,7 +45,7 @@ def test_example_testbench_passes_on_icarus(tmp_path):
     assert sparq_rtl(["verilog", "array", "--rows", "2", "--cols", "2", "--max-k", "8",
                       "--name", "sparq_array_example", "-o", str(v)]) == 0
     vvp = tmp_path / "tb_array.vvp"
-    subprocess.run(["iverilog", "-g2012", "-Wall", "-Wno-timescale", "-o", str(vvp), str(v),
+    subprocess.run(["iverilog", "-g2005", "-Wall", "-Wno-timescale", "-o", str(vvp), str(v),
                     str(TB)], check=True, capture_output=True, text=True)
     run = subprocess.run(["vvp", "-n", str(vvp)], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr
