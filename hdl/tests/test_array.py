@@ -179,17 +179,17 @@ def test_latency_and_period_formulas(shape, k):
     result = run_array(config, tiles)
     _check(config, tiles, result)
     P = (k + 1) // 2
-    # Last input transfer of a tile -> its first output transfer: rows + cols + 1 cycles.
+    # Last input transfer of a tile -> its first output transfer: rows + cols + 2 cycles.
     firsts = result.out_cycles[::rows]
-    assert [f - l for f, l in zip(firsts, result.last_in_cycles)] == [rows + cols + 1] * 4
-    # First input -> first output: P + rows + cols cycles.
-    assert result.cycle_first_out - result.cycle_first_in == P + rows + cols
+    assert [f - l for f, l in zip(firsts, result.last_in_cycles)] == [rows + cols + 2] * 4
+    # First input -> first output: P + rows + cols + 1 cycles.
+    assert result.cycle_first_out - result.cycle_first_in == P + rows + cols + 1
     # Result rows of a tile on consecutive cycles.
     assert all(result.out_cycles[t * rows + rows - 1] - result.out_cycles[t * rows] == rows - 1
                for t in range(4))
-    # Back to back: one tile every max(P, 2*rows + cols + 1) cycles.
+    # Back to back: one tile every max(P, 2*rows + cols + 2) cycles.
     periods = np.diff(result.last_in_cycles)
-    assert (periods == max(P, 2 * rows + cols + 1)).all(), periods
+    assert (periods == max(P, 2 * rows + cols + 2)).all(), periods
 
 
 def test_throughput_8x8_k576():
