@@ -51,3 +51,30 @@ bench-golden: $(STAMP)
 
 clean:
 	rm -rf build
+
+# ---- Verilog generation: the default set of top levels, through the sparq-rtl command ----------
+.PHONY: verilog
+VERILOG_DIR ?= build/verilog
+SPARQ_RTL   := $(VENV)/bin/sparq-rtl
+
+# Window selector and pair encoder for every option and rounding, the PE of every datapath and the
+# 8x8 array of every datapath (max K 1152): DIR/<module>.v with its JSON sidecar DIR/<module>.json.
+verilog: $(STAMP)
+	@set -e; for o in 5 3 2; do for r in nearest-even truncate; do for b in window pair; do \
+	  $(SPARQ_RTL) verilog $$b --options $$o --rounding $$r -d $(VERILOG_DIR); done; done; done
+	@set -e; for d in sparq int8 a4w8; do \
+	  $(SPARQ_RTL) verilog pe --datapath $$d -d $(VERILOG_DIR); \
+	  $(SPARQ_RTL) verilog array --datapath $$d --rows 8 --cols 8 -d $(VERILOG_DIR); done
+
+# ---- Example: the generated array in a plain-Verilog testbench on Icarus (no Python involved) ---
+.PHONY: example
+EXAMPLE_DIR ?= build/example
+
+# A 2x2 SPARQ array (5 options, nearest-even, max K 8) and hdl/example/tb_array.v, which feeds two
+# tiles and checks the results worked out by hand from the spec; prints PASS, or FAIL and exits 1.
+example: $(STAMP) iverilog
+	$(SPARQ_RTL) verilog array --rows 2 --cols 2 --max-k 8 --name sparq_array_example \
+	  -o $(EXAMPLE_DIR)/sparq_array_example.v
+	iverilog -g2005 -Wall -Wno-timescale -o $(EXAMPLE_DIR)/tb_array.vvp \
+	  $(EXAMPLE_DIR)/sparq_array_example.v hdl/example/tb_array.v
+	vvp -n $(EXAMPLE_DIR)/tb_array.vvp
