@@ -66,11 +66,24 @@ verilog: $(STAMP)
 	  $(SPARQ_RTL) verilog pe --datapath $$d -d $(VERILOG_DIR); \
 	  $(SPARQ_RTL) verilog array --datapath $$d --rows 8 --cols 8 -d $(VERILOG_DIR); done
 
+# ---- Example: the generated array in a plain-Verilog testbench on Icarus (no Python involved) ---
+.PHONY: example
+EXAMPLE_DIR ?= build/example
+
+# A 2x2 SPARQ array (5 options, nearest-even, max K 8) and hdl/example/tb_array.v, which feeds two
+# tiles and checks the results worked out by hand from the spec; prints PASS, or FAIL and exits 1.
+example: $(STAMP) iverilog
+	$(SPARQ_RTL) verilog array --rows 2 --cols 2 --max-k 8 --name sparq_array_example \
+	  -o $(EXAMPLE_DIR)/sparq_array_example.v
+	iverilog -g2005 -Wall -Wno-timescale -o $(EXAMPLE_DIR)/tb_array.vvp \
+	  $(EXAMPLE_DIR)/sparq_array_example.v hdl/example/tb_array.v
+	vvp -n $(EXAMPLE_DIR)/tb_array.vvp
+
 # ---- Model-level evaluation (golden/eval): accuracy of SPARQ settings on a trained digits CNN ----
 # Installs the `eval` extra (PyTorch CPU, scikit-learn) into the project venv, trains (or loads the
 # cached weights from build/eval/), evaluates every setting and runs the SPARQ layers of 64 test
 # images through the generated 8x8 array on Verilator. EVAL_ARGS passes options, e.g.
-# `make eval EVAL_ARGS="--seed 1 --hw-images 0"`.
+# `make eval EVAL_ARGS="--seeds 1 --hw-images 0"`.
 .PHONY: eval eval-venv
 EVAL_STAMP := $(VENV)/.eval-installed-stamp
 EVAL_ARGS  ?=

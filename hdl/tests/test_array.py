@@ -179,17 +179,17 @@ def test_latency_and_period_formulas(shape, k):
     result = run_array(config, tiles)
     _check(config, tiles, result)
     P = (k + 1) // 2
-    # Last input transfer of a tile -> its first output transfer: rows + cols + 1 cycles.
+    # Last input transfer of a tile -> its first output transfer: rows + cols + 2 cycles.
     firsts = result.out_cycles[::rows]
-    assert [f - l for f, l in zip(firsts, result.last_in_cycles)] == [rows + cols + 1] * 4
-    # First input -> first output: P + rows + cols cycles.
-    assert result.cycle_first_out - result.cycle_first_in == P + rows + cols
+    assert [f - l for f, l in zip(firsts, result.last_in_cycles)] == [rows + cols + 2] * 4
+    # First input -> first output: P + rows + cols + 1 cycles.
+    assert result.cycle_first_out - result.cycle_first_in == P + rows + cols + 1
     # Result rows of a tile on consecutive cycles.
     assert all(result.out_cycles[t * rows + rows - 1] - result.out_cycles[t * rows] == rows - 1
                for t in range(4))
-    # Back to back: one tile every max(P, 2*rows + cols + 1) cycles.
+    # Back to back: one tile every max(P, 2*rows + cols + 2) cycles.
     periods = np.diff(result.last_in_cycles)
-    assert (periods == max(P, 2 * rows + cols + 1)).all(), periods
+    assert (periods == max(P, 2 * rows + cols + 2)).all(), periods
 
 
 def test_throughput_8x8_k576():
@@ -215,3 +215,22 @@ def test_throughput_8x8_k576():
 def test_array_rejects_non_config():
     with pytest.raises(TypeError, match=r"config must be a SparqConfig, not None"):
         SystolicArray(None)
+
+
+# -- heavier sweeps (make test-slow) ----------------------------------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dp", DATAPATHS + [dict(datapath="sparq", options=5, rounding="truncate"),
+                                            dict(datapath="sparq", options=3, rounding="nearest-even"),
+                                            dict(datapath="sparq", options=2, rounding="truncate")],
+                         ids=_dp_id)
+@pytest.mark.parametrize("shape", [(4, 4), (8, 8), (5, 2)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_sweep_larger_arrays(dp, shape):
+    rows, cols = shape
+    config = SparqConfig(rows=rows, cols=cols, max_k=96, **dp)
+    rng = np.random.default_rng(1000 + rows * 10 + cols)
+    kinds = ["relu", "relu", "uniform", "extremes", "zeros", "max"]
+    tiles = [random_tile(config, rng, int(rng.integers(1, 97)), kinds[t % len(kinds)])
+             for t in range(12)]
+    result = run_array(config, tiles, stall_a=0.25, stall_b=0.35, stall_c=0.5, seed=rows * cols)
+    _check(config, tiles, result)

@@ -59,6 +59,15 @@ def test_verilog_is_deterministic_and_standalone(block):
     assert "module renamed(" in generate.verilog(block, config, name="renamed")
 
 
+@pytest.mark.parametrize("options", [5, 3, 2])
+@pytest.mark.parametrize("block", ["window", "pair"])
+def test_combinational_blocks_are_continuous_assignments(block, options):
+    # No `always @*` processes: a process with no input event stays X at time 0 under
+    # SystemVerilog semantics (Icarus -g2012); continuous assignments are evaluated in any case.
+    text = generate.verilog(block, SparqConfig(options=options))
+    assert "always" not in text and "assign" in text
+
+
 def test_window_sidecar():
     config = SparqConfig(options=3, rounding="truncate")
     doc = generate.sidecar("window", config)
