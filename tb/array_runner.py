@@ -12,6 +12,7 @@ import os
 import numpy as np
 
 from tb import sim, tiles
+from tb.array_harness import build_harness
 
 __all__ = ["run_array", "standard_tiles"]
 
@@ -28,7 +29,7 @@ def run_array(config, simulator, named_tiles, *, tests=("full_rate", "stalled"),
               seed=None, label=None):
     """Drive ``named_tiles`` (``[(name, A, B)]``) through the array; return the run's records."""
     tiles.check_tiles(config, [(a, b) for _, a, b in named_tiles])
-    build = sim.build("array", config, simulator)
+    build = build_harness(config, simulator)
     folder = build.directory / "runs"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"tiles-{os.getpid()}-{sim.config_key(config)}.npz"
