@@ -106,9 +106,11 @@ async def run_tiles(dut, config, named_tiles, stalls, rng, log, *, name="array")
         expected_tile[0] += 1
 
     out_rows = []
+    all_rows = []
 
     def rows_out(binstrs):
         values, last = tiles.decode_c(config, binstrs)
+        all_rows.append(values)
         for v, l in zip(values, last):
             board.got(np.append(v, l))
 
@@ -212,6 +214,11 @@ async def run_tiles(dut, config, named_tiles, stalls, rng, log, *, name="array")
     if err:
         log.error("%s: err is set after legal input", name)
     checked, mismatches = board.result()
+    folder = os.environ.get("SPARQ_OUTPUT_DIR")
+    if folder:
+        # Every result row, in output order, for checks on the Python side (the layer test).
+        np.save(os.path.join(folder, f"{name}.npy"),
+                np.concatenate(all_rows) if all_rows else np.zeros((0, config.cols), np.int64))
     macs = sum(config.rows * config.cols * a.shape[1] for _, a, _ in named_tiles)
     return {"checked": checked, "mismatches": mismatches + err + pairing_errors,
             "macs": macs if mismatches == 0 else 0, "cycles": cycle, "seconds": seconds,
