@@ -65,3 +65,16 @@ verilog: $(STAMP)
 	@set -e; for d in sparq int8 a4w8; do \
 	  $(SPARQ_RTL) verilog pe --datapath $$d -d $(VERILOG_DIR); \
 	  $(SPARQ_RTL) verilog array --datapath $$d --rows 8 --cols 8 -d $(VERILOG_DIR); done
+
+# ---- Simulation of the generated Verilog (tb/): cocotb on Icarus and Verilator ------------------
+.PHONY: sim bench-sim
+# SIM=icarus or SIM=verilator runs one simulator; empty runs both.
+SIM ?=
+
+# The simulation set (everything in tb/ but -m slow) with a one-screen summary.
+sim: $(STAMP) iverilog
+	$(PY) -m tb.summary --jobs $(JOBS) $(if $(SIM),--sim $(SIM))
+
+# Checked MACs per second of the 8x8 array on Verilator and Icarus (not a test).
+bench-sim: $(STAMP) iverilog
+	$(PY) -m tb.bench $(if $(SIM),--sim $(SIM))

