@@ -79,6 +79,19 @@ example: $(STAMP) iverilog
 	  $(EXAMPLE_DIR)/sparq_array_example.v hdl/example/tb_array.v
 	vvp -n $(EXAMPLE_DIR)/tb_array.vvp
 
+# ---- Simulation of the generated Verilog (tb/): cocotb on Icarus and Verilator ------------------
+.PHONY: sim bench-sim
+# SIM=icarus or SIM=verilator runs one simulator; empty runs both.
+SIM ?=
+
+# The simulation set (everything in tb/ but -m slow) with a one-screen summary.
+sim: $(STAMP) iverilog
+	$(PY) -m tb.summary --jobs $(JOBS) $(if $(SIM),--sim $(SIM))
+
+# Checked MACs per second of the 8x8 array on Verilator and Icarus (not a test).
+bench-sim: $(STAMP) iverilog
+	$(PY) -m tb.bench $(if $(SIM),--sim $(SIM))
+
 # ---- Model-level evaluation (golden/eval): accuracy of SPARQ settings on a trained digits CNN ----
 # Installs the `eval` extra (PyTorch CPU, scikit-learn) into the project venv, trains (or loads the
 # cached weights from build/eval/), evaluates every setting and runs the SPARQ layers of 64 test

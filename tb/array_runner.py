@@ -12,6 +12,7 @@ import os
 import numpy as np
 
 from tb import sim, tiles
+from tb.array_harness import build_harness
 
 __all__ = ["run_array", "standard_tiles"]
 
@@ -25,15 +26,20 @@ def standard_tiles(config, seed, *, random_count=None):
 
 
 def run_array(config, simulator, named_tiles, *, tests=("full_rate", "stalled"), stalls=None,
-              seed=None, label=None):
-    """Drive ``named_tiles`` (``[(name, A, B)]``) through the array; return the run's records."""
+              seed=None, label=None, output_dir=None):
+    """Drive ``named_tiles`` (``[(name, A, B)]``) through the array; return the run's records.
+
+    With ``output_dir``, every cocotb test also saves the result rows it received, in order, as
+    ``<output_dir>/<test>.npy`` (rows x cols int64)."""
     tiles.check_tiles(config, [(a, b) for _, a, b in named_tiles])
-    build = sim.build("array", config, simulator)
+    build = build_harness(config, simulator)
     folder = build.directory / "runs"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"tiles-{os.getpid()}-{sim.config_key(config)}.npz"
     tiles.save_tiles(path, named_tiles)
     env = {"SPARQ_TILES_FILE": str(path)}
+    if output_dir is not None:
+        env["SPARQ_OUTPUT_DIR"] = str(output_dir)
     if stalls is not None:
         env["SPARQ_STALLS"] = json.dumps(stalls)
     return sim.run(build, "tb.array_tests", testcase=list(tests), env=env, seed=seed,

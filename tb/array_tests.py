@@ -2,13 +2,12 @@
 
 Run by ``tb/test_array.py``, ``tb/test_layer.py`` and ``tb/bench.py`` through :func:`tb.sim.run`.
 
-The bench drives stream ``a`` and ``b`` with whole tiles (one payload word per transfer, packed
-with NumPy beforehand) and takes stream ``c``, in one coroutine that does, every clock cycle:
-after the rising edge, write ``valid``/``payload`` of ``a`` and ``b`` and ``c.ready``; in the
-read-only phase of the same cycle, read ``a.ready``, ``b.ready`` and ``c.valid`` (settled, so
-ready may depend on valid, as it does in the array) and note the transfers the next edge will make.
+The bench runs on the harness of :mod:`tb.array_harness` (the generated array unchanged inside):
+it offers whole tiles, one payload word per transfer (packed with NumPy beforehand), and waits
+once per clock cycle, on the falling edge, where it reads the registered handshake status of the
+rising edge just past and writes what to offer next.
 
-Stream rules kept by the driver: ``valid`` stays high and the payload stable until the transfer;
+Stream rules kept by the harness: ``valid`` stays high and the payload stable until the transfer;
 gaps between transfers and ``c.ready`` are random per the stall settings, including one long stall
 of every stream in the middle of a tile.
 
@@ -30,7 +29,7 @@ import time
 import cocotb
 import numpy as np
 from cocotb.clock import Clock
-from cocotb.triggers import ReadOnly, RisingEdge
+from cocotb.triggers import FallingEdge, RisingEdge
 
 from tb import harness, tiles
 from tb.scoreboard import Scoreboard
@@ -50,12 +49,13 @@ def _gaps(rng, count, probability, long_at, long_cycles):
 
 
 async def reset(dut):
-    dut.a__valid.value = 0
-    dut.b__valid.value = 0
-    dut.c__ready.value = 0
+    dut.a_next_valid.value = 0
+    dut.b_next_valid.value = 0
+    dut.c_ready.value = 0
     dut.rst.value = 1
     for _ in range(3):
         await RisingEdge(dut.clk)
+    await FallingEdge(dut.clk)
     dut.rst.value = 0
 
 
@@ -106,103 +106,123 @@ async def run_tiles(dut, config, named_tiles, stalls, rng, log, *, name="array")
         expected_tile[0] += 1
 
     out_rows = []
+    all_rows = []
 
     def rows_out(binstrs):
         values, last = tiles.decode_c(config, binstrs)
+        all_rows.append(values)
         for v, l in zip(values, last):
             board.got(np.append(v, l))
 
-    clk = dut.clk
-    a_valid_h, a_ready_h, a_payload_h = dut.a__valid, dut.a__ready, dut.a__payload
-    b_valid_h, b_ready_h, b_payload_h = dut.b__valid, dut.b__ready, dut.b__payload
-    c_valid_h, c_ready_h, c_payload_h = dut.c__valid, dut.c__ready, dut.c__payload
-    edge, settled = RisingEdge(clk), ReadOnly()
+    # The harness (tb/array_harness.py) keeps the handshakes in registers: one wait per cycle,
+    # on the falling edge, where every register is settled and nothing samples.
+    write_a, write_a_valid = harness.fast_writer(dut.a_next), harness.fast_writer(dut.a_next_valid)
+    write_b, write_b_valid = harness.fast_writer(dut.b_next), harness.fast_writer(dut.b_next_valid)
+    write_c_ready, read_status = harness.fast_writer(dut.c_ready), harness.fast_reader(dut.status)
+    c_seen_h = dut.c_seen
+    edge = FallingEdge(dut.clk)
 
     ia = ib = 0                        # next word to offer on a / b
+    fa = fb = 0                        # words the array has taken on a / b
     a_wait, b_wait = a_gaps[0], b_gaps[0]
-    a_valid = b_valid = c_ready = 0
-    a_shown = b_shown = c_shown = -1   # last value written to each valid/ready
+    a_offer = b_offer = -1             # what a_next_valid / b_next_valid show
+    c_ready = c_shown = -1
     rows_seen = 0
     c_long_left = 0
-    c_random = rng.random(1 << 16) >= c_stall
+    c_random = (rng.random(1 << 16) >= c_stall).astype(int).tolist()
     cycle = 0
     pairing_errors = 0
+    a_top = 2 * config.rows * config.act_width
     # Generous bound: every transfer, every gap and stall, the drain of every tile, twice.
     limit = 2 * (n + sum(a_gaps) + sum(b_gaps) + 4 * long
                  + len(named_tiles) * (2 * config.rows + config.cols + 8)
                  + (rows_total * 4 if c_stall else 0) + 100)
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     while rows_seen < rows_total:
         await edge
-        if not a_valid and ia < n:
-            if a_wait:
-                a_wait -= 1
-            else:
-                a_valid = 1
-                a_payload_h.value = a_words[ia]
-        if not b_valid and ib < n:
-            if b_wait:
-                b_wait -= 1
-            else:
-                b_valid = 1
-                b_payload_h.value = b_words[ib]
-        if c_long_left:
-            c_long_left -= 1
-            c_ready = 0
-        else:
-            c_ready = 1 if not c_stall else int(c_random[cycle & 0xFFFF])
-        if a_valid != a_shown:
-            a_valid_h.value = a_shown = a_valid
-        if b_valid != b_shown:
-            b_valid_h.value = b_shown = b_valid
-        if c_ready != c_shown:
-            c_ready_h.value = c_shown = c_ready
-        await settled
-        a_go = a_valid and int(a_ready_h.value)
-        b_go = b_valid and int(b_ready_h.value)
-        if a_go != b_go:
+        status = read_status()
+        if status & 1:                 # the offered a word was loaded: offer the next
+            ia += 1
+            a_wait = a_gaps[ia]
+        if status & 2:
+            ib += 1
+            b_wait = b_gaps[ib]
+        a_fire, b_fire = status & 4, status & 8
+        if bool(a_fire) != bool(b_fire):
             # The array takes a and b together; a transfer on one alone breaks the contract.
             pairing_errors += 1
             if pairing_errors <= 5:
                 log.error("%s: cycle %d: a transfer %s but b transfer %s", name, cycle,
-                          bool(a_go), bool(b_go))
-        if a_go:
-            accepted.append(ia)
-            last = a_words[ia] >> (2 * config.rows * config.act_width)
-            ia += 1
-            a_valid = 0
-            a_wait = a_gaps[ia]
-            if last:
+                          bool(a_fire), bool(b_fire))
+        if a_fire:
+            accepted.append(fa)
+            fa += 1
+            if a_words[fa - 1] >> a_top:
                 tile_accepted()
-        if b_go:
-            ib += 1
-            b_valid = 0
-            b_wait = b_gaps[ib]
-        if c_ready and int(c_valid_h.value):
-            out_rows.append(str(c_payload_h.value))
+        if b_fire:
+            fb += 1
+        if status & 16:
+            out_rows.append(str(c_seen_h.value))
             rows_seen += 1
             if len(out_rows) == config.rows:
                 rows_out(out_rows)
                 out_rows.clear()
             if rows_seen == c_long_row:
                 c_long_left = long
+        # Offer the next words (or a gap) for the coming rising edge.
+        if a_wait or ia >= n:
+            a_wait = max(a_wait - 1, 0)
+            if a_offer != 0:
+                write_a_valid(0)
+                a_offer = 0
+        else:
+            if status & 1 or a_offer != 1:
+                write_a(a_words[ia])
+            if a_offer != 1:
+                write_a_valid(1)
+                a_offer = 1
+        if b_wait or ib >= n:
+            b_wait = max(b_wait - 1, 0)
+            if b_offer != 0:
+                write_b_valid(0)
+                b_offer = 0
+        else:
+            if status & 2 or b_offer != 1:
+                write_b(b_words[ib])
+            if b_offer != 1:
+                write_b_valid(1)
+                b_offer = 1
+        if c_long_left:
+            c_long_left -= 1
+            c_ready = 0
+        else:
+            c_ready = c_random[cycle & 0xFFFF]
+        if c_ready != c_shown:
+            write_c_ready(c_ready)
+            c_shown = c_ready
         cycle += 1
         if cycle > limit:
             log.error("%s: timeout after %d cycles: %d/%d a/b transfers, %d/%d result rows",
-                      name, cycle, ia, n, rows_seen, rows_total)
+                      name, cycle, fa, n, rows_seen, rows_total)
             break
     seconds = time.perf_counter() - start
+    cpu_seconds = time.process_time() - cpu_start
     if out_rows:
         rows_out(out_rows)
     await edge
-    await settled
     err = int(dut.err.value)
     if err:
         log.error("%s: err is set after legal input", name)
     checked, mismatches = board.result()
+    folder = os.environ.get("SPARQ_OUTPUT_DIR")
+    if folder:
+        # Every result row, in output order, for checks on the Python side (the layer test).
+        np.save(os.path.join(folder, f"{name}.npy"),
+                np.concatenate(all_rows) if all_rows else np.zeros((0, config.cols), np.int64))
     macs = sum(config.rows * config.cols * a.shape[1] for _, a, _ in named_tiles)
     return {"checked": checked, "mismatches": mismatches + err + pairing_errors,
             "macs": macs if mismatches == 0 else 0, "cycles": cycle, "seconds": seconds,
+            "cpu_seconds": cpu_seconds,
             "tiles": len(named_tiles)}
 
 
@@ -213,11 +233,13 @@ async def _tiles(dut, test, stalls):
     cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
     await reset(dut)
     result = await run_tiles(dut, config, named, stalls, rng, dut._log, name=test)
-    dut._log.info("%s: %d tiles, %d MACs checked in %d cycles, %.2f s: %.0f checked MACs/s",
-                  test, result["tiles"], result["macs"], result["cycles"], result["seconds"],
+    dut._log.info("%s: %d tiles, %d MACs checked in %d cycles, %.2f s (%.2f s CPU): "
+                  "%.0f checked MACs/s", test, result["tiles"], result["macs"], result["cycles"],
+                  result["seconds"], result["cpu_seconds"],
                   result["macs"] / max(result["seconds"], 1e-9))
     harness.report(test, result["checked"], result["mismatches"], macs=result["macs"],
-                   cycles=result["cycles"], seconds=result["seconds"], tiles=result["tiles"])
+                   cycles=result["cycles"], seconds=result["seconds"], tiles=result["tiles"],
+                   cpu_seconds=result["cpu_seconds"])
 
 
 @cocotb.test()

@@ -11,7 +11,8 @@ import os
 
 import numpy as np
 
-__all__ = ["config", "seed", "rng", "simulator", "report", "VECTORS", "vectors"]
+__all__ = ["config", "seed", "rng", "simulator", "report", "VECTORS", "vectors", "fast_writer",
+           "fast_reader"]
 
 log = logging.getLogger("cocotb.sparq")
 
@@ -65,3 +66,27 @@ def report(test, checked, mismatches, **extra):
     log.info("%s: %d values checked, %d mismatches", test, checked, mismatches)
     assert checked > 0, f"{test}: nothing was checked"
     assert mismatches == 0, f"{test}: {mismatches} mismatches out of {checked} checked values"
+
+
+# Per-cycle signal access for the array benches. The public ``handle.value`` path builds
+# LogicArray objects and range-checks every access; on a bench that touches five signals per
+# clock cycle that is about a third of the Python time. These go straight to the simulator
+# handle (cocotb 2.1 internals; cocotb is pinned in pyproject.toml). Write only where nothing
+# samples (the benches write on the falling edge): the write takes effect at once.
+_NO_DELAY = 3      # cocotb.handle._GPISetAction.NO_DELAY
+
+
+def fast_writer(handle):
+    """A function ``write(int)`` depositing an unsigned value into ``handle`` immediately."""
+    raw, width = handle._handle, len(handle)
+    spec = f"0{width}b"
+    if width <= 32:
+        return lambda value: raw.set_signal_val_int(_NO_DELAY, value)
+    return lambda value: raw.set_signal_val_binstr(_NO_DELAY, format(value, spec))
+
+
+def fast_reader(handle):
+    """A function ``read() -> int`` of a handle up to 64 bits wide (0/1 only, no X/Z)."""
+    if len(handle) > 64:
+        raise ValueError(f"fast_reader handles up to 64 bits, not {len(handle)}")
+    return handle._handle.get_signal_val_long

