@@ -3,10 +3,10 @@
 For each of ``--seeds`` (default 0-4), trains (or loads from the cache) the digits CNN and
 evaluates every setting on that seed's held-out test set; writes ``eval.md`` (the summary over
 seeds, then the first seed in detail), ``eval.json`` (every figure) and ``eval.png`` (the chart).
-With ``--hw-images N`` (default 64, 0 to skip) it also runs every SPARQ conv layer of the first N
-test images of the first seed through the generated 8x8 array on Verilator and checks the
-accumulators and predicted classes against the golden path (see :mod:`golden.eval.hardware`);
-the exit status is 1 when they differ.
+With ``--hw-images N`` (default 64, 0 to skip) it also runs every SPARQ conv layer of N test images
+of the first seed (those the FP32 model gets wrong, up to N/2, and the first others) through the
+generated 8x8 array on Verilator and checks the accumulators and predicted classes against the
+golden path (see :mod:`golden.eval.hardware`); the exit status is 1 when they differ.
 """
 
 import argparse
@@ -29,7 +29,8 @@ def _parser():
     p.add_argument("--settings", nargs="+", metavar="NAME",
                    help=f"settings to evaluate (default all): {', '.join(SETTINGS)}")
     p.add_argument("--hw-images", type=int, default=64, metavar="N",
-                   help="test images to run through the 8x8 array on Verilator (0 skips; default 64)")
+                   help="test images to run through the 8x8 array on Verilator: the FP32 model's "
+                        "mistakes (up to half) and the first others (0 skips; default 64)")
     p.add_argument("--hw-settings", nargs="+", metavar="NAME", default=["sparq4-5opt-round"],
                    help="settings to run on the array (4-bit windows; default sparq4-5opt-round)")
     return p
@@ -90,11 +91,14 @@ def main(argv=None):
 
     hw, hw_text = None, ""
     if args.hw_images:
-        from .hardware import run_hardware_check
+        from .hardware import pick_images, run_hardware_check
         model, x_tr, y_tr, x_te, y_te = first
-        hw = run_hardware_check(model, x_te[:args.hw_images], y_te[:args.hw_images],
+        idx, wrong = pick_images(model, x_te, y_te, args.hw_images)
+        hw = run_hardware_check(model, x_te[idx], y_te[idx],
                                 calibration_loader=digits.loaders(x_tr, y_tr),
                                 settings=args.hw_settings, work_dir=out / "hw")
+        hw.selection = (f"{len(idx)} test images: the {wrong} the FP32 model misclassifies and "
+                        f"the first {len(idx) - wrong} others")
         hw_text = f"\n## Hardware in the loop (seed {args.seeds[0]})\n\n" + hw.markdown()
 
     info = infos[0]

@@ -29,7 +29,7 @@ from .evaluate import calibrate, quantized_layers
 from .qconv import LayerRun, PairCounts
 from .settings import SETTINGS
 
-__all__ = ["HW_SETTINGS", "HardwareCheck", "array_gemm", "run_hardware_check"]
+__all__ = ["HW_SETTINGS", "HardwareCheck", "array_gemm", "pick_images", "run_hardware_check"]
 
 #: Settings the array implements (4-bit windows); the first is what ``make eval`` checks.
 HW_SETTINGS = tuple(n for n, s in SETTINGS.items() if s.kind == "sparq" and s.bits == 4)
@@ -83,6 +83,24 @@ def array_gemm(build, A, B, *, work_dir, name):
     return C[:M, :N], stats
 
 
+def pick_images(model, x, y, n, *, batch_size=256):
+    """Indices of ``n`` images for the hardware check: the ones the float model gets wrong first
+    (at most ``n // 2``), then the earliest others, in index order.
+
+    Wrong answers make the equal-predictions check stronger: a result that is off steers a
+    borderline image to another class sooner than a confident one. Returns ``(indices, wrong)``,
+    ``wrong`` the number of misclassified images picked.
+    """
+    import torch
+    x_t = torch.from_numpy(np.ascontiguousarray(x))
+    with torch.no_grad():
+        pred = np.concatenate([model(x_t[i:i + batch_size]).argmax(-1).numpy()
+                               for i in range(0, len(x_t), batch_size)])
+    bad = np.flatnonzero(pred != np.asarray(y))[:n // 2]
+    good = np.setdiff1d(np.arange(len(x)), bad)[:n - len(bad)]
+    return np.sort(np.concatenate([bad, good])), len(bad)
+
+
 @dataclass
 class LayerCheck:
     name: str
@@ -106,6 +124,7 @@ class HardwareCheck:
     accuracy_rtl: dict = field(default_factory=dict)
     accuracy_golden: dict = field(default_factory=dict)
     build_seconds: dict = field(default_factory=dict)
+    selection: str = ""
 
     @property
     def passed(self):
@@ -114,7 +133,7 @@ class HardwareCheck:
             and all(v == self.images for v in self.predictions_equal.values())
 
     def markdown(self):
-        lines = [f"Hardware in the loop: the first {self.images} test images; every SPARQ conv "
+        lines = [f"Hardware in the loop: {self.selection or f'{self.images} test images'}; every SPARQ conv "
                  f"computed by the generated {self.array} array on {self.simulator}, tile by tile, "
                  "its accumulators feeding the next layer.", "",
                  "| setting | layer | accumulators | differ from golden | tiles | array cycles "
@@ -132,7 +151,8 @@ class HardwareCheck:
         return "\n".join(lines) + "\n"
 
     def to_dict(self):
-        return {"images": self.images, "array": self.array, "simulator": self.simulator,
+        return {"images": self.images, "selection": self.selection, "array": self.array,
+                "simulator": self.simulator,
                 "passed": self.passed, "predictions_equal": dict(self.predictions_equal),
                 "accuracy_rtl": dict(self.accuracy_rtl),
                 "accuracy_golden": dict(self.accuracy_golden),

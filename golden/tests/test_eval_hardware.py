@@ -93,3 +93,19 @@ def test_settings_without_hardware_are_refused(capsys):
     assert capsys.readouterr().err.strip() == (
         "error: --hw-settings: 'a8w8' has no hardware; the array implements "
         + ", ".join(hardware.HW_SETTINGS))
+
+
+def test_pick_images_takes_the_mistakes_first():
+    class Fixed(nn.Module):
+        # Predicts class 0 for every image: images with label != 0 are its mistakes.
+        def forward(self, x):
+            out = torch.zeros(len(x), 3)
+            out[:, 0] = 1
+            return out
+
+    y = np.array([0, 2, 0, 0, 1, 0, 1, 0, 2, 0])
+    x = np.zeros((10, 1, 2, 2), np.float32)
+    idx, wrong = hardware.pick_images(Fixed(), x, y, 4)
+    assert wrong == 2 and list(idx) == [0, 1, 2, 4]          # mistakes 1, 4 (of 1, 4, 6, 8)
+    idx, wrong = hardware.pick_images(Fixed(), x, y, 10)
+    assert wrong == 4 and list(idx) == list(range(10))      # all four mistakes, six others
