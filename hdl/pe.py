@@ -77,9 +77,9 @@ class ProcessingElement(wiring.Component):
 
     * ``valid`` low: nothing changes (a bubble);
     * ``valid`` high, ``last`` low: ``acc <= sum``;
-    * ``valid`` high, ``last`` high (``capture``): ``result <= sum`` and ``acc <= 0``, so the next tile's first
-      pair accumulates from zero on the very next cycle, without a bubble, while ``result`` keeps
-      the finished sum (the shadow register).
+    * ``valid`` high, ``last`` high (``capture``): ``result <= sum`` and ``acc <= 0``, so the
+      next tile's first pair accumulates from zero on the very next cycle, without a bubble,
+      while ``result`` keeps the finished sum (the shadow register).
     * ``drain`` high (and no capture this cycle): ``result <= drain_in``, the shift of the
       array's drain chain (``drain_in`` is the result of the PE below).
 
