@@ -1,6 +1,6 @@
 """Output-stationary systolic MAC array with stream interfaces."""
 
-from amaranth import Cat, Const, Module, Signal, signed, unsigned
+from amaranth import Module, Signal, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 

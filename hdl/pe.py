@@ -66,18 +66,20 @@ class ProcessingElement(wiring.Component):
     * ``int8``: ``a[0] * b[0] + a[1] * b[1]``, two exact 8b x 8b multipliers;
     * ``a4w8``: ``a[0] * b[0] + a[1] * b[1]`` with 4-bit activations, two 4b x 8b multipliers.
 
-    The two products are summed first and the pair product is registered (with its ``valid`` and
-    ``last``); the next stage adds it to the accumulator in one adder. Every datapath has the same
-    three register stages (operands, pair product, accumulator/result), so the datapaths differ
-    only in the multiply stage and their area and Fmax compare like for like.
+    The two slot products are registered (with ``valid`` and ``last``); the next stage adds both to
+    the accumulator. Every datapath has the same three register stages (operands, slot products,
+    accumulator/result), so the datapaths differ only in the multiply stage and their area and
+    Fmax compare like for like. (Measured on iCE40 with Yosys 0.70 and nextpnr, registering the
+    two products separately beat registering their sum in LUTs, transistors and Fmax, for sparq
+    and int8 alike.)
 
-    Accumulation, with ``sum = acc + product`` of the registered pair product:
+    Accumulation, with ``sum = acc + product0 + product1`` of the registered slot products:
 
     * ``valid`` low: nothing changes (a bubble);
     * ``valid`` high, ``last`` low: ``acc <= sum``;
-    * ``valid`` high, ``last`` high (``capture``): ``result <= sum`` and ``acc <= 0``, so the next tile's first
-      pair accumulates from zero on the very next cycle, without a bubble, while ``result`` keeps
-      the finished sum (the shadow register).
+    * ``valid`` high, ``last`` high (``capture``): ``result <= sum`` and ``acc <= 0``, so the
+      next tile's first pair accumulates from zero on the very next cycle, without a bubble,
+      while ``result`` keeps the finished sum (the shadow register).
     * ``drain`` high (and no capture this cycle): ``result <= drain_in``, the shift of the
       array's drain chain (``drain_in`` is the result of the PE below).
 
@@ -177,14 +179,14 @@ class ProcessingElement(wiring.Component):
             "throughput": "one pair (two multiply-accumulates) per cycle, tiles back to back",
         }
 
-    def _product(self, m, a, b):
-        # The pair product of the registered operands, summed before the accumulator adder.
+    def _products(self, m, a, b):
+        # The two slot products of the registered operands.
         cfg = self._config
         if cfg.datapath != "sparq":
             # The baselines keep Yosys's own multiplier mapping: for plain products it is as small
             # as or smaller than the shift-add rows (measured on iCE40 and the CMOS estimate), so
             # the comparison is against the best form of each baseline.
-            return a[0] * b[0] + a[1] * b[1]
+            return [a[0] * b[0], a[1] * b[1]]
         # Only the shift bits some allowed shift uses take part: 3opt ({0,2,4}) needs a two-level
         # shifter, 2opt ({0,4}) a one-level one, instead of the full 0..7 the field could encode.
         mask = 0
@@ -197,7 +199,7 @@ class ProcessingElement(wiring.Component):
             product = Signal(signed(4 + 8 + 1), name=f"product{j}")
             m.d.comb += product.eq(_multiply(a[f"mant{j}"], weight))
             products.append(product << shift)
-        return products[0] + products[1]
+        return products
 
     def elaborate(self, platform):
         m = Module()
@@ -211,23 +213,24 @@ class ProcessingElement(wiring.Component):
         m.d.comb += [self.a_out.eq(a), self.b_out.eq(b), self.valid_out.eq(valid),
                      self.last_out.eq(last)]
 
-        # Stage 2: the pair product, registered with its framing bits. Every datapath has this
-        # register, so the multiplier (and, for sparq, the shifter) never shares a cycle with the
-        # accumulator's carry chain, and Fmax compares like for like.
-        # |product| <= 2 * 128 * max_act: the truncation to this range is exact.
-        bound = 2 * (1 << (cfg.weight_width - 1)) * cfg.max_act_value
-        product = Signal(range(-bound, bound + 1))
+        # Stage 2: the two slot products, registered with the framing bits. Every datapath has
+        # these registers, so the multipliers (and, for sparq, the shifters) never share a cycle
+        # with the accumulator's carry chains, and Fmax compares like for like.
+        # |product| <= 128 * max_act (sparq: at most 15 * 128 << 4): the truncation is exact.
+        bound = (1 << (cfg.weight_width - 1)) * cfg.max_act_value
+        products = [Signal(range(-bound, bound + 1), name=f"slot{j}_product") for j in range(2)]
         p_valid = Signal()
         p_last = Signal()
-        m.d.sync += [product.eq(self._product(m, a, b)), p_valid.eq(valid), p_last.eq(last)]
+        m.d.sync += [p.eq(v) for p, v in zip(products, self._products(m, a, b))]
+        m.d.sync += [p_valid.eq(valid), p_last.eq(last)]
         m.d.comb += self.capture.eq(p_valid & p_last)
 
-        # Stage 3: accumulate.
+        # Stage 3: accumulate both products.
         acc = Signal(signed(cfg.acc_width))
         result = Signal(signed(cfg.acc_width))
         total = Signal(signed(cfg.acc_width))
         # Truncation to acc_width is exact: acc_width holds every partial sum of a legal tile.
-        m.d.comb += total.eq(acc + product)
+        m.d.comb += total.eq(acc + products[0] + products[1])
 
         with m.If(p_valid):
             with m.If(p_last):

@@ -9,10 +9,13 @@ config's options and rounding), int8 -> golden.exact_gemm, a4w8 -> golden.exact_
 import numpy as np
 import pytest
 
+from amaranth import ClockDomain, Module
+from amaranth.sim import Simulator
+
 from hdl.array import SystolicArray
 from hdl.config import SparqConfig
 
-from .array_sim import random_tile, reference, run_array
+from .array_sim import pack_a, pack_b, random_tile, reference, run_array, unpack_c
 
 # Small shapes keep amaranth.sim quick: a general one, a single row and a single column.
 SHAPES = [(2, 3), (1, 4), (3, 1)]
@@ -165,6 +168,50 @@ def test_err_on_mismatched_last(which):
     result = run_array(config, tiles, transfers=_framed(config, rng, 5, a_last, b_last),
                        extra_cycles=5)
     assert result.err == 1
+
+
+def test_err_cleared_by_reset_then_normal_operation():
+    config = SparqConfig(rows=1, cols=2, max_k=2)          # max_pairs = 1
+    dut = SystolicArray(config)
+    top = Module()
+    top.domains.sync = cd = ClockDomain()
+    top.submodules.dut = dut
+    seen = {}
+
+    async def send(ctx, a_pairs, b_pairs, last):
+        ctx.set(dut.a.payload.as_value(), pack_a(config, a_pairs, last))
+        ctx.set(dut.b.payload.as_value(), pack_b(config, b_pairs, last))
+        ctx.set(dut.a.valid, 1)
+        ctx.set(dut.b.valid, 1)
+        await ctx.tick().until(dut.a.ready)
+        ctx.set(dut.a.valid, 0)
+        ctx.set(dut.b.valid, 0)
+
+    async def bench(ctx):
+        zero_a, zero_b = np.zeros((1, 2), int), np.zeros((2, 2), int)
+        ctx.set(dut.c.ready, 1)
+        await send(ctx, zero_a, zero_b, 0)                 # two transfers: one too many
+        await send(ctx, zero_a, zero_b, 1)
+        await ctx.tick().repeat(12)
+        seen["err_before"] = ctx.get(dut.err)
+        ctx.set(cd.rst, 1)
+        await ctx.tick()
+        ctx.set(cd.rst, 0)
+        seen["err_after"] = ctx.get(dut.err)
+        # A legal one-pair tile after the reset: C = [3*5 + 2*7, 3*-1 + 2*-128].
+        await send(ctx, np.array([[3, 2]]), np.array([[5, 7], [-1, -128]]), 1)
+        word, = await ctx.tick().sample(dut.c.payload.as_value()).until(dut.c.valid)
+        seen["row"] = unpack_c(config, int(word))
+        seen["err_end"] = ctx.get(dut.err)
+
+    sim = Simulator(top)
+    sim.add_clock(1e-8)
+    sim.add_testbench(bench)
+    sim.run()
+    assert seen["err_before"] == 1
+    assert seen["err_after"] == 0
+    assert seen["row"] == ([3 * 5 + 2 * 7, 3 * -1 + 2 * -128], 1)
+    assert seen["err_end"] == 0
 
 
 # -- timing: the docstring's formulas, and the throughput requirement --------------------------------
