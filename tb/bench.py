@@ -11,10 +11,14 @@ ReLU-like tiles of K = 1152, back to back, every result compared against golden.
 - loop wall time: the drive/monitor/check loop inside the simulation (the figure of merit is
   checked MACs / loop wall time); run wall time: the whole simulator process (start-up, loading
   the tiles, the golden model) for the same run;
+- loop CPU seconds: processor time of the simulator process over the loop (Python and the
+  compiled model run in one process), so checked MACs per CPU second is what an idle machine
+  would give; the wall-clock figures depend on what else runs on the cores;
 - build time, separately.
 """
 
 import argparse
+import os
 import platform
 import shutil
 import subprocess
@@ -59,7 +63,7 @@ def bench(simulator, count, seed):
                         seed=seed, env={"SPARQ_TILES_FILE": str(path)}, label="bench-sim")
     run_seconds = time.perf_counter() - start
     return {"sim": simulator, "tiles": count, "macs": record["macs"], "cycles": record["cycles"],
-            "loop_s": record["seconds"], "run_s": run_seconds, "build_s": built.build_seconds,
+            "loop_s": record["seconds"], "cpu_s": record["cpu_seconds"], "run_s": run_seconds, "build_s": built.build_seconds,
             "rate": record["macs"] / record["seconds"], "run_rate": record["macs"] / run_seconds}
 
 
@@ -71,6 +75,7 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     simulators = args.sim or ["verilator", "icarus"]
+    load = os.getloadavg()[0]
     rows = []
     for simulator in simulators:
         missing = sim.simulator_missing(simulator)
@@ -82,11 +87,14 @@ def main(argv=None):
     print("8x8 SPARQ array (5opt, nearest-even, max_k 1152), tiles of K=1152 back to back, "
           "every result checked against golden")
     print(", ".join(f"{k} {v}" for k, v in tool_versions().items()))
+    print(f"load average at the start: {load:.1f} on {os.cpu_count()} cores")
     print(f"{'sim':<10} {'tiles':>5} {'checked MACs':>13} {'cycles':>8} {'loop s':>7} "
-          f"{'MACs/s (loop)':>14} {'run s':>6} {'MACs/s (run)':>13} {'build s':>8}")
+          f"{'MACs/s (loop)':>14} {'loop CPU s':>10} {'MACs/CPU s':>11} {'run s':>6} "
+          f"{'MACs/s (run)':>13} {'build s':>8}")
     for r in rows:
         print(f"{r['sim']:<10} {r['tiles']:>5} {r['macs']:>13,} {r['cycles']:>8,} "
-              f"{r['loop_s']:>7.2f} {r['rate']:>14,.0f} {r['run_s']:>6.2f} {r['run_rate']:>13,.0f} "
+              f"{r['loop_s']:>7.2f} {r['rate']:>14,.0f} {r['cpu_s']:>10.2f} "
+              f"{r['macs'] / r['cpu_s']:>11,.0f} {r['run_s']:>6.2f} {r['run_rate']:>13,.0f} "
               f"{r['build_s']:>8.1f}")
     verilator = [r for r in rows if r["sim"] == "verilator"]
     if verilator:

@@ -260,6 +260,7 @@ def build_verilog(files, top, sim, key, *, waves=None):
         # Verilator's runtime objects are the same in every build: reuse them (tb/objcache.py).
         os.environ["OBJCACHE"] = f"{sys.executable} -m tb.objcache"
         saved_makeflags = os.environ.get("MAKEFLAGS")
+        saved_waves = os.environ.pop("WAVES", None)   # the runner lets WAVES override waves=
         if sim == "verilator":
             os.environ["MAKEFLAGS"] = VERILATOR_MAKEFLAGS
         try:
@@ -271,6 +272,8 @@ def build_verilog(files, top, sim, key, *, waves=None):
             raise RuntimeError(f"{sim} could not build {top} in {directory}: {exc}\n"
                                f"{_tail(directory / 'build.log')}") from None
         finally:
+            if saved_waves is not None:
+                os.environ["WAVES"] = saved_waves
             if saved_makeflags is None:
                 os.environ.pop("MAKEFLAGS", None)
             else:
