@@ -1,0 +1,163 @@
+"""``sparq-rtl``: the command-line front end of :mod:`hdl.generate`.
+
+::
+
+    sparq-rtl verilog {window,pair,pe,array} [--options 5|3|2] [--rounding nearest-even|truncate]
+                      [--datapath sparq|int8|a4w8] [--rows R --cols C --max-k K] [--name MODULE]
+                      -o FILE.v
+
+writes ``FILE.v`` and the JSON sidecar ``FILE.json`` (see :mod:`hdl.generate`).
+
+Errors are one line on stderr, ``sparq-rtl: error: <message>``, naming the parameter and the
+value; the message is the one Python callers get as ValueError/TypeError. Exit status: 0 on
+success, 2 for a bad argument, 1 when the output cannot be written.
+
+Subcommands are pluggable: a module registers one with :func:`register` (``name``, one-line help,
+``add_arguments(parser)``, ``run(args) -> exit status``), or a package declares a
+:class:`Subcommand` under the entry-point group ``sparq_rtl.subcommands``. ``run`` may raise
+ValueError/TypeError (reported as a bad argument, status 2) or :class:`CommandError` (reported,
+status 1).
+"""
+
+import argparse
+import sys
+from importlib import metadata
+from typing import Callable, NamedTuple
+
+from .config import SparqConfig
+from . import generate
+
+__all__ = ["main", "register", "Subcommand", "CommandError", "SUBCOMMANDS", "ENTRY_POINT_GROUP"]
+
+PROG = "sparq-rtl"
+ENTRY_POINT_GROUP = "sparq_rtl.subcommands"
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+class Subcommand(NamedTuple):
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+class CommandError(Exception):
+    """A subcommand failed for a reason other than a bad argument (exit status 1)."""
+
+
+#: Registered subcommands by name, in registration order (the order ``--help`` lists them).
+SUBCOMMANDS = {}
+
+
+def register(name, help, add_arguments, run):
+    """Add a subcommand to ``sparq-rtl`` (see the module docstring)."""
+    if name in SUBCOMMANDS:
+        raise ValueError(f"subcommand {name!r} is already registered")
+    SUBCOMMANDS[name] = Subcommand(name, help, add_arguments, run)
+
+
+class _UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    # argparse prints the usage and exits; the contract here is one line and status 2.
+    def error(self, message):
+        raise _UsageError(message)
+
+
+# -- verilog --------------------------------------------------------------------------------------
+
+# Which blocks each configuration flag applies to: a flag the block ignores is refused rather than
+# silently dropped, so that nobody believes they configured something they did not.
+_FLAG_BLOCKS = {
+    "datapath": ("window", "pair", "pe", "array"),
+    "rows": ("array",),
+    "cols": ("array",),
+    "max_k": ("pe", "array"),
+}
+
+
+def _add_verilog_arguments(parser):
+    parser.add_argument("block", metavar="{" + ",".join(generate.BLOCKS) + "}",
+                        help="the top level to generate")
+    parser.add_argument("--options", type=int, metavar="5|3|2",
+                        help="window positions: 5 {0..4}, 3 {0,2,4}, 2 {0,4} (default 5)")
+    parser.add_argument("--rounding", metavar="nearest-even|truncate",
+                        help="rounding below the window (default nearest-even)")
+    parser.add_argument("--datapath", metavar="sparq|int8|a4w8",
+                        help="PE datapath (pe, array; window and pair are sparq only; default sparq)")
+    parser.add_argument("--rows", type=int, metavar="R", help="array rows (array only; default 8)")
+    parser.add_argument("--cols", type=int, metavar="C", help="array columns (array only; default 8)")
+    parser.add_argument("--max-k", dest="max_k", type=int, metavar="K",
+                        help="largest reduction length the accumulators hold (pe, array; default 1152)")
+    parser.add_argument("--name", metavar="MODULE",
+                        help="top module name (default: derived from the parameters)")
+    parser.add_argument("-o", "--output", required=True, metavar="FILE.v",
+                        help="Verilog output; the sidecar goes to FILE.json")
+
+
+def _run_verilog(args):
+    block = args.block
+    if block not in generate.BLOCKS:
+        raise ValueError(f"block must be one of {', '.join(generate.BLOCKS)}, not {block!r}")
+    fields = {}
+    for field in ("datapath", "options", "rounding", "rows", "cols", "max_k"):
+        value = getattr(args, field)
+        if value is None:
+            continue
+        if block not in _FLAG_BLOCKS.get(field, generate.BLOCKS):
+            flag = "--" + field.replace("_", "-")
+            raise ValueError(f"{flag} applies to block {' and '.join(_FLAG_BLOCKS[field])} only, "
+                             f"not {block!r}")
+        fields[field] = value
+    config = SparqConfig(**fields)
+    try:
+        v_path, j_path = generate.write(block, config, args.output, name=args.name)
+    except ValueError as exc:
+        if isinstance(exc.__cause__, OSError):
+            raise CommandError(str(exc)) from exc
+        raise
+    print(f"{v_path}\n{j_path}")
+    return EXIT_OK
+
+
+register("verilog", "write the Verilog of one block and its JSON sidecar",
+         _add_verilog_arguments, _run_verilog)
+
+
+# -- main -----------------------------------------------------------------------------------------
+
+def _load_entry_points():
+    for entry in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if entry.name not in SUBCOMMANDS:
+            sub = entry.load()
+            register(sub.name, sub.help, sub.add_arguments, sub.run)
+
+
+def _parser():
+    parser = _Parser(prog=PROG, description="SPARQ hardware generator")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
+                                       parser_class=_Parser)
+    for sub in SUBCOMMANDS.values():
+        sub.add_arguments(subparsers.add_parser(sub.name, help=sub.help, description=sub.help))
+    return parser
+
+
+def main(argv=None):
+    """Run ``sparq-rtl`` with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
+    _load_entry_points()
+    try:
+        args = _parser().parse_args(argv)
+        return SUBCOMMANDS[args.command].run(args)
+    except (_UsageError, ValueError, TypeError) as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except CommandError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,26 @@
+"""The hardware settings and their conformance vector files (4-bit windows only)."""
+
+import numpy as np
+
+from golden.vectors import vector_dir
+from hdl.config import SparqConfig, ROUNDINGS, WINDOW_OPTIONS
+
+__all__ = ["SETTINGS", "setting_id", "load_vectors"]
+
+#: Every (options, rounding) the window selector and pair encoder are built for.
+SETTINGS = [(options, rounding) for options in WINDOW_OPTIONS for rounding in ROUNDINGS]
+
+
+def setting_id(setting):
+    options, rounding = setting
+    return f"o{options}-{rounding}"
+
+
+def load_vectors(options, rounding):
+    """The authors' vectors of one hardware setting (``vectors_bg4_opt<o>_<raw|round>.npz``)."""
+    tag = "round" if rounding == "nearest-even" else "raw"
+    return np.load(vector_dir() / f"vectors_bg4_opt{options}_{tag}.npz")
+
+
+def config(options, rounding):
+    return SparqConfig(options=options, rounding=rounding)

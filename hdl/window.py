@@ -1,0 +1,115 @@
+"""bSPARQ window selector: an 8-bit activation as a 4-bit mantissa and a shift."""
+
+from contextlib import nullcontext
+
+from amaranth import Module, Mux, Signal
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from .config import SparqConfig, WINDOW_BITS, ACT_WIDTH_8
+
+__all__ = ["WindowSelector"]
+
+
+class WindowSelector(wiring.Component):
+    """Selects the 4-bit window of an unsigned 8-bit activation (bSPARQ), combinationally.
+
+    With ``S = config.shifts`` the allowed window positions and ``n = 4``:
+
+    1. ``s`` is the smallest ``s`` in ``S`` with ``x < 2**(s + n)`` (chosen from the unrounded
+       ``x``; ``x = 0`` gives ``s = 0``);
+    2. ``mant = x >> s``;
+    3. with ``rounding="nearest-even"``, the dropped bits round to nearest, ties to even: guard bit
+       ``g = x[s-1]``, sticky ``t = |x[s-2:0]``, and ``mant += 1`` when ``s > 0 and g and
+       (mant[0] or t)``; ``rounding="truncate"`` skips this step;
+    4. a carry out of the window saturates: ``mant = 2**n - 1``; the window never moves up.
+
+    The value the multiplier sees is ``mant << shift``. Every ``x < 16`` is exact.
+
+    Parameters
+    ----------
+    config : SparqConfig
+        Reads ``options`` (through ``config.shifts``) and ``rounding``; the other fields are
+        ignored.
+
+    Members
+    -------
+    x : In(8)
+        Unsigned activation, 0..255.
+    mant : Out(4)
+        Window mantissa, 0..15.
+    shift : Out(config.shift_width)
+        Binary shift amount, one of ``config.shifts``.
+
+    Latency: combinational (no clock, no reset). Logic: a priority encoder on the top bits of
+    ``x``, one multiplexer per output bit over the allowed shifts, one 4-bit incrementer shared
+    by every shift.
+    """
+
+    def __init__(self, config):
+        if not isinstance(config, SparqConfig):
+            raise TypeError(f"config must be a SparqConfig, not {config!r}")
+        self._config = config
+        super().__init__({
+            "x": In(ACT_WIDTH_8),
+            "mant": Out(WINDOW_BITS),
+            "shift": Out(config.shift_width),
+        })
+
+    @property
+    def config(self):
+        return self._config
+
+    def describe(self):
+        """Port meanings and timing for the generated top level's sidecar (see :mod:`hdl.generate`)."""
+        shifts = ", ".join(str(s) for s in self._config.shifts)
+        return {
+            "summary": (f"bSPARQ window selector: 4-bit window over an 8-bit activation, shifts "
+                        f"{{{shifts}}}, rounding {self._config.rounding}, saturating"),
+            "ports": {
+                "x": "unsigned 8-bit activation",
+                "mant": "4-bit window mantissa; the value is mant << shift",
+                "shift": f"binary shift amount (window LSB position), one of {{{shifts}}}",
+            },
+            "latency": "combinational (0 cycles), no clock or reset",
+            "throughput": "one activation per evaluation",
+        }
+
+    def elaborate(self, platform):
+        m = Module()
+        shifts = sorted(self._config.shifts)
+        nearest_even = self._config.rounding == "nearest-even"
+        x = self.x
+
+        # The selected window before rounding, its guard bit (the highest dropped bit) and its
+        # sticky bit (OR of the lower dropped bits); one rounding incrementer after the selection
+        # serves every shift.
+        trunc = Signal(WINDOW_BITS)
+        guard = Signal()
+        sticky = Signal()
+
+        # Smallest allowed s with x < 2**(s + 4): test the shifts in increasing order, the first
+        # that fits wins. The largest shift always fits an 8-bit x, so it is the default.
+        for i, s in enumerate(shifts):
+            select = [self.shift.eq(s), trunc.eq(x[s:s + WINDOW_BITS])]
+            if nearest_even:
+                select += [
+                    guard.eq(x[s - 1] if s > 0 else 0),
+                    sticky.eq(x[:s - 1].any() if s > 1 else 0),
+                ]
+            if i == len(shifts) - 1:
+                with m.Else() if i > 0 else nullcontext():
+                    m.d.comb += select
+            else:
+                with (m.Elif if i > 0 else m.If)(x[s + WINDOW_BITS:] == 0):
+                    m.d.comb += select
+
+        if nearest_even:
+            # Round half to even on the dropped bits. A rounded-up 15 would need a fifth bit: it
+            # saturates at 15 instead (the spec's rule; the window does not move up).
+            round_up = Signal()
+            m.d.comb += round_up.eq(guard & (trunc[0] | sticky) & ~trunc.all())
+            m.d.comb += self.mant.eq(Mux(round_up, trunc + 1, trunc))
+        else:
+            m.d.comb += self.mant.eq(trunc)
+        return m
