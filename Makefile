@@ -51,3 +51,17 @@ bench-golden: $(STAMP)
 
 clean:
 	rm -rf build
+
+# ---- Verilog generation: the default set of top levels, through the sparq-rtl command ----------
+.PHONY: verilog
+VERILOG_DIR ?= build/verilog
+SPARQ_RTL   := $(VENV)/bin/sparq-rtl
+
+# Window selector and pair encoder for every option and rounding, the PE of every datapath and the
+# 8x8 array of every datapath (max K 1152): DIR/<module>.v with its JSON sidecar DIR/<module>.json.
+verilog: $(STAMP)
+	@set -e; for o in 5 3 2; do for r in nearest-even truncate; do for b in window pair; do \
+	  $(SPARQ_RTL) verilog $$b --options $$o --rounding $$r -d $(VERILOG_DIR); done; done; done
+	@set -e; for d in sparq int8 a4w8; do \
+	  $(SPARQ_RTL) verilog pe --datapath $$d -d $(VERILOG_DIR); \
+	  $(SPARQ_RTL) verilog array --datapath $$d --rows 8 --cols 8 -d $(VERILOG_DIR); done

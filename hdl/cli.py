@@ -4,9 +4,10 @@
 
     sparq-rtl verilog {window,pair,pe,array} [--options 5|3|2] [--rounding nearest-even|truncate]
                       [--datapath sparq|int8|a4w8] [--rows R --cols C --max-k K] [--name MODULE]
-                      -o FILE.v
+                      (-o FILE.v | -d DIR)
 
-writes ``FILE.v`` and the JSON sidecar ``FILE.json`` (see :mod:`hdl.generate`).
+writes ``FILE.v`` and the JSON sidecar ``FILE.json`` (see :mod:`hdl.generate`); with ``-d DIR``,
+``DIR/MODULE.v`` and ``DIR/MODULE.json`` (``MODULE``: ``--name`` or the default name).
 
 Errors are one line on stderr, ``sparq-rtl: error: <message>``, naming the parameter and the
 value; the message is the one Python callers get as ValueError/TypeError. Exit status: 0 on
@@ -20,6 +21,7 @@ status 1).
 """
 
 import argparse
+import os
 import sys
 from importlib import metadata
 from typing import Callable, NamedTuple
@@ -94,8 +96,11 @@ def _add_verilog_arguments(parser):
                         help="largest reduction length the accumulators hold (pe, array; default 1152)")
     parser.add_argument("--name", metavar="MODULE",
                         help="top module name (default: derived from the parameters)")
-    parser.add_argument("-o", "--output", required=True, metavar="FILE.v",
+    output = parser.add_mutually_exclusive_group(required=True)
+    output.add_argument("-o", "--output", metavar="FILE.v",
                         help="Verilog output; the sidecar goes to FILE.json")
+    output.add_argument("-d", "--output-dir", metavar="DIR",
+                        help="write DIR/MODULE.v and DIR/MODULE.json instead")
 
 
 def _run_verilog(args):
@@ -113,8 +118,12 @@ def _run_verilog(args):
                              f"not {block!r}")
         fields[field] = value
     config = SparqConfig(**fields)
+    output = args.output
+    if output is None:
+        module = generate.default_name(block, config) if args.name is None else args.name
+        output = os.path.join(args.output_dir, f"{generate.check_name(module)}.v")
     try:
-        v_path, j_path = generate.write(block, config, args.output, name=args.name)
+        v_path, j_path = generate.write(block, config, output, name=args.name)
     except ValueError as exc:
         if isinstance(exc.__cause__, OSError):
             raise CommandError(str(exc)) from exc

@@ -3,7 +3,7 @@
 import numpy as np
 
 from golden.vectors import vector_dir
-from hdl.config import SparqConfig, ROUNDINGS, WINDOW_OPTIONS
+from hdl.config import ROUNDINGS, WINDOW_OPTIONS
 
 __all__ = ["SETTINGS", "setting_id", "load_vectors"]
 
@@ -21,6 +21,3 @@ def load_vectors(options, rounding):
     tag = "round" if rounding == "nearest-even" else "raw"
     return np.load(vector_dir() / f"vectors_bg4_opt{options}_{tag}.npz")
 
-
-def config(options, rounding):
-    return SparqConfig(options=options, rounding=rounding)

@@ -1,0 +1,273 @@
+"""Output-stationary systolic MAC array with stream interfaces."""
+
+from amaranth import Cat, Const, Module, Signal, signed, unsigned
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from .config import SparqConfig
+from .pair import PairEncoder
+from .pe import ProcessingElement, operand_layout, weight_pair_layout
+
+__all__ = ["SystolicArray", "a_layout", "b_layout", "c_layout"]
+
+
+def a_layout(config):
+    """Payload of stream ``a``: ``{data: rows x (act, act), last: 1}``, ``last`` the top bit."""
+    return data.StructLayout({
+        "data": data.ArrayLayout(data.ArrayLayout(unsigned(config.act_width), 2), config.rows),
+        "last": 1,
+    })
+
+
+def b_layout(config):
+    """Payload of stream ``b``: ``{data: cols x (weight, weight), last: 1}``, ``last`` the top bit."""
+    return data.StructLayout({
+        "data": data.ArrayLayout(data.ArrayLayout(signed(config.weight_width), 2), config.cols),
+        "last": 1,
+    })
+
+
+def c_layout(config):
+    """Payload of stream ``c``: ``{data: cols x signed(acc_width), last: 1}``, ``last`` the top bit."""
+    return data.StructLayout({
+        "data": data.ArrayLayout(signed(config.acc_width), config.cols),
+        "last": 1,
+    })
+
+
+class SystolicArray(wiring.Component):
+    """``C = A . B^T`` for a ``rows x cols`` tile on an output-stationary grid of PEs.
+
+    ::
+
+                  b (cols weight pairs)
+                  |
+             [input register]-------------+----------------+
+                  |                       |                |
+             [row edge: PairEncoder     col 0            col 1 ...  (column c delayed c cycles)
+              (sparq only), row r         |                |
+              delayed r cycles]           v                v
+             row 0 ---------------->  PE(0,0) -------->  PE(0,1) --> ...
+             row 1 --(1 reg)------->  PE(1,0) -------->  PE(1,1) --> ...
+              ...                        |  ^ result        |  ^
+                                         v  | drain         v  |
+                                    (weights flow down, results drain up to row 0 and out on c)
+
+    Each PE (:class:`~hdl.pe.ProcessingElement`) owns one output ``C[r, c]``. Activation pairs
+    (``sparq``: encoded by one :class:`~hdl.pair.PairEncoder` per row at the edge) flow right,
+    weight pairs flow down, one PE per cycle; row ``r`` is delayed ``r`` cycles and column ``c``
+    ``c`` cycles at the edge so that pair ``i`` meets in PE ``(r, c)`` in the same cycle.
+
+    Streams (valid/ready; a transfer happens on a rising edge with both high):
+
+    * ``a`` (in): ``{data: rows x (A[r,2i], A[r,2i+1]), last}``; ``b`` (in): ``{data: cols x
+      (B[c,2i], B[c,2i+1]), last}``. A tile is ``P = ceil(K/2)`` transfers, consumed one ``a`` and
+      one ``b`` together; the tile's final transfer has ``last`` high on both. Odd ``K``: the
+      caller pads the final pair with activation 0 and weight 0. ``a.ready`` depends on
+      ``b.valid`` and ``b.ready`` on ``a.valid`` (the two are taken in the same cycle), and both
+      depend on the payloads' ``last`` bits (a tile's final transfer waits for the drain).
+    * ``c`` (out): ``rows`` transfers per tile, ``{data: cols x C[r, c], last}``, row 0 first,
+      ``last`` high on row ``rows - 1``. ``C`` is exact in signed ``config.acc_width`` bits.
+    * ``err`` (out): sticky until reset. Set by a transfer that is the ``max_pairs + 1``-th of its
+      tile (the accumulator bound would no longer hold) or that has ``a.last != b.last``; results
+      are meaningless from then on. ``a.last`` frames the tile.
+
+    Backpressure: a stalled input leaves a bubble that travels through the grid with the data
+    (PEs hold their accumulators), so nothing is lost or duplicated; ``c`` holds its payload
+    until taken. The finished sums sit in the PEs' shadow registers and drain up the columns while
+    the next tile accumulates; only the next tile's final transfer waits until the previous tile
+    has left on ``c``.
+
+    Accumulator width: ``config.acc_width`` is the smallest signed width holding
+    ``-max_k * 128 * max_act`` (``max_act`` = 255, or 15 for ``a4w8``), the most negative sum of a
+    tile of up to ``max_k`` elements; no legal input overflows (proved by the worst-case test).
+
+    Timing, with the first transfer of a tile in cycle 0 and no stalls:
+
+    * latency: the tile's last input transfer (cycle ``P - 1``) to its first output transfer:
+      ``rows + cols + 1`` cycles (cycle ``P + rows + cols``); the last output follows ``rows - 1``
+      cycles later; first input to first output: ``P + rows + cols`` cycles.
+    * throughput: one pair transfer per cycle; back to back, one tile every
+      ``max(P, 2*rows + cols + 1)`` cycles, so the PEs are busy ``P / max(P, 2*rows + cols + 1)``
+      of the time in steady state (100 % for ``P >= 2*rows + cols + 1``, e.g. K=576 on 8x8).
+
+    Parameters
+    ----------
+    config : SparqConfig
+        ``datapath``, ``options``/``rounding`` (sparq), ``rows``, ``cols``, ``max_k``.
+
+    Members
+    -------
+    a : In(stream.Signature(a_layout(config)))
+    b : In(stream.Signature(b_layout(config)))
+    c : Out(stream.Signature(c_layout(config)))
+    err : Out(1)
+    """
+
+    def __init__(self, config):
+        if not isinstance(config, SparqConfig):
+            raise TypeError(f"config must be a SparqConfig, not {config!r}")
+        self._config = config
+        super().__init__({
+            "a": In(stream.Signature(a_layout(config))),
+            "b": In(stream.Signature(b_layout(config))),
+            "c": Out(stream.Signature(c_layout(config))),
+            "err": Out(1),
+        })
+
+    @property
+    def config(self):
+        return self._config
+
+    def describe(self):
+        """Port meanings and timing for the generated top level's sidecar (see :mod:`hdl.generate`)."""
+        cfg = self._config
+        R, C, w, aw = cfg.rows, cfg.cols, cfg.act_width, cfg.acc_width
+        return {
+            "summary": (f"{cfg.datapath} output-stationary systolic array, {R}x{C} PEs, "
+                        f"C = A . B^T over K <= {cfg.max_k}, signed {aw}-bit results"),
+            "ports": {
+                "a__payload": (f"activation pairs of one reduction step: row r element e "
+                               f"(A[r, 2i+e], unsigned {w}-bit) at bits [(2*r+e)*{w} +: {w}], "
+                               f"r < {R}; last (bit {2 * R * w}) marks the tile's final transfer"),
+                "b__payload": (f"weight pairs of the same step: column c element e (B[c, 2i+e], "
+                               f"signed 8-bit) at bits [(2*c+e)*8 +: 8], c < {C}; last "
+                               f"(bit {2 * C * 8}) must equal a's last"),
+                "c__payload": (f"one result row per transfer, row 0 first: C[r, c] (signed "
+                               f"{aw}-bit) at bits [c*{aw} +: {aw}]; last (bit {C * aw}) on "
+                               f"row {R - 1}"),
+                "err": (f"sticky error flag, cleared by rst: a tile longer than "
+                        f"{cfg.max_pairs} transfers (max_k {cfg.max_k}) or a.last != b.last"),
+            },
+            "latency": (f"last input transfer of a tile to its first output transfer: rows + "
+                        f"cols + 1 = {R + C + 1} cycles; first input to first output: P + rows "
+                        f"+ cols = P + {R + C} cycles, P = ceil(K/2); the {R} result rows "
+                        f"follow on consecutive cycles"),
+            "throughput": (f"one pair per cycle on a and b; back to back, one tile every "
+                           f"max(P, 2*rows + cols + 1) = max(P, {2 * R + C + 1}) cycles"),
+            "handshake": ("a and b are consumed together: a.ready = b.valid & accept, b.ready = "
+                          "a.valid & accept; a tile's final transfer (last=1) is accepted only "
+                          "once the previous tile's results have all left on c; c holds its "
+                          "payload until c.ready"),
+        }
+
+    def elaborate(self, platform):
+        m = Module()
+        cfg = self._config
+        rows, cols = cfg.rows, cfg.cols
+
+        # -- input: take a and b together; hold back a tile's final pair until the drain is free --
+        # `pending`: a tile's final pair is in the grid or its results are still in the shadow
+        # registers. A tile may finish only when the previous one has left, so a capture never
+        # meets a drain shift.
+        pending = Signal()
+        tile_end = self.a.payload.last | self.b.payload.last
+        accept = ~pending | ~tile_end
+        m.d.comb += [
+            self.a.ready.eq(self.b.valid & accept),
+            self.b.ready.eq(self.a.valid & accept),
+        ]
+        take = Signal()
+        m.d.comb += take.eq(self.a.valid & self.a.ready)
+
+        # -- error detection: tile length and framing --
+        count = Signal(range(cfg.max_pairs + 1))      # transfers already taken in this tile
+        with m.If(take):
+            with m.If((count == cfg.max_pairs) | (self.a.payload.last != self.b.payload.last)):
+                m.d.sync += self.err.eq(1)
+            with m.If(self.a.payload.last):
+                m.d.sync += count.eq(0)
+            with m.Elif(count != cfg.max_pairs):       # saturate: a runaway tile keeps flagging
+                m.d.sync += count.eq(count + 1)
+
+        # -- input register: one pipeline stage shared by every datapath --
+        in_a = Signal(self.a.payload.data.shape())
+        in_b = Signal(self.b.payload.data.shape())
+        in_valid = Signal()
+        in_last = Signal()
+        m.d.sync += [in_valid.eq(take), in_last.eq(take & self.a.payload.last)]
+        with m.If(take):
+            m.d.sync += [in_a.eq(self.a.payload.data), in_b.eq(self.b.payload.data)]
+
+        # -- row edge: encode (sparq), then delay row r by r cycles --
+        operand = operand_layout(cfg)
+        row_in = []
+        for r in range(rows):
+            op = Signal(operand, name=f"row{r}_operand")
+            if cfg.datapath == "sparq":
+                enc = PairEncoder(cfg)
+                m.submodules[f"encoder{r}"] = enc
+                m.d.comb += [
+                    enc.a0.eq(in_a[r][0]), enc.a1.eq(in_a[r][1]),
+                    op.mant0.eq(enc.mant0), op.shift0.eq(enc.shift0), op.src0.eq(enc.src0),
+                    op.mant1.eq(enc.mant1), op.shift1.eq(enc.shift1), op.src1.eq(enc.src1),
+                ]
+            else:
+                m.d.comb += op.eq(in_a[r])
+            v, l = in_valid, in_last
+            for d in range(r):
+                op_d = Signal(operand, name=f"row{r}_operand_d{d + 1}")
+                v_d = Signal(name=f"row{r}_valid_d{d + 1}")
+                l_d = Signal(name=f"row{r}_last_d{d + 1}")
+                m.d.sync += [op_d.eq(op), v_d.eq(v), l_d.eq(l)]
+                op, v, l = op_d, v_d, l_d
+            row_in.append((op, v, l))
+
+        # -- column edge: delay column c by c cycles --
+        col_in = []
+        for c in range(cols):
+            w = Signal(weight_pair_layout, name=f"col{c}_weights")
+            m.d.comb += w.eq(in_b[c])
+            for d in range(c):
+                w_d = Signal(weight_pair_layout, name=f"col{c}_weights_d{d + 1}")
+                m.d.sync += w_d.eq(w)
+                w = w_d
+            col_in.append(w)
+
+        # -- the grid --
+        drain = Signal()
+        pe = [[ProcessingElement(cfg) for _ in range(cols)] for _ in range(rows)]
+        for r in range(rows):
+            for c in range(cols):
+                p = pe[r][c]
+                m.submodules[f"pe_{r}_{c}"] = p
+                if c == 0:
+                    op, v, l = row_in[r]
+                    m.d.comb += [p.a_in.eq(op), p.valid_in.eq(v), p.last_in.eq(l)]
+                else:
+                    left = pe[r][c - 1]
+                    m.d.comb += [p.a_in.eq(left.a_out), p.valid_in.eq(left.valid_out),
+                                 p.last_in.eq(left.last_out)]
+                m.d.comb += p.b_in.eq(col_in[c] if r == 0 else pe[r - 1][c].b_out)
+                m.d.comb += p.drain.eq(drain)
+                if r + 1 < rows:
+                    m.d.comb += p.drain_in.eq(pe[r + 1][c].result)
+                else:
+                    m.d.comb += p.drain_in.eq(0)
+
+        # -- drain: results of a whole tile shift up the columns, one row per c transfer --
+        corner = pe[rows - 1][cols - 1]
+        # The bottom-right PE is the last to see a tile's final pair; once it has multiplied it,
+        # every shadow register holds the tile.
+        captured = Signal()
+        m.d.comb += captured.eq(corner.valid_out & corner.last_out)
+        full = Signal()
+        row = Signal(range(rows))
+        with m.If(take & self.a.payload.last):
+            m.d.sync += pending.eq(1)
+        with m.If(captured):
+            m.d.sync += full.eq(1)
+
+        m.d.comb += [
+            self.c.valid.eq(full),
+            self.c.payload.last.eq(row == rows - 1),
+            drain.eq(self.c.valid & self.c.ready),
+        ]
+        for c in range(cols):
+            m.d.comb += self.c.payload.data[c].eq(pe[0][c].result)
+        with m.If(drain):
+            with m.If(row == rows - 1):
+                m.d.sync += [row.eq(0), full.eq(0), pending.eq(0)]
+            with m.Else():
+                m.d.sync += row.eq(row + 1)
+        return m

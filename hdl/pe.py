@@ -1,0 +1,200 @@
+"""Processing element of the systolic array: one activation pair times one weight pair per cycle."""
+
+from amaranth import Module, Mux, Signal, signed, unsigned
+from amaranth.lib import data, wiring
+from amaranth.lib.wiring import In, Out
+
+from .config import SparqConfig
+from .pair import encoded_pair_layout
+
+__all__ = ["ProcessingElement", "operand_layout", "weight_pair_layout"]
+
+
+def operand_layout(config):
+    """Layout of the activation operand that flows right through a row of PEs.
+
+    ``sparq``: the :func:`~hdl.pair.encoded_pair_layout` (two slots of mantissa, shift and weight
+    select, produced once per row by the pair encoder at the array edge). ``int8`` and ``a4w8``:
+    the raw pair, ``ArrayLayout(unsigned(config.act_width), 2)`` (element 0 = reduction index k,
+    element 1 = k+1).
+    """
+    if not isinstance(config, SparqConfig):
+        raise TypeError(f"config must be a SparqConfig, not {config!r}")
+    if config.datapath == "sparq":
+        return encoded_pair_layout(config)
+    return data.ArrayLayout(unsigned(config.act_width), 2)
+
+
+#: Weight pair flowing down a column: element 0 = weight at reduction index k, element 1 = k+1.
+weight_pair_layout = data.ArrayLayout(signed(8), 2)
+
+
+class ProcessingElement(wiring.Component):
+    """Multiply-accumulate cell of the output-stationary array, for one of three datapaths.
+
+    Every cycle the PE registers one activation operand ``a_in`` (from its left neighbour), one
+    weight pair ``b_in`` (from above) and the framing bits ``valid_in``/``last_in`` that travel
+    with the activation. The registered copies are both the multiplier operands and the outputs
+    ``a_out``, ``b_out``, ``valid_out``, ``last_out`` to the right/lower neighbours, so operands
+    move one PE per cycle.
+
+    The pair product of the registered operands is
+
+    * ``sparq``: ``(mant0 * b[src0] << shift0) + (mant1 * b[src1] << shift1)``, two 4b x 8b
+      multipliers with a weight select and a left shifter each (the encoded pair of
+      :class:`~hdl.pair.PairEncoder`);
+    * ``int8``: ``a[0] * b[0] + a[1] * b[1]``, two exact 8b x 8b multipliers;
+    * ``a4w8``: ``a[0] * b[0] + a[1] * b[1]`` with 4-bit activations, two 4b x 8b multipliers.
+
+    The two products are summed first and then added to the accumulator in one adder, and every
+    datapath has the same registers (operands in, accumulator, result), so the datapaths differ
+    only in the multiplier stage and their area and Fmax compare like for like.
+
+    Accumulation, with ``sum = acc + product`` of the registered operands:
+
+    * ``valid`` low: nothing changes (a bubble);
+    * ``valid`` high, ``last`` low: ``acc <= sum``;
+    * ``valid`` high, ``last`` high: ``result <= sum`` and ``acc <= 0``, so the next tile's first
+      pair accumulates from zero on the very next cycle, without a bubble, while ``result`` keeps
+      the finished sum (the shadow register).
+    * ``drain`` high (and no capture this cycle): ``result <= drain_in``, the shift of the
+      array's drain chain (``drain_in`` is the result of the PE below).
+
+    The accumulator is a signed ``config.acc_width``-bit register. Every product lies in
+    ``[-128 * max_act, 127 * max_act]`` with ``max_act = config.max_act_value`` (255: a lone SPARQ
+    activation is exact; 15 for ``a4w8``), so after at most ``config.max_pairs`` pairs (``max_k``
+    products) the sum is within ``[-max_k * 128 * max_act, max_k * 127 * max_act]``, which
+    ``acc_width`` holds: no overflow, no wrap, no saturation for a tile of at most ``max_k``
+    elements. Longer tiles wrap modulo ``2**acc_width`` (the array flags them on ``err``).
+
+    Parameters
+    ----------
+    config : SparqConfig
+        Reads ``datapath``, ``shifts`` (sparq), ``act_width`` and ``acc_width``.
+
+    Members
+    -------
+    a_in : In(operand_layout(config))
+        Activation operand (encoded pair for ``sparq``, raw pair otherwise).
+    b_in : In(ArrayLayout(signed(8), 2))
+        Weight pair ``(b0, b1)``.
+    valid_in, last_in : In(1)
+        The operands are a real pair; it is the last pair of a tile.
+    a_out, b_out, valid_out, last_out : Out(...)
+        The registered operands and framing bits, for the neighbours.
+    drain_in : In(signed(acc_width))
+        Result of the PE below, shifted in when ``drain`` is high.
+    drain : In(1)
+        Shift the drain chain: ``result <= drain_in``.
+    result : Out(signed(acc_width))
+        The finished sum of the last completed tile (or what the drain chain shifted in).
+
+    Latency: a pair presented on ``a_in``/``b_in`` in cycle ``t`` is multiplied in cycle ``t+1``;
+    with ``last_in`` high its tile's sum is on ``result`` from cycle ``t+2``. Throughput: one pair
+    (two multiply-accumulates) per cycle, back to back across tiles.
+    """
+
+    def __init__(self, config):
+        if not isinstance(config, SparqConfig):
+            raise TypeError(f"config must be a SparqConfig, not {config!r}")
+        self._config = config
+        operand = operand_layout(config)
+        acc = signed(config.acc_width)
+        super().__init__({
+            "a_in": In(operand), "b_in": In(weight_pair_layout),
+            "valid_in": In(1), "last_in": In(1),
+            "a_out": Out(operand), "b_out": Out(weight_pair_layout),
+            "valid_out": Out(1), "last_out": Out(1),
+            "drain_in": In(acc), "drain": In(1),
+            "result": Out(acc),
+        })
+
+    @property
+    def config(self):
+        return self._config
+
+    def describe(self):
+        """Port meanings and timing for the generated top level's sidecar (see :mod:`hdl.generate`)."""
+        cfg = self._config
+        if cfg.datapath == "sparq":
+            operand = ("encoded activation pair (fields mant0, shift0, src0, mant1, shift1, src1, "
+                       "from bit 0 up); contributes (mant0*b[src0] << shift0) + "
+                       "(mant1*b[src1] << shift1)")
+            kind = (f"sparq PE: two 4b x 8b multipliers with weight select and shifters "
+                    f"{{{', '.join(map(str, cfg.shifts))}}}")
+        else:
+            operand = (f"activation pair, unsigned {cfg.act_width}-bit each: element 0 at bits "
+                       f"[0 +: {cfg.act_width}] (index k), element 1 above it (index k+1)")
+            kind = f"{cfg.datapath} PE: two {cfg.mant_width}b x 8b multipliers"
+        weights = "weight pair, signed 8-bit each: b0 at bits [7:0] (index k), b1 at bits [15:8]"
+        return {
+            "summary": (f"{kind}, signed {cfg.acc_width}-bit accumulator (max_k {cfg.max_k}), "
+                        f"one pair per cycle, shadow result register"),
+            "ports": {
+                "a_in": operand,
+                "b_in": weights,
+                "valid_in": "a_in/b_in hold a real pair this cycle (low: bubble, nothing accumulates)",
+                "last_in": "the pair is the last of its tile: its sum goes to result, the accumulator restarts at 0",
+                "a_out": "a_in registered (one cycle), for the PE to the right",
+                "b_out": "b_in registered (one cycle), for the PE below",
+                "valid_out": "valid_in registered (one cycle)",
+                "last_out": "last_in registered (one cycle)",
+                "drain_in": "result of the PE below; loaded into result when drain is high",
+                "drain": "shift the drain chain this cycle: result <= drain_in (ignored in a capture cycle)",
+                "result": (f"signed {cfg.acc_width}-bit sum of the last finished tile (shadow "
+                           f"register), or the value shifted in by drain"),
+            },
+            "latency": ("a pair on a_in/b_in in cycle t is multiplied in cycle t+1; with last_in "
+                        "high its tile's sum is on result from cycle t+2; a_out/b_out/valid_out/"
+                        "last_out are the inputs delayed by 1 cycle"),
+            "throughput": "one pair (two multiply-accumulates) per cycle, tiles back to back",
+        }
+
+    def _product(self, m, a, b):
+        # The pair product of the registered operands, summed before the accumulator adder.
+        cfg = self._config
+        if cfg.datapath != "sparq":
+            return a[0] * b[0] + a[1] * b[1]
+        # Only the shift bits some allowed shift uses take part: 3opt ({0,2,4}) needs a two-level
+        # shifter, 2opt ({0,4}) a one-level one, instead of the full 0..7 the field could encode.
+        mask = 0
+        for s in cfg.shifts:
+            mask |= s
+        products = []
+        for j in range(2):
+            weight = Mux(a[f"src{j}"], b[1], b[0])
+            shift = a[f"shift{j}"] & mask
+            product = Signal(signed(4 + 8 + 1), name=f"product{j}")
+            m.d.comb += product.eq(a[f"mant{j}"] * weight)
+            products.append(product << shift)
+        return products[0] + products[1]
+
+    def elaborate(self, platform):
+        m = Module()
+        cfg = self._config
+
+        a = Signal.like(self.a_out)
+        b = Signal.like(self.b_out)
+        valid = Signal()
+        last = Signal()
+        m.d.sync += [a.eq(self.a_in), b.eq(self.b_in), valid.eq(self.valid_in), last.eq(self.last_in)]
+        m.d.comb += [self.a_out.eq(a), self.b_out.eq(b), self.valid_out.eq(valid),
+                     self.last_out.eq(last)]
+
+        acc = Signal(signed(cfg.acc_width))
+        result = Signal(signed(cfg.acc_width))
+        total = Signal(signed(cfg.acc_width))
+        # Truncation to acc_width is exact: acc_width holds every partial sum of a legal tile.
+        m.d.comb += total.eq(acc + self._product(m, a, b))
+
+        with m.If(valid):
+            with m.If(last):
+                m.d.sync += [result.eq(total), acc.eq(0)]
+            with m.Else():
+                m.d.sync += acc.eq(total)
+        # A capture and a drain shift never coincide in the array (it drains a tile before the
+        # next one can finish); the capture wins if they ever do.
+        with m.If(self.drain & ~(valid & last)):
+            m.d.sync += result.eq(self.drain_in)
+        m.d.comb += self.result.eq(result)
+        return m

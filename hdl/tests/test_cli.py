@@ -1,0 +1,191 @@
+"""The sparq-rtl command: outputs, determinism, and one test per error message."""
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from hdl import cli, generate
+from hdl.config import SparqConfig
+
+
+def run(argv, capsys):
+    status = cli.main(argv)
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_verilog_writes_both_files(tmp_path, capsys):
+    path = tmp_path / "out" / "win.v"
+    status, out, err = run(["verilog", "window", "--options", "3", "--rounding", "truncate",
+                            "-o", str(path)], capsys)
+    assert (status, err) == (0, "")
+    assert out == f"{path}\n{path.with_suffix('.json')}\n"
+    config = SparqConfig(options=3, rounding="truncate")
+    assert path.read_text() == generate.verilog("window", config)
+    doc = json.loads(path.with_suffix(".json").read_text())
+    assert doc == generate.sidecar("window", config)
+    assert doc["module"] == "sparq_window_o3_tr"
+
+
+def test_verilog_name_and_array_parameters(tmp_path, capsys):
+    path = tmp_path / "arr.v"
+    status, _, err = run(["verilog", "array", "--datapath", "int8", "--rows", "2", "--cols", "3",
+                          "--max-k", "10", "--name", "my_array", "-o", str(path)], capsys)
+    assert (status, err) == (0, "")
+    doc = json.loads(path.with_suffix(".json").read_text())
+    assert doc["module"] == "my_array"
+    assert doc["parameters"]["datapath"] == "int8"
+    assert (doc["parameters"]["rows"], doc["parameters"]["cols"], doc["parameters"]["max_k"]) == \
+        (2, 3, 10)
+    assert "module my_array(" in path.read_text()
+
+
+def test_output_dir_uses_the_module_name(tmp_path, capsys):
+    status, out, err = run(["verilog", "pair", "--options", "2", "-d", str(tmp_path / "v")], capsys)
+    assert (status, err) == (0, "")
+    assert sorted(p.name for p in (tmp_path / "v").iterdir()) == [
+        "sparq_pair_o2_ne.json", "sparq_pair_o2_ne.v"]
+    status, out, err = run(["verilog", "pe", "--name", "mac", "-d", str(tmp_path)], capsys)
+    assert (status, err) == (0, "")
+    assert (tmp_path / "mac.v").read_text() == generate.verilog("pe", SparqConfig(), name="mac")
+
+
+def script():
+    found = shutil.which("sparq-rtl")
+    if found is None:
+        pytest.fail("sparq-rtl is not installed (pyproject [project.scripts]; run `make venv`)")
+    return found
+
+
+def test_console_script_is_deterministic(tmp_path):
+    # Two separate processes, same arguments: byte-identical Verilog and sidecar.
+    outputs = []
+    for run_dir in ("a", "b"):
+        path = tmp_path / run_dir / "pair.v"
+        subprocess.run([script(), "verilog", "pair", "--options", "2", "-o", str(path)],
+                       check=True, capture_output=True, timeout=120)
+        outputs.append((path.read_bytes(), path.with_suffix(".json").read_bytes()))
+    assert outputs[0] == outputs[1]
+    assert b"/a/" not in outputs[0][0] + outputs[0][1]
+
+
+def test_console_script_error(tmp_path):
+    result = subprocess.run([script(), "verilog", "array", "--rows", "0", "-o",
+                             str(tmp_path / "x.v")], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr == "sparq-rtl: error: rows must be at least 1, not 0\n"
+    assert not (tmp_path / "x.v").exists()
+
+
+# (arguments after `verilog`, exit status, message after "sparq-rtl: error: ")
+BAD = [
+    (["widget", "-o", "x.v"], 2, "block must be one of window, pair, pe, array, not 'widget'"),
+    (["window"], 2, "one of the arguments -o/--output -d/--output-dir is required"),
+    (["window", "-o", "x.v", "-d", "out"], 2,
+     "argument -d/--output-dir: not allowed with argument -o/--output"),
+    (["window", "--name", "a b", "-d", "out"], 2,
+     "module name must be a Verilog identifier (letters, digits and _, not starting with a "
+     "digit), not 'a b'"),
+    (["window", "-d", "FILE"], 2,
+     "output path 'FILE/sparq_window_o5_ne.v' cannot be written: 'FILE' is not a directory"),
+    (["window", "--options", "4", "-o", "x.v"], 2,
+     "options must be one of 5, 3, 2 (4-bit windows), not 4"),
+    (["window", "--options", "five", "-o", "x.v"], 2, "argument --options: invalid int value: 'five'"),
+    (["pair", "--rounding", "up", "-o", "x.v"], 2,
+     "rounding must be one of nearest-even, truncate, not 'up'"),
+    (["pe", "--datapath", "fp8", "-o", "x.v"], 2,
+     "datapath must be one of sparq, int8, a4w8, not 'fp8'"),
+    (["pe", "--datapath", "int8", "--options", "3", "-o", "x.v"], 2,
+     "options and rounding apply to the sparq datapath only; datapath 'int8' got options=3, "
+     "rounding='nearest-even'"),
+    (["array", "--datapath", "a4w8", "--rounding", "truncate", "-o", "x.v"], 2,
+     "options and rounding apply to the sparq datapath only; datapath 'a4w8' got options=5, "
+     "rounding='truncate'"),
+    (["pair", "--datapath", "int8", "-o", "x.v"], 2,
+     "block 'pair' exists for datapath 'sparq' only, not 'int8'"),
+    (["array", "--rows", "0", "-o", "x.v"], 2, "rows must be at least 1, not 0"),
+    (["array", "--cols", "-3", "-o", "x.v"], 2, "cols must be at least 1, not -3"),
+    (["array", "--max-k", "0", "-o", "x.v"], 2, "max_k must be at least 1, not 0"),
+    (["array", "--rows", "2.5", "-o", "x.v"], 2, "argument --rows: invalid int value: '2.5'"),
+    (["window", "--rows", "4", "-o", "x.v"], 2, "--rows applies to block array only, not 'window'"),
+    (["pe", "--cols", "4", "-o", "x.v"], 2, "--cols applies to block array only, not 'pe'"),
+    (["pair", "--max-k", "64", "-o", "x.v"], 2,
+     "--max-k applies to block pe and array only, not 'pair'"),
+    (["window", "--name", "1st", "-o", "x.v"], 2,
+     "module name must be a Verilog identifier (letters, digits and _, not starting with a "
+     "digit), not '1st'"),
+    (["window", "--name", "my.mod", "-o", "x.v"], 2,
+     "module name must be a Verilog identifier (letters, digits and _, not starting with a "
+     "digit), not 'my.mod'"),
+    (["window", "--name", "always", "-o", "x.v"], 2,
+     "module name must not be a Verilog keyword, not 'always'"),
+    (["window", "-o", "x.txt"], 2, "output path must end in .v, not 'x.txt'"),
+    (["window", "-o", "DIR.v"], 2, "output path 'DIR.v' cannot be written: it is a directory"),
+    (["window", "-o", "FILE/x.v"], 2,
+     "output path 'FILE/x.v' cannot be written: 'FILE' is not a directory"),
+    (["window", "--bogus", "-o", "x.v"], 2, "unrecognized arguments: --bogus"),
+]
+
+
+@pytest.mark.parametrize("args,status,message", BAD, ids=[" ".join(b[0]) for b in BAD])
+def test_bad_arguments(args, status, message, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "DIR.v").mkdir()
+    (tmp_path / "FILE").write_text("")
+    got_status, out, err = run(["verilog", *args], capsys)
+    assert (got_status, out, err) == (status, "", f"sparq-rtl: error: {message}\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["DIR.v", "FILE"], "nothing written"
+
+
+def test_unknown_or_missing_command(capsys):
+    assert run(["frob"], capsys) == (
+        2, "", "sparq-rtl: error: argument COMMAND: invalid choice: 'frob' (choose from "
+               "'verilog')\n")
+    assert run([], capsys) == (2, "", "sparq-rtl: error: the following arguments are required: "
+                                      "COMMAND\n")
+
+
+def test_unwritable_output(tmp_path, monkeypatch, capsys):
+    import pathlib
+
+    def refuse(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+    monkeypatch.setattr(pathlib.Path, "write_text", refuse)
+    path = tmp_path / "w.v"
+    assert run(["verilog", "window", "-o", str(path)], capsys) == (
+        1, "", f"sparq-rtl: error: output path '{path}' cannot be written: Permission denied\n")
+
+
+@pytest.mark.parametrize("kwargs", [dict(rows=0), dict(max_k=0), dict(options=4),
+                                    dict(rounding="up"), dict(datapath="int8", options=3)])
+def test_python_callers_get_the_same_message(kwargs, tmp_path, capsys):
+    with pytest.raises(ValueError) as info:
+        SparqConfig(**kwargs)
+    flags = []
+    for key, value in kwargs.items():
+        flags += ["--" + key.replace("_", "-"), str(value)]
+    status, _, err = run(["verilog", "array", *flags, "-o", str(tmp_path / "x.v")], capsys)
+    assert (status, err) == (2, f"sparq-rtl: error: {info.value}\n")
+
+
+def test_registered_subcommand(monkeypatch, capsys):
+    # Another package can add a subcommand; its ValueError is reported like any bad argument.
+    monkeypatch.setattr(cli, "SUBCOMMANDS", dict(cli.SUBCOMMANDS))
+
+    def add_arguments(parser):
+        parser.add_argument("--level", type=int, required=True)
+
+    def run_it(args):
+        if args.level < 0:
+            raise ValueError(f"level must be at least 0, not {args.level!r}")
+        print(f"level {args.level}")
+        return 0
+
+    cli.register("probe", "a test subcommand", add_arguments, run_it)
+    assert run(["probe", "--level", "3"], capsys) == (0, "level 3\n", "")
+    assert run(["probe", "--level", "-1"], capsys) == (
+        2, "", "sparq-rtl: error: level must be at least 0, not -1\n")
+    with pytest.raises(ValueError, match=r"^subcommand 'probe' is already registered$"):
+        cli.register("probe", "again", add_arguments, run_it)

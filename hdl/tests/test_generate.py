@@ -1,0 +1,204 @@
+# amaranth: UnusedElaboratable=no
+"""hdl.generate: names, deterministic Verilog, the sidecar, write(), and every error message."""
+# (The first line silences Amaranth's warning for components built only to raise.)
+
+import json
+import re
+
+import pytest
+from amaranth.hdl import Fragment
+
+from hdl import generate
+from hdl.config import SparqConfig
+from hdl.pair import PairEncoder
+from hdl.window import WindowSelector
+
+
+def header_ports(text, module):
+    """{port: (direction, width)} of ``module``, read from the Verilog text independently."""
+    body = text[re.search(rf"^module {module}\(", text, re.M).end():]
+    body = body[:body.index("endmodule")]
+    ports = {}
+    for direction, msb, lsb, name in re.findall(
+            r"^\s*(input|output)\s+(?:\[(\d+):(\d+)\]\s+)?(\w+);", body, re.M):
+        ports[name] = (direction, int(msb or 0) - int(lsb or 0) + 1)
+    return ports
+
+
+@pytest.mark.parametrize("block,config,name", [
+    ("window", SparqConfig(), "sparq_window_o5_ne"),
+    ("window", SparqConfig(options=2, rounding="truncate"), "sparq_window_o2_tr"),
+    ("pair", SparqConfig(options=3), "sparq_pair_o3_ne"),
+    ("pe", SparqConfig(), "sparq_pe_sparq_o5_ne_k1152"),
+    ("pe", SparqConfig(datapath="int8", max_k=576), "sparq_pe_int8_k576"),
+    ("array", SparqConfig(), "sparq_array_sparq_o5_ne_8x8_k1152"),
+    ("array", SparqConfig(datapath="a4w8", rows=4, cols=16, max_k=9), "sparq_array_a4w8_4x16_k9"),
+    ("array", SparqConfig(options=3, rounding="truncate", rows=1, cols=2, max_k=1),
+     "sparq_array_sparq_o3_tr_1x2_k1"),
+])
+def test_default_name(block, config, name):
+    assert generate.default_name(block, config) == name
+    assert generate.check_name(name) == name
+
+
+def test_build_returns_the_components():
+    for block, cls, name in (("window", WindowSelector, None), ("pair", PairEncoder, "enc")):
+        component = generate.build(block, SparqConfig(), name=name)
+        assert type(component) is cls
+        Fragment.get(component, None)   # elaborates (and so counts as used)
+
+
+@pytest.mark.parametrize("block", ["window", "pair"])
+def test_verilog_is_deterministic_and_standalone(block):
+    config = SparqConfig(options=3)
+    first = generate.verilog(block, config)
+    assert generate.verilog(block, config) == first
+    assert f"module sparq_{block}_o3_ne(" in first
+    # No source locations, absolute paths or timestamps.
+    assert "src =" not in first and "/work" not in first and "/tmp" not in first
+    assert "module renamed(" in generate.verilog(block, config, name="renamed")
+
+
+def test_window_sidecar():
+    config = SparqConfig(options=3, rounding="truncate")
+    doc = generate.sidecar("window", config)
+    assert doc["format"] == "sparq-rtl-sidecar/1"
+    assert doc["module"] == "sparq_window_o3_tr" and doc["block"] == "window"
+    assert doc["parameters"] == {"options": 3, "rounding": "truncate", "shifts": [0, 2, 4],
+                                 "shift_width": 3, "mant_width": 4}
+    assert doc["clock"] is None and doc["reset"] is None
+    assert "combinational" in doc["timing"]["latency"]
+    assert [(p["name"], p["direction"], p["width"], p["signed"]) for p in doc["ports"]] == [
+        ("x", "input", 8, False), ("mant", "output", 4, False), ("shift", "output", 3, False)]
+    assert all(p["meaning"] for p in doc["ports"])
+    assert "{0, 2, 4}" in doc["ports"][2]["meaning"]
+    assert json.loads(json.dumps(doc)) == doc
+
+
+def test_pair_sidecar_matches_the_module_header():
+    config = SparqConfig(options=2)
+    doc = generate.sidecar("pair", config, name="my_pair")
+    assert doc["module"] == "my_pair"
+    ports = {p["name"]: (p["direction"], p["width"]) for p in doc["ports"]}
+    assert ports == header_ports(generate.verilog("pair", config, name="my_pair"), "my_pair")
+    assert ports == {"a0": ("input", 8), "a1": ("input", 8),
+                     "mant0": ("output", 4), "shift0": ("output", 3), "src0": ("output", 1),
+                     "mant1": ("output", 4), "shift1": ("output", 3), "src1": ("output", 1)}
+    assert doc["generator"]["amaranth"].startswith("0.5.")
+
+
+@pytest.mark.parametrize("block,config", [
+    ("window", SparqConfig()), ("pair", SparqConfig(options=3, rounding="truncate")),
+    ("pe", SparqConfig()), ("pe", SparqConfig(datapath="int8")), ("pe", SparqConfig(datapath="a4w8")),
+    ("array", SparqConfig(rows=2, cols=2, max_k=16)),
+    ("array", SparqConfig(datapath="int8", rows=2, cols=2, max_k=16)),
+    ("array", SparqConfig(datapath="a4w8", rows=2, cols=2, max_k=16)),
+])
+def test_every_block_is_documented(block, config):
+    # Every port has a meaning and the sidecar lists exactly the module's ports (sidecar() checks
+    # both; this test pins that it does so for every block).
+    doc = generate.sidecar(block, config)
+    module = doc["module"]
+    assert {p["name"]: (p["direction"], p["width"]) for p in doc["ports"]} == \
+        header_ports(generate.verilog(block, config), module)
+    assert all(isinstance(p["meaning"], str) and p["meaning"] for p in doc["ports"])
+    if block in ("pe", "array"):
+        assert doc["clock"] == {"port": "clk", "edge": "rising"}
+        assert doc["reset"]["polarity"] == "active-high" and doc["reset"]["synchronous"]
+        assert doc["timing"].get("latency"), "a clocked block must state its latency"
+        assert doc["parameters"]["acc_width"] == config.acc_width
+    for p in doc["ports"]:
+        for field in p.get("fields", []):
+            assert 0 <= field["offset"] and field["offset"] + field["width"] <= p["width"]
+
+
+def test_write(tmp_path):
+    config = SparqConfig(options=5, rounding="truncate")
+    v_path, j_path = generate.write("pair", config, tmp_path / "sub" / "enc.v", name="enc")
+    assert (v_path, j_path) == (tmp_path / "sub" / "enc.v", tmp_path / "sub" / "enc.json")
+    assert v_path.read_text() == generate.verilog("pair", config, name="enc")
+    assert json.loads(j_path.read_text()) == generate.sidecar("pair", config, name="enc")
+    first = (v_path.read_bytes(), j_path.read_bytes())
+    generate.write("pair", config, v_path, name="enc")
+    assert (v_path.read_bytes(), j_path.read_bytes()) == first
+
+
+def _unwritable(monkeypatch):
+    import pathlib
+
+    def refuse(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+    monkeypatch.setattr(pathlib.Path, "write_text", refuse)
+
+
+@pytest.mark.parametrize("call,error,message", [
+    (lambda: generate.build("widget", SparqConfig()), ValueError,
+     "block must be one of window, pair, pe, array, not 'widget'"),
+    (lambda: generate.verilog(None, SparqConfig()), ValueError,
+     "block must be one of window, pair, pe, array, not None"),
+    (lambda: generate.build("window", {"options": 5}), TypeError,
+     "config must be a SparqConfig, not {'options': 5}"),
+    (lambda: generate.default_name("pair", SparqConfig(datapath="int8")), ValueError,
+     "block 'pair' exists for datapath 'sparq' only, not 'int8'"),
+    (lambda: generate.verilog("window", SparqConfig(), name="2fast"), ValueError,
+     "module name must be a Verilog identifier (letters, digits and _, not starting with a "
+     "digit), not '2fast'"),
+    (lambda: generate.sidecar("window", SparqConfig(), name="a-b"), ValueError,
+     "module name must be a Verilog identifier (letters, digits and _, not starting with a "
+     "digit), not 'a-b'"),
+    (lambda: generate.build("window", SparqConfig(), name="wire"), ValueError,
+     "module name must not be a Verilog keyword, not 'wire'"),
+    (lambda: generate.verilog("window", SparqConfig(), name=7), TypeError,
+     "module name must be a string, not 7"),
+])
+def test_errors(call, error, message):
+    with pytest.raises(error) as info:
+        call()
+    assert str(info.value) == message
+
+
+def test_write_errors(tmp_path, monkeypatch):
+    config = SparqConfig()
+    with pytest.raises(ValueError) as info:
+        generate.write("window", config, tmp_path / "w.sv")
+    assert str(info.value) == f"output path must end in .v, not '{tmp_path / 'w.sv'}'"
+    (tmp_path / "dir.v").mkdir()
+    with pytest.raises(ValueError) as info:
+        generate.write("window", config, tmp_path / "dir.v")
+    assert str(info.value) == f"output path '{tmp_path / 'dir.v'}' cannot be written: it is a directory"
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ValueError) as info:
+        generate.write("window", config, tmp_path / "file" / "w.v")
+    assert str(info.value) == (f"output path '{tmp_path / 'file' / 'w.v'}' cannot be written: "
+                               f"'{tmp_path / 'file'}' is not a directory")
+    with pytest.raises(TypeError) as info:
+        generate.write("window", config, 3)
+    assert str(info.value) == "output path must be a str or path, not 3"
+    _unwritable(monkeypatch)
+    with pytest.raises(ValueError) as info:
+        generate.write("window", config, tmp_path / "w.v")
+    assert str(info.value) == f"output path '{tmp_path / 'w.v'}' cannot be written: Permission denied"
+    assert isinstance(info.value.__cause__, PermissionError)
+
+
+def test_describe_must_cover_every_port(monkeypatch):
+    original = WindowSelector.describe
+
+    def missing(self):
+        doc = original(self)
+        del doc["ports"]["shift"]
+        return doc
+
+    def extra(self):
+        doc = original(self)
+        doc["ports"]["bogus"] = "no such port"
+        return doc
+
+    monkeypatch.setattr(WindowSelector, "describe", missing)
+    with pytest.raises(ValueError) as info:
+        generate.sidecar("window", SparqConfig())
+    assert str(info.value) == "WindowSelector.describe() gives no meaning for port 'shift'"
+    monkeypatch.setattr(WindowSelector, "describe", extra)
+    with pytest.raises(ValueError) as info:
+        generate.sidecar("window", SparqConfig())
+    assert str(info.value) == "WindowSelector.describe() documents ports that do not exist: bogus"
