@@ -98,8 +98,8 @@ def _yosys_script(source, target, *, liberty_name=None, pnr=False):
     return "\n".join(lines) + "\n"
 
 
-def _read_stat(workdir):
-    doc = json.loads((workdir / "stat.json").read_text())
+def _read_stat(workdir, name="stat.json"):
+    doc = json.loads((workdir / name).read_text())
     if "design" in doc:
         return doc["design"]
     modules = list(doc["modules"].values())
@@ -186,7 +186,10 @@ def run_one(source, target, out, *, liberty=None, seed=1, force=False):
         run_tool("yosys", ["-q", "-l", "yosys.log", "-s", "synth.ys"], cwd=workdir,
                  tail_file="yosys.log")
         stat = _read_stat(workdir)
-        metrics = cell_metrics(target.family, stat)
+        logic = _read_stat(workdir, "stat_logic.json") if target.family == "generic" else None
+        metrics = cell_metrics(target.family, stat, logic)
+        if logic is not None:
+            stat = logic
         result = {"status": "ok"}
         if pnr:
             result["harness"] = metrics

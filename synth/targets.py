@@ -3,10 +3,12 @@ Yosys' ``stat -json`` (never from its text output).
 
 Figures (``metrics``) by target:
 
-- ``generic``: ``synth -flatten``, flip-flops lowered to plain D flip-flops (``dfflegalize``: an
-  enable or reset becomes gates) so that ``stat -tech cmos`` counts every cell, then
-  ``abc -g AND,NAND,OR,NOR,XOR,XNOR,MUX``. ``transistors`` (Yosys' CMOS estimate, flip-flops
-  included), ``cells``, ``gates`` (cells that are not flip-flops), ``ffs``.
+- ``generic``: ``synth -flatten; abc -g AND,NAND,OR,NOR,XOR,XNOR,MUX``, then ``stat -tech cmos``:
+  ``transistors`` is Yosys' CMOS estimate of the logic (Yosys leaves flip-flops with an enable or
+  reset uncounted and marks the figure ``+``; the figure here is that number), ``cells`` the
+  gate-level cell count, ``ffs`` the flip-flops. Then every flip-flop is lowered to a plain D
+  flip-flop (``dfflegalize``: enable and reset become gates), mapped again, and counted again:
+  ``transistors_ff`` is the complete estimate, flip-flops included.
 - ``liberty`` (needs ``--liberty FILE``): ``dfflibmap``/``abc -liberty`` into that library;
   ``area`` and ``sequential_area`` as ``stat -liberty`` computes them, ``cells``.
 - ``ice40`` (``synth_ice40``, no DSP): ``luts`` (SB_LUT4), ``carries`` (SB_CARRY), ``ffs``.
@@ -42,6 +44,7 @@ class Target:
     pnr: str = None             # ice40 | ecp5: place and route with nextpnr
     needs_liberty: bool = False
     area_target: str = None     # for pnr targets: the synthesis target whose area goes with Fmax
+    also: tuple = ()            # further (figure, label) rows of the headline table
 
 
 def _t(*args, **kwargs):
@@ -50,25 +53,27 @@ def _t(*args, **kwargs):
 
 TARGETS = {t.name: t for t in (
     _t("generic", "technology-independent gates, CMOS transistor estimate", "generic",
-       "synth -flatten -top {top}; delete t:$scopeinfo; dfflegalize -cell $_DFF_P_ x; "
-       f"abc -g {GENERIC_GATES}; opt_clean",
-       "transistors", "transistors"),
+       "synth -flatten -top {top}; delete t:$scopeinfo; "
+       f"abc -g {GENERIC_GATES}; opt_clean; tee -q -o stat_logic.json stat -json -tech cmos; "
+       f"dfflegalize -cell $_DFF_P_ 01; abc -g {GENERIC_GATES}; opt_clean",
+       "transistors", "transistors (logic)",
+       also=(("transistors_ff", "transistors (with FFs)"), ("cells", "gates + FFs"))),
     _t("liberty", "standard cells of the --liberty library, area", "liberty",
-       "synth -flatten -top {top}; dfflegalize -cell $_DFF_P_ x; dfflibmap -liberty {liberty}; "
+       "synth -flatten -top {top}; dfflegalize -cell $_DFF_P_ 01; dfflibmap -liberty {liberty}; "
        "abc -liberty {liberty}; opt_clean",
        "area", "area", needs_liberty=True),
     _t("ice40", "Lattice iCE40: LUT4, carry, DFF (no DSP)", "ice40",
-       "synth_ice40 -top {top}", "luts", "LUT4"),
+       "synth_ice40 -top {top}", "luts", "LUT4", also=(("carries", "SB_CARRY"),)),
     _t("ecp5", "Lattice ECP5 with DSPs", "ecp5",
-       "synth_ecp5 -top {top}", "luts", "LUT4 eq."),
+       "synth_ecp5 -top {top}", "luts", "LUT4 eq.", also=(("dsps", "DSP"),)),
     _t("ecp5-nodsp", "Lattice ECP5 without DSPs", "ecp5",
        "synth_ecp5 -nodsp -top {top}", "luts", "LUT4 eq."),
     _t("xc7", "Xilinx 7-series with DSPs", "xc7",
-       "synth_xilinx -family xc7 -flatten -top {top}", "luts", "LUT"),
+       "synth_xilinx -family xc7 -flatten -top {top}", "luts", "LUT", also=(("dsps", "DSP"),)),
     _t("xc7-nodsp", "Xilinx 7-series without DSPs", "xc7",
        "synth_xilinx -family xc7 -flatten -nodsp -top {top}", "luts", "LUT"),
     _t("gowin", "Gowin (LUT4, ALU, DFF)", "gowin",
-       "synth_gowin -top {top}", "luts", "LUT+ALU"),
+       "synth_gowin -top {top}", "luts", "LUT+ALU", also=(("dsps", "DSP"),)),
     _t("ice40-pnr", "iCE40 UP5K sg48 place and route (nextpnr), registered harness", "ice40",
        "synth_ice40 -top {top}", "fmax_mhz", "Fmax MHz", pnr="ice40", area_target="ice40"),
     _t("ecp5-pnr", "ECP5 place and route (nextpnr), DSPs allowed, registered harness", "ecp5",
@@ -109,17 +114,30 @@ def _transistors(value):
     return int(text.rstrip("+")), text.endswith("+")
 
 
-def cell_metrics(family, stat):
-    """Figures of one ``stat -json`` module/design record for a target ``family``."""
-    cells = {t.lstrip("\\"): n for t, n in stat.get("num_cells_by_type", {}).items()}
+def _cells(stat):
+    return {t.lstrip("\\"): n for t, n in stat.get("num_cells_by_type", {}).items()}
+
+
+_GENERIC_FF = r"\$_(S?DFF|DFFE|SDFFE|SDFFCE|ALDFF|DFFSR|DFFSRE|DLATCH)\w*_"
+
+
+def cell_metrics(family, stat, logic_stat=None):
+    """Figures of one ``stat -json`` design record for a target ``family``.
+
+    ``generic`` also needs ``logic_stat``, the record taken before the flip-flops were lowered.
+    """
+    cells = _cells(stat)
     m = {"cells": stat["num_cells"]}
     if family == "generic":
-        ffs = _count(cells, r"\$_(S?DFF|DFFE|SDFFE|SDFFCE|ALDFF|DFFSR|DFFSRE|DLATCH)\w*_")
-        transistors, incomplete = _transistors(stat["estimated_num_transistors"])
+        logic_cells = _cells(logic_stat)
+        logic, _ = _transistors(logic_stat["estimated_num_transistors"])
+        complete, incomplete = _transistors(stat["estimated_num_transistors"])
         if incomplete:
-            raise SynthError("stat -tech cmos left cells uncounted (estimate ends in '+'): "
-                             f"cells {sorted(cells)}")
-        m.update(transistors=transistors, ffs=ffs, gates=m["cells"] - ffs)
+            raise SynthError("stat -tech cmos left cells uncounted after lowering the flip-flops "
+                             f"(estimate ends in '+'): cells {sorted(cells)}")
+        ffs = _count(logic_cells, _GENERIC_FF)
+        m = {"transistors": logic, "transistors_ff": complete, "cells": logic_stat["num_cells"],
+             "gates": logic_stat["num_cells"] - ffs, "ffs": ffs}
     elif family == "liberty":
         m.update(area=stat["area"], sequential_area=stat.get("sequential_area", 0.0))
     elif family == "ice40":
