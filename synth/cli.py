@@ -18,6 +18,7 @@ INCOMPLETE.
 import argparse
 import json
 import shlex
+import signal
 import sys
 from pathlib import Path
 
@@ -123,7 +124,9 @@ def run(args):
         sources.append(Source(d.name, TOP, text, d.describe()))
 
     jobs = [(s, t) for s in sources for t in targets]
-    order = sorted(range(len(jobs)), key=lambda i: -_cost(*jobs[i]))
+    # Synthesis first (place and route skips a design its synthesis already shows too large),
+    # the longest first within each group.
+    order = sorted(range(len(jobs)), key=lambda i: (jobs[i][1].pnr is not None, -_cost(*jobs[i])))
     ordered = [jobs[i] for i in order]
     done = [0]
 
@@ -145,6 +148,8 @@ def run(args):
     except SynthError as exc:
         _error(exc)
         return EXIT_FAILURE
+    # SIGTERM ends the run like Ctrl-C, so that running tools are killed, not orphaned.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     results_by_job, failures = run_many(ordered, args.output, workers=args.jobs,
                                         liberty=args.liberty, seed=args.seed, force=args.force,
                                         progress=progress)
@@ -171,17 +176,26 @@ def run(args):
     return EXIT_OK
 
 
+class _UsageError(Exception):
+    pass
+
+
 class _Parser(argparse.ArgumentParser):
+    # One line and status 2, as for every other bad request (argparse would print the usage).
     def error(self, message):
-        _error(message)
-        raise SystemExit(EXIT_USAGE)
+        raise _UsageError(message)
 
 
 def main(argv=None):
     """``python -m synth``: the same subcommand without the ``sparq-rtl`` front end."""
     parser = _Parser(prog=PROG, description="synthesis and place-and-route reports")
     add_arguments(parser)
-    return run(parser.parse_args(argv))
+    try:
+        args = parser.parse_args(argv)
+    except _UsageError as exc:
+        _error(exc)
+        return EXIT_USAGE
+    return run(args)
 
 
 class _Subcommand:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from .harness import HARNESS_TOP, harness_verilog
 from .targets import cell_metrics
-from .tools import SynthError, ToolError, run_tool, tool_versions
+from .tools import SynthError, ToolError, kill_running, run_tool, tool_versions
 
 __all__ = ["Source", "RunFailure", "run_one", "run_many", "result_path", "RESULT_FORMAT",
            "ICE40_DEVICE", "ECP5_DEVICES", "PNR_FREQ_MHZ"]
@@ -108,6 +108,26 @@ def _read_stat(workdir, name="stat.json"):
     return modules[0]
 
 
+def _known_too_big(source, target, out):
+    # The design alone, synthesized for the same family in this output folder, already exceeds
+    # the largest device: report that without synthesizing the harness (minutes for an array).
+    path = result_path(out, source.name, target.area_target)
+    try:
+        alone = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if alone.get("verilog_sha256") != source.sha256 or alone.get("status") != "ok":
+        return None
+    largest = ICE40_DEVICE if target.pnr == "ice40" else ECP5_DEVICES[-1]
+    m = alone["metrics"]
+    if m["luts"] > FILL_LIMIT * largest["luts"] or m.get("dsps", 0) > largest.get("dsps", 0):
+        return {"device": largest["name"],
+                "fit": f"the design alone needs {m['luts']} LUTs, {m.get('dsps', 0)} DSPs "
+                       f"({target.area_target} result); more than {int(FILL_LIMIT * 100)} % of "
+                       f"{largest['name']}"}
+    return None
+
+
 def _pick_device(target, harness_metrics):
     if target.pnr == "ice40":
         candidates = (ICE40_DEVICE,)
@@ -168,6 +188,16 @@ def run_one(source, target, out, *, liberty=None, seed=1, force=False):
 
     if json_path.exists():
         json_path.unlink()
+    too_big = _known_too_big(source, target, out) if pnr else None
+    if too_big is not None:
+        doc = {"format": RESULT_FORMAT, "design": source.info, "target": target.name,
+               "target_description": target.description, "status": "does-not-fit",
+               "metrics": {}, **too_big, "cells": {}, "tools": versions, "commands": [],
+               "script": script, "seed": seed, "verilog_sha256": source.sha256, "liberty": None,
+               "seconds": 0.0, "key": key}
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(doc, indent=1) + "\n")
+        return doc
     if workdir.exists():
         shutil.rmtree(workdir)
     workdir.mkdir(parents=True)
@@ -265,6 +295,13 @@ def run_many(jobs, out, *, workers=2, liberty=None, seed=1, force=False, progres
         if progress is not None:
             progress(i, len(jobs), source, target, outcome)
 
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    try:
         list(pool.map(work, range(len(jobs))))
+    except BaseException:
+        # Ctrl-C or SIGTERM: drop the queued runs and kill the running tools.
+        pool.shutdown(wait=False, cancel_futures=True)
+        kill_running()
+        raise
+    pool.shutdown()
     return results, failures

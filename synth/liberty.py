@@ -31,6 +31,7 @@ _TOKEN = re.compile(r"""
     (?P<ws>[ \t\r\f]+|\\\n)
   | (?P<nl>\n)
   | (?P<comment>/\*.*?\*/|//[^\n]*)
+  | (?P<opencomment>/\*)
   | (?P<string>"(?:[^"\\\n]|\\.|\\\n)*")
   | (?P<punct>[(){}:;,])
   | (?P<word>[^\s(){}:;,"]+)
@@ -44,11 +45,11 @@ def _tokens(text, where):
         if match is None:
             if text.startswith('"', pos):
                 raise LibertyError(f"{where}: line {line}: unterminated string")
-            if text.startswith("/*", pos):
-                raise LibertyError(f"{where}: line {line}: unterminated comment")
             raise LibertyError(f"{where}: line {line}: unexpected character {text[pos]!r}")
         kind = match.lastgroup
         value = match.group()
+        if kind == "opencomment":
+            raise LibertyError(f"{where}: line {line}: unterminated comment")
         if kind not in ("ws", "nl", "comment"):
             yield kind, value, line
         line += value.count("\n")

