@@ -84,6 +84,10 @@ def _yosys_script(source, target, *, liberty_name=None, pnr=False):
     lines = ["read_verilog design.v"]
     if pnr:
         lines.append("read_verilog harness.v")
+    # Every target starts from the same flat netlist without unused internal wires. (Without the
+    # purge, Yosys 0.70's abc9 pass, used by synth_ecp5/xilinx/gowin, trips an internal assertion
+    # on some Amaranth netlists: `count_id(wire->name) == 0` in ABC_OPS_REINTEGRATE.)
+    lines += [f"hierarchy -top {top}", "proc", "flatten", "opt_clean -purge"]
     lines += [c.strip() for c in target.synth.format(top=top, liberty=liberty_name).split(";")]
     # Flattening leaves $scopeinfo cells (hierarchy names, no logic) that stat would count.
     lines.append("delete t:$scopeinfo")
@@ -206,7 +210,11 @@ def run_one(source, target, out, *, liberty=None, seed=1, force=False):
     if liberty_name:
         shutil.copyfile(liberty, workdir / liberty_name)
     if pnr:
-        (workdir / "harness.v").write_text(harness_verilog(source.text, source.top))
+        try:
+            harness = harness_verilog(source.text, source.top)
+        except ValueError as exc:
+            raise RunFailure(source.name, target.name, f"no harness: {exc}") from None
+        (workdir / "harness.v").write_text(harness)
     (workdir / "synth.ys").write_text(script)
 
     started = time.monotonic()
