@@ -2,8 +2,8 @@
 
 ``synth/baselines/<yosys major.minor>.json``::
 
-    {"format": "sparq-synth-baseline/1", "yosys": "Yosys 0.70 (git sha1 ...)",
-     "nextpnr": {...}, "seed": 1, "command": "...",
+    {"format": "sparq-synth-baseline/1",
+     "tools": {tool: version}, "seed": 1, "commands": ["sparq-rtl synth ...", ...],
      "tolerance": {metric: fraction},          # allowed relative regression per metric
      "figures": {"<design>.<target>": {metric: value}}}
 
@@ -16,7 +16,7 @@ from pathlib import Path
 from .tools import SynthError
 
 __all__ = ["BASELINE_DIR", "TOLERANCE", "HIGHER_IS_BETTER", "baseline_path", "make_baseline",
-           "load_baseline", "compare"]
+           "merge_baseline", "load_baseline", "compare"]
 
 BASELINE_DIR = Path(__file__).parent / "baselines"
 BASELINE_FORMAT = "sparq-synth-baseline/1"
@@ -43,8 +43,27 @@ def make_baseline(results, *, versions, seed, command):
             figures[f"{r['design']['name']}.{r['target']}"] = kept
     return {"format": BASELINE_FORMAT,
             "tools": {t: v["version"] for t, v in versions.items()},
-            "seed": seed, "command": command, "tolerance": dict(TOLERANCE),
+            "seed": seed, "commands": [command], "tolerance": dict(TOLERANCE),
             "figures": dict(sorted(figures.items()))}
+
+
+def merge_baseline(path, doc):
+    """``doc`` merged into the baseline at ``path`` when that one has the same tools and seed:
+    figures of ``doc`` replace or join the stored ones, its command is appended. Otherwise
+    ``doc`` alone (a new tool version starts a new baseline)."""
+    path = Path(path)
+    if not path.exists():
+        return doc
+    old = json.loads(path.read_text())
+    common = set(old.get("tools", {})) & set(doc["tools"])
+    if old.get("format") != BASELINE_FORMAT or old.get("seed") != doc["seed"] \
+            or any(old["tools"][t] != doc["tools"][t] for t in common):
+        return doc
+    merged = dict(doc)
+    merged["tools"] = dict(sorted({**old["tools"], **doc["tools"]}.items()))
+    merged["commands"] = old["commands"] + [c for c in doc["commands"] if c not in old["commands"]]
+    merged["figures"] = dict(sorted({**old["figures"], **doc["figures"]}.items()))
+    return merged
 
 
 def load_baseline(path):

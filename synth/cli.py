@@ -171,6 +171,7 @@ def run(args):
     if args.write_baseline:
         doc = _baseline.make_baseline(results, versions=versions, seed=args.seed, command=command)
         bpath = _baseline.baseline_path(yosys_short_version())
+        doc = _baseline.merge_baseline(bpath, doc)
         bpath.write_text(json.dumps(doc, indent=1) + "\n")
         print(bpath)
     return EXIT_OK

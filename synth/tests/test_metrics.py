@@ -3,7 +3,7 @@ report's ratios: pure Python, no tools."""
 
 import pytest
 
-from synth.baseline import compare, make_baseline
+from synth.baseline import compare, make_baseline, merge_baseline
 from synth.designs import DEFAULT_DESIGNS, parse_design, resolve
 from synth.report import goal_rows
 from synth.targets import TARGETS, cell_metrics, resolve_targets
@@ -131,3 +131,19 @@ def test_make_baseline_keeps_toleranced_figures_of_good_runs():
                         command="c")
     assert doc["figures"] == {"pe-int8.ice40": {"luts": 10}}
     assert TARGETS["ice40"].primary in doc["tolerance"]
+
+
+def test_merge_baseline(tmp_path):
+    path = tmp_path / "b.json"
+    v = {"yosys": {"version": "Yosys 0.70"}}
+    first = make_baseline([_result("pe", "int8", "ice40", luts=10)], versions=v, seed=1, command="a")
+    assert merge_baseline(path, first) == first                       # nothing stored yet
+    path.write_text(__import__("json").dumps(first))
+    second = make_baseline([_result("pe", "a4w8", "ice40", luts=7),
+                            _result("pe", "int8", "ice40", luts=11)], versions=v, seed=1, command="b")
+    merged = merge_baseline(path, second)
+    assert merged["figures"] == {"pe-a4w8.ice40": {"luts": 7}, "pe-int8.ice40": {"luts": 11}}
+    assert merged["commands"] == ["a", "b"]
+    other = make_baseline([_result("pe", "a4w8", "ice40", luts=7)],
+                          versions={"yosys": {"version": "Yosys 0.71"}}, seed=1, command="c")
+    assert merge_baseline(path, other) == other                       # another Yosys: a new baseline
