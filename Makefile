@@ -66,6 +66,19 @@ verilog: $(STAMP)
 	  $(SPARQ_RTL) verilog pe --datapath $$d -d $(VERILOG_DIR); \
 	  $(SPARQ_RTL) verilog array --datapath $$d --rows 8 --cols 8 -d $(VERILOG_DIR); done
 
+# ---- Example: the generated array in a plain-Verilog testbench on Icarus (no Python involved) ---
+.PHONY: example
+EXAMPLE_DIR ?= build/example
+
+# A 2x2 SPARQ array (5 options, nearest-even, max K 8) and hdl/example/tb_array.v, which feeds two
+# tiles and checks the results worked out by hand from the spec; prints PASS, or FAIL and exits 1.
+example: $(STAMP) iverilog
+	$(SPARQ_RTL) verilog array --rows 2 --cols 2 --max-k 8 --name sparq_array_example \
+	  -o $(EXAMPLE_DIR)/sparq_array_example.v
+	iverilog -g2005 -Wall -Wno-timescale -o $(EXAMPLE_DIR)/tb_array.vvp \
+	  $(EXAMPLE_DIR)/sparq_array_example.v hdl/example/tb_array.v
+	vvp -n $(EXAMPLE_DIR)/tb_array.vvp
+
 # ---- Synthesis and place-and-route reports (synth/) ------------------------------------------
 # make synth [DESIGNS="pe-* array4x4-int8"] [TARGETS="generic ice40"] [LIBERTY=cells.lib]
 #            [SYNTH_JOBS=2] [SYNTH_ARGS="--seed 2 --force"]

@@ -1,6 +1,6 @@
 """Output-stationary systolic MAC array with stream interfaces."""
 
-from amaranth import Cat, Const, Module, Signal, signed, unsigned
+from amaranth import Module, Signal, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -85,11 +85,12 @@ class SystolicArray(wiring.Component):
     Timing, with the first transfer of a tile in cycle 0 and no stalls:
 
     * latency: the tile's last input transfer (cycle ``P - 1``) to its first output transfer:
-      ``rows + cols + 1`` cycles (cycle ``P + rows + cols``); the last output follows ``rows - 1``
-      cycles later; first input to first output: ``P + rows + cols`` cycles.
+      ``rows + cols + 2`` cycles (cycle ``P + rows + cols + 1``); the last output follows
+      ``rows - 1`` cycles later; first input to first output: ``P + rows + cols + 1`` cycles.
+      (1 input register, ``r + c`` cycles of skew and travel, 2 PE stages: multiply, accumulate.)
     * throughput: one pair transfer per cycle; back to back, one tile every
-      ``max(P, 2*rows + cols + 1)`` cycles, so the PEs are busy ``P / max(P, 2*rows + cols + 1)``
-      of the time in steady state (100 % for ``P >= 2*rows + cols + 1``, e.g. K=576 on 8x8).
+      ``max(P, 2*rows + cols + 2)`` cycles, so the PEs are busy ``P / max(P, 2*rows + cols + 2)``
+      of the time in steady state (100 % for ``P >= 2*rows + cols + 2``, e.g. K=576 on 8x8).
 
     Parameters
     ----------
@@ -140,11 +141,11 @@ class SystolicArray(wiring.Component):
                         f"{cfg.max_pairs} transfers (max_k {cfg.max_k}) or a.last != b.last"),
             },
             "latency": (f"last input transfer of a tile to its first output transfer: rows + "
-                        f"cols + 1 = {R + C + 1} cycles; first input to first output: P + rows "
-                        f"+ cols = P + {R + C} cycles, P = ceil(K/2); the {R} result rows "
-                        f"follow on consecutive cycles"),
+                        f"cols + 2 = {R + C + 2} cycles; first input to first output: P + rows "
+                        f"+ cols + 1 = P + {R + C + 1} cycles, P = ceil(K/2); the {R} result "
+                        f"rows follow on consecutive cycles when c is ready"),
             "throughput": (f"one pair per cycle on a and b; back to back, one tile every "
-                           f"max(P, 2*rows + cols + 1) = max(P, {2 * R + C + 1}) cycles"),
+                           f"max(P, 2*rows + cols + 2) = max(P, {2 * R + C + 2}) cycles"),
             "handshake": ("a and b are consumed together: a.ready = b.valid & accept, b.ready = "
                           "a.valid & accept; a tile's final transfer (last=1) is accepted only "
                           "once the previous tile's results have all left on c; c holds its "
@@ -247,12 +248,12 @@ class SystolicArray(wiring.Component):
 
         # -- drain: results of a whole tile shift up the columns, one row per c transfer --
         corner = pe[rows - 1][cols - 1]
-        # The bottom-right PE is the last to see a tile's final pair; once it has multiplied it,
+        # The bottom-right PE is the last to see a tile's final pair; once it has accumulated it,
         # every shadow register holds the tile.
         captured = Signal()
-        m.d.comb += captured.eq(corner.valid_out & corner.last_out)
+        m.d.comb += captured.eq(corner.capture)
         full = Signal()
-        row = Signal(range(rows))
+        row = Signal(range(max(rows, 2)))             # (one bit at least: no zero-width wire)
         with m.If(take & self.a.payload.last):
             m.d.sync += pending.eq(1)
         with m.If(captured):

@@ -221,7 +221,7 @@ def write(block, config, path, *, name=None):
 
     Missing parent folders are created. Returns ``(verilog_path, json_path)`` as :class:`Path`.
     Bad arguments raise ValueError/TypeError before anything is generated; an output that cannot
-    be written raises ValueError naming the path (chained to the OSError).
+    be written raises ValueError naming the path (chained to the OSError), and neither file is left.
     """
     # Every argument is checked before anything is built or generated.
     _check_block(block)
@@ -231,11 +231,19 @@ def write(block, config, path, *, name=None):
     component = build(block, config, name=name)
     text = _convert(component, module)
     doc = _sidecar(block, config, component, module, text)
+    written = []
     try:
         v_path.parent.mkdir(parents=True, exist_ok=True)
-        v_path.write_text(text, encoding="utf-8", newline="\n")
-        j_path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8", newline="\n")
+        for target, content in ((v_path, text), (j_path, json.dumps(doc, indent=2) + "\n")):
+            written.append(target)
+            target.write_text(content, encoding="utf-8", newline="\n")
     except OSError as exc:
+        # Leave no half-written pair behind: a .v without its sidecar would look complete.
+        for target in written:
+            try:
+                target.unlink(missing_ok=True)
+            except OSError:
+                pass    # the error being reported is the write's, not this clean-up's
         raise ValueError(f"output path {str(path)!r} cannot be written: "
                          f"{exc.strerror or exc}") from exc
     return v_path, j_path

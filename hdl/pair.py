@@ -133,18 +133,15 @@ class PairEncoder(wiring.Component):
             survivor.eq(Mux(zero0, self.a1, self.a0)),
         ]
 
-        with m.If(lone):
-            # The exact 8-bit survivor, split across the two multipliers: high nibble at shift 4,
-            # low nibble at shift 0, both against the survivor's weight.
-            m.d.comb += [
-                self.mant0.eq(survivor[SPLIT_SHIFT:]), self.shift0.eq(SPLIT_SHIFT),
-                self.src0.eq(zero0),
-                self.mant1.eq(survivor[:SPLIT_SHIFT]), self.shift1.eq(0),
-                self.src1.eq(zero0),
-            ]
-        with m.Else():
-            m.d.comb += [
-                self.mant0.eq(window0.mant), self.shift0.eq(window0.shift), self.src0.eq(0),
-                self.mant1.eq(window1.mant), self.shift1.eq(window1.shift), self.src1.eq(1),
-            ]
+        # Multiplexers, not m.If: continuous assignments in the Verilog (see WindowSelector).
+        # Lone: the exact 8-bit survivor, split across the two multipliers: high nibble at
+        # shift 4, low nibble at shift 0, both against the survivor's weight.
+        m.d.comb += [
+            self.mant0.eq(Mux(lone, survivor[SPLIT_SHIFT:], window0.mant)),
+            self.shift0.eq(Mux(lone, SPLIT_SHIFT, window0.shift)),
+            self.src0.eq(Mux(lone, zero0, 0)),
+            self.mant1.eq(Mux(lone, survivor[:SPLIT_SHIFT], window1.mant)),
+            self.shift1.eq(Mux(lone, 0, window1.shift)),
+            self.src1.eq(Mux(lone, zero0, 1)),
+        ]
         return m

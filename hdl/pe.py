@@ -29,6 +29,26 @@ def operand_layout(config):
 weight_pair_layout = data.ArrayLayout(signed(8), 2)
 
 
+def _multiply(act, weight):
+    """``act * weight`` (unsigned x signed) as a balanced sum of partial-product rows.
+
+    Row ``i`` is ``weight`` gated by activation bit ``i``. The sparq PE uses this form because the
+    weight select in front of the rows then maps into the same LUTs as the gating (with ``*``,
+    Yosys keeps the select as a separate 8-bit mux).
+    """
+    terms = [(Mux(act[i], weight, 0), i) for i in range(len(act))]
+    while len(terms) > 1:
+        paired = []
+        for k in range(0, len(terms) - 1, 2):
+            (lo, lo_at), (hi, hi_at) = terms[k], terms[k + 1]
+            paired.append((lo + (hi << (hi_at - lo_at)), lo_at))
+        if len(terms) % 2:
+            paired.append(terms[-1])
+        terms = paired
+    value, at = terms[0]
+    return value << at
+
+
 class ProcessingElement(wiring.Component):
     """Multiply-accumulate cell of the output-stationary array, for one of three datapaths.
 
@@ -46,17 +66,20 @@ class ProcessingElement(wiring.Component):
     * ``int8``: ``a[0] * b[0] + a[1] * b[1]``, two exact 8b x 8b multipliers;
     * ``a4w8``: ``a[0] * b[0] + a[1] * b[1]`` with 4-bit activations, two 4b x 8b multipliers.
 
-    The two products are summed first and then added to the accumulator in one adder, and every
-    datapath has the same registers (operands in, accumulator, result), so the datapaths differ
-    only in the multiplier stage and their area and Fmax compare like for like.
+    The two slot products are registered (with ``valid`` and ``last``); the next stage adds both to
+    the accumulator. Every datapath has the same three register stages (operands, slot products,
+    accumulator/result), so the datapaths differ only in the multiply stage and their area and
+    Fmax compare like for like. (Measured on iCE40 with Yosys 0.70 and nextpnr, registering the
+    two products separately beat registering their sum in LUTs, transistors and Fmax, for sparq
+    and int8 alike.)
 
-    Accumulation, with ``sum = acc + product`` of the registered operands:
+    Accumulation, with ``sum = acc + product0 + product1`` of the registered slot products:
 
     * ``valid`` low: nothing changes (a bubble);
     * ``valid`` high, ``last`` low: ``acc <= sum``;
-    * ``valid`` high, ``last`` high: ``result <= sum`` and ``acc <= 0``, so the next tile's first
-      pair accumulates from zero on the very next cycle, without a bubble, while ``result`` keeps
-      the finished sum (the shadow register).
+    * ``valid`` high, ``last`` high (``capture``): ``result <= sum`` and ``acc <= 0``, so the
+      next tile's first pair accumulates from zero on the very next cycle, without a bubble,
+      while ``result`` keeps the finished sum (the shadow register).
     * ``drain`` high (and no capture this cycle): ``result <= drain_in``, the shift of the
       array's drain chain (``drain_in`` is the result of the PE below).
 
@@ -88,10 +111,13 @@ class ProcessingElement(wiring.Component):
         Shift the drain chain: ``result <= drain_in``.
     result : Out(signed(acc_width))
         The finished sum of the last completed tile (or what the drain chain shifted in).
+    capture : Out(1)
+        High in the cycle whose clock edge loads a finished sum into ``result``.
 
-    Latency: a pair presented on ``a_in``/``b_in`` in cycle ``t`` is multiplied in cycle ``t+1``;
-    with ``last_in`` high its tile's sum is on ``result`` from cycle ``t+2``. Throughput: one pair
-    (two multiply-accumulates) per cycle, back to back across tiles.
+    Latency: a pair presented on ``a_in``/``b_in`` in cycle ``t`` is multiplied in cycle ``t+1``
+    and accumulated in cycle ``t+2``; with ``last_in`` high, ``capture`` is high in cycle ``t+2``
+    and the tile's sum is on ``result`` from cycle ``t+3``. Throughput: one pair (two
+    multiply-accumulates) per cycle, back to back across tiles.
     """
 
     def __init__(self, config):
@@ -106,7 +132,7 @@ class ProcessingElement(wiring.Component):
             "a_out": Out(operand), "b_out": Out(weight_pair_layout),
             "valid_out": Out(1), "last_out": Out(1),
             "drain_in": In(acc), "drain": In(1),
-            "result": Out(acc),
+            "result": Out(acc), "capture": Out(1),
         })
 
     @property
@@ -143,18 +169,24 @@ class ProcessingElement(wiring.Component):
                 "drain": "shift the drain chain this cycle: result <= drain_in (ignored in a capture cycle)",
                 "result": (f"signed {cfg.acc_width}-bit sum of the last finished tile (shadow "
                            f"register), or the value shifted in by drain"),
+                "capture": ("high in the cycle whose clock edge loads a finished tile's sum into "
+                            "result (the tile's last pair is being accumulated)"),
             },
-            "latency": ("a pair on a_in/b_in in cycle t is multiplied in cycle t+1; with last_in "
-                        "high its tile's sum is on result from cycle t+2; a_out/b_out/valid_out/"
+            "latency": ("a pair on a_in/b_in in cycle t is multiplied in cycle t+1 and "
+                        "accumulated in cycle t+2; with last_in high, capture is high in cycle "
+                        "t+2 and its tile's sum is on result from cycle t+3; a_out/b_out/valid_out/"
                         "last_out are the inputs delayed by 1 cycle"),
             "throughput": "one pair (two multiply-accumulates) per cycle, tiles back to back",
         }
 
-    def _product(self, m, a, b):
-        # The pair product of the registered operands, summed before the accumulator adder.
+    def _products(self, m, a, b):
+        # The two slot products of the registered operands.
         cfg = self._config
         if cfg.datapath != "sparq":
-            return a[0] * b[0] + a[1] * b[1]
+            # The baselines keep Yosys's own multiplier mapping: for plain products it is as small
+            # as or smaller than the shift-add rows (measured on iCE40 and the CMOS estimate), so
+            # the comparison is against the best form of each baseline.
+            return [a[0] * b[0], a[1] * b[1]]
         # Only the shift bits some allowed shift uses take part: 3opt ({0,2,4}) needs a two-level
         # shifter, 2opt ({0,4}) a one-level one, instead of the full 0..7 the field could encode.
         mask = 0
@@ -165,9 +197,9 @@ class ProcessingElement(wiring.Component):
             weight = Mux(a[f"src{j}"], b[1], b[0])
             shift = a[f"shift{j}"] & mask
             product = Signal(signed(4 + 8 + 1), name=f"product{j}")
-            m.d.comb += product.eq(a[f"mant{j}"] * weight)
+            m.d.comb += product.eq(_multiply(a[f"mant{j}"], weight))
             products.append(product << shift)
-        return products[0] + products[1]
+        return products
 
     def elaborate(self, platform):
         m = Module()
@@ -181,20 +213,33 @@ class ProcessingElement(wiring.Component):
         m.d.comb += [self.a_out.eq(a), self.b_out.eq(b), self.valid_out.eq(valid),
                      self.last_out.eq(last)]
 
+        # Stage 2: the two slot products, registered with the framing bits. Every datapath has
+        # these registers, so the multipliers (and, for sparq, the shifters) never share a cycle
+        # with the accumulator's carry chains, and Fmax compares like for like.
+        # |product| <= 128 * max_act (sparq: at most 15 * 128 << 4): the truncation is exact.
+        bound = (1 << (cfg.weight_width - 1)) * cfg.max_act_value
+        products = [Signal(range(-bound, bound + 1), name=f"slot{j}_product") for j in range(2)]
+        p_valid = Signal()
+        p_last = Signal()
+        m.d.sync += [p.eq(v) for p, v in zip(products, self._products(m, a, b))]
+        m.d.sync += [p_valid.eq(valid), p_last.eq(last)]
+        m.d.comb += self.capture.eq(p_valid & p_last)
+
+        # Stage 3: accumulate both products.
         acc = Signal(signed(cfg.acc_width))
         result = Signal(signed(cfg.acc_width))
         total = Signal(signed(cfg.acc_width))
         # Truncation to acc_width is exact: acc_width holds every partial sum of a legal tile.
-        m.d.comb += total.eq(acc + self._product(m, a, b))
+        m.d.comb += total.eq(acc + products[0] + products[1])
 
-        with m.If(valid):
-            with m.If(last):
+        with m.If(p_valid):
+            with m.If(p_last):
                 m.d.sync += [result.eq(total), acc.eq(0)]
             with m.Else():
                 m.d.sync += acc.eq(total)
         # A capture and a drain shift never coincide in the array (it drains a tile before the
         # next one can finish); the capture wins if they ever do.
-        with m.If(self.drain & ~(valid & last)):
+        with m.If(self.drain & ~self.capture):
             m.d.sync += result.eq(self.drain_in)
         m.d.comb += self.result.eq(result)
         return m

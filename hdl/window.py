@@ -1,7 +1,5 @@
 """bSPARQ window selector: an 8-bit activation as a 4-bit mantissa and a shift."""
 
-from contextlib import nullcontext
-
 from amaranth import Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
@@ -81,28 +79,39 @@ class WindowSelector(wiring.Component):
         nearest_even = self._config.rounding == "nearest-even"
         x = self.x
 
+        # The logic is written as multiplexers into named signals, never as m.If/m.Switch: the
+        # Verilog is then continuous assignments only, which every simulator evaluates at time 0
+        # (an `always @*` process with no input event stays X under Icarus -g2012).
+
+        # Smallest allowed s with x < 2**(s + 4). fits[s]: x fits the window at s.
+        fits = {}
+        for s in shifts[:-1]:
+            fits[s] = Signal(name=f"fits{s}")
+            m.d.comb += fits[s].eq(x[s + WINDOW_BITS:] == 0)
+
+        def select(candidate):
+            # candidate(s) for the selected s: the largest shift always fits an 8-bit x, so it is
+            # the default; a smaller one that fits takes precedence.
+            value = candidate(shifts[-1])
+            for s in reversed(shifts[:-1]):
+                value = Mux(fits[s], candidate(s), value)
+            return value
+
         # The selected window before rounding, its guard bit (the highest dropped bit) and its
         # sticky bit (OR of the lower dropped bits); one rounding incrementer after the selection
         # serves every shift.
         trunc = Signal(WINDOW_BITS)
-        guard = Signal()
-        sticky = Signal()
-
-        # Smallest allowed s with x < 2**(s + 4): test the shifts in increasing order, the first
-        # that fits wins. The largest shift always fits an 8-bit x, so it is the default.
-        for i, s in enumerate(shifts):
-            select = [self.shift.eq(s), trunc.eq(x[s:s + WINDOW_BITS])]
-            if nearest_even:
-                select += [
-                    guard.eq(x[s - 1] if s > 0 else 0),
-                    sticky.eq(x[:s - 1].any() if s > 1 else 0),
-                ]
-            if i == len(shifts) - 1:
-                with m.Else() if i > 0 else nullcontext():
-                    m.d.comb += select
-            else:
-                with (m.Elif if i > 0 else m.If)(x[s + WINDOW_BITS:] == 0):
-                    m.d.comb += select
+        m.d.comb += [
+            self.shift.eq(select(lambda s: s)),
+            trunc.eq(select(lambda s: x[s:s + WINDOW_BITS])),
+        ]
+        if nearest_even:
+            guard = Signal()
+            sticky = Signal()
+            m.d.comb += [
+                guard.eq(select(lambda s: x[s - 1] if s > 0 else 0)),
+                sticky.eq(select(lambda s: x[:s - 1].any() if s > 1 else 0)),
+            ]
 
         if nearest_even:
             # Round half to even on the dropped bits. A rounded-up 15 would need a fifth bit: it

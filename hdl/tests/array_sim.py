@@ -117,7 +117,7 @@ class SimResult:
 
 
 def run_array(config, tiles, *, stall_a=0.0, stall_b=0.0, stall_c=0.0, seed=0, transfers=None,
-              extra_cycles=0, max_cycles=100_000):
+              extra_cycles=0, max_cycles=None):
     """Simulate ``tiles`` [(A, B)] back to back; returns a :class:`SimResult`.
 
     ``stall_*``: probability that the producer of a/b withholds valid, or the consumer of c
@@ -129,6 +129,9 @@ def run_array(config, tiles, *, stall_a=0.0, stall_b=0.0, stall_c=0.0, seed=0, t
     if transfers is None:
         transfers = [(a, b, last, last) for A, B in tiles for a, b, last in _transfers(A, B)]
     expected_rows = len(tiles) * config.rows
+    if max_cycles is None:
+        # Generous for any stall rate the tests use, small enough that a hang fails quickly.
+        max_cycles = 1000 + 20 * (len(transfers) + expected_rows) * (config.rows + config.cols)
     res = SimResult()
     now = [0]
     rnd = random.Random(seed)
@@ -141,7 +144,7 @@ def run_array(config, tiles, *, stall_a=0.0, stall_b=0.0, stall_c=0.0, seed=0, t
     async def monitor_c(ctx):
         # Stream rule: once c.valid is high it stays high, with a stable payload, until taken.
         held = None
-        async for valid, ready, word in ctx.tick().sample(dut.c.valid, dut.c.ready,
+        async for _clk, _rst, valid, ready, word in ctx.tick().sample(dut.c.valid, dut.c.ready,
                                                            dut.c.payload.as_value()):
             if held is not None and (not valid or int(word) != held):
                 res.protocol_errors.append((now[0], int(valid), int(word), held))

@@ -189,3 +189,30 @@ def test_registered_subcommand(monkeypatch, capsys):
         2, "", "sparq-rtl: error: level must be at least 0, not -1\n")
     with pytest.raises(ValueError, match=r"^subcommand 'probe' is already registered$"):
         cli.register("probe", "again", add_arguments, run_it)
+
+
+def _probe_add_arguments(parser):
+    parser.add_argument("word")
+
+
+def _probe_run(args):
+    print(args.word.upper())
+    return 0
+
+
+#: Loaded through the entry-point group by test_entry_point_subcommand.
+PROBE = cli.Subcommand("shout", "a test subcommand from an entry point", _probe_add_arguments,
+                       _probe_run)
+
+
+def test_entry_point_subcommand(monkeypatch, capsys):
+    from importlib import metadata
+    monkeypatch.setattr(cli, "SUBCOMMANDS", dict(cli.SUBCOMMANDS))
+    entry = metadata.EntryPoint(name="shout", value="hdl.tests.test_cli:PROBE",
+                                group=cli.ENTRY_POINT_GROUP)
+    real = metadata.entry_points
+    monkeypatch.setattr(metadata, "entry_points",
+                        lambda **kw: [entry] if kw.get("group") == cli.ENTRY_POINT_GROUP
+                        else real(**kw))
+    assert run(["shout", "hello"], capsys) == (0, "HELLO\n", "")
+    assert "shout" in cli.SUBCOMMANDS and "verilog" in cli.SUBCOMMANDS

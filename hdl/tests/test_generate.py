@@ -59,6 +59,15 @@ def test_verilog_is_deterministic_and_standalone(block):
     assert "module renamed(" in generate.verilog(block, config, name="renamed")
 
 
+@pytest.mark.parametrize("options", [5, 3, 2])
+@pytest.mark.parametrize("block", ["window", "pair"])
+def test_combinational_blocks_are_continuous_assignments(block, options):
+    # No `always @*` processes: a process with no input event stays X at time 0 under
+    # SystemVerilog semantics (Icarus -g2012); continuous assignments are evaluated in any case.
+    text = generate.verilog(block, SparqConfig(options=options))
+    assert "always" not in text and "assign" in text
+
+
 def test_window_sidecar():
     config = SparqConfig(options=3, rounding="truncate")
     doc = generate.sidecar("window", config)
@@ -179,6 +188,23 @@ def test_write_errors(tmp_path, monkeypatch):
         generate.write("window", config, tmp_path / "w.v")
     assert str(info.value) == f"output path '{tmp_path / 'w.v'}' cannot be written: Permission denied"
     assert isinstance(info.value.__cause__, PermissionError)
+    assert not (tmp_path / "w.v").exists()
+
+
+def test_write_leaves_no_half_pair(tmp_path, monkeypatch):
+    # The .v is written, the .json fails: the .v is removed again.
+    import pathlib
+    original = pathlib.Path.write_text
+
+    def refuse_json(self, *args, **kwargs):
+        if self.suffix == ".json":
+            raise OSError(28, "No space left on device")
+        return original(self, *args, **kwargs)
+    monkeypatch.setattr(pathlib.Path, "write_text", refuse_json)
+    with pytest.raises(ValueError) as info:
+        generate.write("window", SparqConfig(), tmp_path / "w.v")
+    assert str(info.value) == f"output path '{tmp_path / 'w.v'}' cannot be written: No space left on device"
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_describe_must_cover_every_port(monkeypatch):

@@ -19,6 +19,8 @@ CASES = (
     + [("pe", SparqConfig(options=2, rounding="truncate"))]
     # A small array keeps the lint quick; every PE and edge encoder is the same module text.
     + [("array", SparqConfig(datapath=d, rows=2, cols=3, max_k=64)) for d in DATAPATHS]
+    # The degenerate shape: no neighbours to pass operands to.
+    + [("array", SparqConfig(rows=1, cols=1, max_k=1))]
 )
 
 

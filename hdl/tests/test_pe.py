@@ -42,14 +42,15 @@ def run_products(config, a_words, b_words):
         a_in, b_in = dut.a_in.as_value(), dut.b_in.as_value()
         ctx.set(dut.valid_in, 1)
         ctx.set(dut.last_in, 1)
-        for i in range(n + 1):
+        for i in range(n + 2):
             if i < n:
                 ctx.set(a_in, a_words[i])
                 ctx.set(b_in, b_words[i])
             await ctx.tick()
-            if i >= 1:
-                # Pair i-1 was registered one edge ago and captured into result at this edge.
-                out[i - 1] = ctx.get(dut.result)
+            if i >= 2:
+                # Pair i-2: operands registered two edges ago, product one edge ago, and its sum
+                # captured into result at this edge.
+                out[i - 2] = ctx.get(dut.result)
 
     sim = Simulator(dut)
     sim.add_clock(1e-8)
@@ -153,13 +154,15 @@ def test_accumulate_bubbles_and_drain(datapath):
             schedule.append((1, int(i == length - 1), word, _pack_pair(b, 8), product(b),
                              int(rng.integers(0, 2)), int(rng.integers(-1000, 1000))))
 
-    # Reference model of the spec'd behaviour, cycle by cycle (the operands are registered, so
-    # cycle t's inputs act at the edge ending cycle t+1).
+    # Reference model of the spec'd behaviour, cycle by cycle (operands and then the product are
+    # registered, so cycle t's pair acts on acc/result at the edge ending cycle t+2).
     expected = []
+    captures = []
     acc = result = 0
-    prev = (0, 0, 0)
-    for valid, last, _, _, product, drain, drain_in in schedule + [(0, 0, 0, 0, 0, 0, 0)]:
-        p_valid, p_last, p_product = prev
+    prev = [(0, 0, 0), (0, 0, 0)]
+    for valid, last, _, _, product, drain, drain_in in schedule + [(0, 0, 0, 0, 0, 0, 0)] * 2:
+        p_valid, p_last, p_product = prev[0]
+        captures.append(int(p_valid and p_last))
         if p_valid and p_last:
             result, acc = acc + p_product, 0        # capture wins over a drain shift
         else:
@@ -168,19 +171,21 @@ def test_accumulate_bubbles_and_drain(datapath):
             if drain:
                 result = drain_in
         expected.append(result)
-        prev = (valid, last, product)
+        prev = [prev[1], (valid, last, product)]
 
     got = []
+    got_captures = []
 
     async def bench(ctx):
         a_in, b_in = dut.a_in.as_value(), dut.b_in.as_value()
-        for valid, last, a_word, b_word, _, drain, drain_in in schedule + [(0, 0, 0, 0, 0, 0, 0)]:
+        for valid, last, a_word, b_word, _, drain, drain_in in schedule + [(0, 0, 0, 0, 0, 0, 0)] * 2:
             ctx.set(dut.valid_in, valid)
             ctx.set(dut.last_in, last)
             ctx.set(a_in, a_word & ((1 << len(a_in)) - 1))
             ctx.set(b_in, b_word & ((1 << len(b_in)) - 1))
             ctx.set(dut.drain, drain)
             ctx.set(dut.drain_in, drain_in)
+            got_captures.append(ctx.get(dut.capture))
             await ctx.tick()
             got.append(ctx.get(dut.result))
 
@@ -189,6 +194,7 @@ def test_accumulate_bubbles_and_drain(datapath):
     sim.add_testbench(bench)
     sim.run()
     assert got == expected
+    assert got_captures == captures
     assert all(-(1 << (width - 1)) <= v < (1 << (width - 1)) for v in got)
 
 

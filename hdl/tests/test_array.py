@@ -1,0 +1,283 @@
+# amaranth: UnusedElaboratable=no
+"""SystolicArray against the golden model, under random backpressure on a, b and c.
+
+Each datapath is checked against its own reference: sparq -> golden.sparq_gemm (with the
+config's options and rounding), int8 -> golden.exact_gemm, a4w8 -> golden.exact_gemm of the
+4-bit activations. Timing tests measure the latency and throughput the class docstring states.
+"""
+
+import numpy as np
+import pytest
+
+from amaranth import ClockDomain, Module
+from amaranth.sim import Simulator
+
+from hdl.array import SystolicArray
+from hdl.config import SparqConfig
+
+from .array_sim import pack_a, pack_b, random_tile, reference, run_array, unpack_c
+
+# Small shapes keep amaranth.sim quick: a general one, a single row and a single column.
+SHAPES = [(2, 3), (1, 4), (3, 1)]
+
+DATAPATHS = [
+    dict(datapath="sparq", options=5, rounding="nearest-even"),
+    dict(datapath="sparq", options=3, rounding="truncate"),
+    dict(datapath="sparq", options=2, rounding="nearest-even"),
+    dict(datapath="int8"),
+    dict(datapath="a4w8"),
+]
+
+
+def _dp_id(dp):
+    return "-".join(str(v) for v in dp.values())
+
+
+def _check(config, tiles, result):
+    assert result.protocol_errors == []
+    assert result.err == 0
+    got = result.tiles(config)
+    assert len(got) == len(tiles)
+    for t, ((A, B), C) in enumerate(zip(tiles, got)):
+        expected = reference(config, A, B)
+        assert np.array_equal(C, expected), f"tile {t} (K={A.shape[1]}):\n{C}\n!=\n{expected}"
+
+
+@pytest.mark.parametrize("dp", DATAPATHS, ids=_dp_id)
+@pytest.mark.parametrize("shape", SHAPES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_random_tiles_with_stalls(dp, shape):
+    rows, cols = shape
+    config = SparqConfig(rows=rows, cols=cols, max_k=40, **dp)
+    rng = np.random.default_rng(rows * 10 + cols)
+    # ReLU-like tiles (about half zeros) of odd and even K, K=1, the corners, K = max_k.
+    plan = [("relu", 9), ("relu", 1), ("zeros", 6), ("max", 5), ("extremes", 8), ("relu", 40),
+            ("uniform", 3), ("relu", 2)]
+    tiles = [random_tile(config, rng, k, kind) for kind, k in plan]
+    result = run_array(config, tiles, stall_a=0.3, stall_b=0.3, stall_c=0.4, seed=rows + cols)
+    _check(config, tiles, result)
+
+
+@pytest.mark.parametrize("dp", DATAPATHS[:1] + DATAPATHS[3:], ids=_dp_id)
+def test_back_to_back_without_stalls(dp):
+    # Tiles shorter and longer than the drain period, streams never stalled.
+    config = SparqConfig(rows=3, cols=2, max_k=64, **dp)
+    rng = np.random.default_rng(5)
+    tiles = [random_tile(config, rng, k) for k in (1, 2, 3, 30, 31, 4, 64, 1, 1)]
+    _check(config, tiles, run_array(config, tiles))
+
+
+def test_heavy_output_backpressure():
+    # c rarely ready: tiles pile up behind the drain; nothing may be lost or duplicated.
+    config = SparqConfig(rows=2, cols=2, max_k=16)
+    rng = np.random.default_rng(9)
+    tiles = [random_tile(config, rng, k) for k in (5, 1, 16, 2, 7, 3)]
+    _check(config, tiles, run_array(config, tiles, stall_c=0.85, stall_a=0.1, seed=3))
+
+
+# -- accumulator width ----------------------------------------------------------------------------
+
+def _min_signed_width(lo, hi):
+    # Smallest w with -2**(w-1) <= lo and hi <= 2**(w-1) - 1, found by search (not by formula).
+    w = 1
+    while not (-(1 << (w - 1)) <= lo and hi <= (1 << (w - 1)) - 1):
+        w += 1
+    return w
+
+
+@pytest.mark.parametrize("datapath", ["sparq", "int8", "a4w8"])
+@pytest.mark.parametrize("max_k", [1, 2, 63, 64, 576, 1152, 4096])
+def test_acc_width_is_minimal(datapath, max_k):
+    config = SparqConfig(datapath=datapath, max_k=max_k)
+    amax = 15 if datapath == "a4w8" else 255
+    assert config.acc_width == _min_signed_width(-max_k * 128 * amax, max_k * 127 * amax)
+
+
+@pytest.mark.parametrize("datapath", ["sparq", "int8", "a4w8"])
+@pytest.mark.parametrize("max_k", [64, 63])
+def test_worst_case_accumulation(datapath, max_k):
+    """All activations at their maximum, all weights -128, K = max_k: the most negative sum."""
+    config = SparqConfig(datapath=datapath, rows=2, cols=2, max_k=max_k)
+    amax = 15 if datapath == "a4w8" else 255
+    A = np.full((2, max_k), amax)
+    B = np.full((2, max_k), -128)
+    # Also the most positive sum (weights 127) in the second tile.
+    tiles = [(A, B), (A, np.full((2, max_k), 127))]
+    result = run_array(config, tiles, stall_a=0.2, stall_c=0.2)
+    _check(config, tiles, result)
+    C = result.tiles(config)
+    # The sums stated from the spec: int8 and a4w8 are exact; in sparq a pair of two 255s is
+    # windowed (5opt, nearest-even: 255 -> 15 << 4 = 240, saturated) and an odd K's padded last
+    # pair (255, 0) is a lone activation, exact.
+    if datapath == "sparq":
+        per_element = [240] * (max_k - max_k % 2) + [255] * (max_k % 2)
+    else:
+        per_element = [amax] * max_k
+    assert (C[0] == -128 * sum(per_element)).all()
+    assert (C[1] == 127 * sum(per_element)).all()
+    # Both within the signed acc_width range (which test_acc_width_is_minimal pins to the bound).
+    assert -(1 << (config.acc_width - 1)) <= -128 * max_k * amax
+
+
+# -- the err flag ---------------------------------------------------------------------------------
+
+def _framed(config, rng, pairs, a_last, b_last):
+    a = [rng.integers(0, 256, (config.rows, 2)) for _ in range(pairs)]
+    b = [rng.integers(-128, 128, (config.cols, 2)) for _ in range(pairs)]
+    return [(a[i], b[i], a_last[i], b_last[i]) for i in range(pairs)]
+
+
+def _lasts(pairs):
+    return [int(i == pairs - 1) for i in range(pairs)]
+
+
+def test_err_clear_for_a_full_length_tile():
+    config = SparqConfig(rows=2, cols=2, max_k=8)          # max_pairs = 4
+    rng = np.random.default_rng(1)
+    tiles = [random_tile(config, rng, 8), random_tile(config, rng, 7)]
+    result = run_array(config, tiles, stall_a=0.2, stall_c=0.2)
+    _check(config, tiles, result)                            # asserts err == 0
+
+
+def test_err_on_too_long_tile_and_sticky():
+    config = SparqConfig(rows=2, cols=2, max_k=8)          # max_pairs = 4
+    rng = np.random.default_rng(2)
+    long_tile = _framed(config, rng, 5, _lasts(5), _lasts(5))
+    good_tile = _framed(config, rng, 2, _lasts(2), _lasts(2))
+    result = run_array(config, [None, None], transfers=long_tile + good_tile, extra_cycles=5)
+    assert result.err == 1
+    assert result.protocol_errors == []
+
+
+def test_err_on_odd_k_one_over_the_limit():
+    # max_k = 7 allows 4 pairs (the 4th padded); 5 pairs is one too many.
+    config = SparqConfig(rows=1, cols=2, max_k=7)
+    rng = np.random.default_rng(3)
+    ok = run_array(config, [None], transfers=_framed(config, rng, 4, _lasts(4), _lasts(4)))
+    assert ok.err == 0
+    bad = run_array(config, [None], transfers=_framed(config, rng, 5, _lasts(5), _lasts(5)))
+    assert bad.err == 1
+
+
+@pytest.mark.parametrize("which", ["a_only", "b_only"])
+def test_err_on_mismatched_last(which):
+    config = SparqConfig(rows=2, cols=1, max_k=16)
+    rng = np.random.default_rng(4)
+    a_last = [0, 1, 0, 0, 1] if which == "a_only" else [0, 0, 0, 0, 1]
+    b_last = [0, 0, 0, 0, 1] if which == "a_only" else [0, 1, 0, 0, 1]
+    tiles = [None] * (2 if which == "a_only" else 1)
+    result = run_array(config, tiles, transfers=_framed(config, rng, 5, a_last, b_last),
+                       extra_cycles=5)
+    assert result.err == 1
+
+
+def test_err_cleared_by_reset_then_normal_operation():
+    config = SparqConfig(rows=1, cols=2, max_k=2)          # max_pairs = 1
+    dut = SystolicArray(config)
+    top = Module()
+    top.domains.sync = cd = ClockDomain()
+    top.submodules.dut = dut
+    seen = {}
+
+    async def send(ctx, a_pairs, b_pairs, last):
+        ctx.set(dut.a.payload.as_value(), pack_a(config, a_pairs, last))
+        ctx.set(dut.b.payload.as_value(), pack_b(config, b_pairs, last))
+        ctx.set(dut.a.valid, 1)
+        ctx.set(dut.b.valid, 1)
+        await ctx.tick().until(dut.a.ready)
+        ctx.set(dut.a.valid, 0)
+        ctx.set(dut.b.valid, 0)
+
+    async def bench(ctx):
+        zero_a, zero_b = np.zeros((1, 2), int), np.zeros((2, 2), int)
+        ctx.set(dut.c.ready, 1)
+        await send(ctx, zero_a, zero_b, 0)                 # two transfers: one too many
+        await send(ctx, zero_a, zero_b, 1)
+        await ctx.tick().repeat(12)
+        seen["err_before"] = ctx.get(dut.err)
+        ctx.set(cd.rst, 1)
+        await ctx.tick()
+        ctx.set(cd.rst, 0)
+        seen["err_after"] = ctx.get(dut.err)
+        # A legal one-pair tile after the reset: C = [3*5 + 2*7, 3*-1 + 2*-128].
+        await send(ctx, np.array([[3, 2]]), np.array([[5, 7], [-1, -128]]), 1)
+        word, = await ctx.tick().sample(dut.c.payload.as_value()).until(dut.c.valid)
+        seen["row"] = unpack_c(config, int(word))
+        seen["err_end"] = ctx.get(dut.err)
+
+    sim = Simulator(top)
+    sim.add_clock(1e-8)
+    sim.add_testbench(bench)
+    sim.run()
+    assert seen["err_before"] == 1
+    assert seen["err_after"] == 0
+    assert seen["row"] == ([3 * 5 + 2 * 7, 3 * -1 + 2 * -128], 1)
+    assert seen["err_end"] == 0
+
+
+# -- timing: the docstring's formulas, and the throughput requirement --------------------------------
+
+@pytest.mark.parametrize("shape", [(2, 3), (3, 1), (1, 1)])
+@pytest.mark.parametrize("k", [2, 30])
+def test_latency_and_period_formulas(shape, k):
+    rows, cols = shape
+    config = SparqConfig(rows=rows, cols=cols, max_k=64)
+    rng = np.random.default_rng(6)
+    tiles = [random_tile(config, rng, k) for _ in range(4)]
+    result = run_array(config, tiles)
+    _check(config, tiles, result)
+    P = (k + 1) // 2
+    # Last input transfer of a tile -> its first output transfer: rows + cols + 2 cycles.
+    firsts = result.out_cycles[::rows]
+    assert [f - l for f, l in zip(firsts, result.last_in_cycles)] == [rows + cols + 2] * 4
+    # First input -> first output: P + rows + cols + 1 cycles.
+    assert result.cycle_first_out - result.cycle_first_in == P + rows + cols + 1
+    # Result rows of a tile on consecutive cycles.
+    assert all(result.out_cycles[t * rows + rows - 1] - result.out_cycles[t * rows] == rows - 1
+               for t in range(4))
+    # Back to back: one tile every max(P, 2*rows + cols + 2) cycles.
+    periods = np.diff(result.last_in_cycles)
+    assert (periods == max(P, 2 * rows + cols + 2)).all(), periods
+
+
+def test_throughput_8x8_k576():
+    """The requirement: 8x8, K = 576, back-to-back tiles, unstalled: PEs busy >= 90 %.
+
+    Busy fraction = pair-cycles of work (N * 288) over the cycles from the first input transfer
+    to the last output transfer, fill and final drain included.
+    """
+    config = SparqConfig(rows=8, cols=8, max_k=576)
+    rng = np.random.default_rng(576)
+    n = 3
+    tiles = [random_tile(config, rng, 576) for _ in range(n)]
+    result = run_array(config, tiles)
+    _check(config, tiles, result)
+    span = result.cycle_last_out - result.cycle_first_in + 1
+    busy = n * 288 / span
+    print(f"8x8 K=576, {n} tiles: {n * 288} pair-cycles in {span} cycles, PE busy {busy:.1%}")
+    assert busy >= 0.90
+    # In steady state the input never waits: tiles start exactly P = 288 cycles apart.
+    assert (np.diff(result.last_in_cycles) == 288).all()
+
+
+def test_array_rejects_non_config():
+    with pytest.raises(TypeError, match=r"config must be a SparqConfig, not None"):
+        SystolicArray(None)
+
+
+# -- heavier sweeps (make test-slow) ----------------------------------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dp", DATAPATHS + [dict(datapath="sparq", options=5, rounding="truncate"),
+                                            dict(datapath="sparq", options=3, rounding="nearest-even"),
+                                            dict(datapath="sparq", options=2, rounding="truncate")],
+                         ids=_dp_id)
+@pytest.mark.parametrize("shape", [(4, 4), (8, 8), (5, 2)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_sweep_larger_arrays(dp, shape):
+    rows, cols = shape
+    config = SparqConfig(rows=rows, cols=cols, max_k=96, **dp)
+    rng = np.random.default_rng(1000 + rows * 10 + cols)
+    kinds = ["relu", "relu", "uniform", "extremes", "zeros", "max"]
+    tiles = [random_tile(config, rng, int(rng.integers(1, 97)), kinds[t % len(kinds)])
+             for t in range(12)]
+    result = run_array(config, tiles, stall_a=0.25, stall_b=0.35, stall_c=0.5, seed=rows * cols)
+    _check(config, tiles, result)
