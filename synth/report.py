@@ -217,7 +217,9 @@ def _chart(idx, targets, path):
     import matplotlib.pyplot as plt
 
     area_targets = [t for t in targets if not t.pnr]
-    scales = [s for s in SCALES if _variants_present(idx, s)]
+    # A panel needs the int8 baseline and something to compare with it.
+    scales = [s for s in SCALES
+              if "int8" in _variants_present(idx, s) and len(_variants_present(idx, s)) > 1]
     if not scales or not area_targets:
         return None
     fig, axes = plt.subplots(len(scales), 1, figsize=(11, 3.4 * len(scales)), squeeze=False)
@@ -268,6 +270,8 @@ def write_report(results, failures, out, *, command, targets, versions, seed):
     if any(t.pnr for t in targets):
         lines += _efficiency(idx, targets)
     chart = _chart(idx, targets, out / "report.png")
+    if chart is None and (out / "report.png").exists():
+        (out / "report.png").unlink()   # a chart of an earlier run would not match this report
     if chart is not None:
         lines += ["![area relative to int8](report.png)", ""]
     lines += _all_figures(ok, targets)
