@@ -92,6 +92,30 @@ sim: $(STAMP) iverilog
 bench-sim: $(STAMP) iverilog
 	$(PY) -m tb.bench $(if $(SIM),--sim $(SIM))
 
+# ---- Synthesis and place-and-route reports (synth/) ------------------------------------------
+# make synth [DESIGNS="pe-* array4x4-int8"] [TARGETS="generic ice40"] [LIBERTY=cells.lib]
+#            [SYNTH_JOBS=2] [SYNTH_ARGS="--seed 2 --force"]
+# writes build/synth/json/<design>.<target>.json, build/synth/report.md and report.png. Results
+# whose inputs and tools did not change are reused. `make synth-list` shows designs and targets.
+.PHONY: synth synth-check synth-list
+DESIGNS    ?=
+TARGETS    ?=
+LIBERTY    ?=
+SYNTH_JOBS ?= 2
+SYNTH_ARGS ?=
+
+synth: $(STAMP)
+	$(PY) -m synth $(if $(DESIGNS),--designs '$(DESIGNS)') $(if $(TARGETS),--targets '$(TARGETS)') \
+	  $(if $(LIBERTY),--liberty '$(LIBERTY)') --jobs $(SYNTH_JOBS) $(SYNTH_ARGS)
+
+synth-list: $(STAMP)
+	$(PY) -m synth --list
+
+# Regression guard: every figure of synth/baselines/<yosys version>.json, measured again (or taken
+# from build/synth when `make synth` already produced it with the same inputs), within tolerance.
+synth-check: $(STAMP)
+	$(PY) -m pytest -n $(SYNTH_JOBS) -m synth synth/tests
+
 # ---- Model-level evaluation (golden/eval): accuracy of SPARQ settings on a trained digits CNN ----
 # Installs the `eval` extra (PyTorch CPU, scikit-learn) into the project venv, trains (or loads the
 # cached weights from build/eval/), evaluates every setting and runs the SPARQ layers of 64 test
