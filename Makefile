@@ -79,6 +79,30 @@ example: $(STAMP) iverilog
 	  $(EXAMPLE_DIR)/sparq_array_example.v hdl/example/tb_array.v
 	vvp -n $(EXAMPLE_DIR)/tb_array.vvp
 
+# ---- Synthesis and place-and-route reports (synth/) ------------------------------------------
+# make synth [DESIGNS="pe-* array4x4-int8"] [TARGETS="generic ice40"] [LIBERTY=cells.lib]
+#            [SYNTH_JOBS=2] [SYNTH_ARGS="--seed 2 --force"]
+# writes build/synth/json/<design>.<target>.json, build/synth/report.md and report.png. Results
+# whose inputs and tools did not change are reused. `make synth-list` shows designs and targets.
+.PHONY: synth synth-check synth-list
+DESIGNS    ?=
+TARGETS    ?=
+LIBERTY    ?=
+SYNTH_JOBS ?= 2
+SYNTH_ARGS ?=
+
+synth: $(STAMP)
+	$(PY) -m synth $(if $(DESIGNS),--designs '$(DESIGNS)') $(if $(TARGETS),--targets '$(TARGETS)') \
+	  $(if $(LIBERTY),--liberty '$(LIBERTY)') --jobs $(SYNTH_JOBS) $(SYNTH_ARGS)
+
+synth-list: $(STAMP)
+	$(PY) -m synth --list
+
+# Regression guard: every figure of synth/baselines/<yosys version>.json, measured again (or taken
+# from build/synth when `make synth` already produced it with the same inputs), within tolerance.
+synth-check: $(STAMP)
+	$(PY) -m pytest -n $(SYNTH_JOBS) -m synth synth/tests
+
 # ---- Simulation of the generated Verilog (tb/): cocotb on Icarus and Verilator ------------------
 .PHONY: sim bench-sim
 # SIM=icarus or SIM=verilator runs one simulator; empty runs both.

@@ -1,0 +1,210 @@
+"""``sparq-rtl synth`` (also ``python -m synth``): synthesis and place-and-route reports.
+
+::
+
+    sparq-rtl synth [--designs PATTERNS] [--targets NAMES] [--liberty FILE] [--seed N]
+                    [--jobs N] [-o DIR] [--force] [--write-baseline] [--list]
+
+``PATTERNS`` and ``NAMES`` are comma- or space-separated; patterns may use ``*``/``?`` over the
+default design set (``pe-*``, ``array4x4-*``). Writes ``DIR/json/<design>.<target>.json`` per run,
+``DIR/report.md``, ``DIR/report.png`` and ``DIR/report.json`` (default ``DIR``: build/synth).
+
+Exit status: 0 when every run succeeded; 2 for a bad request (unknown design or target, a liberty
+file that does not parse), with one line on stderr and nothing run; 1 when a tool run failed: the
+failing tool's last lines are shown, the other runs complete and the report is written marked
+INCOMPLETE.
+"""
+
+import argparse
+import json
+import shlex
+import signal
+import sys
+from pathlib import Path
+
+from . import baseline as _baseline
+from .designs import DEFAULT_DESIGNS, resolve, generate_verilog, TOP
+from .flow import Source, run_many
+from .liberty import read_liberty
+from .report import write_report
+from .targets import TARGETS, DEFAULT_TARGETS, resolve_targets
+from .tools import SynthError, tool_versions, yosys_short_version
+
+__all__ = ["add_arguments", "run", "main", "SUBCOMMAND"]
+
+PROG = "sparq-rtl synth"
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+#: Rough relative cost of a run, to start the longest first (2 workers finish sooner).
+_SCALE_COST = {"window": 1, "pair": 1, "pe": 2}
+
+
+def _split(values):
+    out = []
+    for v in values or []:
+        out += [p for p in v.replace(",", " ").split() if p]
+    return out
+
+
+def add_arguments(parser):
+    parser.add_argument("--designs", nargs="+", metavar="PATTERN",
+                        help="designs or glob patterns over the default set (default: all; --list)")
+    parser.add_argument("--targets", nargs="+", metavar="NAME",
+                        help=f"targets (default: {','.join(DEFAULT_TARGETS)}; "
+                             f"known: {','.join(TARGETS)})")
+    parser.add_argument("--liberty", metavar="FILE",
+                        help="Liberty cell library: adds the `liberty` target (abc -liberty area)")
+    parser.add_argument("--seed", type=int, default=1, help="nextpnr placement seed (default 1)")
+    parser.add_argument("--jobs", type=int, default=2, help="parallel tool runs (default 2)")
+    parser.add_argument("-o", "--output", default="build/synth", metavar="DIR",
+                        help="output folder (default build/synth)")
+    parser.add_argument("--force", action="store_true",
+                        help="run again even when a result with the same inputs and tools exists")
+    parser.add_argument("--write-baseline", action="store_true",
+                        help="store the figures as the regression baseline of this Yosys version")
+    parser.add_argument("--list", action="store_true", help="list designs and targets, run nothing")
+
+
+def _command(args):
+    parts = []
+    if args.designs:
+        parts += ["--designs", *_split(args.designs)]
+    if args.targets:
+        parts += ["--targets", *_split(args.targets)]
+    if args.liberty:
+        parts += ["--liberty", args.liberty]
+    parts += ["--seed", str(args.seed)]
+    if args.output != "build/synth":
+        parts += ["-o", args.output]
+    return " ".join([PROG] + [shlex.quote(p) for p in parts])
+
+
+def _error(message):
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+
+
+def _cost(source, target):
+    info = source.info
+    cost = info.get("rows", 0) * info.get("cols", 0) * 8 or _SCALE_COST.get(info.get("block"), 1)
+    return cost * (3 if target.pnr else 1)
+
+
+def run(args):
+    """Run the subcommand for parsed ``args``; returns the exit status."""
+    try:
+        if args.seed < 0:
+            raise SynthError(f"--seed must be a non-negative integer, not {args.seed}")
+        if args.jobs < 1:
+            raise SynthError(f"--jobs must be at least 1, not {args.jobs}")
+        if args.liberty:
+            read_liberty(args.liberty)
+        targets = resolve_targets(_split(args.targets), liberty=args.liberty)
+        designs = resolve(_split(args.designs))
+    except SynthError as exc:
+        _error(exc)
+        return EXIT_USAGE
+    if args.list:
+        print("designs (default set):")
+        print("\n".join(f"  {n}" for n in DEFAULT_DESIGNS))
+        print("targets:")
+        print("\n".join(f"  {t.name:16} {t.description}" for t in TARGETS.values()))
+        return EXIT_OK
+
+    sources, seen = [], {}
+    for d in designs:
+        try:
+            text, sha = generate_verilog(d)
+        except Exception as exc:  # the generator's own error, shown as it is
+            _error(f"design {d.name!r} cannot be generated: {type(exc).__name__}: {exc}")
+            return EXIT_FAILURE
+        if sha in seen:
+            print(f"{d.name}: same Verilog as {seen[sha]} (not run twice)", file=sys.stderr)
+            continue
+        seen[sha] = d.name
+        sources.append(Source(d.name, TOP, text, d.describe()))
+
+    jobs = [(s, t) for s in sources for t in targets]
+    # Synthesis first (place and route skips a design its synthesis already shows too large),
+    # the longest first within each group.
+    order = sorted(range(len(jobs)), key=lambda i: (jobs[i][1].pnr is not None, -_cost(*jobs[i])))
+    ordered = [jobs[i] for i in order]
+    done = [0]
+
+    def progress(i, n, source, target, outcome):
+        done[0] += 1
+        if isinstance(outcome, Exception):
+            state = "FAILED"
+        elif outcome["status"] != "ok":
+            state = outcome["status"]
+        else:
+            m = outcome["metrics"]
+            state = f"{target.primary}={m.get(target.primary)} ({outcome['seconds']} s)"
+        print(f"[{done[0]}/{n}] {source.name} / {target.name}: {state}", file=sys.stderr,
+              flush=True)
+
+    tools = ["yosys"] + sorted({f"nextpnr-{t.pnr}" for t in targets if t.pnr})
+    try:
+        versions = tool_versions(tuple(tools))
+    except SynthError as exc:
+        _error(exc)
+        return EXIT_FAILURE
+    # SIGTERM ends the run like Ctrl-C, so that running tools are killed, not orphaned.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    results_by_job, failures = run_many(ordered, args.output, workers=args.jobs,
+                                        liberty=args.liberty, seed=args.seed, force=args.force,
+                                        progress=progress)
+    # Back to design-major order for the report.
+    results = [None] * len(jobs)
+    for pos, i in enumerate(order):
+        results[i] = results_by_job[pos]
+    for f in failures:
+        _error(str(f))
+        for line in f.tail.splitlines():
+            print(f"    {line}", file=sys.stderr)
+    command = _command(args)
+    path = write_report(results, failures, args.output, command=command, targets=targets,
+                        versions=versions, seed=args.seed)
+    print(path)
+    if failures:
+        _error(f"{len(failures)} of {len(jobs)} runs failed; {path} is marked INCOMPLETE")
+        return EXIT_FAILURE
+    if args.write_baseline:
+        doc = _baseline.make_baseline(results, versions=versions, seed=args.seed, command=command)
+        bpath = _baseline.baseline_path(yosys_short_version())
+        doc = _baseline.merge_baseline(bpath, doc)
+        bpath.write_text(json.dumps(doc, indent=1) + "\n")
+        print(bpath)
+    return EXIT_OK
+
+
+class _UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    # One line and status 2, as for every other bad request (argparse would print the usage).
+    def error(self, message):
+        raise _UsageError(message)
+
+
+def main(argv=None):
+    """``python -m synth``: the same subcommand without the ``sparq-rtl`` front end."""
+    parser = _Parser(prog=PROG, description="synthesis and place-and-route reports")
+    add_arguments(parser)
+    try:
+        args = parser.parse_args(argv)
+    except _UsageError as exc:
+        _error(exc)
+        return EXIT_USAGE
+    return run(args)
+
+
+class _Subcommand:
+    # What hdl.cli loads from the entry point group `sparq_rtl.subcommands`.
+    name = "synth"
+    help = "synthesis and place-and-route reports into build/synth"
+    add_arguments = staticmethod(add_arguments)
+    run = staticmethod(run)
+
+
+SUBCOMMAND = _Subcommand()

