@@ -12,6 +12,7 @@ import os
 import numpy as np
 
 from tb import sim, tiles
+from tb.array_burst import build_burst
 from tb.array_harness import build_harness
 
 __all__ = ["run_array", "standard_tiles"]
@@ -26,13 +27,18 @@ def standard_tiles(config, seed, *, random_count=None):
 
 
 def run_array(config, simulator, named_tiles, *, tests=("full_rate", "stalled"), stalls=None,
-              seed=None, label=None, output_dir=None):
+              seed=None, label=None, output_dir=None, burst=False):
     """Drive ``named_tiles`` (``[(name, A, B)]``) through the array; return the run's records.
 
+    ``burst=True`` runs the full-rate ``burst`` test on the burst harness instead.
     With ``output_dir``, every cocotb test also saves the result rows it received, in order, as
     ``<output_dir>/<test>.npy`` (rows x cols int64)."""
     tiles.check_tiles(config, [(a, b) for _, a, b in named_tiles])
-    build = build_harness(config, simulator)
+    if burst:
+        # The burst harness (tb/array_burst.py) runs the cocotb test "burst" only.
+        build, tests = build_burst(config, simulator), ("burst",)
+    else:
+        build = build_harness(config, simulator)
     folder = build.directory / "runs"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"tiles-{os.getpid()}-{sim.config_key(config)}.npz"

@@ -29,7 +29,8 @@ import time
 import cocotb
 import numpy as np
 from cocotb.clock import Clock
-from cocotb.triggers import FallingEdge, RisingEdge
+from cocotb.triggers import ClockCycles, FallingEdge, First, RisingEdge
+from cocotb.utils import get_sim_time
 
 from tb import harness, tiles
 from tb.scoreboard import Scoreboard
@@ -255,3 +256,137 @@ async def stalled(dut):
     if not stalls:
         stalls = {"a_gap": 0.2, "b_gap": 0.3, "c_stall": 0.4, "long": 150}
     await _tiles(dut, "stalled", stalls)
+
+
+async def run_tiles_burst(dut, config, named_tiles, log, *, name="burst"):
+    """The tiles at full rate through the burst harness (:mod:`tb.array_burst`): Python loads a
+    bank of transfers and waits until it is consumed or the result memory is full, not for every
+    clock. Same checks and result dict as :func:`run_tiles` (without stalls)."""
+    tiles.check_tiles(config, [(a, b) for _, a, b in named_tiles])
+    a_words, b_words = [], []
+    for _, a, b in named_tiles:
+        a_words += tiles.pack_a(config, a)
+        b_words += tiles.pack_b(config, b)
+    n = len(a_words)
+    rows_total = config.rows * len(named_tiles)
+    a_top = 2 * config.rows * config.act_width
+    depth, cdepth = len(dut.a_mem), len(dut.c_mem)
+
+    board = Scoreboard(log, name)
+    accepted = []
+    expected_tile = [0]
+    all_rows = []
+
+    def tile_accepted():
+        # Input monitor, as in run_tiles: decode what went in, golden, queue the expected rows.
+        t = expected_tile[0]
+        a, _ = tiles.unpack_a(config, [a_words[i] for i in accepted])
+        b, _ = tiles.unpack_b(config, [b_words[i] for i in accepted])
+        k = named_tiles[t][1].shape[1]
+        c = tiles.reference(config, a[:, :k], b[:, :k])
+        for r in range(config.rows):
+            board.expect(f"tile {t} ({named_tiles[t][0]}) row {r}",
+                         np.append(c[r], int(r == config.rows - 1)))
+        accepted.clear()
+        expected_tile[0] += 1
+
+    write_a = [harness.fast_writer(dut.a_mem[i]) for i in range(depth)]
+    write_b = [harness.fast_writer(dut.b_mem[i]) for i in range(depth)]
+    c_rows = [dut.c_mem[j] for j in range(cdepth)]
+    write_count, write_go = harness.fast_writer(dut.count), harness.fast_writer(dut.go)
+    write_clear = harness.fast_writer(dut.c_clear)
+    read_count, read_idle = harness.fast_reader(dut.c_count), harness.fast_reader(dut.idle)
+    falling = FallingEdge(dut.clk)
+    state = {"clear": 0}
+
+    def take_rows():
+        # Output monitor: the rows the harness took from c since the last clear (call at most
+        # once per falling edge: the clear takes effect at the next rising edge).
+        count = read_count()
+        if not count:
+            return 0
+        values, last = tiles.decode_c(config, [str(c_rows[j].value) for j in range(count)])
+        all_rows.append(values)
+        for v, l in zip(values, last):
+            board.got(np.append(v, l))
+        state["clear"] ^= 1
+        write_clear(state["clear"])
+        return count
+
+    go = 0
+    rows_seen = 0
+    start, cpu_start = time.perf_counter(), time.process_time()
+    sim_start = get_sim_time("ns")
+    for first in range(0, n, depth):
+        chunk = range(first, min(first + depth, n))
+        for j, i in enumerate(chunk):
+            write_a[j](a_words[i])
+            write_b[j](b_words[i])
+        write_count(len(chunk))
+        go ^= 1
+        write_go(go)
+        await falling            # the harness started the bank at the rising edge between
+        while True:
+            rows_seen += take_rows()
+            if read_idle():
+                break
+            # idle and c_full change only at rising edges, after these reads: no missed event.
+            await First(RisingEdge(dut.idle), RisingEdge(dut.c_full))
+            await falling
+        for i in chunk:          # input monitor: the whole bank went in, in order
+            accepted.append(i)
+            if a_words[i] >> a_top:
+                tile_accepted()
+        await falling            # a clear written above takes effect before the next read
+    limit = 4 * (2 * config.rows + config.cols + 8) * len(named_tiles) + 100
+    waited = 0
+    while rows_seen < rows_total and waited < limit:
+        await ClockCycles(dut.clk, config.rows)
+        await falling
+        waited += config.rows + 1
+        rows_seen += take_rows()
+    seconds = time.perf_counter() - start
+    cpu_seconds = time.process_time() - cpu_start
+    cycles = int((get_sim_time("ns") - sim_start) // 10)
+    if rows_seen < rows_total:
+        log.error("%s: timeout: %d/%d result rows", name, rows_seen, rows_total)
+    pairing_errors = int(dut.pair_err.value)
+    if pairing_errors:
+        log.error("%s: a and b transferred in different cycles", name)
+    err = int(dut.err.value)
+    if err:
+        log.error("%s: err is set after legal input", name)
+    checked, mismatches = board.result()
+    folder = os.environ.get("SPARQ_OUTPUT_DIR")
+    if folder:
+        np.save(os.path.join(folder, f"{name}.npy"),
+                np.concatenate(all_rows) if all_rows else np.zeros((0, config.cols), np.int64))
+    macs = sum(config.rows * config.cols * a.shape[1] for _, a, _ in named_tiles)
+    return {"checked": checked, "mismatches": mismatches + err + pairing_errors,
+            "macs": macs if mismatches == 0 else 0, "cycles": cycles, "seconds": seconds,
+            "cpu_seconds": cpu_seconds, "tiles": len(named_tiles)}
+
+
+@cocotb.test()
+async def burst(dut):
+    """The tiles back to back at full rate through the burst harness (tb/array_burst.py)."""
+    config = harness.config()
+    named = tiles.load_tiles(os.environ["SPARQ_TILES_FILE"])
+    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
+    dut.go.value = 0
+    dut.c_clear.value = 0
+    dut.count.value = 0
+    dut.rst.value = 1
+    for _ in range(3):
+        await RisingEdge(dut.clk)
+    await FallingEdge(dut.clk)
+    dut.rst.value = 0
+    await FallingEdge(dut.clk)
+    result = await run_tiles_burst(dut, config, named, dut._log)
+    dut._log.info("burst: %d tiles, %d MACs checked in %d cycles, %.2f s (%.2f s CPU): "
+                  "%.0f checked MACs/s", result["tiles"], result["macs"], result["cycles"],
+                  result["seconds"], result["cpu_seconds"],
+                  result["macs"] / max(result["seconds"], 1e-9))
+    harness.report("burst", result["checked"], result["mismatches"], macs=result["macs"],
+                   cycles=result["cycles"], seconds=result["seconds"], tiles=result["tiles"],
+                   cpu_seconds=result["cpu_seconds"])

@@ -66,3 +66,21 @@ def test_array(simulator, config):
 @pytest.mark.parametrize("simulator, config", _params(SLOW))
 def test_array_slow(simulator, config):
     _run(simulator, config)
+
+
+#: The burst harness (tb/array_burst.py, used by `make bench-sim`) on its own tiles: Icarus in
+#: `make test` (its build is cheap), Verilator under -m slow (the benchmark runs it too).
+BURST = [("sparq-o3-tr-3x5", SparqConfig(options=3, rounding="truncate", rows=3, cols=5,
+                                         max_k=64))]
+
+
+@pytest.mark.parametrize("simulator, config", [
+    pytest.param(s, c, id=f"{i}-{s}", marks=() if s == "icarus" else (pytest.mark.slow,))
+    for i, c in BURST for s in sim.selected_simulators()])
+def test_array_burst(simulator, config):
+    sim.require(simulator)
+    seed = sim.seed_from_env()
+    named = standard_tiles(config, seed)
+    (record,) = run_array(config, simulator, named, seed=seed, burst=True)
+    assert record["tiles"] == len(named)
+    assert record["checked"] == len(named) * config.rows * (config.cols + 1)

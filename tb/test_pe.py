@@ -43,6 +43,7 @@ def test_pe(simulator, config):
     path.parent.mkdir(parents=True, exist_ok=True)
     tiles.save_tiles(path, named)
     (record,) = sim.run(build, "tb.pe_tests", seed=seed, env={"SPARQ_TILES_FILE": str(path)},
-                        label=f"pe {sim.config_key(config)}")
+                        label=f"pe {config.datapath} o{config.options} {config.rounding} "
+                              f"k{config.max_k}")
     assert record["tiles"] == len(named) and record["captures"] == len(named)
     assert record["drains"] > 0
