@@ -246,8 +246,9 @@ class ProcessingElement(wiring.Component):
         # Stage 3: add the two products (the pair product), then the pair product to the
         # accumulator. `keep` stops Yosys from merging the two additions into one three-operand
         # adder ($macc, carry-save): two plain adders, a narrow one (pair) and the accumulator's,
-        # are smaller (Yosys 0.70: int8 PE 443 -> 409 iCE40 LUT4, 7446 -> 7172 transistors; sparq
-        # 5opt 356 -> 320, 5718 -> 5454) and no slower.
+        # are smaller (Yosys 0.70, whole PE: int8 443 -> 409 iCE40 LUT4, 7446 -> 7172 transistors;
+        # a4w8 257 -> 226, 4606 -> 4316; sparq 5opt about -32 LUT4, -170 transistors) and no
+        # slower on iCE40.
         pair = Signal(range(-2 * bound, 2 * bound + 1), attrs={"keep": 1})
         m.d.comb += pair.eq(products[0] + products[1])
         acc = Signal(signed(cfg.acc_width))
