@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from .sparq import sparq_gemm
+from .sparq import exact_gemm, sparq_gemm
 
 
 def _median_times(fns, repeat):
@@ -35,10 +35,11 @@ def run(M=256, N=256, K=1152, zero_fraction=0.5, repeat=15, seed=1):
     B = rng.integers(-128, 128, (N, K), dtype=np.int8)
     Af, Bf = A.astype(np.float64), B.astype(np.float64)
 
-    t_base, t_sparq = _median_times([lambda: Af @ Bf.T, lambda: sparq_gemm(A, B)], repeat)
+    t_base, t_sparq, t_exact = _median_times(
+        [lambda: Af @ Bf.T, lambda: sparq_gemm(A, B), lambda: exact_gemm(A, B)], repeat)
     [t_int] = _median_times([lambda: A.astype(np.int64) @ B.astype(np.int64).T], max(3, repeat // 5))
     return dict(M=M, N=N, K=K, zero_fraction=float((A == 0).mean()), t_float64=t_base,
-                t_int64=t_int, t_sparq=t_sparq, ratio=t_sparq / t_base)
+                t_int64=t_int, t_sparq=t_sparq, t_exact=t_exact, ratio=t_sparq / t_base)
 
 
 def main(argv=None):
@@ -53,8 +54,10 @@ def main(argv=None):
     print(f"  numpy {np.__version__}, python {platform.python_version()}, {platform.machine()}")
     print(f"  float64 BLAS A @ B.T (yardstick) : {r['t_float64'] * 1e3:8.2f} ms")
     print(f"  int64 A @ B.T (numpy, no BLAS)   : {r['t_int64'] * 1e3:8.2f} ms")
+    print(f"  golden.exact_gemm (uint8/int8 in, int64 out, via float64 BLAS): {r['t_exact'] * 1e3:8.2f} ms")
     print(f"  golden.sparq_gemm (exact int64)  : {r['t_sparq'] * 1e3:8.2f} ms")
     print(f"  ratio sparq_gemm / float64 GEMM  : {r['ratio']:.2f}  (goal <= 2.00)")
+    print(f"  ratio sparq_gemm / exact_gemm    : {r['t_sparq'] / r['t_exact']:.2f}")
 
 
 if __name__ == "__main__":

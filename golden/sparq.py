@@ -163,8 +163,12 @@ def _tables(bits, options, rounding):
 
 @lru_cache(maxsize=None)
 def _pair_table(bits, options, rounding):
-    """(65536, 2) float64 table of (h0, h1) indexed by ``a0 * 256 + a1``, for the GEMM's fast path."""
-    a0, a1 = np.divmod(np.arange(65536, dtype=np.int64), 256)
+    """(65536, 2) float64 table of (h0, h1) indexed by ``a0 + 256 * a1``, for the GEMM's fast path.
+
+    That index is the pair's two bytes read as one little-endian 16-bit word, so a contiguous
+    uint8 activation matrix is its own index array (no arithmetic per element).
+    """
+    a1, a0 = np.divmod(np.arange(65536, dtype=np.int64), 256)
     table = np.stack(_vsparq(a0, a1, bits, options, rounding), axis=-1).astype(np.float64)
     table.setflags(write=False)
     return table
@@ -298,7 +302,10 @@ def sparq_gemm(A, B, *, bits=4, options=None, rounding="nearest-even", stc=False
         A = np.concatenate([A, np.zeros((M, 1), A.dtype)], axis=1)
         B = np.concatenate([B, np.zeros((B.shape[0], 1), B.dtype)], axis=1)
     # One gather from the 65,536-pair table gives (h0, h1) side by side, already in k order.
-    index = (A[:, 0::2].astype(np.intp) << 8) | A[:, 1::2]
+    if A.dtype == np.uint8:
+        index = np.ascontiguousarray(A).view("<u2")
+    else:
+        index = A[:, 0::2].astype(np.intp) | (A[:, 1::2].astype(np.intp) << 8)
     # (np.take along axis 0 is an order of magnitude faster than fancy indexing of 2-D rows.)
     H = np.take(_pair_table(bits, options, rounding), index, axis=0).reshape(M, -1)
     return _exact_matmul(H, B)
