@@ -49,6 +49,25 @@ def _multiply(act, weight):
     return value << at
 
 
+def _shift_left(product, shift, shifts):
+    """``product << shift`` for a shift amount known to be one of ``shifts``.
+
+    Only the shift bits some allowed shift uses take part, and the largest shift (always a power of
+    two, the only allowed value with its top bit set) is a separate 2:1 level: 5opt ({0..4})
+    becomes ``shift[2] ? p << 4 : p << shift[1:0]``, 3opt ({0,2,4}) ``shift[2] ? p << 4 :
+    p << (shift & 2)``, 2opt ({0,4}) ``shift[2] ? p << 4 : p``. Synthesis then never builds the
+    cases 5..7 the binary field could encode (Yosys 0.70: 5opt PE -52 transistors).
+    """
+    top = max(shifts)
+    assert top & (top - 1) == 0 and all(s < top for s in shifts if s != top)
+    low_mask = 0
+    for s in shifts:
+        if s != top:
+            low_mask |= s
+    at = top.bit_length() - 1
+    return Mux(shift[at], product << top, product << (shift[:at] & low_mask))
+
+
 class ProcessingElement(wiring.Component):
     """Multiply-accumulate cell of the output-stationary array, for one of three datapaths.
 
@@ -66,12 +85,15 @@ class ProcessingElement(wiring.Component):
     * ``int8``: ``a[0] * b[0] + a[1] * b[1]``, two exact 8b x 8b multipliers;
     * ``a4w8``: ``a[0] * b[0] + a[1] * b[1]`` with 4-bit activations, two 4b x 8b multipliers.
 
-    The two slot products are registered (with ``valid`` and ``last``); the next stage adds both to
-    the accumulator. Every datapath has the same three register stages (operands, slot products,
-    accumulator/result), so the datapaths differ only in the multiply stage and their area and
-    Fmax compare like for like. (Measured on iCE40 with Yosys 0.70 and nextpnr, registering the
-    two products separately beat registering their sum in LUTs, transistors and Fmax, for sparq
-    and int8 alike.)
+    The two slot products (for ``sparq`` already shifted) are registered (with ``valid`` and
+    ``last``); the next stage adds them into the pair product and the pair product into the
+    accumulator, as two two-operand adders. Every datapath has the same three register stages
+    (operands, slot products, accumulator/result), so the datapaths differ only in the multiply
+    stage and their area and Fmax compare like for like. (Measured on iCE40 with Yosys 0.70 and
+    nextpnr: registering the two products separately beat registering their sum, for sparq and
+    int8 alike; two adders beat one three-operand adder in LUTs and transistors for every
+    datapath; shifting the registered unshifted products in the accumulate stage instead made
+    the sparq PE slower.)
 
     Accumulation, with ``sum = acc + product0 + product1`` of the registered slot products:
 
@@ -187,18 +209,14 @@ class ProcessingElement(wiring.Component):
             # as or smaller than the shift-add rows (measured on iCE40 and the CMOS estimate), so
             # the comparison is against the best form of each baseline.
             return [a[0] * b[0], a[1] * b[1]]
-        # Only the shift bits some allowed shift uses take part: 3opt ({0,2,4}) needs a two-level
-        # shifter, 2opt ({0,4}) a one-level one, instead of the full 0..7 the field could encode.
-        mask = 0
-        for s in cfg.shifts:
-            mask |= s
         products = []
         for j in range(2):
             weight = Mux(a[f"src{j}"], b[1], b[0])
-            shift = a[f"shift{j}"] & mask
-            product = Signal(signed(4 + 8 + 1), name=f"product{j}")
+            # A 4-bit unsigned mantissa times a signed 8-bit weight lies in -1920..1905: signed 12
+            # bits hold it exactly (one bit less to shift than the 13 of the full product shape).
+            product = Signal(signed(12), name=f"product{j}")
             m.d.comb += product.eq(_multiply(a[f"mant{j}"], weight))
-            products.append(product << shift)
+            products.append(_shift_left(product, a[f"shift{j}"], cfg.shifts))
         return products
 
     def elaborate(self, platform):
@@ -225,12 +243,19 @@ class ProcessingElement(wiring.Component):
         m.d.sync += [p_valid.eq(valid), p_last.eq(last)]
         m.d.comb += self.capture.eq(p_valid & p_last)
 
-        # Stage 3: accumulate both products.
+        # Stage 3: add the two products (the pair product), then the pair product to the
+        # accumulator. `keep` stops Yosys from merging the two additions into one three-operand
+        # adder ($macc, carry-save): two plain adders, a narrow one (pair) and the accumulator's,
+        # are smaller (Yosys 0.70, whole PE: int8 443 -> 409 iCE40 LUT4, 7446 -> 7172 transistors;
+        # a4w8 257 -> 226, 4606 -> 4316; sparq 5opt about -32 LUT4, -170 transistors) and no
+        # slower on iCE40.
+        pair = Signal(range(-2 * bound, 2 * bound + 1), attrs={"keep": 1})
+        m.d.comb += pair.eq(products[0] + products[1])
         acc = Signal(signed(cfg.acc_width))
         result = Signal(signed(cfg.acc_width))
         total = Signal(signed(cfg.acc_width))
         # Truncation to acc_width is exact: acc_width holds every partial sum of a legal tile.
-        m.d.comb += total.eq(acc + products[0] + products[1])
+        m.d.comb += total.eq(acc + pair)
 
         with m.If(p_valid):
             with m.If(p_last):
