@@ -79,6 +79,19 @@ example: $(STAMP) iverilog
 	  $(EXAMPLE_DIR)/sparq_array_example.v hdl/example/tb_array.v
 	vvp -n $(EXAMPLE_DIR)/tb_array.vvp
 
+# ---- Simulation of the generated Verilog (tb/): cocotb on Icarus and Verilator ------------------
+.PHONY: sim bench-sim
+# SIM=icarus or SIM=verilator runs one simulator; empty runs both.
+SIM ?=
+
+# The simulation set (everything in tb/ but -m slow) with a one-screen summary.
+sim: $(STAMP) iverilog
+	$(PY) -m tb.summary --jobs $(JOBS) $(if $(SIM),--sim $(SIM))
+
+# Checked MACs per second of the 8x8 array on Verilator and Icarus (not a test).
+bench-sim: $(STAMP) iverilog
+	$(PY) -m tb.bench $(if $(SIM),--sim $(SIM))
+
 # ---- Synthesis and place-and-route reports (synth/) ------------------------------------------
 # make synth [DESIGNS="pe-* array4x4-int8"] [TARGETS="generic ice40"] [LIBERTY=cells.lib]
 #            [SYNTH_JOBS=2] [SYNTH_ARGS="--seed 2 --force"]
@@ -102,3 +115,21 @@ synth-list: $(STAMP)
 # from build/synth when `make synth` already produced it with the same inputs), within tolerance.
 synth-check: $(STAMP)
 	$(PY) -m pytest -n $(SYNTH_JOBS) -m synth synth/tests
+
+# ---- Model-level evaluation (golden/eval): accuracy of SPARQ settings on a trained digits CNN ----
+# Installs the `eval` extra (PyTorch CPU, scikit-learn) into the project venv, trains (or loads the
+# cached weights from build/eval/), evaluates every setting and runs the SPARQ layers of 64 test
+# images through the generated 8x8 array on Verilator. EVAL_ARGS passes options, e.g.
+# `make eval EVAL_ARGS="--seeds 1 --hw-images 0"`.
+.PHONY: eval eval-venv
+EVAL_STAMP := $(VENV)/.eval-installed-stamp
+EVAL_ARGS  ?=
+
+$(EVAL_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install --quiet -e '.[eval]'
+	touch $@
+
+eval-venv: $(EVAL_STAMP)
+
+eval: $(EVAL_STAMP)
+	$(PY) -m golden.eval $(EVAL_ARGS)

@@ -140,9 +140,10 @@ def test_bad_arguments(args, status, message, tmp_path, monkeypatch, capsys):
 
 
 def test_unknown_or_missing_command(capsys):
+    # The installed project registers `synth` through its entry point, after the built-in `verilog`.
     assert run(["frob"], capsys) == (
         2, "", "sparq-rtl: error: argument COMMAND: invalid choice: 'frob' (choose from "
-               "'verilog')\n")
+               "'verilog', 'synth')\n")
     assert run([], capsys) == (2, "", "sparq-rtl: error: the following arguments are required: "
                                       "COMMAND\n")
 

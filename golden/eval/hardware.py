@@ -1,0 +1,248 @@
+"""Hardware in the loop: a network's SPARQ conv layers computed by the generated array on Verilator.
+
+For each checked setting (4-bit windows only: the array implements 5opt, 3opt and 2opt with
+either rounding), the network runs twice on the same images:
+
+- golden path: every quantized conv computed by :func:`golden.sparq_conv2d`
+  (:func:`golden.eval.qconv.run_layer`);
+- RTL path: every quantized conv's input quantized as in the golden path, unfolded with
+  :func:`golden.im2col`, and the GEMM ``SPARQ(A) . B^T`` computed by the generated
+  ``rows x cols`` :class:`hdl.array.SystolicArray` on Verilator, tile by tile (``rows`` output
+  pixels by ``cols`` output channels, the whole reduction per tile; see
+  :mod:`golden.eval.hw_bench`). The array's integer accumulators, rescaled like golden's, are the
+  layer output that flows on through the float parts of the network, so every later layer's input
+  comes from the hardware.
+
+Checked: in the RTL path, each layer's accumulators equal golden's for the same quantized input
+(every accumulator, every layer), and the predicted classes of the two paths are equal.
+"""
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+import golden
+
+from .evaluate import calibrate, quantized_layers
+from .qconv import LayerRun, PairCounts
+from .settings import SETTINGS
+
+__all__ = ["HW_SETTINGS", "HardwareCheck", "array_gemm", "pick_images", "run_hardware_check"]
+
+#: Settings the array implements (4-bit windows); the first is what ``make eval`` checks.
+HW_SETTINGS = tuple(n for n, s in SETTINGS.items() if s.kind == "sparq" and s.bits == 4)
+
+
+def array_gemm(build, A, B, *, work_dir, name):
+    """``C = SPARQ(A) . B^T`` (int64 (M, N)) computed by the compiled array ``build`` (tb.sim.Build).
+
+    Pads M to a multiple of the array's rows (activation 0), N to a multiple of its columns and K
+    to an even length (weight 0), and splits a K longer than the array's ``max_k`` into chunks at
+    even boundaries (pairs never straddle a chunk, so the partial sums add up exactly).
+    Returns ``(C, stats)``, stats a dict with cycles, transfers and tiles.
+    """
+    from tb import sim
+    cfg = build.config
+    A = np.asarray(A, np.int64)
+    B = np.asarray(B, np.int64)
+    M, K = A.shape
+    N = B.shape[0]
+    Mp, Np, Kp = -(-M // cfg.rows) * cfg.rows, -(-N // cfg.cols) * cfg.cols, K + K % 2
+    Ap = np.zeros((Mp, Kp), np.int64)
+    Ap[:M, :K] = A
+    Bp = np.zeros((Np, Kp), np.int64)
+    Bp[:N, :K] = B
+    chunk = cfg.max_k - cfg.max_k % 2
+    C = np.zeros((Mp, Np), np.int64)
+    stats = {"cycles": 0, "transfers": 0, "tiles": 0, "seconds": 0.0}
+    work_dir = Path(work_dir).resolve()
+    work_dir.mkdir(parents=True, exist_ok=True)
+    for part, k0 in enumerate(range(0, Kp, chunk)):
+        job = work_dir / f"{name}-{part}-job.npz"
+        out = work_dir / f"{name}-{part}-out.npz"
+        out.unlink(missing_ok=True)
+        np.savez(job, A=Ap[:, k0:k0 + chunk], B=Bp[:, k0:k0 + chunk])
+        start = time.perf_counter()
+        try:
+            records = sim.run(build, "golden.eval.hw_bench", run_name=f"{name}-{part}", seed=0,
+                              env={"SPARQ_HW_JOB": str(job), "SPARQ_HW_OUT": str(out)},
+                              label=f"eval {name}")
+        except sim.SimulationFailed as exc:
+            if not out.exists():
+                raise
+            records = []
+            stats.setdefault("failures", []).append(str(exc).splitlines()[0])
+        stats["seconds"] += time.perf_counter() - start
+        with np.load(out) as res:
+            C += res["C"]
+            stats["cycles"] += int(res["cycles"])
+            stats["transfers"] += int(res["transfers"])
+        stats["tiles"] += sum(r.get("tiles", 0) for r in records)
+    return C[:M, :N], stats
+
+
+def pick_images(model, x, y, n, *, batch_size=256):
+    """Indices of ``n`` images for the hardware check: the ones the float model gets wrong first
+    (at most ``n // 2``), then the earliest others, in index order.
+
+    Wrong answers make the equal-predictions check stronger: a result that is off steers a
+    borderline image to another class sooner than a confident one. Returns ``(indices, wrong)``,
+    ``wrong`` the number of misclassified images picked.
+    """
+    import torch
+    x_t = torch.from_numpy(np.ascontiguousarray(x))
+    with torch.no_grad():
+        pred = np.concatenate([model(x_t[i:i + batch_size]).argmax(-1).numpy()
+                               for i in range(0, len(x_t), batch_size)])
+    bad = np.flatnonzero(pred != np.asarray(y))[:n // 2]
+    good = np.setdiff1d(np.arange(len(x)), bad)[:n - len(bad)]
+    return np.sort(np.concatenate([bad, good])), len(bad)
+
+
+@dataclass
+class LayerCheck:
+    name: str
+    accumulators: int = 0
+    mismatches: int = 0
+    cycles: int = 0
+    transfers: int = 0
+    tiles: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class HardwareCheck:
+    """Result of :func:`run_hardware_check`, one entry per checked setting."""
+
+    images: int
+    array: str
+    simulator: str
+    layers: dict = field(default_factory=dict)        # setting -> [LayerCheck]
+    predictions_equal: dict = field(default_factory=dict)   # setting -> count of equal classes
+    accuracy_rtl: dict = field(default_factory=dict)
+    accuracy_golden: dict = field(default_factory=dict)
+    build_seconds: dict = field(default_factory=dict)
+    selection: str = ""
+
+    @property
+    def passed(self):
+        return bool(self.layers) and all(
+            l.accumulators > 0 and l.mismatches == 0 for ls in self.layers.values() for l in ls) \
+            and all(v == self.images for v in self.predictions_equal.values())
+
+    def markdown(self):
+        lines = [f"Hardware in the loop: {self.selection or f'{self.images} test images'}; every SPARQ conv "
+                 f"computed by the generated {self.array} array on {self.simulator}, tile by tile, "
+                 "its accumulators feeding the next layer.", "",
+                 "| setting | layer | accumulators | differ from golden | tiles | array cycles "
+                 "| sim seconds |", "|---|---|---|---|---|---|---|"]
+        for s, ls in self.layers.items():
+            for l in ls:
+                lines.append(f"| `{s}` | `{l.name}` | {l.accumulators} | {l.mismatches} | "
+                             f"{l.tiles} | {l.cycles} | {l.seconds:.1f} |")
+        lines.append("")
+        for s in self.layers:
+            lines.append(f"- `{s}`: predicted classes equal in {self.predictions_equal[s]} of "
+                         f"{self.images} images (RTL accuracy {100 * self.accuracy_rtl[s]:.2f} %, "
+                         f"golden {100 * self.accuracy_golden[s]:.2f} %).")
+        lines.append(f"- Verdict: {'PASS' if self.passed else 'FAIL'}.")
+        return "\n".join(lines) + "\n"
+
+    def to_dict(self):
+        return {"images": self.images, "selection": self.selection, "array": self.array,
+                "simulator": self.simulator,
+                "passed": self.passed, "predictions_equal": dict(self.predictions_equal),
+                "accuracy_rtl": dict(self.accuracy_rtl),
+                "accuracy_golden": dict(self.accuracy_golden),
+                "build_seconds": dict(self.build_seconds),
+                "layers": {s: [vars(l) for l in ls] for s, ls in self.layers.items()}}
+
+
+def run_hardware_check(model, x, y, *, calibration_loader, settings=HW_SETTINGS[:1],
+                       work_dir="build/eval/hw", rows=8, cols=8, max_k=1152, simulator="verilator",
+                       batch_size=64, log=print):
+    """Run ``model``'s SPARQ conv layers on images ``x`` (labels ``y``) through the generated array.
+
+    Parameters
+    ----------
+    model : torch.nn.Module, as for :func:`~golden.eval.evaluate_model` (first conv in float).
+    x, y : NumPy arrays, the images and their labels.
+    calibration_loader : the same calibration data as the evaluation (gives the same ``max_mean``).
+    settings : names among :data:`HW_SETTINGS` (4-bit windows).
+    rows, cols, max_k : the generated array's :class:`hdl.config.SparqConfig`.
+    simulator : ``"verilator"`` or ``"icarus"``.
+
+    Returns a :class:`HardwareCheck`; ``.passed`` is True when every accumulator of every layer
+    equals golden's and every predicted class equals the golden path's.
+    """
+    import torch
+    from hdl.config import SparqConfig
+    from tb import sim
+
+    for name in settings:
+        if name not in HW_SETTINGS:
+            raise ValueError(f"setting {name!r} has no hardware: the array implements "
+                             f"{', '.join(HW_SETTINGS)}")
+    layers, _, _ = calibrate(model, calibration_loader)
+    x_t = torch.from_numpy(np.ascontiguousarray(x))
+    y = np.asarray(y)
+    check = HardwareCheck(images=len(x), array=f"{rows}x{cols} (max K {max_k})", simulator=simulator)
+    work_dir = Path(work_dir)
+    for name in settings:
+        setting = SETTINGS[name]
+        config = SparqConfig(datapath="sparq", options=setting.options, rounding=setting.rounding,
+                             rows=rows, cols=cols, max_k=max_k)
+        start = time.perf_counter()
+        build = sim.build("array", config, simulator)
+        check.build_seconds[name] = round(time.perf_counter() - start, 1)
+        log(f"[hw] {name}: array built for {simulator} in {check.build_seconds[name]} s")
+        per_layer = {l.name: LayerCheck(l.name) for l in layers}
+
+        def on_array(layer, xin, setting, _per=per_layer, _build=build, _name=name):
+            # The golden quantizer and unfolding, then the array instead of golden's GEMM.
+            xin = np.asarray(xin, np.float64)
+            xq, delta_x = golden.quantize_activations(xin, layer.max_mean, bits=setting.act_bits)
+            cols_ = layer.im2col(xq)
+            N, Ho, Wo, K = cols_.shape
+            Bm = golden.weights_to_matrix(layer.wq)
+            C, stats = array_gemm(_build, cols_.reshape(-1, K), Bm, work_dir=work_dir,
+                                  name=f"{_name}-{layer.name}")
+            acc = np.ascontiguousarray(C.reshape(N, Ho, Wo, -1).transpose(0, 3, 1, 2))
+            ref = layer.conv(xq, delta_x, setting).acc
+            lc = _per[layer.name]
+            lc.accumulators += int(ref.size)
+            lc.mismatches += int(np.count_nonzero(acc != ref)) if acc.shape == ref.shape \
+                else int(ref.size)
+            for k in ("cycles", "transfers", "tiles", "seconds"):
+                setattr(lc, k, getattr(lc, k) + stats[k])
+            log(f"[hw] {_name} {layer.name}: {ref.size} accumulators, {lc.mismatches} differ, "
+                f"{stats['tiles']} tiles, {stats['cycles']} cycles, {stats['seconds']:.1f} s")
+            y_out = acc * delta_x * layer.delta_w.reshape(1, -1, 1, 1)
+            if layer.bias is not None:
+                y_out = y_out + layer.bias.reshape(1, -1, 1, 1)
+            return LayerRun(acc=acc, y=y_out, xq=xq, delta_x=delta_x, counts=PairCounts())
+
+        preds = {}
+        was_training = model.training
+        model.eval()
+        try:
+            for path, compute in (("golden", None), ("rtl", on_array)):
+                kwargs = {} if compute is None else {"compute": compute}
+                ctl = quantized_layers(model, layers, **kwargs)
+                ctl.setting = setting
+                try:
+                    with torch.no_grad():
+                        preds[path] = np.concatenate([
+                            model(x_t[i:i + batch_size]).argmax(-1).numpy()
+                            for i in range(0, len(x_t), batch_size)])
+                finally:
+                    ctl.remove()
+        finally:
+            model.train(was_training)
+        check.layers[name] = list(per_layer.values())
+        check.predictions_equal[name] = int(np.sum(preds["golden"] == preds["rtl"]))
+        check.accuracy_rtl[name] = float(np.mean(preds["rtl"] == y))
+        check.accuracy_golden[name] = float(np.mean(preds["golden"] == y))
+    return check

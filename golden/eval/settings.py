@@ -1,0 +1,93 @@
+"""The named quantization settings an evaluation compares.
+
+Each setting says how every quantized convolution computes: which activation quantizer feeds it
+and which integer kernel (:func:`golden.sparq_conv2d` with ``kernel="sparq"`` or ``"exact"``).
+The first convolution and every non-convolution layer stay in floating point in all of them.
+"""
+
+from dataclasses import dataclass
+
+__all__ = ["Setting", "SETTINGS", "DEFAULT_SETTINGS", "REFERENCE", "resolve_settings"]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One quantization setting.
+
+    Members
+    -------
+    name : str
+        Identifier used on the command line and in :func:`resolve_settings`.
+    label : str
+        Human-readable name for tables and charts.
+    kind : str
+        ``"fp32"`` (no quantization), ``"exact"`` (plain integer product of ``act_bits``-bit
+        activations and 8-bit weights) or ``"sparq"`` (8-bit activations through the SPARQ kernel).
+    act_bits : int
+        Activation quantizer width: 8, or 4 for the naive 4-bit baseline (``delta = max_mean / 15``).
+    bits, options, rounding :
+        The SPARQ window setting passed to :func:`golden.sparq_conv2d` (``kind="sparq"`` only).
+    """
+
+    name: str
+    label: str
+    kind: str
+    act_bits: int = 8
+    bits: int = 4
+    options: int = 5
+    rounding: str = "nearest-even"
+
+    @property
+    def quantized(self):
+        return self.kind != "fp32"
+
+
+def _sparq(bits, options, rounding):
+    short = "round" if rounding == "nearest-even" else "trunc"
+    return Setting(name=f"sparq{bits}-{options}opt-{short}",
+                   label=f"SPARQ {bits}b {options}opt {'rounding' if short == 'round' else 'truncation'}",
+                   kind="sparq", bits=bits, options=options, rounding=rounding)
+
+
+_ALL = [
+    Setting("fp32", "FP32", "fp32"),
+    Setting("a8w8", "A8W8", "exact", act_bits=8),
+    Setting("a4w8", "A4W8 naive", "exact", act_bits=4),
+]
+for _bits, _options in ((4, 5), (4, 3), (4, 2), (3, 6), (2, 7)):
+    for _rounding in ("nearest-even", "truncate"):
+        _ALL.append(_sparq(_bits, _options, _rounding))
+
+#: Every known setting by name, in the order tables list them.
+SETTINGS = {s.name: s for s in _ALL}
+
+#: What an evaluation runs when no names are given: all of them.
+DEFAULT_SETTINGS = tuple(SETTINGS)
+
+#: The setting every SQNR and prediction agreement is measured against.
+REFERENCE = "a8w8"
+
+
+def resolve_settings(names=None):
+    """Turn a sequence of setting names into :class:`Setting` objects, the reference included.
+
+    ``None`` means :data:`DEFAULT_SETTINGS`. The reference ``a8w8`` is added when missing, since
+    the SQNR columns are measured against it. Raises ``ValueError`` for an unknown name and
+    ``TypeError`` for something that is not a sequence of strings.
+    """
+    if names is None:
+        names = DEFAULT_SETTINGS
+    if isinstance(names, str):
+        raise TypeError(f"settings must be a sequence of setting names, not the string {names!r}")
+    out = []
+    for name in names:
+        if not isinstance(name, str):
+            raise TypeError(f"settings must hold setting names (str), not {name!r}")
+        if name not in SETTINGS:
+            raise ValueError(f"unknown setting {name!r}; known settings: {', '.join(SETTINGS)}")
+        if name not in out:
+            out.append(name)
+    if REFERENCE not in out:
+        out.insert(0, REFERENCE)
+    # Table order is the catalogue order, whatever order the caller listed them in.
+    return tuple(SETTINGS[n] for n in SETTINGS if n in out)

@@ -1,0 +1,111 @@
+"""Hardware in the loop on a tiny model: the generated 8x8 array on Verilator against golden.
+
+Uses the default array (``SparqConfig()``: sparq, 5opt, nearest-even, 8x8, max K 1152), the same
+build the array tests compile, so this adds only seconds of simulation.
+"""
+
+import re
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch", reason="the dev extra installs torch (pip install -e '.[dev]')")
+nn = torch.nn
+torch.set_num_threads(1)
+
+import golden
+from golden.eval import hardware
+from golden.eval.__main__ import main as eval_main
+from tb import sim
+
+
+class Small(nn.Module):
+    """Float conv, then SPARQ convs with odd K (C=3: pairs span taps), stride 2 and a 1x1."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(1, 3, 3, padding=1)
+        self.c2 = nn.Conv2d(3, 10, 3, padding=1)            # K = 27 (odd), N = 10 (two col tiles)
+        self.c3 = nn.Conv2d(10, 6, 3, stride=2, padding=1)  # K = 90
+        self.c4 = nn.Conv2d(6, 4, 1)                        # K = 6
+        self.fc = nn.Linear(4 * 3 * 3, 5)
+
+    def forward(self, x):
+        for conv in (self.c1, self.c2, self.c3, self.c4):
+            x = torch.relu(conv(x))
+        return self.fc(x.flatten(1))
+
+
+def data():
+    torch.manual_seed(0)
+    model = Small().eval()
+    g = np.random.default_rng(0)
+    x = g.random((5, 1, 5, 6)).astype(np.float32)    # 5 images of 5x6: M = 150, not a multiple of 8
+    y = g.integers(0, 5, 5)
+    cal = [torch.from_numpy(g.random((8, 1, 5, 6)).astype(np.float32))]
+    return model, x, y, cal
+
+
+def test_tiny_model_through_the_array(tmp_path):
+    sim.require("verilator")
+    model, x, y, cal = data()
+    check = hardware.run_hardware_check(model, x, y, calibration_loader=cal, work_dir=tmp_path,
+                                        log=lambda *_: None)
+    layers = check.layers["sparq4-5opt-round"]
+    assert [l.name for l in layers] == ["c2", "c3", "c4"]
+    assert [l.accumulators for l in layers] == [5 * 10 * 5 * 6, 5 * 6 * 3 * 3, 5 * 4 * 3 * 3]
+    assert all(l.mismatches == 0 for l in layers)
+    # 150 pixels -> 19 row tiles; 10 channels -> 2 column tiles; K 27 -> 14 transfers per tile.
+    assert layers[0].tiles == 19 * 2 and layers[0].transfers == 19 * 2 * 14
+    assert check.predictions_equal == {"sparq4-5opt-round": 5}
+    assert check.passed
+    assert "Verdict: PASS." in check.markdown()
+
+
+def test_the_check_fails_when_the_array_is_wrong(tmp_path, monkeypatch):
+    # A check that cannot fail is no check: one accumulator off by one must show. The stand-in
+    # array is golden plus one error (the real array ran in the test above).
+    model, x, y, cal = data()
+
+    def off_by_one(build, A, B, **kw):
+        C = golden.sparq_gemm(A, B, options=build.config.options, rounding=build.config.rounding)
+        C[0, 0] += 1
+        return C, {"cycles": 0, "transfers": 0, "tiles": 0, "seconds": 0.0}
+
+    monkeypatch.setattr(hardware, "array_gemm", off_by_one)
+    # No simulator is needed for the stand-in: skip generating and compiling the array.
+    monkeypatch.setattr(sim, "build", lambda block, config, simulator: sim.Build(
+        simulator, "stand_in", tmp_path, tmp_path / "stand_in.v", False, 0.0, config, block))
+    check = hardware.run_hardware_check(model, x[:2], y[:2], calibration_loader=cal,
+                                        work_dir=tmp_path, log=lambda *_: None)
+    assert [l.mismatches for l in check.layers["sparq4-5opt-round"]] == [1, 1, 1]
+    assert not check.passed
+    assert "Verdict: FAIL." in check.markdown()
+
+
+def test_settings_without_hardware_are_refused(capsys):
+    with pytest.raises(ValueError, match="^" + re.escape(
+            "setting 'sparq3-6opt-round' has no hardware: the array implements "
+            + ", ".join(hardware.HW_SETTINGS)) + "$"):
+        hardware.run_hardware_check(Small(), np.zeros((1, 1, 5, 6), np.float32), [0],
+                                    calibration_loader=[], settings=["sparq3-6opt-round"])
+    assert eval_main(["--hw-settings", "a8w8"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "error: --hw-settings: 'a8w8' has no hardware; the array implements "
+        + ", ".join(hardware.HW_SETTINGS))
+
+
+def test_pick_images_takes_the_mistakes_first():
+    class Fixed(nn.Module):
+        # Predicts class 0 for every image: images with label != 0 are its mistakes.
+        def forward(self, x):
+            out = torch.zeros(len(x), 3)
+            out[:, 0] = 1
+            return out
+
+    y = np.array([0, 2, 0, 0, 1, 0, 1, 0, 2, 0])
+    x = np.zeros((10, 1, 2, 2), np.float32)
+    idx, wrong = hardware.pick_images(Fixed(), x, y, 4)
+    assert wrong == 2 and list(idx) == [0, 1, 2, 4]          # mistakes 1, 4 (of 1, 4, 6, 8)
+    idx, wrong = hardware.pick_images(Fixed(), x, y, 10)
+    assert wrong == 4 and list(idx) == list(range(10))      # all four mistakes, six others

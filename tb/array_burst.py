@@ -1,0 +1,99 @@
+"""Burst harness around the generated systolic array, for the full-rate benchmark.
+
+The per-cycle harness (:mod:`tb.array_harness`) costs one Python wait per clock cycle, which is
+most of a cycle's time on Verilator. Here Python loads ``DEPTH`` transfers into two memories and
+waits for an event, not for every clock:
+
+- ``a_mem``/``b_mem`` hold up to ``DEPTH`` payload words, written element by element by Python;
+  ``count`` says how many; flipping ``go`` starts the bank. The harness offers the words in order
+  on ``a`` and on ``b`` with ``valid`` high (full rate, no gaps), each stream at its own index, and
+  raises ``idle`` when both have transferred ``count`` words. ``pair_err`` (sticky) records a
+  cycle in which only one of ``a``/``b`` transferred.
+- ``c`` transfers land in the memory ``c_mem`` (``CDEPTH`` rows, ``c_count`` of them);
+  ``c.ready`` is low while it is full (``c_full``). Flipping ``c_clear`` empties it (a row arriving
+  in that same cycle is kept as row 0).
+
+Python waits for ``idle`` or ``c_full`` to rise, then, on the next falling edge, reads the rows
+and loads the next bank. The generated array is instantiated unchanged, by its port names.
+"""
+
+import json
+from dataclasses import asdict
+
+from tb import sim
+
+__all__ = ["TOP", "DEPTH", "CDEPTH", "burst_files", "build_burst"]
+
+TOP = "tb_array_burst"
+DEPTH = 64
+CDEPTH = 16
+
+
+def burst_files(config, depth=DEPTH, cdepth=CDEPTH):
+    files = sim.generated_files("array", config)
+    module = next(name for name in files if name.endswith(".v"))[:-2]
+    ports = {p["name"]: p for p in json.loads(files[f"{module}.json"])["ports"]}
+    aw, bw, cw = (ports[f"{s}__payload"]["width"] for s in "abc")
+    iw = max(depth, cdepth).bit_length()
+    files[f"{TOP}.v"] = f"""\
+// Burst harness: the generated array fed from memories of {depth} words (tb/array_burst.py).
+module {TOP} (
+  input clk, input rst,
+  input [{iw - 1}:0] count, input go, input c_clear,
+  output reg [{iw - 1}:0] c_count,
+  output idle, output c_full, output reg pair_err, output err
+);
+  reg [{aw - 1}:0] a_mem [0:{depth - 1}];
+  reg [{bw - 1}:0] b_mem [0:{depth - 1}];
+  reg [{cw - 1}:0] c_mem [0:{cdepth - 1}];
+  reg [{iw - 1}:0] ia = 0, ib = 0, n = 0;
+  reg go_seen = 0, clear_seen = 0;
+  wire a_ready, b_ready, c_valid;
+  wire [{cw - 1}:0] c_payload;
+  wire a_valid = ia < n;
+  wire b_valid = ib < n;
+  assign idle = !a_valid && !b_valid;
+  assign c_full = c_count == {cdepth};
+  wire c_ready = !c_full;
+  {module} dut (
+    .clk(clk), .rst(rst),
+    .a__payload(a_mem[ia]), .a__valid(a_valid), .a__ready(a_ready),
+    .b__payload(b_mem[ib]), .b__valid(b_valid), .b__ready(b_ready),
+    .c__payload(c_payload), .c__valid(c_valid), .c__ready(c_ready),
+    .err(err));
+  wire a_fire = a_valid & a_ready;
+  wire b_fire = b_valid & b_ready;
+  wire c_fire = c_valid & c_ready;
+  initial begin c_count = 0; pair_err = 0; end
+  always @(posedge clk) begin
+    if (rst) begin
+      ia <= 0; ib <= 0; n <= 0; c_count <= 0; pair_err <= 0;
+      go_seen <= go; clear_seen <= c_clear;
+    end else begin
+      if (go != go_seen) begin
+        go_seen <= go; ia <= 0; ib <= 0; n <= count;
+      end else begin
+        if (a_fire) ia <= ia + 1;
+        if (b_fire) ib <= ib + 1;
+      end
+      if (a_fire != b_fire) pair_err <= 1;
+      if (c_clear != clear_seen) begin
+        clear_seen <= c_clear;
+        c_count <= c_fire;
+        if (c_fire) c_mem[0] <= c_payload;
+      end else if (c_fire) begin
+        c_mem[c_count] <= c_payload;
+        c_count <= c_count + 1;
+      end
+    end
+  end
+endmodule
+"""
+    return files
+
+
+def build_burst(config, simulator, depth=DEPTH):
+    """Build the burst harness for ``config`` on ``simulator``."""
+    result = sim.build_verilog(burst_files(config, depth), TOP, simulator,
+                               f"array-burst{depth}-{sim.config_key(config)}")
+    return sim.Build(**{**asdict(result), "config": config, "block": "array"})

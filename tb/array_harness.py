@@ -1,0 +1,93 @@
+"""Test harness around the generated systolic array: stream transfers decided in Verilog.
+
+A cocotb driver that follows a valid/ready handshake from Python needs two waits per clock cycle
+(write valid, then wait for the settled ready, since the array's ``a.ready`` depends on
+``b.valid``). The harness ``tb_array`` instantiates the generated array unchanged, by its port
+names, and keeps the handshakes in a few registers, so that the Python side waits once per cycle,
+on the falling edge, where every register is settled in both simulators and nothing samples:
+
+- ``a``/``b``: a one-entry holding register drives the array's ``valid``/``payload``; it is
+  refilled from the harness inputs ``a_next``/``a_next_valid`` when empty or when its word is
+  taken. So ``valid`` stays high and the payload stable until the transfer (the stream rules),
+  and Python offers a word (or a gap, ``a_next_valid`` low) a cycle ahead.
+- ``c``: ``c__ready`` comes from the harness input ``c_ready``; a transfer is copied into the
+  register ``c_seen``.
+- ``status`` (registered, about the rising edge just past): bit 0 ``a_took`` (the offered
+  ``a_next`` was loaded), bit 1 ``b_took``, bit 2 ``a_fired`` (the array took the held ``a``
+  word), bit 3 ``b_fired``, bit 4 ``c_fired`` (``c_seen`` holds a new row).
+
+The monitors in :mod:`tb.array_tests` read the transfers from ``a_fired``/``b_fired``/``c_fired``,
+that is from the handshake signals of the array itself.
+"""
+
+import json
+
+from tb import sim
+
+__all__ = ["TOP", "harness_files", "build_harness"]
+
+TOP = "tb_array"
+
+
+def harness_files(config):
+    """``{file name: text}``: the generated array (Verilog and sidecar) and the harness."""
+    files = sim.generated_files("array", config)
+    module = next(name for name in files if name.endswith(".v"))[:-2]
+    ports = {p["name"]: p for p in json.loads(files[f"{module}.json"])["ports"]}
+    aw, bw, cw = (ports[f"{s}__payload"]["width"] for s in "abc")
+    files[f"{TOP}.v"] = f"""\
+// Test harness: the generated array with its stream handshakes kept in registers (tb/array_harness.py).
+module {TOP} (
+  input clk, input rst,
+  input [{aw - 1}:0] a_next, input a_next_valid,
+  input [{bw - 1}:0] b_next, input b_next_valid,
+  input c_ready,
+  output reg [{cw - 1}:0] c_seen,
+  output [4:0] status,
+  output err
+);
+  reg [{aw - 1}:0] a_hold = 0;
+  reg [{bw - 1}:0] b_hold = 0;
+  reg a_hold_valid = 0, b_hold_valid = 0;
+  reg a_took = 0, b_took = 0, a_fired = 0, b_fired = 0, c_fired = 0;
+  wire a_ready, b_ready, c_valid;
+  wire [{cw - 1}:0] c_payload;
+  {module} dut (
+    .clk(clk), .rst(rst),
+    .a__payload(a_hold), .a__valid(a_hold_valid), .a__ready(a_ready),
+    .b__payload(b_hold), .b__valid(b_hold_valid), .b__ready(b_ready),
+    .c__payload(c_payload), .c__valid(c_valid), .c__ready(c_ready),
+    .err(err));
+  wire a_fire = a_hold_valid & a_ready;
+  wire b_fire = b_hold_valid & b_ready;
+  wire a_load = !a_hold_valid | a_fire;
+  wire b_load = !b_hold_valid | b_fire;
+  wire c_fire = c_valid & c_ready;
+  initial c_seen = 0;
+  always @(posedge clk) begin
+    if (rst) begin
+      a_hold_valid <= 0; b_hold_valid <= 0;
+      a_took <= 0; b_took <= 0; a_fired <= 0; b_fired <= 0; c_fired <= 0;
+    end else begin
+      a_took <= a_load & a_next_valid;
+      b_took <= b_load & b_next_valid;
+      if (a_load) begin a_hold <= a_next; a_hold_valid <= a_next_valid; end
+      if (b_load) begin b_hold <= b_next; b_hold_valid <= b_next_valid; end
+      a_fired <= a_fire;
+      b_fired <= b_fire;
+      c_fired <= c_fire;
+      if (c_fire) c_seen <= c_payload;
+    end
+  end
+  assign status = {{c_fired, b_fired, a_fired, b_took, a_took}};
+endmodule
+"""
+    return files
+
+
+def build_harness(config, simulator):
+    """Build the harness for ``config`` on ``simulator`` (shared by every test of the config)."""
+    from dataclasses import asdict
+    result = sim.build_verilog(harness_files(config), TOP, simulator,
+                               f"array-{sim.config_key(config)}")
+    return sim.Build(**{**asdict(result), "config": config, "block": "array"})

@@ -1,0 +1,95 @@
+"""A real convolution layer for the array: 3x3, 64 -> 32 channels, 8x8 feature maps, padding 1.
+
+Input data come from a natural image, the photograph ``grace_hopper.jpg`` that matplotlib ships in
+its sample data (no download). A first layer makes 64 post-ReLU feature maps of 8x8 from it:
+64x64 crops of the (downscaled) photograph, cut in 8x8 blocks of 8x8 RGB pixels; each block is
+projected on the 64 leading principal components of the image's own 8x8 RGB patches (the filters
+a whitening first layer learns), plus a small bias, then ReLU. That gives activations with the
+statistics of a real layer input: about half exact zeros and a long tail. The layer under test
+(the second conv; SPARQ leaves the first conv alone) has He-initialised 3x3 weights from a seeded
+generator; both are quantized with :mod:`golden` (activation scale from the max-mean calibration,
+per-channel symmetric weights).
+
+:func:`conv_tiles` cuts the layer's GEMM (im2col rows x output channels, K = 9 * 64 = 576) into
+array tiles; :func:`assemble` puts the array's outputs back into (N, O, Ho, Wo) accumulators, to be
+compared with ``golden.sparq_conv2d(...).acc``.
+"""
+
+import numpy as np
+
+import golden
+
+__all__ = ["IMAGES", "C_IN", "C_OUT", "SIZE", "layer_inputs", "conv_tiles", "assemble"]
+
+IMAGES = 2        # crops of the photograph run through the array
+C_IN, C_OUT, SIZE = 64, 32, 8
+
+
+def _photo():
+    import matplotlib.cbook
+    import matplotlib.image
+    path = matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)
+    rgb = matplotlib.image.imread(path).astype(np.float64) / 255.0      # (600, 512, 3)
+    h, w = (rgb.shape[0] // 4) * 4, (rgb.shape[1] // 4) * 4
+    # 4x4 average pooling: 150 x 128 pixels, the scale at which 8x8 blocks hold features.
+    return rgb[:h, :w].reshape(h // 4, 4, w // 4, 4, 3).mean(axis=(1, 3))
+
+
+def _first_layer(photo, crops):
+    # Principal components of every 8x8 RGB patch of the photograph (stride 4).
+    ph, pw, _ = photo.shape
+    patches = np.stack([photo[i:i + 8, j:j + 8].ravel()
+                        for i in range(0, ph - 8, 4) for j in range(0, pw - 8, 4)])
+    mean = patches.mean(axis=0)
+    _, _, vt = np.linalg.svd(patches - mean, full_matrices=False)
+    filters = vt[:C_IN]                                                 # (64, 192)
+    maps = []
+    for top, left in crops:
+        crop = photo[top:top + 64, left:left + 64]                      # (64, 64, 3)
+        blocks = crop.reshape(8, 8, 8, 8, 3).transpose(0, 2, 1, 3, 4).reshape(64, -1)
+        features = (blocks - mean) @ filters.T + 0.02                   # (64 positions, 64)
+        maps.append(np.maximum(features, 0).T.reshape(C_IN, SIZE, SIZE))
+    return np.stack(maps)                                               # (N, 64, 8, 8)
+
+
+def layer_inputs(seed=0):
+    """``(xq, wq, delta_x, delta_w)`` of the layer, quantized with golden (deterministic)."""
+    photo = _photo()
+    crops = [(20, 30), (70, 50), (40, 10), (80, 60)][:max(IMAGES, 2)]
+    x = _first_layer(photo, crops)
+    # Calibrate on every crop, run the first IMAGES through the array.
+    max_mean = golden.calibrate_max_mean(x)
+    xq, delta_x = golden.quantize_activations(x[:IMAGES], max_mean)
+    rng = np.random.default_rng(seed)
+    w = rng.standard_normal((C_OUT, C_IN, 3, 3)) * np.sqrt(2.0 / (C_IN * 9))
+    wq, delta_w = golden.quantize_weights(w)
+    return xq, wq, delta_x, delta_w
+
+
+def conv_tiles(config, xq, wq):
+    """The layer's GEMM cut into ``rows x cols`` array tiles: ``[(name, A, B)]`` and the
+    ``(row block, column block)`` of each, in order."""
+    cols = golden.im2col(xq, 3, 3, padding=1)                           # (N, 8, 8, 576)
+    a_all = cols.reshape(-1, cols.shape[-1])                            # (N*64, 576)
+    b_all = golden.weights_to_matrix(wq)                                # (32, 576)
+    m, o = a_all.shape[0], b_all.shape[0]
+    if m % config.rows or o % config.cols:
+        raise ValueError(f"the layer's {m} x {o} outputs must divide into {config.rows} x "
+                         f"{config.cols} tiles")
+    named, where = [], []
+    for r in range(0, m, config.rows):
+        for c in range(0, o, config.cols):
+            named.append((f"conv rows {r}..{r + config.rows - 1} channels {c}..{c + config.cols - 1}",
+                          a_all[r:r + config.rows], b_all[c:c + config.cols]))
+            where.append((r, c))
+    return named, where
+
+
+def assemble(config, outputs, where, shape):
+    """Accumulators (N, O, Ho, Wo) from the array's result rows (tile by tile, row 0 first)."""
+    n, o, ho, wo = shape
+    gemm = np.zeros((n * ho * wo, o), dtype=np.int64)
+    outputs = np.asarray(outputs).reshape(len(where), config.rows, config.cols)
+    for (r, c), block in zip(where, outputs):
+        gemm[r:r + config.rows, c:c + config.cols] = block
+    return gemm.reshape(n, ho, wo, o).transpose(0, 3, 1, 2)

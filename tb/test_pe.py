@@ -1,0 +1,49 @@
+"""The generated processing element on Icarus and Verilator: tiles with bubbles and drain shifts.
+
+The cocotb side is ``tb/pe_tests.py``. Each configuration runs the named corner tiles (K=1, all
+zero, odd K, all-max activations with -128/127 weights, K = max_k with the most negative and the
+largest sums) and ``SPARQ_TILES`` ReLU-like tiles of random K through one PE.
+"""
+
+import dataclasses
+
+import pytest
+
+from hdl.config import SparqConfig
+from tb import sim, tiles
+from tb.array_runner import standard_tiles
+
+#: (id, config, simulators in `make test`); the rest run under -m slow. A Verilator build costs
+#: seconds, an Icarus build almost nothing: the baselines run on Icarus in `make test`.
+CONFIGS = [
+    ("sparq-o3-tr-k64", SparqConfig(options=3, rounding="truncate", max_k=64), sim.SIMULATORS),
+    ("int8-k33", SparqConfig(datapath="int8", max_k=33), ("icarus",)),
+    ("a4w8-k16", SparqConfig(datapath="a4w8", max_k=16), ("icarus",)),
+]
+
+
+def _params():
+    out = []
+    for name, config, fast in CONFIGS:
+        for s in sim.selected_simulators():
+            marks = () if s in fast else (pytest.mark.slow,)
+            out.append(pytest.param(s, config, id=f"{name}-{s}", marks=marks))
+    return out
+
+
+@pytest.mark.parametrize("simulator, config", _params())
+def test_pe(simulator, config):
+    sim.require(simulator)
+    seed = sim.seed_from_env()
+    one = dataclasses.replace(config, rows=1, cols=1)     # tiles of 1 x K for one PE
+    named = standard_tiles(one, seed)
+    tiles.check_tiles(one, [(a, b) for _, a, b in named])
+    build = sim.build("pe", config, simulator)
+    path = build.directory / "runs" / f"pe-tiles-{simulator}.npz"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tiles.save_tiles(path, named)
+    (record,) = sim.run(build, "tb.pe_tests", seed=seed, env={"SPARQ_TILES_FILE": str(path)},
+                        label=f"pe {config.datapath} o{config.options} {config.rounding} "
+                              f"k{config.max_k}")
+    assert record["tiles"] == len(named) and record["captures"] == len(named)
+    assert record["drains"] > 0
