@@ -5,6 +5,7 @@ Results in build/synth with the same Verilog, script, tools and seed are reused,
 `make synth` the check only compares.
 """
 
+import functools
 import json
 from importlib import metadata
 from pathlib import Path
@@ -44,13 +45,18 @@ def test_baseline_exists_for_the_pinned_yosys():
     assert tool_version("yosys") == DOC["tools"]["yosys"], "baseline is for another Yosys build"
 
 
+@functools.lru_cache(maxsize=None)
+def _source(name):
+    # One generation per design and test process (a design has figures on many targets).
+    design = parse_design(name)
+    text, _ = generate_verilog(design)
+    return Source(name, TOP, text, design.describe())
+
+
 @pytest.mark.parametrize("entry", ENTRIES)
 def test_figure_within_tolerance(entry):
     name, target_name = entry.split(".", 1)
-    design = parse_design(name)
-    text, _ = generate_verilog(design)
-    target = TARGETS[target_name]
-    result = run_one(Source(name, TOP, text, design.describe()), target, OUT, seed=DOC["seed"])
+    result = run_one(_source(name), TARGETS[target_name], OUT, seed=DOC["seed"])
     assert result["status"] == "ok", f"{entry}: {result['status']} {result.get('fit', '')}"
     worse = []
     for metric, expected in DOC["figures"][entry].items():
