@@ -12,7 +12,7 @@ JOBS   ?= auto
 # first too, since Verilator's makefiles call `python`.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: all venv iverilog test test-slow sim verilog synth synth-check bench-golden bench-sim eval clean help
+.PHONY: all venv iverilog test test-slow bench-golden clean help
 
 all: help
 
@@ -22,7 +22,11 @@ help:
 	@echo "make test-slow    long sweeps (pytest -m slow)"
 	@echo "make verilog      write the default set of Verilog files into build/verilog/"
 	@echo "make synth        synthesis and place-and-route reports into build/synth/"
+	@echo "make synth-check  synthesis regression guard against synth/baselines (pytest -m synth)"
+	@echo "make example      plain-Verilog testbench of a generated 2x2 array on Icarus"
+	@echo "make eval         accuracy of a digits CNN under every setting, and its layers on the array"
 	@echo "make bench-golden time the golden GEMM against a float64 BLAS GEMM"
+	@echo "make bench-sim    checked MACs per second of the 8x8 array on Verilator and Icarus"
 	@echo "make clean        remove build/ (keeps .venv)"
 
 $(STAMP): pyproject.toml
