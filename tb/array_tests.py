@@ -211,6 +211,14 @@ async def run_tiles(dut, config, named_tiles, stalls, rng, log, *, name="array")
     if out_rows:
         rows_out(out_rows)
     await edge
+    return _record(dut, config, named_tiles, log, name, board, all_rows, pairing_errors,
+                   cycle, seconds, cpu_seconds)
+
+
+def _record(dut, config, named_tiles, log, name, board, all_rows, pairing_errors, cycles,
+            seconds, cpu_seconds):
+    """End of a run, shared by both harnesses: ``err`` must be low after legal input, the result
+    rows are saved on request, and the run's record (counts and times) is returned."""
     err = int(dut.err.value)
     if err:
         log.error("%s: err is set after legal input", name)
@@ -222,9 +230,8 @@ async def run_tiles(dut, config, named_tiles, stalls, rng, log, *, name="array")
                 np.concatenate(all_rows) if all_rows else np.zeros((0, config.cols), np.int64))
     macs = sum(config.rows * config.cols * a.shape[1] for _, a, _ in named_tiles)
     return {"checked": checked, "mismatches": mismatches + err + pairing_errors,
-            "macs": macs if mismatches == 0 else 0, "cycles": cycle, "seconds": seconds,
-            "cpu_seconds": cpu_seconds,
-            "tiles": len(named_tiles)}
+            "macs": macs if mismatches == 0 else 0, "cycles": cycles, "seconds": seconds,
+            "cpu_seconds": cpu_seconds, "tiles": len(named_tiles)}
 
 
 async def _tiles(dut, test, stalls):
@@ -353,18 +360,8 @@ async def run_tiles_burst(dut, config, named_tiles, log, *, name="burst"):
     pairing_errors = int(dut.pair_err.value)
     if pairing_errors:
         log.error("%s: a and b transferred in different cycles", name)
-    err = int(dut.err.value)
-    if err:
-        log.error("%s: err is set after legal input", name)
-    checked, mismatches = board.result()
-    folder = os.environ.get("SPARQ_OUTPUT_DIR")
-    if folder:
-        np.save(os.path.join(folder, f"{name}.npy"),
-                np.concatenate(all_rows) if all_rows else np.zeros((0, config.cols), np.int64))
-    macs = sum(config.rows * config.cols * a.shape[1] for _, a, _ in named_tiles)
-    return {"checked": checked, "mismatches": mismatches + err + pairing_errors,
-            "macs": macs if mismatches == 0 else 0, "cycles": cycles, "seconds": seconds,
-            "cpu_seconds": cpu_seconds, "tiles": len(named_tiles)}
+    return _record(dut, config, named_tiles, log, name, board, all_rows, pairing_errors,
+                   cycles, seconds, cpu_seconds)
 
 
 @cocotb.test()
