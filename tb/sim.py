@@ -73,8 +73,7 @@ VERILATOR_WAIVERS = ("-Wno-WIDTH", "-Wno-UNUSED", "-Wno-DECLFILENAME", "-Wno-CAS
 #: Only the top level's signals need VPI access: --no-public-flat-rw undoes the runner's
 #: --public-flat-rw, which makes every internal signal public and doubles the C++ to compile;
 #: a control file (public.vlt) makes the top module's signals public again.
-#: ASCRANGE: Amaranth declares an unused zero-width signal as `wire [-1:0]` (a 1-row array).
-VERILATOR_FLAGS = ("--no-public-flat-rw", "-Wno-ASCRANGE")
+VERILATOR_FLAGS = ("--no-public-flat-rw",)
 
 #: Make variables for Verilator's C++ build, passed through MAKEFLAGS (the runner runs make).
 #: CFG_CXXFLAGS_PCH_I: the wheel's verilated.mk has an empty precompiled-header include flag, so
