@@ -55,7 +55,7 @@ from amaranth.lib import data, stream, wiring
 from .config import SparqConfig
 
 __all__ = ["BLOCKS", "build", "default_name", "verilog", "sidecar", "write", "check_name",
-           "SIDECAR_FORMAT", "LINT_WAIVERS"]
+           "SIDECAR_FORMAT", "LINT_WAIVERS", "module_ports"]
 
 BLOCKS = ("window", "pair", "pe", "array")
 
@@ -332,25 +332,36 @@ def _stream_text(stream_name, flow, leaf):
     return f"stream {stream_name}: {who} accepts a transfer this cycle"
 
 
-_PORT_DECL = re.compile(r"^\s*(input|output|inout)\s+(?:signed\s+)?(?:\[(\d+):(\d+)\]\s+)?"
-                        r"([A-Za-z_][A-Za-z0-9_$]*)\s*;", re.M)
+_PORT_DECL = re.compile(r"^\s*(input|output|inout)\s+(?:wire\s+|reg\s+)?(?:signed\s+)?"
+                        r"(?:\[(\d+):(\d+)\]\s*)?([A-Za-z_][A-Za-z0-9_$]*)\s*;", re.M)
 
 
-def _module_ports(text, module):
-    # {port: (direction, width)} of the top module, read from the generated Verilog itself.
-    start = re.search(rf"^module {re.escape(module)}\(", text, re.M)
+def module_ports(text, module):
+    """``[(name, direction, width)]`` of ``module`` in Verilog ``text``, in declaration order.
+
+    Read from the Verilog itself (the sidecar and the synthesis harness both rely on it). Raises
+    ``ValueError`` when the module is missing, has an inout port, or has no ports.
+    """
+    start = re.search(rf"^module {re.escape(module)}\s*\(", text, re.M)
     if start is None:
-        raise RuntimeError(f"generated Verilog has no module {module!r}")
-    body = text[start.end():text.index("endmodule", start.end())]
-    return {m.group(4): (m.group(1), int(m.group(2) or 0) - int(m.group(3) or 0) + 1)
-            for m in _PORT_DECL.finditer(body)}
+        raise ValueError(f"the Verilog has no module {module!r}")
+    end = text.index("endmodule", start.end())
+    ports = []
+    for m in _PORT_DECL.finditer(text, start.end(), end):
+        if m.group(1) == "inout":
+            raise ValueError(f"module {module!r} has an inout port {m.group(4)!r}")
+        msb, lsb = int(m.group(2) or 0), int(m.group(3) or 0)
+        ports.append((m.group(4), m.group(1), abs(msb - lsb) + 1))
+    if not ports:
+        raise ValueError(f"module {module!r} has no ports")
+    return ports
 
 
 def _sidecar(block, config, component, module, text):
     described = component.describe()
     meanings = dict(described.get("ports", {}))
     streams = _stream_members(component.signature)
-    header = _module_ports(text, module)
+    header = {name: (direction, width) for name, direction, width in module_ports(text, module)}
     clocked = "clk" in header
 
     ports = []

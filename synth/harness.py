@@ -13,31 +13,11 @@ so synthesis cannot simplify the design under test. The harness adds flip-flops 
 per output bit; the area figures of the reports come from the design alone, not from the harness.
 """
 
-import re
+from hdl.generate import module_ports
 
 __all__ = ["HARNESS_TOP", "module_ports", "harness_verilog"]
 
 HARNESS_TOP = "sparq_harness"
-
-_PORT_DECL = re.compile(r"^\s*(input|output|inout)\s+(?:wire\s+|reg\s+)?(?:signed\s+)?"
-                        r"(?:\[(\d+):(\d+)\]\s*)?([A-Za-z_][A-Za-z0-9_$]*)\s*;", re.M)
-
-
-def module_ports(text, module):
-    """``[(name, direction, width)]`` of ``module`` in Verilog ``text``, in declaration order."""
-    start = re.search(rf"^module {re.escape(module)}\s*\(", text, re.M)
-    if start is None:
-        raise ValueError(f"the Verilog has no module {module!r}")
-    end = text.index("endmodule", start.end())
-    ports = []
-    for m in _PORT_DECL.finditer(text, start.end(), end):
-        if m.group(1) == "inout":
-            raise ValueError(f"module {module!r} has an inout port {m.group(4)!r}")
-        msb, lsb = int(m.group(2) or 0), int(m.group(3) or 0)
-        ports.append((m.group(4), m.group(1), abs(msb - lsb) + 1))
-    if not ports:
-        raise ValueError(f"module {module!r} has no ports")
-    return ports
 
 
 def _shift(reg, width, new):
