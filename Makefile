@@ -1,10 +1,16 @@
-# SPARQ hardware generator. Every target bootstraps what it needs: a project venv in .venv with the
-# pinned packages from pyproject.toml, and Icarus Verilog from the system package manager.
+# SPARQ hardware generator. Every target bootstraps what it needs, and only that: a project venv in
+# .venv with the install tier of pyproject.toml the target uses (generator alone, sim, synth, eval,
+# dev), and Icarus Verilog from the system package manager for the targets that simulate.
 
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed-stamp
+# One stamp per install tier: .venv/.installed-<tier> ("base" is the generator alone).
+STAMP_BASE  := $(VENV)/.installed-base
+STAMP_SIM   := $(VENV)/.installed-sim
+STAMP_SYNTH := $(VENV)/.installed-synth
+STAMP_EVAL  := $(VENV)/.installed-eval
+STAMP_DEV   := $(VENV)/.installed-dev
 # Tests run in parallel; override with `make test JOBS=1`.
 JOBS   ?= auto
 
@@ -29,13 +35,19 @@ help:
 	@echo "make bench-sim    checked MACs per second of the 8x8 array on Verilator and Icarus"
 	@echo "make clean        remove build/ (keeps .venv)"
 
-$(STAMP): pyproject.toml
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+
+$(STAMP_BASE): pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e .
 	touch $@
 
-venv: $(STAMP)
+$(VENV)/.installed-%: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e '.[$*]'
+	touch $@
+
+venv: $(STAMP_DEV)
 
 # Icarus is the one tool not on PyPI. Installed with apt when missing (sudo when not root).
 iverilog:
@@ -44,13 +56,15 @@ iverilog:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq iverilog; }
 
-test: $(STAMP) iverilog
+# The layer check first (seconds), then the regression.
+test: $(STAMP_DEV) iverilog
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -n $(JOBS) -m "not slow and not synth"
 
-test-slow: $(STAMP) iverilog
+test-slow: $(STAMP_DEV) iverilog
 	$(PY) -m pytest -n $(JOBS) -m slow
 
-bench-golden: $(STAMP)
+bench-golden: $(STAMP_BASE)
 	$(PY) -m golden.bench
 
 clean:
@@ -63,7 +77,7 @@ SPARQ_RTL   := $(VENV)/bin/sparq-rtl
 
 # Window selector and pair encoder for every option and rounding, the PE of every datapath and the
 # 8x8 array of every datapath (max K 1152): DIR/<module>.v with its JSON sidecar DIR/<module>.json.
-verilog: $(STAMP)
+verilog: $(STAMP_BASE)
 	@set -e; for o in 5 3 2; do for r in nearest-even truncate; do for b in window pair; do \
 	  $(SPARQ_RTL) verilog $$b --options $$o --rounding $$r -d $(VERILOG_DIR); done; done; done
 	@set -e; for d in sparq int8 a4w8; do \
@@ -76,7 +90,7 @@ EXAMPLE_DIR ?= build/example
 
 # A 2x2 SPARQ array (5 options, nearest-even, max K 8) and hdl/example/tb_array.v, which feeds two
 # tiles and checks the results worked out by hand from the spec; prints PASS, or FAIL and exits 1.
-example: $(STAMP) iverilog
+example: $(STAMP_BASE) iverilog
 	$(SPARQ_RTL) verilog array --rows 2 --cols 2 --max-k 8 --name sparq_array_example \
 	  -o $(EXAMPLE_DIR)/sparq_array_example.v
 	iverilog -g2005 -Wall -Wno-timescale -o $(EXAMPLE_DIR)/tb_array.vvp \
@@ -89,11 +103,11 @@ example: $(STAMP) iverilog
 SIM ?=
 
 # The simulation set (everything in tb/ but -m slow) with a one-screen summary.
-sim: $(STAMP) iverilog
+sim: $(STAMP_SIM) iverilog
 	$(PY) -m tb.summary --jobs $(JOBS) $(if $(SIM),--sim $(SIM))
 
 # Checked MACs per second of the 8x8 array on Verilator and Icarus (not a test).
-bench-sim: $(STAMP) iverilog
+bench-sim: $(STAMP_SIM) iverilog
 	$(PY) -m tb.bench $(if $(SIM),--sim $(SIM))
 
 # ---- Synthesis and place-and-route reports (synth/) ------------------------------------------
@@ -108,32 +122,25 @@ LIBERTY    ?=
 SYNTH_JOBS ?= 2
 SYNTH_ARGS ?=
 
-synth: $(STAMP)
+synth: $(STAMP_SYNTH)
 	$(PY) -m synth $(if $(DESIGNS),--designs '$(DESIGNS)') $(if $(TARGETS),--targets '$(TARGETS)') \
 	  $(if $(LIBERTY),--liberty '$(LIBERTY)') --jobs $(SYNTH_JOBS) $(SYNTH_ARGS)
 
-synth-list: $(STAMP)
+synth-list: $(STAMP_SYNTH)
 	$(PY) -m synth --list
 
 # Regression guard: every figure of synth/baselines/<yosys version>.json, measured again (or taken
 # from build/synth when `make synth` already produced it with the same inputs), within tolerance.
-synth-check: $(STAMP)
+synth-check: $(STAMP_DEV)
 	$(PY) -m pytest -n $(SYNTH_JOBS) -m synth synth/tests
 
-# ---- Model-level evaluation (golden/eval): accuracy of SPARQ settings on a trained digits CNN ----
-# Installs the `eval` extra (PyTorch CPU, scikit-learn) into the project venv, trains (or loads the
+# ---- Model-level evaluation (evaluation/): accuracy of SPARQ settings on a trained digits CNN ----
+# Installs the `eval` tier (PyTorch CPU, scikit-learn, the simulation tier), trains (or loads the
 # cached weights from build/eval/), evaluates every setting and runs the SPARQ layers of 64 test
 # images through the generated 8x8 array on Verilator. EVAL_ARGS passes options, e.g.
 # `make eval EVAL_ARGS="--seeds 1 --hw-images 0"`.
-.PHONY: eval eval-venv
-EVAL_STAMP := $(VENV)/.eval-installed-stamp
+.PHONY: eval
 EVAL_ARGS  ?=
 
-$(EVAL_STAMP): $(STAMP) pyproject.toml
-	$(PY) -m pip install --quiet -e '.[eval]'
-	touch $@
-
-eval-venv: $(EVAL_STAMP)
-
-eval: $(EVAL_STAMP)
-	$(PY) -m golden.eval $(EVAL_ARGS)
+eval: $(STAMP_EVAL) iverilog
+	$(PY) -m evaluation $(EVAL_ARGS)

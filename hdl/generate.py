@@ -55,28 +55,11 @@ from amaranth.lib import data, stream, wiring
 from .config import SparqConfig
 
 __all__ = ["BLOCKS", "build", "default_name", "verilog", "sidecar", "write", "check_name",
-           "SIDECAR_FORMAT", "LINT_WAIVERS", "module_ports"]
+           "SIDECAR_FORMAT", "module_ports"]
 
 BLOCKS = ("window", "pair", "pe", "array")
 
 SIDECAR_FORMAT = "sparq-rtl-sidecar/1"
-
-#: ``verilator --lint-only -Wall`` flags under which every generated module lints clean, each with
-#: the reason: all are patterns of Amaranth's Verilog back end, not of the design.
-LINT_WAIVERS = {
-    "-Wno-WIDTHTRUNC": "Amaranth writes `x == 0` as `!x` on a multi-bit x (a logical operator "
-                       "on a vector), which Verilator reports as a truncation",
-    "-Wno-WIDTHEXPAND": "Amaranth leaves the extension of the narrower operand of `+` and `<<` "
-                        "to Verilog's width rules (`$signed(acc) + $signed(product)`), which "
-                        "Verilator reports although the result is exact",
-    "-Wno-UNUSEDSIGNAL": "Amaranth keeps a named wire for every submodule port and the carry bit "
-                         "of a truncated `a + 1`, some of which nothing reads",
-    "-Wno-PROCASSINIT": "Amaranth declares every register with its initial value "
-                        "(`reg r = 0;`, the power-on state) and also assigns it in its "
-                        "`always @(posedge clk)` block",
-    "-Wno-DECLFILENAME": "one file holds the top module and its submodules (named "
-                         "`\\<top>.<instance>`), which cannot all match the file name",
-}
 
 #: Blocks that exist for the SPARQ datapath only (the baselines have no window or pair logic).
 _SPARQ_ONLY = ("window", "pair")

@@ -11,15 +11,9 @@ import os
 
 import numpy as np
 
-__all__ = ["config", "seed", "rng", "simulator", "report", "VECTORS", "vectors", "fast_writer",
-           "fast_reader"]
+__all__ = ["config", "seed", "rng", "simulator", "report", "vectors", "fast_writer", "fast_reader"]
 
 log = logging.getLogger("cocotb.sparq")
-
-#: The conformance vectors of the authors' kernel, outside the repository.
-VECTORS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                       "..", "shared", "vectors")
-
 
 def config():
     """The :class:`hdl.config.SparqConfig` the design under test was generated for."""
@@ -43,11 +37,9 @@ def simulator():
 
 
 def vectors(options, rounding):
-    """The vector file of a 4-bit window setting, as a dict of arrays."""
-    mode = {"nearest-even": "round", "truncate": "raw"}[rounding]
-    path = os.path.join(VECTORS, f"vectors_bg4_opt{options}_{mode}.npz")
-    with np.load(path) as data:
-        return {k: data[k] for k in data.files}
+    """The vector file of a 4-bit window setting, as a dict of arrays (honours SPARQ_VECTORS)."""
+    from golden import vectors as golden_vectors
+    return golden_vectors.load(4, options, rounding)
 
 
 def report(test, checked, mismatches, **extra):

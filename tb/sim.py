@@ -42,7 +42,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from tb.tools import have_tool, put_tools_on_path, verilator_bin_dir
+from hdl.lint import LINT_WAIVERS, have_tool, put_tools_on_path, verilator_bin_dir
 
 __all__ = [
     "SIMULATORS", "INSTALL_HINTS", "ROOT", "BUILD_ROOT", "SimulatorMissing", "Build",
@@ -64,11 +64,9 @@ INSTALL_HINTS = {
 ROOT = Path(__file__).resolve().parent.parent
 BUILD_ROOT = ROOT / "build" / "sim"
 
-#: Verilator warnings Amaranth's Verilog trips, waived one by one (never -Wno-fatal wholesale):
-#: width-extending assigns, unused bits of flattened payloads, module names unrelated to file
-#: names, case statements without default, and `initial` on procedurally assigned regs.
-VERILATOR_WAIVERS = ("-Wno-WIDTH", "-Wno-UNUSED", "-Wno-DECLFILENAME", "-Wno-CASEINCOMPLETE",
-                     "-Wno-PROCASSINIT")
+#: Verilator warnings waived in simulation builds: the project's one list (hdl.lint.LINT_WAIVERS,
+#: the same flags the lint check uses), never -Wno-fatal wholesale.
+VERILATOR_WAIVERS = tuple(LINT_WAIVERS)
 
 #: Only the top level's signals need VPI access: --no-public-flat-rw undoes the runner's
 #: --public-flat-rw, which makes every internal signal public and doubles the C++ to compile;

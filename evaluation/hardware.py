@@ -4,12 +4,12 @@ For each checked setting (4-bit windows only: the array implements 5opt, 3opt an
 either rounding), the network runs twice on the same images:
 
 - golden path: every quantized conv computed by :func:`golden.sparq_conv2d`
-  (:func:`golden.eval.qconv.run_layer`);
+  (:func:`evaluation.qconv.run_layer`);
 - RTL path: every quantized conv's input quantized as in the golden path, unfolded with
   :func:`golden.im2col`, and the GEMM ``SPARQ(A) . B^T`` computed by the generated
   ``rows x cols`` :class:`hdl.array.SystolicArray` on Verilator, tile by tile (``rows`` output
   pixels by ``cols`` output channels, the whole reduction per tile; see
-  :mod:`golden.eval.hw_bench`). The array's integer accumulators, rescaled like golden's, are the
+  :mod:`evaluation.hw_bench`). The array's integer accumulators, rescaled like golden's, are the
   layer output that flows on through the float parts of the network, so every later layer's input
   comes from the hardware.
 
@@ -66,7 +66,7 @@ def array_gemm(build, A, B, *, work_dir, name):
         np.savez(job, A=Ap[:, k0:k0 + chunk], B=Bp[:, k0:k0 + chunk])
         start = time.perf_counter()
         try:
-            records = sim.run(build, "golden.eval.hw_bench", run_name=f"{name}-{part}", seed=0,
+            records = sim.run(build, "evaluation.hw_bench", run_name=f"{name}-{part}", seed=0,
                               env={"SPARQ_HW_JOB": str(job), "SPARQ_HW_OUT": str(out)},
                               label=f"eval {name}")
         except sim.SimulationFailed as exc:
@@ -167,7 +167,7 @@ def run_hardware_check(model, x, y, *, calibration_loader, settings=HW_SETTINGS[
 
     Parameters
     ----------
-    model : torch.nn.Module, as for :func:`~golden.eval.evaluate_model` (first conv in float).
+    model : torch.nn.Module, as for :func:`~evaluation.evaluate_model` (first conv in float).
     x, y : NumPy arrays, the images and their labels.
     calibration_loader : the same calibration data as the evaluation (gives the same ``max_mean``).
     settings : names among :data:`HW_SETTINGS` (4-bit windows).

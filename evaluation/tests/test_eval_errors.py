@@ -1,4 +1,4 @@
-"""Every bad input to golden.eval raises a clear error naming the parameter and the value."""
+"""Every bad input to evaluation raises a clear error naming the parameter and the value."""
 
 import re
 
@@ -9,8 +9,8 @@ torch = pytest.importorskip("torch", reason="the dev extra installs torch (pip i
 nn = torch.nn
 torch.set_num_threads(1)
 
-from golden.eval import SETTINGS, ConvLayer, evaluate_model, resolve_settings, run_layer
-from golden.eval.__main__ import main as eval_main
+from evaluation import SETTINGS, ConvLayer, evaluate_model, resolve_settings, run_layer
+from evaluation.__main__ import main as eval_main
 
 KNOWN = ", ".join(SETTINGS)
 

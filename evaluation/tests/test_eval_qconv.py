@@ -1,10 +1,10 @@
-"""The quantized conv layer of golden.eval against independent references (NumPy only)."""
+"""The quantized conv layer of evaluation against independent references (NumPy only)."""
 
 import numpy as np
 import pytest
 
 import golden
-from golden.eval import SETTINGS, ConvLayer, pair_counts, run_layer
+from evaluation import SETTINGS, ConvLayer, pair_counts, run_layer
 
 
 def direct_conv_int(xq, wq, stride, pads, values=None):
@@ -67,7 +67,7 @@ def test_layer_matches_tap_by_tap_reference(name, geometry):
     x = relu_input(rng, (2, 4, 6, 7))
     run = run_layer(layer, x, setting)
 
-    # Quantizers straight from the spec (not through golden.eval).
+    # Quantizers straight from the spec (not through evaluation).
     levels = 2 ** setting.act_bits - 1
     delta_x = 2.0 / levels
     xq = np.clip(np.rint(x / delta_x), 0, levels).astype(np.int64)

@@ -8,7 +8,7 @@ do and measures it on a test set, one row per setting:
    not an ``nn.Conv2d``); each other conv records, per image, the maximum of its input, and
    ``max_mean`` is their mean (:func:`golden.calibrate_max_mean`).
 2. Test: for each batch and each setting, the quantized convs' forward hooks replace the conv's
-   output by the golden model's (:func:`golden.eval.qconv.run_layer`, which calls
+   output by the golden model's (:func:`evaluation.qconv.run_layer`, which calls
    :func:`golden.sparq_conv2d`); the output then flows on through the float parts of the model
    (BN, ReLU, pooling, FC). Every setting sees the same batch, so the per-layer SQNR against A8W8
    accumulates batch by batch without storing activations.
@@ -16,7 +16,7 @@ do and measures it on a test set, one row per setting:
 Requirements on the model: the quantized convs' inputs must be non-negative (they follow a ReLU),
 ``groups=1``, ``dilation=1``, ``padding_mode="zeros"``, and each conv runs once per forward pass.
 Any stride and padding (including ``"same"``) work. Odd input channel counts work: see
-:mod:`golden.eval.qconv` for how pairs are then formed.
+:mod:`evaluation.qconv` for how pairs are then formed.
 """
 
 import numpy as np
@@ -34,7 +34,7 @@ def _torch():
     try:
         import torch
     except ImportError as exc:      # pragma: no cover - the dev and eval extras install torch
-        raise ImportError("golden.eval.evaluate needs PyTorch: pip install -e '.[eval]'") from exc
+        raise ImportError("evaluation.evaluate needs PyTorch: pip install -e '.[eval]'") from exc
     return torch
 
 
@@ -103,7 +103,7 @@ class _Calibration:
 def calibrate(model, loader, *, float_layers=None, max_batches=None):
     """Find the convs to quantize and their ``max_mean``; returns ``(layers, float_layers, n)``.
 
-    ``layers`` is a list of :class:`~golden.eval.qconv.ConvLayer` in execution order,
+    ``layers`` is a list of :class:`~evaluation.qconv.ConvLayer` in execution order,
     ``float_layers`` the names of the convs kept in float, ``n`` the number of calibration images.
     ``float_layers=None`` keeps the first conv to run in float (the authors' choice); pass a list of
     module names (from ``model.named_modules()``) to choose, ``[]`` to quantize every conv.
@@ -213,11 +213,11 @@ class _Quantizer:
 def quantized_layers(model, layers, *, on_layer=None, compute=run_layer):
     """Attach golden-model hooks to ``model``'s convs named in ``layers``; returns a controller.
 
-    The controller has ``.setting`` (set it to a :class:`~golden.eval.settings.Setting` before a
+    The controller has ``.setting`` (set it to a :class:`~evaluation.settings.Setting` before a
     forward pass; FP32 or None passes through), ``.outputs`` (layer name -> last output, float64
     NumPy), ``.counts`` and ``.remove()``. ``on_layer(setting, layer, run)`` is called after every
     quantized layer computes. ``compute(layer, x, setting) -> LayerRun`` computes a layer (default
-    :func:`~golden.eval.qconv.run_layer`; the hardware check passes one that runs the RTL).
+    :func:`~evaluation.qconv.run_layer`; the hardware check passes one that runs the RTL).
     """
     torch = _torch()
     modules = dict(model.named_modules())
@@ -248,7 +248,7 @@ def evaluate_model(model, calibration_loader, test_loader, *, settings=None, flo
         row of class logits per image: the prediction is its argmax, and the report's test loss
         is its cross-entropy.
     settings : sequence of str, optional
-        Names from :data:`golden.eval.SETTINGS` (default: all: ``fp32``, ``a8w8``, ``a4w8``, SPARQ
+        Names from :data:`evaluation.SETTINGS` (default: all: ``fp32``, ``a8w8``, ``a4w8``, SPARQ
         4-bit 5opt/3opt/2opt, 3-bit 6opt and 2-bit 7opt, each with rounding and truncation).
         ``a8w8`` is always added: it is the reference of the SQNR and agreement columns.
     float_layers : list of str, optional
@@ -263,7 +263,7 @@ def evaluate_model(model, calibration_loader, test_loader, *, settings=None, flo
 
     Returns
     -------
-    :class:`~golden.eval.report.EvalReport` — ``report.markdown()`` is the table,
+    :class:`~evaluation.report.EvalReport` — ``report.markdown()`` is the table,
     ``report.accuracy("sparq4-5opt-round")`` one figure, ``report.plot("chart.png")`` the chart.
 
     Raises

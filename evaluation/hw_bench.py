@@ -1,6 +1,6 @@
 """cocotb bench: one layer's GEMM ``C = SPARQ(A) . B^T`` through the generated systolic array.
 
-Run by :func:`golden.eval.hardware.array_gemm` through :func:`tb.sim.run`. The job comes in a NumPy
+Run by :func:`evaluation.hardware.array_gemm` through :func:`tb.sim.run`. The job comes in a NumPy
 file named by ``SPARQ_HW_JOB`` with ``A`` (M, K) activations and ``B`` (O, K) weights, M a multiple
 of the array's rows, O of its columns and K even (the caller pads). Tiles run back to back, row
 tile outer, column tile inner; each tile is ``K/2`` transfers on ``a`` and ``b`` (the contract in

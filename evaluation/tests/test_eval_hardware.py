@@ -14,8 +14,8 @@ nn = torch.nn
 torch.set_num_threads(1)
 
 import golden
-from golden.eval import hardware
-from golden.eval.__main__ import main as eval_main
+from evaluation import hardware
+from evaluation.__main__ import main as eval_main
 from tb import sim
 
 

@@ -3,8 +3,8 @@
 - :func:`evaluate_model` quantizes a user's PyTorch model (ReLU convs) the way the SPARQ authors
   do and returns an :class:`EvalReport` (accuracy, per-layer SQNR against A8W8, zero statistics)
   for every setting in :data:`SETTINGS`.
-- :mod:`golden.eval.digits` trains the reference network on scikit-learn's bundled digits.
-- ``python -m golden.eval`` (``make eval``) runs the whole evaluation and writes ``build/eval/``.
+- :mod:`evaluation.digits` trains the reference network on scikit-learn's bundled digits.
+- ``python -m evaluation`` (``make eval``) runs the whole evaluation and writes ``build/eval/``.
 
 PyTorch and scikit-learn come with the ``eval`` extra (``pip install -e '.[eval]'``); the rest of
 :mod:`golden` does not need them.

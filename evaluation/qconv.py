@@ -1,7 +1,7 @@
 """One quantized convolution layer, computed by the golden model (NumPy only, no PyTorch).
 
 A :class:`ConvLayer` holds a trained convolution's float weights, its geometry and its calibrated
-activation range; :func:`run_layer` computes it under a :class:`~golden.eval.settings.Setting`:
+activation range; :func:`run_layer` computes it under a :class:`~evaluation.settings.Setting`:
 
 - activations: the unsigned per-layer quantizer :func:`golden.quantize_activations` with
   ``max_mean`` from calibration (8 bits, or 4 bits for the naive baseline);

@@ -12,8 +12,8 @@ nn = torch.nn
 torch.set_num_threads(1)
 
 import golden
-from golden.eval import REFERENCE, SETTINGS, evaluate_model
-from golden.eval import digits
+from evaluation import REFERENCE, SETTINGS, evaluate_model
+from evaluation import digits
 
 
 class Tiny(nn.Module):
@@ -208,8 +208,8 @@ def test_training_and_cache(tmp_path):
 
 
 def test_command_line_writes_the_tables_and_chart(tmp_path, monkeypatch, capsys):
-    # The whole `python -m golden.eval` flow on two seeds, with one-epoch training to stay fast.
-    from golden.eval import __main__ as cli
+    # The whole `python -m evaluation` flow on two seeds, with one-epoch training to stay fast.
+    from evaluation import __main__ as cli
     real = digits.load_or_train
     monkeypatch.setattr(digits, "load_or_train", lambda seed, **kw: real(
         seed, recipe=dict(digits.RECIPE, epochs=1), **kw))
@@ -217,7 +217,7 @@ def test_command_line_writes_the_tables_and_chart(tmp_path, monkeypatch, capsys)
             "--out", str(tmp_path)]
     assert cli.main(argv) == 0
     md = (tmp_path / "eval.md").read_text()
-    assert "Command: `python -m golden.eval --seeds 0 1 --settings sparq4-5opt-round a4w8 " \
+    assert "Command: `python -m evaluation --seeds 0 1 --settings sparq4-5opt-round a4w8 " \
            "--hw-images 0 --out " in md
     assert "Seeds 0, 1: one trained network and one stratified split per seed, 540 test images" in md
     rows = [l for l in md.splitlines() if l.startswith("| SPARQ 4b 5opt rounding |")]
