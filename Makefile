@@ -111,7 +111,7 @@ bench-sim: $(STAMP_SIM) iverilog
 	$(PY) -m tb.bench $(if $(SIM),--sim $(SIM))
 
 # ---- Synthesis and place-and-route reports (synth/) ------------------------------------------
-# make synth [DESIGNS="pe-* array4x4-int8"] [TARGETS="generic ice40"] [LIBERTY=cells.lib]
+# make synth [DESIGNS="pe-* array-int8-4x4-k1152"] [TARGETS="generic ice40"] [LIBERTY=cells.lib]
 #            [SYNTH_JOBS=2] [SYNTH_ARGS="--seed 2 --force"]
 # writes build/synth/json/<design>.<target>.json, build/synth/report.md and report.png. Results
 # whose inputs and tools did not change are reused. `make synth-list` shows designs and targets.

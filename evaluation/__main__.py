@@ -31,8 +31,8 @@ def _parser():
     p.add_argument("--hw-images", type=int, default=64, metavar="N",
                    help="test images to run through the 8x8 array on Verilator: the FP32 model's "
                         "mistakes (up to half) and the first others (0 skips; default 64)")
-    p.add_argument("--hw-settings", nargs="+", metavar="NAME", default=["sparq4-5opt-round"],
-                   help="settings to run on the array (4-bit windows; default sparq4-5opt-round)")
+    p.add_argument("--hw-settings", nargs="+", metavar="NAME", default=["sparq-b4-o5-ne"],
+                   help="settings to run on the array (4-bit windows; default sparq-b4-o5-ne)")
     return p
 
 

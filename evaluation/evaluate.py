@@ -248,9 +248,9 @@ def evaluate_model(model, calibration_loader, test_loader, *, settings=None, flo
         row of class logits per image: the prediction is its argmax, and the report's test loss
         is its cross-entropy.
     settings : sequence of str, optional
-        Names from :data:`evaluation.SETTINGS` (default: all: ``fp32``, ``a8w8``, ``a4w8``, SPARQ
+        Names from :data:`evaluation.SETTINGS` (default: all: ``fp32``, ``int8``, ``a4w8``, SPARQ
         4-bit 5opt/3opt/2opt, 3-bit 6opt and 2-bit 7opt, each with rounding and truncation).
-        ``a8w8`` is always added: it is the reference of the SQNR and agreement columns.
+        ``int8`` is always added: it is the reference of the SQNR and agreement columns.
     float_layers : list of str, optional
         Conv module names to keep in float. Default: the first conv to run (the authors' choice).
     max_calibration_batches, max_test_batches : int, optional
@@ -264,7 +264,7 @@ def evaluate_model(model, calibration_loader, test_loader, *, settings=None, flo
     Returns
     -------
     :class:`~evaluation.report.EvalReport` — ``report.markdown()`` is the table,
-    ``report.accuracy("sparq4-5opt-round")`` one figure, ``report.plot("chart.png")`` the chart.
+    ``report.accuracy("sparq-b4-o5-ne")`` one figure, ``report.plot("chart.png")`` the chart.
 
     Raises
     ------

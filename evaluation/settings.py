@@ -7,6 +7,8 @@ The first convolution and every non-convolution layer stay in floating point in 
 
 from dataclasses import dataclass
 
+from golden.tags import setting_tag
+
 __all__ = ["Setting", "SETTINGS", "DEFAULT_SETTINGS", "REFERENCE", "resolve_settings"]
 
 
@@ -17,7 +19,8 @@ class Setting:
     Members
     -------
     name : str
-        Identifier used on the command line and in :func:`resolve_settings`.
+        The setting tag (:mod:`golden.tags`: ``int8``, ``a4w8``, ``sparq-b4-o5-ne``, ...; ``fp32``
+        for the float model), used on the command line and in :func:`resolve_settings`.
     label : str
         Human-readable name for tables and charts.
     kind : str
@@ -43,16 +46,16 @@ class Setting:
 
 
 def _sparq(bits, options, rounding):
-    short = "round" if rounding == "nearest-even" else "trunc"
-    return Setting(name=f"sparq{bits}-{options}opt-{short}",
-                   label=f"SPARQ {bits}b {options}opt {'rounding' if short == 'round' else 'truncation'}",
+    return Setting(name=setting_tag("sparq", bits=bits, options=options, rounding=rounding),
+                   label=f"SPARQ {bits}b {options}opt "
+                         f"{'rounding' if rounding == 'nearest-even' else 'truncation'}",
                    kind="sparq", bits=bits, options=options, rounding=rounding)
 
 
 _ALL = [
     Setting("fp32", "FP32", "fp32"),
-    Setting("a8w8", "A8W8", "exact", act_bits=8),
-    Setting("a4w8", "A4W8 naive", "exact", act_bits=4),
+    Setting(setting_tag("int8"), "A8W8", "exact", act_bits=8),
+    Setting(setting_tag("a4w8"), "A4W8 naive", "exact", act_bits=4),
 ]
 for _bits, _options in ((4, 5), (4, 3), (4, 2), (3, 6), (2, 7)):
     for _rounding in ("nearest-even", "truncate"):
@@ -65,13 +68,13 @@ SETTINGS = {s.name: s for s in _ALL}
 DEFAULT_SETTINGS = tuple(SETTINGS)
 
 #: The setting every SQNR and prediction agreement is measured against.
-REFERENCE = "a8w8"
+REFERENCE = "int8"
 
 
 def resolve_settings(names=None):
     """Turn a sequence of setting names into :class:`Setting` objects, the reference included.
 
-    ``None`` means :data:`DEFAULT_SETTINGS`. The reference ``a8w8`` is added when missing, since
+    ``None`` means :data:`DEFAULT_SETTINGS`. The reference ``int8`` (A8W8) is added when missing, since
     the SQNR columns are measured against it. Raises ``ValueError`` for an unknown name and
     ``TypeError`` for something that is not a sequence of strings.
     """

@@ -6,7 +6,7 @@ that wraps it), so that every consumer sees the same top levels with the same na
 ::
 
     build(block, config, *, name=None)        -> the amaranth wiring.Component
-    default_name(block, config)               -> stable module name, e.g. "sparq_array_sparq_o5_ne_8x8_k1152"
+    default_name(block, config)               -> stable module name, e.g. "sparq_array_sparq_b4_o5_ne_8x8_k1152"
     verilog(block, config, *, name=None)      -> Verilog text (deterministic)
     sidecar(block, config, *, name=None)      -> dict describing the module (JSON-ready)
     write(block, config, path, *, name=None)  -> (FILE.v, FILE.json)
@@ -31,7 +31,7 @@ is an error.
 
 Sidecar format (``format: "sparq-rtl-sidecar/1"``)::
 
-    {"format", "module", "block", "summary",
+    {"format", "module", "block", "design", "summary",    # design: hdl.naming.design_name
      "generator": {"sparq-hw": version, "amaranth": version},
      "parameters": {...},                  # the config fields and derived widths the block uses
      "clock": {"port": "clk", "edge": "rising"} | null,
@@ -53,18 +53,12 @@ from amaranth.back import verilog as _verilog
 from amaranth.lib import data, stream, wiring
 
 from .config import SparqConfig
+from .naming import BLOCKS, SPARQ_ONLY as _SPARQ_ONLY, design_name, module_name
 
 __all__ = ["BLOCKS", "build", "default_name", "verilog", "sidecar", "write", "check_name",
            "SIDECAR_FORMAT", "module_ports"]
 
-BLOCKS = ("window", "pair", "pe", "array")
-
 SIDECAR_FORMAT = "sparq-rtl-sidecar/1"
-
-#: Blocks that exist for the SPARQ datapath only (the baselines have no window or pair logic).
-_SPARQ_ONLY = ("window", "pair")
-
-_ROUNDING_TAG = {"nearest-even": "ne", "truncate": "tr"}
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -162,20 +156,13 @@ def build(block, config, *, name=None):
 def default_name(block, config):
     """A stable module name that encodes every parameter the block depends on.
 
-    ``sparq_window_o5_ne``, ``sparq_pair_o3_tr``, ``sparq_pe_sparq_o5_ne_k1152``,
-    ``sparq_pe_int8_k1152``, ``sparq_array_sparq_o5_ne_8x8_k1152``, ``sparq_array_a4w8_8x8_k576``.
-    ``ne``/``tr``: nearest-even/truncate rounding; options and rounding are omitted for the
-    baseline datapaths, which have neither.
+    ``sparq_window_sparq_b4_o5_ne``, ``sparq_pair_sparq_b4_o3_tr``, ``sparq_pe_sparq_b4_o5_ne_k1152``,
+    ``sparq_pe_int8_k1152``, ``sparq_array_sparq_b4_o5_ne_8x8_k1152``, ``sparq_array_a4w8_8x8_k576``:
+    ``sparq_`` and the design name of :mod:`hdl.naming` with ``-`` as ``_``.
     """
     _check_block(block)
     _check_config(block, config)
-    window = f"o{config.options}_{_ROUNDING_TAG[config.rounding]}"
-    if block in _SPARQ_ONLY:
-        return f"sparq_{block}_{window}"
-    datapath = config.datapath + (f"_{window}" if config.datapath == "sparq" else "")
-    if block == "pe":
-        return f"sparq_pe_{datapath}_k{config.max_k}"
-    return f"sparq_array_{datapath}_{config.rows}x{config.cols}_k{config.max_k}"
+    return module_name(block, config)
 
 
 def _convert(component, name):
@@ -384,6 +371,7 @@ def _sidecar(block, config, component, module, text):
         "format": SIDECAR_FORMAT,
         "module": module,
         "block": block,
+        "design": design_name(block, config),
         "summary": described.get("summary", ""),
         "generator": {"sparq-hw": _version("sparq-hw"), "amaranth": _version("amaranth")},
         "parameters": _parameters(block, config),

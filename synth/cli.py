@@ -6,7 +6,7 @@
                     [--jobs N] [-o DIR] [--force] [--write-baseline] [--list]
 
 ``PATTERNS`` and ``NAMES`` are comma- or space-separated; patterns may use ``*``/``?`` over the
-default design set (``pe-*``, ``array4x4-*``). Writes ``DIR/json/<design>.<target>.json`` per run,
+default design set (``pe-*``, ``array-*-4x4-*``). Writes ``DIR/json/<design>.<target>.json`` per run,
 ``DIR/report.md``, ``DIR/report.png`` and ``DIR/report.json`` (default ``DIR``: build/synth).
 
 Exit status: 0 when every run succeeded; 2 for a bad request (unknown design or target, a liberty

@@ -1,19 +1,19 @@
 """Named designs for the synthesis reports, all generated through :mod:`hdl.generate`.
 
-Design names::
+Design names are the project's design names (:mod:`hdl.naming`)::
 
-    window-sparq-o5-ne       window selector alone (options 5|3|2, rounding ne|tr)
-    pair-sparq-o3-tr         pair encoder alone
-    pe-sparq-o5-ne           one processing element; pe-int8, pe-a4w8 for the baselines
-    array4x4-sparq-o2-ne     rows x cols systolic array (per-row encoders included); array8x8-int8
-    ...-k512                 optional suffix: max_k (accumulator sizing), default 1152
+    window-sparq-b4-o5-ne            window selector alone (options 5|3|2, rounding ne|tr)
+    pair-sparq-b4-o3-tr              pair encoder alone
+    pe-sparq-b4-o5-ne-k1152          one processing element; pe-int8-k1152, pe-a4w8-k1152
+    array-sparq-b4-o2-ne-4x4-k1152   rows x cols systolic array (per-row encoders included)
+
+Any configuration can be named (e.g. ``pe-int8-k512``); the default set uses max_k 1152.
 
 Patterns with ``*`` and ``?`` select from the default set (:func:`resolve`).
 """
 
 import fnmatch
 import hashlib
-import re
 from dataclasses import dataclass
 
 from .tools import SynthError
@@ -25,13 +25,10 @@ __all__ = ["Design", "DEFAULT_DESIGNS", "parse_design", "resolve", "generate_ver
 #: text (and one cache entry) whatever the design is called.
 TOP = "dut"
 
-SPARQ_VARIANTS = tuple(f"sparq-o{o}-{r}" for o in (5, 3, 2) for r in ("ne", "tr"))
+#: Setting tags (golden.tags) of the hardware datapaths: every SPARQ option and rounding, then
+#: the baselines.
+SPARQ_VARIANTS = tuple(f"sparq-b4-o{o}-{r}" for o in (5, 3, 2) for r in ("ne", "tr"))
 VARIANTS = SPARQ_VARIANTS + ("int8", "a4w8")
-_ROUNDING = {"ne": "nearest-even", "tr": "truncate"}
-
-_NAME = re.compile(r"^(?P<block>window|pair|pe|array(?P<rows>\d+)x(?P<cols>\d+))-"
-                   r"(?P<variant>sparq-o(?P<options>\d+)-(?P<rounding>ne|tr)|int8|a4w8)"
-                   r"(?:-k(?P<max_k>\d+))?$")
 
 
 @dataclass(frozen=True)
@@ -43,11 +40,9 @@ class Design:
 
     @property
     def variant(self):
-        """``sparq-o5-ne``, ``int8`` or ``a4w8``."""
-        c = self.config
-        if c.datapath != "sparq":
-            return c.datapath
-        return f"sparq-o{c.options}-{'ne' if c.rounding == 'nearest-even' else 'tr'}"
+        """The setting tag: ``sparq-b4-o5-ne``, ``int8`` or ``a4w8``."""
+        from hdl.naming import setting_of
+        return setting_of(self.config)
 
     @property
     def scale(self):
@@ -84,37 +79,28 @@ class Design:
 
 def parse_design(name):
     """The :class:`Design` called ``name``; :class:`SynthError` naming it when it is not one."""
-    from hdl.config import SparqConfig
-    match = _NAME.match(name) if isinstance(name, str) else None
-    if match is None:
-        raise SynthError(f"unknown design {name!r} (expected e.g. pe-sparq-o5-ne, pe-int8, "
-                         f"array8x8-a4w8, window-sparq-o3-tr; see --list)")
-    g = match.groupdict()
-    block = "array" if g["rows"] else g["block"]
-    fields = {}
-    if g["options"]:
-        fields.update(datapath="sparq", options=int(g["options"]), rounding=_ROUNDING[g["rounding"]])
-    else:
-        fields["datapath"] = g["variant"]
-        if block in ("window", "pair"):
-            raise SynthError(f"unknown design {name!r}: {block} exists for the sparq datapath only")
-    if g["rows"]:
-        fields.update(rows=int(g["rows"]), cols=int(g["cols"]))
-    if g["max_k"]:
-        if block in ("window", "pair"):
-            raise SynthError(f"unknown design {name!r}: -k applies to pe and array only")
-        fields["max_k"] = int(g["max_k"])
+    from hdl.naming import parse_design_name
     try:
-        config = SparqConfig(**fields)
+        block, config = parse_design_name(name)
     except (ValueError, TypeError) as exc:
-        raise SynthError(f"unknown design {name!r}: {exc}") from None
+        raise SynthError(f"unknown design {name!r}: {exc} (see --list)") from None
     return Design(name, block, config)
 
 
 def _default_names():
-    names = [f"window-{v}" for v in SPARQ_VARIANTS] + [f"pair-{v}" for v in SPARQ_VARIANTS]
-    for scale in ("pe", "array4x4", "array8x8"):
-        names += [f"{scale}-{v}" for v in VARIANTS]
+    from hdl.config import SparqConfig
+    from hdl.naming import design_name, parse_setting_tag
+    configs = {}
+    for v in VARIANTS:
+        tag = parse_setting_tag(v)
+        configs[v] = ({"datapath": "sparq", "options": tag["options"], "rounding": tag["rounding"]}
+                      if tag["kind"] == "sparq" else {"datapath": v})
+    names = [design_name(b, SparqConfig(**configs[v])) for b in ("window", "pair")
+             for v in SPARQ_VARIANTS]
+    names += [design_name("pe", SparqConfig(**configs[v])) for v in VARIANTS]
+    for size in (4, 8):
+        names += [design_name("array", SparqConfig(**configs[v], rows=size, cols=size))
+                  for v in VARIANTS]
     return tuple(names)
 
 

@@ -155,11 +155,11 @@ def waves_requested():
 
 # -- building -------------------------------------------------------------------------------------
 
-def config_key(config):
-    """Short directory-safe text naming every parameter of a :class:`hdl.config.SparqConfig`."""
-    rounding = {"nearest-even": "ne", "truncate": "tr"}[config.rounding]
-    return (f"{config.datapath}-o{config.options}-{rounding}-"
-            f"{config.rows}x{config.cols}-k{config.max_k}")
+def config_key(config, block="array"):
+    """The config tag of ``block`` under ``config`` (:func:`hdl.naming.config_tag`): every
+    parameter the block's Verilog depends on, directory-safe."""
+    from hdl.naming import config_tag
+    return config_tag(block, config)
 
 
 @dataclass(frozen=True)
@@ -301,7 +301,7 @@ def build(block, config, sim, *, name=None, waves=None):
     from hdl import generate
     top = name or generate.default_name(block, config)
     result = build_verilog(generated_files(block, config, name=top), top, sim,
-                           f"{block}-{config_key(config)}", waves=waves)
+                           f"{block}-{config_key(config, block)}", waves=waves)
     return Build(**{**asdict(result), "config": config, "block": block})
 
 

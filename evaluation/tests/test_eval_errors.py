@@ -52,10 +52,10 @@ class Twice(nn.Module):
 
 @pytest.mark.parametrize("call,exc,message", [
     # settings
-    (lambda: resolve_settings(["sparq4-4opt-round"]), ValueError,
-     f"unknown setting 'sparq4-4opt-round'; known settings: {KNOWN}"),
-    (lambda: resolve_settings("a8w8"), TypeError,
-     "settings must be a sequence of setting names, not the string 'a8w8'"),
+    (lambda: resolve_settings(["sparq-b4-o4-ne"]), ValueError,
+     f"unknown setting 'sparq-b4-o4-ne'; known settings: {KNOWN}"),
+    (lambda: resolve_settings("int8"), TypeError,
+     "settings must be a sequence of setting names, not the string 'int8'"),
     (lambda: resolve_settings([5]), TypeError, "settings must hold setting names (str), not 5"),
     (lambda: evaluate_model(net(nn.Conv2d(4, 4, 3)), [X], [(X, Y)], settings=["int4"]),
      ValueError, f"unknown setting 'int4'; known settings: {KNOWN}"),
@@ -101,11 +101,11 @@ class Twice(nn.Module):
     (lambda: evaluate_model(dead_first_layer(), [X], [(X, Y)]), ValueError, "conv '2': every calibration input is zero (max_mean = 0); it cannot be quantized"),
     # the layer itself
     (lambda: run_layer(ConvLayer("L", np.ones((2, 2, 3, 3))), -np.ones((1, 2, 4, 4)),
-                       SETTINGS["a8w8"]), ValueError,
+                       SETTINGS["int8"]), ValueError,
      "layer 'L': input must be non-negative (post-ReLU) to be quantized as unsigned activations, "
      "got -1.0"),
     (lambda: run_layer(ConvLayer("L", np.ones((2, 2, 3, 3))), np.ones((1, 3, 4, 4)),
-                       SETTINGS["a8w8"]), ValueError,
+                       SETTINGS["int8"]), ValueError,
      "layer 'L': input must have shape (N, 2, H, W), got (1, 3, 4, 4)"),
     (lambda: run_layer(ConvLayer("L", np.ones((2, 2, 3, 3))), np.ones((1, 2, 4, 4)),
                        SETTINGS["fp32"]), ValueError,
@@ -137,11 +137,11 @@ def test_negative_input_at_test_time_names_the_layer():
         model[0].bias.zero_()
     with pytest.raises(ValueError, match=r"^layer '2': input must be non-negative \(post-ReLU\) "
                                          r"to be quantized as unsigned activations, got -"):
-        evaluate_model(model, [X], [(-X, Y)], settings=["a8w8"])
+        evaluate_model(model, [X], [(-X, Y)], settings=["int8"])
 
 
 @pytest.mark.parametrize("argv,message", [
-    (["--settings", "a8w8", "bogus"], f"error: unknown setting 'bogus'; known settings: {KNOWN}"),
+    (["--settings", "int8", "bogus"], f"error: unknown setting 'bogus'; known settings: {KNOWN}"),
     (["--hw-images", "-1"], "error: --hw-images must be >= 0, not -1"),
     (["--seeds", "3", "3"], "error: --seeds must be distinct non-negative integers, not 3 3"),
     (["--seeds", "-1"], "error: --seeds must be distinct non-negative integers, not -1"),

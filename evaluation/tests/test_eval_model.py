@@ -83,7 +83,7 @@ def by_hand(model, x_cal, x, setting):
     return logits, outputs
 
 
-NAMES = ["fp32", "a8w8", "a4w8", "sparq4-5opt-round", "sparq4-2opt-trunc", "sparq2-7opt-round"]
+NAMES = ["fp32", "int8", "a4w8", "sparq-b4-o5-ne", "sparq-b4-o2-tr", "sparq-b2-o7-ne"]
 
 
 @pytest.fixture(scope="module")
@@ -120,8 +120,8 @@ def test_report_matches_forward_by_hand(tiny_run):
             expect = math.inf if err == 0 else 10 * math.log10(np.sum(ref_out[layer] ** 2) / err)
             assert report.sqnr(name, layer) == pytest.approx(expect, rel=1e-4), (name, layer)
     # The settings do differ (a report that computed one setting for all would fail here).
-    assert report.sqnr("sparq4-5opt-round", "c2") > report.sqnr("a4w8", "c2")
-    assert report.sqnr("a8w8", "c2") == math.inf
+    assert report.sqnr("sparq-b4-o5-ne", "c2") > report.sqnr("a4w8", "c2")
+    assert report.sqnr("int8", "c2") == math.inf
 
 
 def test_geometry_and_pairing_in_the_report(tiny_run):
@@ -132,7 +132,7 @@ def test_geometry_and_pairing_in_the_report(tiny_run):
     assert c2.pairing == "channels (2m, 2m+1) at one tap"
     assert c4.pairing.startswith("odd C=3: pairs span taps")
     md = report.markdown()
-    assert "| SPARQ 4b 5opt rounding | `sparq4-5opt-round` |" in md
+    assert "| SPARQ 4b 5opt rounding | `sparq-b4-o5-ne` |" in md
     assert "odd C=3: pairs span taps" in md
     d = report.to_dict()
     assert [s["name"] for s in d["settings"]] == NAMES
@@ -141,7 +141,7 @@ def test_geometry_and_pairing_in_the_report(tiny_run):
 
 def test_zero_statistics_count_the_quantized_inputs(tiny_run):
     model, x_cal, x, _, report = tiny_run
-    counts = report.layer_counts("a8w8")["c2"]
+    counts = report.layer_counts("int8")["c2"]
     with torch.no_grad():
         h = torch.relu(model.c1(x)).double().numpy()
         mm = float(torch.relu(model.c1(x_cal)).reshape(24, -1).max(1).values.double().mean())
@@ -158,7 +158,7 @@ def test_model_state_is_restored():
     model = Tiny().train()
     before = {k: v.clone() for k, v in model.state_dict().items()}
     x, y = tiny_data(8, 3)
-    evaluate_model(model, [x], [(x, y)], settings=["a8w8"])
+    evaluate_model(model, [x], [(x, y)], settings=["int8"])
     assert model.training
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
     # no hook is left behind: the model computes in float again
@@ -169,7 +169,7 @@ def test_model_state_is_restored():
 def test_float_layers_choice():
     model = Tiny().eval()
     x, y = tiny_data(8, 4)
-    report = evaluate_model(model, [x], [(x, y)], settings=["a8w8"], float_layers=["c1", "c3"])
+    report = evaluate_model(model, [x], [(x, y)], settings=["int8"], float_layers=["c1", "c3"])
     assert [l.name for l in report.layers] == ["c2", "c4"]
     assert report.float_layers == ["c1", "c3"]
 
@@ -213,11 +213,11 @@ def test_command_line_writes_the_tables_and_chart(tmp_path, monkeypatch, capsys)
     real = digits.load_or_train
     monkeypatch.setattr(digits, "load_or_train", lambda seed, **kw: real(
         seed, recipe=dict(digits.RECIPE, epochs=1), **kw))
-    argv = ["--seeds", "0", "1", "--settings", "sparq4-5opt-round", "a4w8", "--hw-images", "0",
+    argv = ["--seeds", "0", "1", "--settings", "sparq-b4-o5-ne", "a4w8", "--hw-images", "0",
             "--out", str(tmp_path)]
     assert cli.main(argv) == 0
     md = (tmp_path / "eval.md").read_text()
-    assert "Command: `python -m evaluation --seeds 0 1 --settings sparq4-5opt-round a4w8 " \
+    assert "Command: `python -m evaluation --seeds 0 1 --settings sparq-b4-o5-ne a4w8 " \
            "--hw-images 0 --out " in md
     assert "Seeds 0, 1: one trained network and one stratified split per seed, 540 test images" in md
     rows = [l for l in md.splitlines() if l.startswith("| SPARQ 4b 5opt rounding |")]
@@ -225,9 +225,9 @@ def test_command_line_writes_the_tables_and_chart(tmp_path, monkeypatch, capsys)
     import json
     data = json.loads((tmp_path / "eval.json").read_text())
     assert data["summary"]["seeds"] == [0, 1]
-    assert list(data["summary"]["settings"]) == ["a8w8", "a4w8", "sparq4-5opt-round"]
+    assert list(data["summary"]["settings"]) == ["int8", "a4w8", "sparq-b4-o5-ne"]
     per_seed = [r["settings"][0]["accuracy"] for r in data["per_seed"]]
-    assert data["summary"]["settings"]["a8w8"]["accuracy_per_seed"] == \
+    assert data["summary"]["settings"]["int8"]["accuracy_per_seed"] == \
         pytest.approx([100 * a for a in per_seed])
     assert (tmp_path / "eval.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -248,7 +248,7 @@ def test_in_place_relu_and_float64_models():
     inplace.load_state_dict(plain.state_dict())
     x, y = tiny_data(10, 5)
     x = x.double()
-    names = ["fp32", "sparq4-5opt-round"]
+    names = ["fp32", "sparq-b4-o5-ne"]
     a = evaluate_model(plain, [x], [(x, y)], settings=names)
     b = evaluate_model(inplace, [x], [(x, y)], settings=names)
     for name in names:

@@ -94,8 +94,8 @@ def test_sparq_layer_differs_from_exact_and_naive_is_coarser():
     rng = np.random.default_rng(3)
     layer = random_layer(rng, C=8, O=4)
     x = relu_input(rng, (2, 8, 5, 5))
-    exact = run_layer(layer, x, SETTINGS["a8w8"])
-    sparq = run_layer(layer, x, SETTINGS["sparq4-5opt-round"])
+    exact = run_layer(layer, x, SETTINGS["int8"])
+    sparq = run_layer(layer, x, SETTINGS["sparq-b4-o5-ne"])
     naive = run_layer(layer, x, SETTINGS["a4w8"])
     assert not np.array_equal(exact.acc, sparq.acc)
     assert naive.xq.max() <= 15 and exact.xq.max() > 15
@@ -116,7 +116,7 @@ def test_odd_channels_pair_across_taps():
     x = np.zeros((2, 3, 1, 2))
     x[:, 2, 0, 0] = 127.0                    # t0c2
     x[1, 0, 0, 1] = 5.0                      # image 1: t1c0 non-zero
-    run = run_layer(layer, x, SETTINGS["sparq4-5opt-round"])
+    run = run_layer(layer, x, SETTINGS["sparq-b4-o5-ne"])
     assert run.acc[0, 0, 0, 0] == 127 * 127
     assert run.acc[1, 0, 0, 0] == 120 * 127
     # The channel-pair reading of the same tensor (if pairs stayed within a tap) would pair t0c2

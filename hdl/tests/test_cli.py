@@ -26,7 +26,7 @@ def test_verilog_writes_both_files(tmp_path, capsys):
     assert path.read_text() == generate.verilog("window", config)
     doc = json.loads(path.with_suffix(".json").read_text())
     assert doc == generate.sidecar("window", config)
-    assert doc["module"] == "sparq_window_o3_tr"
+    assert doc["module"] == "sparq_window_sparq_b4_o3_tr"
 
 
 def test_verilog_name_and_array_parameters(tmp_path, capsys):
@@ -46,7 +46,7 @@ def test_output_dir_uses_the_module_name(tmp_path, capsys):
     status, out, err = run(["verilog", "pair", "--options", "2", "-d", str(tmp_path / "v")], capsys)
     assert (status, err) == (0, "")
     assert sorted(p.name for p in (tmp_path / "v").iterdir()) == [
-        "sparq_pair_o2_ne.json", "sparq_pair_o2_ne.v"]
+        "sparq_pair_sparq_b4_o2_ne.json", "sparq_pair_sparq_b4_o2_ne.v"]
     status, out, err = run(["verilog", "pe", "--name", "mac", "-d", str(tmp_path)], capsys)
     assert (status, err) == (0, "")
     assert (tmp_path / "mac.v").read_text() == generate.verilog("pe", SparqConfig(), name="mac")
@@ -89,7 +89,7 @@ BAD = [
      "module name must be a Verilog identifier (letters, digits and _, not starting with a "
      "digit), not 'a b'"),
     (["window", "-d", "FILE"], 2,
-     "output path 'FILE/sparq_window_o5_ne.v' cannot be written: 'FILE' is not a directory"),
+     "output path 'FILE/sparq_window_sparq_b4_o5_ne.v' cannot be written: 'FILE' is not a directory"),
     (["window", "--options", "4", "-o", "x.v"], 2,
      "options must be one of 5, 3, 2 (4-bit windows), not 4"),
     (["window", "--options", "five", "-o", "x.v"], 2, "argument --options: invalid int value: 'five'"),

@@ -26,15 +26,15 @@ def header_ports(text, module):
 
 
 @pytest.mark.parametrize("block,config,name", [
-    ("window", SparqConfig(), "sparq_window_o5_ne"),
-    ("window", SparqConfig(options=2, rounding="truncate"), "sparq_window_o2_tr"),
-    ("pair", SparqConfig(options=3), "sparq_pair_o3_ne"),
-    ("pe", SparqConfig(), "sparq_pe_sparq_o5_ne_k1152"),
+    ("window", SparqConfig(), "sparq_window_sparq_b4_o5_ne"),
+    ("window", SparqConfig(options=2, rounding="truncate"), "sparq_window_sparq_b4_o2_tr"),
+    ("pair", SparqConfig(options=3), "sparq_pair_sparq_b4_o3_ne"),
+    ("pe", SparqConfig(), "sparq_pe_sparq_b4_o5_ne_k1152"),
     ("pe", SparqConfig(datapath="int8", max_k=576), "sparq_pe_int8_k576"),
-    ("array", SparqConfig(), "sparq_array_sparq_o5_ne_8x8_k1152"),
+    ("array", SparqConfig(), "sparq_array_sparq_b4_o5_ne_8x8_k1152"),
     ("array", SparqConfig(datapath="a4w8", rows=4, cols=16, max_k=9), "sparq_array_a4w8_4x16_k9"),
     ("array", SparqConfig(options=3, rounding="truncate", rows=1, cols=2, max_k=1),
-     "sparq_array_sparq_o3_tr_1x2_k1"),
+     "sparq_array_sparq_b4_o3_tr_1x2_k1"),
 ])
 def test_default_name(block, config, name):
     assert generate.default_name(block, config) == name
@@ -53,7 +53,7 @@ def test_verilog_is_deterministic_and_standalone(block):
     config = SparqConfig(options=3)
     first = generate.verilog(block, config)
     assert generate.verilog(block, config) == first
-    assert f"module sparq_{block}_o3_ne(" in first
+    assert f"module sparq_{block}_sparq_b4_o3_ne(" in first
     # No source locations, absolute paths or timestamps.
     assert "src =" not in first and "/work" not in first and "/tmp" not in first
     assert "module renamed(" in generate.verilog(block, config, name="renamed")
@@ -72,7 +72,7 @@ def test_window_sidecar():
     config = SparqConfig(options=3, rounding="truncate")
     doc = generate.sidecar("window", config)
     assert doc["format"] == "sparq-rtl-sidecar/1"
-    assert doc["module"] == "sparq_window_o3_tr" and doc["block"] == "window"
+    assert doc["module"] == "sparq_window_sparq_b4_o3_tr" and doc["block"] == "window"
     assert doc["parameters"] == {"options": 3, "rounding": "truncate", "shifts": [0, 2, 4],
                                  "shift_width": 3, "mant_width": 4}
     assert doc["clock"] is None and doc["reset"] is None

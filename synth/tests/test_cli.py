@@ -23,7 +23,7 @@ def _run(argv, capsys):
 @pytest.mark.parametrize("args, message", [
     (["--targets", "ice41"], "unknown target 'ice41' (known: generic, liberty, ice40,"),
     (["--targets", "generic,vhdl"], "unknown target 'vhdl'"),
-    (["--designs", "pe-int16"], "unknown design 'pe-int16' (expected e.g."),
+    (["--designs", "pe-int16"], "unknown design 'pe-int16': not a design name: 'pe-int16' (expected"),
     (["--designs", "array*-int4"], "unknown design 'array*-int4': the pattern matches no design"),
     (["--targets", "liberty"], "target 'liberty' needs --liberty FILE"),
     (["--seed", "-1"], "--seed must be a non-negative integer, not -1"),
@@ -42,7 +42,7 @@ def test_bad_request_is_one_line_and_runs_nothing(tmp_path, capsys, args, messag
 def test_liberty_that_does_not_parse(tmp_path, capsys):
     bad = tmp_path / "bad.lib"
     bad.write_text("library (x) {\n  cell (A) { area : 1 ;\n")
-    status, _, err = _run(["--liberty", str(bad), "--designs", "window-sparq-o2-tr",
+    status, _, err = _run(["--liberty", str(bad), "--designs", "window-sparq-b4-o2-tr",
                            "-o", str(tmp_path / "out")], capsys)
     assert status == 2
     assert err == (f"sparq-rtl synth: error: liberty file {str(bad)!r}: line 2: group 'cell' "
@@ -64,7 +64,7 @@ def test_sparq_rtl_front_end_has_the_subcommand(tmp_path, capsys):
 
 def test_list(capsys):
     status, out, _ = _run(["--list"], capsys)
-    assert status == 0 and "pe-sparq-o5-ne" in out and "ecp5-nodsp-pnr" in out
+    assert status == 0 and "pe-sparq-b4-o5-ne-k1152" in out and "ecp5-nodsp-pnr" in out
 
 
 # -- with tools ------------------------------------------------------------------------------------
@@ -120,39 +120,39 @@ def test_cli_failure_is_reported_incomplete(tmp_path, capsys, monkeypatch):
     real = cli.generate_verilog
 
     def fake(design):
-        if design.name == "window-sparq-o2-ne":
+        if design.name == "window-sparq-b4-o2-ne":
             return "module dut(x, y); input x; output y; assign y = nosuch(; endmodule\n", "0"
         return real(design)
 
     monkeypatch.setattr(cli, "generate_verilog", fake)
     out = tmp_path / "out"
-    status, stdout, err = _run(["--designs", "window-sparq-o2-ne", "window-sparq-o2-tr",
+    status, stdout, err = _run(["--designs", "window-sparq-b4-o2-ne", "window-sparq-b4-o2-tr",
                                 "--targets", "generic", "-o", str(out)], capsys)
     assert status == 1
-    assert "sparq-rtl synth: error: window-sparq-o2-ne on generic: yosys failed" in err
+    assert "sparq-rtl synth: error: window-sparq-b4-o2-ne on generic: yosys failed" in err
     assert "syntax error" in err
     assert "1 of 2 runs failed" in err
     report = (out / "report.md").read_text()
     assert report.startswith("# Synthesis report (INCOMPLETE: some runs failed)")
     assert json.loads((out / "report.json").read_text())["complete"] is False
-    assert (out / "json" / "window-sparq-o2-tr.generic.json").exists()
+    assert (out / "json" / "window-sparq-b4-o2-tr.generic.json").exists()
 
 
 def test_smoke_one_design_one_target(tmp_path, capsys):
     out = tmp_path / "out"
-    status, stdout, err = _run(["--designs", "window-sparq-o2-tr", "--targets", "generic",
+    status, stdout, err = _run(["--designs", "window-sparq-b4-o2-tr", "--targets", "generic",
                                 "-o", str(out)], capsys)
     assert status == 0, err
-    r = json.loads((out / "json" / "window-sparq-o2-tr.generic.json").read_text())
+    r = json.loads((out / "json" / "window-sparq-b4-o2-tr.generic.json").read_text())
     assert r["status"] == "ok" and r["design"]["options"] == 2
     m = r["metrics"]
     assert m["transistors"] > 0 and m["ffs"] == 0 and m["cells"] == sum(r["cells"].values())
     report = (out / "report.md").read_text()
     assert report.startswith("# Synthesis report\n")
-    assert "Command: `sparq-rtl synth --designs window-sparq-o2-tr --targets generic" in report
+    assert "Command: `sparq-rtl synth --designs window-sparq-b4-o2-tr --targets generic" in report
     assert r["tools"]["yosys"]["version"] in report
     # A second run reuses the stored result (same Verilog, script and tools).
-    status, _, _ = _run(["--designs", "window-sparq-o2-tr", "--targets", "generic",
+    status, _, _ = _run(["--designs", "window-sparq-b4-o2-tr", "--targets", "generic",
                          "-o", str(out)], capsys)
     assert status == 0
-    assert json.loads((out / "json" / "window-sparq-o2-tr.generic.json").read_text()) == r
+    assert json.loads((out / "json" / "window-sparq-b4-o2-tr.generic.json").read_text()) == r

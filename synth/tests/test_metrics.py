@@ -65,25 +65,36 @@ def test_targets_resolve():
 
 
 def test_design_names():
-    d = parse_design("array4x2-sparq-o3-tr-k64")
+    d = parse_design("array-sparq-b4-o3-tr-4x2-k64")
     c = d.config
     assert (d.block, c.rows, c.cols, c.options, c.rounding, c.max_k, c.datapath) == \
         ("array", 4, 2, 3, "truncate", 64, "sparq")
-    assert d.macs_per_cycle == 16 and d.scale == "array4x2" and d.variant == "sparq-o3-tr"
-    assert parse_design("pe-a4w8").config.act_width == 4
-    assert parse_design("window-sparq-o2-ne").macs_per_cycle == 0
+    assert d.macs_per_cycle == 16 and d.scale == "array4x2" and d.variant == "sparq-b4-o3-tr"
+    assert parse_design("pe-a4w8-k1152").config.act_width == 4
+    assert parse_design("window-sparq-b4-o2-ne").macs_per_cycle == 0
     assert len(DEFAULT_DESIGNS) == 36 and len(set(DEFAULT_DESIGNS)) == 36
     assert [d.name for d in resolve(["pe-*"])] == [
-        "pe-sparq-o5-ne", "pe-sparq-o5-tr", "pe-sparq-o3-ne", "pe-sparq-o3-tr",
-        "pe-sparq-o2-ne", "pe-sparq-o2-tr", "pe-int8", "pe-a4w8"]
+        "pe-sparq-b4-o5-ne-k1152", "pe-sparq-b4-o5-tr-k1152", "pe-sparq-b4-o3-ne-k1152",
+        "pe-sparq-b4-o3-tr-k1152", "pe-sparq-b4-o2-ne-k1152", "pe-sparq-b4-o2-tr-k1152",
+        "pe-int8-k1152", "pe-a4w8-k1152"]
 
 
 @pytest.mark.parametrize("name, message", [
-    ("pe-int9", "unknown design 'pe-int9' (expected e.g."),
-    ("window-int8", "unknown design 'window-int8': window exists for the sparq datapath only"),
-    ("pe-sparq-o4-ne", "unknown design 'pe-sparq-o4-ne': options must be one of 5, 3, 2"),
-    ("array0x4-int8", "unknown design 'array0x4-int8': rows must be at least 1, not 0"),
-    ("pair-sparq-o5-ne-k8", "unknown design 'pair-sparq-o5-ne-k8': -k applies to pe and array only"),
+    ("pe-int9", "unknown design 'pe-int9': not a design name: 'pe-int9' (expected "),
+    ("window-int8", "unknown design 'window-int8': design 'window-int8': block 'window' exists "
+                    "for datapath 'sparq' only, not 'int8'"),
+    ("pe-sparq-b4-o4-ne-k1152", "unknown design 'pe-sparq-b4-o4-ne-k1152': no SPARQ setting with "
+                                "bits=4, options=4"),
+    ("pe-sparq-b3-o6-ne-k1152", "unknown design 'pe-sparq-b3-o6-ne-k1152': design "
+                                "'pe-sparq-b3-o6-ne-k1152': the hardware implements 4-bit windows "
+                                "only, not 3-bit"),
+    ("array-int8-0x4-k1152", "unknown design 'array-int8-0x4-k1152': design "
+                             "'array-int8-0x4-k1152': rows must be at least 1, not 0"),
+    ("pair-sparq-b4-o5-ne-k8", "unknown design 'pair-sparq-b4-o5-ne-k8': design "
+                               "'pair-sparq-b4-o5-ne-k8' is not a canonical design name; did you "
+                               "mean 'pair-sparq-b4-o5-ne'?"),
+    ("pe-int8", "unknown design 'pe-int8': design 'pe-int8' is not a canonical design name; did "
+                "you mean 'pe-int8-k1152'?"),
     ("nothing-*", "unknown design 'nothing-*': the pattern matches no design of the default set"),
 ])
 def test_bad_design_names(name, message):
@@ -100,10 +111,10 @@ def _result(scale, variant, target, **metrics):
 def test_goal_ratios_and_verdicts():
     results = [_result("pe", "int8", "generic", transistors=1000),
                _result("pe", "a4w8", "generic", transistors=600),
-               _result("pe", "sparq-o5-ne", "generic", transistors=740),
-               _result("pe", "sparq-o3-ne", "generic", transistors=710),
+               _result("pe", "sparq-b4-o5-ne", "generic", transistors=740),
+               _result("pe", "sparq-b4-o3-ne", "generic", transistors=710),
                _result("pe", "int8", "ice40-pnr", fmax_mhz=40.0),
-               _result("pe", "sparq-o5-ne", "ice40-pnr", fmax_mhz=39.0)]
+               _result("pe", "sparq-b4-o5-ne", "ice40-pnr", fmax_mhz=39.0)]
     rows = {r[0]: r for r in goal_rows(results)}
     assert rows["transistors, 5opt / int8"][1] == pytest.approx(0.74)
     assert rows["transistors, 5opt / int8"][4] is True

@@ -1,0 +1,105 @@
+"""The one naming scheme of generated hardware, built from the setting tag of :mod:`golden.tags`.
+
+::
+
+    setting tag    int8 | a4w8 | sparq-b<bits>-o<options>-<ne|tr>       (golden.tags)
+    config tag     window, pair:  <setting>                              sparq-b4-o5-ne
+                   pe:            <setting>-k<max_k>                     int8-k1152
+                   array:         <setting>-<rows>x<cols>-k<max_k>       sparq-b4-o3-tr-8x8-k1152
+    design name    <block>-<config tag>                                  array-sparq-b4-o5-ne-8x8-k1152
+    module name    sparq_<design name with - as _>                       sparq_array_sparq_b4_o5_ne_8x8_k1152
+
+The design name names synthesis designs (``sparq-rtl synth --designs``) and simulation build
+folders (``build/sim/<design name>-<simulator>``); the module name is the default Verilog top
+module of ``sparq-rtl verilog``. Every name encodes every parameter its block depends on, and
+:func:`parse_design_name` reads a design name back into its block and :class:`SparqConfig`.
+"""
+
+import re
+
+from golden.tags import parse_setting_tag, setting_tag
+
+from .config import WINDOW_BITS, SparqConfig
+
+__all__ = ["BLOCKS", "SPARQ_ONLY", "parse_setting_tag", "setting_of", "config_tag", "design_name", "module_name",
+           "parse_design_name"]
+
+#: The blocks :mod:`hdl.generate` builds, in the order the command lists them.
+BLOCKS = ("window", "pair", "pe", "array")
+
+#: Blocks that exist for the SPARQ datapath only (the baselines have no window or pair logic).
+SPARQ_ONLY = ("window", "pair")
+
+_DESIGN = re.compile(r"(?P<block>window|pair|pe|array)-(?P<setting>int8|a4w8|sparq-b\d+-o\d+-(?:ne|tr))"
+                     r"(?:-(?P<rows>\d+)x(?P<cols>\d+))?(?:-k(?P<max_k>\d+))?\Z")
+
+
+def _check(block, config):
+    if not isinstance(block, str) or block not in BLOCKS:
+        raise ValueError(f"block must be one of {', '.join(BLOCKS)}, not {block!r}")
+    if not isinstance(config, SparqConfig):
+        raise TypeError(f"config must be a SparqConfig, not {config!r}")
+    if block in SPARQ_ONLY and config.datapath != "sparq":
+        raise ValueError(f"block {block!r} exists for datapath 'sparq' only, not {config.datapath!r}")
+
+
+def setting_of(config):
+    """The setting tag of ``config``'s datapath: ``sparq-b4-o5-ne``, ``int8`` or ``a4w8``."""
+    if config.datapath != "sparq":
+        return setting_tag(config.datapath)
+    return setting_tag("sparq", bits=WINDOW_BITS, options=config.options, rounding=config.rounding)
+
+
+def config_tag(block, config):
+    """The parameters ``block`` depends on, as a tag (see the module docstring)."""
+    _check(block, config)
+    tag = setting_of(config)
+    if block == "array":
+        tag += f"-{config.rows}x{config.cols}"
+    if block in ("pe", "array"):
+        tag += f"-k{config.max_k}"
+    return tag
+
+
+def design_name(block, config):
+    """``<block>-<config tag>``, e.g. ``pe-sparq-b4-o5-ne-k1152``."""
+    return f"{block}-{config_tag(block, config)}"
+
+
+def module_name(block, config):
+    """The default Verilog module name: ``sparq_`` + the design name with ``-`` as ``_``."""
+    return "sparq_" + design_name(block, config).replace("-", "_")
+
+
+def parse_design_name(name):
+    """``(block, SparqConfig)`` of a design name; ValueError naming it when it is not one.
+
+    Exact inverse of :func:`design_name`: a name that is not the canonical name of its
+    configuration (a missing or extra field) is refused, so one design has one name.
+    """
+    match = _DESIGN.match(name) if isinstance(name, str) else None
+    if match is None:
+        raise ValueError(f"not a design name: {name!r} (expected <block>-<setting>[-<R>x<C>]"
+                         f"[-k<max_k>], e.g. pe-sparq-b4-o5-ne-k1152, array-int8-4x4-k1152, "
+                         f"window-sparq-b4-o3-tr)")
+    block = match["block"]
+    setting = parse_setting_tag(match["setting"])
+    fields = {"datapath": setting["kind"]}
+    if setting["kind"] == "sparq":
+        if setting["bits"] != WINDOW_BITS:
+            raise ValueError(f"design {name!r}: the hardware implements {WINDOW_BITS}-bit windows "
+                             f"only, not {setting['bits']}-bit")
+        fields.update(options=setting["options"], rounding=setting["rounding"])
+    if match["rows"]:
+        fields.update(rows=int(match["rows"]), cols=int(match["cols"]))
+    if match["max_k"]:
+        fields["max_k"] = int(match["max_k"])
+    try:
+        config = SparqConfig(**fields)
+        canonical = design_name(block, config)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"design {name!r}: {exc}") from None
+    if canonical != name:
+        raise ValueError(f"design {name!r} is not a canonical design name; did you mean "
+                         f"{canonical!r}?")
+    return block, config
