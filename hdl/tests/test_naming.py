@@ -1,0 +1,57 @@
+"""Design and module names: every parameter encoded, one name per design, read back exactly."""
+
+import pytest
+
+from hdl.config import DATAPATHS, ROUNDINGS, WINDOW_OPTIONS, SparqConfig
+from hdl.naming import BLOCKS, design_name, module_name, parse_design_name
+
+
+def _configs():
+    for d in DATAPATHS:
+        if d == "sparq":
+            for o in WINDOW_OPTIONS:
+                for r in ROUNDINGS:
+                    yield SparqConfig(options=o, rounding=r, rows=3, cols=5, max_k=77)
+        else:
+            yield SparqConfig(datapath=d, rows=1, cols=16, max_k=1)
+
+
+@pytest.mark.parametrize("block", BLOCKS)
+def test_names_round_trip(block):
+    seen = set()
+    for config in _configs():
+        if block in ("window", "pair") and config.datapath != "sparq":
+            continue
+        name = design_name(block, config)
+        assert name not in seen
+        seen.add(name)
+        back_block, back = parse_design_name(name)
+        assert back_block == block
+        # The fields the block depends on come back; the others stay at their defaults.
+        assert design_name(block, back) == name
+        assert module_name(block, config) == "sparq_" + name.replace("-", "_")
+
+
+def test_examples():
+    assert design_name("array", SparqConfig()) == "array-sparq-b4-o5-ne-8x8-k1152"
+    assert module_name("array", SparqConfig()) == "sparq_array_sparq_b4_o5_ne_8x8_k1152"
+    assert design_name("pe", SparqConfig(datapath="int8")) == "pe-int8-k1152"
+    assert design_name("window", SparqConfig(options=3, rounding="truncate")) == \
+        "window-sparq-b4-o3-tr"
+
+
+@pytest.mark.parametrize("name, message", [
+    ("pe-int9", "not a design name: 'pe-int9'"),
+    ("array-int8-8x8", "design 'array-int8-8x8' is not a canonical design name; did you mean "
+                       "'array-int8-8x8-k1152'?"),
+    ("pe-int8-4x4-k16", "design 'pe-int8-4x4-k16' is not a canonical design name; did you mean "
+                        "'pe-int8-k16'?"),
+    ("window-a4w8", "design 'window-a4w8': block 'window' exists for datapath 'sparq' only"),
+    ("pe-sparq-b2-o7-ne-k8", "design 'pe-sparq-b2-o7-ne-k8': the hardware implements 4-bit "
+                             "windows only, not 2-bit"),
+    ("array-int8-0x1-k8", "design 'array-int8-0x1-k8': rows must be at least 1, not 0"),
+])
+def test_bad_design_names(name, message):
+    with pytest.raises(ValueError) as info:
+        parse_design_name(name)
+    assert str(info.value).startswith(message)
