@@ -5,9 +5,13 @@
     {"format": "sparq-synth-baseline/1",
      "tools": {tool: version}, "seed": 1, "commands": ["sparq-rtl synth ...", ...],
      "tolerance": {metric: fraction},          # allowed relative regression per metric
+     "improvement_tolerance": {metric: fraction},   # allowed relative improvement per metric
      "figures": {"<design>.<target>": {metric: value}}}
 
-A figure regresses when an area figure grows, or Fmax falls, by more than its tolerance.
+The guard is two-sided. A figure regresses when an area figure grows, or Fmax falls, by more than
+its tolerance. A figure that improves by more than its improvement tolerance fails too: an
+unexplained 90 % drop in area is far more often logic that Yosys removed (a constant input, a
+broken connection) than a better design; a real improvement is recorded by writing a new baseline.
 """
 
 import json
@@ -15,8 +19,9 @@ from pathlib import Path
 
 from .tools import SynthError
 
-__all__ = ["BASELINE_DIR", "TOLERANCE", "HIGHER_IS_BETTER", "baseline_path", "make_baseline",
-           "merge_baseline", "load_baseline", "compare"]
+__all__ = ["BASELINE_DIR", "TOLERANCE", "IMPROVEMENT_TOLERANCE", "HIGHER_IS_BETTER",
+           "baseline_path", "make_baseline", "merge_baseline", "load_baseline", "compare",
+           "check_figures"]
 
 BASELINE_DIR = Path(__file__).parent / "baselines"
 BASELINE_FORMAT = "sparq-synth-baseline/1"
@@ -27,6 +32,12 @@ BASELINE_FORMAT = "sparq-synth-baseline/1"
 TOLERANCE = {"transistors": 0.02, "transistors_ff": 0.02, "area": 0.02, "luts": 0.03, "ffs": 0.0, "dsps": 0.0,
              "fmax_mhz": 0.10}
 HIGHER_IS_BETTER = ("fmax_mhz",)
+
+#: Relative improvement allowed per metric before the guard asks for a new baseline. Wider than
+#: the regression side: small gains come with harmless netlist changes, and Fmax moves with
+#: placement; flip-flops and DSPs are exact counts of the design, so any change needs explaining.
+IMPROVEMENT_TOLERANCE = {"transistors": 0.05, "transistors_ff": 0.05, "area": 0.05, "luts": 0.05,
+                         "ffs": 0.0, "dsps": 0.0, "fmax_mhz": 0.25}
 
 
 def baseline_path(version):
@@ -44,6 +55,7 @@ def make_baseline(results, *, versions, seed, command):
     return {"format": BASELINE_FORMAT,
             "tools": {t: v["version"] for t, v in versions.items()},
             "seed": seed, "commands": [command], "tolerance": dict(TOLERANCE),
+            "improvement_tolerance": dict(IMPROVEMENT_TOLERANCE),
             "figures": dict(sorted(figures.items()))}
 
 
@@ -77,12 +89,36 @@ def load_baseline(path):
     return doc
 
 
-def compare(metric, measured, baseline, tolerance):
-    """``(ok, relative change)``: change > 0 is worse (bigger area, lower Fmax)."""
+def compare(metric, measured, baseline, tolerance, improvement=None):
+    """``(ok, relative change)``: change > 0 is worse (bigger area, lower Fmax), < 0 better.
+
+    ``ok`` when ``-improvement <= change <= tolerance``; ``improvement`` defaults to
+    :data:`IMPROVEMENT_TOLERANCE` of the metric (two-sided: see the module docstring).
+    """
+    if improvement is None:
+        improvement = IMPROVEMENT_TOLERANCE[metric]
     if baseline == 0:
-        change = 0.0 if measured == 0 else float("inf")
+        change = 0.0 if measured == 0 else (float("-inf") if metric in HIGHER_IS_BETTER
+                                            else float("inf"))
     elif metric in HIGHER_IS_BETTER:
         change = (baseline - measured) / baseline
     else:
         change = (measured - baseline) / baseline
-    return change <= tolerance + 1e-12, change
+    return -improvement - 1e-12 <= change <= tolerance + 1e-12, change
+
+
+def check_figures(doc, entry, metrics):
+    """The figures of baseline ``doc``'s ``entry`` (``<design>.<target>``) that ``metrics`` (a
+    run's measured figures) do not meet, on either side, as messages; empty when all are met."""
+    off = []
+    better = doc.get("improvement_tolerance", IMPROVEMENT_TOLERANCE)
+    for metric, expected in doc["figures"][entry].items():
+        if metric not in metrics:
+            off.append(f"{metric} was not measured")
+            continue
+        measured = metrics[metric]
+        ok, change = compare(metric, measured, expected, doc["tolerance"][metric], better[metric])
+        if not ok:
+            off.append(f"{metric} {measured} vs baseline {expected}: {change:+.1%} (+ is worse; "
+                       f"allowed -{better[metric]:.0%} .. +{doc['tolerance'][metric]:.0%})")
+    return off

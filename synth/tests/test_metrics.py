@@ -129,7 +129,13 @@ def test_goal_ratios_and_verdicts():
 def test_baseline_compare_directions():
     assert compare("luts", 103, 100, 0.03) == (True, pytest.approx(0.03))
     assert compare("luts", 104, 100, 0.03)[0] is False
-    assert compare("luts", 50, 100, 0.03)[0] is True              # smaller is never a regression
+    assert compare("luts", 96, 100, 0.03)[0] is True              # a small improvement passes
+    assert compare("luts", 10, 100, 0.03)[0] is False             # a collapsed netlist fails
+    assert compare("luts", 94, 100, 0.03)[0] is False             # beyond the 5 % improvement
+    assert compare("luts", 10, 100, 0.03, 0.95)[0] is True        # its own tolerance
+    assert compare("fmax_mhz", 120, 100, 0.10)[0] is True         # Fmax +20 %: within 25 %
+    assert compare("fmax_mhz", 130, 100, 0.10)[0] is False
+    assert compare("ffs", 99, 100, 0.0)[0] is False               # counts are exact both ways
     assert compare("fmax_mhz", 89, 100, 0.10)[0] is False
     assert compare("fmax_mhz", 91, 100, 0.10)[0] is True
     assert compare("dsps", 1, 0, 0.0)[0] is False
