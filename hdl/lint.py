@@ -10,7 +10,8 @@ import shutil
 import sys
 from pathlib import Path
 
-__all__ = ["LINT_WAIVERS", "put_tools_on_path", "verilator_bin_dir", "have_tool", "lint"]
+__all__ = ["LINT_WAIVERS", "ALLOW_MISSING", "put_tools_on_path", "verilator_bin_dir", "have_tool",
+           "lint", "missing_tool"]
 
 #: ``verilator --lint-only -Wall`` flags under which every generated module lints clean, each with
 #: the reason: all are patterns of Amaranth's Verilog back end, not of the design.
@@ -54,6 +55,21 @@ def put_tools_on_path():
         first.insert(0, str(folder))
     rest = [p for p in os.environ.get("PATH", "").split(os.pathsep) if p and p not in first]
     os.environ["PATH"] = os.pathsep.join(first + rest)
+
+
+#: Environment variable that lets a test whose tool is missing skip instead of fail. Off by
+#: default: a regression that simulated nothing must not pass. Set it only knowingly (e.g.
+#: ``SPARQ_ALLOW_MISSING_TOOLS=1`` on a machine without Icarus, to run the rest).
+ALLOW_MISSING = "SPARQ_ALLOW_MISSING_TOOLS"
+
+
+def missing_tool(message):
+    """Inside a pytest test: fail with ``message`` (what is missing and how to install it), or
+    skip with it when :data:`ALLOW_MISSING` is set to a non-empty value other than ``0``."""
+    import pytest
+    if os.environ.get(ALLOW_MISSING, "").strip() not in ("", "0"):
+        pytest.skip(f"{message} (skipped: {ALLOW_MISSING} is set)")
+    pytest.fail(f"{message} (set {ALLOW_MISSING}=1 to skip instead)", pytrace=False)
 
 
 def have_tool(name):

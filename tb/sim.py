@@ -42,7 +42,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from hdl.lint import LINT_WAIVERS, have_tool, put_tools_on_path, verilator_bin_dir
+from hdl.lint import LINT_WAIVERS, have_tool, missing_tool, put_tools_on_path, verilator_bin_dir
 
 __all__ = [
     "SIMULATORS", "INSTALL_HINTS", "ROOT", "BUILD_ROOT", "SimulatorMissing", "Build",
@@ -122,11 +122,11 @@ def simulator_missing(sim):
 
 
 def require(sim):
-    """Skip the calling pytest test, saying what to install, when ``sim`` is missing."""
+    """Fail the calling pytest test, saying what to install, when ``sim`` is missing (a skip
+    only with ``SPARQ_ALLOW_MISSING_TOOLS=1``, see :func:`hdl.lint.missing_tool`)."""
     missing = simulator_missing(sim)
     if missing:
-        import pytest
-        pytest.skip(missing)
+        missing_tool(missing)
 
 
 def int_from_env(name, default, *, minimum=0):
@@ -330,6 +330,7 @@ def run(b, module, *, run_name=None, testcase=None, seed=None, env=None, label=N
     run_dir.mkdir(parents=True, exist_ok=True)
     result_file = run_dir / "results.json"
     result_file.unlink(missing_ok=True)
+    (run_dir / "results.xml").unlink(missing_ok=True)     # a stale list must not be read below
     extra = {"SPARQ_SEED": str(seed), "SPARQ_RESULT": str(result_file),
              "SPARQ_SIMULATOR": b.sim}
     if b.config is not None:
@@ -355,17 +356,44 @@ def run(b, module, *, run_name=None, testcase=None, seed=None, env=None, label=N
     records = []
     if result_file.exists():
         records = [json.loads(line) for line in result_file.read_text().splitlines() if line]
+    unrecorded = _unrecorded(run_dir / "results.xml", testcase, records)
+    if unrecorded and error is None:
+        error = RuntimeError(unrecorded)
     _summarize(b, module, label or run_name, seed, records, seconds, error)
     failed = [r for r in records if not r["passed"]]
     if error is not None or failed or not records:
         mism = sum(r["mismatches"] for r in records)
         names = ", ".join(r["test"] for r in failed) or "(no result written)"
         raise SimulationFailed(
-            f"{module} on {b.sim} failed: {names}; {mism} mismatches; replay with "
+            f"{module} on {b.sim} failed: {names}; {mism} mismatches; "
+            f"{unrecorded + '; ' if unrecorded else ''}replay with "
             f"SPARQ_SEED={seed}; log {run_dir / 'sim.log'}\n{_tail(run_dir / 'sim.log')}")
     if b.waves:
         print(f"[tb] waveforms in {run_dir}", file=sys.stderr)
     return records
+
+
+def _unrecorded(xml_path, requested, records):
+    """Why the run's records do not cover every cocotb test, or "" when they do.
+
+    Each cocotb test writes exactly one record; a test that crashed before writing its record
+    must not pass unnoticed because another test wrote one. The tests that ran are read from
+    cocotb's results.xml; every requested test must be among them.
+    """
+    import xml.etree.ElementTree as ElementTree
+    try:
+        ran = [case.get("name") for case in ElementTree.parse(xml_path).iter("testcase")]
+    except (OSError, ElementTree.ParseError):
+        return "cocotb wrote no test list (results.xml)"
+    problems = []
+    absent = [t for t in (requested or ()) if t not in ran]
+    if absent:
+        problems.append(f"requested tests that did not run: {', '.join(absent)}")
+    if not ran:
+        problems.append("no cocotb test ran")
+    if len(records) != len(ran):
+        problems.append(f"{len(ran)} cocotb tests ran but {len(records)} records were written")
+    return "; ".join(problems)
 
 
 def _tail(path, lines=40):

@@ -6,7 +6,11 @@ Runs ``pytest -m "not slow" tb/`` (every test that simulates, on both simulators
 named), with ``SPARQ_SUMMARY_DIR`` set so that every simulation run leaves a record, then prints
 one line per run (what ran, on which simulator, values checked against golden, mismatches, build
 and simulation seconds, PASS/FAIL) and a total line. The pytest output goes to
-``build/sim/summary/pytest.log``. The exit status is pytest's.
+``build/sim/summary/pytest.log``.
+
+The exit status is the summary's verdict: 0 only when pytest passed, at least one simulation ran,
+and every simulation run passed; 1 otherwise (a failure, or nothing simulated: a filter that
+selects no simulation is not a pass).
 """
 
 import argparse
@@ -28,6 +32,11 @@ def read_records(folder):
     return sorted(records, key=lambda r: (r["label"], r["sim"]))
 
 
+def verdict(records, status):
+    """``"PASS"`` when pytest's ``status`` is 0, some simulation ran and every run passed."""
+    return "PASS" if status == 0 and records and all(r["passed"] for r in records) else "FAIL"
+
+
 def format_summary(records, *, seconds, status, simulators, log):
     lines = [f"SPARQ simulation of the generated Verilog on {', '.join(simulators)} "
              f"(pytest status {status}, log {log})",
@@ -38,11 +47,10 @@ def format_summary(records, *, seconds, status, simulators, log):
                      f"{r.get('macs', 0):>10,} {r['mismatches']:>4} {r['build_seconds']:>7.1f} "
                      f"{r['sim_seconds']:>6.1f}  {'PASS' if r['passed'] else 'FAIL'}")
     passed = sum(r["passed"] for r in records)
-    verdict = "PASS" if status == 0 and passed == len(records) and records else "FAIL"
     lines.append(f"{len(records)} simulation runs: {passed} passed, {len(records) - passed} failed; "
                  f"{sum(r['checked'] for r in records):,} values and "
                  f"{sum(r.get('macs', 0) for r in records):,} MACs checked against golden; "
-                 f"{seconds:.0f} s wall: {verdict}")
+                 f"{seconds:.0f} s wall: {verdict(records, status)}")
     return "\n".join(lines)
 
 
@@ -65,12 +73,15 @@ def main(argv=None):
     with open(log, "w") as out:
         status = subprocess.call(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     seconds = time.perf_counter() - start
-    print(format_summary(read_records(folder), seconds=seconds, status=status,
-                         simulators=simulators, log=log.relative_to(ROOT)))
+    records = read_records(folder)
+    print(format_summary(records, seconds=seconds, status=status, simulators=simulators,
+                         log=log.relative_to(ROOT)))
     if status:
         tail = log.read_text(errors="replace").splitlines()[-15:]
         print("\n".join(["--- end of the pytest log ---", *tail]))
-    return status
+    if not records:
+        print("nothing was simulated: FAIL", file=sys.stderr)
+    return 0 if verdict(records, status) == "PASS" else 1
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch", reason="the dev extra installs torch (pip install -e '.[dev]')")
+import torch  # noqa: E402  (a required test dependency: the eval and dev tiers install it)
 nn = torch.nn
 # Tiny layers: one thread is several times faster than two on a loaded machine, and the test
 # processes already run in parallel.

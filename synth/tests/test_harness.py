@@ -7,6 +7,8 @@ import subprocess
 
 import pytest
 
+from hdl.lint import missing_tool
+
 from synth.harness import HARNESS_TOP, harness_verilog, module_ports
 
 # A clocked design with a reset, a vector and a 1-bit input, two outputs; and a combinational one.
@@ -82,11 +84,14 @@ def _simulate(tmp_path, design, nin, nout, pattern, settle):
     return [int(c) if c in "01" else None for c in reversed(word)]  # LSB first; None for x
 
 
-needs_iverilog = pytest.mark.skipif(shutil.which("iverilog") is None,
-                                    reason="iverilog missing: `make iverilog` installs it")
+@pytest.fixture
+def needs_iverilog():
+    if shutil.which("iverilog") is None:
+        missing_tool("iverilog not found: install Icarus Verilog >= 11 (`make iverilog` or "
+                     "`apt-get install iverilog`)")
 
 
-@needs_iverilog
+@pytest.mark.usefixtures("needs_iverilog")
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_clocked_design_sees_every_input_and_shows_every_output(tmp_path, seed):
     rng = random.Random(seed)
@@ -100,13 +105,13 @@ def test_clocked_design_sees_every_input_and_shows_every_output(tmp_path, seed):
     assert _simulate(tmp_path, CLOCKED, 8, 8, pattern, settle=0)[7] == parity
 
 
-@needs_iverilog
+@pytest.mark.usefixtures("needs_iverilog")
 def test_reset_reaches_the_design(tmp_path):
     pattern = [1] + [1] * 6 + [1]
     assert _simulate(tmp_path, CLOCKED, 8, 8, pattern, settle=1)[:7] == [0] * 7  # s cleared by rst
 
 
-@needs_iverilog
+@pytest.mark.usefixtures("needs_iverilog")
 def test_combinational_design(tmp_path):
     got = _simulate(tmp_path, COMB, 4, 4, [1, 0, 0, 1], settle=0)
     assert got == [0, 1, 1, 0]
