@@ -32,12 +32,22 @@ def test_window_invariants(bits, options, rounding):
         saturated = mant == 2 ** bits - 1
         err = np.abs(value - X)
         assert (2 * err[~saturated] <= (1 << shift[~saturated])).all()
+        # Ties (dropped bits exactly half a window LSB) go to the even mantissa: this is what
+        # separates round-half-even from round-half-up.
+        dropped = X & ((1 << shift) - 1)
+        tie = (shift > 0) & (dropped == (1 << np.maximum(shift - 1, 0)))
+        assert tie.any()
+        assert (mant[tie & ~saturated] % 2 == 0).all()
+        # And every non-saturated rounding equals NumPy's round-half-to-even of x / 2**shift.
+        even = np.round(X / (1 << shift)).astype(np.int64)
+        assert np.array_equal(mant[~saturated], even[~saturated])
 
 
 def test_saturation_set_5opt_round():
     # The spec lists exactly these inputs as saturating under 4-bit 5opt rounding.
     mant, shift = golden.bsparq(X, bits=4, options=5)
-    rounded_up = ((X >> shift) + (((X >> np.maximum(shift - 1, 0)) & 1) & (shift > 0))) >= 16
+    # Reference: NumPy's round half to even of x / 2**shift carries out of the 4-bit window.
+    rounded_up = np.round(X / (1 << shift)) >= 16
     expected = {31, 62, 63, 124, 125, 126, 127} | set(range(248, 256))
     assert set(X[rounded_up].tolist()) == expected
     assert (mant[sorted(expected)] == 15).all()

@@ -59,15 +59,33 @@ def test_slots(vs):
     assert np.array_equal(src, vs["slot_src"])
 
 
+@pytest.mark.parametrize("dtype", ["native", "int64"])
 @pytest.mark.parametrize("prefix", ["gemm", "gemm2"])
-def test_gemm(vs, prefix):
+def test_gemm(vs, prefix, dtype):
+    # Both paths of sparq_gemm: the uint8/int8 fast path (pair table indexed by the bytes) and
+    # the general path that wider integer dtypes take.
     A, B = vs[f"{prefix}_A"], vs[f"{prefix}_B"]
+    if dtype == "int64":
+        A, B = A.astype(np.int64), B.astype(np.int64)
     assert np.array_equal(golden.sparq_gemm(A, B, **vs.kwargs), vs[f"{prefix}_C"])
     assert np.array_equal(golden.exact_gemm(A, B), vs[f"{prefix}_C_exact"])
 
 
 def test_gemm_odd_k_is_paired_with_zero(vs):
-    assert vs["gemm_A"].shape[1] % 2 == 1
+    # The vectors' own pair table, applied pair by pair with the odd K's last activation paired
+    # with an implicit 0, gives the kernel's C; pairing it with anything else would not.
+    A, B, C = vs["gemm_A"].astype(np.int64), vs["gemm_B"].astype(np.int64), vs["gemm_C"]
+    assert A.shape[1] % 2 == 1
+    table = vs["allpairs_h"].astype(np.int64)             # row a0 * 256 + a1 -> (h0, h1)
+    Ap = np.concatenate([A, np.zeros((A.shape[0], 1), np.int64)], axis=1)
+    Bp = np.concatenate([B, np.zeros((B.shape[0], 1), np.int64)], axis=1)
+    H = table[Ap[:, 0::2] * 256 + Ap[:, 1::2]].reshape(A.shape[0], -1)
+    assert np.array_equal(H @ Bp.T, C)
+    # The last activation alone is served as lone(x): the vectors' solo table.
+    last = A[:, -1]
+    assert np.array_equal(H[:, -2], vs["solo_h_all"][last] * (last != 0))
+    for args in ((A, B), (A.astype(np.uint8), B.astype(np.int8))):
+        assert np.array_equal(golden.sparq_gemm(*args, **vs.kwargs), C)
 
 
 def test_stc_gemm(vs):

@@ -60,13 +60,12 @@ def run_products(config, a_words, b_words):
 
 
 def _exhaustive_slot_cases(config, slot, rng):
-    # Slot `slot`: every mantissa x weight x allowed shift, with both weight selects; the other
-    # slot and the unused weight random.
+    # Slot `slot`: every mantissa x weight x allowed shift x weight select (both selects for
+    # every case); the other slot and the unused weight random.
     shifts = np.array(config.shifts)
-    mant, weight, shift = (g.reshape(-1) for g in np.meshgrid(
-        np.arange(16), np.arange(-128, 128), shifts, indexing="ij"))
+    mant, weight, shift, src = (g.reshape(-1) for g in np.meshgrid(
+        np.arange(16), np.arange(-128, 128), shifts, np.arange(2), indexing="ij"))
     n = mant.size
-    src = rng.integers(0, 2, n)
     other_weight = rng.integers(-128, 128, n)
     b = np.where(src[:, None] == 0, np.stack([weight, other_weight], 1),
                  np.stack([other_weight, weight], 1))
@@ -92,6 +91,9 @@ def test_sparq_product_exhaustive_slot(options, slot):
     got = run_products(config, a_words, b_words)
 
     idx = np.arange(len(b))
+    # Every (mantissa, weight, shift) meets both weight selects.
+    assert len(b) == 16 * 256 * len(config.shifts) * 2
+    assert np.bincount(slots[slot][2]).tolist() == [len(b) // 2] * 2
     expected = sum((slots[j][0] * b[idx, slots[j][2]]) << slots[j][1] for j in (0, 1))
     assert np.array_equal(got, expected), np.flatnonzero(got != expected)[:10]
 
