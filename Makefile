@@ -144,3 +144,9 @@ EVAL_ARGS  ?=
 
 eval: $(STAMP_EVAL) iverilog
 	$(PY) -m evaluation $(EVAL_ARGS)
+
+# ---- Documentation: docs/contracts.md, the port and timing page rendered from the blocks --------
+# Generator tier only. hdl/tests/test_contract_doc.py fails when the committed page is out of date.
+.PHONY: docs
+docs: $(STAMP_BASE)
+	$(PY) -m hdl.contract_doc -o docs/contracts.md
