@@ -33,6 +33,7 @@ help:
 	@echo "make eval         accuracy of a digits CNN under every setting, and its layers on the array"
 	@echo "make bench-golden time the golden GEMM against a float64 BLAS GEMM"
 	@echo "make bench-sim    checked MACs per second of the 8x8 array on Verilator and Icarus"
+	@echo "make docs         regenerate docs/contracts.md (ports and timing) from the blocks"
 	@echo "make clean        remove build/ (keeps .venv)"
 
 $(VENV)/bin/python:
