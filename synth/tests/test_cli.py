@@ -29,6 +29,9 @@ def _run(argv, capsys):
     (["--designs", "pe-int16"], "unknown design 'pe-int16' (expected e.g."),
     (["--designs", "array*-int4"], "unknown design 'array*-int4': the pattern matches no design"),
     (["--targets", "liberty"], "target 'liberty' needs --liberty FILE"),
+    # The configuration limits reach synth's design names too.
+    (["--designs", "pe-int8-k2000000"],
+     "unknown design 'pe-int8-k2000000': max_k must be at most 1048576, not 2000000"),
     (["--seed", "-1"],
      "--seed must be in 0..18446744073709551615 (nextpnr takes an unsigned 64-bit seed), not -1"),
     (["--targets", "ice40-pnr", "--seed", "99999999999999999999"],
