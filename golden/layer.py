@@ -16,7 +16,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .sparq import check_activations, check_weights, sparq_gemm, exact_gemm
+from .sparq import (check_activations, check_weights, sparq_gemm, exact_gemm, _check_flag,
+                    _check_int_setting, _check_rounding, _pair_mode)
 
 __all__ = ["calibrate_max_mean", "quantize_activations", "quantize_weights", "im2col",
            "weights_to_matrix", "ConvResult", "sparq_conv2d", "KERNELS"]
@@ -36,17 +37,17 @@ def _float_array(x, name):
 
 
 def _check_bits(bits):
-    if isinstance(bits, bool) or not isinstance(bits, (int, np.integer)) or not 2 <= bits <= 8:
+    bits = _check_int_setting(bits, "bits")
+    if not 2 <= bits <= 8:
         raise ValueError(f"bits must be an integer in 2..8, not {bits!r}")
-    return int(bits)
+    return bits
 
 
 def _check_positive_int(value, name, minimum):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, not {value!r}")
+    value = _check_int_setting(value, name)
     if value < minimum:
         raise ValueError(f"{name} must be at least {minimum}, not {value!r}")
-    return int(value)
+    return value
 
 
 def calibrate_max_mean(x):
@@ -125,7 +126,8 @@ def weights_to_matrix(wq):
     wq = check_weights(wq, "wq")
     if wq.ndim != 4:
         raise ValueError(f"wq must have shape (O, C, kh, kw), got {wq.shape}")
-    return wq.transpose(0, 2, 3, 1).reshape(wq.shape[0], -1)
+    O, C, kh, kw = wq.shape
+    return wq.transpose(0, 2, 3, 1).reshape(O, kh * kw * C)     # (O = 0: -1 cannot be inferred)
 
 
 class ConvResult(NamedTuple):
@@ -150,10 +152,15 @@ def sparq_conv2d(xq, wq, delta_x, delta_w, *, bias=None, stride=1, padding=0, bi
 
     Returns
     -------
-    ConvResult(acc, y).
+    ConvResult(acc, y). No images (N = 0) or no output channels (O = 0) give empty arrays of
+    shape (N, O, Ho, Wo).
     """
     if not isinstance(kernel, str) or kernel not in KERNELS:
         raise ValueError(f"kernel must be one of {', '.join(KERNELS)}, not {kernel!r}")
+    # The SPARQ setting is checked with either kernel: "exact" ignores it, but a bad value is a bug.
+    _pair_mode(bits, options)
+    _check_rounding(rounding)
+    _check_flag(stc, "stc")
     xq = check_activations(xq, "xq")
     wq = check_weights(wq, "wq")
     if xq.ndim != 4 or wq.ndim != 4 or xq.shape[1] != wq.shape[1]:
@@ -166,7 +173,7 @@ def sparq_conv2d(xq, wq, delta_x, delta_w, *, bias=None, stride=1, padding=0, bi
     delta_x = float(_float_array(delta_x, "delta_x"))
     cols = im2col(xq, kh, kw, stride=stride, padding=padding)          # (N, Ho, Wo, K)
     N, Ho, Wo, K = cols.shape
-    A = cols.reshape(-1, K)
+    A = cols.reshape(N * Ho * Wo, K)
     Bm = weights_to_matrix(wq)
     if kernel == "sparq":
         C = sparq_gemm(A, Bm, bits=bits, options=options, rounding=rounding, stc=stc)

@@ -80,13 +80,34 @@ def _check_rounding(rounding):
         raise ValueError(f"rounding must be one of {', '.join(ROUNDINGS)}, not {rounding!r}")
 
 
+def _check_flag(value, name):
+    # A truthy string or 1 taken as True would silently switch a mode on.
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, not {value!r}")
+    return bool(value)
+
+
+def _check_int_setting(value, name):
+    """Return ``value`` as an int if it is an integer (Python or NumPy), else raise TypeError.
+
+    ``bool`` is refused (True is not a window width), and so are floats, even integral ones:
+    ``4.0 == 4`` would otherwise pass every membership test.
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, not {value!r}")
+    return int(value)
+
+
 def _window(bits, options):
     """Validate (bits, options) for a bSPARQ window and return the allowed shifts."""
-    if isinstance(bits, bool) or bits not in DEFAULT_OPTIONS:
+    bits = _check_int_setting(bits, "bits")
+    if options is not None:
+        options = _check_int_setting(options, "options")
+    if bits not in DEFAULT_OPTIONS:
         raise ValueError(f"bits must be one of 4, 3, 2, 6, not {bits!r}")
     if options is None:
         options = DEFAULT_OPTIONS[bits]
-    if isinstance(options, bool) or (bits, options) not in WINDOWS:
+    if (bits, options) not in WINDOWS:
         allowed = ", ".join(str(o) for (b, o) in WINDOWS if b == bits)
         raise ValueError(f"options must be one of {allowed} for bits={bits}, not {options!r}")
     return WINDOWS[bits, options]
@@ -94,8 +115,8 @@ def _window(bits, options):
 
 def _pair_mode(bits, options):
     """Validate (bits, options) for vSPARQ, where window widths 4, 3 and 2 exist."""
-    if isinstance(bits, bool) or bits not in LONE_WINDOW:
-        raise ValueError(f"bits must be one of 4, 3, 2 for pairs, not {bits!r}")
+    if _check_int_setting(bits, "bits") not in LONE_WINDOW:
+        raise ValueError(f"bits must be one of 4, 3, 2 for pairs, not {int(bits)!r}")
     return _window(bits, options)
 
 
@@ -290,10 +311,11 @@ def sparq_gemm(A, B, *, bits=4, options=None, rounding="nearest-even", stc=False
     Returns
     -------
     C : (M, N) int64. Without ``stc``, pairs are ``(k, k+1)`` for even k and an odd K pairs the last
-        activation with an implicit 0.
+        activation with an implicit 0. M = 0 or N = 0 gives an empty (M, N) result, K = 0 zeros.
     """
     _pair_mode(bits, options)
     _check_rounding(rounding)
+    stc = _check_flag(stc, "stc")
     A, B = _gemm_args(A, B)
     if stc:
         return _sparq_gemm_stc(A, B, bits, options, rounding)
@@ -307,7 +329,8 @@ def sparq_gemm(A, B, *, bits=4, options=None, rounding="nearest-even", stc=False
     else:
         index = A[:, 0::2].astype(np.intp) | (A[:, 1::2].astype(np.intp) << 8)
     # (np.take along axis 0 is an order of magnitude faster than fancy indexing of 2-D rows.)
-    H = np.take(_pair_table(bits, options, rounding), index, axis=0).reshape(M, -1)
+    # (The K of the reshape is explicit: with M = 0, -1 could not be inferred.)
+    H = np.take(_pair_table(bits, options, rounding), index, axis=0).reshape(M, A.shape[1])
     return _exact_matmul(H, B)
 
 

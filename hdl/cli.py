@@ -9,15 +9,30 @@
 writes ``FILE.v`` and the JSON sidecar ``FILE.json`` (see :mod:`hdl.generate`); with ``-d DIR``,
 ``DIR/MODULE.v`` and ``DIR/MODULE.json`` (``MODULE``: ``--name`` or the default name).
 
-Errors are one line on stderr, ``sparq-rtl: error: <message>``, naming the parameter and the
-value; the message is the one Python callers get as ValueError/TypeError. Exit status: 0 on
-success, 2 for a bad argument, 1 when the output cannot be written.
+Errors are one line on stderr, ``sparq-rtl: error: <message>`` for every subcommand, naming the
+parameter and the value; the message is the one Python callers get as ValueError/TypeError.
+``sparq-rtl --version`` prints ``sparq-rtl <version of the sparq-hw distribution>``;
+``sparq-rtl`` without arguments prints the help on stderr and exits with status 2. Options must
+be spelt out: no parser accepts an abbreviation (``--out`` is not ``--output``).
+
+Exit status, the same for every subcommand:
+
+- 0: success (also ``--help`` and ``--version``);
+- 1: the run failed: an output cannot be written (``output path 'x.v' cannot be written: ...``,
+  found before anything is generated where it can be), a tool failed; nothing half-written is
+  left behind;
+- 2: bad usage: a bad or missing argument, an unknown subcommand, no subcommand; nothing is run
+  and nothing is written;
+- 130: interrupted (Ctrl-C; SIGTERM too during ``synth``): running tools are stopped, and no
+  partial output is left (``synth`` keeps the results of the runs that completed, writes no
+  report).
 
 Subcommands are pluggable: a module registers one with :func:`register` (``name``, one-line help,
 ``add_arguments(parser)``, ``run(args) -> exit status``), or a package declares a
 :class:`Subcommand` under the entry-point group ``sparq_rtl.subcommands``. ``run`` may raise
-ValueError/TypeError (reported as a bad argument, status 2) or :class:`CommandError` (reported,
-status 1).
+ValueError/TypeError (reported as a bad argument, status 2), :class:`CommandError` or
+:class:`hdl.generate.OutputError` (reported, status 1), or print its own one-line errors with
+:data:`ERROR_PREFIX` and return one of the statuses above.
 """
 
 import argparse
@@ -29,12 +44,17 @@ from typing import Callable, NamedTuple
 from .config import SparqConfig
 from . import generate
 
-__all__ = ["main", "register", "Subcommand", "CommandError", "SUBCOMMANDS", "ENTRY_POINT_GROUP"]
+__all__ = ["main", "register", "Subcommand", "CommandError", "SUBCOMMANDS", "ENTRY_POINT_GROUP",
+           "ERROR_PREFIX", "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_INTERRUPTED"]
 
 PROG = "sparq-rtl"
 ENTRY_POINT_GROUP = "sparq_rtl.subcommands"
+DISTRIBUTION = "sparq-hw"
 
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+#: Every error line of every subcommand starts with this.
+ERROR_PREFIX = f"{PROG}: error: "
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 class Subcommand(NamedTuple):
@@ -63,10 +83,35 @@ class _UsageError(Exception):
     pass
 
 
+class _Exit(Exception):
+    # --help and --version: argparse has printed them; main() returns the status.
+    def __init__(self, status):
+        super().__init__(status)
+        self.status = status
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        # No prefix abbreviations (`--out` for `--output`): a later option could make them
+        # ambiguous, and a script that relied on one would break.
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
+
     # argparse prints the usage and exits; the contract here is one line and status 2.
     def error(self, message):
         raise _UsageError(message)
+
+    def exit(self, status=0, message=None):
+        if message:
+            sys.stderr.write(message)
+        raise _Exit(status)
+
+
+def _version():
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 # -- verilog --------------------------------------------------------------------------------------
@@ -122,12 +167,7 @@ def _run_verilog(args):
     if output is None:
         module = generate.default_name(block, config) if args.name is None else args.name
         output = os.path.join(args.output_dir, f"{generate.check_name(module)}.v")
-    try:
-        v_path, j_path = generate.write(block, config, output, name=args.name)
-    except ValueError as exc:
-        if isinstance(exc.__cause__, OSError):
-            raise CommandError(str(exc)) from exc
-        raise
+    v_path, j_path = generate.write(block, config, output, name=args.name)
     print(f"{v_path}\n{j_path}")
     return EXIT_OK
 
@@ -147,6 +187,8 @@ def _load_entry_points():
 
 def _parser():
     parser = _Parser(prog=PROG, description="SPARQ hardware generator")
+    parser.add_argument("--version", action="version", version=f"{PROG} {_version()}",
+                        help=f"print '{PROG} VERSION' (of the {DISTRIBUTION} distribution) and exit")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
                                        parser_class=_Parser)
     for sub in SUBCOMMANDS.values():
@@ -157,15 +199,25 @@ def _parser():
 def main(argv=None):
     """Run ``sparq-rtl`` with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
     _load_entry_points()
-    try:
-        args = _parser().parse_args(argv)
-        return SUBCOMMANDS[args.command].run(args)
-    except (_UsageError, ValueError, TypeError) as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = _parser()
+    if not argv:
+        parser.print_help(sys.stderr)
         return EXIT_USAGE
-    except CommandError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+    try:
+        args = parser.parse_args(argv)
+        return SUBCOMMANDS[args.command].run(args)
+    except _Exit as exc:
+        return exc.status
+    except (CommandError, generate.OutputError) as exc:    # (OutputError is a ValueError)
+        print(f"{ERROR_PREFIX}{exc}", file=sys.stderr)
         return EXIT_FAILURE
+    except (_UsageError, ValueError, TypeError) as exc:
+        print(f"{ERROR_PREFIX}{exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"{ERROR_PREFIX}interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

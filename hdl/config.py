@@ -6,7 +6,8 @@ and the synthesis reports agree on them.
 
 from dataclasses import dataclass, field
 
-__all__ = ["SparqConfig", "DATAPATHS", "ROUNDINGS", "WINDOW_OPTIONS", "WINDOW_BITS"]
+__all__ = ["SparqConfig", "DATAPATHS", "ROUNDINGS", "WINDOW_OPTIONS", "WINDOW_BITS", "MAX_K",
+           "MAX_PES", "MAX_SIDE"]
 
 #: PE datapaths. ``sparq``: two 4b x 8b multipliers fed by the pair encoder; ``int8``: two exact
 #: 8b x 8b multipliers (the A8W8 reference); ``a4w8``: two 4b x 8b multipliers fed with plain 4-bit
@@ -23,13 +24,34 @@ WINDOW_OPTIONS = {5: (0, 1, 2, 3, 4), 3: (0, 2, 4), 2: (0, 4)}
 WEIGHT_WIDTH = 8          # signed weights, -128..127
 ACT_WIDTH_8 = 8           # unsigned activations, 0..255
 
+#: Largest ``max_k``: 2**20 = 1,048,576, far beyond any layer's reduction (a 3x3 convolution over
+#: 2,048 channels is K = 18,432). It keeps the accumulator at most 36 bits (``acc_width`` of
+#: ``-2**20 * 128 * 255``), every result and partial sum exact in the golden model's float64
+#: product (below 2**53), and the module names and port widths of a sane size.
+MAX_K = 1 << 20
 
-def _check_int(name, value, minimum):
+#: Largest array, ``rows * cols`` PEs: 1,024 (32 x 32). Elaboration time and memory grow with the
+#: number of PEs: generating a 32 x 32 array (11 MB of Verilog) takes about 40 s of CPU and 0.7 GB
+#: on the 2-core development machine, so 1000 x 1000, a thousand times as many PEs, would not
+#: finish in any useful time or memory.
+MAX_PES = 1024
+
+#: Largest ``rows`` and largest ``cols``: 64. The edge skew registers grow with the square of each
+#: side (row r is delayed r cycles, column c by c), so a thin array costs more than its PE count
+#: says: 1 x 256 (256 PEs, 32,640 skew registers) takes 52 s of CPU and 1.2 GB, more than 32 x 32.
+#: With both limits the costliest shapes allowed, 16 x 64 and 64 x 16, take about what 32 x 32
+#: takes (16 x 64: 39 s of CPU, 0.74 GB).
+MAX_SIDE = 64
+
+
+def _check_int(name, value, minimum, maximum=None):
     # bool is an int subclass; True as a row count is a bug, not a 1.
     if not isinstance(value, int) or isinstance(value, bool):
         raise TypeError(f"{name} must be an integer, not {value!r}")
     if value < minimum:
         raise ValueError(f"{name} must be at least {minimum}, not {value!r}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be at most {maximum}, not {value!r}")
 
 
 @dataclass(frozen=True)
@@ -47,9 +69,14 @@ class SparqConfig:
         ``"nearest-even"`` or ``"truncate"``. Only meaningful for ``sparq``; must be left at
         ``"nearest-even"`` for the baselines.
     rows, cols : int
-        Array shape: ``rows`` activation rows by ``cols`` weight rows (output channels).
+        Array shape: ``rows`` activation rows by ``cols`` weight rows (output channels); each
+        1..:data:`MAX_SIDE`, and at most :data:`MAX_PES` PEs in all.
     max_k : int
-        Largest reduction length the accumulators are sized for.
+        Largest reduction length the accumulators are sized for, 1..:data:`MAX_K`.
+
+    Every field is checked on construction: ``TypeError`` when an integer field is not an ``int``
+    (``bool`` and ``5.0`` are refused), ``ValueError`` when a value is out of range; the message
+    names the field and the value.
 
     Derived members (read-only properties): ``shifts``, ``act_width``, ``mant_width``,
     ``shift_width``, ``max_pairs``, ``acc_width``.
@@ -65,7 +92,10 @@ class SparqConfig:
     def __post_init__(self):
         if not isinstance(self.datapath, str) or self.datapath not in DATAPATHS:
             raise ValueError(f"datapath must be one of {', '.join(DATAPATHS)}, not {self.datapath!r}")
-        if isinstance(self.options, bool) or self.options not in WINDOW_OPTIONS:
+        if not isinstance(self.options, int) or isinstance(self.options, bool):
+            # 5.0 == 5 would pass the membership test below and end up in module names as "o5.0".
+            raise TypeError(f"options must be an integer, not {self.options!r}")
+        if self.options not in WINDOW_OPTIONS:
             raise ValueError(f"options must be one of 5, 3, 2 (4-bit windows), not {self.options!r}")
         if not isinstance(self.rounding, str) or self.rounding not in ROUNDINGS:
             raise ValueError(f"rounding must be one of {', '.join(ROUNDINGS)}, not {self.rounding!r}")
@@ -75,7 +105,13 @@ class SparqConfig:
                 f"got options={self.options!r}, rounding={self.rounding!r}")
         _check_int("rows", self.rows, 1)
         _check_int("cols", self.cols, 1)
-        _check_int("max_k", self.max_k, 1)
+        if self.rows * self.cols > MAX_PES:
+            raise ValueError(f"rows * cols must be at most {MAX_PES} PEs (elaboration time and "
+                             f"memory grow with the array), not {self.rows} x {self.cols} = "
+                             f"{self.rows * self.cols}")
+        _check_int("rows", self.rows, 1, MAX_SIDE)
+        _check_int("cols", self.cols, 1, MAX_SIDE)
+        _check_int("max_k", self.max_k, 1, MAX_K)
 
     # -- derived widths ---------------------------------------------------------------------------
 

@@ -45,6 +45,9 @@ Sidecar format (``format: "sparq-rtl-sidecar/1"``)::
 import json
 import os
 import re
+import secrets
+import shutil
+import stat
 from importlib import metadata
 from pathlib import Path
 
@@ -56,7 +59,7 @@ from .config import SparqConfig
 from .naming import BLOCKS, SPARQ_ONLY as _SPARQ_ONLY, design_name, module_name
 
 __all__ = ["BLOCKS", "build", "default_name", "verilog", "sidecar", "write", "check_name",
-           "SIDECAR_FORMAT", "module_ports"]
+           "SIDECAR_FORMAT", "module_ports", "MAX_NAME_LENGTH", "OutputError"]
 
 SIDECAR_FORMAT = "sparq-rtl-sidecar/1"
 
@@ -102,15 +105,27 @@ def _check_config(block, config):
         raise ValueError(f"block {block!r} exists for datapath 'sparq' only, not {config.datapath!r}")
 
 
+#: Longest module name :func:`check_name` accepts. File names are limited to 255 bytes on common
+#: file systems; ``-d DIR`` names the files ``MODULE.v`` and ``MODULE.json``, and simulators and
+#: synthesis tools derive longer file and cell names from the top module (Verilator:
+#: ``V<top>__Syms.h`` and the like; Amaranth: ``\<top>.<instance>``). 128 leaves room for all of
+#: them and is far above any descriptive name (the default names of the largest configurations
+#: have under 40 characters).
+MAX_NAME_LENGTH = 128
+
+
 def check_name(name):
     """Return ``name`` if it is usable as a Verilog module name, else raise ValueError/TypeError.
 
-    Accepted: a simple identifier (letters, digits, ``_``, not starting with a digit) that is not a
-    Verilog or SystemVerilog keyword. ``$`` and escaped identifiers are refused on purpose: they
-    are legal but break many downstream tools.
+    Accepted: a simple identifier (letters, digits, ``_``, not starting with a digit) of at most
+    :data:`MAX_NAME_LENGTH` characters that is not a Verilog or SystemVerilog keyword. ``$`` and
+    escaped identifiers are refused on purpose: they are legal but break many downstream tools.
     """
     if not isinstance(name, str):
         raise TypeError(f"module name must be a string, not {name!r}")
+    if len(name) > MAX_NAME_LENGTH:
+        raise ValueError(f"module name must be at most {MAX_NAME_LENGTH} characters, not "
+                         f"{len(name)} ({name!r})")
     if not _IDENTIFIER.match(name):
         raise ValueError(f"module name must be a Verilog identifier (letters, digits and _, not "
                          f"starting with a digit), not {name!r}")
@@ -190,51 +205,185 @@ def write(block, config, path, *, name=None):
     """Write ``path`` (must end in ``.v``) and the sidecar beside it (same stem, ``.json``).
 
     Missing parent folders are created. Returns ``(verilog_path, json_path)`` as :class:`Path`.
-    Bad arguments raise ValueError/TypeError before anything is generated; an output that cannot
-    be written raises ValueError naming the path (chained to the OSError), and neither file is left.
+    Bad arguments raise ValueError/TypeError before anything is generated. An output that cannot
+    be written raises :class:`OutputError` (a ValueError) naming the path, chained to the OSError
+    when there is one.
+
+    Both files are written to temporary files in the target folder, created before the
+    (possibly long) generation so that a folder that cannot take a file fails at once, and renamed
+    into place only when both are complete. On any failure (or an interrupt) the temporaries and
+    the folders created here are removed and existing files at both paths are left as they were.
     """
-    # Every argument is checked before anything is built or generated.
+    # Every argument is checked before anything is built, generated or created.
     _check_block(block)
     _check_config(block, config)
     module = _resolve_name(block, config, name)
     v_path, j_path = _check_output(path)
-    component = build(block, config, name=name)
-    text = _convert(component, module)
-    doc = _sidecar(block, config, component, module, text)
-    written = []
+    label = f"output path {str(path)!r}"
+    created, temporaries = [], []
     try:
-        v_path.parent.mkdir(parents=True, exist_ok=True)
-        for target, content in ((v_path, text), (j_path, json.dumps(doc, indent=2) + "\n")):
-            written.append(target)
-            target.write_text(content, encoding="utf-8", newline="\n")
-    except OSError as exc:
-        # Leave no half-written pair behind: a .v without its sidecar would look complete.
-        for target in written:
-            try:
-                target.unlink(missing_ok=True)
-            except OSError:
-                pass    # the error being reported is the write's, not this clean-up's
-        raise ValueError(f"output path {str(path)!r} cannot be written: "
-                         f"{exc.strerror or exc}") from exc
+        try:
+            _make_folders(v_path.parent, created)
+            v_tmp = _temporary(v_path.parent, temporaries)
+            j_tmp = _temporary(v_path.parent, temporaries)
+        except OSError as exc:
+            raise OutputError(f"{label} cannot be written: {_reason(exc)}") from exc
+        component = build(block, config, name=name)
+        text = _convert(component, module)
+        doc = _sidecar(block, config, component, module, text)
+        try:
+            _fill(v_tmp, text)
+            _fill(j_tmp, json.dumps(doc, indent=2) + "\n")
+        except OSError as exc:
+            raise OutputError(f"{label} cannot be written: {_reason(exc)}") from exc
+        # The sidecar first: a .v never stands without its sidecar.
+        _put_in_place([(j_tmp, j_path, f"sidecar path {str(j_path)!r}"), (v_tmp, v_path, label)])
+    except BaseException:
+        # Leave nothing behind: no temporary, no half-written pair, no folder made for them.
+        for tmp in temporaries:
+            _quietly(os.unlink, tmp)
+        for folder in reversed(created):
+            _quietly(os.rmdir, folder)
+        raise
     return v_path, j_path
 
 
+# -- output paths ---------------------------------------------------------------------------------
+
+class OutputError(ValueError):
+    """An output path that cannot be written (the ``sparq-rtl`` command exits with status 1)."""
+
+
+def _reason(exc):
+    return exc.strerror or str(exc)
+
+
+def _quietly(call, *args):
+    try:
+        call(*args)
+    except OSError:
+        pass    # a clean-up step; the error being reported is the one that caused it
+
+
+def _stat(path):
+    """``os.stat`` of ``path``, or None when it (or a folder on the way) does not exist."""
+    try:
+        return os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
 def _check_output(path):
+    """The (Verilog, sidecar) paths of output ``path``, checked without creating anything."""
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"output path must be a str or path, not {path!r}")
     v_path = Path(path)
     if v_path.suffix != ".v":
         raise ValueError(f"output path must end in .v, not {str(path)!r}")
-    if v_path.is_dir():
-        raise ValueError(f"output path {str(path)!r} cannot be written: it is a directory")
-    # Fail before the (possibly long) conversion when the folder cannot exist.
-    for parent in v_path.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise ValueError(f"output path {str(path)!r} cannot be written: "
-                                 f"{str(parent)!r} is not a directory")
+    j_path = v_path.with_suffix(".json")
+    label = f"output path {str(path)!r}"
+    try:
+        # Fail before the (possibly long) conversion when the folder cannot exist.
+        for parent in v_path.parents:
+            st = _stat(parent)
+            if st is not None:
+                if not stat.S_ISDIR(st.st_mode):
+                    raise OutputError(f"{label} cannot be written: {str(parent)!r} is not a "
+                                      f"directory")
+                break
+        for target, what in ((v_path, label), (j_path, f"sidecar path {str(j_path)!r}")):
+            try:
+                st = _stat(target)
+            except OSError as exc:      # a name too long, a loop of links, no permission
+                raise OutputError(f"{what} cannot be written: {_reason(exc)}") from exc
+            if st is not None and stat.S_ISDIR(st.st_mode):
+                raise OutputError(f"{what} cannot be written: it is a directory")
+    except OutputError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"{label} cannot be written: {_reason(exc)}") from exc
+    return v_path, j_path
+
+
+def _make_folders(folder, created):
+    """Create ``folder`` and its missing parents, appending each one made to ``created``."""
+    missing = []
+    for f in (folder, *folder.parents):
+        if _stat(f) is not None:
             break
-    return v_path, v_path.with_suffix(".json")
+        missing.append(f)
+    for f in reversed(missing):
+        os.mkdir(f)
+        created.append(f)
+
+
+def _temporary(folder, temporaries):
+    """Create an empty temporary file in ``folder``; its path is appended to ``temporaries``."""
+    while True:
+        tmp = folder / f".sparq-rtl-{secrets.token_hex(6)}.tmp"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)   # mode after umask
+        except FileExistsError:
+            continue
+        os.close(fd)
+        temporaries.append(tmp)
+        return tmp
+
+
+def _fill(tmp, text):
+    with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+        f.write(text)
+
+
+def _backup(target):
+    """A second name for the existing file ``target`` (a hard link, else a copy)."""
+    while True:
+        backup = target.parent / f".sparq-rtl-{secrets.token_hex(6)}.bak"
+        try:
+            os.link(target, backup, follow_symlinks=False)
+            return backup
+        except FileExistsError:
+            continue
+        except OSError:
+            break       # no hard links on this file system
+    temporaries = []
+    try:
+        backup = _temporary(target.parent, temporaries)
+        shutil.copy2(target, backup, follow_symlinks=False)
+    except BaseException:
+        for tmp in temporaries:
+            _quietly(os.unlink, tmp)
+        raise
+    return backup
+
+
+def _put_in_place(moves):
+    """Rename each ``(temporary, target, label)`` of ``moves`` onto its target: all or none.
+
+    When a rename fails, the targets already replaced are restored from their backups (or
+    removed when they did not exist before) and OutputError names the target that failed.
+    """
+    done, backups = [], []      # done: (target, its backup or None)
+    try:
+        for tmp, target, what in moves:
+            try:
+                backup = _backup(target) if os.path.lexists(target) else None
+                if backup is not None:
+                    backups.append(backup)
+                os.replace(tmp, target)
+            except OSError as exc:
+                raise OutputError(f"{what} cannot be written: {_reason(exc)}") from exc
+            done.append((target, backup))
+    except BaseException:
+        for target, backup in reversed(done):
+            if backup is not None:
+                _quietly(os.replace, backup, target)
+            else:
+                _quietly(os.unlink, target)
+        raise
+    finally:
+        for backup in backups:
+            _quietly(os.unlink, backup)     # gone already when it was used to restore
 
 
 # -- the sidecar ----------------------------------------------------------------------------------

@@ -9,10 +9,17 @@
 default design set (``pe-*``, ``array-*-4x4-*``). Writes ``DIR/json/<design>.<target>.json`` per run,
 ``DIR/report.md``, ``DIR/report.png`` and ``DIR/report.json`` (default ``DIR``: build/synth).
 
-Exit status: 0 when every run succeeded; 2 for a bad request (unknown design or target, a liberty
-file that does not parse), with one line on stderr and nothing run; 1 when a tool run failed: the
-failing tool's last lines are shown, the other runs complete and the report is written marked
-INCOMPLETE.
+Errors start with ``sparq-rtl: error: `` as for every ``sparq-rtl`` subcommand, and the exit
+status follows the rule of :mod:`hdl.cli`:
+
+- 0: every run succeeded;
+- 2: a bad request (unknown design or target, a liberty file that does not parse, a ``--seed``
+  nextpnr would refuse, a bad ``--jobs``): one line on stderr, nothing run, nothing written;
+- 1: the output folder cannot be created or written (one line, checked before anything runs,
+  nothing run), or a tool run failed: the failing tool's last lines are shown, the other runs
+  complete and the report is written marked INCOMPLETE;
+- 130: interrupted (Ctrl-C or SIGTERM): running tools are killed, the results of the runs that
+  completed are kept, no report is written.
 """
 
 import argparse
@@ -22,9 +29,11 @@ import signal
 import sys
 from pathlib import Path
 
+from hdl.cli import ERROR_PREFIX, EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED
+
 from . import baseline as _baseline
 from .designs import DEFAULT_DESIGNS, resolve, generate_verilog, TOP
-from .flow import Source, run_many
+from .flow import Source, OutputFolderError, check_output_folder, check_seed, run_many
 from .liberty import read_liberty
 from .report import write_report
 from .targets import TARGETS, DEFAULT_TARGETS, resolve_targets
@@ -32,8 +41,8 @@ from .tools import SynthError, tool_versions, yosys_short_version
 
 __all__ = ["add_arguments", "run", "main", "SUBCOMMAND"]
 
+#: The command as the report quotes it.
 PROG = "sparq-rtl synth"
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
 #: Rough relative cost of a run, to start the longest first (2 workers finish sooner).
 _SCALE_COST = {"window": 1, "pair": 1, "pe": 2}
@@ -54,7 +63,8 @@ def add_arguments(parser):
                              f"known: {','.join(TARGETS)})")
     parser.add_argument("--liberty", metavar="FILE",
                         help="Liberty cell library: adds the `liberty` target (abc -liberty area)")
-    parser.add_argument("--seed", type=int, default=1, help="nextpnr placement seed (default 1)")
+    parser.add_argument("--seed", type=int, default=1,
+                        help="nextpnr placement seed, 0..2**64-1 (default 1)")
     parser.add_argument("--jobs", type=int, default=2, help="parallel tool runs (default 2)")
     parser.add_argument("-o", "--output", default="build/synth", metavar="DIR",
                         help="output folder (default build/synth)")
@@ -80,7 +90,7 @@ def _command(args):
 
 
 def _error(message):
-    print(f"{PROG}: error: {message}", file=sys.stderr)
+    print(f"{ERROR_PREFIX}{message}", file=sys.stderr)
 
 
 def _cost(source, target):
@@ -92,8 +102,7 @@ def _cost(source, target):
 def run(args):
     """Run the subcommand for parsed ``args``; returns the exit status."""
     try:
-        if args.seed < 0:
-            raise SynthError(f"--seed must be a non-negative integer, not {args.seed}")
+        check_seed(args.seed)
         if args.jobs < 1:
             raise SynthError(f"--jobs must be at least 1, not {args.jobs}")
         if args.liberty:
@@ -109,6 +118,12 @@ def run(args):
         print("targets:")
         print("\n".join(f"  {t.name:16} {t.description}" for t in TARGETS.values()))
         return EXIT_OK
+    try:
+        # Before anything is generated or run: a folder that cannot take the results fails now.
+        check_output_folder(args.output)
+    except OutputFolderError as exc:
+        _error(exc)
+        return EXIT_FAILURE
 
     sources, seen = [], {}
     for d in designs:
@@ -149,10 +164,20 @@ def run(args):
         _error(exc)
         return EXIT_FAILURE
     # SIGTERM ends the run like Ctrl-C, so that running tools are killed, not orphaned.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    results_by_job, failures = run_many(ordered, args.output, workers=args.jobs,
-                                        liberty=args.liberty, seed=args.seed, force=args.force,
-                                        progress=progress)
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        results_by_job, failures = run_many(ordered, args.output, workers=args.jobs,
+                                            liberty=args.liberty, seed=args.seed,
+                                            force=args.force, progress=progress)
+    except KeyboardInterrupt:
+        _error(f"interrupted: running tools stopped, {done[0]} of {len(jobs)} runs completed, "
+               f"no report written")
+        return EXIT_INTERRUPTED
+    except OSError as exc:      # the folder was writable when checked; a full disk, say
+        _error(f"output folder {args.output!r} cannot be written: {exc.strerror or exc}")
+        return EXIT_FAILURE
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     # Back to design-major order for the report.
     results = [None] * len(jobs)
     for pos, i in enumerate(order):
@@ -162,8 +187,12 @@ def run(args):
         for line in f.tail.splitlines():
             print(f"    {line}", file=sys.stderr)
     command = _command(args)
-    path = write_report(results, failures, args.output, command=command, targets=targets,
-                        versions=versions, seed=args.seed)
+    try:
+        path = write_report(results, failures, args.output, command=command, targets=targets,
+                            versions=versions, seed=args.seed)
+    except OSError as exc:
+        _error(f"output folder {args.output!r} cannot be written: {exc.strerror or exc}")
+        return EXIT_FAILURE
     print(path)
     if failures:
         _error(f"{len(failures)} of {len(jobs)} runs failed; {path} is marked INCOMPLETE")
@@ -181,10 +210,25 @@ class _UsageError(Exception):
     pass
 
 
+class _Exit(Exception):
+    def __init__(self, status):
+        super().__init__(status)
+        self.status = status
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        kwargs["allow_abbrev"] = False      # as every sparq-rtl parser: options spelt out
+        super().__init__(*args, **kwargs)
+
     # One line and status 2, as for every other bad request (argparse would print the usage).
     def error(self, message):
         raise _UsageError(message)
+
+    def exit(self, status=0, message=None):     # --help
+        if message:
+            sys.stderr.write(message)
+        raise _Exit(status)
 
 
 def main(argv=None):
@@ -196,7 +240,13 @@ def main(argv=None):
     except _UsageError as exc:
         _error(exc)
         return EXIT_USAGE
-    return run(args)
+    except _Exit as exc:
+        return exc.status
+    try:
+        return run(args)
+    except KeyboardInterrupt:       # before or after the tool runs, which report it themselves
+        _error("interrupted")
+        return EXIT_INTERRUPTED
 
 
 class _Subcommand:

@@ -83,7 +83,7 @@ def parse_design(name):
     try:
         block, config = parse_design_name(name)
     except (ValueError, TypeError) as exc:
-        raise SynthError(f"unknown design {name!r}: {exc} (see --list)") from None
+        raise SynthError(f"{exc} (see --list)") from None
     return Design(name, block, config)
 
 

@@ -18,6 +18,8 @@ import hashlib
 import json
 import os
 import shutil
+import stat
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -27,8 +29,9 @@ from .harness import HARNESS_TOP, harness_verilog
 from .targets import cell_metrics
 from .tools import SynthError, ToolError, kill_running, run_tool, tool_versions
 
-__all__ = ["Source", "RunFailure", "run_one", "run_many", "result_path", "RESULT_FORMAT",
-           "ICE40_DEVICE", "ECP5_DEVICES", "PNR_FREQ_MHZ"]
+__all__ = ["Source", "RunFailure", "OutputFolderError", "run_one", "run_many", "result_path",
+           "check_seed", "check_output_folder", "RESULT_FORMAT", "ICE40_DEVICE", "ECP5_DEVICES",
+           "PNR_FREQ_MHZ", "MAX_SEED"]
 
 RESULT_FORMAT = "sparq-synth-result/1"
 
@@ -47,6 +50,10 @@ ECP5_DEVICES = (
 PNR_FREQ_MHZ = {"ice40": 100, "ecp5": 250}
 #: Fill fraction above which a device is not tried (placement fails or degrades near 100 %).
 FILL_LIMIT = 0.9
+
+#: Largest placement seed: nextpnr reads ``--seed`` as an unsigned 64-bit integer (its option is
+#: a ``uint64_t``) and refuses anything larger, which would fail only after synthesis.
+MAX_SEED = (1 << 64) - 1
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,68 @@ class RunFailure(SynthError):
     def __init__(self, design, target, message, tail=""):
         super().__init__(f"{design} on {target}: {message}")
         self.design, self.target, self.tail = design, target, tail
+
+
+class OutputFolderError(SynthError):
+    """The output folder cannot be created or written (the command exits with status 1)."""
+
+
+def check_seed(seed):
+    """Raise SynthError unless ``seed`` is a placement seed nextpnr takes (0..:data:`MAX_SEED`)."""
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise SynthError(f"--seed must be an integer, not {seed!r}")
+    if not 0 <= seed <= MAX_SEED:
+        raise SynthError(f"--seed must be in 0..{MAX_SEED} (nextpnr takes an unsigned 64-bit "
+                         f"seed), not {seed}")
+    return seed
+
+
+def _stat(path):
+    try:
+        return os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def check_output_folder(out):
+    """Raise :class:`OutputFolderError` unless folder ``out`` can be created and written.
+
+    Missing folders are created to find out, a probe file is written and removed, and the folders
+    created are removed again: nothing is left behind, whatever the answer.
+    """
+    out = Path(out)
+    label = f"output folder {str(out)!r}"
+    created = []
+    try:
+        missing = []
+        for folder in (out, *out.parents):
+            st = _stat(folder)
+            if st is None:
+                missing.append(folder)
+                continue
+            if not stat.S_ISDIR(st.st_mode):
+                where = "it" if folder == out else repr(str(folder))
+                raise OutputFolderError(f"{label} cannot be written: {where} is not a directory")
+            break
+        for folder in reversed(missing):
+            os.mkdir(folder)
+            created.append(folder)
+        for sub in ("json", "work"):
+            st = _stat(out / sub)
+            if st is not None and not stat.S_ISDIR(st.st_mode):
+                raise OutputFolderError(f"{label} cannot be written: {str(out / sub)!r} is not a "
+                                        f"directory")
+        fd, probe = tempfile.mkstemp(prefix=".sparq-synth-", suffix=".probe", dir=out)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise OutputFolderError(f"{label} cannot be written: {exc.strerror or exc}") from exc
+    finally:
+        for folder in reversed(created):
+            try:
+                os.rmdir(folder)
+            except OSError:
+                pass    # the answer is what matters; an empty folder is all that can remain
 
 
 def result_path(out, design, target):
@@ -166,7 +235,9 @@ def run_one(source, target, out, *, liberty=None, seed=1, force=False):
     """Run ``source`` through ``target``; write and return the result dict (see module doc).
 
     Raises :class:`RunFailure` when a tool fails; a stale result of the same run is removed then.
+    A ``seed`` nextpnr would refuse raises SynthError before anything runs.
     """
+    check_seed(seed)
     out = Path(out)
     workdir = out / "work" / source.name / target.name
     json_path = result_path(out, source.name, target.name)

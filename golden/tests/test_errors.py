@@ -71,10 +71,56 @@ W = np.zeros((3, 2, 3, 3), np.int8)
      "kernel must be one of sparq, exact, not 'int4'"),
     (lambda: golden.sparq_conv2d(X.astype(float), W, 1.0, np.ones(3)), TypeError,
      "xq must be an array of integers, not dtype float64"),
+    # integer settings: floats (even integral ones) and bools are not integers
+    (lambda: golden.sparq_gemm(A, B, bits=4.0), TypeError, "bits must be an integer, not 4.0"),
+    (lambda: golden.sparq_gemm(A, B, options=5.0), TypeError, "options must be an integer, not 5.0"),
+    (lambda: golden.sparq_gemm(A, B, bits=True), TypeError, "bits must be an integer, not True"),
+    (lambda: golden.sparq_gemm(A, B, options=np.float64(3)), TypeError,
+     "options must be an integer, not np.float64(3.0)"),
+    (lambda: golden.sparq_gemm(A, B, bits="4"), TypeError, "bits must be an integer, not '4'"),
+    (lambda: golden.bsparq([1], bits=4.0), TypeError, "bits must be an integer, not 4.0"),
+    (lambda: golden.bsparq([1], options=5.0), TypeError, "options must be an integer, not 5.0"),
+    (lambda: golden.bsparq([1], bits=6, options=True), TypeError, "options must be an integer, not True"),
+    (lambda: golden.vsparq([1], [1], bits=2.0), TypeError, "bits must be an integer, not 2.0"),
+    (lambda: golden.vsparq([1], [1], options=np.bool_(True)), TypeError,
+     "options must be an integer, not np.True_"),
+    (lambda: golden.pair_slots([1], [1], options=3.0), TypeError, "options must be an integer, not 3.0"),
+    (lambda: golden.sparq_conv2d(X, W, 1.0, np.ones(3), bits=4.0), TypeError,
+     "bits must be an integer, not 4.0"),
+    (lambda: golden.sparq_conv2d(X, W, 1.0, np.ones(3), options=5.0), TypeError,
+     "options must be an integer, not 5.0"),
+    # the exact kernel ignores the SPARQ setting but does not accept a bad one
+    (lambda: golden.sparq_conv2d(X, W, 1.0, np.ones(3), kernel="exact", bits=4.0), TypeError,
+     "bits must be an integer, not 4.0"),
+    (lambda: golden.sparq_conv2d(X, W, 1.0, np.ones(3), kernel="exact", options=4), ValueError,
+     "options must be one of 5, 3, 2 for bits=4, not 4"),
+    (lambda: golden.sparq_conv2d(X, W, 1.0, np.ones(3), kernel="exact", rounding="up"), ValueError,
+     "rounding must be one of nearest-even, truncate, not 'up'"),
+    (lambda: golden.quantize_activations([1.0], 1.0, bits=8.0), TypeError,
+     "bits must be an integer, not 8.0"),
+    (lambda: golden.quantize_weights([1.0], bits=True), TypeError, "bits must be an integer, not True"),
+    (lambda: golden.im2col(X, 3.0, 3), TypeError, "kh must be an integer, not 3.0"),
+    (lambda: golden.im2col(X, 3, 3, stride=True), TypeError, "stride must be an integer, not True"),
+    # flags
+    (lambda: golden.sparq_gemm(A, B, stc=1), TypeError, "stc must be True or False, not 1"),
+    (lambda: golden.sparq_gemm(A, B, stc="no"), TypeError, "stc must be True or False, not 'no'"),
+    (lambda: golden.sparq_conv2d(X, W, 1.0, np.ones(3), stc=None), TypeError,
+     "stc must be True or False, not None"),
 ])
 def test_error_message(call, exc, message):
     with pytest.raises(exc, match="^" + re.escape(message) + "$"):
         call()
+
+
+def test_numpy_integers_are_integers():
+    x = np.arange(256)
+    for got, want in ((golden.bsparq(x, bits=np.int64(4), options=np.int8(3)),
+                       golden.bsparq(x, bits=4, options=3)),
+                      (golden.vsparq(x, x[::-1], bits=np.uint8(3)), golden.vsparq(x, x[::-1], bits=3))):
+        assert all(np.array_equal(g, w) for g, w in zip(got, want))
+    assert golden.sparq_gemm(A, B, stc=np.bool_(True)).shape == (2, 3)
+    q, _ = golden.quantize_activations([1.0], 1.0, bits=np.int32(4))
+    assert q.tolist() == [15]
 
 
 def test_out_of_range_is_never_wrapped():

@@ -79,6 +79,29 @@ def test_console_script_error(tmp_path):
     assert not (tmp_path / "x.v").exists()
 
 
+def test_console_script_unwritable_output(tmp_path):
+    # The operating system's own error (a file name too long), as one line and status 1.
+    path = tmp_path / ("a" * 300 + ".v")
+    result = subprocess.run([script(), "verilog", "window", "-o", str(path)],
+                            capture_output=True, text=True, timeout=120)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (f"sparq-rtl: error: output path '{path}' cannot be written: "
+                             f"File name too long\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_console_script_version_and_no_arguments():
+    from importlib import metadata
+    result = subprocess.run([script(), "--version"], capture_output=True, text=True, timeout=120)
+    assert (result.returncode, result.stdout, result.stderr) == (
+        0, f"sparq-rtl {metadata.version('sparq-hw')}\n", "")
+    result = subprocess.run([script()], capture_output=True, text=True, timeout=120)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith("usage: sparq-rtl ")
+
+
+LONG = "a" * 300
+
 # (arguments after `verilog`, exit status, message after "sparq-rtl: error: ")
 BAD = [
     (["widget", "-o", "x.v"], 2, "block must be one of window, pair, pe, array, not 'widget'"),
@@ -88,11 +111,10 @@ BAD = [
     (["window", "--name", "a b", "-d", "out"], 2,
      "module name must be a Verilog identifier (letters, digits and _, not starting with a "
      "digit), not 'a b'"),
-    (["window", "-d", "FILE"], 2,
-     "output path 'FILE/sparq_window_sparq_b4_o5_ne.v' cannot be written: 'FILE' is not a directory"),
     (["window", "--options", "4", "-o", "x.v"], 2,
      "options must be one of 5, 3, 2 (4-bit windows), not 4"),
     (["window", "--options", "five", "-o", "x.v"], 2, "argument --options: invalid int value: 'five'"),
+    (["window", "--options", "5.0", "-o", "x.v"], 2, "argument --options: invalid int value: '5.0'"),
     (["pair", "--rounding", "up", "-o", "x.v"], 2,
      "rounding must be one of nearest-even, truncate, not 'up'"),
     (["pe", "--datapath", "fp8", "-o", "x.v"], 2,
@@ -108,6 +130,17 @@ BAD = [
     (["array", "--rows", "0", "-o", "x.v"], 2, "rows must be at least 1, not 0"),
     (["array", "--cols", "-3", "-o", "x.v"], 2, "cols must be at least 1, not -3"),
     (["array", "--max-k", "0", "-o", "x.v"], 2, "max_k must be at least 1, not 0"),
+    (["array", "--rows", "1", "--cols", "1", "--max-k", "18446744073709551616", "-o", "x.v"], 2,
+     "max_k must be at most 1048576, not 18446744073709551616"),
+    (["pe", "--max-k", "1048577", "-o", "x.v"], 2, "max_k must be at most 1048576, not 1048577"),
+    (["array", "--rows", "1000", "--cols", "1000", "-o", "x.v"], 2,
+     "rows * cols must be at most 1024 PEs (elaboration time and memory grow with the array), "
+     "not 1000 x 1000 = 1000000"),
+    (["array", "--rows", "99999999999999999999", "-o", "x.v"], 2,
+     "rows * cols must be at most 1024 PEs (elaboration time and memory grow with the array), "
+     "not 99999999999999999999 x 8 = 799999999999999999992"),
+    (["array", "--rows", "65", "--cols", "2", "-o", "x.v"], 2, "rows must be at most 64, not 65"),
+    (["array", "--rows", "1", "--cols", "100", "-o", "x.v"], 2, "cols must be at most 64, not 100"),
     (["array", "--rows", "2.5", "-o", "x.v"], 2, "argument --rows: invalid int value: '2.5'"),
     (["window", "--rows", "4", "-o", "x.v"], 2, "--rows applies to block array only, not 'window'"),
     (["pe", "--cols", "4", "-o", "x.v"], 2, "--cols applies to block array only, not 'pe'"),
@@ -121,22 +154,54 @@ BAD = [
      "digit), not 'my.mod'"),
     (["window", "--name", "always", "-o", "x.v"], 2,
      "module name must not be a Verilog keyword, not 'always'"),
+    (["window", "--name", LONG, "-d", "."], 2,
+     f"module name must be at most 128 characters, not 300 ('{LONG}')"),
+    (["window", "--name", "m" * 129, "-o", "x.v"], 2,
+     f"module name must be at most 128 characters, not 129 ('{'m' * 129}')"),
     (["window", "-o", "x.txt"], 2, "output path must end in .v, not 'x.txt'"),
-    (["window", "-o", "DIR.v"], 2, "output path 'DIR.v' cannot be written: it is a directory"),
-    (["window", "-o", "FILE/x.v"], 2,
-     "output path 'FILE/x.v' cannot be written: 'FILE' is not a directory"),
     (["window", "--bogus", "-o", "x.v"], 2, "unrecognized arguments: --bogus"),
+    # No prefix abbreviations: --max is not --max-k, --out not --output, --nam not --name.
+    (["array", "--max", "64", "-o", "x.v"], 2, "unrecognized arguments: --max 64"),
+    (["window", "-d", "out", "--out", "x.v"], 2, "unrecognized arguments: --out x.v"),
+    (["window", "--nam", "m", "-o", "x.v"], 2, "unrecognized arguments: --nam m"),
+    # An output that cannot be written: status 1, found before anything is generated.
+    (["window", "-o", "DIR.v"], 1, "output path 'DIR.v' cannot be written: it is a directory"),
+    (["window", "-o", "SIDE.v"], 1, "sidecar path 'SIDE.json' cannot be written: it is a directory"),
+    (["window", "-o", "FILE/x.v"], 1,
+     "output path 'FILE/x.v' cannot be written: 'FILE' is not a directory"),
+    (["window", "-d", "FILE"], 1,
+     "output path 'FILE/sparq_window_sparq_b4_o5_ne.v' cannot be written: 'FILE' is not a directory"),
+    (["window", "-d", "FILE/sub"], 1,
+     "output path 'FILE/sub/sparq_window_sparq_b4_o5_ne.v' cannot be written: 'FILE' is not a directory"),
+    (["window", "-o", f"{LONG}.v"], 1, f"output path '{LONG}.v' cannot be written: File name too long"),
+    (["window", "-o", f"{'s' * 251}.v"], 1,
+     f"sidecar path '{'s' * 251}.json' cannot be written: File name too long"),
+    (["window", "-d", LONG], 1,
+     f"output path '{LONG}/sparq_window_sparq_b4_o5_ne.v' cannot be written: File name too long"),
+    (["window", "-o", "/proc/x.v"], 1,
+     "output path '/proc/x.v' cannot be written: No such file or directory"),
+    (["window", "-o", "/proc/new/x.v"], 1,
+     "output path '/proc/new/x.v' cannot be written: No such file or directory"),
 ]
 
 
-@pytest.mark.parametrize("args,status,message", BAD, ids=[" ".join(b[0]) for b in BAD])
+@pytest.mark.parametrize("args,status,message", BAD,
+                         ids=[" ".join(a[:12] for a in b[0]) for b in BAD])
 def test_bad_arguments(args, status, message, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "DIR.v").mkdir()
     (tmp_path / "FILE").write_text("")
+    (tmp_path / "SIDE.v").write_text("old")
+    (tmp_path / "SIDE.json").mkdir()
+
+    def no_generation(*args, **kwargs):
+        pytest.fail("a bad argument must be found before anything is generated")
+    monkeypatch.setattr(generate, "_convert", no_generation)
     got_status, out, err = run(["verilog", *args], capsys)
     assert (got_status, out, err) == (status, "", f"sparq-rtl: error: {message}\n")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["DIR.v", "FILE"], "nothing written"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["DIR.v", "FILE", "SIDE.json", "SIDE.v"], \
+        "nothing written"
+    assert (tmp_path / "SIDE.v").read_text() == "old" and not any((tmp_path / "SIDE.json").iterdir())
 
 
 def test_unknown_or_missing_command(capsys):
@@ -144,23 +209,62 @@ def test_unknown_or_missing_command(capsys):
     assert run(["frob"], capsys) == (
         2, "", "sparq-rtl: error: argument COMMAND: invalid choice: 'frob' (choose from "
                "'verilog', 'synth')\n")
-    assert run([], capsys) == (2, "", "sparq-rtl: error: the following arguments are required: "
-                                      "COMMAND\n")
+    # No arguments at all: the help, on stderr, and the bad-usage status.
+    status, out, err = run([], capsys)
+    assert (status, out) == (2, "")
+    assert err.startswith("usage: sparq-rtl [-h] [--version] COMMAND ...\n")
+    assert "verilog   write the Verilog of one block" in err and "synth " in err
+    assert run(["--bogus"], capsys) == (2, "", "sparq-rtl: error: the following arguments are "
+                                               "required: COMMAND\n")
+
+
+def test_version(capsys):
+    from importlib import metadata
+    version = metadata.version("sparq-hw")
+    assert run(["--version"], capsys) == (0, f"sparq-rtl {version}\n", "")
+    assert run(["--vers"], capsys)[0] == 2      # not an abbreviation of --version either
+
+
+def test_help_exits_0(capsys):
+    status, out, err = run(["verilog", "--help"], capsys)
+    assert (status, err) == (0, "")
+    assert out.startswith("usage: sparq-rtl verilog [-h]")
 
 
 def test_unwritable_output(tmp_path, monkeypatch, capsys):
-    import pathlib
-
-    def refuse(self, *args, **kwargs):
+    def refuse(path, text):
         raise PermissionError(13, "Permission denied")
-    monkeypatch.setattr(pathlib.Path, "write_text", refuse)
+    monkeypatch.setattr(generate, "_fill", refuse)
     path = tmp_path / "w.v"
     assert run(["verilog", "window", "-o", str(path)], capsys) == (
         1, "", f"sparq-rtl: error: output path '{path}' cannot be written: Permission denied\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_existing_output_untouched_when_sidecar_path_is_a_folder(tmp_path, capsys):
+    (tmp_path / "x.v").write_text("old verilog")
+    (tmp_path / "x.json").mkdir()
+    assert run(["verilog", "window", "-o", str(tmp_path / "x.v")], capsys) == (
+        1, "", f"sparq-rtl: error: sidecar path '{tmp_path / 'x.json'}' cannot be written: it is "
+               f"a directory\n")
+    assert (tmp_path / "x.v").read_text() == "old verilog"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.json", "x.v"]
+
+
+def test_interrupt(tmp_path, monkeypatch, capsys):
+    # Ctrl-C while the Verilog is generated: status 130, one line, nothing left behind.
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(generate, "_sidecar", interrupted)
+    assert run(["verilog", "window", "-o", str(tmp_path / "new" / "w.v")], capsys) == (
+        130, "", "sparq-rtl: error: interrupted\n")
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("kwargs", [dict(rows=0), dict(max_k=0), dict(options=4),
-                                    dict(rounding="up"), dict(datapath="int8", options=3)])
+                                    dict(rounding="up"), dict(datapath="int8", options=3),
+                                    dict(max_k=2 ** 64), dict(rows=1000, cols=1000),
+                                    dict(rows=1, cols=65)])
 def test_python_callers_get_the_same_message(kwargs, tmp_path, capsys):
     with pytest.raises(ValueError) as info:
         SparqConfig(**kwargs)

@@ -3,6 +3,7 @@
 # (The first line silences Amaranth's warning for components built only to raise.)
 
 import json
+import os
 import re
 
 import pytest
@@ -132,12 +133,16 @@ def test_write(tmp_path):
     assert (v_path.read_bytes(), j_path.read_bytes()) == first
 
 
-def _unwritable(monkeypatch):
-    import pathlib
+def _refuse_fill(monkeypatch, suffix_of_target=None, error=None):
+    """Make writing a temporary fail (all of them, or only the n-th: see below)."""
+    error = error or PermissionError(13, "Permission denied")
+    calls = []
 
-    def refuse(self, *args, **kwargs):
-        raise PermissionError(13, "Permission denied")
-    monkeypatch.setattr(pathlib.Path, "write_text", refuse)
+    def refuse(tmp, text):
+        calls.append(tmp)
+        raise error
+    monkeypatch.setattr(generate, "_fill", refuse)
+    return calls
 
 
 @pytest.mark.parametrize("call,error,message", [
@@ -159,6 +164,10 @@ def _unwritable(monkeypatch):
      "module name must not be a Verilog keyword, not 'wire'"),
     (lambda: generate.verilog("window", SparqConfig(), name=7), TypeError,
      "module name must be a string, not 7"),
+    (lambda: generate.check_name("a" * 129), ValueError,
+     f"module name must be at most 128 characters, not 129 ('{'a' * 129}')"),
+    (lambda: generate.sidecar("window", SparqConfig(), name="b" * 300), ValueError,
+     f"module name must be at most 128 characters, not 300 ('{'b' * 300}')"),
 ])
 def test_errors(call, error, message):
     with pytest.raises(error) as info:
@@ -166,45 +175,147 @@ def test_errors(call, error, message):
     assert str(info.value) == message
 
 
+def test_name_length_limit():
+    assert generate.MAX_NAME_LENGTH == 128
+    assert generate.check_name("a" * 128) == "a" * 128
+    # The default names of the largest configurations fit, with room for the file suffixes.
+    for config in (SparqConfig(rows=16, cols=64, max_k=2 ** 20),
+                   SparqConfig(rows=64, cols=16, max_k=2 ** 20, options=3, rounding="truncate"),
+                   SparqConfig(datapath="a4w8", rows=32, cols=32, max_k=2 ** 20)):
+        for block in ("pe", "array"):
+            assert generate.check_name(generate.default_name(block, config))
+
+
+def _no_generation(monkeypatch):
+    def fail(*args, **kwargs):
+        pytest.fail("the output must be checked before anything is generated")
+    monkeypatch.setattr(generate, "_convert", fail)
+
+
 def test_write_errors(tmp_path, monkeypatch):
     config = SparqConfig()
     with pytest.raises(ValueError) as info:
         generate.write("window", config, tmp_path / "w.sv")
     assert str(info.value) == f"output path must end in .v, not '{tmp_path / 'w.sv'}'"
-    (tmp_path / "dir.v").mkdir()
-    with pytest.raises(ValueError) as info:
-        generate.write("window", config, tmp_path / "dir.v")
-    assert str(info.value) == f"output path '{tmp_path / 'dir.v'}' cannot be written: it is a directory"
-    (tmp_path / "file").write_text("")
-    with pytest.raises(ValueError) as info:
-        generate.write("window", config, tmp_path / "file" / "w.v")
-    assert str(info.value) == (f"output path '{tmp_path / 'file' / 'w.v'}' cannot be written: "
-                               f"'{tmp_path / 'file'}' is not a directory")
     with pytest.raises(TypeError) as info:
         generate.write("window", config, 3)
     assert str(info.value) == "output path must be a str or path, not 3"
-    _unwritable(monkeypatch)
-    with pytest.raises(ValueError) as info:
-        generate.write("window", config, tmp_path / "w.v")
-    assert str(info.value) == f"output path '{tmp_path / 'w.v'}' cannot be written: Permission denied"
+    (tmp_path / "dir.v").mkdir()
+    (tmp_path / "file").write_text("")
+    (tmp_path / "side.json").mkdir()
+    long = tmp_path / ("a" * 300 + ".v")
+    long_json = tmp_path / ("s" * 251 + ".v")
+    _no_generation(monkeypatch)
+    for path, message in [
+        (tmp_path / "dir.v", f"output path '{tmp_path / 'dir.v'}' cannot be written: it is a directory"),
+        (tmp_path / "side.v", f"sidecar path '{tmp_path / 'side.json'}' cannot be written: it is a "
+                              f"directory"),
+        (tmp_path / "file" / "w.v", f"output path '{tmp_path / 'file' / 'w.v'}' cannot be written: "
+                                    f"'{tmp_path / 'file'}' is not a directory"),
+        (tmp_path / "file" / "a" / "w.v", f"output path '{tmp_path / 'file' / 'a' / 'w.v'}' cannot "
+                                          f"be written: '{tmp_path / 'file'}' is not a directory"),
+        (long, f"output path '{long}' cannot be written: File name too long"),
+        (long_json, f"sidecar path '{long_json.with_suffix('.json')}' cannot be written: File name "
+                    f"too long"),
+        (tmp_path / ("d" * 300) / "w.v", f"output path '{tmp_path / ('d' * 300) / 'w.v'}' cannot be "
+                                         f"written: File name too long"),
+        ("/proc/w.v", "output path '/proc/w.v' cannot be written: No such file or directory"),
+        ("/proc/new/w.v", "output path '/proc/new/w.v' cannot be written: No such file or directory"),
+    ]:
+        with pytest.raises(generate.OutputError) as info:
+            generate.write("window", config, path)
+        assert str(info.value) == message
+        assert isinstance(info.value, ValueError)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dir.v", "file", "side.json"]
+
+
+def test_write_error_is_chained_to_the_os_error(tmp_path, monkeypatch):
+    _refuse_fill(monkeypatch)
+    with pytest.raises(generate.OutputError) as info:
+        generate.write("window", SparqConfig(), tmp_path / "new" / "w.v")
+    assert str(info.value) == (f"output path '{tmp_path / 'new' / 'w.v'}' cannot be written: "
+                               f"Permission denied")
     assert isinstance(info.value.__cause__, PermissionError)
-    assert not (tmp_path / "w.v").exists()
+    assert list(tmp_path.iterdir()) == [], "the folder made for the output is removed again"
 
 
 def test_write_leaves_no_half_pair(tmp_path, monkeypatch):
-    # The .v is written, the .json fails: the .v is removed again.
-    import pathlib
-    original = pathlib.Path.write_text
+    # The .v temporary is written, the .json one fails: nothing is left, old files untouched.
+    original = generate._fill
+    (tmp_path / "w.v").write_text("old v")
+    (tmp_path / "w.json").write_text("old json")
 
-    def refuse_json(self, *args, **kwargs):
-        if self.suffix == ".json":
+    def refuse_json(tmp, text):
+        if text.startswith("{"):
             raise OSError(28, "No space left on device")
-        return original(self, *args, **kwargs)
-    monkeypatch.setattr(pathlib.Path, "write_text", refuse_json)
+        return original(tmp, text)
+    monkeypatch.setattr(generate, "_fill", refuse_json)
     with pytest.raises(ValueError) as info:
         generate.write("window", SparqConfig(), tmp_path / "w.v")
     assert str(info.value) == f"output path '{tmp_path / 'w.v'}' cannot be written: No space left on device"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.json", "w.v"]
+    assert (tmp_path / "w.v").read_text() == "old v"
+    assert (tmp_path / "w.json").read_text() == "old json"
+
+
+def test_write_restores_the_sidecar_when_the_verilog_cannot_be_renamed(tmp_path, monkeypatch):
+    # The sidecar is renamed into place first; when the .v rename then fails, the old sidecar
+    # comes back and the old .v is untouched.
+    (tmp_path / "w.v").write_text("old v")
+    (tmp_path / "w.json").write_text("old json")
+    real_replace = os.replace
+
+    def replace(src, dst):
+        if str(dst).endswith("w.v"):
+            raise OSError(5, "Input/output error")
+        return real_replace(src, dst)
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(generate.OutputError) as info:
+        generate.write("window", SparqConfig(), tmp_path / "w.v")
+    monkeypatch.undo()
+    assert str(info.value) == f"output path '{tmp_path / 'w.v'}' cannot be written: Input/output error"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.json", "w.v"]
+    assert (tmp_path / "w.v").read_text() == "old v"
+    assert (tmp_path / "w.json").read_text() == "old json"
+    # Without old files: neither is left.
+    (tmp_path / "w.v").unlink()
+    (tmp_path / "w.json").unlink()
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(generate.OutputError):
+        generate.write("window", SparqConfig(), tmp_path / "w.v")
+    monkeypatch.undo()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_write_replaces_existing_files(tmp_path):
+    (tmp_path / "w.v").write_text("old v")
+    (tmp_path / "w.json").write_text("old json")
+    generate.write("window", SparqConfig(), tmp_path / "w.v", name="w")
+    assert (tmp_path / "w.v").read_text() == generate.verilog("window", SparqConfig(), name="w")
+    assert json.loads((tmp_path / "w.json").read_text())["module"] == "w"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.json", "w.v"], "no temporaries left"
+    assert oct((tmp_path / "w.v").stat().st_mode & 0o777) == oct(0o666 & ~_umask())
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_write_interrupted(tmp_path, monkeypatch):
+    # Ctrl-C during the generation: temporaries and the folders made for them are removed.
+    (tmp_path / "w.v").write_text("old v")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(generate, "_sidecar", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        generate.write("window", SparqConfig(), tmp_path / "a" / "b" / "w.v")
+    with pytest.raises(KeyboardInterrupt):
+        generate.write("window", SparqConfig(), tmp_path / "w.v")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.v"]
+    assert (tmp_path / "w.v").read_text() == "old v"
 
 
 def test_describe_must_cover_every_port(monkeypatch):

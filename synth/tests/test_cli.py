@@ -1,14 +1,17 @@
 """`sparq-rtl synth` / `python -m synth`: bad requests are one line and exit status 2 with
-nothing run; a failed tool run shows the tool's last lines, exit status 1, INCOMPLETE report; the
-fast smoke runs one small design through one target, with tools."""
+nothing run; an output folder that cannot be written is one line and status 1 with nothing run;
+a failed tool run shows the tool's last lines, exit status 1, INCOMPLETE report; an interrupt is
+status 130; the fast smoke runs one small design through one target, with tools."""
 
 import json
+import signal
 from pathlib import Path
 
 import pytest
 
 from synth import cli
-from synth.flow import RunFailure, Source, run_one
+from synth.flow import MAX_SEED, RunFailure, Source, check_output_folder, run_one
+from synth.tools import SynthError
 from synth.targets import TARGETS
 
 TINY_LIB = Path(__file__).parent / "data" / "tiny.lib"
@@ -23,20 +26,134 @@ def _run(argv, capsys):
 @pytest.mark.parametrize("args, message", [
     (["--targets", "ice41"], "unknown target 'ice41' (known: generic, liberty, ice40,"),
     (["--targets", "generic,vhdl"], "unknown target 'vhdl'"),
-    (["--designs", "pe-int16"], "unknown design 'pe-int16': not a design name: 'pe-int16' (expected"),
+    (["--designs", "pe-int16"], "not a design name: 'pe-int16' (expected"),
     (["--designs", "array*-int4"], "unknown design 'array*-int4': the pattern matches no design"),
     (["--targets", "liberty"], "target 'liberty' needs --liberty FILE"),
-    (["--seed", "-1"], "--seed must be a non-negative integer, not -1"),
+    # The configuration limits reach synth's design names too.
+    (["--designs", "pe-int8-k2000000"],
+     "design 'pe-int8-k2000000': max_k must be at most 1048576, not 2000000 (see --list)"),
+    (["--seed", "-1"],
+     "--seed must be in 0..18446744073709551615 (nextpnr takes an unsigned 64-bit seed), not -1"),
+    (["--targets", "ice40-pnr", "--seed", "99999999999999999999"],
+     "--seed must be in 0..18446744073709551615 (nextpnr takes an unsigned 64-bit seed), not "
+     "99999999999999999999"),
+    (["--seed", str(2 ** 64)],
+     "--seed must be in 0..18446744073709551615 (nextpnr takes an unsigned 64-bit seed), not "
+     "18446744073709551616"),
     (["--jobs", "0"], "--jobs must be at least 1, not 0"),
     (["--seed", "one"], "argument --seed: invalid int value: 'one'"),
+    # No prefix abbreviations.
+    (["--des", "pe-int8-k1152"], "unrecognized arguments: --des pe-int8-k1152"),
+    (["--designs", "pe-int8-k1152", "--targ", "generic"], "unrecognized arguments: --targ generic"),
 ])
-def test_bad_request_is_one_line_and_runs_nothing(tmp_path, capsys, args, message):
+def test_bad_request_is_one_line_and_runs_nothing(tmp_path, capsys, monkeypatch, args, message):
+    monkeypatch.setattr(cli, "generate_verilog", _must_not_run)
     out = tmp_path / "out"
-    status, _, err = _run([*args, "-o", str(out)], capsys)
-    assert status == 2
-    assert err.startswith(f"sparq-rtl synth: error: {message}")
+    status, stdout, err = _run([*args, "-o", str(out)], capsys)
+    assert (status, stdout) == (2, "")
+    assert err.startswith(f"sparq-rtl: error: {message}")
     assert err.count("\n") == 1
     assert not out.exists()
+
+
+def _must_not_run(design):
+    pytest.fail("nothing may be generated or run for a request that cannot succeed")
+
+
+def test_largest_seed_is_accepted(capsys):
+    status, out, err = _run(["--seed", str(MAX_SEED), "--list"], capsys)
+    assert (status, err) == (0, "")
+    assert MAX_SEED == 2 ** 64 - 1
+
+
+def test_run_one_checks_the_seed(tmp_path):
+    with pytest.raises(SynthError) as info:
+        run_one(Source("xor4", "dut", XOR4, {"name": "xor4"}), TARGETS["ice40-pnr"], tmp_path,
+                seed=2 ** 64)
+    assert str(info.value) == ("--seed must be in 0..18446744073709551615 (nextpnr takes an "
+                               "unsigned 64-bit seed), not 18446744073709551616")
+    with pytest.raises(SynthError, match=r"^--seed must be an integer, not 1.0$"):
+        run_one(Source("xor4", "dut", XOR4, {"name": "xor4"}), TARGETS["generic"], tmp_path,
+                seed=1.0)
+    assert list(tmp_path.iterdir()) == []
+
+
+def _unwritable_outputs(tmp_path):
+    (tmp_path / "FILE").write_text("keep")
+    (tmp_path / "with_json").mkdir()
+    (tmp_path / "with_json" / "json").write_text("")
+    return [
+        (str(tmp_path / "FILE"), f"output folder '{tmp_path / 'FILE'}' cannot be written: it is "
+                                 f"not a directory"),
+        (str(tmp_path / "FILE" / "sub"), f"output folder '{tmp_path / 'FILE' / 'sub'}' cannot be "
+                                         f"written: '{tmp_path / 'FILE'}' is not a directory"),
+        (str(tmp_path / "with_json"), f"output folder '{tmp_path / 'with_json'}' cannot be "
+                                      f"written: '{tmp_path / 'with_json' / 'json'}' is not a "
+                                      f"directory"),
+        ("/proc/x", "output folder '/proc/x' cannot be written: No such file or directory"),
+        ("/proc/x/y", "output folder '/proc/x/y' cannot be written: No such file or directory"),
+        (str(tmp_path / ("d" * 300)), f"output folder '{tmp_path / ('d' * 300)}' cannot be "
+                                      f"written: File name too long"),
+    ]
+
+
+@pytest.mark.parametrize("front_end", ["python -m synth", "sparq-rtl"])
+def test_unwritable_output_folder_is_one_line_and_runs_nothing(tmp_path, capsys, monkeypatch,
+                                                               front_end):
+    monkeypatch.setattr(cli, "generate_verilog", _must_not_run)
+    for out, message in _unwritable_outputs(tmp_path):
+        args = ["--designs", "pe-int8-k1152", "--targets", "generic", "-o", out]
+        if front_end == "sparq-rtl":
+            from hdl import cli as hdl_cli
+            status = hdl_cli.main(["synth", *args])
+            captured = capsys.readouterr()
+            stdout, err = captured.out, captured.err
+        else:
+            status, stdout, err = _run(args, capsys)
+        assert (status, stdout, err) == (1, "", f"sparq-rtl: error: {message}\n")
+    assert (tmp_path / "FILE").read_text() == "keep"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["FILE", "with_json"]
+    assert [p.name for p in (tmp_path / "with_json").iterdir()] == ["json"]
+
+
+def test_check_output_folder_leaves_nothing(tmp_path):
+    check_output_folder(tmp_path / "a" / "b" / "c")
+    check_output_folder(tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_interrupt(tmp_path, capsys, monkeypatch):
+    # Ctrl-C (or SIGTERM) during the tool runs: one line, status 130, no report; the SIGTERM
+    # handler the run installs is removed again.
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(cli, "run_many", interrupted)
+    monkeypatch.setattr(cli, "tool_versions", lambda tools: {})
+    before = signal.getsignal(signal.SIGTERM)
+    out = tmp_path / "out"
+    status, stdout, err = _run(["--designs", "window-sparq-b4-o2-tr", "--targets", "generic",
+                                "-o", str(out)], capsys)
+    assert (status, stdout) == (130, "")
+    assert err == ("sparq-rtl: error: interrupted: running tools stopped, 0 of 1 runs completed, "
+                   "no report written\n")
+    assert not (out / "report.md").exists()
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_interrupt_before_the_runs(tmp_path, capsys, monkeypatch):
+    def interrupted(design):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(cli, "generate_verilog", interrupted)
+    status, stdout, err = _run(["--designs", "window-sparq-b4-o2-tr", "--targets", "generic",
+                                "-o", str(tmp_path / "out")], capsys)
+    assert (status, stdout, err) == (130, "", "sparq-rtl: error: interrupted\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_help_exits_0(capsys):
+    status, out, err = _run(["--help"], capsys)
+    assert (status, err) == (0, "")
+    assert out.startswith("usage: sparq-rtl synth [-h]")
 
 
 def test_liberty_that_does_not_parse(tmp_path, capsys):
@@ -45,7 +162,7 @@ def test_liberty_that_does_not_parse(tmp_path, capsys):
     status, _, err = _run(["--liberty", str(bad), "--designs", "window-sparq-b4-o2-tr",
                            "-o", str(tmp_path / "out")], capsys)
     assert status == 2
-    assert err == (f"sparq-rtl synth: error: liberty file {str(bad)!r}: line 2: group 'cell' "
+    assert err == (f"sparq-rtl: error: liberty file {str(bad)!r}: line 2: group 'cell' "
                    f"is not closed\n")
     assert not (tmp_path / "out").exists()
 
@@ -56,10 +173,17 @@ def test_missing_liberty(tmp_path, capsys):
 
 
 def test_sparq_rtl_front_end_has_the_subcommand(tmp_path, capsys):
+    # The same one-line errors and statuses through the sparq-rtl front end.
     from hdl import cli as hdl_cli
     status = hdl_cli.main(["synth", "--targets", "ice41", "-o", str(tmp_path / "o")])
     err = capsys.readouterr().err
-    assert status == 2 and "unknown target 'ice41'" in err
+    assert status == 2 and err.startswith("sparq-rtl: error: unknown target 'ice41'")
+    assert hdl_cli.main(["synth", "--out", str(tmp_path / "o")]) == 2
+    assert capsys.readouterr().err == f"sparq-rtl: error: unrecognized arguments: --out {tmp_path / 'o'}\n"
+    assert hdl_cli.main(["synth", "--seed", "-5", "-o", str(tmp_path / "o")]) == 2
+    assert capsys.readouterr().err == ("sparq-rtl: error: --seed must be in 0..18446744073709551615 "
+                                       "(nextpnr takes an unsigned 64-bit seed), not -5\n")
+    assert not (tmp_path / "o").exists()
 
 
 def test_list(capsys):
@@ -129,7 +253,7 @@ def test_cli_failure_is_reported_incomplete(tmp_path, capsys, monkeypatch):
     status, stdout, err = _run(["--designs", "window-sparq-b4-o2-ne", "window-sparq-b4-o2-tr",
                                 "--targets", "generic", "-o", str(out)], capsys)
     assert status == 1
-    assert "sparq-rtl synth: error: window-sparq-b4-o2-ne on generic: yosys failed" in err
+    assert "sparq-rtl: error: window-sparq-b4-o2-ne on generic: yosys failed" in err
     assert "syntax error" in err
     assert "1 of 2 runs failed" in err
     report = (out / "report.md").read_text()

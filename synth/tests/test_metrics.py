@@ -80,21 +80,16 @@ def test_design_names():
 
 
 @pytest.mark.parametrize("name, message", [
-    ("pe-int9", "unknown design 'pe-int9': not a design name: 'pe-int9' (expected "),
-    ("window-int8", "unknown design 'window-int8': design 'window-int8': block 'window' exists "
-                    "for datapath 'sparq' only, not 'int8'"),
-    ("pe-sparq-b4-o4-ne-k1152", "unknown design 'pe-sparq-b4-o4-ne-k1152': no SPARQ setting with "
-                                "bits=4, options=4"),
-    ("pe-sparq-b3-o6-ne-k1152", "unknown design 'pe-sparq-b3-o6-ne-k1152': design "
-                                "'pe-sparq-b3-o6-ne-k1152': the hardware implements 4-bit windows "
-                                "only, not 3-bit"),
-    ("array-int8-0x4-k1152", "unknown design 'array-int8-0x4-k1152': design "
-                             "'array-int8-0x4-k1152': rows must be at least 1, not 0"),
-    ("pair-sparq-b4-o5-ne-k8", "unknown design 'pair-sparq-b4-o5-ne-k8': design "
-                               "'pair-sparq-b4-o5-ne-k8' is not a canonical design name; did you "
-                               "mean 'pair-sparq-b4-o5-ne'?"),
-    ("pe-int8", "unknown design 'pe-int8': design 'pe-int8' is not a canonical design name; did "
-                "you mean 'pe-int8-k1152'?"),
+    ("pe-int9", "not a design name: 'pe-int9' (expected "),
+    ("window-int8", "design 'window-int8': block 'window' exists for datapath 'sparq' only, not "
+                    "'int8' (see --list)"),
+    ("pe-sparq-b4-o4-ne-k1152", "no SPARQ setting with bits=4, options=4"),
+    ("pe-sparq-b3-o6-ne-k1152", "design 'pe-sparq-b3-o6-ne-k1152': the hardware implements 4-bit "
+                                "windows only, not 3-bit (see --list)"),
+    ("array-int8-0x4-k1152", "design 'array-int8-0x4-k1152': rows must be at least 1, not 0"),
+    ("pair-sparq-b4-o5-ne-k8", "design 'pair-sparq-b4-o5-ne-k8' is not a canonical design name; "
+                               "did you mean 'pair-sparq-b4-o5-ne'? (see --list)"),
+    ("pe-int8", "design 'pe-int8' is not a canonical design name; did you mean 'pe-int8-k1152'?"),
     ("nothing-*", "unknown design 'nothing-*': the pattern matches no design of the default set"),
 ])
 def test_bad_design_names(name, message):
