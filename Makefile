@@ -27,7 +27,8 @@ help:
 	@echo "make test         the full regression (what CI runs)"
 	@echo "make test-slow    long sweeps (pytest -m slow)"
 	@echo "make verilog      write the default set of Verilog files into build/verilog/"
-	@echo "make synth        synthesis and place-and-route reports into build/synth/"
+	@echo "make synth        the headline synthesis report (minutes) into build/synth/"
+	@echo "make synth-all    every design on every target (hours)"
 	@echo "make synth-check  synthesis regression guard against synth/baselines (pytest -m synth)"
 	@echo "make example      plain-Verilog testbench of a generated 2x2 array on Icarus"
 	@echo "make eval         accuracy of a digits CNN under every setting, and its layers on the array"
@@ -112,20 +113,28 @@ bench-sim: $(STAMP_SIM) iverilog
 	$(PY) -m tb.bench $(if $(SIM),--sim $(SIM))
 
 # ---- Synthesis and place-and-route reports (synth/) ------------------------------------------
-# make synth [DESIGNS="pe-* array-int8-4x4-k1152"] [TARGETS="generic ice40"] [LIBERTY=cells.lib]
+# make synth                 the headline plan (synth/plan.py): what SPARQ costs against int8 and
+#                            naive 4-bit per PE, encoder and 2x2 array, on the CMOS estimate, iCE40
+#                            and ECP5, routed Fmax for the PEs; minutes on 2 cores
+# make synth-all             every design of the default set on every default target (hours)
+# make synth DESIGNS="pe-* array-int8-4x4-k1152" [TARGETS="generic ice40"] [LIBERTY=cells.lib]
 #            [SYNTH_JOBS=2] [SYNTH_ARGS="--seed 2 --force"]
 # writes build/synth/json/<design>.<target>.json, build/synth/report.md and report.png. Results
 # whose inputs and tools did not change are reused. `make synth-list` shows designs and targets.
-.PHONY: synth synth-check synth-list
+.PHONY: synth synth-all synth-check synth-list
 DESIGNS    ?=
 TARGETS    ?=
 LIBERTY    ?=
 SYNTH_JOBS ?= 2
 SYNTH_ARGS ?=
+SYNTH_OPTS = $(if $(DESIGNS),--designs '$(DESIGNS)') $(if $(TARGETS),--targets '$(TARGETS)') \
+  $(if $(LIBERTY),--liberty '$(LIBERTY)') --jobs $(SYNTH_JOBS) $(SYNTH_ARGS)
 
 synth: $(STAMP_SYNTH)
-	$(PY) -m synth $(if $(DESIGNS),--designs '$(DESIGNS)') $(if $(TARGETS),--targets '$(TARGETS)') \
-	  $(if $(LIBERTY),--liberty '$(LIBERTY)') --jobs $(SYNTH_JOBS) $(SYNTH_ARGS)
+	$(PY) -m synth $(SYNTH_OPTS)
+
+synth-all: $(STAMP_SYNTH)
+	$(PY) -m synth --all $(SYNTH_OPTS)
 
 synth-list: $(STAMP_SYNTH)
 	$(PY) -m synth --list

@@ -2,11 +2,16 @@
 
 ::
 
-    sparq-rtl synth [--designs PATTERNS] [--targets NAMES] [--liberty FILE] [--seed N]
+    sparq-rtl synth [--all | --designs PATTERNS] [--targets NAMES] [--liberty FILE] [--seed N]
                     [--jobs N] [-o DIR] [--force] [--write-baseline] [--list]
 
-``PATTERNS`` and ``NAMES`` are comma- or space-separated; patterns may use ``*``/``?`` over the
-default design set (``pe-*``, ``array-*-4x4-*``). Writes ``DIR/json/<design>.<target>.json`` per run,
+Without ``--all``, ``--designs`` or ``--targets`` it runs the headline plan of
+:mod:`synth.plan` (what SPARQ costs against int8 and naive 4-bit, in minutes); ``--all`` runs every
+design of the default set on every default target (hours). ``PATTERNS`` and ``NAMES`` are comma-
+or space-separated; patterns may use ``*``/``?`` over the default design set (``pe-*``,
+``array-*-4x4-*``). Before the tools start it prints the number of tool runs, how many are reused
+from earlier results, and the estimated time; while they run, a progress line (one line per
+finished run when stderr is not a terminal). Writes ``DIR/json/<design>.<target>.json`` per run,
 ``DIR/report.md``, ``DIR/report.png`` and ``DIR/report.json`` (default ``DIR``: build/synth).
 
 Errors start with ``sparq-rtl: error: `` as for every ``sparq-rtl`` subcommand, and the exit
@@ -33,8 +38,10 @@ from hdl.cli import ERROR_PREFIX, EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERR
 
 from . import baseline as _baseline
 from .designs import DEFAULT_DESIGNS, resolve, generate_verilog, TOP
-from .flow import Source, OutputFolderError, check_output_folder, check_seed, run_many
+from .flow import Source, OutputFolderError, cache_key, check_output_folder, check_seed, run_many
 from .liberty import read_liberty
+from .plan import estimate, full_jobs, headline_jobs, job_seconds, selection_jobs
+from .progress import Progress, format_seconds
 from .report import write_report
 from .targets import TARGETS, DEFAULT_TARGETS, resolve_targets
 from .tools import SynthError, tool_versions, yosys_short_version
@@ -56,8 +63,11 @@ def _split(values):
 
 
 def add_arguments(parser):
+    parser.add_argument("--all", action="store_true",
+                        help="every design of the default set on every default target (hours)")
     parser.add_argument("--designs", nargs="+", metavar="PATTERN",
-                        help="designs or glob patterns over the default set (default: all; --list)")
+                        help="designs or glob patterns over the default set (default: the "
+                             "headline plan; --list)")
     parser.add_argument("--targets", nargs="+", metavar="NAME",
                         help=f"targets (default: {','.join(DEFAULT_TARGETS)}; "
                              f"known: {','.join(TARGETS)})")
@@ -76,7 +86,7 @@ def add_arguments(parser):
 
 
 def _command(args):
-    parts = []
+    parts = ["--all"] if args.all else []
     if args.designs:
         parts += ["--designs", *_split(args.designs)]
     if args.targets:
@@ -107,8 +117,16 @@ def run(args):
             raise SynthError(f"--jobs must be at least 1, not {args.jobs}")
         if args.liberty:
             read_liberty(args.liberty)
+        if args.all and args.designs:
+            raise SynthError("--all and --designs exclude each other: --all is every design")
         targets = resolve_targets(_split(args.targets), liberty=args.liberty)
-        designs = resolve(_split(args.designs))
+        if args.all:
+            plan = full_jobs(targets)
+        elif args.designs or args.targets:
+            plan = selection_jobs(resolve(_split(args.designs)), targets)
+        else:
+            extra = [TARGETS["liberty"]] if args.liberty else []
+            plan = [(d, ts + extra) for d, ts in headline_jobs()]
     except SynthError as exc:
         _error(exc)
         return EXIT_USAGE
@@ -125,8 +143,8 @@ def run(args):
         _error(exc)
         return EXIT_FAILURE
 
-    sources, seen = [], {}
-    for d in designs:
+    jobs, seen = [], {}
+    for d, design_targets in plan:
         try:
             text, sha = generate_verilog(d)
         except Exception as exc:  # the generator's own error, shown as it is
@@ -136,48 +154,65 @@ def run(args):
             print(f"{d.name}: same Verilog as {seen[sha]} (not run twice)", file=sys.stderr)
             continue
         seen[sha] = d.name
-        sources.append(Source(d.name, TOP, text, d.describe()))
-
-    jobs = [(s, t) for s in sources for t in targets]
+        source = Source(d.name, TOP, text, d.describe())
+        jobs += [(source, t) for t in design_targets]
+    # The report's columns: every target of the plan, in the catalogue's order.
+    targets = [t for t in TARGETS.values() if any(t is jt for _, jt in jobs)]
     # Synthesis first (place and route skips a design its synthesis already shows too large),
     # the longest first within each group.
     order = sorted(range(len(jobs)), key=lambda i: (jobs[i][1].pnr is not None, -_cost(*jobs[i])))
     ordered = [jobs[i] for i in order]
-    done = [0]
-
-    def progress(i, n, source, target, outcome):
-        done[0] += 1
-        if isinstance(outcome, Exception):
-            state = "FAILED"
-        elif outcome["status"] != "ok":
-            state = outcome["status"]
-        else:
-            m = outcome["metrics"]
-            state = f"{target.primary}={m.get(target.primary)} ({outcome['seconds']} s)"
-        print(f"[{done[0]}/{n}] {source.name} / {target.name}: {state}", file=sys.stderr,
-              flush=True)
-
     tools = ["yosys"] + sorted({f"nextpnr-{t.pnr}" for t in targets if t.pnr})
     try:
         versions = tool_versions(tuple(tools))
+        keys = {i: cache_key(s, t, liberty=args.liberty, seed=args.seed)
+                for i, (s, t) in enumerate(ordered)}
     except SynthError as exc:
         _error(exc)
         return EXIT_FAILURE
+    estimates = job_seconds(ordered, args.output, keys=None if args.force else keys)
+    runs, reused, seconds = estimate(estimates, workers=args.jobs)
+    print(f"{runs} tool runs ({reused} reused from {args.output}), about "
+          f"{format_seconds(seconds)} on {args.jobs} worker{'s' if args.jobs > 1 else ''}",
+          file=sys.stderr, flush=True)
+    progress = Progress(estimates, workers=args.jobs)
+    finished = {}
+
+    def started(i, source, target):
+        progress.started(i, f"{source.name} / {target.name}")
+
+    def done(i, n, source, target, outcome):
+        finished[i] = outcome
+        if isinstance(outcome, Exception):
+            state, failed = "FAILED", True
+        elif outcome["status"] != "ok":
+            state, failed = outcome["status"], False
+        else:
+            m = outcome["metrics"]
+            how = "reused" if estimates[i] == 0.0 else f"{outcome['seconds']} s"
+            state, failed = f"{target.primary}={m.get(target.primary)} ({how})", False
+        progress.finished(i, f"{source.name} / {target.name}", state, failed)
+
     # SIGTERM ends the run like Ctrl-C, so that running tools are killed, not orphaned.
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    interrupted = False
     try:
         results_by_job, failures = run_many(ordered, args.output, workers=args.jobs,
                                             liberty=args.liberty, seed=args.seed,
-                                            force=args.force, progress=progress)
+                                            force=args.force, progress=done, started=started)
     except KeyboardInterrupt:
-        _error(f"interrupted: running tools stopped, {done[0]} of {len(jobs)} runs completed, "
-               f"no report written")
-        return EXIT_INTERRUPTED
+        interrupted = True
+        # Finished runs are stored; the report covers them and names the missing ones.
+        results_by_job = [finished.get(i) if isinstance(finished.get(i), dict) else None
+                          for i in range(len(ordered))]
+        failures = [f for f in finished.values() if isinstance(f, Exception)]
     except OSError as exc:      # the folder was writable when checked; a full disk, say
+        progress.close()
         _error(f"output folder {args.output!r} cannot be written: {exc.strerror or exc}")
         return EXIT_FAILURE
     finally:
         signal.signal(signal.SIGTERM, previous)
+    progress.close()
     # Back to design-major order for the report.
     results = [None] * len(jobs)
     for pos, i in enumerate(order):
@@ -187,12 +222,19 @@ def run(args):
         for line in f.tail.splitlines():
             print(f"    {line}", file=sys.stderr)
     command = _command(args)
+    missing = [f"{s.name} / {t.name}" for (s, t), r in zip(jobs, results)
+               if r is None and not any(f.design == s.name and f.target == t.name
+                                        for f in failures)] if interrupted else []
     try:
         path = write_report(results, failures, args.output, command=command, targets=targets,
-                            versions=versions, seed=args.seed)
+                            versions=versions, seed=args.seed, missing=missing)
     except OSError as exc:
         _error(f"output folder {args.output!r} cannot be written: {exc.strerror or exc}")
         return EXIT_FAILURE
+    if interrupted:
+        _error(f"interrupted: running tools stopped; {len(jobs) - len(missing)} of {len(jobs)} "
+               f"runs finished and are kept for a rerun; {path} is marked INCOMPLETE")
+        return EXIT_INTERRUPTED
     print(path)
     if failures:
         _error(f"{len(failures)} of {len(jobs)} runs failed; {path} is marked INCOMPLETE")

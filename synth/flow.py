@@ -20,6 +20,7 @@ import os
 import shutil
 import stat
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from .harness import HARNESS_TOP, harness_verilog
 from .targets import cell_metrics
 from .tools import SynthError, ToolError, kill_running, run_tool, tool_versions
 
-__all__ = ["Source", "RunFailure", "OutputFolderError", "run_one", "run_many", "result_path",
+__all__ = ["Source", "RunFailure", "OutputFolderError", "run_one", "run_many", "result_path", "cache_key",
            "check_seed", "check_output_folder", "RESULT_FORMAT", "ICE40_DEVICE", "ECP5_DEVICES",
            "PNR_FREQ_MHZ", "MAX_SEED"]
 
@@ -231,6 +232,28 @@ def _key(source, target, script, versions, seed, liberty_sha):
     return hashlib.sha256(doc.encode()).hexdigest()
 
 
+def _inputs(source, target, liberty, seed):
+    # Everything a result depends on, and its key: (key, Yosys script, tool versions, liberty sha).
+    pnr = target.pnr is not None
+    tools = ["yosys"] + ([f"nextpnr-{target.pnr}"] if pnr else [])
+    versions = tool_versions(tuple(tools))
+    liberty_name = liberty_sha = None
+    if target.needs_liberty:
+        if liberty is None:
+            raise SynthError(f"target {target.name!r} needs --liberty FILE")
+        liberty_name = "cells.lib"
+        liberty_sha = _sha_file(liberty)
+    script = _yosys_script(source, target, liberty_name=liberty_name, pnr=pnr)
+    key = _key(source, target, script, versions, seed if pnr else None, liberty_sha)
+    return key, script, versions, liberty_sha
+
+
+def cache_key(source, target, *, liberty=None, seed=1):
+    """The key a result of ``source`` on ``target`` carries: a stored result with this key is
+    reused instead of running the tools again."""
+    return _inputs(source, target, liberty, seed)[0]
+
+
 def run_one(source, target, out, *, liberty=None, seed=1, force=False):
     """Run ``source`` through ``target``; write and return the result dict (see module doc).
 
@@ -242,17 +265,9 @@ def run_one(source, target, out, *, liberty=None, seed=1, force=False):
     workdir = out / "work" / source.name / target.name
     json_path = result_path(out, source.name, target.name)
     pnr = target.pnr is not None
-    tools = ["yosys"] + ([f"nextpnr-{target.pnr}"] if pnr else [])
-    versions = tool_versions(tuple(tools))
-    liberty_name = liberty_sha = None
-    if target.needs_liberty:
-        if liberty is None:
-            raise SynthError(f"target {target.name!r} needs --liberty FILE")
-        liberty_name = "cells.lib"
-        liberty_sha = _sha_file(liberty)
-    script = _yosys_script(source, target, liberty_name=liberty_name, pnr=pnr)
+    key, script, versions, liberty_sha = _inputs(source, target, liberty, seed)
+    liberty_name = "cells.lib" if target.needs_liberty else None
     seed = seed if pnr else None
-    key = _key(source, target, script, versions, seed, liberty_sha)
     if not force and json_path.exists():
         try:
             old = json.loads(json_path.read_text())
@@ -353,24 +368,37 @@ def _place_and_route(target, workdir, harness_metrics, seed, commands, rel):
             "utilization": util, "metrics": {"fmax_mhz": round(fmax, 2)}}
 
 
-def run_many(jobs, out, *, workers=2, liberty=None, seed=1, force=False, progress=None):
+def run_many(jobs, out, *, workers=2, liberty=None, seed=1, force=False, progress=None,
+             started=None):
     """Run ``jobs`` (a list of ``(source, target)``) with ``workers`` parallel tool processes.
 
     Returns ``(results, failures)``: result dicts in job order (None where failed) and
-    :class:`RunFailure` objects. ``progress(i, n, source, target, result_or_failure)`` is called
-    as runs finish.
+    :class:`RunFailure` objects. ``started(i, source, target)`` is called as a run starts and
+    ``progress(i, n, source, target, result_or_failure)`` as it finishes (from worker threads).
+    On an interrupt (KeyboardInterrupt, also what SIGTERM raises under ``sparq-rtl synth``) the
+    queued runs are dropped, the running tools killed, and the interrupt raised again; every
+    finished result is already stored.
     """
     results = [None] * len(jobs)
     failures = []
+    stopping = threading.Event()
 
     def work(i):
         source, target = jobs[i]
+        if stopping.is_set():
+            return
+        if started is not None:
+            started(i, source, target)
         try:
-            results[i] = run_one(source, target, out, liberty=liberty, seed=seed, force=force)
-            outcome = results[i]
+            outcome = run_one(source, target, out, liberty=liberty, seed=seed, force=force)
         except RunFailure as exc:
-            failures.append(exc)
             outcome = exc
+        if stopping.is_set():
+            return          # killed by the interrupt: neither a result nor a failure
+        if isinstance(outcome, RunFailure):
+            failures.append(outcome)
+        else:
+            results[i] = outcome
         if progress is not None:
             progress(i, len(jobs), source, target, outcome)
 
@@ -379,6 +407,7 @@ def run_many(jobs, out, *, workers=2, liberty=None, seed=1, force=False, progres
         list(pool.map(work, range(len(jobs))))
     except BaseException:
         # Ctrl-C or SIGTERM: drop the queued runs and kill the running tools.
+        stopping.set()
         pool.shutdown(wait=False, cancel_futures=True)
         kill_running()
         raise

@@ -9,7 +9,11 @@ from .targets import TARGETS
 
 __all__ = ["write_report", "goal_rows", "GOALS"]
 
-SCALES = ("pe", "array4x4", "array8x8")
+def _scales(idx):
+    # "pe" first, then the array sizes present, smallest first (array2x2, array4x4, ...).
+    arrays = sorted({k[0] for k in idx if k[0] and k[0].startswith("array")},
+                    key=lambda s: tuple(int(n) for n in s[5:].split("x")))
+    return ["pe"] + arrays
 ENCODERS = ("window", "pair")
 BASELINES = ("int8", "a4w8")
 
@@ -89,7 +93,7 @@ def _headline(idx, targets):
            "the designs of one row compare at equal throughput. A SPARQ cell reads "
            "`value (value / int8, value / a4w8)`: below 1 is smaller for area figures; for Fmax "
            "above 1 is faster. Arrays include the per-row pair encoders of SPARQ.", ""]
-    for scale in SCALES:
+    for scale in _scales(idx):
         variants = _variants_present(idx, scale)
         sparq = [v for v in variants if v.startswith("sparq")]
         if not sparq:
@@ -133,9 +137,9 @@ def _efficiency(idx, targets):
            "+ 2 per CCU2C). Per 10,000 transistors: MACs per cycle / (transistors / 10,000), "
            "clock-free.", ""]
     rows = []
-    if not any(_variants_present(idx, s) for s in SCALES):
+    if not any(_variants_present(idx, s) for s in _scales(idx)):
         return []
-    for scale in SCALES:
+    for scale in _scales(idx):
         for v in _variants_present(idx, scale):
             gen = _figure(idx.get((scale, v, "generic")), "transistors")
             line = [scale, v]
@@ -218,7 +222,7 @@ def _chart(idx, targets, path):
 
     area_targets = [t for t in targets if not t.pnr]
     # A panel needs the int8 baseline and something to compare with it.
-    scales = [s for s in SCALES
+    scales = [s for s in _scales(idx)
               if "int8" in _variants_present(idx, s) and len(_variants_present(idx, s)) > 1]
     if not scales or not area_targets:
         return None
@@ -247,20 +251,30 @@ def _chart(idx, targets, path):
     return path
 
 
-def write_report(results, failures, out, *, command, targets, versions, seed):
+def write_report(results, failures, out, *, command, targets, versions, seed, missing=()):
     """Write ``out/report.md`` and ``out/report.png``; return the Markdown path.
 
-    With failures the report says INCOMPLETE in its title line and lists them first.
+    With failures, or runs ``missing`` after an interrupt (``"design / target"`` strings), the
+    report says INCOMPLETE in its title line and lists them first.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     ok = [r for r in results if r is not None]
     idx = _index(ok)
-    title = "# Synthesis report" + (" (INCOMPLETE: some runs failed)" if failures else "")
+    why = []
+    if missing:
+        why.append(f"interrupted, {len(missing)} runs missing")
+    if failures:
+        why.append("some runs failed")
+    title = "# Synthesis report" + (f" (INCOMPLETE: {'; '.join(why)})" if why else "")
     lines = [title, "", f"Command: `{command}`", ""]
     for tool, v in versions.items():
         lines.append(f"- {tool}: {v['version']} (`{v['package']}`)")
     lines += [f"- place-and-route seed: {seed}", ""]
+    if missing:
+        lines += ["## Missing runs (interrupted before they finished)", ""]
+        lines += [f"- {m}" for m in missing]
+        lines.append("")
     if failures:
         lines += ["## Failed runs", ""]
         lines += [f"- {f}" for f in failures]
@@ -279,7 +293,7 @@ def write_report(results, failures, out, *, command, targets, versions, seed):
     path = out / "report.md"
     path.write_text("\n".join(lines) + "\n")
     (out / "report.json").write_text(json.dumps(
-        {"complete": not failures, "command": command, "versions": versions, "seed": seed,
+        {"complete": not failures and not missing, "command": command, "versions": versions, "seed": seed,
          "results": [f"json/{r['design']['name']}.{r['target']}.json" for r in ok],
-         "failed": [str(f) for f in failures]}, indent=1) + "\n")
+         "failed": [str(f) for f in failures], "missing": list(missing)}, indent=1) + "\n")
     return path

@@ -1,7 +1,7 @@
 """`sparq-rtl synth` / `python -m synth`: bad requests are one line and exit status 2 with
 nothing run; an output folder that cannot be written is one line and status 1 with nothing run;
 a failed tool run shows the tool's last lines, exit status 1, INCOMPLETE report; an interrupt is
-status 130; the fast smoke runs one small design through one target, with tools."""
+status 130 with an INCOMPLETE report; the fast smoke runs one small design through one target, with tools."""
 
 import json
 import signal
@@ -123,8 +123,8 @@ def test_check_output_folder_leaves_nothing(tmp_path):
 
 
 def test_interrupt(tmp_path, capsys, monkeypatch):
-    # Ctrl-C (or SIGTERM) during the tool runs: one line, status 130, no report; the SIGTERM
-    # handler the run installs is removed again.
+    # Ctrl-C (or SIGTERM) during the tool runs: one line, status 130, the report marked
+    # INCOMPLETE with the missing run; the SIGTERM handler the run installs is removed again.
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
     monkeypatch.setattr(cli, "run_many", interrupted)
@@ -134,9 +134,14 @@ def test_interrupt(tmp_path, capsys, monkeypatch):
     status, stdout, err = _run(["--designs", "window-sparq-b4-o2-tr", "--targets", "generic",
                                 "-o", str(out)], capsys)
     assert (status, stdout) == (130, "")
-    assert err == ("sparq-rtl: error: interrupted: running tools stopped, 0 of 1 runs completed, "
-                   "no report written\n")
-    assert not (out / "report.md").exists()
+    assert err.splitlines()[-1] == (
+        f"sparq-rtl: error: interrupted: running tools stopped; 0 of 1 runs finished and are kept "
+        f"for a rerun; {out / 'report.md'} is marked INCOMPLETE")
+    report = (out / "report.md").read_text()
+    assert report.startswith("# Synthesis report (INCOMPLETE: interrupted, 1 runs missing)")
+    assert "- window-sparq-b4-o2-tr / generic" in report
+    assert json.loads((out / "report.json").read_text())["missing"] == [
+        "window-sparq-b4-o2-tr / generic"]
     assert signal.getsignal(signal.SIGTERM) is before
 
 

@@ -1,0 +1,107 @@
+"""Which (design, target) runs a ``sparq-rtl synth`` call makes, and how long they should take.
+
+Three plans:
+
+- the **headline** (a bare ``sparq-rtl synth``, ``make synth``): the answer the project exists to
+  give, in minutes. The encoders, the PE of every datapath and option, and one 2x2 array per
+  datapath, on the generic CMOS estimate, iCE40 and ECP5 without DSPs, with routed Fmax (iCE40 and
+  ECP5) for the PEs. Rounding does not reach the PE, and the encoders' rounding costs a few gates,
+  so the headline takes nearest-even rounding;
+- the **full set** (``--all``, ``make synth-all``): every design of the default set on every
+  default target;
+- a **selection** (``--designs`` and/or ``--targets``): the designs (default: the default set)
+  crossed with the targets (default: every default target).
+
+:func:`estimate` predicts a plan's tool time before it starts, from the stored results of earlier
+runs (the same design and target in the output folder's ``json/``; a result whose inputs are
+unchanged is reused and costs nothing) and, for runs never made, from :data:`TYPICAL_SECONDS`,
+measured per PE on the development machine.
+"""
+
+import json
+from pathlib import Path
+
+from .designs import DEFAULT_DESIGNS, resolve
+from .targets import DEFAULT_TARGETS, TARGETS
+
+__all__ = ["HEADLINE", "headline_jobs", "full_jobs", "selection_jobs", "TYPICAL_SECONDS",
+           "job_seconds", "estimate"]
+
+_SETTINGS = ("sparq-b4-o5-ne", "sparq-b4-o3-ne", "sparq-b4-o2-ne", "int8", "a4w8")
+_AREA = ("generic", "ice40", "ecp5-nodsp")
+
+#: The headline plan: (design names, target names) groups.
+HEADLINE = (
+    ([f"{b}-{s}" for b in ("window", "pair") for s in _SETTINGS[:3]], _AREA),
+    ([f"pe-{s}-k1152" for s in _SETTINGS], _AREA + ("ice40-pnr", "ecp5-nodsp-pnr")),
+    ([f"array-{s}-2x2-k1152" for s in _SETTINGS], _AREA),
+)
+
+#: Typical tool seconds of one run on the 2-core development machine (Yosys 0.70 and nextpnr
+#: 0.11.1 as WebAssembly, no other load): per encoder, and per PE for PEs and arrays (an array of
+#: R x C PEs costs about R * C times a PE, its encoders included). Used only where no stored
+#: timing of the same design and target exists.
+TYPICAL_SECONDS = {
+    "encoder": {"generic": 2, "liberty": 2, "ice40": 3, "ecp5": 3, "ecp5-nodsp": 3, "xc7": 6,
+                "xc7-nodsp": 6, "gowin": 3},
+    "pe": {"generic": 8, "liberty": 8, "ice40": 6, "ecp5": 6, "ecp5-nodsp": 8, "xc7": 30,
+           "xc7-nodsp": 30, "gowin": 8, "ice40-pnr": 25, "ecp5-pnr": 25, "ecp5-nodsp-pnr": 30},
+}
+
+
+def headline_jobs():
+    """``[(Design, [Target])]`` of the headline plan."""
+    return [(d, [TARGETS[t] for t in targets]) for names, targets in HEADLINE
+            for d in resolve(names)]
+
+
+def full_jobs(targets=None):
+    """Every design of the default set on ``targets`` (default: every default target)."""
+    targets = targets or [TARGETS[t] for t in DEFAULT_TARGETS]
+    return [(d, list(targets)) for d in resolve(list(DEFAULT_DESIGNS))]
+
+
+def selection_jobs(designs, targets):
+    """``designs`` (Design objects) crossed with ``targets`` (Target objects)."""
+    return [(d, list(targets)) for d in designs]
+
+
+def _typical(info, target):
+    block = info.get("block")
+    if block in ("window", "pair"):
+        return TYPICAL_SECONDS["encoder"].get(target.name, 5)
+    pes = info.get("rows", 1) * info.get("cols", 1) if block == "array" else 1
+    return TYPICAL_SECONDS["pe"].get(target.name, 20) * pes
+
+
+def job_seconds(jobs, out, *, keys=None):
+    """Estimated tool seconds of each of ``jobs`` (``[(Source, Target)]``): 0 for a run whose
+    stored result in ``out`` carries the key it would have (``keys``: job index -> the key of
+    :func:`synth.flow.cache_key`; None when nothing may be reused, as with ``--force``), else the
+    stored timing of the same design and target (any inputs), else :data:`TYPICAL_SECONDS`."""
+    out_seconds = []
+    for i, (source, target) in enumerate(jobs):
+        stored = _stored(out, source.name, target.name)
+        if stored is not None and keys is not None and stored.get("key") == keys.get(i):
+            out_seconds.append(0.0)
+        elif stored is not None and "seconds" in stored:
+            out_seconds.append(float(stored["seconds"]))
+        else:
+            out_seconds.append(float(_typical(source.info, target)))
+    return out_seconds
+
+
+def estimate(seconds, *, workers):
+    """``(runs, reused, wall seconds)`` from :func:`job_seconds`: the tool runs, how many are
+    reused, and the estimated wall time on ``workers`` parallel tools."""
+    runs = len(seconds)
+    reused = sum(1 for s in seconds if s == 0.0)
+    return runs, reused, sum(seconds) / max(1, min(workers, runs - reused or 1))
+
+
+def _stored(out, design, target):
+    path = Path(out) / "json" / f"{design}.{target}.json"
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None

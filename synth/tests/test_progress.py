@@ -1,0 +1,140 @@
+"""`make synth` answers in minutes and says what a run will cost: the plans, the estimate, the
+progress output, and a real interrupt (SIGINT to the running command)."""
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from synth import cli
+from synth.designs import DEFAULT_DESIGNS
+from synth.flow import Source
+from synth.plan import (HEADLINE, TYPICAL_SECONDS, estimate, full_jobs, headline_jobs,
+                        job_seconds)
+from synth.progress import Progress, format_seconds
+from synth.targets import DEFAULT_TARGETS, TARGETS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_headline_plan():
+    jobs = headline_jobs()
+    names = [d.name for d, _ in jobs]
+    assert len(names) == len(set(names)) == 16
+    pes = {d.name: [t.name for t in ts] for d, ts in jobs if d.block == "pe"}
+    assert sorted(pes) == sorted(f"pe-{s}-k1152" for s in
+                                 ("sparq-b4-o5-ne", "sparq-b4-o3-ne", "sparq-b4-o2-ne", "int8", "a4w8"))
+    assert all(ts == ["generic", "ice40", "ecp5-nodsp", "ice40-pnr", "ecp5-nodsp-pnr"]
+               for ts in pes.values())
+    arrays = [d for d, _ in jobs if d.block == "array"]
+    assert {d.variant for d in arrays} == {"sparq-b4-o5-ne", "sparq-b4-o3-ne", "sparq-b4-o2-ne",
+                                           "int8", "a4w8"}
+    assert {(d.config.rows, d.config.cols) for d in arrays} == {(2, 2)}
+    assert sum(len(ts) for _, ts in jobs) == 6 * 3 + 5 * 5 + 5 * 3
+    # The full set is every default design on every default target.
+    assert len(full_jobs()) == len(DEFAULT_DESIGNS)
+    assert all([t.name for t in ts] == list(DEFAULT_TARGETS) for _, ts in full_jobs())
+
+
+def _source(name, block, **info):
+    return Source(name, "dut", "", {"name": name, "block": block, **info})
+
+
+def test_estimate_from_stored_timings_and_the_table(tmp_path):
+    pe, arr = _source("pe-x", "pe"), _source("array-x", "array", rows=4, cols=4)
+    jobs = [(pe, TARGETS["ice40"]), (arr, TARGETS["generic"]), (pe, TARGETS["generic"])]
+    (tmp_path / "json").mkdir()
+    (tmp_path / "json" / "pe-x.generic.json").write_text(json.dumps({"seconds": 3.5, "key": "k"}))
+    table = job_seconds(jobs, tmp_path)
+    assert table == [TYPICAL_SECONDS["pe"]["ice40"], 16 * TYPICAL_SECONDS["pe"]["generic"], 3.5]
+    # A stored result with the key the run would carry is reused: no time.
+    reused = job_seconds(jobs, tmp_path, keys={2: "k"})
+    assert reused[2] == 0.0
+    runs, n_reused, wall = estimate(reused, workers=2)
+    assert (runs, n_reused) == (3, 1) and wall == pytest.approx(sum(reused) / 2)
+
+
+def test_progress_lines_and_live_mode():
+    out = io.StringIO()
+    p = Progress([10, 10, 20], workers=2, stream=out, live=False)
+    p.started(0, "a / generic")
+    p.finished(0, "a / generic", "luts=3 (1 s)")
+    p.started(1, "b / generic")
+    p.finished(1, "b / generic", "FAILED", failed=True)
+    p.close()
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("[1/3] a / generic: luts=3 (1 s); done 1, running 0, failed 0, "
+                               "left 2; elapsed 0:00, about ")
+    assert lines[1].startswith("[2/3] b / generic: FAILED; done 2, running 0, failed 1, left 1")
+    assert "\r" not in out.getvalue()
+    live = io.StringIO()
+    p = Progress([10], workers=1, stream=live, live=True)
+    p.started(0, "c / ice40")
+    time.sleep(1.3)                        # one redraw of the live line
+    p.finished(0, "c / ice40", "luts=1 (1 s)")
+    p.close()
+    text = live.getvalue()
+    assert "\r\033[K[0/1] done 0, running 1, failed 0, left 0" in text
+    assert "running: c / ice40" in text
+    assert "[1/1] c / ice40: luts=1 (1 s); done 1" in text
+    assert format_seconds(3725) == "1:02:05" and format_seconds(61) == "1:01"
+
+
+def test_plain_progress_of_a_real_run(tmp_path, capsys):
+    out = tmp_path / "out"
+    status = cli.main(["--designs", "window-sparq-b4-o2-tr", "window-sparq-b4-o3-tr",
+                       "--targets", "generic", "-o", str(out)])
+    err = capsys.readouterr().err.splitlines()
+    assert status == 0
+    assert err[0].startswith("2 tool runs (0 reused from ") and " on 2 workers" in err[0]
+    done = [line for line in err if line.startswith("[")]
+    assert [line[:5] for line in done] == ["[1/2]", "[2/2]"]
+    assert all("transistors=" in line and "elapsed" in line for line in done)
+    # A second run reuses both and says so before it starts.
+    cli.main(["--designs", "window-sparq-b4-o2-tr", "window-sparq-b4-o3-tr", "--targets",
+              "generic", "-o", str(out)])
+    again = capsys.readouterr().err.splitlines()
+    assert again[0].startswith("2 tool runs (2 reused from ") and "about 0:00" in again[0]
+    assert all("(reused)" in line for line in again if line.startswith("["))
+
+
+def test_sigint_keeps_finished_results_and_writes_an_incomplete_report(tmp_path):
+    # Three PEs one after another; SIGINT once the first result is stored, while the second runs.
+    out = tmp_path / "out"
+    designs = ["pe-int8-k1152", "pe-a4w8-k1152", "pe-sparq-b4-o5-ne-k1152"]
+    proc = subprocess.Popen([sys.executable, "-m", "synth", "--designs", *designs,
+                             "--targets", "generic", "--jobs", "1", "-o", str(out)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while not list((out / "json").glob("*.json")) and time.monotonic() < deadline:
+        if proc.poll() is not None:
+            break
+        time.sleep(0.2)
+    assert proc.poll() is None, "the run ended before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    errors = [line for line in stderr.splitlines() if line.startswith("sparq-rtl: error:")]
+    assert len(errors) == 1 and errors[0].startswith("sparq-rtl: error: interrupted: running "
+                                                     "tools stopped; 1 of 3 runs finished")
+    assert errors[0].endswith("report.md is marked INCOMPLETE")
+    kept = sorted(p.name for p in (out / "json").glob("*.json"))
+    assert len(kept) == 1
+    report = (out / "report.md").read_text()
+    assert report.startswith("# Synthesis report (INCOMPLETE: interrupted, 2 runs missing)")
+    index = json.loads((out / "report.json").read_text())
+    assert index["complete"] is False and len(index["missing"]) == 2
+    assert index["results"] == [f"json/{kept[0]}"]
+    # The kept result is reused by the next run (the cache survived the interrupt).
+    first = kept[0].rsplit(".generic.json", 1)[0]
+    rerun = subprocess.run([sys.executable, "-m", "synth", "--designs", first, "--targets",
+                            "generic", "-o", str(out)], cwd=ROOT, capture_output=True, text=True,
+                           timeout=300)
+    assert rerun.returncode == 0 and "1 tool runs (1 reused" in rerun.stderr
