@@ -175,6 +175,11 @@ def run(args):
     print(f"{runs} tool runs ({reused} reused from {args.output}), about "
           f"{format_seconds(seconds)} on {args.jobs} worker{'s' if args.jobs > 1 else ''}",
           file=sys.stderr, flush=True)
+    headline = _headline_seconds(args)
+    if seconds > headline:
+        print(f"this is longer than the headline plan (about {format_seconds(headline)}; "
+              f"`sparq-rtl synth` with no design or target options, `make synth`)",
+              file=sys.stderr, flush=True)
     progress = Progress(estimates, workers=args.jobs)
     finished = {}
 
@@ -246,6 +251,12 @@ def run(args):
         bpath.write_text(json.dumps(doc, indent=1) + "\n")
         print(bpath)
     return EXIT_OK
+
+
+def _headline_seconds(args):
+    # The headline plan's estimated wall time from the table alone (no generation, no cache).
+    jobs = [(Source(d.name, TOP, "", d.describe()), t) for d, ts in headline_jobs() for t in ts]
+    return estimate(job_seconds(jobs, args.output), workers=args.jobs)[2]
 
 
 class _UsageError(Exception):

@@ -37,15 +37,16 @@ HEADLINE = (
     ([f"array-{s}-2x2-k1152" for s in _SETTINGS], _AREA),
 )
 
-#: Typical tool seconds of one run on the 2-core development machine (Yosys 0.70 and nextpnr
-#: 0.11.1 as WebAssembly, no other load): per encoder, and per PE for PEs and arrays (an array of
-#: R x C PEs costs about R * C times a PE, its encoders included). Used only where no stored
-#: timing of the same design and target exists.
+#: Typical tool seconds of one run: per encoder, and per PE for PEs and arrays (an array of
+#: R x C PEs costs about R * C times a PE, its encoders included). Rounded up from the headline
+#: run of 2026-12-01 (Yosys 0.70 and nextpnr 0.11.1 as WebAssembly, 2 workers, load average
+#: 3.2-4.0 on the 2-core development machine; Xilinx from earlier runs, the slowest flow). Used
+#: only where no stored timing of the same design and target exists.
 TYPICAL_SECONDS = {
-    "encoder": {"generic": 2, "liberty": 2, "ice40": 3, "ecp5": 3, "ecp5-nodsp": 3, "xc7": 6,
-                "xc7-nodsp": 6, "gowin": 3},
-    "pe": {"generic": 8, "liberty": 8, "ice40": 6, "ecp5": 6, "ecp5-nodsp": 8, "xc7": 30,
-           "xc7-nodsp": 30, "gowin": 8, "ice40-pnr": 25, "ecp5-pnr": 25, "ecp5-nodsp-pnr": 30},
+    "encoder": {"generic": 1, "liberty": 1, "ice40": 2, "ecp5": 2, "ecp5-nodsp": 2, "xc7": 4,
+                "xc7-nodsp": 4, "gowin": 2},
+    "pe": {"generic": 2, "liberty": 2, "ice40": 3, "ecp5": 3, "ecp5-nodsp": 3, "xc7": 12,
+           "xc7-nodsp": 12, "gowin": 3, "ice40-pnr": 6, "ecp5-pnr": 8, "ecp5-nodsp-pnr": 8},
 }
 
 
