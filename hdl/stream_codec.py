@@ -1,5 +1,5 @@
-"""The systolic array's stream contract in NumPy: payload words of ``a``, ``b``, ``c``, and the result
-a tile must give.
+"""The systolic array's stream contract in NumPy: payload words of ``a``, ``b``, ``c``, and the
+result a tile must give.
 
 :class:`ArrayCodec` packs tiles into the payload words of the array's streams and unpacks words
 back into values. Where each value sits is not stated here: it is read once from the RTL's own
@@ -40,7 +40,8 @@ def _leaves(shape, offset=0, index=()):
 
 
 class PayloadCodec:
-    """Words of one stream whose payload is ``StructLayout({"data": <arrays of a shape>, "last": 1})``.
+    """Words of one stream whose payload is ``StructLayout({"data": <array>, "last": 1})``, the
+    array an ``ArrayLayout`` (possibly nested) of one plain shape.
 
     Built from the layout: ``lanes`` (the index shape of ``data``, e.g. ``(rows, 2)``),
     ``field_width`` and ``signed`` (the element shape, the same for every element), ``offsets``
@@ -49,8 +50,10 @@ class PayloadCodec:
     """
 
     def __init__(self, layout):
-        if not isinstance(layout, data.StructLayout) or set(dict(layout.members)) != {"data", "last"}:
-            raise TypeError(f"payload layout must be a StructLayout of data and last, not {layout!r}")
+        if (not isinstance(layout, data.StructLayout)
+                or set(dict(layout.members)) != {"data", "last"}):
+            raise TypeError(f"payload layout must be a StructLayout of data and last, "
+                            f"not {layout!r}")
         if Shape.cast(layout["last"].shape).width != 1:
             raise TypeError(f"last must be 1 bit wide, not {layout['last'].shape!r}")
         self.layout = layout
@@ -59,7 +62,8 @@ class PayloadCodec:
         leaves = list(_leaves(layout["data"].shape, layout["data"].offset))
         shapes = {s for _, _, s in leaves}
         if len(shapes) != 1:
-            raise TypeError(f"payload data elements must share one shape, not {sorted(map(repr, shapes))}")
+            raise TypeError(f"payload data elements must share one shape, not "
+                            f"{sorted(map(repr, shapes))}")
         (shape,) = shapes
         if not 1 <= shape.width <= 63:
             raise TypeError(f"payload elements of {shape.width} bits do not fit int64 values")
@@ -73,9 +77,9 @@ class PayloadCodec:
         # Bit positions of every element's bits, element by element: (elements, field_width).
         self._columns = self.offsets.reshape(-1, 1) + np.arange(self.field_width)
         self._nbytes = (self.width + 7) // 8
-        # Elements of whole aligned bytes (1, 2, 4 or 8) are read from the word's bytes directly.
+        # Elements of 1, 2 or 4 whole aligned bytes are read from the word's bytes directly.
         self._byte_columns = None
-        if self.field_width in (8, 16, 32, 64) and not (self.offsets % 8).any():
+        if self.field_width in (8, 16, 32) and not (self.offsets % 8).any():
             self._byte_columns = (self.offsets.reshape(-1, 1) // 8
                                   + np.arange(self.field_width // 8))
         if self.signed:

@@ -7,7 +7,7 @@ generated array, and returns the run's record:
 - ``per-cycle`` (:mod:`tb.array_harness`): one Python wait per clock cycle, on the falling edge,
   where the registered handshake status of the rising edge just past is read and the next word
   (or a gap) is offered; gaps on ``a``/``b`` and ``c.ready`` follow a :class:`tb.stalls.StallPlan`.
-  The input monitor reads the payloads the array took from the harness (``a_seen``/``b_seen``).
+  The input monitor reads the payloads the array took from the harness (``ab_seen``).
 - ``burst`` (:mod:`tb.array_burst`): full rate only; Python loads banks of transfers into the
   harness's memories and waits for an event, not for every clock (the benchmark's transport).
 
@@ -120,11 +120,12 @@ async def _per_cycle(dut, codec, a_words, b_words, plan, inputs, outputs, rows_t
     write_a, write_a_valid = harness.fast_writer(dut.a_next), harness.fast_writer(dut.a_next_valid)
     write_b, write_b_valid = harness.fast_writer(dut.b_next), harness.fast_writer(dut.b_next_valid)
     write_c_ready, read_status = harness.fast_writer(dut.c_ready), harness.fast_reader(dut.status)
-    read_a_seen, read_b_seen = _binstr_reader(dut.a_seen), _binstr_reader(dut.b_seen)
-    read_c_seen = _binstr_reader(dut.c_seen)
+    read_ab_seen, read_c_seen = _binstr_reader(dut.ab_seen), _binstr_reader(dut.c_seen)
     take_a, take_b, take_c = inputs.a.append, inputs.b.append, outputs.words.append
-    # Position of a's last bit in the binary string (MSB first).
-    a_last_at = codec.a.width - 1 - codec.a.last_offset
+    # ab_seen as a binary string, MSB first: b's word, then a's word.
+    b_width = codec.b.width
+    # Position of a's last bit in that string.
+    a_last_at = b_width + codec.a.width - 1 - codec.a.last_offset
     rows = codec.config.rows
     edge = FallingEdge(dut.clk)
     a_gaps, b_gaps, c_random, long = plan.a_gaps, plan.b_gaps, plan.c_ready, plan.long
@@ -150,13 +151,14 @@ async def _per_cycle(dut, codec, a_words, b_words, plan, inputs, outputs, rows_t
             ib += 1
             b_wait = b_gaps[ib]
         a_fire, b_fire = status & 4, status & 8
-        if b_fire:
-            take_b(read_b_seen())
-        if a_fire:
-            word = read_a_seen()
-            take_a(word)
-            if word[a_last_at] == "1":
-                inputs.tile_end()
+        if a_fire or b_fire:
+            words = read_ab_seen()
+            if b_fire:
+                take_b(words[:b_width])
+            if a_fire:
+                take_a(words[b_width:])
+                if words[a_last_at] == "1":
+                    inputs.tile_end()
         if bool(a_fire) != bool(b_fire):
             # The array takes a and b together; a transfer on one alone breaks the contract.
             pairing_errors += 1
@@ -170,7 +172,8 @@ async def _per_cycle(dut, codec, a_words, b_words, plan, inputs, outputs, rows_t
                 outputs.flush()
             if rows_seen == plan.c_long_row:
                 c_long_left = long
-        # Offer the next words (or a gap) for the coming rising edge.
+        # Offer the next words (or a gap) for the coming rising edge. The a and b blocks are
+        # written out twice on purpose: a shared function would cost two calls per clock cycle.
         if a_wait or ia >= n:
             a_wait = max(a_wait - 1, 0)
             if a_offer != 0:
