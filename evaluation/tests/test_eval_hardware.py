@@ -13,9 +13,9 @@ torch = pytest.importorskip("torch", reason="the dev extra installs torch (pip i
 nn = torch.nn
 torch.set_num_threads(1)
 
-import golden
 from evaluation import hardware
 from evaluation.__main__ import main as eval_main
+from hdl.stream_codec import reference
 from tb import array_runner, gemm, sim
 from tb.gemm import GemmResult
 
@@ -87,7 +87,7 @@ def _stand_in_check(tmp_path, monkeypatch, model, x, y, cal, *, off_by=0, failur
     # The array replaced by golden plus ``off_by`` on one accumulator, its run failed with
     # ``failure``; no simulator needed, so generating and compiling the array is skipped too.
     def stand_in(config, simulator, A, B, **kw):
-        expected = golden.sparq_gemm(A, B, options=config.options, rounding=config.rounding)
+        expected = reference(config, A, B)
         C = expected.copy()
         C[0, 0] += off_by
         return {"burst": GemmResult("burst", C, expected, differ=int(off_by != 0), tiles=1,
