@@ -60,7 +60,8 @@ async def reset(dut, mode):
 async def run_tiles(dut, config, named_tiles, log, *, mode="per-cycle", stalls=None, rng=None,
                     name="array"):
     """Drive ``named_tiles`` (``[(name, A, B)]``) through the array after :func:`reset`; check
-    every result row. ``stalls`` (per-cycle mode only; see :mod:`tb.stalls`) needs ``rng``.
+    every result row. ``stalls``: per-cycle mode only, see :mod:`tb.stalls`; drawn from ``rng``
+    (default :func:`tb.harness.rng` of ``name``).
 
     Returns the record: ``checked`` (values compared), ``mismatches``, ``macs`` (multiply-
     accumulates whose results were compared, 0 unless everything matched), ``cycles``,
@@ -81,7 +82,7 @@ async def run_tiles(dut, config, named_tiles, log, *, mode="per-cycle", stalls=N
     outputs = OutputMonitor(codec, board)
     rows_total = config.rows * len(named_tiles)
     if mode == "per-cycle":
-        plan = StallPlan(stalls or {}, rng, [codec.pairs(a.shape[1]) for _, a, _ in named_tiles],
+        plan = StallPlan(stalls or {}, harness.rng(name) if rng is None else rng, [codec.pairs(a.shape[1]) for _, a, _ in named_tiles],
                          rows_total, rows=config.rows, cols=config.cols)
         transport = _per_cycle(dut, codec, a_words, b_words, plan, inputs, outputs, rows_total,
                                log, name)
