@@ -116,19 +116,19 @@ class PayloadCodec:
 
     def raw(self, words):
         """``(n, ceil(width/8))`` uint8 array, the little-endian bytes of each of ``words``: ints,
-        or binary strings MSB first as a simulator shows a signal (``str(handle.value)``). Raises
-        ValueError for a string holding anything but 0/1 (X, Z) or of the wrong width, or for an
-        int outside 0..2**width-1."""
+        or binary strings MSB first as a simulator shows a signal (``str(handle.value)``), or those
+        strings' characters as an ``(n, width)`` uint8 array (columns cut from wider strings).
+        Raises ValueError for a string holding anything but 0/1 (X, Z) or of the wrong width, or
+        for an int outside 0..2**width-1."""
+        if isinstance(words, np.ndarray) and words.dtype == np.uint8 and words.ndim == 2:
+            return self._raw_from_chars(words)
         words = list(words)
         n = len(words)
         if n and isinstance(words[0], str):
             text = "".join(words).encode()
-            if len(text) != n * self.width or text.strip(b"01"):
+            if len(text) != n * self.width:
                 raise ValueError(f"payload holds X/Z or is not {self.width} bits wide: {words[:1]}")
-            bits = np.zeros((n, self._nbytes * 8), dtype=np.uint8)
-            bits[:, :self.width] = (np.frombuffer(text, dtype=np.uint8).reshape(n, self.width)
-                                    - ord("0"))[:, ::-1]
-            return np.packbits(bits, axis=1, bitorder="little")
+            return self._raw_from_chars(np.frombuffer(text, dtype=np.uint8).reshape(n, -1))
         try:
             raw = b"".join(int(w).to_bytes(self._nbytes, "little") for w in words)
         except OverflowError:
@@ -137,6 +137,15 @@ class PayloadCodec:
         if self.width % 8 and n and (raw[:, -1] >> (self.width % 8)).any():
             raise ValueError(f"payload words must be integers in 0..2**{self.width}-1")
         return raw
+
+    def _raw_from_chars(self, chars):
+        n = len(chars)
+        if chars.shape[1] != self.width or ((chars != ord("0")) & (chars != ord("1"))).any():
+            raise ValueError(f"payload holds X/Z or is not {self.width} bits wide: "
+                             f"{bytes(chars[:1].ravel()).decode(errors='replace')!r}")
+        bits = np.zeros((n, self._nbytes * 8), dtype=np.uint8)
+        bits[:, :self.width] = (chars - ord("0"))[:, ::-1]
+        return np.packbits(bits, axis=1, bitorder="little")
 
     def unpack(self, words):
         """Inverse of :meth:`pack`: ``(values int64 (n, *lanes), last int64 (n,))`` of ``words``

@@ -82,8 +82,9 @@ async def run_tiles(dut, config, named_tiles, log, *, mode="per-cycle", stalls=N
     outputs = OutputMonitor(codec, board)
     rows_total = config.rows * len(named_tiles)
     if mode == "per-cycle":
-        plan = StallPlan(stalls or {}, harness.rng(name) if rng is None else rng, [codec.pairs(a.shape[1]) for _, a, _ in named_tiles],
-                         rows_total, rows=config.rows, cols=config.cols)
+        plan = StallPlan(stalls or {}, harness.rng(name) if rng is None else rng,
+                         [codec.pairs(a.shape[1]) for _, a, _ in named_tiles], rows_total,
+                         rows=config.rows, cols=config.cols)
         transport = _per_cycle(dut, codec, a_words, b_words, plan, inputs, outputs, rows_total,
                                log, name)
     else:
@@ -122,11 +123,9 @@ async def _per_cycle(dut, codec, a_words, b_words, plan, inputs, outputs, rows_t
     write_b, write_b_valid = harness.fast_writer(dut.b_next), harness.fast_writer(dut.b_next_valid)
     write_c_ready, read_status = harness.fast_writer(dut.c_ready), harness.fast_reader(dut.status)
     read_ab_seen, read_c_seen = _binstr_reader(dut.ab_seen), _binstr_reader(dut.c_seen)
-    take_a, take_b, take_c = inputs.a.append, inputs.b.append, outputs.words.append
-    # ab_seen as a binary string, MSB first: b's word, then a's word.
-    b_width = codec.b.width
-    # Position of a's last bit in that string.
-    a_last_at = b_width + codec.a.width - 1 - codec.a.last_offset
+    take_ab, take_c = inputs.ab.append, outputs.words.append
+    # Position of a's last bit in ab_seen's binary string (MSB first: b's word, then a's word).
+    a_last_at = codec.b.width + codec.a.width - 1 - codec.a.last_offset
     rows = codec.config.rows
     edge = FallingEdge(dut.clk)
     a_gaps, b_gaps, c_random, long = plan.a_gaps, plan.b_gaps, plan.c_ready, plan.long
@@ -152,14 +151,13 @@ async def _per_cycle(dut, codec, a_words, b_words, plan, inputs, outputs, rows_t
             ib += 1
             b_wait = b_gaps[ib]
         a_fire, b_fire = status & 4, status & 8
-        if a_fire or b_fire:
+        if a_fire:
+            # The pair the array took (b's word taken in the same cycle; a b transfer alone is
+            # a pairing error, counted below).
             words = read_ab_seen()
-            if b_fire:
-                take_b(words[:b_width])
-            if a_fire:
-                take_a(words[b_width:])
-                if words[a_last_at] == "1":
-                    inputs.tile_end()
+            take_ab(words)
+            if words[a_last_at] == "1":
+                inputs.tile_end()
         if bool(a_fire) != bool(b_fire):
             # The array takes a and b together; a transfer on one alone breaks the contract.
             pairing_errors += 1

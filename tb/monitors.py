@@ -3,10 +3,10 @@ on ``c`` becomes actual rows, both for one in-order :class:`tb.scoreboard.Scoreb
 
 The transports of :mod:`tb.array_driver` feed them: they append payload words (ints or binary
 strings, MSB first, as read from the simulator) to the lists ``InputMonitor.a``/``InputMonitor.b``
-and ``OutputMonitor.words`` directly (plain list appends, the lists are only ever cleared in
-place: the per-cycle loop stays cheap), and
-call :meth:`InputMonitor.tile_end` at a tile's final transfer and :meth:`OutputMonitor.flush`
-whenever they like (once per tile keeps the decoding vectorised).
+(or ``InputMonitor.ab``) and ``OutputMonitor.words`` directly (plain list appends; the lists are
+only ever cleared in place: the per-cycle loop stays cheap), and call
+:meth:`InputMonitor.tile_end` at a tile's final transfer and :meth:`OutputMonitor.flush` whenever
+they like (once per tile keeps the decoding vectorised).
 """
 
 import numpy as np
@@ -32,6 +32,9 @@ class InputMonitor:
         self.name = name
         self.a = []             # words of the current tile, as accepted on a
         self.b = []             # and on b
+        # Or both in one binary string per transfer, b's word above a's (the per-cycle harness's
+        # ab_seen): split here, once per tile, not in the per-cycle loop.
+        self.ab = []
         self.tiles = 0          # tiles accepted so far
         self.errors = 0         # accepted tiles that differ from the tiles sent
 
@@ -44,11 +47,17 @@ class InputMonitor:
         """The tile's final transfer was accepted: decode ``a``/``b``, queue golden's rows."""
         t, codec, rows = self.tiles, self.codec, self.codec.config.rows
         self.tiles += 1
-        A, a_last = codec.unpack_a(self.a)
-        B, b_last = codec.unpack_b(self.b)
+        if self.ab:
+            chars = np.frombuffer("".join(self.ab).encode(), np.uint8).reshape(len(self.ab), -1)
+            A, a_last = codec.unpack_a(chars[:, codec.b.width:])
+            B, b_last = codec.unpack_b(chars[:, :codec.b.width])
+        else:
+            A, a_last = codec.unpack_a(self.a)
+            B, b_last = codec.unpack_b(self.b)
         # Cleared in place: the transports hold the lists' append methods.
         self.a.clear()
         self.b.clear()
+        self.ab.clear()
         if t >= len(self.named_tiles):
             self._error("tile %d accepted, but only %d were sent", t, len(self.named_tiles))
             return

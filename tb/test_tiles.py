@@ -29,13 +29,17 @@ def test_monitors_check_what_went_in_against_what_came_out(caplog):
     named = _named(config, np.random.default_rng(0), [3, 8, 1])
     log = logging.getLogger("test")
 
-    def run(accepted, results):
+    def run(accepted, results, combined=False):
         board = Scoreboard(log, "board")
         inputs, outputs = InputMonitor(codec, named, board, log, "t"), OutputMonitor(codec, board)
         for a_words, b_words in accepted:
             for a, b in zip(a_words, b_words):
-                inputs.a.append(format(a, f"0{codec.a.width}b"))   # as read from the bus
-                inputs.b.append(b)
+                a_text, b_text = format(a, f"0{codec.a.width}b"), format(b, f"0{codec.b.width}b")
+                if combined:                     # one string per pair, as the harness's ab_seen
+                    inputs.ab.append(b_text + a_text)
+                else:                            # as read from the bus, and as ints
+                    inputs.a.append(a_text)
+                    inputs.b.append(b)
             inputs.tile_end()
         for C in results:
             outputs.words.extend(codec.pack_c(C))
@@ -45,19 +49,21 @@ def test_monitors_check_what_went_in_against_what_came_out(caplog):
 
     words = [(codec.pack_a(a), codec.pack_b(b)) for _, a, b in named]
     golden_c = [reference(config, a, b) for _, a, b in named]
-    checked, mismatches, rows = run(words, golden_c)
-    assert (checked, mismatches) == (3 * 2 * 4, 0)
-    assert np.array_equal(rows, np.concatenate(golden_c))
-    wrong = [c.copy() for c in golden_c]
-    wrong[1][1, 2] += 1
-    assert run(words, wrong)[1] == 1
+    for combined in (False, True):
+        checked, mismatches, rows = run(words, golden_c, combined)
+        assert (checked, mismatches) == (3 * 2 * 4, 0)
+        assert np.array_equal(rows, np.concatenate(golden_c))
+        wrong = [c.copy() for c in golden_c]
+        wrong[1][1, 2] += 1
+        assert run(words, wrong, combined)[1] == 1
     with caplog.at_level(logging.ERROR):
         # Tile 1 went in with one activation changed: golden's rows follow what went in, and the
         # difference from the tile sent is counted.
         a1 = named[1][1].copy()
         a1[0, 0] ^= 1
         changed = [words[0], (codec.pack_a(a1), words[1][1]), words[2]]
-        assert run(changed, [golden_c[0], reference(config, a1, named[1][2]), golden_c[2]])[1] == 1
+        changed_c = [golden_c[0], reference(config, a1, named[1][2]), golden_c[2]]
+        assert run(changed, changed_c)[1] == run(changed, changed_c, True)[1] == 1
         assert "tile 1 (tile 1): the words accepted are not the tile sent" in caplog.text
         # The last tile never accepted (a timeout): its rows are missing.
         assert run(words[:2], golden_c[:2])[1] == config.rows

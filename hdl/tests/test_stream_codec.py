@@ -72,6 +72,11 @@ def test_unpack_reads_what_the_layouts_read(config, stream):
     strings = [format(w, f"0{layout.size}b") for w in words]
     v2, l2 = codec.unpack(strings)
     assert np.array_equal(v2, values) and np.array_equal(l2, last)
+    # And their characters as columns of a wider (n, 3 + width) array, as cut from a harness
+    # register that holds two payloads.
+    chars = np.frombuffer("".join("101" + w for w in strings).encode(), np.uint8).reshape(7, -1)
+    v3, l3 = codec.unpack(chars[:, 3:])
+    assert np.array_equal(v3, values) and np.array_equal(l3, last)
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=IDS)
@@ -131,6 +136,8 @@ def test_bad_words_and_values_are_refused():
         codec.unpack_c(["x" * width])
     with pytest.raises(ValueError, match="X/Z"):
         codec.unpack_c(["0" * (width - 1)])
+    with pytest.raises(ValueError, match="X/Z"):
+        codec.unpack_c(np.full((1, width), ord("z"), np.uint8))
     with pytest.raises(ValueError, match=r"0\.\.2\*\*"):
         codec.unpack_c([1 << width])
     with pytest.raises(ValueError, match=r"0\.\.2\*\*"):
