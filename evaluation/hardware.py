@@ -8,13 +8,15 @@ either rounding), the network runs twice on the same images:
 - RTL path: every quantized conv's input quantized as in the golden path, unfolded with
   :func:`golden.im2col`, and the GEMM ``SPARQ(A) . B^T`` computed by the generated
   ``rows x cols`` :class:`hdl.array.SystolicArray` on Verilator, tile by tile (``rows`` output
-  pixels by ``cols`` output channels, the whole reduction per tile; see
-  :mod:`evaluation.hw_bench`). The array's integer accumulators, rescaled like golden's, are the
-  layer output that flows on through the float parts of the network, so every later layer's input
-  comes from the hardware.
+  pixels by ``cols`` output channels, K in chunks of at most ``max_k``), with
+  :func:`tb.gemm.array_gemm` on the burst harness (every tile also checked against golden by the
+  bench's scoreboard). The array's integer accumulators, rescaled like golden's, are the layer
+  output that flows on through the float parts of the network, so every later layer's input comes
+  from the hardware.
 
 Checked: in the RTL path, each layer's accumulators equal golden's for the same quantized input
-(every accumulator, every layer), and the predicted classes of the two paths are equal.
+(every accumulator, every layer), every simulation passed, and the predicted classes of the two
+paths are equal.
 """
 
 import time
@@ -29,58 +31,10 @@ from .evaluate import calibrate, quantized_layers
 from .qconv import LayerRun, PairCounts
 from .settings import SETTINGS
 
-__all__ = ["HW_SETTINGS", "HardwareCheck", "array_gemm", "pick_images", "run_hardware_check"]
+__all__ = ["HW_SETTINGS", "HardwareCheck", "pick_images", "run_hardware_check"]
 
 #: Settings the array implements (4-bit windows); the first is what ``make eval`` checks.
 HW_SETTINGS = tuple(n for n, s in SETTINGS.items() if s.kind == "sparq" and s.bits == 4)
-
-
-def array_gemm(build, A, B, *, work_dir, name):
-    """``C = SPARQ(A) . B^T`` (int64 (M, N)) computed by the compiled array ``build`` (tb.sim.Build).
-
-    Pads M to a multiple of the array's rows (activation 0), N to a multiple of its columns and K
-    to an even length (weight 0), and splits a K longer than the array's ``max_k`` into chunks at
-    even boundaries (pairs never straddle a chunk, so the partial sums add up exactly).
-    Returns ``(C, stats)``, stats a dict with cycles, transfers and tiles.
-    """
-    from tb import sim
-    cfg = build.config
-    A = np.asarray(A, np.int64)
-    B = np.asarray(B, np.int64)
-    M, K = A.shape
-    N = B.shape[0]
-    Mp, Np, Kp = -(-M // cfg.rows) * cfg.rows, -(-N // cfg.cols) * cfg.cols, K + K % 2
-    Ap = np.zeros((Mp, Kp), np.int64)
-    Ap[:M, :K] = A
-    Bp = np.zeros((Np, Kp), np.int64)
-    Bp[:N, :K] = B
-    chunk = cfg.max_k - cfg.max_k % 2
-    C = np.zeros((Mp, Np), np.int64)
-    stats = {"cycles": 0, "transfers": 0, "tiles": 0, "seconds": 0.0}
-    work_dir = Path(work_dir).resolve()
-    work_dir.mkdir(parents=True, exist_ok=True)
-    for part, k0 in enumerate(range(0, Kp, chunk)):
-        job = work_dir / f"{name}-{part}-job.npz"
-        out = work_dir / f"{name}-{part}-out.npz"
-        out.unlink(missing_ok=True)
-        np.savez(job, A=Ap[:, k0:k0 + chunk], B=Bp[:, k0:k0 + chunk])
-        start = time.perf_counter()
-        try:
-            records = sim.run(build, "evaluation.hw_bench", run_name=f"{name}-{part}", seed=0,
-                              env={"SPARQ_HW_JOB": str(job), "SPARQ_HW_OUT": str(out)},
-                              label=f"eval {name}")
-        except sim.SimulationFailed as exc:
-            if not out.exists():
-                raise
-            records = []
-            stats.setdefault("failures", []).append(str(exc).splitlines()[0])
-        stats["seconds"] += time.perf_counter() - start
-        with np.load(out) as res:
-            C += res["C"]
-            stats["cycles"] += int(res["cycles"])
-            stats["transfers"] += int(res["transfers"])
-        stats["tiles"] += sum(r.get("tiles", 0) for r in records)
-    return C[:M, :N], stats
 
 
 def pick_images(model, x, y, n, *, batch_size=256):
@@ -106,6 +60,7 @@ class LayerCheck:
     name: str
     accumulators: int = 0
     mismatches: int = 0
+    failures: int = 0          # simulator runs that failed (a bench check other than the values)
     cycles: int = 0
     transfers: int = 0
     tiles: int = 0
@@ -129,7 +84,8 @@ class HardwareCheck:
     @property
     def passed(self):
         return bool(self.layers) and all(
-            l.accumulators > 0 and l.mismatches == 0 for ls in self.layers.values() for l in ls) \
+            l.accumulators > 0 and l.mismatches == 0 and l.failures == 0
+            for ls in self.layers.values() for l in ls) \
             and all(v == self.images for v in self.predictions_equal.values())
 
     def markdown(self):
@@ -179,7 +135,7 @@ def run_hardware_check(model, x, y, *, calibration_loader, settings=HW_SETTINGS[
     """
     import torch
     from hdl.config import SparqConfig
-    from tb import sim
+    from tb import array_runner, gemm
 
     for name in settings:
         if name not in HW_SETTINGS:
@@ -195,7 +151,7 @@ def run_hardware_check(model, x, y, *, calibration_loader, settings=HW_SETTINGS[
         config = SparqConfig(datapath="sparq", options=setting.options, rounding=setting.rounding,
                              rows=rows, cols=cols, max_k=max_k)
         start = time.perf_counter()
-        build = sim.build("array", config, simulator)
+        build = array_runner.build_array(config, simulator, burst=True)
         check.build_seconds[name] = round(time.perf_counter() - start, 1)
         log(f"[hw] {name}: array built for {simulator} in {check.build_seconds[name]} s")
         per_layer = {l.name: LayerCheck(l.name) for l in layers}
@@ -207,18 +163,21 @@ def run_hardware_check(model, x, y, *, calibration_loader, settings=HW_SETTINGS[
             cols_ = layer.im2col(xq)
             N, Ho, Wo, K = cols_.shape
             Bm = golden.weights_to_matrix(layer.wq)
-            C, stats = array_gemm(_build, cols_.reshape(-1, K), Bm, work_dir=work_dir,
-                                  name=f"{_name}-{layer.name}")
-            acc = np.ascontiguousarray(C.reshape(N, Ho, Wo, -1).transpose(0, 3, 1, 2))
+            (run,) = gemm.array_gemm(_build.config, _build.sim, cols_.reshape(-1, K), Bm,
+                                     build=_build, work_dir=work_dir, seed=0,
+                                     name=f"{_name}-{layer.name}").values()
+            acc = np.ascontiguousarray(run.C.reshape(N, Ho, Wo, -1).transpose(0, 3, 1, 2))
             ref = layer.conv(xq, delta_x, setting).acc
             lc = _per[layer.name]
             lc.accumulators += int(ref.size)
             lc.mismatches += int(np.count_nonzero(acc != ref)) if acc.shape == ref.shape \
                 else int(ref.size)
+            lc.failures += len(run.failures)
             for k in ("cycles", "transfers", "tiles", "seconds"):
-                setattr(lc, k, getattr(lc, k) + stats[k])
+                setattr(lc, k, getattr(lc, k) + getattr(run, k))
             log(f"[hw] {_name} {layer.name}: {ref.size} accumulators, {lc.mismatches} differ, "
-                f"{stats['tiles']} tiles, {stats['cycles']} cycles, {stats['seconds']:.1f} s")
+                f"{run.tiles} tiles, {run.cycles} cycles, {run.seconds:.1f} s"
+                + "".join(f"; {f}" for f in run.failures))
             y_out = acc * delta_x * layer.delta_w.reshape(1, -1, 1, 1)
             if layer.bias is not None:
                 y_out = y_out + layer.bias.reshape(1, -1, 1, 1)

@@ -12,12 +12,17 @@ on the falling edge, where every register is settled in both simulators and noth
   and Python offers a word (or a gap, ``a_next_valid`` low) a cycle ahead.
 - ``c``: ``c__ready`` comes from the harness input ``c_ready``; a transfer is copied into the
   register ``c_seen``.
+- ``ab_seen``: the payloads the array took in its last ``b`` and ``a`` transfers, ``b`` above
+  ``a`` (copied, like ``c_seen``, at the transfer's edge). One register for both, so that the
+  per-cycle loop reads them with one simulator call.
 - ``status`` (registered, about the rising edge just past): bit 0 ``a_took`` (the offered
   ``a_next`` was loaded), bit 1 ``b_took``, bit 2 ``a_fired`` (the array took the held ``a``
-  word), bit 3 ``b_fired``, bit 4 ``c_fired`` (``c_seen`` holds a new row).
+  word; ``ab_seen`` holds it), bit 3 ``b_fired`` (likewise), bit 4 ``c_fired``
+  (``c_seen`` holds a new row).
 
-The monitors in :mod:`tb.array_tests` read the transfers from ``a_fired``/``b_fired``/``c_fired``,
-that is from the handshake signals of the array itself.
+The monitors of :mod:`tb.array_driver` read the transfers from ``a_fired``/``b_fired``/``c_fired``,
+that is from the handshake signals of the array itself, and the payloads from ``ab_seen`` and
+``c_seen``, the words on the array's own ports at the transfer.
 """
 
 import json
@@ -42,6 +47,7 @@ module {TOP} (
   input [{aw - 1}:0] a_next, input a_next_valid,
   input [{bw - 1}:0] b_next, input b_next_valid,
   input c_ready,
+  output reg [{aw + bw - 1}:0] ab_seen,
   output reg [{cw - 1}:0] c_seen,
   output [4:0] status,
   output err
@@ -63,7 +69,7 @@ module {TOP} (
   wire a_load = !a_hold_valid | a_fire;
   wire b_load = !b_hold_valid | b_fire;
   wire c_fire = c_valid & c_ready;
-  initial c_seen = 0;
+  initial begin ab_seen = 0; c_seen = 0; end
   always @(posedge clk) begin
     if (rst) begin
       a_hold_valid <= 0; b_hold_valid <= 0;
@@ -76,6 +82,8 @@ module {TOP} (
       a_fired <= a_fire;
       b_fired <= b_fire;
       c_fired <= c_fire;
+      if (a_fire) ab_seen[{aw - 1}:0] <= a_hold;
+      if (b_fire) ab_seen[{aw + bw - 1}:{aw}] <= b_hold;
       if (c_fire) c_seen <= c_payload;
     end
   end

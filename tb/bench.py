@@ -5,10 +5,11 @@ Usage: ``python -m tb.bench [--sim icarus|verilator] [--harness burst|per-cycle]
 
 For each simulator: a fresh build of the default array (8x8, 5opt, nearest-even, max_k 1152) in
 a harness (``build/sim/bench-...``; Verilator's runtime objects may come from the object cache,
-see ``tb/objcache.py``), then a full-rate bench of ``tb/array_tests.py`` on N ReLU-like tiles of
-K = 1152, back to back, every result compared against golden: ``burst`` (default: the harness of
-``tb/array_burst.py``, Python loads 64 transfers per wait) or ``per-cycle`` (``--harness
-per-cycle``: the ``full_rate`` test on ``tb/array_harness.py``, one wait per clock). Reported:
+see ``tb/objcache.py``), then a full-rate run of the array driver (``tb/array_driver.py``) on N
+ReLU-like tiles of K = 1152, back to back, every result compared against golden, in one of its
+modes: ``burst`` (default: the harness of ``tb/array_burst.py``, Python loads 64 transfers per
+wait) or ``per-cycle`` (``--harness per-cycle``: the ``full_rate`` test on
+``tb/array_harness.py``, one wait per clock). Reported:
 
 - checked MACs: rows x cols x K per tile, counted only when the tile's results all matched;
 - loop wall time: the drive/monitor/check loop inside the simulation (the figure of merit is
@@ -37,6 +38,7 @@ from tb import sim, tiles
 from tb.array_burst import TOP as BURST_TOP
 from tb.array_burst import burst_files
 from tb.array_harness import TOP, harness_files
+from tb.array_runner import run_array
 
 
 def tool_versions():
@@ -64,12 +66,9 @@ def bench(simulator, count, seed, harness="burst"):
     rng = np.random.default_rng(seed)
     named = [(f"bench {i}", tiles.relu_activations(rng, (8, config.max_k), 255),
               tiles.random_weights(rng, (8, config.max_k))) for i in range(count)]
-    path = build.directory / "runs" / "bench-tiles.npz"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tiles.save_tiles(path, named)
     start = time.perf_counter()
-    (record,) = sim.run(build, "tb.array_tests", run_name="bench", testcase=[test], seed=seed,
-                        env={"SPARQ_TILES_FILE": str(path)}, label="bench-sim")
+    (record,) = run_array(config, simulator, named, tests=(test,), burst=harness == "burst",
+                          build=build, seed=seed, label="bench-sim", run_name="bench")
     run_seconds = time.perf_counter() - start
     return {"sim": simulator, "harness": harness, "tiles": count, "macs": record["macs"], "cycles": record["cycles"],
             "loop_s": record["seconds"], "cpu_s": record["cpu_seconds"], "run_s": run_seconds, "build_s": built.build_seconds,

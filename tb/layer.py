@@ -10,16 +10,15 @@ statistics of a real layer input: about half exact zeros and a long tail. The la
 generator; both are quantized with :mod:`golden` (activation scale from the max-mean calibration,
 per-channel symmetric weights).
 
-:func:`conv_tiles` cuts the layer's GEMM (im2col rows x output channels, K = 9 * 64 = 576) into
-array tiles; :func:`assemble` puts the array's outputs back into (N, O, Ho, Wo) accumulators, to be
-compared with ``golden.sparq_conv2d(...).acc``.
+``tb/test_layer.py`` runs the layer's GEMM (im2col rows x output channels, K = 9 * 64 = 576) on
+the array with :func:`tb.gemm.array_gemm`.
 """
 
 import numpy as np
 
 import golden
 
-__all__ = ["IMAGES", "C_IN", "C_OUT", "SIZE", "layer_inputs", "conv_tiles", "assemble"]
+__all__ = ["IMAGES", "C_IN", "C_OUT", "SIZE", "layer_inputs"]
 
 IMAGES = 2        # crops of the photograph run through the array
 C_IN, C_OUT, SIZE = 64, 32, 8
@@ -64,32 +63,3 @@ def layer_inputs(seed=0):
     w = rng.standard_normal((C_OUT, C_IN, 3, 3)) * np.sqrt(2.0 / (C_IN * 9))
     wq, delta_w = golden.quantize_weights(w)
     return xq, wq, delta_x, delta_w
-
-
-def conv_tiles(config, xq, wq):
-    """The layer's GEMM cut into ``rows x cols`` array tiles: ``[(name, A, B)]`` and the
-    ``(row block, column block)`` of each, in order."""
-    cols = golden.im2col(xq, 3, 3, padding=1)                           # (N, 8, 8, 576)
-    a_all = cols.reshape(-1, cols.shape[-1])                            # (N*64, 576)
-    b_all = golden.weights_to_matrix(wq)                                # (32, 576)
-    m, o = a_all.shape[0], b_all.shape[0]
-    if m % config.rows or o % config.cols:
-        raise ValueError(f"the layer's {m} x {o} outputs must divide into {config.rows} x "
-                         f"{config.cols} tiles")
-    named, where = [], []
-    for r in range(0, m, config.rows):
-        for c in range(0, o, config.cols):
-            named.append((f"conv rows {r}..{r + config.rows - 1} channels {c}..{c + config.cols - 1}",
-                          a_all[r:r + config.rows], b_all[c:c + config.cols]))
-            where.append((r, c))
-    return named, where
-
-
-def assemble(config, outputs, where, shape):
-    """Accumulators (N, O, Ho, Wo) from the array's result rows (tile by tile, row 0 first)."""
-    n, o, ho, wo = shape
-    gemm = np.zeros((n * ho * wo, o), dtype=np.int64)
-    outputs = np.asarray(outputs).reshape(len(where), config.rows, config.cols)
-    for (r, c), block in zip(where, outputs):
-        gemm[r:r + config.rows, c:c + config.cols] = block
-    return gemm.reshape(n, ho, wo, o).transpose(0, 3, 1, 2)

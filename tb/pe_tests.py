@@ -9,9 +9,10 @@ The bench writes on the falling edge and reads there (one wait per cycle). Stimu
 ``SPARQ_TILES_FILE`` (1 x K each) back to back, with random bubbles (``valid_in`` low) and, between
 captures, random drain shifts of random values. The sparq operand is encoded with
 :func:`golden.pair_slots` (the reference's slot view). Input monitor: the pairs driven with
-``valid_in`` high, per tile, go to golden (:func:`tb.tiles.reference`); output monitor: ``result``
-after every capture and after every drain; an in-order scoreboard compares them (a tile's
-expected sum is released to it at the tile's capture, so drains in between keep their order).
+``valid_in`` high, per tile, go to golden (:func:`hdl.stream_codec.reference`); output monitor:
+``result`` after every capture and after every drain; an in-order scoreboard compares them (a
+tile's expected sum is released to it at the tile's capture, so drains in between keep their
+order).
 """
 
 import os
@@ -22,6 +23,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, RisingEdge
 
 import golden
+from hdl.stream_codec import reference
 from tb import harness, tiles
 from tb.scoreboard import Scoreboard
 
@@ -123,7 +125,7 @@ async def tiles_with_bubbles_and_drain(dut):
                 # Input monitor: the tile's pairs went in with valid high; golden gives its sum.
                 # Released to the scoreboard at its capture (a drain may come out first).
                 name, a, b = named[t]
-                pending.append((f"tile {t} ({name})", tiles.reference(config, a, b)[0]))
+                pending.append((f"tile {t} ({name})", reference(config, a, b)[0]))
             i += 1
             idle = 0
         else:

@@ -2,9 +2,10 @@
 
 The activations come from a natural image (see ``tb/layer.py``); the layer's GEMM (2 images x 64
 positions = 128 rows, 32 output channels, K = 576) runs tile by tile through the generated 8x8
-SPARQ array on Verilator (64 tiles, back to back at full rate and again with stalls), and the
-assembled integer accumulators must equal ``golden.sparq_conv2d(...).acc`` exactly. Each tile is
-also checked against golden's GEMM on the fly by the bench's scoreboard.
+SPARQ array on Verilator with :func:`tb.gemm.array_gemm` (64 tiles, back to back at full rate and
+again with stalls). Each tile is checked against golden's GEMM on the fly by the bench's
+scoreboard, the assembled GEMM against golden's, and the accumulators, back in (N, O, H, W)
+order, must equal ``golden.sparq_conv2d(...).acc`` exactly.
 """
 
 import numpy as np
@@ -13,7 +14,7 @@ import pytest
 import golden
 from hdl.config import SparqConfig
 from tb import layer, sim
-from tb.array_runner import run_array
+from tb.gemm import array_gemm
 
 
 @pytest.mark.parametrize("simulator", [s for s in sim.selected_simulators() if s == "verilator"])
@@ -23,12 +24,16 @@ def test_conv_layer_on_array(simulator, tmp_path):
     xq, wq, delta_x, delta_w = layer.layer_inputs()
     expected = golden.sparq_conv2d(xq, wq, delta_x, delta_w, padding=1,
                                    options=config.options, rounding=config.rounding).acc
-    named, where = layer.conv_tiles(config, xq, wq)
-    records = run_array(config, simulator, named, output_dir=tmp_path,
-                        label="3x3 conv 64->32 on 8x8 (natural image)")
-    assert {r["test"] for r in records} == {"full_rate", "stalled"}
-    for test in ("full_rate", "stalled"):
-        acc = layer.assemble(config, np.load(tmp_path / f"{test}.npy"), where, expected.shape)
+    cols = golden.im2col(xq, 3, 3, padding=1)                           # (N, 8, 8, 576)
+    n, ho, wo, k = cols.shape
+    results = array_gemm(config, simulator, cols.reshape(-1, k), golden.weights_to_matrix(wq),
+                         tests=("full_rate", "stalled"), work_dir=tmp_path, name="conv",
+                         label="3x3 conv 64->32 on 8x8 (natural image)")
+    assert set(results) == {"full_rate", "stalled"}
+    for test, result in results.items():
+        assert result.failures == [] and result.differ == 0, (test, result.failures)
+        assert result.tiles == 64 and result.transfers == 64 * 288
+        acc = result.C.reshape(n, ho, wo, -1).transpose(0, 3, 1, 2)
         bad = np.flatnonzero(acc != expected)
         assert bad.size == 0, (f"{test}: {bad.size} of {acc.size} accumulators differ from "
                                f"golden.sparq_conv2d, first at flat index {bad[:5].tolist()}: "

@@ -1,5 +1,6 @@
-"""The testbench's own plumbing, without a simulator: payload packing, tile validation (bad input
-fails before anything is built or simulated), environment parsing, the scoreboard."""
+"""The testbench's own plumbing, without a simulator: the monitors and the stall plan, tile
+validation (bad input fails before anything is built or simulated), environment parsing, the
+scoreboard. (The payload codec is tested in hdl/tests/test_stream_codec.py.)"""
 
 import logging
 
@@ -7,52 +8,80 @@ import numpy as np
 import pytest
 
 from hdl.config import SparqConfig
+from hdl.stream_codec import ArrayCodec, reference
 from tb import sim, tiles
 from tb.array_runner import run_array
+from tb.monitors import InputMonitor, OutputMonitor
 from tb.scoreboard import Scoreboard
+from tb.stalls import StallPlan
 
-CONFIGS = [SparqConfig(rows=3, cols=2, max_k=16), SparqConfig(datapath="a4w8", rows=2, cols=5),
-           SparqConfig(datapath="int8", rows=1, cols=1, max_k=3)]
-
-
-@pytest.mark.parametrize("config", CONFIGS, ids=["sparq-3x2", "a4w8-2x5", "int8-1x1"])
-@pytest.mark.parametrize("k", [1, 2, 3, 16])
-def test_pack_unpack_round_trip(config, k):
-    rng = np.random.default_rng(k)
-    k = min(k, config.max_k)
-    a = rng.integers(0, config.max_act_value + 1, (config.rows, k)).astype(np.uint8)
-    b = rng.integers(-128, 128, (config.cols, k)).astype(np.int8)
-    words_a, words_b = tiles.pack_a(config, a), tiles.pack_b(config, b)
-    assert len(words_a) == len(words_b) == (k + 1) // 2
-    a2, last_a = tiles.unpack_a(config, words_a)
-    b2, last_b = tiles.unpack_b(config, words_b)
-    assert np.array_equal(a2[:, :k], a) and not a2[:, k:].any()
-    assert np.array_equal(b2[:, :k], b) and not b2[:, k:].any()
-    assert last_a.tolist() == last_b.tolist() == [0] * ((k - 1) // 2) + [1]
+def _named(config, rng, ks):
+    return [(f"tile {t}", rng.integers(0, config.max_act_value + 1, (config.rows, k)),
+             rng.integers(-128, 128, (config.cols, k))) for t, k in enumerate(ks)]
 
 
-def test_payload_bit_order():
-    # The contract: row r element e at bits [(2r+e)*w +: w], last on top.
-    config = SparqConfig(rows=2, cols=1, max_k=4)
-    a = np.array([[1, 2, 3, 4], [5, 6, 7, 8]], np.uint8)
-    first, second = tiles.pack_a(config, a)
-    assert first == 1 | 2 << 8 | 5 << 16 | 6 << 24
-    assert second == 3 | 4 << 8 | 7 << 16 | 8 << 24 | 1 << 32
-    (word,) = tiles.pack_b(config, np.array([[-1, -128]], np.int8))
-    assert word == 0xFF | 0x80 << 8 | 1 << 16
-    a4 = SparqConfig(datapath="a4w8", rows=1, cols=1)
-    (word,) = tiles.pack_a(a4, np.array([[0xA, 0x5]], np.uint8))
-    assert word == 0xA | 0x5 << 4 | 1 << 8
+def test_monitors_check_what_went_in_against_what_came_out(caplog):
+    # The input monitor turns the accepted words into golden's rows, the output monitor the c
+    # words into actual rows; a right run matches, a wrong value, a tile accepted other than sent
+    # and a tile never accepted each count.
+    config = SparqConfig(datapath="a4w8", rows=2, cols=3, max_k=8)
+    codec = ArrayCodec(config)
+    named = _named(config, np.random.default_rng(0), [3, 8, 1])
+    log = logging.getLogger("test")
+
+    def run(accepted, results, combined=False):
+        board = Scoreboard(log, "board")
+        inputs, outputs = InputMonitor(codec, named, board, log, "t"), OutputMonitor(codec, board)
+        for a_words, b_words in accepted:
+            for a, b in zip(a_words, b_words):
+                a_text, b_text = format(a, f"0{codec.a.width}b"), format(b, f"0{codec.b.width}b")
+                if combined:                     # one string per pair, as the harness's ab_seen
+                    inputs.ab.append(b_text + a_text)
+                else:                            # as read from the bus, and as ints
+                    inputs.a.append(a_text)
+                    inputs.b.append(b)
+            inputs.tile_end()
+        for C in results:
+            outputs.words.extend(codec.pack_c(C))
+            outputs.flush()
+        checked, mismatches = board.result()
+        return checked, mismatches + inputs.finish(), outputs.rows()
+
+    words = [(codec.pack_a(a), codec.pack_b(b)) for _, a, b in named]
+    golden_c = [reference(config, a, b) for _, a, b in named]
+    for combined in (False, True):
+        checked, mismatches, rows = run(words, golden_c, combined)
+        assert (checked, mismatches) == (3 * 2 * 4, 0)
+        assert np.array_equal(rows, np.concatenate(golden_c))
+        wrong = [c.copy() for c in golden_c]
+        wrong[1][1, 2] += 1
+        assert run(words, wrong, combined)[1] == 1
+    with caplog.at_level(logging.ERROR):
+        # Tile 1 went in with one activation changed: golden's rows follow what went in, and the
+        # difference from the tile sent is counted.
+        a1 = named[1][1].copy()
+        a1[0, 0] ^= 1
+        changed = [words[0], (codec.pack_a(a1), words[1][1]), words[2]]
+        changed_c = [golden_c[0], reference(config, a1, named[1][2]), golden_c[2]]
+        assert run(changed, changed_c)[1] == run(changed, changed_c, True)[1] == 1
+        assert "tile 1 (tile 1): the words accepted are not the tile sent" in caplog.text
+        # The last tile never accepted (a timeout): its rows are missing.
+        assert run(words[:2], golden_c[:2])[1] == config.rows
+        assert "1 of 3 tiles were never accepted" in caplog.text
 
 
-def test_decode_c_signed():
-    config = SparqConfig(rows=1, cols=2, max_k=2)
-    w = config.acc_width
-    value = ((-5) & ((1 << w) - 1)) | (7 << w) | (1 << 2 * w)
-    values, last = tiles.decode_c(config, [format(value, f"0{2 * w + 1}b")])
-    assert values.tolist() == [[-5, 7]] and last.tolist() == [1]
-    with pytest.raises(ValueError, match="X/Z"):
-        tiles.decode_c(config, ["x" * (2 * w + 1)])
+def test_stall_plan():
+    rng = np.random.default_rng(1)
+    plan = StallPlan({}, rng, [3, 1, 2], 6, rows=2, cols=2)
+    assert plan.a_gaps == plan.b_gaps == [0] * 7 and set(plan.c_ready) == {1}
+    assert plan.c_long_row is None
+    plan = StallPlan({"a_gap": 0.5, "c_stall": 0.5, "long": 40}, rng, [3, 1, 2], 6, rows=2, cols=2)
+    # The long stalls fall mid-tile: before transfers 1 or 2 (tile 0) or 5 (tile 2), not 0, 3, 4.
+    assert max(plan.a_gaps) >= 40 and plan.a_gaps.index(max(plan.a_gaps)) in (1, 2, 5)
+    assert plan.b_gaps.count(40) == 1 and plan.b_gaps.index(40) in (1, 2, 5)
+    assert 0 < sum(plan.c_ready) < len(plan.c_ready) and plan.c_long_row == 3
+    with pytest.raises(ValueError, match="stall settings are a_gap, b_gap, c_stall, long"):
+        StallPlan({"c_gap": 1}, rng, [1], 1, rows=1, cols=1)
 
 
 @pytest.mark.parametrize("a_shape, b_shape, a_range, message", [

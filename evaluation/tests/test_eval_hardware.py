@@ -13,10 +13,11 @@ torch = pytest.importorskip("torch", reason="the dev extra installs torch (pip i
 nn = torch.nn
 torch.set_num_threads(1)
 
-import golden
 from evaluation import hardware
 from evaluation.__main__ import main as eval_main
-from tb import sim
+from hdl.stream_codec import reference
+from tb import array_runner, gemm, sim
+from tb.gemm import GemmResult
 
 
 class Small(nn.Module):
@@ -67,20 +68,36 @@ def test_the_check_fails_when_the_array_is_wrong(tmp_path, monkeypatch):
     # array is golden plus one error (the real array ran in the test above).
     model, x, y, cal = data()
 
-    def off_by_one(build, A, B, **kw):
-        C = golden.sparq_gemm(A, B, options=build.config.options, rounding=build.config.rounding)
-        C[0, 0] += 1
-        return C, {"cycles": 0, "transfers": 0, "tiles": 0, "seconds": 0.0}
-
-    monkeypatch.setattr(hardware, "array_gemm", off_by_one)
-    # No simulator is needed for the stand-in: skip generating and compiling the array.
-    monkeypatch.setattr(sim, "build", lambda block, config, simulator: sim.Build(
-        simulator, "stand_in", tmp_path, tmp_path / "stand_in.v", False, 0.0, config, block))
-    check = hardware.run_hardware_check(model, x[:2], y[:2], calibration_loader=cal,
-                                        work_dir=tmp_path, log=lambda *_: None)
+    check = _stand_in_check(tmp_path, monkeypatch, model, x, y, cal, off_by=1)
     assert [l.mismatches for l in check.layers["sparq4-5opt-round"]] == [1, 1, 1]
     assert not check.passed
     assert "Verdict: FAIL." in check.markdown()
+
+
+def test_the_check_fails_when_a_simulation_fails(tmp_path, monkeypatch):
+    # Right values, but the bench failed (a framing or handshake check, say): no pass.
+    model, x, y, cal = data()
+    check = _stand_in_check(tmp_path, monkeypatch, model, x, y, cal, failure="tb failed")
+    layers = check.layers["sparq4-5opt-round"]
+    assert [l.mismatches for l in layers] == [0, 0, 0] and [l.failures for l in layers] == [1, 1, 1]
+    assert not check.passed
+
+
+def _stand_in_check(tmp_path, monkeypatch, model, x, y, cal, *, off_by=0, failure=None):
+    # The array replaced by golden plus ``off_by`` on one accumulator, its run failed with
+    # ``failure``; no simulator needed, so generating and compiling the array is skipped too.
+    def stand_in(config, simulator, A, B, **kw):
+        expected = reference(config, A, B)
+        C = expected.copy()
+        C[0, 0] += off_by
+        return {"burst": GemmResult("burst", C, expected, differ=int(off_by != 0), tiles=1,
+                                    failures=[failure] if failure else [])}
+
+    monkeypatch.setattr(gemm, "array_gemm", stand_in)
+    monkeypatch.setattr(array_runner, "build_array", lambda config, simulator, burst: sim.Build(
+        simulator, "stand_in", tmp_path, tmp_path / "stand_in.v", False, 0.0, config, "array"))
+    return hardware.run_hardware_check(model, x[:2], y[:2], calibration_loader=cal,
+                                       work_dir=tmp_path, log=lambda *_: None)
 
 
 def test_settings_without_hardware_are_refused(capsys):

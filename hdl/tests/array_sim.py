@@ -1,8 +1,9 @@
 """Drive a :class:`~hdl.array.SystolicArray` in the Amaranth simulator: tiles in, result rows out.
 
-The stream payloads are packed and unpacked here by hand, from the bit order the interface
-contract states (row r element e at bits ``(2*r + e) * width``, ``last`` the top bit), so the tests
-check the layout as well as the arithmetic.
+The stream payloads are packed and unpacked by :class:`hdl.stream_codec.ArrayCodec`, whose bit
+offsets come from the array's own payload layouts (``hdl/tests/test_stream_codec.py`` checks them
+against the layouts and against the documented bit order); the tests here check the arithmetic,
+the framing and the stream behaviour of the design.
 """
 
 import random
@@ -11,44 +12,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from amaranth.sim import Simulator
 
-import golden
 from hdl.array import SystolicArray
+from hdl.stream_codec import ArrayCodec
 
-__all__ = ["pack_a", "pack_b", "unpack_c", "reference", "random_tile", "SimResult", "run_array"]
-
-
-def _pack(values, width, last):
-    word = 0
-    for i, v in enumerate(values):
-        word |= (int(v) & ((1 << width) - 1)) << (i * width)
-    return word | (int(last) << (len(values) * width))
-
-
-def pack_a(config, pairs, last):
-    """Stream ``a`` payload: ``pairs`` is (rows, 2) activations."""
-    return _pack(np.asarray(pairs).reshape(-1), config.act_width, last)
-
-
-def pack_b(config, pairs, last):
-    """Stream ``b`` payload: ``pairs`` is (cols, 2) weights."""
-    return _pack(np.asarray(pairs).reshape(-1), config.weight_width, last)
-
-
-def unpack_c(config, word):
-    """Stream ``c`` payload -> (row of cols signed results, last)."""
-    w = config.acc_width
-    row = []
-    for c in range(config.cols):
-        v = (word >> (c * w)) & ((1 << w) - 1)
-        row.append(v - (1 << w) if v >> (w - 1) else v)
-    return row, (word >> (config.cols * w)) & 1
-
-
-def reference(config, A, B):
-    """The golden result of one tile for the config's datapath (each datapath has its own)."""
-    if config.datapath == "sparq":
-        return golden.sparq_gemm(A, B, options=config.options, rounding=config.rounding)
-    return golden.exact_gemm(A, B)
+__all__ = ["random_tile", "SimResult", "run_array"]
 
 
 def random_tile(config, rng, k, kind="relu"):
@@ -78,16 +45,6 @@ def random_tile(config, rng, k, kind="relu"):
     else:
         raise ValueError(f"unknown tile kind {kind!r}")
     return A.astype(np.int64), B.astype(np.int64)
-
-
-def _transfers(A, B):
-    # Pairs of the reduction; an odd K is padded with activation 0 and weight 0 (the contract).
-    k = A.shape[1]
-    if k % 2:
-        A = np.concatenate([A, np.zeros((A.shape[0], 1), np.int64)], axis=1)
-        B = np.concatenate([B, np.zeros((B.shape[0], 1), np.int64)], axis=1)
-    pairs = A.shape[1] // 2
-    return [(A[:, 2 * i:2 * i + 2], B[:, 2 * i:2 * i + 2], i == pairs - 1) for i in range(pairs)]
 
 
 @dataclass
@@ -126,12 +83,19 @@ def run_array(config, tiles, *, stall_a=0.0, stall_b=0.0, stall_c=0.0, seed=0, t
     to keep the simulation running after the last input transfer (for tests with no outputs).
     """
     dut = SystolicArray(config)
+    codec = ArrayCodec(config)
     if transfers is None:
-        transfers = [(a, b, last, last) for A, B in tiles for a, b, last in _transfers(A, B)]
+        a_words = [w for A, _ in tiles for w in codec.pack_a(A)]
+        b_words = [w for _, B in tiles for w in codec.pack_b(B)]
+    else:
+        a_words = codec.a.pack(np.stack([a for a, _, _, _ in transfers]),
+                               [last for _, _, last, _ in transfers])
+        b_words = codec.b.pack(np.stack([b for _, b, _, _ in transfers]),
+                               [last for _, _, _, last in transfers])
     expected_rows = len(tiles) * config.rows
     if max_cycles is None:
         # Generous for any stall rate the tests use, small enough that a hang fails quickly.
-        max_cycles = 1000 + 20 * (len(transfers) + expected_rows) * (config.rows + config.cols)
+        max_cycles = 1000 + 20 * (len(a_words) + expected_rows) * (config.rows + config.cols)
     res = SimResult()
     now = [0]
     rnd = random.Random(seed)
@@ -151,6 +115,8 @@ def run_array(config, tiles, *, stall_a=0.0, stall_b=0.0, stall_c=0.0, seed=0, t
             held = int(word) if valid and not ready else None
 
     async def produce(ctx, stream, payloads, rng, stall, record):
+        # record: the stream whose transfers time the inputs (a; b transfers in the same cycles).
+        last_offset = codec.a.last_offset
         for payload in payloads:
             while rng.random() < stall:
                 await ctx.tick()
@@ -161,17 +127,17 @@ def run_array(config, tiles, *, stall_a=0.0, stall_b=0.0, stall_c=0.0, seed=0, t
                 if res.cycle_first_in is None:
                     res.cycle_first_in = now[0]
                 res.cycle_last_in = now[0]
-                if payload >> (stream.payload.as_value().shape().width - 1):
+                if (payload >> last_offset) & 1:
                     res.last_in_cycles.append(now[0])
             ctx.set(stream.valid, 0)
 
     async def produce_a(ctx):
-        payloads = [pack_a(config, a, la) for a, _, la, _ in transfers]
-        await produce(ctx, dut.a, payloads, rnd_a, stall_a, True)
+        await produce(ctx, dut.a, a_words, rnd_a, stall_a, True)
 
     async def produce_b(ctx):
-        payloads = [pack_b(config, b, lb) for _, b, _, lb in transfers]
-        await produce(ctx, dut.b, payloads, rnd_b, stall_b, False)
+        await produce(ctx, dut.b, b_words, rnd_b, stall_b, False)
+
+    c_words = []
 
     async def consume_c(ctx):
         for _ in range(expected_rows):
@@ -180,7 +146,7 @@ def run_array(config, tiles, *, stall_a=0.0, stall_b=0.0, stall_c=0.0, seed=0, t
             ctx.set(dut.c.ready, 1)
             word, = await ctx.tick().sample(dut.c.payload.as_value()).until(dut.c.valid)
             ctx.set(dut.c.ready, 0)
-            res.rows.append(unpack_c(config, int(word)))
+            c_words.append(int(word))
             res.out_cycles.append(now[0])
         if extra_cycles:
             await ctx.tick().repeat(extra_cycles)
@@ -197,6 +163,8 @@ def run_array(config, tiles, *, stall_a=0.0, stall_b=0.0, stall_c=0.0, seed=0, t
     # Run until every testbench is done (advance() is False), or give up after max_cycles.
     while sim.advance() and now[0] < max_cycles:
         pass
+    values, last = codec.unpack_c(c_words)
+    res.rows = list(zip(values.tolist(), last.tolist()))
     assert len(res.rows) == expected_rows, (
         f"only {len(res.rows)} of {expected_rows} result rows within {max_cycles} cycles")
     if res.out_cycles:

@@ -14,8 +14,9 @@ from amaranth.sim import Simulator
 
 from hdl.array import SystolicArray
 from hdl.config import SparqConfig
+from hdl.stream_codec import ArrayCodec, reference
 
-from .array_sim import pack_a, pack_b, random_tile, reference, run_array, unpack_c
+from .array_sim import random_tile, run_array
 
 # Small shapes keep amaranth.sim quick: a general one, a single row and a single column.
 SHAPES = [(2, 3), (1, 4), (3, 1)]
@@ -176,11 +177,12 @@ def test_err_cleared_by_reset_then_normal_operation():
     top = Module()
     top.domains.sync = cd = ClockDomain()
     top.submodules.dut = dut
+    codec = ArrayCodec(config)
     seen = {}
 
     async def send(ctx, a_pairs, b_pairs, last):
-        ctx.set(dut.a.payload.as_value(), pack_a(config, a_pairs, last))
-        ctx.set(dut.b.payload.as_value(), pack_b(config, b_pairs, last))
+        ctx.set(dut.a.payload.as_value(), codec.a.pack(a_pairs[None], [last])[0])
+        ctx.set(dut.b.payload.as_value(), codec.b.pack(b_pairs[None], [last])[0])
         ctx.set(dut.a.valid, 1)
         ctx.set(dut.b.valid, 1)
         await ctx.tick().until(dut.a.ready)
@@ -201,7 +203,8 @@ def test_err_cleared_by_reset_then_normal_operation():
         # A legal one-pair tile after the reset: C = [3*5 + 2*7, 3*-1 + 2*-128].
         await send(ctx, np.array([[3, 2]]), np.array([[5, 7], [-1, -128]]), 1)
         word, = await ctx.tick().sample(dut.c.payload.as_value()).until(dut.c.valid)
-        seen["row"] = unpack_c(config, int(word))
+        values, last = codec.unpack_c([int(word)])
+        seen["row"] = (values[0].tolist(), int(last[0]))
         seen["err_end"] = ctx.get(dut.err)
 
     sim = Simulator(top)

@@ -1,0 +1,270 @@
+"""The systolic array's stream contract in NumPy: payload words of ``a``, ``b``, ``c``, and the
+result a tile must give.
+
+:class:`ArrayCodec` packs tiles into the payload words of the array's streams and unpacks words
+back into values. Where each value sits is not stated here: it is read once from the RTL's own
+payload layouts (:func:`hdl.array.a_layout`, :func:`~hdl.array.b_layout`,
+:func:`~hdl.array.c_layout`, Amaranth ``lib.data`` layouts), by walking them to the bit offset of
+every ``data[...]`` element and of ``last``. The codec therefore follows the layouts if they ever
+change, and the tests compare its words with the integers Amaranth itself builds from the layouts.
+
+:func:`reference` is the golden result of one tile for a configuration's datapath.
+
+Every driver of the array (the Amaranth simulation in ``hdl/tests``, the cocotb benches in ``tb``,
+the hardware-in-the-loop run in ``evaluation``) packs and checks through these two, so the payload
+format and the reference arithmetic are written once.
+"""
+
+import numpy as np
+from amaranth import Shape
+from amaranth.lib import data
+
+import golden
+
+from .array import a_layout, b_layout, c_layout
+from .config import SparqConfig
+
+__all__ = ["PayloadCodec", "ArrayCodec", "reference"]
+
+
+def _leaves(shape, offset=0, index=()):
+    # (index, bit offset, Shape) of every element of a tree of ArrayLayouts over plain shapes.
+    if isinstance(shape, data.ArrayLayout):
+        for i in range(shape.length):
+            field = shape[i]
+            yield from _leaves(field.shape, offset + field.offset, index + (i,))
+    elif isinstance(shape, data.Layout):
+        raise TypeError(f"payload data must be arrays of plain shapes, not {shape!r}")
+    else:
+        yield index, offset, Shape.cast(shape)
+
+
+class PayloadCodec:
+    """Words of one stream whose payload is ``StructLayout({"data": <array>, "last": 1})``, the
+    array an ``ArrayLayout`` (possibly nested) of one plain shape.
+
+    Built from the layout: ``lanes`` (the index shape of ``data``, e.g. ``(rows, 2)``),
+    ``field_width`` and ``signed`` (the element shape, the same for every element), ``offsets``
+    (int array of shape ``lanes``: bit offset of each element in the word), ``last_offset`` and
+    ``width`` (the payload's bits). A word is a Python int (payloads may be wider than 64 bits).
+    """
+
+    def __init__(self, layout):
+        if (not isinstance(layout, data.StructLayout)
+                or set(dict(layout.members)) != {"data", "last"}):
+            raise TypeError(f"payload layout must be a StructLayout of data and last, "
+                            f"not {layout!r}")
+        if Shape.cast(layout["last"].shape).width != 1:
+            raise TypeError(f"last must be 1 bit wide, not {layout['last'].shape!r}")
+        self.layout = layout
+        self.width = layout.size
+        self.last_offset = layout["last"].offset
+        leaves = list(_leaves(layout["data"].shape, layout["data"].offset))
+        shapes = {s for _, _, s in leaves}
+        if len(shapes) != 1:
+            raise TypeError(f"payload data elements must share one shape, not "
+                            f"{sorted(map(repr, shapes))}")
+        (shape,) = shapes
+        if not 1 <= shape.width <= 63:
+            raise TypeError(f"payload elements of {shape.width} bits do not fit int64 values")
+        self.field_width, self.signed = shape.width, shape.signed
+        self.lanes = tuple(int(n) + 1 for n in np.max([i for i, _, _ in leaves], axis=0))
+        if len(leaves) != np.prod(self.lanes):
+            raise TypeError(f"payload data must be a full array, not {layout['data'].shape!r}")
+        self.offsets = np.zeros(self.lanes, dtype=np.int64)
+        for i, offset, _ in leaves:
+            self.offsets[i] = offset
+        # Bit positions of every element's bits, element by element: (elements, field_width).
+        self._columns = self.offsets.reshape(-1, 1) + np.arange(self.field_width)
+        self._nbytes = (self.width + 7) // 8
+        # Elements of 1, 2 or 4 whole aligned bytes are read from the word's bytes directly.
+        self._byte_columns = None
+        if self.field_width in (8, 16, 32) and not (self.offsets % 8).any():
+            self._byte_columns = (self.offsets.reshape(-1, 1) // 8
+                                  + np.arange(self.field_width // 8))
+        if self.signed:
+            self.min, self.max = -(1 << (shape.width - 1)), (1 << (shape.width - 1)) - 1
+        else:
+            self.min, self.max = 0, (1 << shape.width) - 1
+
+    def pack(self, values, last):
+        """Words of ``n`` transfers: ``values`` integers of shape ``(n, *lanes)``, ``last`` ``n``
+        flags. Returns a list of ``n`` ints. Raises ValueError for a value outside the element's
+        range (signed elements are written in two's complement)."""
+        values = np.asarray(values)
+        last = np.asarray(last).reshape(-1)
+        n = len(last)
+        if values.shape != (n, *self.lanes):
+            raise ValueError(f"values must have shape {(n, *self.lanes)}, not {values.shape}")
+        if not np.issubdtype(values.dtype, np.integer):
+            raise TypeError(f"values must be integers, not {values.dtype}")
+        if values.size and (values.min() < self.min or values.max() > self.max):
+            raise ValueError(f"payload elements must lie in {self.min}..{self.max}, not "
+                             f"{values.min()}..{values.max()}")
+        # Each element's bits, LSB first: two's complement bytes of int64, unpacked.
+        raw = values.reshape(n, self.offsets.size).astype("<i8").view(np.uint8).reshape(n, -1, 8)
+        element_bits = np.unpackbits(raw, axis=-1, bitorder="little")[:, :, :self.field_width]
+        bits = np.zeros((n, self._nbytes * 8), dtype=np.uint8)
+        bits[:, self._columns] = element_bits
+        bits[:, self.last_offset] = last != 0
+        return self._to_ints(bits)
+
+    def _to_ints(self, bits):
+        buffer = np.packbits(bits, axis=1, bitorder="little").tobytes()
+        step = self._nbytes
+        return [int.from_bytes(buffer[i:i + step], "little") for i in range(0, len(buffer), step)]
+
+    def raw(self, words):
+        """``(n, ceil(width/8))`` uint8 array, the little-endian bytes of each of ``words``: ints,
+        or binary strings MSB first as a simulator shows a signal (``str(handle.value)``), or those
+        strings' characters as an ``(n, width)`` uint8 array (columns cut from wider strings).
+        Raises ValueError for a string holding anything but 0/1 (X, Z) or of the wrong width, or
+        for an int outside 0..2**width-1."""
+        if isinstance(words, np.ndarray) and words.dtype == np.uint8 and words.ndim == 2:
+            return self._raw_from_chars(words)
+        words = list(words)
+        n = len(words)
+        if n and isinstance(words[0], str):
+            text = "".join(words).encode()
+            if len(text) != n * self.width:
+                raise ValueError(f"payload holds X/Z or is not {self.width} bits wide: {words[:1]}")
+            return self._raw_from_chars(np.frombuffer(text, dtype=np.uint8).reshape(n, -1))
+        try:
+            raw = b"".join(int(w).to_bytes(self._nbytes, "little") for w in words)
+        except OverflowError:
+            raise ValueError(f"payload words must be integers in 0..2**{self.width}-1") from None
+        raw = np.frombuffer(raw, dtype=np.uint8).reshape(n, self._nbytes)
+        if self.width % 8 and n and (raw[:, -1] >> (self.width % 8)).any():
+            raise ValueError(f"payload words must be integers in 0..2**{self.width}-1")
+        return raw
+
+    def _raw_from_chars(self, chars):
+        n = len(chars)
+        if chars.shape[1] != self.width or ((chars != ord("0")) & (chars != ord("1"))).any():
+            raise ValueError(f"payload holds X/Z or is not {self.width} bits wide: "
+                             f"{bytes(chars[:1].ravel()).decode(errors='replace')!r}")
+        bits = np.zeros((n, self._nbytes * 8), dtype=np.uint8)
+        bits[:, :self.width] = (chars - ord("0"))[:, ::-1]
+        return np.packbits(bits, axis=1, bitorder="little")
+
+    def unpack(self, words):
+        """Inverse of :meth:`pack`: ``(values int64 (n, *lanes), last int64 (n,))`` of ``words``
+        (ints or binary strings, see :meth:`raw`); signed elements come out negative."""
+        raw = self.raw(words)
+        n = len(raw)
+        last = (raw[:, self.last_offset // 8] >> (self.last_offset % 8)) & 1
+        if self._byte_columns is not None:
+            # Whole bytes (the 8-bit elements): one gather and a view, no bit matrix.
+            dtype = f"<{'i' if self.signed else 'u'}{self.field_width // 8}"
+            values = np.ascontiguousarray(raw[:, self._byte_columns]).view(dtype)
+        else:
+            bits = np.unpackbits(raw, axis=1, bitorder="little")
+            element_bits = bits[:, self._columns]                  # (n, elements, field_width)
+            full = np.zeros((n, element_bits.shape[1], 64), dtype=np.uint8)
+            full[:, :, :self.field_width] = element_bits
+            if self.signed:                                       # sign extension to 64 bits
+                full[:, :, self.field_width:] = element_bits[:, :, -1:]
+            values = np.packbits(full, axis=-1, bitorder="little").view("<i8")
+        return values.reshape(n, *self.lanes).astype(np.int64), last.astype(np.int64)
+
+
+class ArrayCodec:
+    """Payload words of a :class:`~hdl.array.SystolicArray`'s streams for ``config``, tile by tile.
+
+    A tile is ``A`` (rows x K activations, 0..``config.max_act_value``) and ``B`` (cols x K
+    weights, -128..127); on ``a`` and ``b`` it is ``ceil(K/2)`` transfers, transfer ``i`` carrying
+    reduction positions ``2i`` and ``2i+1``, an odd K padded with activation 0 and weight 0, and
+    ``last`` set on the final transfer only. On ``c`` a tile is ``rows`` transfers, row ``r``
+    carrying ``C[r, 0..cols-1]`` (signed), ``last`` on the final row.
+
+    Members ``a``, ``b``, ``c``: the :class:`PayloadCodec` of each stream, for transfer-level
+    words (any ``last`` framing).
+    """
+
+    def __init__(self, config):
+        if not isinstance(config, SparqConfig):
+            raise TypeError(f"config must be a SparqConfig, not {config!r}")
+        self.config = config
+        self.a = PayloadCodec(a_layout(config))
+        self.b = PayloadCodec(b_layout(config))
+        self.c = PayloadCodec(c_layout(config))
+        # The tile-level methods below read the data as (rows | cols) x (pair element).
+        expected = {"a": (config.rows, 2), "b": (config.cols, 2), "c": (config.cols,)}
+        for name, lanes in expected.items():
+            if getattr(self, name).lanes != lanes:
+                raise TypeError(f"payload {name} has lanes {getattr(self, name).lanes}, "
+                                f"not {lanes}")
+
+    @staticmethod
+    def pairs(k):
+        """Transfers of a tile of reduction length ``k``: ``ceil(k/2)``."""
+        return (k + 1) // 2
+
+    def _pack_tile(self, codec, x):
+        x = np.asarray(x)
+        if x.ndim != 2 or x.shape[0] != codec.lanes[0] or x.shape[1] < 1:
+            raise ValueError(f"a tile operand must have shape ({codec.lanes[0]}, K >= 1), "
+                             f"not {x.shape}")
+        lanes, k = x.shape
+        p = self.pairs(k)
+        padded = np.zeros((lanes, 2 * p), dtype=x.dtype)
+        padded[:, :k] = x
+        return codec.pack(padded.reshape(lanes, p, 2).transpose(1, 0, 2), np.arange(p) == p - 1)
+
+    @staticmethod
+    def _unpack_tile(codec, words):
+        values, last = codec.unpack(words)
+        return values.transpose(1, 0, 2).reshape(codec.lanes[0], -1), last
+
+    def pack_a(self, A):
+        """Words of ``a`` for one tile: ``A`` rows x K -> ``ceil(K/2)`` ints."""
+        return self._pack_tile(self.a, A)
+
+    def pack_b(self, B):
+        """Words of ``b`` for one tile: ``B`` cols x K -> ``ceil(K/2)`` ints."""
+        return self._pack_tile(self.b, B)
+
+    def unpack_a(self, words):
+        """``(A rows x 2P int64, last (P,))`` of ``P`` words of ``a`` (ints or binary strings);
+        an odd K's padding is the final column."""
+        return self._unpack_tile(self.a, words)
+
+    def unpack_b(self, words):
+        """``(B cols x 2P int64, last (P,))`` of ``P`` words of ``b``."""
+        return self._unpack_tile(self.b, words)
+
+    def pack_c(self, C):
+        """Words of ``c`` for one tile's result ``C`` (rows x cols): ``rows`` ints, last on the
+        final row (what the array must send)."""
+        C = np.asarray(C)
+        rows = self.config.rows
+        if C.shape != (rows, self.config.cols):
+            raise ValueError(f"C must have shape ({rows}, {self.config.cols}), not {C.shape}")
+        return self.c.pack(C, np.arange(rows) == rows - 1)
+
+    def unpack_c(self, words):
+        """``(values n x cols int64, last (n,))`` of ``n`` words of ``c`` (ints or binary
+        strings, MSB first; ValueError for X/Z or a wrong width)."""
+        return self.c.unpack(words)
+
+
+def reference(config, A, B):
+    """The golden result of one tile for ``config``'s datapath: ``C = A . B^T`` (rows x cols int64).
+
+    ``sparq``: :func:`golden.sparq_gemm` with the configuration's options and rounding (4-bit
+    windows); ``int8`` and ``a4w8``: :func:`golden.exact_gemm`. ``A`` must hold integers in
+    0..``config.max_act_value`` (0..15 for ``a4w8``) and ``B`` in -128..127 (ValueError
+    otherwise); any integer dtype. Any number of rows and columns (a whole GEMM, not only a tile).
+    """
+    A, B = np.asarray(A), np.asarray(B)
+    for name, x, lo, hi in (("A", A, 0, config.max_act_value), ("B", B, -128, 127)):
+        if not np.issubdtype(x.dtype, np.integer) or x.dtype == np.bool_:
+            raise TypeError(f"{name} must be an integer array, not {x.dtype}")
+        if x.size and (x.min() < lo or x.max() > hi):
+            raise ValueError(f"{name} must lie in {lo}..{hi} for datapath {config.datapath!r}, "
+                             f"not {x.min()}..{x.max()}")
+    # In range: the narrow dtypes take golden's fast paths (no second range scan, pair table view).
+    A, B = A.astype(np.uint8, copy=False), B.astype(np.int8, copy=False)
+    if config.datapath == "sparq":
+        return golden.sparq_gemm(A, B, options=config.options, rounding=config.rounding)
+    return golden.exact_gemm(A, B)

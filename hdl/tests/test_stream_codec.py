@@ -1,0 +1,180 @@
+"""The array's payload codec against the RTL's own layouts, and the one tile reference.
+
+The codec's words are compared with the integers Amaranth builds from ``a_layout``, ``b_layout``
+and ``c_layout`` (``Layout.const(...).as_value().value`` and ``Layout.from_bits``), for every
+datapath (a4w8 has 4-bit activation fields) and for 1x1, odd and wide (more than 64-bit) shapes.
+"""
+
+import numpy as np
+import pytest
+
+import golden
+from hdl.array import a_layout, b_layout, c_layout
+from hdl.config import SparqConfig
+from hdl.stream_codec import ArrayCodec, PayloadCodec, reference
+
+CONFIGS = [
+    SparqConfig(rows=1, cols=1, max_k=4),
+    SparqConfig(options=3, rounding="truncate", rows=3, cols=5, max_k=33),
+    SparqConfig(datapath="int8", rows=3, cols=5, max_k=64),
+    SparqConfig(datapath="int8", rows=1, cols=1, max_k=1),
+    SparqConfig(datapath="a4w8", rows=1, cols=1, max_k=7),
+    SparqConfig(datapath="a4w8", rows=3, cols=5, max_k=1152),
+    SparqConfig(),                                   # 8x8: 129-bit a and b words
+]
+IDS = [f"{c.datapath}-{c.rows}x{c.cols}-k{c.max_k}" for c in CONFIGS]
+STREAMS = {"a": a_layout, "b": b_layout, "c": c_layout}
+
+
+def _random_values(codec, rng, n):
+    values = rng.integers(codec.min, codec.max + 1, (n, *codec.lanes), dtype=np.int64)
+    # The extremes of the element range on the first transfers (sign bits, all ones).
+    values[0].flat[:] = codec.min
+    if n > 1:
+        values[1].flat[:] = codec.max
+    return values
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=IDS)
+@pytest.mark.parametrize("stream", "abc")
+def test_words_are_the_layouts_constants(config, stream):
+    layout = STREAMS[stream](config)
+    codec = getattr(ArrayCodec(config), stream)
+    rng = np.random.default_rng(config.rows * 100 + config.cols)
+    values = _random_values(codec, rng, 6)
+    last = np.array([0, 1, 1, 0, 0, 1])
+    words = codec.pack(values, last)
+    assert codec.width == layout.size
+    for v, l, word in zip(values, last, words):
+        expected = layout.const({"data": v.tolist(), "last": int(l)}).as_value().value
+        assert word == expected, (v.tolist(), l)
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=IDS)
+@pytest.mark.parametrize("stream", "abc")
+def test_unpack_reads_what_the_layouts_read(config, stream):
+    # Any bit pattern (random words over the whole width): the codec's values and last are the
+    # ones Amaranth's view of the layout gives, signed fields negative where their top bit is set.
+    layout = STREAMS[stream](config)
+    codec = getattr(ArrayCodec(config), stream)
+    rng = np.random.default_rng(7)
+    words = [int.from_bytes(rng.bytes((layout.size + 7) // 8), "little") % (1 << layout.size)
+             for _ in range(5)] + [0, (1 << layout.size) - 1]
+    values, last = codec.unpack(words)
+    for word, v, l in zip(words, values, last):
+        view = layout.from_bits(word)
+        expected = np.array(
+            [[view["data"][r][e] for e in range(codec.lanes[1])] for r in range(codec.lanes[0])]
+            if len(codec.lanes) == 2 else [view["data"][c] for c in range(codec.lanes[0])])
+        assert np.array_equal(v, expected) and l == view["last"]
+    assert codec.pack(values, last) == words
+    # Binary strings, MSB first, as a simulator shows the payload, give the same.
+    strings = [format(w, f"0{layout.size}b") for w in words]
+    v2, l2 = codec.unpack(strings)
+    assert np.array_equal(v2, values) and np.array_equal(l2, last)
+    # And their characters as columns of a wider (n, 3 + width) array, as cut from a harness
+    # register that holds two payloads.
+    chars = np.frombuffer("".join("101" + w for w in strings).encode(), np.uint8).reshape(7, -1)
+    v3, l3 = codec.unpack(chars[:, 3:])
+    assert np.array_equal(v3, values) and np.array_equal(l3, last)
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=IDS)
+@pytest.mark.parametrize("k", [1, 2, 3, 5, 16])
+def test_tile_round_trip_pads_odd_k_and_frames_last(config, k):
+    codec = ArrayCodec(config)
+    rng = np.random.default_rng(k)
+    A = rng.integers(0, config.max_act_value + 1, (config.rows, k))
+    B = rng.integers(-128, 128, (config.cols, k))
+    words_a, words_b = codec.pack_a(A), codec.pack_b(B)
+    assert len(words_a) == len(words_b) == codec.pairs(k) == (k + 1) // 2
+    A2, last_a = codec.unpack_a(words_a)
+    B2, last_b = codec.unpack_b(words_b)
+    assert A2.shape == (config.rows, 2 * codec.pairs(k))
+    assert np.array_equal(A2[:, :k], A) and not A2[:, k:].any()     # odd K: padded with zeros
+    assert np.array_equal(B2[:, :k], B) and not B2[:, k:].any()
+    assert last_a.tolist() == last_b.tolist() == [0] * ((k - 1) // 2) + [1]
+    C = reference(config, A, B)
+    words_c = codec.pack_c(C)
+    values, last_c = codec.unpack_c(words_c)
+    assert np.array_equal(values, C) and last_c.tolist() == [0] * (config.rows - 1) + [1]
+    # The same words as the transfer-level codec of the layout, built from pairs by hand.
+    pairs = np.zeros((codec.pairs(k), config.rows, 2), np.int64)
+    for i in range(k):
+        pairs[i // 2, :, i % 2] = A[:, i]
+    assert codec.a.pack(pairs, last_a) == words_a
+
+
+def test_bit_order_is_the_documented_one():
+    # The contract as README and the sidecar state it, by hand: row r element e at
+    # [(2r+e)*w +: w], last on top; b two's complement bytes; c signed acc_width fields.
+    config = SparqConfig(rows=2, cols=1, max_k=4)
+    codec = ArrayCodec(config)
+    first, second = codec.pack_a(np.array([[1, 2, 3, 4], [5, 6, 7, 8]]))
+    assert first == 1 | 2 << 8 | 5 << 16 | 6 << 24
+    assert second == 3 | 4 << 8 | 7 << 16 | 8 << 24 | 1 << 32
+    (word,) = codec.pack_b(np.array([[-1, -128]]))
+    assert word == 0xFF | 0x80 << 8 | 1 << 16
+    a4 = ArrayCodec(SparqConfig(datapath="a4w8", rows=2, cols=1))
+    assert a4.a.field_width == 4 and a4.a.width == 2 * 2 * 4 + 1
+    assert a4.a.offsets.tolist() == [[0, 4], [8, 12]] and a4.a.last_offset == 16
+    (word,) = a4.pack_a(np.array([[0xA, 0x5], [0x3, 0xF]]))
+    assert word == 0xA | 0x5 << 4 | 0x3 << 8 | 0xF << 12 | 1 << 16
+    wide = SparqConfig(rows=1, cols=2, max_k=2)
+    w = wide.acc_width
+    value = ((-5) & ((1 << w) - 1)) | (7 << w) | (1 << 2 * w)
+    assert ArrayCodec(wide).pack_c(np.array([[-5, 7]])) == [value]
+    values, last = ArrayCodec(wide).unpack_c([format(value, f"0{2 * w + 1}b")])
+    assert values.tolist() == [[-5, 7]] and last.tolist() == [1]
+
+
+def test_bad_words_and_values_are_refused():
+    config = SparqConfig(rows=1, cols=2, max_k=2)
+    codec = ArrayCodec(config)
+    width = codec.c.width
+    with pytest.raises(ValueError, match="X/Z"):
+        codec.unpack_c(["x" * width])
+    with pytest.raises(ValueError, match="X/Z"):
+        codec.unpack_c(["0" * (width - 1)])
+    with pytest.raises(ValueError, match="X/Z"):
+        codec.unpack_c(np.full((1, width), ord("z"), np.uint8))
+    with pytest.raises(ValueError, match=r"0\.\.2\*\*"):
+        codec.unpack_c([1 << width])
+    with pytest.raises(ValueError, match=r"0\.\.2\*\*"):
+        codec.unpack_c([-1])
+    with pytest.raises(ValueError, match=r"-128\.\.127"):
+        codec.pack_b(np.array([[128], [0]]))
+    with pytest.raises(ValueError, match=r"0\.\.255"):
+        codec.pack_a(np.array([[-1]]))
+    with pytest.raises(ValueError, match=r"0\.\.15"):
+        ArrayCodec(SparqConfig(datapath="a4w8", rows=1, cols=1)).pack_a(np.array([[16]]))
+    with pytest.raises(ValueError, match=r"shape \(1, K >= 1\)"):
+        codec.pack_a(np.zeros((2, 3), np.int64))
+    with pytest.raises(TypeError, match="SparqConfig"):
+        ArrayCodec(None)
+    with pytest.raises(TypeError, match="StructLayout of data and last"):
+        PayloadCodec(c_layout(config)["data"].shape)
+    values, last = codec.unpack_c([])
+    assert values.shape == (0, 2) and last.shape == (0,)
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=IDS)
+def test_reference_is_the_datapaths_golden(config):
+    rng = np.random.default_rng(3)
+    A = rng.integers(0, config.max_act_value + 1, (config.rows, 9))
+    B = rng.integers(-128, 128, (config.cols, 9))
+    if config.datapath == "sparq":
+        expected = golden.sparq_gemm(A, B, options=config.options, rounding=config.rounding)
+    else:
+        expected = golden.exact_gemm(A, B)
+    C = reference(config, A, B)
+    assert C.dtype == np.int64 and np.array_equal(C, expected)
+
+
+def test_reference_refuses_values_outside_the_datapath():
+    with pytest.raises(ValueError, match=r"A must lie in 0\.\.15 for datapath 'a4w8', not 0\.\.16"):
+        reference(SparqConfig(datapath="a4w8"), np.array([[0, 16]]), np.zeros((1, 2), np.int64))
+    with pytest.raises(ValueError, match=r"B must lie in -128\.\.127"):
+        reference(SparqConfig(), np.zeros((1, 2), np.int64), np.array([[0, 128]]))
+    with pytest.raises(TypeError, match="integer array"):
+        reference(SparqConfig(), np.zeros((1, 2)), np.zeros((1, 2), np.int64))

@@ -1,0 +1,301 @@
+"""The cocotb driver of the generated systolic array: tiles in, every result row checked.
+
+:func:`run_tiles` packs the tiles with :class:`hdl.stream_codec.ArrayCodec`, runs them through
+one of two transports (the ``mode``), each with its own Verilog harness around the unchanged
+generated array, and returns the run's record:
+
+- ``per-cycle`` (:mod:`tb.array_harness`): one Python wait per clock cycle, on the falling edge,
+  where the registered handshake status of the rising edge just past is read and the next word
+  (or a gap) is offered; gaps on ``a``/``b`` and ``c.ready`` follow a :class:`tb.stalls.StallPlan`.
+  The input monitor reads the payloads the array took from the harness (``ab_seen``).
+- ``burst`` (:mod:`tb.array_burst`): full rate only; Python loads banks of transfers into the
+  harness's memories and waits for an event, not for every clock (the benchmark's transport).
+
+Checking, in both: the input monitor (:class:`tb.monitors.InputMonitor`) decodes each tile the
+array accepted, asks :func:`hdl.stream_codec.reference` (golden) for its result and queues the
+expected rows; the output monitor (:class:`tb.monitors.OutputMonitor`) decodes every ``c`` row;
+an in-order :class:`tb.scoreboard.Scoreboard` compares them (values and ``last``). A run fails
+(``mismatches`` in the record) for a mismatch, a missing or extra row, a tile never accepted, a
+tile accepted other than sent, ``a`` and ``b`` transferring in different cycles, ``err`` set, and
+a timeout.
+"""
+
+import os
+import time
+
+import numpy as np
+from cocotb.triggers import ClockCycles, FallingEdge, First, RisingEdge, Timer
+from cocotb.utils import get_sim_time
+
+from hdl.stream_codec import ArrayCodec
+from tb import harness, tiles
+from tb.monitors import InputMonitor, OutputMonitor
+from tb.scoreboard import Scoreboard
+from tb.stalls import StallPlan
+
+__all__ = ["MODES", "reset", "run_tiles"]
+
+MODES = ("per-cycle", "burst")
+
+#: The harness inputs of each mode held idle through reset.
+_IDLE = {"per-cycle": ("a_next_valid", "b_next_valid", "c_ready"),
+         "burst": ("go", "c_clear", "count")}
+
+#: Clock period of the benches (ns).
+PERIOD = 10
+
+
+async def reset(dut, mode):
+    """Hold ``rst`` for three rising edges with the mode's harness inputs idle; returns on the
+    falling edge where ``rst`` is released."""
+    for name in _IDLE[mode]:
+        getattr(dut, name).value = 0
+    dut.rst.value = 1
+    for _ in range(3):
+        await RisingEdge(dut.clk)
+    await FallingEdge(dut.clk)
+    dut.rst.value = 0
+
+
+async def run_tiles(dut, config, named_tiles, log, *, mode="per-cycle", stalls=None, rng=None,
+                    name="array"):
+    """Drive ``named_tiles`` (``[(name, A, B)]``) through the array after :func:`reset`; check
+    every result row. ``stalls``: per-cycle mode only, see :mod:`tb.stalls`; drawn from ``rng``
+    (default :func:`tb.harness.rng` of ``name``).
+
+    Returns the record: ``checked`` (values compared), ``mismatches``, ``macs`` (multiply-
+    accumulates whose results were compared, 0 unless everything matched), ``cycles``,
+    ``seconds``/``cpu_seconds`` (the drive loop), ``tiles``, ``transfers`` (words sent on ``a``),
+    ``timed_out``. With ``SPARQ_OUTPUT_DIR`` set, the result rows received are saved there as
+    ``<name>.npy`` (rows x cols int64, in output order).
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    if mode == "burst" and stalls:
+        raise ValueError("the burst transport runs at full rate: no stalls")
+    tiles.check_tiles(config, [(a, b) for _, a, b in named_tiles])
+    codec = ArrayCodec(config)
+    a_words = [w for _, a, _ in named_tiles for w in codec.pack_a(a)]
+    b_words = [w for _, _, b in named_tiles for w in codec.pack_b(b)]
+    board = Scoreboard(log, name)
+    inputs = InputMonitor(codec, named_tiles, board, log, name)
+    outputs = OutputMonitor(codec, board)
+    rows_total = config.rows * len(named_tiles)
+    if mode == "per-cycle":
+        plan = StallPlan(stalls or {}, harness.rng(name) if rng is None else rng,
+                         [codec.pairs(a.shape[1]) for _, a, _ in named_tiles], rows_total,
+                         rows=config.rows, cols=config.cols)
+        transport = _per_cycle(dut, codec, a_words, b_words, plan, inputs, outputs, rows_total,
+                               log, name)
+    else:
+        transport = _burst(dut, codec, a_words, b_words, inputs, outputs, rows_total, log, name)
+    start, cpu_start = time.perf_counter(), time.process_time()
+    cycles, pairing_errors, timed_out = await transport
+    seconds = time.perf_counter() - start
+    cpu_seconds = time.process_time() - cpu_start
+    outputs.flush()
+
+    err = int(dut.err.value)
+    if err:
+        log.error("%s: err is set after legal input", name)
+    checked, mismatches = board.result()
+    mismatches += inputs.finish() + err + pairing_errors + int(timed_out)
+    folder = os.environ.get("SPARQ_OUTPUT_DIR")
+    if folder:
+        # Every result row, in output order, for checks on the Python side (tb.gemm).
+        np.save(os.path.join(folder, f"{name}.npy"), outputs.rows())
+    macs = sum(config.rows * config.cols * a.shape[1] for _, a, _ in named_tiles)
+    return {"checked": checked, "mismatches": mismatches, "macs": macs if mismatches == 0 else 0,
+            "cycles": cycles, "seconds": seconds, "cpu_seconds": cpu_seconds,
+            "tiles": len(named_tiles), "transfers": len(a_words), "timed_out": timed_out}
+
+
+def _binstr_reader(handle):
+    # The payload as a binary string (MSB first) straight from the simulator handle, like
+    # tb.harness.fast_reader for words of any width (skips building a LogicArray per read).
+    return handle._handle.get_signal_val_binstr
+
+
+async def _per_cycle(dut, codec, a_words, b_words, plan, inputs, outputs, rows_total, log, name):
+    """The per-cycle transport (see the module docstring); returns ``(cycles, pairing errors,
+    timed out)``. Its loop runs once per clock: keep it to list appends and int tests."""
+    write_a, write_a_valid = harness.fast_writer(dut.a_next), harness.fast_writer(dut.a_next_valid)
+    write_b, write_b_valid = harness.fast_writer(dut.b_next), harness.fast_writer(dut.b_next_valid)
+    write_c_ready, read_status = harness.fast_writer(dut.c_ready), harness.fast_reader(dut.status)
+    read_ab_seen, read_c_seen = _binstr_reader(dut.ab_seen), _binstr_reader(dut.c_seen)
+    take_ab, take_c = inputs.ab.append, outputs.words.append
+    # Position of a's last bit in ab_seen's binary string (MSB first: b's word, then a's word).
+    a_last_at = codec.b.width + codec.a.width - 1 - codec.a.last_offset
+    rows = codec.config.rows
+    edge = FallingEdge(dut.clk)
+    a_gaps, b_gaps, c_random, long = plan.a_gaps, plan.b_gaps, plan.c_ready, plan.long
+    c_mask = len(c_random) - 1
+
+    n = len(a_words)
+    ia = ib = 0                        # next word to offer on a / b
+    a_wait, b_wait = a_gaps[0], b_gaps[0]
+    a_offer = b_offer = -1             # what a_next_valid / b_next_valid show
+    c_ready = c_shown = -1
+    rows_seen = 0
+    c_long_left = 0
+    cycle = 0
+    pairing_errors = 0
+    timed_out = False
+    while rows_seen < rows_total:
+        await edge
+        status = read_status()
+        if status & 1:                 # the offered a word was loaded: offer the next
+            ia += 1
+            a_wait = a_gaps[ia]
+        if status & 2:
+            ib += 1
+            b_wait = b_gaps[ib]
+        a_fire, b_fire = status & 4, status & 8
+        if a_fire:
+            # The pair the array took (b's word taken in the same cycle; a b transfer alone is
+            # a pairing error, counted below).
+            words = read_ab_seen()
+            take_ab(words)
+            if words[a_last_at] == "1":
+                inputs.tile_end()
+        if bool(a_fire) != bool(b_fire):
+            # The array takes a and b together; a transfer on one alone breaks the contract.
+            pairing_errors += 1
+            if pairing_errors <= 5:
+                log.error("%s: cycle %d: a transfer %s but b transfer %s", name, cycle,
+                          bool(a_fire), bool(b_fire))
+        if status & 16:
+            take_c(read_c_seen())
+            rows_seen += 1
+            if rows_seen % rows == 0:
+                outputs.flush()
+            if rows_seen == plan.c_long_row:
+                c_long_left = long
+        # Offer the next words (or a gap) for the coming rising edge. The a and b blocks are
+        # written out twice on purpose: a shared function would cost two calls per clock cycle.
+        if a_wait or ia >= n:
+            a_wait = max(a_wait - 1, 0)
+            if a_offer != 0:
+                write_a_valid(0)
+                a_offer = 0
+        else:
+            if status & 1 or a_offer != 1:
+                write_a(a_words[ia])
+            if a_offer != 1:
+                write_a_valid(1)
+                a_offer = 1
+        if b_wait or ib >= n:
+            b_wait = max(b_wait - 1, 0)
+            if b_offer != 0:
+                write_b_valid(0)
+                b_offer = 0
+        else:
+            if status & 2 or b_offer != 1:
+                write_b(b_words[ib])
+            if b_offer != 1:
+                write_b_valid(1)
+                b_offer = 1
+        if c_long_left:
+            c_long_left -= 1
+            c_ready = 0
+        else:
+            c_ready = c_random[cycle & c_mask]
+        if c_ready != c_shown:
+            write_c_ready(c_ready)
+            c_shown = c_ready
+        cycle += 1
+        if cycle > plan.cycle_bound:
+            log.error("%s: timeout after %d cycles: %d/%d tiles accepted, %d/%d result rows",
+                      name, cycle, inputs.tiles, len(inputs.named_tiles), rows_seen, rows_total)
+            timed_out = True
+            break
+    await edge
+    return cycle, pairing_errors, timed_out
+
+
+async def _burst(dut, codec, a_words, b_words, inputs, outputs, rows_total, log, name):
+    """The burst transport (see the module docstring); returns ``(cycles, pairing errors,
+    timed out)``.
+
+    Its input monitor takes each bank's words from the driver's list once the harness has
+    consumed the bank (``idle``), checked in order by the harness's own indices; reading every
+    accepted word back from the bus would need a Python wait per transfer, the cost this
+    transport exists to avoid. ``pair_err`` still checks that ``a`` and ``b`` transferred
+    together, and the per-cycle transport reads the bus itself.
+    """
+    config = codec.config
+    depth, cdepth = len(dut.a_mem), len(dut.c_mem)
+    n = len(a_words)
+    a_last_offset = codec.a.last_offset
+    write_a = [harness.fast_writer(dut.a_mem[i]) for i in range(depth)]
+    write_b = [harness.fast_writer(dut.b_mem[i]) for i in range(depth)]
+    read_c = [_binstr_reader(dut.c_mem[j]) for j in range(cdepth)]
+    write_count, write_go = harness.fast_writer(dut.count), harness.fast_writer(dut.go)
+    write_clear = harness.fast_writer(dut.c_clear)
+    read_count, read_idle = harness.fast_reader(dut.c_count), harness.fast_reader(dut.idle)
+    falling = FallingEdge(dut.clk)
+    # One wait lasts at most a bank at full rate plus the drain of the tiles in the grid (a
+    # tile's final transfer waits for the previous tile to leave), with a wide margin.
+    wait_ns = PERIOD * (depth + 4 * (2 * config.rows + config.cols + 8) + 100)
+    state = {"clear": 0}
+
+    def take_rows():
+        # Output monitor: the rows the harness took from c since the last clear (call at most
+        # once per falling edge: the clear takes effect at the next rising edge).
+        count = read_count()
+        if not count:
+            return 0
+        outputs.words.extend(read_c[j]() for j in range(count))
+        state["clear"] ^= 1
+        write_clear(state["clear"])
+        return outputs.flush()
+
+    go = 0
+    rows_seen = 0
+    timed_out = False
+    sim_start = get_sim_time("ns")
+    for first in range(0, n, depth):
+        chunk = range(first, min(first + depth, n))
+        for j, i in enumerate(chunk):
+            write_a[j](a_words[i])
+            write_b[j](b_words[i])
+        write_count(len(chunk))
+        go ^= 1
+        write_go(go)
+        await falling            # the harness started the bank at the rising edge between
+        while True:
+            rows_seen += take_rows()
+            if read_idle():
+                break
+            # idle and c_full change only at rising edges, after these reads: no missed event.
+            limit = Timer(wait_ns, "ns")
+            if await First(RisingEdge(dut.idle), RisingEdge(dut.c_full), limit) is limit:
+                timed_out = True
+                break
+            await falling
+        if timed_out:
+            log.error("%s: timeout: bank at transfer %d not consumed, %d/%d result rows", name,
+                      first, rows_seen, rows_total)
+            break
+        for i in chunk:          # input monitor: the whole bank went in, in order
+            inputs.a.append(a_words[i])
+            inputs.b.append(b_words[i])
+            if (a_words[i] >> a_last_offset) & 1:
+                inputs.tile_end()
+        await falling            # a clear written above takes effect before the next read
+    limit = 4 * (2 * config.rows + config.cols + 8) * len(inputs.named_tiles) + 100
+    waited = 0
+    while not timed_out and rows_seen < rows_total:
+        if waited >= limit:
+            log.error("%s: timeout: %d/%d result rows", name, rows_seen, rows_total)
+            timed_out = True
+            break
+        await ClockCycles(dut.clk, config.rows)
+        await falling
+        waited += config.rows + 1
+        rows_seen += take_rows()
+    cycles = int((get_sim_time("ns") - sim_start) // PERIOD)
+    pairing_errors = int(dut.pair_err.value)
+    if pairing_errors:
+        log.error("%s: a and b transferred in different cycles", name)
+    return cycles, pairing_errors, timed_out
