@@ -34,6 +34,7 @@ from importlib import metadata
 import numpy as np
 
 from hdl.config import SparqConfig
+from hdl.lint import ALLOW_MISSING
 from tb import sim, tiles
 from tb.array_burst import TOP as BURST_TOP
 from tb.array_burst import burst_files
@@ -87,15 +88,26 @@ def main(argv=None):
     simulators = args.sim or ["verilator", "icarus"]
     args.harness = args.harness or ["burst"]
     load = os.getloadavg()[0]
-    rows = []
+    rows, failed = [], []
+    allow_missing = os.environ.get(ALLOW_MISSING, "").strip() not in ("", "0")
     for simulator in simulators:
         missing = sim.simulator_missing(simulator)
         if missing:
-            print(f"{simulator}: skipped, {missing}")
+            print(f"{simulator}: {'skipped' if allow_missing else 'FAIL'}, {missing}")
+            if not allow_missing:
+                failed.append(f"{simulator}: not installed")
             continue
         count = args.tiles_verilator if simulator == "verilator" else args.tiles_icarus
         for kind in args.harness:
-            rows.append(bench(simulator, count, args.seed, kind))
+            try:
+                row = bench(simulator, count, args.seed, kind)
+            except sim.SimulationFailed as exc:
+                failed.append(f"{simulator} {kind}: {str(exc).splitlines()[0]}")
+                continue
+            if row["macs"] != count * 8 * 8 * 1152:
+                failed.append(f"{simulator} {kind}: {row['macs']:,} of "
+                              f"{count * 8 * 8 * 1152:,} MACs checked")
+            rows.append(row)
     print("8x8 SPARQ array (5opt, nearest-even, max_k 1152), tiles of K=1152 back to back, "
           "every result checked against golden")
     print(", ".join(f"{k} {v}" for k, v in tool_versions().items()))
@@ -113,7 +125,13 @@ def main(argv=None):
         rate = verilator[0]["rate"]
         print(f"goal >= 5,000,000 checked MACs/s on Verilator: {rate:,.0f} "
               f"({'met' if rate >= 5e6 else 'not met'} in this run)")
-    return 0
+    # Only what was compared counts: a failed or missing bench, or none at all, is a FAIL.
+    if not rows:
+        failed.append("no bench ran")
+    for line in failed:
+        print(f"FAIL: {line}", file=sys.stderr)
+    print("bench-sim: " + ("FAIL" if failed else "PASS"))
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

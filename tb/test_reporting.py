@@ -55,3 +55,17 @@ def test_make_sim_with_nothing_selected_exits_non_zero():
     assert result.returncode == 1, result.stdout + result.stderr
     assert "0 simulation runs: 0 passed, 0 failed" in result.stdout and ": FAIL" in result.stdout
     assert "nothing was simulated: FAIL" in result.stderr
+
+
+def test_bench_sim_fails_when_nothing_was_benched(monkeypatch, capsys):
+    from tb import bench
+    monkeypatch.setattr(sim, "simulator_missing", lambda name: f"{name} not found: install it")
+    monkeypatch.delenv("SPARQ_ALLOW_MISSING_TOOLS", raising=False)
+    assert bench.main(["--sim", "icarus"]) == 1
+    out, err = capsys.readouterr()
+    assert "icarus: FAIL, icarus not found: install it" in out
+    assert "FAIL: no bench ran" in err and out.rstrip().endswith("bench-sim: FAIL")
+    # Allowed to skip, it still benched nothing: still a FAIL.
+    monkeypatch.setenv("SPARQ_ALLOW_MISSING_TOOLS", "1")
+    assert bench.main(["--sim", "icarus"]) == 1
+    assert "icarus: skipped" in capsys.readouterr().out

@@ -9,7 +9,7 @@ import re
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch", reason="the dev extra installs torch (pip install -e '.[dev]')")
+import torch  # noqa: E402  (a required test dependency: the eval and dev tiers install it)
 nn = torch.nn
 torch.set_num_threads(1)
 
@@ -52,13 +52,13 @@ def test_tiny_model_through_the_array(tmp_path):
     model, x, y, cal = data()
     check = hardware.run_hardware_check(model, x, y, calibration_loader=cal, work_dir=tmp_path,
                                         log=lambda *_: None)
-    layers = check.layers["sparq4-5opt-round"]
+    layers = check.layers["sparq-b4-o5-ne"]
     assert [l.name for l in layers] == ["c2", "c3", "c4"]
     assert [l.accumulators for l in layers] == [5 * 10 * 5 * 6, 5 * 6 * 3 * 3, 5 * 4 * 3 * 3]
     assert all(l.mismatches == 0 for l in layers)
     # 150 pixels -> 19 row tiles; 10 channels -> 2 column tiles; K 27 -> 14 transfers per tile.
     assert layers[0].tiles == 19 * 2 and layers[0].transfers == 19 * 2 * 14
-    assert check.predictions_equal == {"sparq4-5opt-round": 5}
+    assert check.predictions_equal == {"sparq-b4-o5-ne": 5}
     assert check.passed
     assert "Verdict: PASS." in check.markdown()
 
@@ -69,7 +69,7 @@ def test_the_check_fails_when_the_array_is_wrong(tmp_path, monkeypatch):
     model, x, y, cal = data()
 
     check = _stand_in_check(tmp_path, monkeypatch, model, x, y, cal, off_by=1)
-    assert [l.mismatches for l in check.layers["sparq4-5opt-round"]] == [1, 1, 1]
+    assert [l.mismatches for l in check.layers["sparq-b4-o5-ne"]] == [1, 1, 1]
     assert not check.passed
     assert "Verdict: FAIL." in check.markdown()
 
@@ -78,7 +78,7 @@ def test_the_check_fails_when_a_simulation_fails(tmp_path, monkeypatch):
     # Right values, but the bench failed (a framing or handshake check, say): no pass.
     model, x, y, cal = data()
     check = _stand_in_check(tmp_path, monkeypatch, model, x, y, cal, failure="tb failed")
-    layers = check.layers["sparq4-5opt-round"]
+    layers = check.layers["sparq-b4-o5-ne"]
     assert [l.mismatches for l in layers] == [0, 0, 0] and [l.failures for l in layers] == [1, 1, 1]
     assert not check.passed
 
@@ -102,13 +102,13 @@ def _stand_in_check(tmp_path, monkeypatch, model, x, y, cal, *, off_by=0, failur
 
 def test_settings_without_hardware_are_refused(capsys):
     with pytest.raises(ValueError, match="^" + re.escape(
-            "setting 'sparq3-6opt-round' has no hardware: the array implements "
+            "setting 'sparq-b3-o6-ne' has no hardware: the array implements "
             + ", ".join(hardware.HW_SETTINGS)) + "$"):
         hardware.run_hardware_check(Small(), np.zeros((1, 1, 5, 6), np.float32), [0],
-                                    calibration_loader=[], settings=["sparq3-6opt-round"])
-    assert eval_main(["--hw-settings", "a8w8"]) == 2
+                                    calibration_loader=[], settings=["sparq-b3-o6-ne"])
+    assert eval_main(["--hw-settings", "int8"]) == 2
     assert capsys.readouterr().err.strip() == (
-        "error: --hw-settings: 'a8w8' has no hardware; the array implements "
+        "error: --hw-settings: 'int8' has no hardware; the array implements "
         + ", ".join(hardware.HW_SETTINGS))
 
 
