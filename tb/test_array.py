@@ -23,21 +23,21 @@ BOTH = ICARUS + VERILATOR
 #: the 8x8 array with K up to 1152 runs on Verilator here and on Icarus under -m slow; Icarus
 #: gets an 8x8 array with max_k 48 instead.
 MAIN = [
-    ("sparq-o5-ne-8x8-k1152", SparqConfig(), VERILATOR),
-    ("sparq-o5-ne-8x8-k48", SparqConfig(max_k=48), ICARUS),
-    ("sparq-o3-tr-3x5", SparqConfig(options=3, rounding="truncate", rows=3, cols=5, max_k=64), BOTH),
-    ("sparq-o2-ne-1x6", SparqConfig(options=2, rows=1, cols=6, max_k=40), BOTH),
+    ("sparq-b4-o5-ne-8x8-k1152", SparqConfig(), VERILATOR),
+    ("sparq-b4-o5-ne-8x8-k48", SparqConfig(max_k=48), ICARUS),
+    ("sparq-b4-o3-tr-3x5", SparqConfig(options=3, rounding="truncate", rows=3, cols=5, max_k=64), BOTH),
+    ("sparq-b4-o2-ne-1x6", SparqConfig(options=2, rows=1, cols=6, max_k=40), BOTH),
     ("int8-2x3", SparqConfig(datapath="int8", rows=2, cols=3, max_k=48), BOTH),
     ("a4w8-4x1-oddk", SparqConfig(datapath="a4w8", rows=4, cols=1, max_k=33), BOTH),
 ]
 
 #: Under -m slow: the full cross of SPARQ settings (options x rounding) on a non-square array, the
 #: baselines at 8x8, and the 8x8 K=1152 array on Icarus.
-SLOW = [(f"sparq-o{o}-{r[:2]}-4x3", SparqConfig(options=o, rounding=r, rows=4, cols=3, max_k=96),
+SLOW = [(f"sparq-b4-o{o}-{r[:2]}-4x3", SparqConfig(options=o, rounding=r, rows=4, cols=3, max_k=96),
          BOTH) for o in (5, 3, 2) for r in ("nearest-even", "truncate")]
 SLOW += [("int8-8x8", SparqConfig(datapath="int8"), BOTH),
          ("a4w8-8x8", SparqConfig(datapath="a4w8"), BOTH),
-         ("sparq-o5-ne-8x8-k1152", SparqConfig(), ICARUS)]
+         ("sparq-b4-o5-ne-8x8-k1152", SparqConfig(), ICARUS)]
 
 
 def _params(entries):
@@ -70,7 +70,7 @@ def test_array_slow(simulator, config):
 
 #: The burst harness (tb/array_burst.py, used by `make bench-sim`) on its own tiles: Icarus in
 #: `make test` (its build is cheap), Verilator under -m slow (the benchmark runs it too).
-BURST = [("sparq-o3-tr-3x5", SparqConfig(options=3, rounding="truncate", rows=3, cols=5,
+BURST = [("sparq-b4-o3-tr-3x5", SparqConfig(options=3, rounding="truncate", rows=3, cols=5,
                                          max_k=64))]
 
 

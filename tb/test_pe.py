@@ -16,7 +16,7 @@ from tb.array_runner import standard_tiles
 #: (id, config, simulators in `make test`); the rest run under -m slow. A Verilator build costs
 #: seconds, an Icarus build almost nothing: the baselines run on Icarus in `make test`.
 CONFIGS = [
-    ("sparq-o3-tr-k64", SparqConfig(options=3, rounding="truncate", max_k=64), sim.SIMULATORS),
+    ("sparq-b4-o3-tr-k64", SparqConfig(options=3, rounding="truncate", max_k=64), sim.SIMULATORS),
     ("int8-k33", SparqConfig(datapath="int8", max_k=33), ("icarus",)),
     ("a4w8-k16", SparqConfig(datapath="a4w8", max_k=16), ("icarus",)),
 ]
