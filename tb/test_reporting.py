@@ -6,9 +6,11 @@
 - ``make sim``'s summary exits non-zero when nothing was simulated and when a run failed.
 """
 
+import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from hdl.config import SparqConfig
@@ -69,3 +71,56 @@ def test_bench_sim_fails_when_nothing_was_benched(monkeypatch, capsys):
     monkeypatch.setenv("SPARQ_ALLOW_MISSING_TOOLS", "1")
     assert bench.main(["--sim", "icarus"]) == 1
     assert "icarus: skipped" in capsys.readouterr().out
+
+
+def _deadlocking_files(config, burst):
+    # The generated array, renamed, inside a wrapper of the generated name that refuses every
+    # input transfer after the first tile's last one: the second tile is never accepted.
+    from tb.array_burst import burst_files
+    from tb.array_harness import harness_files
+    files = burst_files(config) if burst else harness_files(config)
+    module = next(n for n in files if n.endswith(".v") and n.startswith("sparq_"))[:-2]
+    text = files[f"{module}.v"]
+    files[f"{module}.v"] = text.replace(f"module {module}(", f"module {module}_inner(", 1)
+    ports = {p["name"]: p["width"] for p in json.loads(files[f"{module}.json"])["ports"]}
+    files["deadlock.v"] = f"""\
+module {module}(input clk, input rst,
+  input [{ports['a__payload'] - 1}:0] a__payload, input a__valid, output a__ready,
+  input [{ports['b__payload'] - 1}:0] b__payload, input b__valid, output b__ready,
+  output [{ports['c__payload'] - 1}:0] c__payload, output c__valid, input c__ready,
+  output err);
+  reg stuck = 0;
+  wire a_ready, b_ready;
+  {module}_inner inner(.clk(clk), .rst(rst),
+    .a__payload(a__payload), .a__valid(a__valid & !stuck), .a__ready(a_ready),
+    .b__payload(b__payload), .b__valid(b__valid & !stuck), .b__ready(b_ready),
+    .c__payload(c__payload), .c__valid(c__valid), .c__ready(c__ready), .err(err));
+  assign a__ready = a_ready & !stuck;
+  assign b__ready = b_ready & !stuck;
+  always @(posedge clk)
+    if (a__valid & a__ready & a__payload[{ports['a__payload'] - 1}]) stuck <= 1;
+endmodule
+"""
+    return files
+
+
+@pytest.mark.parametrize("burst", [False, True], ids=["per-cycle", "burst"])
+def test_a_deadlocked_design_fails_the_bench(burst):
+    # The bench must not pass after a timeout: the tiles the design never accepted are missing
+    # results, counted as mismatches, and the run fails (it used to log the timeout and pass).
+    from dataclasses import asdict
+    from tb import array_runner, tiles
+    from tb.array_burst import TOP as BURST_TOP
+    from tb.array_harness import TOP
+    sim.require("icarus")
+    config = SparqConfig(rows=2, cols=2, max_k=8)
+    built = sim.build_verilog(_deadlocking_files(config, burst), BURST_TOP if burst else TOP,
+                              "icarus", f"deadlock-{'burst' if burst else 'cycle'}-"
+                              f"{sim.config_key(config)}")
+    build = sim.Build(**{**asdict(built), "config": config, "block": "array"})
+    rng = np.random.default_rng(3)
+    named = tiles.random_tiles(config, rng, 3)
+    with pytest.raises(sim.SimulationFailed) as info:
+        array_runner.run_array(config, "icarus", named, tests=("full_rate",), burst=burst,
+                               build=build, seed=1, run_name=f"deadlock-{burst}")
+    assert "mismatches" in str(info.value)
