@@ -24,8 +24,8 @@ Exit status, the same for every subcommand:
 - 2: bad usage: a bad or missing argument, an unknown subcommand, no subcommand; nothing is run
   and nothing is written;
 - 130: interrupted (Ctrl-C; SIGTERM too during ``synth``): running tools are stopped, and no
-  partial output is left (``synth`` keeps the results of the runs that completed, writes no
-  report).
+  partial output is left (``synth`` keeps the results of the runs that completed and writes its
+  report marked INCOMPLETE with the runs that are missing).
 
 Subcommands are pluggable: a module registers one with :func:`register` (``name``, one-line help,
 ``add_arguments(parser)``, ``run(args) -> exit status``), or a package declares a
