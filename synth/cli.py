@@ -24,7 +24,8 @@ status follows the rule of :mod:`hdl.cli`:
   nothing run), or a tool run failed: the failing tool's last lines are shown, the other runs
   complete and the report is written marked INCOMPLETE;
 - 130: interrupted (Ctrl-C or SIGTERM): running tools are killed, the results of the runs that
-  completed are kept, no report is written.
+  completed are kept (a rerun reuses them), and the report is written marked INCOMPLETE with the
+  runs that are missing; one line on stderr, no traceback.
 """
 
 import argparse
