@@ -180,8 +180,28 @@ def default_name(block, config):
     return module_name(block, config)
 
 
+def _port_order(component, text, name):
+    """The top module's ports in the stable order: the clock and reset first (``clk``, ``rst``
+    when the block is clocked), then every signature member in signature order (the streams in
+    their documented order, each as payload, valid, ready)."""
+    order = ["__".join(str(p) for p in path) for path, _, _ in component.signature.flatten(component)]
+    declared = {port for port, _, _ in _declared_ports(text, name)}
+    return [port for port in ("clk", "rst") if port in declared and port not in order] + order
+
+
 def _convert(component, name):
-    return _verilog.convert(component, name=name, emit_src=False)
+    """Verilog of ``component`` as module ``name``, its port list in :func:`_port_order`.
+
+    Yosys lists the ports in an order of its own (inputs first, otherwise by name); the port list
+    of the top module's header is rewritten into the stable order, checked to hold exactly the
+    declared ports.
+    """
+    text = _verilog.convert(component, name=name, emit_src=False)
+    header = re.search(rf"^module {re.escape(name)}\((?P<ports>[^)]*)\);", text, re.M)
+    order = _port_order(component, text, name)
+    if header is None or sorted(p.strip() for p in header["ports"].split(",")) != sorted(order):
+        raise RuntimeError(f"the Verilog header of {name!r} does not list the ports {order}")
+    return text[:header.start("ports")] + ", ".join(order) + text[header.end("ports"):]
 
 
 def verilog(block, config, *, name=None):
@@ -456,11 +476,20 @@ _PORT_DECL = re.compile(r"^\s*(input|output|inout)\s+(?:wire\s+|reg\s+)?(?:signe
 
 
 def module_ports(text, module):
-    """``[(name, direction, width)]`` of ``module`` in Verilog ``text``, in declaration order.
+    """``[(name, direction, width)]`` of ``module`` in Verilog ``text``, in the order of the
+    module header's port list (the order of positional connections).
 
     Read from the Verilog itself (the sidecar and the synthesis harness both rely on it). Raises
     ``ValueError`` when the module is missing, has an inout port, or has no ports.
     """
+    ports = _declared_ports(text, module)
+    header = re.search(rf"^module {re.escape(module)}\s*\((?P<ports>[^)]*)\)", text, re.M)
+    position = {p.strip(): i for i, p in enumerate(header["ports"].split(","))}
+    return sorted(ports, key=lambda port: position.get(port[0], len(position)))
+
+
+def _declared_ports(text, module):
+    # (name, direction, width) of every port declaration of `module`, in declaration order.
     start = re.search(rf"^module {re.escape(module)}\s*\(", text, re.M)
     if start is None:
         raise ValueError(f"the Verilog has no module {module!r}")

@@ -339,3 +339,32 @@ def test_describe_must_cover_every_port(monkeypatch):
     with pytest.raises(ValueError) as info:
         generate.sidecar("window", SparqConfig())
     assert str(info.value) == "WindowSelector.describe() documents ports that do not exist: bogus"
+
+
+EXPECTED_PORT_ORDER = {
+    "window": ["x", "mant", "shift"],
+    "pair": ["a0", "a1", "mant0", "shift0", "src0", "mant1", "shift1", "src1"],
+    "array": ["clk", "rst", "a__payload", "a__valid", "a__ready", "b__payload", "b__valid",
+              "b__ready", "c__payload", "c__valid", "c__ready", "err"],
+}
+
+
+@pytest.mark.parametrize("block,config", [
+    ("window", SparqConfig()), ("pair", SparqConfig(options=3, rounding="truncate")),
+    ("pe", SparqConfig(max_k=8)), ("pe", SparqConfig(datapath="int8", max_k=8)),
+    ("array", SparqConfig(rows=2, cols=2, max_k=8)),
+    ("array", SparqConfig(datapath="a4w8", rows=1, cols=3, max_k=8)),
+])
+def test_port_order_is_stable(block, config):
+    # The module header lists clk, rst, then the signature's members in order (streams a, b, c
+    # as payload, valid, ready; then err): positional instantiation and the sidecar agree.
+    text = generate.verilog(block, config)
+    module = generate.default_name(block, config)
+    header = re.search(rf"^module {module}\(([^)]*)\);", text, re.M).group(1).split(", ")
+    doc = generate.sidecar(block, config)
+    assert header == [p["name"] for p in doc["ports"]]
+    assert [name for name, _, _ in generate.module_ports(text, module)] == header
+    if block == "pe":
+        assert header[:2] == ["clk", "rst"]
+    else:
+        assert header == EXPECTED_PORT_ORDER[block]
