@@ -167,8 +167,8 @@ def _run_verilog(args):
     if output is None:
         module = generate.default_name(block, config) if args.name is None else args.name
         output = os.path.join(args.output_dir, f"{generate.check_name(module)}.v")
-    v_path, j_path = generate.write(block, config, output, name=args.name)
-    print(f"{v_path}\n{j_path}")
+    for written in generate.write(block, config, output, name=args.name):
+        print(written)
     return EXIT_OK
 
 

@@ -9,7 +9,7 @@ that wraps it), so that every consumer sees the same top levels with the same na
     default_name(block, config)               -> stable module name, e.g. "sparq_array_sparq_b4_o5_ne_8x8_k1152"
     verilog(block, config, *, name=None)      -> Verilog text (deterministic)
     sidecar(block, config, *, name=None)      -> dict describing the module (JSON-ready)
-    write(block, config, path, *, name=None)  -> (FILE.v, FILE.json)
+    write(block, config, path, *, name=None)  -> Written(FILE.v, FILE.json, FILE.vh, FILE_pkg.sv)
 
 Output is deterministic: the same arguments give byte-identical files (no source locations, no
 absolute paths, no timestamps; the header names the pinned Yosys version).
@@ -50,16 +50,19 @@ import shutil
 import stat
 from importlib import metadata
 from pathlib import Path
+from typing import NamedTuple
 
 from amaranth import Shape
 from amaranth.back import verilog as _verilog
 from amaranth.lib import data, stream, wiring
 
+from . import headers
 from .config import SparqConfig
 from .naming import BLOCKS, SPARQ_ONLY as _SPARQ_ONLY, design_name, module_name
 
 __all__ = ["BLOCKS", "build", "default_name", "verilog", "sidecar", "write", "check_name",
-           "SIDECAR_FORMAT", "module_ports", "MAX_NAME_LENGTH", "OutputError"]
+           "SIDECAR_FORMAT", "module_ports", "MAX_NAME_LENGTH", "OutputError", "Written",
+           "output_paths"]
 
 SIDECAR_FORMAT = "sparq-rtl-sidecar/1"
 
@@ -221,51 +224,84 @@ def sidecar(block, config, *, name=None):
     return _sidecar(block, config, component, module, _convert(component, module))
 
 
-def write(block, config, path, *, name=None):
-    """Write ``path`` (must end in ``.v``) and the sidecar beside it (same stem, ``.json``).
+class Written(NamedTuple):
+    """The files :func:`write` wrote, as :class:`Path` objects."""
+    verilog: Path       # FILE.v
+    sidecar: Path       # FILE.json
+    header: Path        # FILE.vh
+    package: Path       # FILE_pkg.sv
 
-    Missing parent folders are created. Returns ``(verilog_path, json_path)`` as :class:`Path`.
+
+def output_paths(path):
+    """``{kind: path}`` of the files :func:`write` writes for output ``path`` (``FILE.v``):
+    ``verilog`` ``FILE.v``, ``sidecar`` ``FILE.json``, ``header`` ``FILE.vh``, ``package``
+    ``FILE_pkg.sv``. No check of ``path`` (see :func:`write`)."""
+    v_path = Path(path)
+    return {"verilog": v_path, "sidecar": v_path.with_suffix(".json"),
+            "header": v_path.with_suffix(".vh"),
+            "package": v_path.with_name(v_path.stem + "_pkg.sv")}
+
+
+#: How an error names each output (``output path 'x.v' cannot be written: ...``).
+_LABELS = {"verilog": "output path", "sidecar": "sidecar path", "header": "header path",
+           "package": "package path"}
+
+
+def _render(doc, text):
+    """``{kind: text}`` of every output, all from the Verilog ``text`` and the sidecar ``doc``."""
+    return {"verilog": text, "sidecar": json.dumps(doc, indent=2) + "\n",
+            "header": headers.verilog_header(doc), "package": headers.sv_package(doc)}
+
+
+def write(block, config, path, *, name=None):
+    """Write ``path`` (must end in ``.v``) and, beside it with the same stem, the sidecar
+    (``.json``), the Verilog header (``.vh``) and the SystemVerilog package (``_pkg.sv``); the
+    header and the package are rendered from the sidecar by :mod:`hdl.headers`.
+
+    Missing parent folders are created. Returns a :class:`Written` of the paths.
     Bad arguments raise ValueError/TypeError before anything is generated. An output that cannot
     be written raises :class:`OutputError` (a ValueError) naming the path, chained to the OSError
     when there is one.
 
-    Both files are written to temporary files in the target folder, created before the
+    Every file is written to a temporary file in the target folder, created before the
     (possibly long) generation so that a folder that cannot take a file fails at once, and renamed
-    into place only when both are complete. On any failure (or an interrupt) the temporaries and
-    the folders created here are removed and existing files at both paths are left as they were.
+    into place only when all are complete (the Verilog last). On any failure (or an interrupt) the
+    temporaries and the folders created here are removed and existing files at every path are
+    left as they were.
     """
     # Every argument is checked before anything is built, generated or created.
     _check_block(block)
     _check_config(block, config)
     module = _resolve_name(block, config, name)
-    v_path, j_path = _check_output(path)
+    paths = _check_output(path)
     label = f"output path {str(path)!r}"
     created, temporaries = [], []
     try:
         try:
-            _make_folders(v_path.parent, created)
-            v_tmp = _temporary(v_path.parent, temporaries)
-            j_tmp = _temporary(v_path.parent, temporaries)
+            _make_folders(paths["verilog"].parent, created)
+            tmps = {kind: _temporary(paths["verilog"].parent, temporaries) for kind in paths}
         except OSError as exc:
             raise OutputError(f"{label} cannot be written: {_reason(exc)}") from exc
         component = build(block, config, name=name)
         text = _convert(component, module)
         doc = _sidecar(block, config, component, module, text)
         try:
-            _fill(v_tmp, text)
-            _fill(j_tmp, json.dumps(doc, indent=2) + "\n")
+            for kind, content in _render(doc, text).items():
+                _fill(tmps[kind], content)
         except OSError as exc:
             raise OutputError(f"{label} cannot be written: {_reason(exc)}") from exc
-        # The sidecar first: a .v never stands without its sidecar.
-        _put_in_place([(j_tmp, j_path, f"sidecar path {str(j_path)!r}"), (v_tmp, v_path, label)])
+        # The Verilog last: a .v never stands without its sidecar and headers.
+        order = [kind for kind in paths if kind != "verilog"] + ["verilog"]
+        _put_in_place([(tmps[kind], paths[kind], f"{_LABELS[kind]} {str(paths[kind])!r}")
+                       for kind in order])
     except BaseException:
-        # Leave nothing behind: no temporary, no half-written pair, no folder made for them.
+        # Leave nothing behind: no temporary, no half-written set, no folder made for them.
         for tmp in temporaries:
             _quietly(os.unlink, tmp)
         for folder in reversed(created):
             _quietly(os.rmdir, folder)
         raise
-    return v_path, j_path
+    return Written(**paths)
 
 
 # -- output paths ---------------------------------------------------------------------------------
@@ -294,13 +330,13 @@ def _stat(path):
 
 
 def _check_output(path):
-    """The (Verilog, sidecar) paths of output ``path``, checked without creating anything."""
+    """:func:`output_paths` of output ``path``, checked without creating anything."""
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"output path must be a str or path, not {path!r}")
     v_path = Path(path)
     if v_path.suffix != ".v":
         raise ValueError(f"output path must end in .v, not {str(path)!r}")
-    j_path = v_path.with_suffix(".json")
+    paths = output_paths(v_path)
     label = f"output path {str(path)!r}"
     try:
         # Fail before the (possibly long) conversion when the folder cannot exist.
@@ -311,7 +347,8 @@ def _check_output(path):
                     raise OutputError(f"{label} cannot be written: {str(parent)!r} is not a "
                                       f"directory")
                 break
-        for target, what in ((v_path, label), (j_path, f"sidecar path {str(j_path)!r}")):
+        for kind, target in paths.items():
+            what = f"{_LABELS[kind]} {str(target)!r}"
             try:
                 st = _stat(target)
             except OSError as exc:      # a name too long, a loop of links, no permission
@@ -322,7 +359,7 @@ def _check_output(path):
         raise
     except OSError as exc:
         raise OutputError(f"{label} cannot be written: {_reason(exc)}") from exc
-    return v_path, j_path
+    return paths
 
 
 def _make_folders(folder, created):
