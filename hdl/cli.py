@@ -4,10 +4,12 @@
 
     sparq-rtl verilog {window,pair,pe,array} [--options 5|3|2] [--rounding nearest-even|truncate]
                       [--datapath sparq|int8|a4w8] [--rows R --cols C --max-k K] [--name MODULE]
-                      (-o FILE.v | -d DIR)
+                      [--fusesoc] (-o FILE.v | -d DIR)
 
-writes ``FILE.v`` and the JSON sidecar ``FILE.json`` (see :mod:`hdl.generate`); with ``-d DIR``,
-``DIR/MODULE.v`` and ``DIR/MODULE.json`` (``MODULE``: ``--name`` or the default name).
+writes ``FILE.v`` and beside it the JSON sidecar ``FILE.json``, the header ``FILE.vh``, the
+package ``FILE_pkg.sv``, the file list ``FILE.f`` and with ``--fusesoc`` the FuseSoC core
+``FILE.core`` (see :func:`hdl.generate.write`); with ``-d DIR``, ``DIR/MODULE.v`` and so on
+(``MODULE``: ``--name`` or the default name). It prints the paths written, one a line.
 
 Errors are one line on stderr, ``sparq-rtl: error: <message>`` for every subcommand, naming the
 parameter and the value; the message is the one Python callers get as ValueError/TypeError.
@@ -141,6 +143,8 @@ def _add_verilog_arguments(parser):
                         help="largest reduction length the accumulators hold (pe, array; default 1152)")
     parser.add_argument("--name", metavar="MODULE",
                         help="top module name (default: derived from the parameters)")
+    parser.add_argument("--fusesoc", action="store_true",
+                        help="also write a FuseSoC core (FILE.core) beside the Verilog")
     output = parser.add_mutually_exclusive_group(required=True)
     output.add_argument("-o", "--output", metavar="FILE.v",
                         help="Verilog output; the sidecar goes to FILE.json")
@@ -167,8 +171,9 @@ def _run_verilog(args):
     if output is None:
         module = generate.default_name(block, config) if args.name is None else args.name
         output = os.path.join(args.output_dir, f"{generate.check_name(module)}.v")
-    for written in generate.write(block, config, output, name=args.name):
-        print(written)
+    for written in generate.write(block, config, output, name=args.name, fusesoc=args.fusesoc):
+        if written is not None:
+            print(written)
     return EXIT_OK
 
 

@@ -9,7 +9,8 @@ that wraps it), so that every consumer sees the same top levels with the same na
     default_name(block, config)               -> stable module name, e.g. "sparq_array_sparq_b4_o5_ne_8x8_k1152"
     verilog(block, config, *, name=None)      -> Verilog text (deterministic)
     sidecar(block, config, *, name=None)      -> dict describing the module (JSON-ready)
-    write(block, config, path, *, name=None)  -> Written(FILE.v, FILE.json, FILE.vh, FILE_pkg.sv)
+    write(block, config, path, *, name=None, fusesoc=False)
+                                              -> Written(FILE.v, .json, .vh, _pkg.sv, .f[, .core])
 
 Output is deterministic: the same arguments give byte-identical files (no source locations, no
 absolute paths, no timestamps; the header names the pinned Yosys version).
@@ -56,7 +57,7 @@ from amaranth import Shape
 from amaranth.back import verilog as _verilog
 from amaranth.lib import data, stream, wiring
 
-from . import headers
+from . import headers, packaging
 from .config import SparqConfig
 from .naming import BLOCKS, SPARQ_ONLY as _SPARQ_ONLY, design_name, module_name
 
@@ -230,33 +231,54 @@ class Written(NamedTuple):
     sidecar: Path       # FILE.json
     header: Path        # FILE.vh
     package: Path       # FILE_pkg.sv
+    filelist: Path      # FILE.f
+    core: Path = None   # FILE.core (fusesoc=True)
+    testbench: Path = None  # tb_array.v (fusesoc=True, the example array only)
 
 
-def output_paths(path):
+def output_paths(path, *, fusesoc=False, testbench=False):
     """``{kind: path}`` of the files :func:`write` writes for output ``path`` (``FILE.v``):
     ``verilog`` ``FILE.v``, ``sidecar`` ``FILE.json``, ``header`` ``FILE.vh``, ``package``
-    ``FILE_pkg.sv``. No check of ``path`` (see :func:`write`)."""
+    ``FILE_pkg.sv``, ``filelist`` ``FILE.f``; with ``fusesoc`` also ``core`` ``FILE.core``, and
+    with ``testbench`` ``testbench`` ``tb_array.v`` in the same folder. No check of ``path``."""
     v_path = Path(path)
-    return {"verilog": v_path, "sidecar": v_path.with_suffix(".json"),
-            "header": v_path.with_suffix(".vh"),
-            "package": v_path.with_name(v_path.stem + "_pkg.sv")}
+    paths = {"verilog": v_path, "sidecar": v_path.with_suffix(".json"),
+             "header": v_path.with_suffix(".vh"),
+             "package": v_path.with_name(v_path.stem + "_pkg.sv"),
+             "filelist": v_path.with_suffix(".f")}
+    if fusesoc:
+        paths["core"] = v_path.with_suffix(".core")
+        if testbench:
+            paths["testbench"] = v_path.with_name("tb_array.v")
+    return paths
 
 
 #: How an error names each output (``output path 'x.v' cannot be written: ...``).
 _LABELS = {"verilog": "output path", "sidecar": "sidecar path", "header": "header path",
-           "package": "package path"}
+           "package": "package path", "filelist": "file list path", "core": "core path",
+           "testbench": "testbench path"}
 
 
-def _render(doc, text):
-    """``{kind: text}`` of every output, all from the Verilog ``text`` and the sidecar ``doc``."""
-    return {"verilog": text, "sidecar": json.dumps(doc, indent=2) + "\n",
-            "header": headers.verilog_header(doc), "package": headers.sv_package(doc)}
+def _render(doc, text, paths):
+    """``{kind: text}`` of every output in ``paths``, all from the Verilog ``text`` and the
+    sidecar ``doc``."""
+    stem = paths["verilog"].stem
+    texts = {"verilog": text, "sidecar": json.dumps(doc, indent=2) + "\n",
+             "header": headers.verilog_header(doc), "package": headers.sv_package(doc),
+             "filelist": packaging.file_list(stem)}
+    if "core" in paths:
+        texts["core"] = packaging.core_file(doc, stem, testbench="testbench" in paths)
+    if "testbench" in paths:
+        texts["testbench"] = packaging.EXAMPLE_TESTBENCH.read_text()
+    return texts
 
 
-def write(block, config, path, *, name=None):
+def write(block, config, path, *, name=None, fusesoc=False):
     """Write ``path`` (must end in ``.v``) and, beside it with the same stem, the sidecar
-    (``.json``), the Verilog header (``.vh``) and the SystemVerilog package (``_pkg.sv``); the
-    header and the package are rendered from the sidecar by :mod:`hdl.headers`.
+    (``.json``), the Verilog header (``.vh``), the SystemVerilog package (``_pkg.sv``) and the file
+    list (``.f``); with ``fusesoc``, also the FuseSoC core (``.core``) and, for the example array
+    (:func:`hdl.packaging.is_example`), its testbench ``tb_array.v``. The header, the package and
+    the core are rendered from the sidecar (:mod:`hdl.headers`, :mod:`hdl.packaging`).
 
     Missing parent folders are created. Returns a :class:`Written` of the paths.
     Bad arguments raise ValueError/TypeError before anything is generated. An output that cannot
@@ -273,7 +295,10 @@ def write(block, config, path, *, name=None):
     _check_block(block)
     _check_config(block, config)
     module = _resolve_name(block, config, name)
-    paths = _check_output(path)
+    if not isinstance(fusesoc, bool):
+        raise TypeError(f"fusesoc must be True or False, not {fusesoc!r}")
+    paths = _check_output(path, fusesoc=fusesoc,
+                          testbench=packaging.is_example(block, config, module))
     label = f"output path {str(path)!r}"
     created, temporaries = [], []
     try:
@@ -286,7 +311,7 @@ def write(block, config, path, *, name=None):
         text = _convert(component, module)
         doc = _sidecar(block, config, component, module, text)
         try:
-            for kind, content in _render(doc, text).items():
+            for kind, content in _render(doc, text, paths).items():
                 _fill(tmps[kind], content)
         except OSError as exc:
             raise OutputError(f"{label} cannot be written: {_reason(exc)}") from exc
@@ -329,14 +354,14 @@ def _stat(path):
         return None
 
 
-def _check_output(path):
+def _check_output(path, **kinds):
     """:func:`output_paths` of output ``path``, checked without creating anything."""
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"output path must be a str or path, not {path!r}")
     v_path = Path(path)
     if v_path.suffix != ".v":
         raise ValueError(f"output path must end in .v, not {str(path)!r}")
-    paths = output_paths(v_path)
+    paths = output_paths(v_path, **kinds)
     label = f"output path {str(path)!r}"
     try:
         # Fail before the (possibly long) conversion when the folder cannot exist.

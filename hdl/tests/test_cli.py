@@ -22,7 +22,7 @@ def test_verilog_writes_both_files(tmp_path, capsys):
                             "-o", str(path)], capsys)
     assert (status, err) == (0, "")
     assert out == (f"{path}\n{path.with_suffix('.json')}\n{path.with_suffix('.vh')}\n"
-                   f"{path.with_name('win_pkg.sv')}\n")
+                   f"{path.with_name('win_pkg.sv')}\n{path.with_suffix('.f')}\n")
     config = SparqConfig(options=3, rounding="truncate")
     assert path.read_text() == generate.verilog("window", config)
     doc = json.loads(path.with_suffix(".json").read_text())
@@ -47,7 +47,7 @@ def test_output_dir_uses_the_module_name(tmp_path, capsys):
     status, out, err = run(["verilog", "pair", "--options", "2", "-d", str(tmp_path / "v")], capsys)
     assert (status, err) == (0, "")
     assert sorted(p.name for p in (tmp_path / "v").iterdir()) == [
-        "sparq_pair_sparq_b4_o2_ne.json", "sparq_pair_sparq_b4_o2_ne.v",
+        "sparq_pair_sparq_b4_o2_ne.f", "sparq_pair_sparq_b4_o2_ne.json", "sparq_pair_sparq_b4_o2_ne.v",
         "sparq_pair_sparq_b4_o2_ne.vh", "sparq_pair_sparq_b4_o2_ne_pkg.sv"]
     status, out, err = run(["verilog", "pe", "--name", "mac", "-d", str(tmp_path)], capsys)
     assert (status, err) == (0, "")

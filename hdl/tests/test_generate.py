@@ -126,17 +126,19 @@ def test_write(tmp_path):
     config = SparqConfig(options=5, rounding="truncate")
     written = generate.write("pair", config, tmp_path / "sub" / "enc.v", name="enc")
     sub = tmp_path / "sub"
-    assert written == (sub / "enc.v", sub / "enc.json", sub / "enc.vh", sub / "enc_pkg.sv")
+    assert written == (sub / "enc.v", sub / "enc.json", sub / "enc.vh", sub / "enc_pkg.sv",
+                       sub / "enc.f", None, None)
     v_path, j_path = written.verilog, written.sidecar
     assert v_path.read_text() == generate.verilog("pair", config, name="enc")
     doc = generate.sidecar("pair", config, name="enc")
     assert json.loads(j_path.read_text()) == doc
     assert written.header.read_text() == headers.verilog_header(doc)
     assert written.package.read_text() == headers.sv_package(doc)
-    first = [p.read_bytes() for p in written]
+    first = [p.read_bytes() for p in written if p]
     generate.write("pair", config, v_path, name="enc")
-    assert [p.read_bytes() for p in written] == first
-    assert sorted(p.name for p in sub.iterdir()) == ["enc.json", "enc.v", "enc.vh", "enc_pkg.sv"]
+    assert [p.read_bytes() for p in written if p] == first
+    assert sorted(p.name for p in sub.iterdir()) == ["enc.f", "enc.json", "enc.v", "enc.vh",
+                                                     "enc_pkg.sv"]
 
 
 def _refuse_fill(monkeypatch, suffix_of_target=None, error=None):
@@ -299,7 +301,8 @@ def test_write_replaces_existing_files(tmp_path):
     generate.write("window", SparqConfig(), tmp_path / "w.v", name="w")
     assert (tmp_path / "w.v").read_text() == generate.verilog("window", SparqConfig(), name="w")
     assert json.loads((tmp_path / "w.json").read_text())["module"] == "w"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.json", "w.v", "w.vh", "w_pkg.sv"], \
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.f", "w.json", "w.v", "w.vh",
+                                                         "w_pkg.sv"], \
         "no temporaries left"
     assert oct((tmp_path / "w.v").stat().st_mode & 0o777) == oct(0o666 & ~_umask())
 
