@@ -4,7 +4,7 @@
 
     sparq-rtl verilog {window,pair,pe,array} [--options 5|3|2] [--rounding nearest-even|truncate]
                       [--datapath sparq|int8|a4w8] [--rows R --cols C --max-k K] [--name MODULE]
-                      [--fusesoc] (-o FILE.v | -d DIR)
+                      [--interface native|axis] [--fusesoc] (-o FILE.v | -d DIR)
 
 writes ``FILE.v`` and beside it the JSON sidecar ``FILE.json``, the header ``FILE.vh``, the
 package ``FILE_pkg.sv``, the file list ``FILE.f`` and with ``--fusesoc`` the FuseSoC core
@@ -125,6 +125,7 @@ _FLAG_BLOCKS = {
     "rows": ("array",),
     "cols": ("array",),
     "max_k": ("pe", "array"),
+    "interface": ("array",),
 }
 
 
@@ -141,6 +142,10 @@ def _add_verilog_arguments(parser):
     parser.add_argument("--cols", type=int, metavar="C", help="array columns (array only; default 8)")
     parser.add_argument("--max-k", dest="max_k", type=int, metavar="K",
                         help="largest reduction length the accumulators hold (pe, array; default 1152)")
+    parser.add_argument("--interface", metavar="native|axis",
+                        help="port naming (array only): native streams (default) or AXI4-Stream "
+                             "(aclk, aresetn, s_axis_a_t*, s_axis_b_t*, m_axis_c_t*; module name "
+                             "suffix _axis)")
     parser.add_argument("--name", metavar="MODULE",
                         help="top module name (default: derived from the parameters)")
     parser.add_argument("--fusesoc", action="store_true",
@@ -157,7 +162,7 @@ def _run_verilog(args):
     if block not in generate.BLOCKS:
         raise ValueError(f"block must be one of {', '.join(generate.BLOCKS)}, not {block!r}")
     fields = {}
-    for field in ("datapath", "options", "rounding", "rows", "cols", "max_k"):
+    for field in ("datapath", "options", "rounding", "rows", "cols", "max_k", "interface"):
         value = getattr(args, field)
         if value is None:
             continue

@@ -21,7 +21,9 @@ Every component class that :func:`build` returns has a method ``describe()`` ret
 
     {"summary": str,                  # one line
      "ports": {verilog_name: meaning},  # every port except clk/rst; stream valid/ready optional
-     "latency": str, "throughput": str, "handshake": str}   # optional, formulas of the parameters
+     "latency": str, "throughput": str, "handshake": str,   # optional, formulas of the parameters
+     "clock": {...}, "reset": {...}}   # optional: a block whose clock and reset are ports of its
+                                       # signature (aclk, aresetn) states them and their meanings
 
 ``verilog_name`` is the signature path joined by ``__`` (stream ``a``'s payload is ``a__payload``).
 This module adds what it can derive itself: direction and width of every port (from the signature,
@@ -107,6 +109,9 @@ def _check_config(block, config):
         raise TypeError(f"config must be a SparqConfig, not {config!r}")
     if block in _SPARQ_ONLY and config.datapath != "sparq":
         raise ValueError(f"block {block!r} exists for datapath 'sparq' only, not {config.datapath!r}")
+    if block != "array" and config.interface != "native":
+        raise ValueError(f"interface {config.interface!r} applies to block array only, not "
+                         f"{block!r}")
 
 
 #: Longest module name :func:`check_name` accepts. File names are limited to 255 bytes on common
@@ -159,6 +164,13 @@ def _component_class(block):
     return SystolicArray
 
 
+def _component(block, config):
+    if block == "array" and config.interface == "axis":
+        from .axis import AxisArray
+        return AxisArray(config)
+    return _component_class(block)(config)
+
+
 def build(block, config, *, name=None):
     """The :class:`amaranth.lib.wiring.Component` of ``block`` for ``config``.
 
@@ -169,7 +181,7 @@ def build(block, config, *, name=None):
     _check_config(block, config)
     if name is not None:
         check_name(name)
-    return _component_class(block)(config)
+    return _component(block, config)
 
 
 def default_name(block, config):
@@ -481,7 +493,7 @@ def _parameters(block, config):
         params["mant_width"] = 4
         return params
     if block == "array":
-        params.update(rows=config.rows, cols=config.cols)
+        params.update(rows=config.rows, cols=config.cols, interface=config.interface)
     params.update(max_k=config.max_k, max_pairs=config.max_pairs, act_width=config.act_width,
                   mant_width=config.mant_width, weight_width=config.weight_width,
                   max_act_value=config.max_act_value, acc_width=config.acc_width)
@@ -615,9 +627,9 @@ def _sidecar(block, config, component, module, text):
         "summary": described.get("summary", ""),
         "generator": {"sparq-hw": _version("sparq-hw"), "amaranth": _version("amaranth")},
         "parameters": _parameters(block, config),
-        "clock": {"port": "clk", "edge": "rising"} if clocked else None,
-        "reset": ({"port": "rst", "polarity": "active-high", "synchronous": True}
-                  if clocked else None),
+        "clock": described.get("clock", {"port": "clk", "edge": "rising"} if clocked else None),
+        "reset": described.get("reset", {"port": "rst", "polarity": "active-high",
+                                         "synchronous": True} if clocked else None),
         "timing": timing,
         "ports": ports,
     }

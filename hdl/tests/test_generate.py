@@ -378,3 +378,38 @@ def test_port_order_is_stable(block, config):
         assert header[:2] == ["clk", "rst"]
     else:
         assert header == EXPECTED_PORT_ORDER[block]
+
+
+def test_axis_ports_and_padding():
+    # AXI4-Stream names in order, tdata padded to whole bytes (c: 2 x 19 = 38 bits -> 40), tlast
+    # its own port, aresetn active low; the native widths otherwise.
+    config = SparqConfig(rows=2, cols=2, max_k=8, interface="axis")
+    doc = generate.sidecar("array", config)
+    assert doc["module"] == "sparq_array_sparq_b4_o5_ne_2x2_k8_axis"
+    assert doc["design"] == "array-sparq-b4-o5-ne-2x2-k8-axis"
+    ports = [(p["name"], p["direction"], p["width"]) for p in doc["ports"]]
+    assert ports == [
+        ("aclk", "input", 1), ("aresetn", "input", 1),
+        ("s_axis_a_tdata", "input", 32), ("s_axis_a_tvalid", "input", 1),
+        ("s_axis_a_tready", "output", 1), ("s_axis_a_tlast", "input", 1),
+        ("s_axis_b_tdata", "input", 32), ("s_axis_b_tvalid", "input", 1),
+        ("s_axis_b_tready", "output", 1), ("s_axis_b_tlast", "input", 1),
+        ("m_axis_c_tdata", "output", 40), ("m_axis_c_tvalid", "output", 1),
+        ("m_axis_c_tready", "input", 1), ("m_axis_c_tlast", "output", 1),
+        ("err", "output", 1)]
+    c_fields = {f["name"]: (f["offset"], f["width"]) for f in doc["ports"][10]["fields"]}
+    assert c_fields["data[1]"] == (19, 19) and c_fields["pad"] == (38, 2)
+    assert "driven 0" in doc["ports"][10]["meaning"]
+    assert doc["clock"] == {"port": "aclk", "edge": "rising"}
+    assert doc["reset"] == {"port": "aresetn", "polarity": "active-low", "synchronous": True}
+    native = generate.sidecar("array", SparqConfig(rows=2, cols=2, max_k=8))
+    assert doc["timing"]["latency"] == native["timing"]["latency"]
+    text = generate.verilog("array", config)
+    assert re.search(r"^module sparq_array_sparq_b4_o5_ne_2x2_k8_axis\(aclk, aresetn, ", text, re.M)
+
+
+@pytest.mark.parametrize("block", ["window", "pair", "pe"])
+def test_axis_is_for_the_array_only(block):
+    with pytest.raises(ValueError) as info:
+        generate.verilog(block, SparqConfig(interface="axis"))
+    assert str(info.value) == f"interface 'axis' applies to block array only, not {block!r}"
