@@ -4,10 +4,12 @@
 
     sparq-rtl verilog {window,pair,pe,array} [--options 5|3|2] [--rounding nearest-even|truncate]
                       [--datapath sparq|int8|a4w8] [--rows R --cols C --max-k K] [--name MODULE]
-                      (-o FILE.v | -d DIR)
+                      [--interface native|axis] [--fusesoc] (-o FILE.v | -d DIR)
 
-writes ``FILE.v`` and the JSON sidecar ``FILE.json`` (see :mod:`hdl.generate`); with ``-d DIR``,
-``DIR/MODULE.v`` and ``DIR/MODULE.json`` (``MODULE``: ``--name`` or the default name).
+writes ``FILE.v`` and beside it the JSON sidecar ``FILE.json``, the header ``FILE.vh``, the
+package ``FILE_pkg.sv``, the file list ``FILE.f`` and with ``--fusesoc`` the FuseSoC core
+``FILE.core`` (see :func:`hdl.generate.write`); with ``-d DIR``, ``DIR/MODULE.v`` and so on
+(``MODULE``: ``--name`` or the default name). It prints the paths written, one a line.
 
 Errors are one line on stderr, ``sparq-rtl: error: <message>`` for every subcommand, naming the
 parameter and the value; the message is the one Python callers get as ValueError/TypeError.
@@ -123,6 +125,7 @@ _FLAG_BLOCKS = {
     "rows": ("array",),
     "cols": ("array",),
     "max_k": ("pe", "array"),
+    "interface": ("array",),
 }
 
 
@@ -139,8 +142,14 @@ def _add_verilog_arguments(parser):
     parser.add_argument("--cols", type=int, metavar="C", help="array columns (array only; default 8)")
     parser.add_argument("--max-k", dest="max_k", type=int, metavar="K",
                         help="largest reduction length the accumulators hold (pe, array; default 1152)")
+    parser.add_argument("--interface", metavar="native|axis",
+                        help="port naming (array only): native streams (default) or AXI4-Stream "
+                             "(aclk, aresetn, s_axis_a_t*, s_axis_b_t*, m_axis_c_t*; module name "
+                             "suffix _axis)")
     parser.add_argument("--name", metavar="MODULE",
                         help="top module name (default: derived from the parameters)")
+    parser.add_argument("--fusesoc", action="store_true",
+                        help="also write a FuseSoC core (FILE.core) beside the Verilog")
     output = parser.add_mutually_exclusive_group(required=True)
     output.add_argument("-o", "--output", metavar="FILE.v",
                         help="Verilog output; the sidecar goes to FILE.json")
@@ -153,7 +162,7 @@ def _run_verilog(args):
     if block not in generate.BLOCKS:
         raise ValueError(f"block must be one of {', '.join(generate.BLOCKS)}, not {block!r}")
     fields = {}
-    for field in ("datapath", "options", "rounding", "rows", "cols", "max_k"):
+    for field in ("datapath", "options", "rounding", "rows", "cols", "max_k", "interface"):
         value = getattr(args, field)
         if value is None:
             continue
@@ -167,8 +176,9 @@ def _run_verilog(args):
     if output is None:
         module = generate.default_name(block, config) if args.name is None else args.name
         output = os.path.join(args.output_dir, f"{generate.check_name(module)}.v")
-    v_path, j_path = generate.write(block, config, output, name=args.name)
-    print(f"{v_path}\n{j_path}")
+    for written in generate.write(block, config, output, name=args.name, fusesoc=args.fusesoc):
+        if written is not None:
+            print(written)
     return EXIT_OK
 
 

@@ -7,12 +7,18 @@ and the synthesis reports agree on them.
 from dataclasses import dataclass, field
 
 __all__ = ["SparqConfig", "DATAPATHS", "ROUNDINGS", "WINDOW_OPTIONS", "WINDOW_BITS", "MAX_K",
-           "MAX_PES", "MAX_SIDE"]
+           "MAX_PES", "MAX_SIDE", "INTERFACES"]
 
 #: PE datapaths. ``sparq``: two 4b x 8b multipliers fed by the pair encoder; ``int8``: two exact
 #: 8b x 8b multipliers (the A8W8 reference); ``a4w8``: two 4b x 8b multipliers fed with plain 4-bit
 #: activations (naive 4-bit).
 DATAPATHS = ("sparq", "int8", "a4w8")
+
+#: Port naming of the array's top level: ``native`` (Amaranth streams: ``clk``, ``rst``,
+#: ``a__payload``/``a__valid``/``a__ready`` with ``last`` the payload's top bit) or ``axis``
+#: (AXI4-Stream: ``aclk``, ``aresetn``, ``s_axis_a_tdata``/``tvalid``/``tready``/``tlast``, ...;
+#: :class:`hdl.axis.AxisArray`).
+INTERFACES = ("native", "axis")
 
 #: Rounding of the bits dropped below the window (``truncate`` is the reference code's RAW mode).
 ROUNDINGS = ("nearest-even", "truncate")
@@ -73,6 +79,9 @@ class SparqConfig:
         1..:data:`MAX_SIDE`, and at most :data:`MAX_PES` PEs in all.
     max_k : int
         Largest reduction length the accumulators are sized for, 1..:data:`MAX_K`.
+    interface : str
+        The array's port naming, ``"native"`` or ``"axis"`` (see :data:`INTERFACES`); the array
+        only (:mod:`hdl.generate` refuses ``"axis"`` for the other blocks).
 
     Every field is checked on construction: ``TypeError`` when an integer field is not an ``int``
     (``bool`` and ``5.0`` are refused), ``ValueError`` when a value is out of range; the message
@@ -88,6 +97,7 @@ class SparqConfig:
     rows: int = 8
     cols: int = 8
     max_k: int = 1152
+    interface: str = "native"
 
     def __post_init__(self):
         if not isinstance(self.datapath, str) or self.datapath not in DATAPATHS:
@@ -112,6 +122,9 @@ class SparqConfig:
         _check_int("rows", self.rows, 1, MAX_SIDE)
         _check_int("cols", self.cols, 1, MAX_SIDE)
         _check_int("max_k", self.max_k, 1, MAX_K)
+        if not isinstance(self.interface, str) or self.interface not in INTERFACES:
+            raise ValueError(f"interface must be one of {', '.join(INTERFACES)}, not "
+                             f"{self.interface!r}")
 
     # -- derived widths ---------------------------------------------------------------------------
 

@@ -9,7 +9,8 @@ that wraps it), so that every consumer sees the same top levels with the same na
     default_name(block, config)               -> stable module name, e.g. "sparq_array_sparq_b4_o5_ne_8x8_k1152"
     verilog(block, config, *, name=None)      -> Verilog text (deterministic)
     sidecar(block, config, *, name=None)      -> dict describing the module (JSON-ready)
-    write(block, config, path, *, name=None)  -> (FILE.v, FILE.json)
+    write(block, config, path, *, name=None, fusesoc=False)
+                                              -> Written(FILE.v, .json, .vh, _pkg.sv, .f[, .core])
 
 Output is deterministic: the same arguments give byte-identical files (no source locations, no
 absolute paths, no timestamps; the header names the pinned Yosys version).
@@ -20,7 +21,9 @@ Every component class that :func:`build` returns has a method ``describe()`` ret
 
     {"summary": str,                  # one line
      "ports": {verilog_name: meaning},  # every port except clk/rst; stream valid/ready optional
-     "latency": str, "throughput": str, "handshake": str}   # optional, formulas of the parameters
+     "latency": str, "throughput": str, "handshake": str,   # optional, formulas of the parameters
+     "clock": {...}, "reset": {...}}   # optional: a block whose clock and reset are ports of its
+                                       # signature (aclk, aresetn) states them and their meanings
 
 ``verilog_name`` is the signature path joined by ``__`` (stream ``a``'s payload is ``a__payload``).
 This module adds what it can derive itself: direction and width of every port (from the signature,
@@ -50,16 +53,19 @@ import shutil
 import stat
 from importlib import metadata
 from pathlib import Path
+from typing import NamedTuple
 
 from amaranth import Shape
 from amaranth.back import verilog as _verilog
 from amaranth.lib import data, stream, wiring
 
+from . import headers, packaging
 from .config import SparqConfig
 from .naming import BLOCKS, SPARQ_ONLY as _SPARQ_ONLY, design_name, module_name
 
 __all__ = ["BLOCKS", "build", "default_name", "verilog", "sidecar", "write", "check_name",
-           "SIDECAR_FORMAT", "module_ports", "MAX_NAME_LENGTH", "OutputError"]
+           "SIDECAR_FORMAT", "module_ports", "MAX_NAME_LENGTH", "OutputError", "Written",
+           "output_paths"]
 
 SIDECAR_FORMAT = "sparq-rtl-sidecar/1"
 
@@ -103,6 +109,9 @@ def _check_config(block, config):
         raise TypeError(f"config must be a SparqConfig, not {config!r}")
     if block in _SPARQ_ONLY and config.datapath != "sparq":
         raise ValueError(f"block {block!r} exists for datapath 'sparq' only, not {config.datapath!r}")
+    if block != "array" and config.interface != "native":
+        raise ValueError(f"interface {config.interface!r} applies to block array only, not "
+                         f"{block!r}")
 
 
 #: Longest module name :func:`check_name` accepts. File names are limited to 255 bytes on common
@@ -155,6 +164,13 @@ def _component_class(block):
     return SystolicArray
 
 
+def _component(block, config):
+    if block == "array" and config.interface == "axis":
+        from .axis import AxisArray
+        return AxisArray(config)
+    return _component_class(block)(config)
+
+
 def build(block, config, *, name=None):
     """The :class:`amaranth.lib.wiring.Component` of ``block`` for ``config``.
 
@@ -165,7 +181,7 @@ def build(block, config, *, name=None):
     _check_config(block, config)
     if name is not None:
         check_name(name)
-    return _component_class(block)(config)
+    return _component(block, config)
 
 
 def default_name(block, config):
@@ -180,8 +196,28 @@ def default_name(block, config):
     return module_name(block, config)
 
 
+def _port_order(component, text, name):
+    """The top module's ports in the stable order: the clock and reset first (``clk``, ``rst``
+    when the block is clocked), then every signature member in signature order (the streams in
+    their documented order, each as payload, valid, ready)."""
+    order = ["__".join(str(p) for p in path) for path, _, _ in component.signature.flatten(component)]
+    declared = {port for port, _, _ in _declared_ports(text, name)}
+    return [port for port in ("clk", "rst") if port in declared and port not in order] + order
+
+
 def _convert(component, name):
-    return _verilog.convert(component, name=name, emit_src=False)
+    """Verilog of ``component`` as module ``name``, its port list in :func:`_port_order`.
+
+    Yosys lists the ports in an order of its own (inputs first, otherwise by name); the port list
+    of the top module's header is rewritten into the stable order, checked to hold exactly the
+    declared ports.
+    """
+    text = _verilog.convert(component, name=name, emit_src=False)
+    header = re.search(rf"^module {re.escape(name)}\((?P<ports>[^)]*)\);", text, re.M)
+    order = _port_order(component, text, name)
+    if header is None or sorted(p.strip() for p in header["ports"].split(",")) != sorted(order):
+        raise RuntimeError(f"the Verilog header of {name!r} does not list the ports {order}")
+    return text[:header.start("ports")] + ", ".join(order) + text[header.end("ports"):]
 
 
 def verilog(block, config, *, name=None):
@@ -201,51 +237,108 @@ def sidecar(block, config, *, name=None):
     return _sidecar(block, config, component, module, _convert(component, module))
 
 
-def write(block, config, path, *, name=None):
-    """Write ``path`` (must end in ``.v``) and the sidecar beside it (same stem, ``.json``).
+class Written(NamedTuple):
+    """The files :func:`write` wrote, as :class:`Path` objects."""
+    verilog: Path       # FILE.v
+    sidecar: Path       # FILE.json
+    header: Path        # FILE.vh
+    package: Path       # FILE_pkg.sv
+    filelist: Path      # FILE.f
+    core: Path = None   # FILE.core (fusesoc=True)
+    testbench: Path = None  # tb_array.v (fusesoc=True, the example array only)
 
-    Missing parent folders are created. Returns ``(verilog_path, json_path)`` as :class:`Path`.
+
+def output_paths(path, *, fusesoc=False, testbench=False):
+    """``{kind: path}`` of the files :func:`write` writes for output ``path`` (``FILE.v``):
+    ``verilog`` ``FILE.v``, ``sidecar`` ``FILE.json``, ``header`` ``FILE.vh``, ``package``
+    ``FILE_pkg.sv``, ``filelist`` ``FILE.f``; with ``fusesoc`` also ``core`` ``FILE.core``, and
+    with ``testbench`` ``testbench`` ``tb_array.v`` in the same folder. No check of ``path``."""
+    v_path = Path(path)
+    paths = {"verilog": v_path, "sidecar": v_path.with_suffix(".json"),
+             "header": v_path.with_suffix(".vh"),
+             "package": v_path.with_name(v_path.stem + "_pkg.sv"),
+             "filelist": v_path.with_suffix(".f")}
+    if fusesoc:
+        paths["core"] = v_path.with_suffix(".core")
+        if testbench:
+            paths["testbench"] = v_path.with_name("tb_array.v")
+    return paths
+
+
+#: How an error names each output (``output path 'x.v' cannot be written: ...``).
+_LABELS = {"verilog": "output path", "sidecar": "sidecar path", "header": "header path",
+           "package": "package path", "filelist": "file list path", "core": "core path",
+           "testbench": "testbench path"}
+
+
+def _render(doc, text, paths):
+    """``{kind: text}`` of every output in ``paths``, all from the Verilog ``text`` and the
+    sidecar ``doc``."""
+    stem = paths["verilog"].stem
+    texts = {"verilog": text, "sidecar": json.dumps(doc, indent=2) + "\n",
+             "header": headers.verilog_header(doc), "package": headers.sv_package(doc),
+             "filelist": packaging.file_list(stem)}
+    if "core" in paths:
+        texts["core"] = packaging.core_file(doc, stem, testbench="testbench" in paths)
+    if "testbench" in paths:
+        texts["testbench"] = packaging.EXAMPLE_TESTBENCH.read_text()
+    return texts
+
+
+def write(block, config, path, *, name=None, fusesoc=False):
+    """Write ``path`` (must end in ``.v``) and, beside it with the same stem, the sidecar
+    (``.json``), the Verilog header (``.vh``), the SystemVerilog package (``_pkg.sv``) and the file
+    list (``.f``); with ``fusesoc``, also the FuseSoC core (``.core``) and, for the example array
+    (:func:`hdl.packaging.is_example`), its testbench ``tb_array.v``. The header, the package and
+    the core are rendered from the sidecar (:mod:`hdl.headers`, :mod:`hdl.packaging`).
+
+    Missing parent folders are created. Returns a :class:`Written` of the paths.
     Bad arguments raise ValueError/TypeError before anything is generated. An output that cannot
     be written raises :class:`OutputError` (a ValueError) naming the path, chained to the OSError
     when there is one.
 
-    Both files are written to temporary files in the target folder, created before the
+    Every file is written to a temporary file in the target folder, created before the
     (possibly long) generation so that a folder that cannot take a file fails at once, and renamed
-    into place only when both are complete. On any failure (or an interrupt) the temporaries and
-    the folders created here are removed and existing files at both paths are left as they were.
+    into place only when all are complete (the Verilog last). On any failure (or an interrupt) the
+    temporaries and the folders created here are removed and existing files at every path are
+    left as they were.
     """
     # Every argument is checked before anything is built, generated or created.
     _check_block(block)
     _check_config(block, config)
     module = _resolve_name(block, config, name)
-    v_path, j_path = _check_output(path)
+    if not isinstance(fusesoc, bool):
+        raise TypeError(f"fusesoc must be True or False, not {fusesoc!r}")
+    paths = _check_output(path, fusesoc=fusesoc,
+                          testbench=packaging.is_example(block, config, module))
     label = f"output path {str(path)!r}"
     created, temporaries = [], []
     try:
         try:
-            _make_folders(v_path.parent, created)
-            v_tmp = _temporary(v_path.parent, temporaries)
-            j_tmp = _temporary(v_path.parent, temporaries)
+            _make_folders(paths["verilog"].parent, created)
+            tmps = {kind: _temporary(paths["verilog"].parent, temporaries) for kind in paths}
         except OSError as exc:
             raise OutputError(f"{label} cannot be written: {_reason(exc)}") from exc
         component = build(block, config, name=name)
         text = _convert(component, module)
         doc = _sidecar(block, config, component, module, text)
         try:
-            _fill(v_tmp, text)
-            _fill(j_tmp, json.dumps(doc, indent=2) + "\n")
+            for kind, content in _render(doc, text, paths).items():
+                _fill(tmps[kind], content)
         except OSError as exc:
             raise OutputError(f"{label} cannot be written: {_reason(exc)}") from exc
-        # The sidecar first: a .v never stands without its sidecar.
-        _put_in_place([(j_tmp, j_path, f"sidecar path {str(j_path)!r}"), (v_tmp, v_path, label)])
+        # The Verilog last: a .v never stands without its sidecar and headers.
+        order = [kind for kind in paths if kind != "verilog"] + ["verilog"]
+        _put_in_place([(tmps[kind], paths[kind], f"{_LABELS[kind]} {str(paths[kind])!r}")
+                       for kind in order])
     except BaseException:
-        # Leave nothing behind: no temporary, no half-written pair, no folder made for them.
+        # Leave nothing behind: no temporary, no half-written set, no folder made for them.
         for tmp in temporaries:
             _quietly(os.unlink, tmp)
         for folder in reversed(created):
             _quietly(os.rmdir, folder)
         raise
-    return v_path, j_path
+    return Written(**paths)
 
 
 # -- output paths ---------------------------------------------------------------------------------
@@ -273,14 +366,14 @@ def _stat(path):
         return None
 
 
-def _check_output(path):
-    """The (Verilog, sidecar) paths of output ``path``, checked without creating anything."""
+def _check_output(path, **kinds):
+    """:func:`output_paths` of output ``path``, checked without creating anything."""
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"output path must be a str or path, not {path!r}")
     v_path = Path(path)
     if v_path.suffix != ".v":
         raise ValueError(f"output path must end in .v, not {str(path)!r}")
-    j_path = v_path.with_suffix(".json")
+    paths = output_paths(v_path, **kinds)
     label = f"output path {str(path)!r}"
     try:
         # Fail before the (possibly long) conversion when the folder cannot exist.
@@ -291,7 +384,8 @@ def _check_output(path):
                     raise OutputError(f"{label} cannot be written: {str(parent)!r} is not a "
                                       f"directory")
                 break
-        for target, what in ((v_path, label), (j_path, f"sidecar path {str(j_path)!r}")):
+        for kind, target in paths.items():
+            what = f"{_LABELS[kind]} {str(target)!r}"
             try:
                 st = _stat(target)
             except OSError as exc:      # a name too long, a loop of links, no permission
@@ -302,7 +396,7 @@ def _check_output(path):
         raise
     except OSError as exc:
         raise OutputError(f"{label} cannot be written: {_reason(exc)}") from exc
-    return v_path, j_path
+    return paths
 
 
 def _make_folders(folder, created):
@@ -399,7 +493,7 @@ def _parameters(block, config):
         params["mant_width"] = 4
         return params
     if block == "array":
-        params.update(rows=config.rows, cols=config.cols)
+        params.update(rows=config.rows, cols=config.cols, interface=config.interface)
     params.update(max_k=config.max_k, max_pairs=config.max_pairs, act_width=config.act_width,
                   mant_width=config.mant_width, weight_width=config.weight_width,
                   max_act_value=config.max_act_value, acc_width=config.acc_width)
@@ -456,11 +550,20 @@ _PORT_DECL = re.compile(r"^\s*(input|output|inout)\s+(?:wire\s+|reg\s+)?(?:signe
 
 
 def module_ports(text, module):
-    """``[(name, direction, width)]`` of ``module`` in Verilog ``text``, in declaration order.
+    """``[(name, direction, width)]`` of ``module`` in Verilog ``text``, in the order of the
+    module header's port list (the order of positional connections).
 
     Read from the Verilog itself (the sidecar and the synthesis harness both rely on it). Raises
     ``ValueError`` when the module is missing, has an inout port, or has no ports.
     """
+    ports = _declared_ports(text, module)
+    header = re.search(rf"^module {re.escape(module)}\s*\((?P<ports>[^)]*)\)", text, re.M)
+    position = {p.strip(): i for i, p in enumerate(header["ports"].split(","))}
+    return sorted(ports, key=lambda port: position.get(port[0], len(position)))
+
+
+def _declared_ports(text, module):
+    # (name, direction, width) of every port declaration of `module`, in declaration order.
     start = re.search(rf"^module {re.escape(module)}\s*\(", text, re.M)
     if start is None:
         raise ValueError(f"the Verilog has no module {module!r}")
@@ -524,9 +627,9 @@ def _sidecar(block, config, component, module, text):
         "summary": described.get("summary", ""),
         "generator": {"sparq-hw": _version("sparq-hw"), "amaranth": _version("amaranth")},
         "parameters": _parameters(block, config),
-        "clock": {"port": "clk", "edge": "rising"} if clocked else None,
-        "reset": ({"port": "rst", "polarity": "active-high", "synchronous": True}
-                  if clocked else None),
+        "clock": described.get("clock", {"port": "clk", "edge": "rising"} if clocked else None),
+        "reset": described.get("reset", {"port": "rst", "polarity": "active-high",
+                                         "synchronous": True} if clocked else None),
         "timing": timing,
         "ports": ports,
     }

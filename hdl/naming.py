@@ -5,9 +5,11 @@
     setting tag    int8 | a4w8 | sparq-b<bits>-o<options>-<ne|tr>       (golden.tags)
     config tag     window, pair:  <setting>                              sparq-b4-o5-ne
                    pe:            <setting>-k<max_k>                     int8-k1152
-                   array:         <setting>-<rows>x<cols>-k<max_k>       sparq-b4-o3-tr-8x8-k1152
+                   array:         <setting>-<rows>x<cols>-k<max_k>[-axis] sparq-b4-o3-tr-8x8-k1152
+                                  (``-axis``: the AXI4-Stream interface, ``interface="axis"``)
     design name    <block>-<config tag>                                  array-sparq-b4-o5-ne-8x8-k1152
     module name    sparq_<design name with - as _>                       sparq_array_sparq_b4_o5_ne_8x8_k1152
+                                                                         sparq_array_sparq_b4_o5_ne_8x8_k1152_axis
 
 The design name names synthesis designs (``sparq-rtl synth --designs``) and simulation build
 folders (``build/sim/<design name>-<simulator>``); the module name is the default Verilog top
@@ -31,7 +33,7 @@ BLOCKS = ("window", "pair", "pe", "array")
 SPARQ_ONLY = ("window", "pair")
 
 _DESIGN = re.compile(r"(?P<block>window|pair|pe|array)-(?P<setting>int8|a4w8|sparq-b\d+-o\d+-(?:ne|tr))"
-                     r"(?:-(?P<rows>\d+)x(?P<cols>\d+))?(?:-k(?P<max_k>\d+))?\Z")
+                     r"(?:-(?P<rows>\d+)x(?P<cols>\d+))?(?:-k(?P<max_k>\d+))?(?:-(?P<interface>axis))?\Z")
 
 
 def _check(block, config):
@@ -41,6 +43,9 @@ def _check(block, config):
         raise TypeError(f"config must be a SparqConfig, not {config!r}")
     if block in SPARQ_ONLY and config.datapath != "sparq":
         raise ValueError(f"block {block!r} exists for datapath 'sparq' only, not {config.datapath!r}")
+    if block != "array" and config.interface != "native":
+        raise ValueError(f"interface {config.interface!r} applies to block array only, not "
+                         f"{block!r}")
 
 
 def setting_of(config):
@@ -58,6 +63,8 @@ def config_tag(block, config):
         tag += f"-{config.rows}x{config.cols}"
     if block in ("pe", "array"):
         tag += f"-k{config.max_k}"
+    if config.interface != "native":
+        tag += f"-{config.interface}"
     return tag
 
 
@@ -94,6 +101,8 @@ def parse_design_name(name):
         fields.update(rows=int(match["rows"]), cols=int(match["cols"]))
     if match["max_k"]:
         fields["max_k"] = int(match["max_k"])
+    if match["interface"]:
+        fields["interface"] = match["interface"]
     try:
         config = SparqConfig(**fields)
         canonical = design_name(block, config)

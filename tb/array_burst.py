@@ -14,13 +14,15 @@ waits for an event, not for every clock:
   in that same cycle is kept as row 0).
 
 Python waits for ``idle`` or ``c_full`` to rise, then, on the next falling edge, reads the rows
-and loads the next bank. The generated array is instantiated unchanged, by its port names.
+and loads the next bank. The generated array is instantiated unchanged, by its port names
+(:mod:`tb.array_ports`: native or AXI4-Stream).
 """
 
-import json
 from dataclasses import asdict
 
+from hdl.stream_codec import ArrayCodec
 from tb import sim
+from tb.array_ports import dut_instance
 
 __all__ = ["TOP", "DEPTH", "CDEPTH", "burst_files", "build_burst"]
 
@@ -32,8 +34,8 @@ CDEPTH = 16
 def burst_files(config, depth=DEPTH, cdepth=CDEPTH):
     files = sim.generated_files("array", config)
     module = next(name for name in files if name.endswith(".v"))[:-2]
-    ports = {p["name"]: p for p in json.loads(files[f"{module}.json"])["ports"]}
-    aw, bw, cw = (ports[f"{s}__payload"]["width"] for s in "abc")
+    codec = ArrayCodec(config)
+    aw, bw, cw = codec.a.width, codec.b.width, codec.c.width
     iw = max(depth, cdepth).bit_length()
     files[f"{TOP}.v"] = f"""\
 // Burst harness: the generated array fed from memories of {depth} words (tb/array_burst.py).
@@ -55,13 +57,9 @@ module {TOP} (
   assign idle = !a_valid && !b_valid;
   assign c_full = c_count == {cdepth};
   wire c_ready = !c_full;
-  {module} dut (
-    .clk(clk), .rst(rst),
-    .a__payload(a_mem[ia]), .a__valid(a_valid), .a__ready(a_ready),
-    .b__payload(b_mem[ib]), .b__valid(b_valid), .b__ready(b_ready),
-    .c__payload(c_payload), .c__valid(c_valid), .c__ready(c_ready),
-    .err(err));
-  wire a_fire = a_valid & a_ready;
+{dut_instance(config, module, clk="clk", rst="rst", a=("a_mem[ia]", "a_valid", "a_ready"),
+              b=("b_mem[ib]", "b_valid", "b_ready"), c=("c_payload", "c_valid", "c_ready"),
+              err="err")}  wire a_fire = a_valid & a_ready;
   wire b_fire = b_valid & b_ready;
   wire c_fire = c_valid & c_ready;
   initial begin c_count = 0; pair_err = 0; end

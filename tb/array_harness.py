@@ -3,7 +3,7 @@
 A cocotb driver that follows a valid/ready handshake from Python needs two waits per clock cycle
 (write valid, then wait for the settled ready, since the array's ``a.ready`` depends on
 ``b.valid``). The harness ``tb_array`` instantiates the generated array unchanged, by its port
-names, and keeps the handshakes in a few registers, so that the Python side waits once per cycle,
+names (:mod:`tb.array_ports`: native or AXI4-Stream), and keeps the handshakes in a few registers, so that the Python side waits once per cycle,
 on the falling edge, where every register is settled in both simulators and nothing samples:
 
 - ``a``/``b``: a one-entry holding register drives the array's ``valid``/``payload``; it is
@@ -25,9 +25,10 @@ that is from the handshake signals of the array itself, and the payloads from ``
 ``c_seen``, the words on the array's own ports at the transfer.
 """
 
-import json
 
+from hdl.stream_codec import ArrayCodec
 from tb import sim
+from tb.array_ports import dut_instance
 
 __all__ = ["TOP", "harness_files", "build_harness"]
 
@@ -38,8 +39,8 @@ def harness_files(config):
     """``{file name: text}``: the generated array (Verilog and sidecar) and the harness."""
     files = sim.generated_files("array", config)
     module = next(name for name in files if name.endswith(".v"))[:-2]
-    ports = {p["name"]: p for p in json.loads(files[f"{module}.json"])["ports"]}
-    aw, bw, cw = (ports[f"{s}__payload"]["width"] for s in "abc")
+    codec = ArrayCodec(config)
+    aw, bw, cw = codec.a.width, codec.b.width, codec.c.width
     files[f"{TOP}.v"] = f"""\
 // Test harness: the generated array with its stream handshakes kept in registers (tb/array_harness.py).
 module {TOP} (
@@ -58,13 +59,9 @@ module {TOP} (
   reg a_took = 0, b_took = 0, a_fired = 0, b_fired = 0, c_fired = 0;
   wire a_ready, b_ready, c_valid;
   wire [{cw - 1}:0] c_payload;
-  {module} dut (
-    .clk(clk), .rst(rst),
-    .a__payload(a_hold), .a__valid(a_hold_valid), .a__ready(a_ready),
-    .b__payload(b_hold), .b__valid(b_hold_valid), .b__ready(b_ready),
-    .c__payload(c_payload), .c__valid(c_valid), .c__ready(c_ready),
-    .err(err));
-  wire a_fire = a_hold_valid & a_ready;
+{dut_instance(config, module, clk="clk", rst="rst", a=("a_hold", "a_hold_valid", "a_ready"),
+              b=("b_hold", "b_hold_valid", "b_ready"), c=("c_payload", "c_valid", "c_ready"),
+              err="err")}  wire a_fire = a_hold_valid & a_ready;
   wire b_fire = b_hold_valid & b_ready;
   wire a_load = !a_hold_valid | a_fire;
   wire b_load = !b_hold_valid | b_fire;

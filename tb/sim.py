@@ -289,9 +289,9 @@ def generated_files(block, config, *, name=None):
     scratch = BUILD_ROOT / "gen" / f"{top}-{os.getpid()}"
     scratch.mkdir(parents=True, exist_ok=True)
     try:
-        verilog_path, json_path = generate.write(block, config, scratch / f"{top}.v", name=top)
-        return {f"{top}.v": Path(verilog_path).read_text(),
-                f"{top}.json": Path(json_path).read_text()}
+        written = generate.write(block, config, scratch / f"{top}.v", name=top)
+        return {f"{top}.v": written.verilog.read_text(),
+                f"{top}.json": written.sidecar.read_text()}
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

@@ -29,6 +29,9 @@ MAIN = [
     ("sparq-b4-o2-ne-1x6", SparqConfig(options=2, rows=1, cols=6, max_k=40), BOTH),
     ("int8-2x3", SparqConfig(datapath="int8", rows=2, cols=3, max_k=48), BOTH),
     ("a4w8-4x1-oddk", SparqConfig(datapath="a4w8", rows=4, cols=1, max_k=33), BOTH),
+    # The AXI4-Stream top level (hdl/axis.py) through the same harness (tb/array_ports.py).
+    ("sparq-b4-o3-tr-3x5-axis", SparqConfig(options=3, rounding="truncate", rows=3, cols=5,
+                                            max_k=64, interface="axis"), BOTH),
 ]
 
 #: Under -m slow: the full cross of SPARQ settings (options x rounding) on a non-square array, the
@@ -71,7 +74,9 @@ def test_array_slow(simulator, config):
 #: The burst harness (tb/array_burst.py, used by `make bench-sim`) on its own tiles: Icarus in
 #: `make test` (its build is cheap), Verilator under -m slow (the benchmark runs it too).
 BURST = [("sparq-b4-o3-tr-3x5", SparqConfig(options=3, rounding="truncate", rows=3, cols=5,
-                                         max_k=64))]
+                                         max_k=64)),
+         ("sparq-b4-o3-tr-3x5-axis", SparqConfig(options=3, rounding="truncate", rows=3, cols=5,
+                                              max_k=64, interface="axis"))]
 
 
 @pytest.mark.parametrize("simulator, config", [

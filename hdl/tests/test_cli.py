@@ -21,7 +21,8 @@ def test_verilog_writes_both_files(tmp_path, capsys):
     status, out, err = run(["verilog", "window", "--options", "3", "--rounding", "truncate",
                             "-o", str(path)], capsys)
     assert (status, err) == (0, "")
-    assert out == f"{path}\n{path.with_suffix('.json')}\n"
+    assert out == (f"{path}\n{path.with_suffix('.json')}\n{path.with_suffix('.vh')}\n"
+                   f"{path.with_name('win_pkg.sv')}\n{path.with_suffix('.f')}\n")
     config = SparqConfig(options=3, rounding="truncate")
     assert path.read_text() == generate.verilog("window", config)
     doc = json.loads(path.with_suffix(".json").read_text())
@@ -46,7 +47,8 @@ def test_output_dir_uses_the_module_name(tmp_path, capsys):
     status, out, err = run(["verilog", "pair", "--options", "2", "-d", str(tmp_path / "v")], capsys)
     assert (status, err) == (0, "")
     assert sorted(p.name for p in (tmp_path / "v").iterdir()) == [
-        "sparq_pair_sparq_b4_o2_ne.json", "sparq_pair_sparq_b4_o2_ne.v"]
+        "sparq_pair_sparq_b4_o2_ne.f", "sparq_pair_sparq_b4_o2_ne.json", "sparq_pair_sparq_b4_o2_ne.v",
+        "sparq_pair_sparq_b4_o2_ne.vh", "sparq_pair_sparq_b4_o2_ne_pkg.sv"]
     status, out, err = run(["verilog", "pe", "--name", "mac", "-d", str(tmp_path)], capsys)
     assert (status, err) == (0, "")
     assert (tmp_path / "mac.v").read_text() == generate.verilog("pe", SparqConfig(), name="mac")
@@ -143,6 +145,10 @@ BAD = [
     (["array", "--rows", "1", "--cols", "100", "-o", "x.v"], 2, "cols must be at most 64, not 100"),
     (["array", "--rows", "2.5", "-o", "x.v"], 2, "argument --rows: invalid int value: '2.5'"),
     (["window", "--rows", "4", "-o", "x.v"], 2, "--rows applies to block array only, not 'window'"),
+    (["pe", "--interface", "axis", "-o", "x.v"], 2,
+     "--interface applies to block array only, not 'pe'"),
+    (["array", "--interface", "axi", "-o", "x.v"], 2,
+     "interface must be one of native, axis, not 'axi'"),
     (["pe", "--cols", "4", "-o", "x.v"], 2, "--cols applies to block array only, not 'pe'"),
     (["pair", "--max-k", "64", "-o", "x.v"], 2,
      "--max-k applies to block pe and array only, not 'pair'"),
@@ -321,3 +327,14 @@ def test_entry_point_subcommand(monkeypatch, capsys):
                         else real(**kw))
     assert run(["shout", "hello"], capsys) == (0, "HELLO\n", "")
     assert "shout" in cli.SUBCOMMANDS and "verilog" in cli.SUBCOMMANDS
+
+
+def test_axis_interface(tmp_path, capsys):
+    status, out, err = run(["verilog", "array", "--rows", "2", "--cols", "2", "--max-k", "8",
+                            "--interface", "axis", "-d", str(tmp_path)], capsys)
+    assert (status, err) == (0, "")
+    module = "sparq_array_sparq_b4_o5_ne_2x2_k8_axis"
+    assert out.splitlines()[0] == str(tmp_path / f"{module}.v")
+    doc = json.loads((tmp_path / f"{module}.json").read_text())
+    assert doc["reset"] == {"port": "aresetn", "polarity": "active-low", "synchronous": True}
+    assert doc["parameters"]["interface"] == "axis"

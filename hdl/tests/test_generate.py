@@ -9,7 +9,7 @@ import re
 import pytest
 from amaranth.hdl import Fragment
 
-from hdl import generate
+from hdl import generate, headers
 from hdl.config import SparqConfig
 from hdl.pair import PairEncoder
 from hdl.window import WindowSelector
@@ -124,13 +124,21 @@ def test_every_block_is_documented(block, config):
 
 def test_write(tmp_path):
     config = SparqConfig(options=5, rounding="truncate")
-    v_path, j_path = generate.write("pair", config, tmp_path / "sub" / "enc.v", name="enc")
-    assert (v_path, j_path) == (tmp_path / "sub" / "enc.v", tmp_path / "sub" / "enc.json")
+    written = generate.write("pair", config, tmp_path / "sub" / "enc.v", name="enc")
+    sub = tmp_path / "sub"
+    assert written == (sub / "enc.v", sub / "enc.json", sub / "enc.vh", sub / "enc_pkg.sv",
+                       sub / "enc.f", None, None)
+    v_path, j_path = written.verilog, written.sidecar
     assert v_path.read_text() == generate.verilog("pair", config, name="enc")
-    assert json.loads(j_path.read_text()) == generate.sidecar("pair", config, name="enc")
-    first = (v_path.read_bytes(), j_path.read_bytes())
+    doc = generate.sidecar("pair", config, name="enc")
+    assert json.loads(j_path.read_text()) == doc
+    assert written.header.read_text() == headers.verilog_header(doc)
+    assert written.package.read_text() == headers.sv_package(doc)
+    first = [p.read_bytes() for p in written if p]
     generate.write("pair", config, v_path, name="enc")
-    assert (v_path.read_bytes(), j_path.read_bytes()) == first
+    assert [p.read_bytes() for p in written if p] == first
+    assert sorted(p.name for p in sub.iterdir()) == ["enc.f", "enc.json", "enc.v", "enc.vh",
+                                                     "enc_pkg.sv"]
 
 
 def _refuse_fill(monkeypatch, suffix_of_target=None, error=None):
@@ -293,7 +301,9 @@ def test_write_replaces_existing_files(tmp_path):
     generate.write("window", SparqConfig(), tmp_path / "w.v", name="w")
     assert (tmp_path / "w.v").read_text() == generate.verilog("window", SparqConfig(), name="w")
     assert json.loads((tmp_path / "w.json").read_text())["module"] == "w"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.json", "w.v"], "no temporaries left"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.f", "w.json", "w.v", "w.vh",
+                                                         "w_pkg.sv"], \
+        "no temporaries left"
     assert oct((tmp_path / "w.v").stat().st_mode & 0o777) == oct(0o666 & ~_umask())
 
 
@@ -339,3 +349,67 @@ def test_describe_must_cover_every_port(monkeypatch):
     with pytest.raises(ValueError) as info:
         generate.sidecar("window", SparqConfig())
     assert str(info.value) == "WindowSelector.describe() documents ports that do not exist: bogus"
+
+
+EXPECTED_PORT_ORDER = {
+    "window": ["x", "mant", "shift"],
+    "pair": ["a0", "a1", "mant0", "shift0", "src0", "mant1", "shift1", "src1"],
+    "array": ["clk", "rst", "a__payload", "a__valid", "a__ready", "b__payload", "b__valid",
+              "b__ready", "c__payload", "c__valid", "c__ready", "err"],
+}
+
+
+@pytest.mark.parametrize("block,config", [
+    ("window", SparqConfig()), ("pair", SparqConfig(options=3, rounding="truncate")),
+    ("pe", SparqConfig(max_k=8)), ("pe", SparqConfig(datapath="int8", max_k=8)),
+    ("array", SparqConfig(rows=2, cols=2, max_k=8)),
+    ("array", SparqConfig(datapath="a4w8", rows=1, cols=3, max_k=8)),
+])
+def test_port_order_is_stable(block, config):
+    # The module header lists clk, rst, then the signature's members in order (streams a, b, c
+    # as payload, valid, ready; then err): positional instantiation and the sidecar agree.
+    text = generate.verilog(block, config)
+    module = generate.default_name(block, config)
+    header = re.search(rf"^module {module}\(([^)]*)\);", text, re.M).group(1).split(", ")
+    doc = generate.sidecar(block, config)
+    assert header == [p["name"] for p in doc["ports"]]
+    assert [name for name, _, _ in generate.module_ports(text, module)] == header
+    if block == "pe":
+        assert header[:2] == ["clk", "rst"]
+    else:
+        assert header == EXPECTED_PORT_ORDER[block]
+
+
+def test_axis_ports_and_padding():
+    # AXI4-Stream names in order, tdata padded to whole bytes (c: 2 x 19 = 38 bits -> 40), tlast
+    # its own port, aresetn active low; the native widths otherwise.
+    config = SparqConfig(rows=2, cols=2, max_k=8, interface="axis")
+    doc = generate.sidecar("array", config)
+    assert doc["module"] == "sparq_array_sparq_b4_o5_ne_2x2_k8_axis"
+    assert doc["design"] == "array-sparq-b4-o5-ne-2x2-k8-axis"
+    ports = [(p["name"], p["direction"], p["width"]) for p in doc["ports"]]
+    assert ports == [
+        ("aclk", "input", 1), ("aresetn", "input", 1),
+        ("s_axis_a_tdata", "input", 32), ("s_axis_a_tvalid", "input", 1),
+        ("s_axis_a_tready", "output", 1), ("s_axis_a_tlast", "input", 1),
+        ("s_axis_b_tdata", "input", 32), ("s_axis_b_tvalid", "input", 1),
+        ("s_axis_b_tready", "output", 1), ("s_axis_b_tlast", "input", 1),
+        ("m_axis_c_tdata", "output", 40), ("m_axis_c_tvalid", "output", 1),
+        ("m_axis_c_tready", "input", 1), ("m_axis_c_tlast", "output", 1),
+        ("err", "output", 1)]
+    c_fields = {f["name"]: (f["offset"], f["width"]) for f in doc["ports"][10]["fields"]}
+    assert c_fields["data[1]"] == (19, 19) and c_fields["pad"] == (38, 2)
+    assert "driven 0" in doc["ports"][10]["meaning"]
+    assert doc["clock"] == {"port": "aclk", "edge": "rising"}
+    assert doc["reset"] == {"port": "aresetn", "polarity": "active-low", "synchronous": True}
+    native = generate.sidecar("array", SparqConfig(rows=2, cols=2, max_k=8))
+    assert doc["timing"]["latency"] == native["timing"]["latency"]
+    text = generate.verilog("array", config)
+    assert re.search(r"^module sparq_array_sparq_b4_o5_ne_2x2_k8_axis\(aclk, aresetn, ", text, re.M)
+
+
+@pytest.mark.parametrize("block", ["window", "pair", "pe"])
+def test_axis_is_for_the_array_only(block):
+    with pytest.raises(ValueError) as info:
+        generate.verilog(block, SparqConfig(interface="axis"))
+    assert str(info.value) == f"interface 'axis' applies to block array only, not {block!r}"

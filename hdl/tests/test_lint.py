@@ -19,6 +19,8 @@ CASES = (
     + [("array", SparqConfig(datapath=d, rows=2, cols=3, max_k=64)) for d in DATAPATHS]
     # The degenerate shape: no neighbours to pass operands to.
     + [("array", SparqConfig(rows=1, cols=1, max_k=1))]
+    # The AXI4-Stream wrapper (padding on c).
+    + [("array", SparqConfig(rows=2, cols=2, max_k=8, interface="axis"))]
 )
 
 

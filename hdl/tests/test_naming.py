@@ -39,6 +39,12 @@ def test_examples():
     assert design_name("window", SparqConfig(options=3, rounding="truncate")) == \
         "window-sparq-b4-o3-tr"
 
+    axis = SparqConfig(interface="axis")
+    assert design_name("array", axis) == "array-sparq-b4-o5-ne-8x8-k1152-axis"
+    assert module_name("array", axis) == "sparq_array_sparq_b4_o5_ne_8x8_k1152_axis"
+    assert parse_design_name("array-int8-2x2-k8-axis") == (
+        "array", SparqConfig(datapath="int8", rows=2, cols=2, max_k=8, interface="axis"))
+
 
 @pytest.mark.parametrize("name, message", [
     ("pe-int9", "not a design name: 'pe-int9'"),
@@ -50,6 +56,8 @@ def test_examples():
     ("pe-sparq-b2-o7-ne-k8", "design 'pe-sparq-b2-o7-ne-k8': the hardware implements 4-bit "
                              "windows only, not 2-bit"),
     ("array-int8-0x1-k8", "design 'array-int8-0x1-k8': rows must be at least 1, not 0"),
+    ("pe-int8-k8-axis", "design 'pe-int8-k8-axis': interface 'axis' applies to block array "
+                        "only, not 'pe'"),
 ])
 def test_bad_design_names(name, message):
     with pytest.raises(ValueError) as info:
