@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 import golden
+from golden.tiling import gemm_to_conv
 
 from .evaluate import calibrate, quantized_layers
 from .qconv import LayerRun, PairCounts
@@ -166,7 +167,7 @@ def run_hardware_check(model, x, y, *, calibration_loader, settings=HW_SETTINGS[
             (run,) = gemm.array_gemm(_build.config, _build.sim, cols_.reshape(-1, K), Bm,
                                      build=_build, work_dir=work_dir, seed=0,
                                      name=f"{_name}-{layer.name}").values()
-            acc = np.ascontiguousarray(run.C.reshape(N, Ho, Wo, -1).transpose(0, 3, 1, 2))
+            acc = gemm_to_conv(run.C, (N, Ho, Wo))
             ref = layer.conv(xq, delta_x, setting).acc
             lc = _per[layer.name]
             lc.accumulators += int(ref.size)

@@ -1,13 +1,13 @@
 """A GEMM of any size on the generated systolic array, tile by tile: the host side of a layer.
 
 :func:`array_gemm` computes ``C = A . B^T`` (``A`` M x K activations, ``B`` N x K weights, any M,
-N, K) on a ``rows x cols`` array with ``max_k``: M is padded to a multiple of ``rows`` (activation
-0), N to a multiple of ``cols`` (weight 0), a K longer than ``max_k`` is split into chunks at even
-boundaries (a pair never straddles two chunks, so the chunks' results add up to the whole
-reduction's exactly, SPARQ included), and the tiles of each chunk (row block outer, column block
-inner) run back to back through :func:`tb.array_runner.run_array`, each tile checked by the
-bench's scoreboard. The result rows are assembled into ``C`` and the whole of ``C`` is compared
-with :func:`hdl.stream_codec.reference` of the whole GEMM.
+N, K) on a ``rows x cols`` array with ``max_k``. The tiling is :class:`golden.tiling.TilePlan`'s
+(the host-side tiler, hardware-independent): M and N padded to whole blocks, a K longer than
+``max_k`` split into chunks at even boundaries for SPARQ (a pair never straddles two chunks, so the
+chunks' results add up to the whole reduction's exactly). The tiles of each chunk run back to back
+through :func:`tb.array_runner.run_array`, each tile checked by the bench's scoreboard; the plan
+assembles the result rows into ``C``, which is compared with :func:`hdl.stream_codec.reference` of
+the whole GEMM.
 
 Used by ``tb/test_layer.py`` (a conv layer from a natural image) and by
 :mod:`evaluation.hardware` (a trained network's layers).
@@ -19,11 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
+from golden.tiling import TilePlan
 from hdl.stream_codec import reference
 from tb import sim
 from tb.array_runner import build_array, run_array
 
-__all__ = ["GemmResult", "k_chunks", "array_gemm"]
+__all__ = ["GemmResult", "plan_for", "k_chunks", "array_gemm"]
 
 
 @dataclass
@@ -52,16 +53,16 @@ class GemmResult:
         return self.differ == 0 and not self.failures and self.tiles > 0
 
 
+def plan_for(config, M, N, K):
+    """The :class:`golden.tiling.TilePlan` of an ``M x K`` by ``N x K`` GEMM on ``config``'s
+    array (SPARQ arrays split K at even positions)."""
+    return TilePlan(M, N, K, config.rows, config.cols, config.max_k,
+                    paired=config.datapath == "sparq")
+
+
 def k_chunks(config, k):
-    """``[(start, stop)]`` of the reduction chunks of a K on the array: at most ``max_k`` long,
-    starting at even positions. Raises ValueError when the array cannot split K exactly (a
-    ``max_k`` of 1 under SPARQ, whose pairs span two positions)."""
-    step = config.max_k - config.max_k % 2
-    if step == 0:
-        if k > 1 and config.datapath == "sparq":
-            raise ValueError(f"K={k} cannot be split into SPARQ pairs on an array of max_k=1")
-        step = 1
-    return [(k0, min(k0 + step, k)) for k0 in range(0, k, step)]
+    """``[(start, stop)]`` of the reduction chunks of a K on the array (see :func:`plan_for`)."""
+    return plan_for(config, 1, 1, k).k_chunks()
 
 
 def array_gemm(config, simulator, A, B, *, tests=("burst",), build=None, work_dir, name="gemm",
@@ -84,20 +85,14 @@ def array_gemm(config, simulator, A, B, *, tests=("burst",), build=None, work_di
         raise ValueError(f"the burst test runs on its own harness, alone, not with {tests}")
     if build is None:
         build = build_array(config, simulator, burst=burst)
-    R, Cc = config.rows, config.cols
     (M, K), N = A.shape, B.shape[0]
-    Mp, Np = -(-M // R) * R, -(-N // Cc) * Cc
-    Ap = np.zeros((Mp, K), np.uint8)
-    Ap[:M] = A
-    Bp = np.zeros((Np, K), np.int8)
-    Bp[:N] = B
-    blocks = [(r, c) for r in range(0, Mp, R) for c in range(0, Np, Cc)]
-    results = {t: GemmResult(t, np.zeros((Mp, Np), np.int64), expected) for t in tests}
-    missing = {t: np.zeros((Mp, Np), bool) for t in tests}
+    plan = plan_for(config, M, N, K)
+    chunks = plan.tiles(A.astype(np.uint8), B.astype(np.int8))
+    results = {t: GemmResult(t, np.zeros((M, N), np.int64), expected) for t in tests}
+    outputs = {t: [] for t in tests}
     work_dir = Path(work_dir).resolve()
-    for part, (k0, k1) in enumerate(k_chunks(config, K)):
-        named = [(f"{name} rows {r}..{r + R - 1} columns {c}..{c + Cc - 1} k {k0}..{k1 - 1}",
-                  Ap[r:r + R, k0:k1], Bp[c:c + Cc, k0:k1]) for r, c in blocks]
+    for part, named in enumerate(chunks):
+        named = [(f"{name} {where}", a, b) for where, a, b in named]
         out = work_dir / f"{name}-{part}"
         out.mkdir(parents=True, exist_ok=True)
         for t in tests:
@@ -119,13 +114,9 @@ def array_gemm(config, simulator, A, B, *, tests=("burst",), build=None, work_di
         for t, result in results.items():
             result.seconds += seconds
             path = out / f"{t}.npy"
-            rows = np.load(path) if path.exists() else np.zeros((0, Cc), np.int64)
-            got = min(len(rows) // R, len(blocks))
-            for (r, c), block in zip(blocks[:got], rows[:got * R].reshape(got, R, Cc)):
-                result.C[r:r + R, c:c + Cc] += block
-            for r, c in blocks[got:]:
-                missing[t][r:r + R, c:c + Cc] = True
+            outputs[t].append(np.load(path) if path.exists()
+                              else np.zeros((0, config.cols), np.int64))
     for t, result in results.items():
-        result.C = result.C[:M, :N]
-        result.differ = int(np.count_nonzero((result.C != expected) | missing[t][:M, :N]))
+        result.C, missing = plan.assemble(outputs[t])
+        result.differ = int(np.count_nonzero((result.C != expected) | missing))
     return results

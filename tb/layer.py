@@ -34,7 +34,7 @@ def _photo():
     return rgb[:h, :w].reshape(h // 4, 4, w // 4, 4, 3).mean(axis=(1, 3))
 
 
-def _first_layer(photo, crops):
+def _first_layer(photo, crops, size=SIZE):
     # Principal components of every 8x8 RGB patch of the photograph (stride 4).
     ph, pw, _ = photo.shape
     patches = np.stack([photo[i:i + 8, j:j + 8].ravel()
@@ -44,22 +44,31 @@ def _first_layer(photo, crops):
     filters = vt[:C_IN]                                                 # (64, 192)
     maps = []
     for top, left in crops:
-        crop = photo[top:top + 64, left:left + 64]                      # (64, 64, 3)
-        blocks = crop.reshape(8, 8, 8, 8, 3).transpose(0, 2, 1, 3, 4).reshape(64, -1)
-        features = (blocks - mean) @ filters.T + 0.02                   # (64 positions, 64)
-        maps.append(np.maximum(features, 0).T.reshape(C_IN, SIZE, SIZE))
-    return np.stack(maps)                                               # (N, 64, 8, 8)
+        side = 8 * size
+        crop = photo[top:top + side, left:left + side]                  # (8 size, 8 size, 3)
+        blocks = crop.reshape(size, 8, size, 8, 3).transpose(0, 2, 1, 3, 4).reshape(size * size, -1)
+        features = (blocks - mean) @ filters.T + 0.02                   # (positions, 64)
+        maps.append(np.maximum(features, 0).T.reshape(C_IN, size, size))
+    return np.stack(maps)                                               # (N, 64, size, size)
 
 
-def layer_inputs(seed=0):
-    """``(xq, wq, delta_x, delta_w)`` of the layer, quantized with golden (deterministic)."""
+#: Crop origins of the 8x8 maps (64 x 64 pixels) and of the 16x16 maps (128 x 128 pixels; the
+#: downscaled photograph is 150 x 128).
+_CROPS = {8: [(20, 30), (70, 50), (40, 10), (80, 60)], 16: [(0, 0), (22, 0)]}
+
+
+def layer_inputs(seed=0, *, size=SIZE, c_out=C_OUT, images=IMAGES):
+    """``(xq, wq, delta_x, delta_w)`` of the layer, quantized with golden (deterministic).
+
+    ``size``: 8 (the default layer) or 16 (16x16 maps); ``c_out``: output channels; ``images``:
+    how many of the crops run (every crop calibrates the activation scale)."""
     photo = _photo()
-    crops = [(20, 30), (70, 50), (40, 10), (80, 60)][:max(IMAGES, 2)]
-    x = _first_layer(photo, crops)
-    # Calibrate on every crop, run the first IMAGES through the array.
+    crops = _CROPS[size]
+    x = _first_layer(photo, crops, size)
+    # Calibrate on every crop, run the first `images` through the array.
     max_mean = golden.calibrate_max_mean(x)
-    xq, delta_x = golden.quantize_activations(x[:IMAGES], max_mean)
+    xq, delta_x = golden.quantize_activations(x[:images], max_mean)
     rng = np.random.default_rng(seed)
-    w = rng.standard_normal((C_OUT, C_IN, 3, 3)) * np.sqrt(2.0 / (C_IN * 9))
+    w = rng.standard_normal((c_out, C_IN, 3, 3)) * np.sqrt(2.0 / (C_IN * 9))
     wq, delta_w = golden.quantize_weights(w)
     return xq, wq, delta_x, delta_w

@@ -46,6 +46,6 @@ def test_k_chunks():
     assert k_chunks(SparqConfig(datapath="int8", rows=1, cols=1, max_k=1), 3) == [(0, 1), (1, 2),
                                                                                   (2, 3)]
     assert k_chunks(SparqConfig(rows=1, cols=1, max_k=1), 1) == [(0, 1)]
-    with pytest.raises(ValueError, match="K=2 cannot be split into SPARQ pairs on an array of "
+    with pytest.raises(ValueError, match="K=2 cannot be split into pairs on an array of "
                                          "max_k=1"):
         k_chunks(SparqConfig(rows=1, cols=1, max_k=1), 2)

@@ -14,6 +14,7 @@ import pytest
 import golden
 from hdl.config import SparqConfig
 from tb import layer, sim
+from golden.tiling import conv_as_gemm, gemm_to_conv
 from tb.gemm import array_gemm
 
 
@@ -24,19 +25,37 @@ def test_conv_layer_on_array(simulator, tmp_path):
     xq, wq, delta_x, delta_w = layer.layer_inputs()
     expected = golden.sparq_conv2d(xq, wq, delta_x, delta_w, padding=1,
                                    options=config.options, rounding=config.rounding).acc
-    cols = golden.im2col(xq, 3, 3, padding=1)                           # (N, 8, 8, 576)
-    n, ho, wo, k = cols.shape
-    results = array_gemm(config, simulator, cols.reshape(-1, k), golden.weights_to_matrix(wq),
+    A, B, shape = conv_as_gemm(xq, wq, padding=1)                       # (N*8*8, 576), (32, 576)
+    results = array_gemm(config, simulator, A, B,
                          tests=("full_rate", "stalled"), work_dir=tmp_path, name="conv",
                          label="3x3 conv 64->32 on 8x8 (natural image)")
     assert set(results) == {"full_rate", "stalled"}
     for test, result in results.items():
         assert result.failures == [] and result.differ == 0, (test, result.failures)
         assert result.tiles == 64 and result.transfers == 64 * 288
-        acc = result.C.reshape(n, ho, wo, -1).transpose(0, 3, 1, 2)
+        acc = gemm_to_conv(result.C, shape)
         bad = np.flatnonzero(acc != expected)
         assert bad.size == 0, (f"{test}: {bad.size} of {acc.size} accumulators differ from "
                                f"golden.sparq_conv2d, first at flat index {bad[:5].tolist()}: "
                                f"{acc.ravel()[bad[:5]].tolist()} != {expected.ravel()[bad[:5]].tolist()}")
     # The layer really is sparse and uses the whole range (a real input, not noise or zeros).
     assert 0.3 < (xq == 0).mean() < 0.7 and xq.max() == 255
+
+
+@pytest.mark.parametrize("simulator", [s for s in sim.selected_simulators() if s == "verilator"])
+def test_conv_64_to_64_on_16x16_maps_through_the_tiler(simulator, tmp_path):
+    # A layer larger than the array in every direction: 256 output pixels x 64 channels, K = 576,
+    # tiled by golden.tiling (32 x 8 blocks) and run on the burst harness of the 8x8 array.
+    sim.require(simulator)
+    config = SparqConfig()
+    xq, wq, delta_x, delta_w = layer.layer_inputs(size=16, c_out=64, images=1)
+    assert xq.shape == (1, 64, 16, 16) and wq.shape == (64, 64, 3, 3)
+    expected = golden.sparq_conv2d(xq, wq, delta_x, delta_w, padding=1).acc
+    A, B, shape = conv_as_gemm(xq, wq, padding=1)
+    (result,) = array_gemm(config, simulator, A, B, tests=("burst",), work_dir=tmp_path,
+                           name="conv16", label="3x3 conv 64->64 on 16x16 (tiler)").values()
+    assert result.failures == [] and result.differ == 0, result.failures
+    assert result.tiles == 32 * 8
+    acc = gemm_to_conv(result.C, shape)
+    assert np.array_equal(acc, expected), np.flatnonzero(acc != expected)[:5]
+    assert 0.3 < (xq == 0).mean() < 0.7
