@@ -58,8 +58,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m tb.summary", description=__doc__.split("\n")[0])
     parser.add_argument("--sim", choices=SIMULATORS, help="run one simulator only")
     parser.add_argument("--jobs", default="auto", help="pytest -n value (default auto)")
+    parser.add_argument("--out", default=str(BUILD_ROOT / "summary"),
+                        help="folder for the records and the pytest log (default build/sim/summary)")
     args, rest = parser.parse_known_args(argv)
-    folder = BUILD_ROOT / "summary"
+    folder = Path(args.out).resolve()
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     env = dict(os.environ, SPARQ_SUMMARY_DIR=str(folder))
@@ -74,8 +76,9 @@ def main(argv=None):
         status = subprocess.call(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     seconds = time.perf_counter() - start
     records = read_records(folder)
+    shown = log.relative_to(ROOT) if log.is_relative_to(ROOT) else log
     print(format_summary(records, seconds=seconds, status=status, simulators=simulators,
-                         log=log.relative_to(ROOT)))
+                         log=shown))
     if status:
         tail = log.read_text(errors="replace").splitlines()[-15:]
         print("\n".join(["--- end of the pytest log ---", *tail]))

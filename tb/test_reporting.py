@@ -29,6 +29,13 @@ def test_missing_simulator_fails_with_the_install_hint(monkeypatch):
         sim.require("icarus")
 
 
+@pytest.fixture(autouse=True)
+def _not_in_the_summary(monkeypatch):
+    # These runs fail on purpose: they must not count as failed runs of a `make sim` that
+    # collects every run's record (SPARQ_SUMMARY_DIR).
+    monkeypatch.delenv("SPARQ_SUMMARY_DIR", raising=False)
+
+
 def test_a_test_without_its_record_fails_the_run():
     sim.require("icarus")
     build = sim.build("window", SparqConfig(), "icarus")
@@ -49,11 +56,12 @@ def test_summary_verdict():
     assert summary.verdict([good], 1) == "FAIL"              # pytest itself failed
 
 
-def test_make_sim_with_nothing_selected_exits_non_zero():
+def test_make_sim_with_nothing_selected_exits_non_zero(tmp_path):
     sim.require("icarus")
+    # Its own summary folder: a `make sim` running this test keeps its records.
     result = subprocess.run([sys.executable, "-m", "tb.summary", "--sim", "icarus", "--jobs", "0",
-                             "-k", "no_test_has_this_name"], capture_output=True, text=True,
-                            timeout=600, cwd=sim.ROOT)
+                             "--out", str(tmp_path), "-k", "no_test_has_this_name"],
+                            capture_output=True, text=True, timeout=600, cwd=sim.ROOT)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "0 simulation runs: 0 passed, 0 failed" in result.stdout and ": FAIL" in result.stdout
     assert "nothing was simulated: FAIL" in result.stderr
