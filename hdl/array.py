@@ -7,6 +7,7 @@ from amaranth.lib.wiring import In, Out
 from .config import SparqConfig
 from .pair import PairEncoder
 from .pe import ProcessingElement, operand_layout, weight_pair_layout
+from .skid import SkidBuffer
 
 __all__ = ["SystolicArray", "a_layout", "b_layout", "c_layout"]
 
@@ -72,6 +73,11 @@ class SystolicArray(wiring.Component):
       tile (the accumulator bound would no longer hold) or that has ``a.last != b.last``; results
       are meaningless from then on. ``a.last`` frames the tile.
 
+    Input buffers (``config.skid``): a :class:`~hdl.skid.SkidBuffer` on ``a`` and one on ``b``
+    (latency 0, full throughput). ``a.ready`` and ``b.ready`` are then register outputs, low
+    only while the buffer holds a word the array has not taken, and depend on no input of the
+    same cycle; the rules above apply behind the buffers. Outputs and ``err`` are the same.
+
     Backpressure: a stalled input leaves a bubble that travels through the grid with the data
     (PEs hold their accumulators), so nothing is lost or duplicated; ``c`` holds its payload
     until taken. The finished sums sit in the PEs' shadow registers and drain up the columns while
@@ -91,6 +97,13 @@ class SystolicArray(wiring.Component):
     * throughput: one pair transfer per cycle; back to back, one tile every
       ``max(P, 2*rows + cols + 2)`` cycles, so the PEs are busy ``P / max(P, 2*rows + cols + 2)``
       of the time in steady state (100 % for ``P >= 2*rows + cols + 2``, e.g. K=576 on 8x8).
+    * with ``skid``: the same whenever the array takes every word as it is offered (always for
+      ``P >= 2*rows + cols + 2``). When the array holds back a tile's final transfer (back to
+      back with ``P < 2*rows + cols + 2``), the buffers take it early and offer the next tile's
+      first word one cycle after the array has taken it: with ``T = max(P, 2*rows + cols + 2)``,
+      the final input transfers of tiles 0 and 1 are ``P`` cycles apart and those of later tiles
+      ``T``; from the last input transfer of tile ``t >= 1`` to its first output transfer:
+      ``T - P + rows + cols + 2`` cycles (tile 0: ``rows + cols + 2``).
 
     Parameters
     ----------
@@ -150,6 +163,33 @@ class SystolicArray(wiring.Component):
                           "a.valid & accept; a tile's final transfer (last=1) is accepted only "
                           "once the previous tile's results have all left on c; c holds its "
                           "payload until c.ready"),
+        } | (self._describe_skid() if cfg.skid else {})
+
+    def _describe_skid(self):
+        cfg = self._config
+        R, C = cfg.rows, cfg.cols
+        T = f"T = max(P, 2*rows + cols + 2) = max(P, {2 * R + C + 2})"
+        return {
+            "summary": (f"{cfg.datapath} output-stationary systolic array, {R}x{C} PEs, "
+                        f"C = A . B^T over K <= {cfg.max_k}, signed {cfg.acc_width}-bit results, "
+                        f"skid buffers on a and b"),
+            "latency": (f"first input to first output: P + rows + cols + 1 = P + {R + C + 1} "
+                        f"cycles, P = ceil(K/2); last input transfer of a tile to its first "
+                        f"output transfer: rows + cols + 2 = {R + C + 2} cycles for tile 0 and "
+                        f"whenever the array takes every word as offered (P >= "
+                        f"{2 * R + C + 2}); back to back with P < {2 * R + C + 2} the skid "
+                        f"buffers take a tile's final word early and it waits there: T - P + "
+                        f"rows + cols + 2 cycles for tiles after the first, {T}; the {R} result "
+                        f"rows follow on consecutive cycles when c is ready"),
+            "throughput": (f"one pair per cycle on a and b; back to back, the final input "
+                           f"transfers of tiles 0 and 1 are P cycles apart, of later tiles T "
+                           f"cycles, {T} (one tile every T cycles)"),
+            "handshake": ("a and b each pass a skid buffer (latency 0): a.ready and b.ready are "
+                          "register outputs, low only while the buffer holds a word the array "
+                          "has not taken, and depend on no input of the same cycle; behind the "
+                          "buffers a and b are consumed together and a tile's final transfer "
+                          "(last=1) is taken only once the previous tile's results have all "
+                          "left on c; c holds its payload until c.ready"),
         }
 
     def elaborate(self, platform):
@@ -161,34 +201,44 @@ class SystolicArray(wiring.Component):
         # `pending`: a tile's final pair is in the grid or its results are still in the shadow
         # registers. A tile may finish only when the previous one has left, so a capture never
         # meets a drain shift.
+        # With `skid`, a SkidBuffer per input stream: the logic below sees the buffers' outputs,
+        # and a.ready, b.ready are the buffers' registered ready.
+        if cfg.skid:
+            m.submodules.skid_a = skid_a = SkidBuffer(a_layout(cfg))
+            m.submodules.skid_b = skid_b = SkidBuffer(b_layout(cfg))
+            wiring.connect(m, wiring.flipped(self.a), skid_a.i)
+            wiring.connect(m, wiring.flipped(self.b), skid_b.i)
+            a, b = skid_a.o, skid_b.o
+        else:
+            a, b = self.a, self.b
         pending = Signal()
-        tile_end = self.a.payload.last | self.b.payload.last
+        tile_end = a.payload.last | b.payload.last
         accept = ~pending | ~tile_end
         m.d.comb += [
-            self.a.ready.eq(self.b.valid & accept),
-            self.b.ready.eq(self.a.valid & accept),
+            a.ready.eq(b.valid & accept),
+            b.ready.eq(a.valid & accept),
         ]
         take = Signal()
-        m.d.comb += take.eq(self.a.valid & self.a.ready)
+        m.d.comb += take.eq(a.valid & a.ready)
 
         # -- error detection: tile length and framing --
         count = Signal(range(cfg.max_pairs + 1))      # transfers already taken in this tile
         with m.If(take):
-            with m.If((count == cfg.max_pairs) | (self.a.payload.last != self.b.payload.last)):
+            with m.If((count == cfg.max_pairs) | (a.payload.last != b.payload.last)):
                 m.d.sync += self.err.eq(1)
-            with m.If(self.a.payload.last):
+            with m.If(a.payload.last):
                 m.d.sync += count.eq(0)
             with m.Elif(count != cfg.max_pairs):       # saturate: a runaway tile keeps flagging
                 m.d.sync += count.eq(count + 1)
 
         # -- input register: one pipeline stage shared by every datapath --
-        in_a = Signal(self.a.payload.data.shape())
-        in_b = Signal(self.b.payload.data.shape())
+        in_a = Signal(a.payload.data.shape())
+        in_b = Signal(b.payload.data.shape())
         in_valid = Signal()
         in_last = Signal()
-        m.d.sync += [in_valid.eq(take), in_last.eq(take & self.a.payload.last)]
+        m.d.sync += [in_valid.eq(take), in_last.eq(take & a.payload.last)]
         with m.If(take):
-            m.d.sync += [in_a.eq(self.a.payload.data), in_b.eq(self.b.payload.data)]
+            m.d.sync += [in_a.eq(a.payload.data), in_b.eq(b.payload.data)]
 
         # -- row edge: encode (sparq), then delay row r by r cycles --
         operand = operand_layout(cfg)
@@ -254,7 +304,7 @@ class SystolicArray(wiring.Component):
         m.d.comb += captured.eq(corner.capture)
         full = Signal()
         row = Signal(range(max(rows, 2)))             # (one bit at least: no zero-width wire)
-        with m.If(take & self.a.payload.last):
+        with m.If(take & a.payload.last):
             m.d.sync += pending.eq(1)
         with m.If(captured):
             m.d.sync += full.eq(1)

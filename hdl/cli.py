@@ -4,7 +4,7 @@
 
     sparq-rtl verilog {window,pair,pe,array} [--options 5|3|2] [--rounding nearest-even|truncate]
                       [--datapath sparq|int8|a4w8] [--rows R --cols C --max-k K] [--name MODULE]
-                      [--interface native|axis] [--fusesoc] (-o FILE.v | -d DIR)
+                      [--interface native|axis] [--skid] [--fusesoc] (-o FILE.v | -d DIR)
 
 writes ``FILE.v`` and beside it the JSON sidecar ``FILE.json``, the header ``FILE.vh``, the
 package ``FILE_pkg.sv``, the file list ``FILE.f`` and with ``--fusesoc`` the FuseSoC core
@@ -126,6 +126,7 @@ _FLAG_BLOCKS = {
     "cols": ("array",),
     "max_k": ("pe", "array"),
     "interface": ("array",),
+    "skid": ("array",),
 }
 
 
@@ -146,6 +147,10 @@ def _add_verilog_arguments(parser):
                         help="port naming (array only): native streams (default) or AXI4-Stream "
                              "(aclk, aresetn, s_axis_a_t*, s_axis_b_t*, m_axis_c_t*; module name "
                              "suffix _axis)")
+    parser.add_argument("--skid", action="store_true", default=None,
+                        help="a skid buffer on each input stream (array only): a.ready and "
+                             "b.ready become register outputs, independent of every input of "
+                             "the same cycle (module name suffix _skid)")
     parser.add_argument("--name", metavar="MODULE",
                         help="top module name (default: derived from the parameters)")
     parser.add_argument("--fusesoc", action="store_true",
@@ -162,7 +167,8 @@ def _run_verilog(args):
     if block not in generate.BLOCKS:
         raise ValueError(f"block must be one of {', '.join(generate.BLOCKS)}, not {block!r}")
     fields = {}
-    for field in ("datapath", "options", "rounding", "rows", "cols", "max_k", "interface"):
+    for field in ("datapath", "options", "rounding", "rows", "cols", "max_k", "interface",
+                  "skid"):
         value = getattr(args, field)
         if value is None:
             continue

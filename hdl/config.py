@@ -82,6 +82,10 @@ class SparqConfig:
     interface : str
         The array's port naming, ``"native"`` or ``"axis"`` (see :data:`INTERFACES`); the array
         only (:mod:`hdl.generate` refuses ``"axis"`` for the other blocks).
+    skid : bool
+        ``True``: a :class:`~hdl.skid.SkidBuffer` on each input stream of the array, so that
+        ``a.ready`` and ``b.ready`` are register outputs (no combinational path from any input);
+        the array only, like ``interface``.
 
     Every field is checked on construction: ``TypeError`` when an integer field is not an ``int``
     (``bool`` and ``5.0`` are refused), ``ValueError`` when a value is out of range; the message
@@ -98,6 +102,7 @@ class SparqConfig:
     cols: int = 8
     max_k: int = 1152
     interface: str = "native"
+    skid: bool = False
 
     def __post_init__(self):
         if not isinstance(self.datapath, str) or self.datapath not in DATAPATHS:
@@ -125,6 +130,9 @@ class SparqConfig:
         if not isinstance(self.interface, str) or self.interface not in INTERFACES:
             raise ValueError(f"interface must be one of {', '.join(INTERFACES)}, not "
                              f"{self.interface!r}")
+        if not isinstance(self.skid, bool):
+            # 1 == True would make an equal but differently printed config.
+            raise TypeError(f"skid must be a bool, not {self.skid!r}")
 
     # -- derived widths ---------------------------------------------------------------------------
 

@@ -35,6 +35,8 @@ ENTRIES = (
     ("Systolic array 8x8, sparq datapath", "array", SparqConfig()),
     ("Systolic array 8x8, int8 datapath", "array", SparqConfig(datapath="int8")),
     ("Systolic array 8x8, a4w8 datapath", "array", SparqConfig(datapath="a4w8")),
+    ("Systolic array 8x8, sparq datapath, skid buffers on the inputs", "array",
+     SparqConfig(skid=True)),
 )
 
 _INTRO = """\
@@ -47,7 +49,8 @@ Generated from the blocks themselves: each component's `describe()` method (`hdl
 `hdl/pair.py`, `hdl/pe.py`, `hdl/array.py`) through `hdl.generate.sidecar`, the same description
 that every generated module carries in its [JSON sidecar](integration.md#the-json-sidecar). Port
 directions, widths and payload fields are read from the component's signature and checked against
-the generated Verilog. One section per block in its default configuration; for any other
+the generated Verilog. One section per block in its default configuration (and the array with
+skid buffers on its inputs, `--skid`, whose handshake and timing differ); for any other
 configuration, read the sidecar that `sparq-rtl verilog` writes beside the Verilog. What the
 blocks compute and why they are built that way: [hardware.md](hardware.md).
 
@@ -58,10 +61,10 @@ interpretation.
 
 # Configuration flags of `sparq-rtl verilog` and the config fields they set, in the command's order.
 _FLAGS = (("datapath", "--datapath"), ("options", "--options"), ("rounding", "--rounding"),
-          ("rows", "--rows"), ("cols", "--cols"), ("max_k", "--max-k"))
+          ("rows", "--rows"), ("cols", "--cols"), ("max_k", "--max-k"), ("skid", "--skid"))
 _BLOCK_FLAGS = {"window": ("options", "rounding"), "pair": ("options", "rounding"),
                 "pe": ("datapath", "options", "rounding", "max_k"),
-                "array": ("datapath", "options", "rounding", "rows", "cols", "max_k")}
+                "array": ("datapath", "options", "rounding", "rows", "cols", "max_k", "skid")}
 
 
 def _command(block, config):
@@ -69,8 +72,9 @@ def _command(block, config):
     default = SparqConfig()
     parts = ["sparq-rtl", "verilog", block]
     for field, flag in _FLAGS:
-        if field in _BLOCK_FLAGS[block] and getattr(config, field) != getattr(default, field):
-            parts += [flag, str(getattr(config, field))]
+        value = getattr(config, field)
+        if field in _BLOCK_FLAGS[block] and value != getattr(default, field):
+            parts += [flag] if isinstance(value, bool) else [flag, str(value)]
     return " ".join(parts + ["-d", "DIR"])
 
 

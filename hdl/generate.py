@@ -112,6 +112,8 @@ def _check_config(block, config):
     if block != "array" and config.interface != "native":
         raise ValueError(f"interface {config.interface!r} applies to block array only, not "
                          f"{block!r}")
+    if block != "array" and config.skid:
+        raise ValueError(f"skid applies to block array only, not {block!r}")
 
 
 #: Longest module name :func:`check_name` accepts. File names are limited to 255 bytes on common
@@ -493,7 +495,8 @@ def _parameters(block, config):
         params["mant_width"] = 4
         return params
     if block == "array":
-        params.update(rows=config.rows, cols=config.cols, interface=config.interface)
+        params.update(rows=config.rows, cols=config.cols, interface=config.interface,
+                      skid=config.skid)
     params.update(max_k=config.max_k, max_pairs=config.max_pairs, act_width=config.act_width,
                   mant_width=config.mant_width, weight_width=config.weight_width,
                   max_act_value=config.max_act_value, acc_width=config.acc_width)

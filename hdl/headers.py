@@ -39,7 +39,7 @@ def definitions(doc):
     """``[(name, value, comment)]`` of sidecar ``doc``, in order: parameters, then each port's
     width followed by its fields' offsets and widths. ``value`` is an int or a str. Raises
     ValueError when two entries would get the same name, or a parameter has a value that is
-    neither an integer, a string nor a list of them."""
+    neither an integer, a string nor a list of them; a bool parameter becomes 1 or 0."""
     out = []
     for key, value in doc["parameters"].items():
         name = _identifier(key)
@@ -47,6 +47,8 @@ def definitions(doc):
             for i, item in enumerate(value):
                 out.append((f"{name}_{i}", item, f"parameter {key}[{i}]"))
             out.append((f"{name}_COUNT", len(value), f"parameter {key}: number of entries"))
+        elif isinstance(value, bool):        # a flag (e.g. skid): 1 or 0
+            out.append((name, int(value), f"parameter {key} (1: yes, 0: no)"))
         else:
             out.append((name, value, f"parameter {key}"))
     for port in doc["ports"]:

@@ -16,12 +16,14 @@ array accepted, asks :func:`hdl.stream_codec.reference` (golden) for its result 
 expected rows; the output monitor (:class:`tb.monitors.OutputMonitor`) decodes every ``c`` row;
 an in-order :class:`tb.scoreboard.Scoreboard` compares them (values and ``last``). A run fails
 (``mismatches`` in the record) for a mismatch, a missing or extra row, a tile never accepted, a
-tile accepted other than sent, ``a`` and ``b`` transferring in different cycles, ``err`` set, and
-a timeout.
+tile accepted other than sent, ``a`` and ``b`` transferring in different cycles (not with
+``config.skid``: the skid buffers take ``a`` and ``b`` independently, and the per-cycle transport
+pairs their words in order), ``err`` set, and a timeout.
 """
 
 import os
 import time
+from collections import deque
 
 import numpy as np
 from cocotb.triggers import ClockCycles, FallingEdge, First, RisingEdge, Timer
@@ -130,6 +132,10 @@ async def _per_cycle(dut, codec, a_words, b_words, plan, inputs, outputs, rows_t
     edge = FallingEdge(dut.clk)
     a_gaps, b_gaps, c_random, long = plan.a_gaps, plan.b_gaps, plan.c_ready, plan.long
     c_mask = len(c_random) - 1
+    # With skid buffers a and b transfer independently: their words are paired in order.
+    skid = codec.config.skid
+    a_queue, b_queue = deque(), deque()
+    b_width = codec.b.width
 
     n = len(a_words)
     ia = ib = 0                        # next word to offer on a / b
@@ -151,14 +157,26 @@ async def _per_cycle(dut, codec, a_words, b_words, plan, inputs, outputs, rows_t
             ib += 1
             b_wait = b_gaps[ib]
         a_fire, b_fire = status & 4, status & 8
-        if a_fire:
+        if skid:
+            if a_fire or b_fire:
+                words = read_ab_seen()
+                if a_fire:
+                    a_queue.append(words[b_width:])
+                if b_fire:
+                    b_queue.append(words[:b_width])
+                while a_queue and b_queue:
+                    words = b_queue.popleft() + a_queue.popleft()
+                    take_ab(words)
+                    if words[a_last_at] == "1":
+                        inputs.tile_end()
+        elif a_fire:
             # The pair the array took (b's word taken in the same cycle; a b transfer alone is
             # a pairing error, counted below).
             words = read_ab_seen()
             take_ab(words)
             if words[a_last_at] == "1":
                 inputs.tile_end()
-        if bool(a_fire) != bool(b_fire):
+        if not skid and bool(a_fire) != bool(b_fire):
             # The array takes a and b together; a transfer on one alone breaks the contract.
             pairing_errors += 1
             if pairing_errors <= 5:

@@ -32,6 +32,10 @@ MAIN = [
     # The AXI4-Stream top level (hdl/axis.py) through the same harness (tb/array_ports.py).
     ("sparq-b4-o3-tr-3x5-axis", SparqConfig(options=3, rounding="truncate", rows=3, cols=5,
                                             max_k=64, interface="axis"), BOTH),
+    # Skid buffers on a and b (hdl/skid.py), natively and in the AXI4-Stream wrapper.
+    ("int8-2x3-skid", SparqConfig(datapath="int8", rows=2, cols=3, max_k=48, skid=True), BOTH),
+    ("sparq-b4-o5-ne-2x2-skid-axis", SparqConfig(rows=2, cols=2, max_k=40, skid=True,
+                                                 interface="axis"), BOTH),
 ]
 
 #: Under -m slow: the full cross of SPARQ settings (options x rounding) on a non-square array, the

@@ -44,11 +44,16 @@ def _check(config, tiles, result):
         assert np.array_equal(C, expected), f"tile {t} (K={A.shape[1]}):\n{C}\n!=\n{expected}"
 
 
+#: Input stage: the plain array and the one with skid buffers on a and b (``config.skid``).
+SKID = pytest.mark.parametrize("skid", [False, True], ids=["native", "skid"])
+
+
+@SKID
 @pytest.mark.parametrize("dp", DATAPATHS, ids=_dp_id)
 @pytest.mark.parametrize("shape", SHAPES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_random_tiles_with_stalls(dp, shape):
+def test_random_tiles_with_stalls(dp, shape, skid):
     rows, cols = shape
-    config = SparqConfig(rows=rows, cols=cols, max_k=40, **dp)
+    config = SparqConfig(rows=rows, cols=cols, max_k=40, skid=skid, **dp)
     rng = np.random.default_rng(rows * 10 + cols)
     # ReLU-like tiles (about half zeros) of odd and even K, K=1, the corners, K = max_k.
     plan = [("relu", 9), ("relu", 1), ("zeros", 6), ("max", 5), ("extremes", 8), ("relu", 40),
@@ -58,18 +63,20 @@ def test_random_tiles_with_stalls(dp, shape):
     _check(config, tiles, result)
 
 
+@SKID
 @pytest.mark.parametrize("dp", DATAPATHS[:1] + DATAPATHS[3:], ids=_dp_id)
-def test_back_to_back_without_stalls(dp):
+def test_back_to_back_without_stalls(dp, skid):
     # Tiles shorter and longer than the drain period, streams never stalled.
-    config = SparqConfig(rows=3, cols=2, max_k=64, **dp)
+    config = SparqConfig(rows=3, cols=2, max_k=64, skid=skid, **dp)
     rng = np.random.default_rng(5)
     tiles = [random_tile(config, rng, k) for k in (1, 2, 3, 30, 31, 4, 64, 1, 1)]
     _check(config, tiles, run_array(config, tiles))
 
 
-def test_heavy_output_backpressure():
+@SKID
+def test_heavy_output_backpressure(skid):
     # c rarely ready: tiles pile up behind the drain; nothing may be lost or duplicated.
-    config = SparqConfig(rows=2, cols=2, max_k=16)
+    config = SparqConfig(rows=2, cols=2, max_k=16, skid=skid)
     rng = np.random.default_rng(9)
     tiles = [random_tile(config, rng, k) for k in (5, 1, 16, 2, 7, 3)]
     _check(config, tiles, run_array(config, tiles, stall_c=0.85, stall_a=0.1, seed=3))
@@ -219,27 +226,34 @@ def test_err_cleared_by_reset_then_normal_operation():
 
 # -- timing: the docstring's formulas, and the throughput requirement --------------------------------
 
+@SKID
 @pytest.mark.parametrize("shape", [(2, 3), (3, 1), (1, 1)])
 @pytest.mark.parametrize("k", [2, 30])
-def test_latency_and_period_formulas(shape, k):
+def test_latency_and_period_formulas(shape, k, skid):
     rows, cols = shape
-    config = SparqConfig(rows=rows, cols=cols, max_k=64)
+    config = SparqConfig(rows=rows, cols=cols, max_k=64, skid=skid)
     rng = np.random.default_rng(6)
     tiles = [random_tile(config, rng, k) for _ in range(4)]
     result = run_array(config, tiles)
     _check(config, tiles, result)
     P = (k + 1) // 2
-    # Last input transfer of a tile -> its first output transfer: rows + cols + 2 cycles.
+    T = max(P, 2 * rows + cols + 2)
+    # Last input transfer of a tile -> its first output transfer: rows + cols + 2 cycles; with
+    # skid buffers, tiles after the first wait T - P cycles more in the buffer (none for P >= T).
     firsts = result.out_cycles[::rows]
-    assert [f - l for f, l in zip(firsts, result.last_in_cycles)] == [rows + cols + 2] * 4
+    latency = [rows + cols + 2] + [(T - P if skid else 0) + rows + cols + 2] * 3
+    assert [f - l for f, l in zip(firsts, result.last_in_cycles)] == latency
     # First input -> first output: P + rows + cols + 1 cycles.
     assert result.cycle_first_out - result.cycle_first_in == P + rows + cols + 1
     # Result rows of a tile on consecutive cycles.
     assert all(result.out_cycles[t * rows + rows - 1] - result.out_cycles[t * rows] == rows - 1
                for t in range(4))
-    # Back to back: one tile every max(P, 2*rows + cols + 2) cycles.
-    periods = np.diff(result.last_in_cycles)
-    assert (periods == max(P, 2 * rows + cols + 2)).all(), periods
+    # Back to back: one tile every T = max(P, 2*rows + cols + 2) cycles; with skid buffers the
+    # final transfers of tiles 0 and 1 are P apart (the buffers take tile 1's early).
+    periods = np.diff(result.last_in_cycles).tolist()
+    assert periods == [P if skid else T] + [T] * 2, periods
+    # The output side is the same in both modes: first outputs T cycles apart.
+    assert np.diff(firsts).tolist() == [T] * 3
 
 
 def test_throughput_8x8_k576():
@@ -260,6 +274,40 @@ def test_throughput_8x8_k576():
     assert busy >= 0.90
     # In steady state the input never waits: tiles start exactly P = 288 cycles apart.
     assert (np.diff(result.last_in_cycles) == 288).all()
+
+
+@pytest.mark.parametrize("skid", [False, True], ids=["native", "skid"])
+def test_input_ready_paths(skid):
+    """With skid buffers, a.ready and b.ready move with no input of the same cycle; without,
+    a.ready follows b.valid (the documented combinational path)."""
+    config = SparqConfig(rows=2, cols=2, max_k=8, skid=skid)
+    dut = SystolicArray(config)
+    rng = np.random.default_rng(11)
+    moved = []
+
+    async def bench(ctx):
+        for cycle in range(200):
+            ready = (ctx.get(dut.a.ready), ctx.get(dut.b.ready))
+            for _ in range(4):
+                ctx.set(dut.a.valid, int(rng.integers(2)))
+                ctx.set(dut.b.valid, int(rng.integers(2)))
+                ctx.set(dut.a.payload.as_value(), int(rng.integers(1 << 32)) | (
+                    int(rng.integers(2)) << 32))
+                ctx.set(dut.b.payload.as_value(), int(rng.integers(1 << 32)) | (
+                    int(rng.integers(2)) << 32))
+                ctx.set(dut.c.ready, int(rng.integers(2)))
+                if (ctx.get(dut.a.ready), ctx.get(dut.b.ready)) != ready:
+                    moved.append(cycle)
+            await ctx.tick()
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(bench)
+    sim.run()
+    if skid:
+        assert moved == []
+    else:
+        assert moved
 
 
 def test_array_rejects_non_config():

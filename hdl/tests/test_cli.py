@@ -149,6 +149,8 @@ BAD = [
      "--interface applies to block array only, not 'pe'"),
     (["array", "--interface", "axi", "-o", "x.v"], 2,
      "interface must be one of native, axis, not 'axi'"),
+    (["pe", "--skid", "-o", "x.v"], 2, "--skid applies to block array only, not 'pe'"),
+    (["window", "--skid", "-o", "x.v"], 2, "--skid applies to block array only, not 'window'"),
     (["pe", "--cols", "4", "-o", "x.v"], 2, "--cols applies to block array only, not 'pe'"),
     (["pair", "--max-k", "64", "-o", "x.v"], 2,
      "--max-k applies to block pe and array only, not 'pair'"),
@@ -338,3 +340,15 @@ def test_axis_interface(tmp_path, capsys):
     doc = json.loads((tmp_path / f"{module}.json").read_text())
     assert doc["reset"] == {"port": "aresetn", "polarity": "active-low", "synchronous": True}
     assert doc["parameters"]["interface"] == "axis"
+
+
+def test_skid_option(tmp_path, capsys):
+    status, out, err = run(["verilog", "array", "--rows", "2", "--cols", "2", "--max-k", "8",
+                            "--skid", "--interface", "axis", "-d", str(tmp_path)], capsys)
+    assert (status, err) == (0, "")
+    module = "sparq_array_sparq_b4_o5_ne_2x2_k8_skid_axis"
+    assert out.splitlines()[0] == str(tmp_path / f"{module}.v")
+    doc = json.loads((tmp_path / f"{module}.json").read_text())
+    assert doc["design"] == "array-sparq-b4-o5-ne-2x2-k8-skid-axis"
+    assert doc["parameters"]["skid"] is True
+    assert "s_axis_a_tready and s_axis_b_tready are register outputs" in doc["timing"]["handshake"]

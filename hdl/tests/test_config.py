@@ -36,6 +36,8 @@ def test_largest_accumulator():
     (dict(rows=2.0), TypeError, "rows must be an integer, not 2.0"),
     (dict(cols=True), TypeError, "cols must be an integer, not True"),
     (dict(max_k=64.0), TypeError, "max_k must be an integer, not 64.0"),
+    (dict(skid=1), TypeError, "skid must be a bool, not 1"),
+    (dict(skid="yes"), TypeError, "skid must be a bool, not 'yes'"),
     (dict(rows=0), ValueError, "rows must be at least 1, not 0"),
     (dict(max_k=0), ValueError, "max_k must be at least 1, not 0"),
     (dict(max_k=MAX_K + 1), ValueError, "max_k must be at most 1048576, not 1048577"),

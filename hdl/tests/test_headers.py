@@ -34,7 +34,7 @@ def expected(doc):
             out.update({f"{key.upper()}_{i}": v for i, v in enumerate(value)})
             out[f"{key.upper()}_COUNT"] = len(value)
         else:
-            out[key.upper()] = value
+            out[key.upper()] = int(value) if isinstance(value, bool) else value   # flags: 1/0
     for port in doc["ports"]:
         name = "PORT_" + port["name"].upper()
         out[f"{name}_WIDTH"] = port["width"]

@@ -21,6 +21,9 @@ CASES = (
     + [("array", SparqConfig(rows=1, cols=1, max_k=1))]
     # The AXI4-Stream wrapper (padding on c).
     + [("array", SparqConfig(rows=2, cols=2, max_k=8, interface="axis"))]
+    # Skid buffers on the inputs, natively and in the AXI4-Stream wrapper.
+    + [("array", SparqConfig(rows=2, cols=3, max_k=64, skid=True))]
+    + [("array", SparqConfig(rows=2, cols=2, max_k=8, skid=True, interface="axis"))]
 )
 
 

@@ -45,6 +45,18 @@ def test_examples():
     assert parse_design_name("array-int8-2x2-k8-axis") == (
         "array", SparqConfig(datapath="int8", rows=2, cols=2, max_k=8, interface="axis"))
 
+    skid = SparqConfig(rows=2, cols=2, skid=True)
+    assert design_name("array", skid) == "array-sparq-b4-o5-ne-2x2-k1152-skid"
+    assert module_name("array", skid) == "sparq_array_sparq_b4_o5_ne_2x2_k1152_skid"
+    both = SparqConfig(rows=2, cols=2, skid=True, interface="axis")
+    assert design_name("array", both) == "array-sparq-b4-o5-ne-2x2-k1152-skid-axis"
+    assert module_name("array", both) == "sparq_array_sparq_b4_o5_ne_2x2_k1152_skid_axis"
+    assert parse_design_name("array-int8-2x2-k8-skid") == (
+        "array", SparqConfig(datapath="int8", rows=2, cols=2, max_k=8, skid=True))
+    assert parse_design_name("array-int8-2x2-k8-skid-axis") == (
+        "array", SparqConfig(datapath="int8", rows=2, cols=2, max_k=8, skid=True,
+                             interface="axis"))
+
 
 @pytest.mark.parametrize("name, message", [
     ("pe-int9", "not a design name: 'pe-int9'"),
@@ -58,6 +70,8 @@ def test_examples():
     ("array-int8-0x1-k8", "design 'array-int8-0x1-k8': rows must be at least 1, not 0"),
     ("pe-int8-k8-axis", "design 'pe-int8-k8-axis': interface 'axis' applies to block array "
                         "only, not 'pe'"),
+    ("pe-int8-k8-skid", "design 'pe-int8-k8-skid': skid applies to block array only, not 'pe'"),
+    ("array-int8-2x2-k8-axis-skid", "not a design name: 'array-int8-2x2-k8-axis-skid'"),
 ])
 def test_bad_design_names(name, message):
     with pytest.raises(ValueError) as info:
