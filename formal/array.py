@@ -216,7 +216,8 @@ module formal_array (
         if has("stream") or has("conservation") or has("arithmetic"):
             checks += ["aid_pending: assert (dut_pending == (f_outstanding != 2'd0));",
                        "aid_row: assert (dut_row == f_row);",
-                       f"if (f_outstanding == 2'd0) aid_idle: assert (f_row == {rw}'d0);"]
+                       f"if (f_outstanding == 2'd0) aid_idle: assert (f_row == {rw}'d0);",
+                       f"aid_row_range: assert (f_row <= {rw}'d{R - 1});"]
         if has("err"):
             checks.append("aid_count: assert (dut_count == f_count);")
         out.append("\n  // -- induction aids: the model agrees with the array's own control registers\n"

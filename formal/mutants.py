@@ -14,7 +14,7 @@ from hdl.config import SparqConfig
 
 from .jobs import DUT, Proof, design_verilog
 
-__all__ = ["Mutant", "MUTANTS"]
+__all__ = ["Mutant", "MUTANTS", "QUICK_MUTANTS"]
 
 _ARRAY = SparqConfig(datapath="sparq", options=5, rounding="nearest-even", rows=2, cols=2,
                      max_k=8)
@@ -112,3 +112,6 @@ MUTANTS = (
            "alone)", Proof("window", _ENCODER, "golden", "prove", 0), DUT,
            r"assign sticky = fits0 \? 1'h0 : \\\$\d+ ;", "assign sticky = 1'h0;", "window_", 1),
 )
+
+#: The mutants of the quick run (``make test``): cheap ones, each caught within a few cycles.
+QUICK_MUTANTS = ("b-without-a", "err-not-sticky", "pe-corrupt-product", "pair-lone-weight")

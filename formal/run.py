@@ -56,7 +56,11 @@ def _parallel(items, work, jobs):
         yield from pool.map(work, items)
 
 
-def run_proofs(proofs, out, *, jobs=2, echo=print):
+def _echo(line):
+    print(line, flush=True)
+
+
+def run_proofs(proofs, out, *, jobs=2, echo=_echo):
     """Run ``proofs`` (from :func:`formal.jobs.catalogue`); returns ``[(proof, verdict, folder)]``
     and echoes a summary line for each as it finishes."""
     out = Path(out)
@@ -71,7 +75,7 @@ def run_proofs(proofs, out, *, jobs=2, echo=print):
     return list(_parallel(proofs, work, jobs))
 
 
-def run_mutants(mutants, out, *, jobs=2, echo=print):
+def run_mutants(mutants, out, *, jobs=2, echo=_echo):
     """Run ``mutants`` (:data:`formal.mutants.MUTANTS`); returns ``[(mutant, verdict, folder,
     caught)]``."""
     out = Path(out)
