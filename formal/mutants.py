@@ -19,7 +19,8 @@ __all__ = ["Mutant", "MUTANTS", "QUICK_MUTANTS"]
 _ARRAY = SparqConfig(datapath="sparq", options=5, rounding="nearest-even", rows=2, cols=2,
                      max_k=8)
 _PE = SparqConfig(datapath="sparq", options=5, rounding="nearest-even", max_k=8)
-# Two pairs already overflow an accumulator one bit short (2 * 2 * 128 * 255 > 2**16).
+# A tile of two pairs overflows an accumulator two bits short: the first pair alone can exceed
+# 2**15 (2 * 128 * 255).
 _PE_SHORT = SparqConfig(datapath="sparq", options=5, rounding="nearest-even", max_k=4)
 _ENCODER = SparqConfig(options=5, rounding="nearest-even")
 
@@ -93,10 +94,10 @@ MUTANTS = (
     Mutant("pe-corrupt-product", "the PE gets slot 0 wrong by one when both weights are -128",
            Proof("pe", _PE, "slots", "prove", 0), DUT, r"(slot0_product <= \\\$\d+ );",
            _CORRUPT.format(weights="b_out"), "pe_", 5),
-    Mutant("acc-one-bit-short", "the accumulator feeds back one bit fewer than it holds",
+    Mutant("acc-too-narrow", "the accumulator feeds back two bits fewer than it holds",
            Proof("pe", _PE_SHORT, "accumulator", "prove", 0), DUT,
            r"\$signed\(acc\) \+ \$signed\(pair\)",
-           f"$signed(acc[{_PE_SHORT.acc_width - 2}:0]) + $signed(pair)", "pe_", 7),
+           f"$signed(acc[{_PE_SHORT.acc_width - 3}:0]) + $signed(pair)", "pe_", 7),
     Mutant("pair-lone-weight", "a lone a1's low nibble is multiplied by b0 instead of b1",
            Proof("pair", _ENCODER, "spec", "prove", 0), DUT,
            r"assign src1 = lone \? zero0 : 1'h1;", "assign src1 = lone ? 1'h0 : 1'h1;",
