@@ -14,21 +14,21 @@ ports alone:
 
 Each property class is written once, as assertions over the ports and that model; a job includes
 the classes it proves (:mod:`formal.jobs`). Labels name the class: ``stream_*``,
-``conservation_*``, ``arithmetic_*``, ``err_*``.
+``conservation_*``, ``products_*``, ``arithmetic_*``, ``err_*``.
 
-Arithmetic is split at each PE's two slot-product registers, so that the solver never has to
-compare two multiplier circuits over a whole tile: ``arithmetic_slot_*`` proves that, in every
-cycle in which the contract routes a pair of the tile to PE ``(r, c)`` (taken ``r + c + 3``
-cycles before), its slot registers hold the reference products of that pair (for ``sparq`` the
-slots of :class:`formal.spec.SpecPair`, the spec's encoding, whose contribution equals
-``golden.vsparq``'s by the pair-encoder proof); ``arithmetic_c_*`` proves that each ``c`` row
-carries, for every column, the exact 32-bit sum of those registers over the tile's pairs. Both
-hold in every cycle up to the bounded depth, so each ``C[r, c]`` is the exact sum of the tile's
-reference products.
+Arithmetic is split at each PE's two slot-product registers, so that the solver never compares
+two multiplier circuits summed over a tile. ``products`` proves that whenever the contract routes
+a pair to PE ``(r, c)`` (taken ``r + c + 2`` cycles before), the PE's operand registers hold it
+(for ``sparq`` as :class:`formal.spec.SpecPair` encodes it) and, one cycle later, its slot
+registers hold that pair's reference products. ``arithmetic`` assumes this (the ``products`` job
+proves it) and proves that each ``c`` row carries, per column, the sum of those products over the
+tile's pairs, to ``acc_width`` bits; the PE's ``accumulator`` proof shows that for a legal tile
+the sum always fits, so the result is exact.
 
-The induction aids (``aid_*``) tie the model to the array's own control registers (``pending``,
-``row``, ``count``). Those internal registers, and the PEs' slot registers, are read through
-Yosys's ``expose``, which adds them as output ports of the flattened module and changes no logic.
+The induction aids (``aid_*``) tie the model to the array's own registers (``pending``, ``row``,
+``count``, and for ``arithmetic`` each PE's framing, accumulator and result). Those internal
+registers are read through Yosys's ``expose``, which adds them as output ports of the flattened
+module and changes no logic.
 """
 
 from amaranth import Shape

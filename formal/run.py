@@ -51,43 +51,35 @@ def _caught(mutant, verdict):
             and any(label.startswith(mutant.expect) for label in verdict.failed))
 
 
-def _parallel(items, work, jobs):
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        yield from pool.map(work, items)
-
-
 def _echo(line):
     print(line, flush=True)
+
+
+def _run_all(items, folder_of, line_of, jobs, echo):
+    # Each item's job in its own folder, `jobs` at a time; a summary line as each finishes.
+    def work(item):
+        folder = folder_of(item)
+        verdict = run_job(item.job(), folder)
+        echo(line_of(item, verdict, folder))
+        return item, verdict, folder
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        return list(pool.map(work, items))
 
 
 def run_proofs(proofs, out, *, jobs=2, echo=_echo):
     """Run ``proofs`` (from :func:`formal.jobs.catalogue`); returns ``[(proof, verdict, folder)]``
     and echoes a summary line for each as it finishes."""
-    out = Path(out)
     warm_up(out)
-
-    def work(proof):
-        folder = out / "proofs" / proof.name
-        verdict = run_job(proof.job(), folder)
-        echo(proof_line(proof, verdict, folder))
-        return proof, verdict, folder
-
-    return list(_parallel(proofs, work, jobs))
+    return _run_all(proofs, lambda p: Path(out) / "proofs" / p.name, proof_line, jobs, echo)
 
 
 def run_mutants(mutants, out, *, jobs=2, echo=_echo):
     """Run ``mutants`` (:data:`formal.mutants.MUTANTS`); returns ``[(mutant, verdict, folder,
     caught)]``."""
-    out = Path(out)
     warm_up(out)
-
-    def work(mutant):
-        folder = out / "mutants" / mutant.name
-        verdict = run_job(mutant.job(), folder)
-        echo(mutant_line(mutant, verdict, folder))
-        return mutant, verdict, folder, _caught(mutant, verdict)
-
-    return list(_parallel(mutants, work, jobs))
+    done = _run_all(mutants, lambda m: Path(out) / "mutants" / m.name, mutant_line, jobs, echo)
+    return [(m, v, f, _caught(m, v)) for m, v, f in done]
 
 
 def write_summary(out, proofs, mutants, seconds):

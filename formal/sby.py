@@ -57,8 +57,9 @@ class Verdict:
 
     ``status``: ``proved`` (k-induction succeeded: unbounded), ``bounded`` (no counterexample
     within ``depth`` cycles from reset; in prove mode: the induction did not close),
-    ``failed`` (a counterexample from reset: ``trace`` is its waveform, ``failed`` the assertion
-    labels), or ``error`` (the tools did not give a verdict; ``detail`` says why).
+    ``failed`` (a counterexample from reset: ``trace`` is its waveform, relative to the job's
+    folder, ``failed`` the assertion labels), or ``error`` (the tools did not give a verdict;
+    ``detail`` says why).
     """
     name: str
     status: str
@@ -145,20 +146,13 @@ def _verdict(job, folder, output, seconds):
         # A base-case (or BMC) trace is a real counterexample from reset; an induction trace
         # (when the base case passed) is not one.
         real = [p for kind, p in traces.items() if kind != "induction"]
-        verdict.trace = _relative(real[0] if real else "", folder)
+        verdict.trace = real[0] if real else ""
     elif status == "UNKNOWN" and job.mode == "prove":
         verdict.status = "bounded"
         verdict.detail = "induction did not close: " + ", ".join(failed)
         verdict.failed = []
-        verdict.trace = _relative(traces.get("induction", ""), folder)
+        verdict.trace = traces.get("induction", "")
     else:
         tail = [line for line in output.splitlines() if "ERROR" in line or "Error" in line]
         verdict.detail = (tail[-1] if tail else output.strip().splitlines()[-1:] or [""])[0]
     return verdict
-
-
-def _relative(path, folder):
-    # SymbiYosys names the trace relative to the folder it was started in.
-    if not path:
-        return ""
-    return str(Path(path)) if (folder / path).exists() else path
