@@ -17,6 +17,7 @@ Property classes per block:
   (:mod:`formal.array`). ``arithmetic`` builds on ``products`` (it assumes what that job proves).
 """
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 
@@ -53,7 +54,8 @@ def design_verilog(block, config):
 
 @dataclass(frozen=True)
 class Proof:
-    """One property class of one design. ``name`` is ``<design name>.<property>``."""
+    """One property class of one design. ``name`` is ``<design name>.<property>``, with
+    ``@<solver>`` when the solver is not yices."""
     block: str
     config: SparqConfig
     prop: str
@@ -68,7 +70,8 @@ class Proof:
 
     @property
     def name(self):
-        return f"{self.design}.{self.prop}"
+        solver = self.engine.split()[-1]
+        return f"{self.design}.{self.prop}" + ("" if solver == "yices" else f"@{solver}")
 
     @property
     def aids(self):
@@ -161,4 +164,9 @@ def catalogue(quick=False):
             # (the 1x1 products proof, about 20 s, stays out of the quick subset)
             proofs.append(Proof("array", cfg, prop, "prove", _array_depth(cfg, prop),
                                 quick=small and prop != "products"))
+    # The second solver: the pair rule and the control properties of one array again, with z3.
+    cross = [p for p in proofs if p.design == "pair-sparq-b4-o5-ne" and p.prop == "contribution"]
+    cross += [p for p in proofs if p.design == "array-sparq-b4-o5-ne-2x2-k8"
+              and p.prop in ("stream", "conservation", "err")]
+    proofs += [dataclasses.replace(p, engine="smtbmc z3", quick=False) for p in cross]
     return [p for p in proofs if p.quick] if quick else proofs
