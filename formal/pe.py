@@ -22,7 +22,7 @@ accumulator (``|acc| <= index * max |pair|``) so that k-induction closes.
 
 from amaranth import Shape
 
-from .reference import PRODUCT_WIDTH
+from .reference import PRODUCT_WIDTH, slot_function
 
 __all__ = ["pe_harness", "EXPOSED", "MODEL_WIDTH", "PROPERTIES"]
 
@@ -102,12 +102,12 @@ module formal_pe (
         out.append(f"  wire [{width - 1}:0] f_in_{name} = a_in[{lo + width - 1}:{lo}];\n")
     out.append("  wire signed [7:0] f_b0 = b_out[7:0], f_b1 = b_out[15:8];\n")
     if config.datapath == "sparq":
-        slots = [f"($signed({{1'b0, f_mant{j}}}) * (f_src{j} ? f_b1 : f_b0)) <<< f_shift{j}"
-                 for j in range(2)]
-        allowed = lambda j: " || ".join(f"f_in_shift{j} == {s}" for s in config.shifts)  # noqa: E731
-        legal_operand = f"  always @(*) assume (({allowed(0)}) && ({allowed(1)}));\n"
+        slots = [f"f_slot(f_mant{j}, f_shift{j}, f_src{j}, f_b0, f_b1)" for j in range(2)]
+        # The encoder emits only the option's shifts (the PE's contract).
+        allowed = [" || ".join(f"f_in_shift{j} == {s}" for s in config.shifts) for j in range(2)]
+        legal_operand = f"  always @(*) assume (({allowed[0]}) && ({allowed[1]}));\n"
     else:
-        slots = [f"$signed({{1'b0, f_act{j}}}) * f_b{j}" for j in range(2)]
+        slots = [f"f_slot(f_act{j}, f_b{j})" for j in range(2)]
         legal_operand = ""
     checks = ""
     if slots_label:
@@ -132,7 +132,7 @@ module formal_pe (
 """
     out.append(f"""
   // -- the model: operands one cycle after the inputs, slot products one more, then the sums --
-  reg f_past = 1'b0, f_prev_rst = 1'b0;
+{slot_function(config, PRODUCT_WIDTH)}  reg f_past = 1'b0, f_prev_rst = 1'b0;
   reg [{OW - 1}:0] f_prev_a = {OW}'d0;
   reg [15:0] f_prev_b = 16'd0;
   reg f_prev_valid = 1'b0, f_prev_last = 1'b0;
