@@ -30,6 +30,7 @@ help:
 	@echo "make synth        the headline synthesis report (minutes) into build/synth/"
 	@echo "make synth-all    every design on every target (hours)"
 	@echo "make synth-check  synthesis regression guard against synth/baselines (pytest -m synth)"
+	@echo "make formal       SymbiYosys proofs of the encoders, PEs and arrays, and the injected bugs"
 	@echo "make example      plain-Verilog testbench of a generated 2x2 array on Icarus"
 	@echo "make eval         accuracy of a digits CNN under every setting, and its layers on the array"
 	@echo "make bench-golden time the golden GEMM against a float64 BLAS GEMM"
@@ -143,6 +144,17 @@ synth-list: $(STAMP_SYNTH)
 # from build/synth when `make synth` already produced it with the same inputs), within tolerance.
 synth-check: $(STAMP_DEV)
 	$(PY) -m pytest -n $(SYNTH_JOBS) -m synth synth/tests
+
+# ---- Formal proofs (formal/): SymbiYosys on the generated designs, solvers from the dev tier ----
+# Proves the catalogue of formal/jobs.py (window and pair encoders, PEs, 1x1..2x3 arrays of every
+# datapath) and shows each injected bug caught (formal/mutants.py); one line per property, summary
+# in build/formal/summary.md. FORMAL_ARGS passes options, e.g. FORMAL_ARGS="--only array-int8".
+.PHONY: formal
+FORMAL_JOBS ?= 2
+FORMAL_ARGS ?=
+
+formal: $(STAMP_DEV)
+	$(PY) -m formal --jobs $(FORMAL_JOBS) $(FORMAL_ARGS)
 
 # ---- Model-level evaluation (evaluation/): accuracy of SPARQ settings on a trained digits CNN ----
 # Installs the `eval` tier (PyTorch CPU, scikit-learn, the simulation tier), trains (or loads the

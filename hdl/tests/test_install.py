@@ -20,7 +20,7 @@ def _size(folder):
 def _source_copy(dest):
     # pip builds a local project in place (build/, *.egg-info): build from a copy of what a
     # source distribution holds, not from the working tree.
-    for package in ("golden", "hdl", "tb", "synth", "evaluation"):
+    for package in ("golden", "hdl", "tb", "synth", "formal", "evaluation"):
         shutil.copytree(ROOT / package, dest / package,
                         ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pyproject.toml", "README.md"):

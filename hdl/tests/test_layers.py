@@ -1,4 +1,4 @@
-"""The dependency order golden <- hdl <- {tb, synth} <- evaluation is enforced, and can fail.
+"""The dependency order golden <- hdl <- {tb, synth, formal} <- evaluation is enforced, and can fail.
 
 ``make test`` runs ``lint-imports`` (import-linter, contracts in ``pyproject.toml``) on the tree.
 These tests run the same contracts on a copy of the packages, once as they are (kept) and once
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("golden", "hdl", "tb", "synth", "evaluation")
+PACKAGES = ("golden", "hdl", "tb", "synth", "formal", "evaluation")
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 
@@ -39,11 +39,13 @@ def test_layers_kept_on_the_tree(tmp_path):
 
 @pytest.mark.parametrize("path, line, contract", [
     # The golden model importing the hardware (a layer reaching up).
-    ("golden/layer.py", "import hdl.config\n", "Layers: golden <- hdl <- tb, synth <- evaluation"),
+    ("golden/layer.py", "import hdl.config\n", "Layers: golden <- hdl <- tb, synth, formal <- evaluation"),
     # The hardware generator importing the testbench.
-    ("hdl/config.py", "from tb import sim\n", "Layers: golden <- hdl <- tb, synth <- evaluation"),
+    ("hdl/config.py", "from tb import sim\n", "Layers: golden <- hdl <- tb, synth, formal <- evaluation"),
     # tb and synth are independent of each other.
-    ("synth/flow.py", "import tb.sim\n", "Layers: golden <- hdl <- tb, synth <- evaluation"),
+    ("synth/flow.py", "import tb.sim\n", "Layers: golden <- hdl <- tb, synth, formal <- evaluation"),
+    # formal is independent of both, like them.
+    ("formal/run.py", "import synth.flow\n", "Layers: golden <- hdl <- tb, synth, formal <- evaluation"),
     # The golden model stays pure NumPy.
     ("golden/sparq.py", "import amaranth\n", "The golden model is pure NumPy"),
 ])

@@ -1,0 +1,72 @@
+"""``python -m formal``: prove the catalogue with SymbiYosys and print one line per property.
+
+::
+
+    python -m formal                 # every proof, then every mutant (what `make formal` runs)
+    python -m formal --quick         # the subset `make test` runs
+    python -m formal --only array-int8 --no-mutants
+    python -m formal --list
+
+Exit status 0 only when every proof is proved (unbounded, or to its stated depth for a bounded
+job) and every mutant is caught by its property class.
+"""
+
+import argparse
+import sys
+
+from hdl.lint import put_tools_on_path
+
+from .jobs import catalogue
+from .mutants import MUTANTS, QUICK_MUTANTS
+from .run import run_mutants, run_proofs, timed, write_summary
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m formal", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="the subset `make test` runs")
+    parser.add_argument("--only", default="", help="proofs (and mutants) whose name contains this")
+    parser.add_argument("--no-mutants", action="store_true", help="skip the injected bugs")
+    parser.add_argument("--jobs", type=int, default=2, help="parallel SymbiYosys jobs (default 2)")
+    parser.add_argument("--out", default="build/formal", help="work folder (default build/formal)")
+    parser.add_argument("--list", action="store_true", help="list the proofs and mutants, run none")
+    args = parser.parse_args(argv)
+    put_tools_on_path()
+
+    proofs = [p for p in catalogue(quick=args.quick) if args.only in p.name]
+    mutants = [] if args.no_mutants else [m for m in MUTANTS if args.only in m.name
+                                          or args.only in m.proof.name]
+    if args.quick and not args.no_mutants:
+        mutants = [m for m in mutants if m.name in QUICK_MUTANTS]
+    if args.list:
+        for p in proofs:
+            print(f"proof  {p.name}  ({p.mode}, depth {p.depth}, {p.engine})")
+        for m in mutants:
+            print(f"mutant {m.name}  -> {m.proof.name}: {m.description}")
+        return 0
+    if not proofs and not mutants:
+        print("nothing selected", file=sys.stderr)
+        return 2
+
+    def run():
+        print(f"{len(proofs)} proofs, {len(mutants)} mutants, {args.jobs} at a time; work folder "
+              f"{args.out}", flush=True)
+        done = run_proofs(proofs, args.out, jobs=args.jobs)
+        caught = run_mutants(mutants, args.out, jobs=args.jobs) if mutants else []
+        return done, caught
+
+    (done, caught), seconds = timed(run)
+    write_summary(args.out, done, caught, seconds)
+    unproved = [p.name for p, v, _ in done if not v.ok]
+    missed = [m.name for m, _, _, c in caught if not c]
+    print(f"\n{len(done) - len(unproved)}/{len(done)} proofs proved, "
+          f"{len(caught) - len(missed)}/{len(caught)} mutants caught, {seconds:.0f} s wall; "
+          f"summary in {args.out}/summary.md")
+    for name in unproved:
+        print(f"not proved: {name}")
+    for name in missed:
+        print(f"mutant not caught: {name}")
+    return 1 if unproved or missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

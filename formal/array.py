@@ -1,0 +1,369 @@
+"""The formal harness of the systolic array: its stream contract as SystemVerilog assertions.
+
+The harness instantiates the generated array module unchanged and drives every input freely:
+``rst``, ``a``/``b`` valid and payload, ``c.ready`` are chosen by the solver anew each cycle, so a
+proof covers every stall pattern on every stream, every payload and every reset. It keeps a small
+model of what the contract (``SystolicArray``'s docstring) says must happen, computed from the
+ports alone:
+
+* ``f_outstanding``: tiles whose final transfer (``a.last``) was taken and whose last result row
+  has not left on ``c``; ``f_row``: result rows of that tile already given;
+* ``f_count``: transfers already taken in the current input tile (saturating at ``max_pairs``);
+* ``f_since``: cycles since the latest final transfer (saturating at the latency);
+* ``f_err``: what ``err`` must be.
+
+Each property class is written once, as assertions over the ports and that model; a job includes
+the classes it proves (:mod:`formal.jobs`). Labels name the class: ``stream_*``,
+``conservation_*``, ``products_*``, ``arithmetic_*``, ``err_*``.
+
+Arithmetic is split at each PE's two slot-product registers, so that the solver never compares
+two multiplier circuits summed over a tile. ``products`` proves that whenever the contract routes
+a pair to PE ``(r, c)`` (taken ``r + c + 2`` cycles before), the PE's operand registers hold it
+(for ``sparq`` as :class:`formal.spec.SpecPair` encodes it) and, one cycle later, its slot
+registers hold that pair's reference products. ``arithmetic`` assumes this (the ``products`` job
+proves it) and proves that each ``c`` row carries, per column, the sum of those products over the
+tile's pairs, to ``acc_width`` bits; the PE's ``accumulator`` proof shows that for a legal tile
+the sum always fits, so the result is exact.
+
+The induction aids (``aid_*``) tie the model to the array's own registers (``pending``, ``row``,
+``count``, and for ``arithmetic`` each PE's framing, accumulator and result). Those internal
+registers are read through Yosys's ``expose``, which adds them as output ports of the flattened
+module and changes no logic.
+"""
+
+from amaranth import Shape
+
+from .reference import PRODUCT_WIDTH, slot_function
+from .spec import MODULES as SPEC_MODULES
+
+__all__ = ["PROPERTIES", "array_harness", "exposed", "latency"]
+
+#: Property classes of the array harness, in report order.
+PROPERTIES = ("stream", "conservation", "products", "arithmetic", "err")
+
+#: Width of the model's exact sums (|sum| <= max_k * 128 * 255: 32 bits hold any max_k <= 65,000).
+SUM_WIDTH = 32
+
+
+def latency(config):
+    """Cycles from a tile's final input transfer to its first result row being valid on ``c``."""
+    return config.rows + config.cols + 2
+
+
+def _width(n):
+    # Width of an Amaranth Signal(range(n)): what the array's counters are declared with.
+    return Shape.cast(range(n)).width
+
+
+def _slot_width(config):
+    # The PE's slot-product registers: Signal(range(-bound, bound + 1)), bound = 128 * max_act.
+    bound = 128 * config.max_act_value
+    return Shape.cast(range(-bound, bound + 1)).width
+
+
+def _operand_width(config):
+    # A PE's activation operand: the 16-bit encoded pair (sparq) or the raw pair.
+    return 16 if config.datapath == "sparq" else 2 * config.act_width
+
+
+def _control_widths(config):
+    return {"pending": 1, "row": _width(max(config.rows, 2)), "count": _width(config.max_pairs + 1)}
+
+
+def exposed(config, properties, *, aids):
+    """``{internal wire of the flattened array: width}`` the harness reads."""
+    wires = {}
+    if aids:
+        wires.update(_control_widths(config))
+    if "products" in properties or "arithmetic" in properties:
+        for r in range(config.rows):
+            for c in range(config.cols):
+                if aids and "arithmetic" in properties:
+                    wires.update({f"pe_{r}_{c}.acc": config.acc_width,
+                                  f"pe_{r}_{c}.result": config.acc_width,
+                                  f"pe_{r}_{c}.p_valid": 1, f"pe_{r}_{c}.p_last": 1})
+                wires[f"pe_{r}_{c}.a"] = _operand_width(config)
+                wires[f"pe_{r}_{c}.b"] = 16
+                for j in range(2):
+                    wires[f"pe_{r}_{c}.slot{j}_product"] = _slot_width(config)
+    return wires
+
+
+def _port(name):
+    return "dut_" + name.replace(".", "_")
+
+
+def array_harness(config, dut, properties, *, aids):
+    """SystemVerilog text of module ``formal_array`` around the generated module ``dut``.
+
+    ``properties`` is a subset of :data:`PROPERTIES`; the module must have been given the
+    :func:`exposed` ports. ``aids`` adds the induction aids; for ``stream`` they include the
+    conservation assertions as aids. ``arithmetic`` assumes legal tiles (``a.last == b.last`` on
+    every transfer, at most ``max_pairs`` transfers per tile), as the contract does for its
+    results; the other classes assume nothing.
+    """
+    unknown = set(properties) - set(PROPERTIES)
+    if unknown:
+        raise ValueError(f"unknown properties {sorted(unknown)}")
+    R, C = config.rows, config.cols
+    aw, accw = config.act_width, config.acc_width
+    AW, BW, CW = 2 * R * aw + 1, 2 * C * 8 + 1, C * accw + 1
+    P = config.max_pairs
+    L = latency(config)
+    rw, nw, sw = _width(max(R, 2)), _width(P + 1), _width(L + 1)
+    has = set(properties).__contains__
+
+    out = [f"""// Formal harness of {dut} ({config.datapath}, {R}x{C}, max_k {config.max_k}).
+// Generated by formal.array; proves: {', '.join(p for p in PROPERTIES if has(p))}.
+module formal_array (
+  input clk, input rst,
+  input a_valid, input [{AW - 1}:0] a_payload,
+  input b_valid, input [{BW - 1}:0] b_payload,
+  input c_ready
+);
+  wire a_ready, b_ready, c_valid, err;
+  wire [{CW - 1}:0] c_payload;
+  wire a_last = a_payload[{AW - 1}];
+  wire b_last = b_payload[{BW - 1}];
+  wire c_last = c_payload[{CW - 1}];
+  wire take = a_valid && a_ready;          // a transfer on a
+  wire give = c_valid && c_ready;          // a transfer on c
+"""]
+    ports = [".clk(clk)", ".rst(rst)", ".a__valid(a_valid)", ".a__ready(a_ready)",
+             ".a__payload(a_payload)", ".b__valid(b_valid)", ".b__ready(b_ready)",
+             ".b__payload(b_payload)", ".c__valid(c_valid)", ".c__ready(c_ready)",
+             ".c__payload(c_payload)", ".err(err)"]
+    for name, width in exposed(config, properties, aids=aids).items():
+        out.append(f"  wire [{width - 1}:0] {_port(name)};\n")
+        ports.append(f".\\{name} ({_port(name)})")
+    out.append(f"  {dut} dut (\n    " + ",\n    ".join(ports) + "\n  );\n")
+
+    # -- the model, from the ports alone ------------------------------------------------------
+    out.append(f"""
+  reg f_past = 1'b0;                       // a previous cycle exists
+  reg f_prev_rst = 1'b0, f_prev_stall = 1'b0, f_prev_err = 1'b0;
+  reg [{CW - 1}:0] f_prev_c = {CW}'d0;
+  reg [1:0] f_outstanding = 2'd0;
+  reg [{rw - 1}:0] f_row = {rw}'d0;
+  reg [{nw - 1}:0] f_count = {nw}'d0;
+  reg [{sw - 1}:0] f_since = {sw}'d0;
+  reg f_err = 1'b0;
+  wire f_final = take && a_last;           // a tile's final transfer
+  wire f_done = give && f_row == {rw}'d{R - 1};  // a tile's last result row leaves
+  always @(posedge clk) begin
+    f_past <= 1'b1;
+    f_prev_rst <= rst;
+    f_prev_stall <= c_valid && !c_ready;
+    f_prev_c <= c_payload;
+    f_prev_err <= err;
+    if (rst) begin
+      f_outstanding <= 2'd0; f_row <= {rw}'d0; f_count <= {nw}'d0; f_since <= {sw}'d0;
+      f_err <= 1'b0;
+    end else begin
+      f_outstanding <= f_outstanding + f_final - f_done;
+      if (give) f_row <= f_done ? {rw}'d0 : f_row + 1'b1;
+      if (take) f_count <= a_last ? {nw}'d0 : (f_count == {nw}'d{P}) ? f_count : f_count + 1'b1;
+      if (f_final) f_since <= {sw}'d1;
+      else if (f_since != {sw}'d0 && f_since != {sw}'d{L}) f_since <= f_since + 1'b1;
+      // err: a transfer beyond max_pairs in its tile, or a.last != b.last
+      if (take && (f_count == {nw}'d{P} || a_last != b_last)) f_err <= 1'b1;
+    end
+  end
+""")
+
+    if has("stream"):
+        out.append(f"""
+  // -- stream rules ---------------------------------------------------------------------------
+  always @(*) begin
+    // a and b transfer only together (a.ready needs b.valid, b.ready needs a.valid)
+    stream_ab_together: assert ((a_valid && a_ready) == (b_valid && b_ready));
+    stream_a_ready: assert (!a_ready || b_valid);
+    stream_b_ready: assert (!b_ready || a_valid);
+    // a pair that is not a tile's final one is never refused
+    if (a_valid && b_valid && !a_last && !b_last)
+      stream_not_final_taken: assert (a_ready && b_ready);
+    // a final pair is taken exactly when no earlier tile is still waiting to leave on c
+    if (a_valid && b_valid && (a_last || b_last))
+      stream_final_waits: assert (a_ready == (f_outstanding == 2'd0));
+    // c keeps valid high and its payload stable until taken
+    if (f_past && !f_prev_rst && f_prev_stall)
+      stream_c_held: assert (c_valid && c_payload == f_prev_c);
+  end
+""")
+
+    if has("conservation"):
+        out.append(_conservation(config, "conservation"))
+    elif aids and (has("stream") or has("arithmetic")):
+        out.append(_conservation(config, "aid"))
+
+    if has("err"):
+        out.append("""
+  // -- err: rises exactly on an over-long tile or a last mismatch, sticky until rst --------------
+  always @(*) begin
+    err_exact: assert (err == f_err);
+    if (f_past && !f_prev_rst && f_prev_err) err_sticky: assert (err);
+    if (f_past && f_prev_rst) err_cleared_by_rst: assert (!err);
+  end
+""")
+
+    if has("products") or has("arithmetic"):
+        out.append(_products(config, "assert" if has("products") else "assume"))
+    if has("arithmetic"):
+        out.append(_sums(config, aids))
+
+    if aids:
+        checks = []
+        if has("stream") or has("conservation") or has("arithmetic"):
+            checks += ["aid_pending: assert (dut_pending == (f_outstanding != 2'd0));",
+                       "aid_row: assert (dut_row == f_row);",
+                       f"if (f_outstanding == 2'd0) aid_idle: assert (f_row == {rw}'d0);",
+                       f"aid_row_range: assert (f_row <= {rw}'d{R - 1});"]
+        if has("err"):
+            checks.append("aid_count: assert (dut_count == f_count);")
+        out.append("\n  // -- induction aids: the model agrees with the array's own control registers\n"
+                   "  always @(*) begin\n" + "".join(f"    {c}\n" for c in checks) + "  end\n")
+    out.append("endmodule\n")
+    return "".join(out)
+
+
+def _conservation(config, label):
+    R, rw, sw, L = config.rows, _width(max(config.rows, 2)), _width(latency(config) + 1), latency(config)
+    return f"""
+  // -- conservation: each accepted tile gives exactly {R} rows on c, in order, last on the final
+  always @(*) begin
+    {label}_one_tile: assert (f_outstanding <= 2'd1);
+    // c is valid only for an accepted tile: from {L} cycles after its final transfer until its
+    // last row has left, and never otherwise (nothing lost, nothing duplicated, no gap)
+    if (f_outstanding == 2'd0) {label}_no_extra: assert (!c_valid);
+    if (f_outstanding != 2'd0 && f_row == {rw}'d0)
+      {label}_latency: assert (c_valid == (f_since == {sw}'d{L}));
+    if (f_outstanding != 2'd0 && f_row != {rw}'d0) {label}_rows_follow: assert (c_valid);
+    if (c_valid) {label}_last: assert (c_last == (f_row == {rw}'d{R - 1}));
+  end
+"""
+
+
+def _products(config, check):
+    """The input history and the per-PE product checks (``assert``, or ``assume`` where the
+    products job has proved them and the sums build on them)."""
+    R, C = config.rows, config.cols
+    aw = config.act_width
+    sparq = config.datapath == "sparq"
+    ow = _operand_width(config)
+    depth = R + C + 2                             # history entries: entry i = taken i + 1 ago
+    out = [f"""
+  // -- products: each PE gets the pair the contract routes to it, and multiplies it exactly ----
+{slot_function(config, PRODUCT_WIDTH)}"""]
+    # Each row's operand as the reference sees it: the spec encoding (sparq) or the raw pair.
+    for r in range(R):
+        lo = 2 * r * aw
+        if sparq:
+            out.append(f"""  wire [3:0] f_m0_{r}, f_m1_{r};
+  wire [2:0] f_s0_{r}, f_s1_{r};
+  wire f_c0_{r}, f_c1_{r};
+  {SPEC_MODULES["pair"]} f_spec_{r} (.a0(a_payload[{lo + 7}:{lo}]), .a1(a_payload[{lo + 15}:{lo + 8}]),
+    .mant0(f_m0_{r}), .shift0(f_s0_{r}), .src0(f_c0_{r}),
+    .mant1(f_m1_{r}), .shift1(f_s1_{r}), .src1(f_c1_{r}));
+  wire [15:0] f_op_{r} = {{f_c1_{r}, f_s1_{r}, f_m1_{r}, f_c0_{r}, f_s0_{r}, f_m0_{r}}};
+""")
+        else:
+            out.append(f"  wire [{ow - 1}:0] f_op_{r} = a_payload[{lo + ow - 1}:{lo}];\n")
+    # The history of taken pairs (cleared by rst, as the array's pipeline is).
+    bw = _data_width(config)
+    for i in range(depth):
+        src = ("take", "{" + ", ".join(f"f_op_{r}" for r in reversed(range(R))) + "}",
+               f"b_payload[{bw - 1}:0]", "a_last") if i == 0 else \
+              (f"f_hv{i - 1}", f"f_ha{i - 1}", f"f_hb{i - 1}", f"f_hl{i - 1}")
+        out.append(f"""  reg f_hv{i} = 1'b0, f_hl{i} = 1'b0;
+  reg [{R * ow - 1}:0] f_ha{i} = 0;
+  reg [{bw - 1}:0] f_hb{i} = 0;
+  always @(posedge clk) begin
+    f_hv{i} <= !rst && {src[0]}; f_hl{i} <= {src[3]}; f_ha{i} <= {src[1]}; f_hb{i} <= {src[2]};
+  end
+""")
+    for r in range(R):
+        for c in range(C):
+            pe = f"pe_{r}_{c}"
+            i = r + c + 1                       # the pair in PE (r, c)'s operand registers
+            a, b = _port(f"{pe}.a"), _port(f"{pe}.b")
+            if sparq:
+                refs = [f"f_slot({a}[3:0], {a}[6:4], {a}[7], {b}[7:0], {b}[15:8])",
+                        f"f_slot({a}[11:8], {a}[14:12], {a}[15], {b}[7:0], {b}[15:8])"]
+            else:
+                refs = [f"f_slot({a}[{aw - 1}:0], {b}[7:0])",
+                        f"f_slot({a}[{2 * aw - 1}:{aw}], {b}[15:8])"]
+            s0, s1 = (f"$signed({_port(f'{pe}.slot{j}_product')})" for j in range(2))
+            out.append(f"""  reg signed [{PRODUCT_WIDTH - 1}:0] f_ref0_{r}_{c} = 0, f_ref1_{r}_{c} = 0;
+  always @(posedge clk) begin
+    // the reference products of the operands now in the PE, for its slot registers next cycle
+    f_ref0_{r}_{c} <= {refs[0]};
+    f_ref1_{r}_{c} <= {refs[1]};
+  end
+  always @(*) begin
+    // the pair the contract routes to PE ({r}, {c}) is in its operand registers ...
+    if (f_hv{i}) products_route_{r}_{c}: {check} ({a} == f_ha{i}[{(r + 1) * ow - 1}:{r * ow}]
+                                             && {b} == f_hb{i}[{16 * c + 15}:{16 * c}]);
+    // ... and one cycle later its reference products are in the slot registers
+    if (f_hv{i + 1}) begin
+      products_slot_{r}_{c}_0: {check} ({s0} == f_ref0_{r}_{c});
+      products_slot_{r}_{c}_1: {check} ({s1} == f_ref1_{r}_{c});
+    end
+  end
+""")
+    return "".join(out)
+
+
+def _sums(config, aids):
+    """Legal-tile assumptions, and each c row against the exact sums of the slot registers."""
+    R, C, accw, P = config.rows, config.cols, config.acc_width, config.max_pairs
+    rw, nw, S = _width(max(R, 2)), _width(P + 1), SUM_WIDTH
+    out = [f"""
+  // -- arithmetic: each C[r, c] is the exact sum of PE (r, c)'s products over the tile -------
+  // Legal tiles (the contract's results are meaningless after err): a.last == b.last on every
+  // transfer, and the {P}-th transfer of a tile is its last.
+  always @(*) begin
+    if (take) assume (a_last == b_last);
+    if (take && f_count == {nw}'d{P - 1}) assume (a_last);
+  end
+"""]
+    for r in range(R):
+        for c in range(C):
+            i = r + c + 2                       # the pair in PE (r, c)'s slot registers
+            s0, s1 = (f"$signed({_port(f'pe_{r}_{c}.slot{j}_product')})" for j in range(2))
+            col = f"c_payload[{(c + 1) * accw - 1}:{c * accw}]"
+            out.append(f"""  reg signed [{S - 1}:0] f_acc_{r}_{c} = 0, f_res_{r}_{c} = 0;
+  wire signed [{S - 1}:0] f_pair_{r}_{c} = {s0} + {s1};
+  always @(posedge clk)
+    if (rst) f_acc_{r}_{c} <= 0;
+    else if (f_hv{i}) begin
+      if (f_hl{i}) begin f_res_{r}_{c} <= f_acc_{r}_{c} + f_pair_{r}_{c}; f_acc_{r}_{c} <= 0; end
+      else f_acc_{r}_{c} <= f_acc_{r}_{c} + f_pair_{r}_{c};
+    end
+  always @(*)
+    if (c_valid && f_row == {rw}'d{r}) arithmetic_c_{r}_{c}: assert ({col} == f_res_{r}_{c}[{accw - 1}:0]);
+""")
+            if aids:
+                out.append(_sum_aids(config, r, c, i))
+    return "".join(out)
+
+
+def _sum_aids(config, r, c, i):
+    # PE (r, c) agrees with the model: framing of its slot stage, its accumulator, and its
+    # result register (captured r + c + 4 cycles after the final transfer, then shifted up one
+    # row per c transfer).
+    R, accw, sw = config.rows, config.acc_width, _width(latency(config) + 1)
+    rw = _width(max(R, 2))
+    pe = f"pe_{r}_{c}"
+    lines = [f"aid_framing_{r}_{c}: assert ({_port(pe + '.p_valid')} == f_hv{i} && "
+             f"{_port(pe + '.p_last')} == (f_hv{i} && f_hl{i}));",
+             f"aid_acc_{r}_{c}: assert ({_port(pe + '.acc')} == f_acc_{r}_{c}[{accw - 1}:0]);"]
+    for k in range(R - r):
+        when = f"f_row == {rw}'d{k}" + (f" && f_since >= {sw}'d{r + c + 4}" if k == 0 else "")
+        lines.append(f"if (f_outstanding == 2'd1 && {when}) aid_result_{r}_{c}_{k}: "
+                     f"assert ({_port(pe + '.result')} == f_res_{r + k}_{c}[{accw - 1}:0]);")
+    return "  always @(*) begin\n" + "".join(f"    {line}\n" for line in lines) + "  end\n"
+
+
+def _data_width(config):
+    """Width of ``b``'s data field (the payload without ``last``)."""
+    return 2 * config.cols * 8

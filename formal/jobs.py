@@ -1,0 +1,172 @@
+"""The catalogue of proofs: which property class of which generated design, proved how.
+
+A :class:`Proof` names a design (a block and a :class:`~hdl.config.SparqConfig`), a property
+class of that block's harness, the SymbiYosys mode (``prove``: k-induction, unbounded; ``bmc``:
+bounded) and the depth. :func:`catalogue` lists them all; ``quick=True`` selects the subset that
+``make test`` runs. :meth:`Proof.job` builds the :class:`~formal.sby.Job` from the Verilog that
+:mod:`hdl.generate` writes (optionally passed through a mutation, :mod:`formal.mutants`).
+
+Property classes per block:
+
+* ``window``: ``spec`` (equals the spec model), ``golden`` (equals ``golden.bsparq``);
+* ``pair``: ``spec`` (equals the spec model), ``contribution`` (equals ``golden.vsparq``'s pair
+  contribution for every weight pair);
+* ``pe``: ``slots`` (forwarding, slot products, capture), ``accumulator`` (exact sums: no
+  overflow for legal tiles);
+* ``array``: ``stream``, ``conservation``, ``products``, ``arithmetic``, ``err``
+  (:mod:`formal.array`). ``arithmetic`` builds on ``products`` (it assumes what that job proves).
+"""
+
+import dataclasses
+import functools
+from dataclasses import dataclass
+
+from hdl.config import SparqConfig
+from hdl.generate import verilog
+from hdl.naming import design_name
+
+from . import array, encoders, pe
+from .sby import Job
+from .spec import spec_verilog
+
+__all__ = ["Proof", "catalogue", "PROPERTIES", "DUT"]
+
+#: Property classes of each block, in report order.
+PROPERTIES = {
+    "window": ("spec", "golden"),
+    "pair": ("spec", "contribution"),
+    "pe": pe.PROPERTIES,
+    "array": array.PROPERTIES,
+}
+
+#: Module name the design under proof gets in every job (the harnesses instantiate it).
+DUT = "dut"
+
+_TOPS = {"window": "formal_window", "pair": "formal_pair", "pe": "formal_pe",
+         "array": "formal_array"}
+
+
+@functools.lru_cache(maxsize=None)
+def design_verilog(block, config):
+    """The generated Verilog of ``block`` for ``config``, top module :data:`DUT`."""
+    return verilog(block, config, name=DUT)
+
+
+@dataclass(frozen=True)
+class Proof:
+    """One property class of one design. ``name`` is ``<design name>.<property>``, with
+    ``@<solver>`` when the solver is not yices."""
+    block: str
+    config: SparqConfig
+    prop: str
+    mode: str
+    depth: int
+    quick: bool = False
+    engine: str = "smtbmc yices"
+
+    @property
+    def design(self):
+        return design_name(self.block, self.config)
+
+    @property
+    def name(self):
+        solver = self.engine.split()[-1]
+        return f"{self.design}.{self.prop}" + ("" if solver == "yices" else f"@{solver}")
+
+    @property
+    def aids(self):
+        return self.mode == "prove"
+
+    def job(self, text=None, *, mode=None, depth=None):
+        """The SymbiYosys job; ``text`` replaces the generated Verilog (a mutant), ``mode`` and
+        ``depth`` override the catalogue's (a mutant runs as ``bmc``, without induction aids)."""
+        mode = mode or self.mode
+        depth = depth or self.depth
+        aids = mode == "prove"
+        cfg = self.config
+        files = {"dut.v": text if text is not None else design_verilog(self.block, cfg)}
+        script = ["read_verilog -formal dut.v", f"hierarchy -top {DUT}", "flatten"]
+        if self.block in ("window", "pair"):
+            files["spec.v"] = spec_verilog(self.block, cfg.options, cfg.rounding)
+            harness = (encoders.window_harness if self.block == "window"
+                       else encoders.pair_harness)(cfg, DUT, self.prop)
+            wires = []
+        elif self.block == "pe":
+            harness = pe.pe_harness(cfg, DUT, (self.prop,), aids=aids)
+            wires = pe.EXPOSED
+        else:
+            props = (self.prop,)
+            harness = array.array_harness(cfg, DUT, props, aids=aids)
+            wires = list(array.exposed(cfg, props, aids=aids))
+            if cfg.datapath == "sparq" and self.prop in ("products", "arithmetic"):
+                files["spec.v"] = spec_verilog("pair", cfg.options, cfg.rounding)
+        if wires:
+            script.append("expose " + " ".join(f"w:{w}" for w in wires))
+        if "spec.v" in files:
+            script.append("read_verilog -formal spec.v")
+        files["harness.sv"] = harness
+        script += ["read_verilog -formal -sv harness.sv", f"prep -top {_TOPS[self.block]}"]
+        return Job(name=self.name, mode=mode, depth=depth, files=files, script=tuple(script),
+                   engine=self.engine)
+
+
+def _sparq(options, rounding, **shape):
+    return SparqConfig(datapath="sparq", options=options, rounding=rounding, **shape)
+
+
+#: Window and pair settings: every option and rounding.
+SETTINGS = [(o, r) for o in (5, 3, 2) for r in ("nearest-even", "truncate")]
+
+#: PE configurations: every datapath and option at max_k 8, and the default (production) PEs of
+#: ``make verilog`` at max_k 1152.
+PES = ([_sparq(o, "nearest-even", max_k=8) for o in (5, 3, 2)]
+       + [SparqConfig(datapath=d, max_k=8) for d in ("int8", "a4w8")]
+       + [SparqConfig(datapath=d, max_k=1152) for d in ("sparq", "int8", "a4w8")])
+
+#: Array instances: every datapath, every option, both roundings, odd and even max_k.
+ARRAYS = [
+    _sparq(5, "nearest-even", rows=1, cols=1, max_k=8),
+    _sparq(5, "nearest-even", rows=2, cols=2, max_k=8),
+    _sparq(3, "truncate", rows=2, cols=3, max_k=8),
+    _sparq(2, "nearest-even", rows=2, cols=1, max_k=5),
+    _sparq(5, "truncate", rows=1, cols=2, max_k=3),
+    SparqConfig(datapath="int8", rows=2, cols=3, max_k=8),
+    SparqConfig(datapath="a4w8", rows=2, cols=2, max_k=8),
+]
+
+
+def _array_depth(config, prop):
+    # k for the induction: the pipeline (input register, skew, two PE stages) must fit in the
+    # window so that its contents follow from the window's inputs.
+    # The latency on top lets the window also see a whole wait for c.valid.
+    reach = config.rows + config.cols + 3
+    return {"stream": reach + array.latency(config), "conservation": reach + array.latency(config),
+            "err": 3, "products": reach, "arithmetic": reach + array.latency(config)}[prop]
+
+
+def catalogue(quick=False):
+    """Every proof, in report order; ``quick`` keeps the subset run by ``make test``."""
+    proofs = []
+    for o, r in SETTINGS:
+        cfg = SparqConfig(options=o, rounding=r)
+        first = (o, r) == SETTINGS[0]
+        for prop in PROPERTIES["window"]:
+            proofs.append(Proof("window", cfg, prop, "prove", 1, quick=first))
+        for prop in PROPERTIES["pair"]:
+            proofs.append(Proof("pair", cfg, prop, "prove", 1, quick=first))
+    for cfg in PES:
+        for prop in PROPERTIES["pe"]:
+            proofs.append(Proof("pe", cfg, prop, "prove", 4,
+                                quick=cfg.datapath == "int8" and cfg.max_k == 8))
+    for cfg in ARRAYS:
+        small = cfg.rows * cfg.cols == 1
+        for prop in PROPERTIES["array"]:
+            # (the 1x1 products proof, about 20 s, stays out of the quick subset)
+            proofs.append(Proof("array", cfg, prop, "prove", _array_depth(cfg, prop),
+                                quick=small and prop != "products"))
+    # The second solver: the pair rule and the control properties of one array again, with z3.
+    cross = [p for p in proofs if p.design == "pair-sparq-b4-o5-ne" and p.prop == "contribution"]
+    cross += [p for p in proofs if p.design == "array-sparq-b4-o5-ne-2x2-k8"
+              and p.prop in ("stream", "conservation", "err")]
+    proofs += [dataclasses.replace(p, engine="smtbmc z3", quick=False) for p in cross]
+    return [p for p in proofs if p.quick] if quick else proofs

@@ -1,0 +1,118 @@
+"""Injected bugs: each property class must catch its own.
+
+A :class:`Mutant` edits a copy of a design's generated Verilog (one exact pattern, which must
+match exactly once inside the named module, so a change in the generator's output fails loudly
+instead of testing nothing) and names the proof that must then fail. The mutant runs as a bounded
+check (``bmc``, without induction aids), so a failure is a real counterexample trace from reset,
+written as a waveform, and it must be an assertion of the expected class that fails.
+"""
+
+import re
+from dataclasses import dataclass
+
+from hdl.config import SparqConfig
+
+from .jobs import DUT, Proof, design_verilog
+
+__all__ = ["Mutant", "MUTANTS", "QUICK_MUTANTS"]
+
+_ARRAY = SparqConfig(datapath="sparq", options=5, rounding="nearest-even", rows=2, cols=2,
+                     max_k=8)
+_PE = SparqConfig(datapath="sparq", options=5, rounding="nearest-even", max_k=8)
+# A tile of two pairs overflows an accumulator two bits short: the first pair alone can exceed
+# 2**15 (2 * 128 * 255).
+_PE_SHORT = SparqConfig(datapath="sparq", options=5, rounding="nearest-even", max_k=4)
+_ENCODER = SparqConfig(options=5, rounding="nearest-even")
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """``pattern`` (a regular expression) is replaced by ``replacement`` in module ``module`` of
+    the design's Verilog; then ``proof`` (run as ``bmc`` to ``depth``) must fail on an assertion
+    whose label starts with ``expect``."""
+    name: str
+    description: str
+    proof: Proof
+    module: str
+    pattern: str
+    replacement: str
+    expect: str
+    depth: int
+
+    def apply(self, text):
+        """The mutated Verilog; ValueError unless the pattern matches exactly once in the module."""
+        start = text.find(f"module {self.module}(")
+        if start < 0:
+            start = text.find(f"module {self.module} (")
+        if start < 0:
+            raise ValueError(f"mutant {self.name}: no module {self.module!r} in the Verilog")
+        end = text.index("endmodule", start)
+        body, count = re.subn(self.pattern, self.replacement, text[start:end])
+        if count != 1:
+            raise ValueError(f"mutant {self.name}: pattern {self.pattern!r} matched {count} times "
+                             f"in module {self.module!r} (expected once)")
+        return text[:start] + body + text[end:]
+
+    def job(self):
+        """The SymbiYosys job of the mutated design."""
+        text = self.apply(design_verilog(self.proof.block, self.proof.config))
+        return self.proof.job(text, mode="bmc", depth=self.depth)
+
+
+def _array(prop):
+    return Proof("array", _ARRAY, prop, "prove", 0)
+
+
+_PE_MODULE = f"\\{DUT}.pe_1_1 "
+# Flip the low bit of slot 0's product when both weights of the pair are -128: a corner that
+# random tiles almost never reach (one weight pair in 65,536).
+_CORRUPT = r"\g<1> ^ ({weights} == 16'h8080);"
+
+MUTANTS = (
+    Mutant("b-without-a", "b.ready no longer waits for a.valid: b transfers alone",
+           _array("stream"), DUT, r"assign b__ready = a__valid & ", "assign b__ready = ",
+           "stream_", 4),
+    Mutant("c-not-held", "the result rows advance whether or not c is ready",
+           _array("stream"), DUT, r"assign drain = c__valid & c__ready;",
+           "assign drain = c__valid;", "stream_", 14),
+    Mutant("drop-tile", "a tile whose results are captured while c is stalled is lost",
+           _array("conservation"), DUT, r"(= c__valid;\s*if \()captured(\) begin)",
+           r"\g<1>captured & c__ready\g<2>", "conservation_", 14),
+    Mutant("duplicate-row", "the row counter never advances: row 0 is given again and again",
+           _array("conservation"), DUT, r"= row \+ 1'h1;", "= row + 1'h0;",
+           "conservation_", 14),
+    Mutant("reorder-columns", "the two result columns leave on c in swapped order",
+           _array("arithmetic"), DUT,
+           r"assign c__payload\[37:19\] = (\S+) ;\s*assign c__payload\[18:0\] = (\S+) ;",
+           r"assign c__payload[37:19] = \g<2> ;\n  assign c__payload[18:0] = \g<1> ;",
+           "arithmetic_", 12),
+    Mutant("corrupt-product", "PE (1, 1) gets slot 0 wrong by one when both weights are -128",
+           _array("products"), _PE_MODULE, r"(slot0_product <= \\\$\d+ );",
+           _CORRUPT.format(weights="b"), "products_", 12),
+    Mutant("err-not-sticky", "err falls again on the next transfer without an error",
+           _array("err"), DUT, r"(\\\$\d+  = )err;", r"\g<1>1'h0;", "err_", 10),
+    Mutant("pe-corrupt-product", "the PE gets slot 0 wrong by one when both weights are -128",
+           Proof("pe", _PE, "slots", "prove", 0), DUT, r"(slot0_product <= \\\$\d+ );",
+           _CORRUPT.format(weights="b_out"), "pe_", 5),
+    Mutant("acc-too-narrow", "the accumulator feeds back two bits fewer than it holds",
+           Proof("pe", _PE_SHORT, "accumulator", "prove", 0), DUT,
+           r"\$signed\(acc\) \+ \$signed\(pair\)",
+           f"$signed(acc[{_PE_SHORT.acc_width - 3}:0]) + $signed(pair)", "pe_", 7),
+    Mutant("pair-lone-weight", "a lone a1's low nibble is multiplied by b0 instead of b1",
+           Proof("pair", _ENCODER, "spec", "prove", 0), DUT,
+           r"assign src1 = lone \? zero0 : 1'h1;", "assign src1 = lone ? 1'h0 : 1'h1;",
+           "pair_", 1),
+    Mutant("pair-lone-contribution", "a lone a1's low nibble is multiplied by b0 instead of b1",
+           Proof("pair", _ENCODER, "contribution", "prove", 0), DUT,
+           r"assign src1 = lone \? zero0 : 1'h1;", "assign src1 = lone ? 1'h0 : 1'h1;",
+           "pair_", 1),
+    Mutant("window-no-sticky", "rounding ignores the sticky bits (ties decided by guard alone)",
+           Proof("window", _ENCODER, "spec", "prove", 0), DUT,
+           r"assign sticky = fits0 \? 1'h0 : \\\$\d+ ;", "assign sticky = 1'h0;", "window_", 1),
+    Mutant("window-no-sticky-golden", "rounding ignores the sticky bits (ties decided by guard "
+           "alone)", Proof("window", _ENCODER, "golden", "prove", 0), DUT,
+           r"assign sticky = fits0 \? 1'h0 : \\\$\d+ ;", "assign sticky = 1'h0;", "window_", 1),
+)
+
+#: The mutants of the quick run (``make test``): cheap ones, each caught within a few cycles.
+QUICK_MUTANTS = ("b-without-a", "err-not-sticky", "pe-corrupt-product", "pair-lone-weight")

@@ -1,0 +1,124 @@
+"""The formal flow: its references agree with the golden model, its catalogue covers every
+datapath and option, every mutant applies, and (marker ``formal``) the quick subset of proofs
+passes and its mutants are caught, with SymbiYosys and the pinned solvers."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from amaranth.sim import Simulator
+
+import golden
+from hdl.config import DATAPATHS, WINDOW_OPTIONS, SparqConfig
+from hdl.lint import put_tools_on_path
+
+from formal.jobs import PROPERTIES, SETTINGS, catalogue
+from formal.mutants import MUTANTS, QUICK_MUTANTS
+from formal.reference import pair_values, window_table, window_values
+from formal.run import mutant_line, proof_line
+from formal.sby import Verdict, run_job
+from formal.spec import SpecWindow
+
+ROOT = Path(__file__).resolve().parents[2]
+# The YoWASP tools see only folders below their working directory, not /tmp: work in build/.
+WORK = ROOT / "build" / "formal" / "pytest"
+
+
+@pytest.mark.parametrize("options, rounding", SETTINGS)
+def test_reference_pair_rule_is_golden(options, rounding):
+    cfg = SparqConfig(options=options, rounding=rounding)
+    a1, a0 = np.divmod(np.arange(65536), 256)
+    h0, h1 = pair_values(cfg, a0, a1)
+    g0, g1 = golden.vsparq(a0, a1, bits=4, options=options, rounding=rounding)
+    assert np.array_equal(h0, g0) and np.array_equal(h1, g1)
+
+
+def test_window_table_holds_the_golden_values():
+    cfg = SparqConfig(options=3, rounding="truncate")
+    text = window_table(cfg)
+    word = int(text.split("2048'h")[1].split(";")[0], 16)
+    assert [(word >> (8 * x)) & 255 for x in range(256)] == list(window_values(cfg))
+
+
+@pytest.mark.parametrize("options, rounding", SETTINGS)
+def test_spec_window_model_is_golden(options, rounding):
+    # The formal-only model, simulated over all 256 activations.
+    dut = SpecWindow(options, rounding)
+    seen = []
+
+    async def bench(ctx):
+        for x in range(256):
+            ctx.set(dut.x, x)
+            seen.append((ctx.get(dut.mant), ctx.get(dut.shift)))
+
+    sim = Simulator(dut)
+    sim.add_testbench(bench)
+    sim.run()
+    mant, shift = golden.bsparq(np.arange(256), bits=4, options=options, rounding=rounding)
+    assert seen == [(int(m), int(s)) for m, s in zip(mant, shift)]
+
+
+def test_catalogue_covers_every_block_datapath_option_and_property():
+    proofs = catalogue()
+    names = [p.name for p in proofs]
+    assert len(names) == len(set(names))
+    for block, props in PROPERTIES.items():
+        assert {p.prop for p in proofs if p.block == block} == set(props)
+    for block in ("pe", "array"):
+        configs = [p.config for p in proofs if p.block == block]
+        assert {c.datapath for c in configs} == set(DATAPATHS)
+        assert {c.options for c in configs if c.datapath == "sparq"} == set(WINDOW_OPTIONS)
+    arrays = [p.config for p in proofs if p.block == "array"]
+    assert {c.rounding for c in arrays if c.datapath == "sparq"} == {"nearest-even", "truncate"}
+    assert any(c.max_k % 2 for c in arrays)          # an odd max_k
+    assert all(c.rows <= 2 and c.cols <= 3 and c.max_k <= 8 for c in arrays)
+    quick = catalogue(quick=True)
+    assert quick and set(quick) < set(proofs)
+
+
+def test_every_mutant_applies_once_and_every_class_has_one():
+    classes = set()
+    for mutant in MUTANTS:
+        job = mutant.job()                       # raises unless the pattern matches once
+        assert job.mode == "bmc" and job.files["dut.v"] != mutant.proof.job().files["dut.v"]
+        classes.add((mutant.proof.block, mutant.proof.prop))
+    assert {("array", prop) for prop in PROPERTIES["array"]} <= classes
+    assert {("pe", "slots"), ("pe", "accumulator"), ("pair", "spec"), ("window", "spec")} <= classes
+    assert set(QUICK_MUTANTS) <= {m.name for m in MUTANTS}
+
+
+def test_summary_lines_say_how_far_each_proof_went():
+    proof = next(p for p in catalogue() if p.block == "pe")
+    proved = Verdict(proof.name, "proved", "prove", 4, "smtbmc yices", 1.5)
+    assert "proved, unbounded (k-induction, k=4)" in proof_line(proof, proved, "f")
+    bounded = Verdict(proof.name, "bounded", "bmc", 12, "smtbmc yices", 1.5)
+    assert "proved to depth 12 (bounded)" in proof_line(proof, bounded, "f")
+    failed = Verdict(proof.name, "failed", "bmc", 12, "smtbmc yices", 1.5, ["x_y"],
+                     "job/engine_0/trace.vcd")
+    assert "FAILED (x_y), counterexample f/job/engine_0/trace.vcd" in proof_line(proof, failed, "f")
+    mutant = MUTANTS[0]
+    caught = Verdict(mutant.name, "failed", "bmc", 4, "smtbmc yices", 1.0,
+                     [mutant.expect + "x"], "job/engine_0/trace.vcd")
+    assert "caught by" in mutant_line(mutant, caught, "f")
+    missed = Verdict(mutant.name, "bounded", "bmc", 4, "smtbmc yices", 1.0)
+    assert "NOT CAUGHT" in mutant_line(mutant, missed, "f")
+
+
+@pytest.mark.formal
+@pytest.mark.parametrize("proof", catalogue(quick=True), ids=lambda p: p.name)
+def test_quick_proof(proof):
+    put_tools_on_path()
+    verdict = run_job(proof.job(), WORK / "proofs" / proof.name)
+    assert verdict.ok, f"{proof.name}: {verdict}"
+
+
+@pytest.mark.formal
+@pytest.mark.parametrize("mutant", [m for m in MUTANTS if m.name in QUICK_MUTANTS],
+                         ids=lambda m: m.name)
+def test_quick_mutant_is_caught(mutant):
+    put_tools_on_path()
+    folder = WORK / "mutants" / mutant.name
+    verdict = run_job(mutant.job(), folder)
+    assert verdict.status == "failed", verdict
+    assert any(label.startswith(mutant.expect) for label in verdict.failed), verdict.failed
+    assert (folder / verdict.trace).is_file()      # the counterexample, as a waveform
