@@ -61,7 +61,7 @@ from amaranth.lib import data, stream, wiring
 
 from . import headers, packaging
 from .config import SparqConfig
-from .naming import BLOCKS, SPARQ_ONLY as _SPARQ_ONLY, design_name, module_name
+from .naming import BLOCKS, SPARQ_ONLY as _SPARQ_ONLY, check, design_name, module_name
 
 __all__ = ["BLOCKS", "build", "default_name", "verilog", "sidecar", "write", "check_name",
            "SIDECAR_FORMAT", "module_ports", "MAX_NAME_LENGTH", "OutputError", "Written",
@@ -98,23 +98,6 @@ wait_order wand weak weak0 weak1 while wildcard wire with within wor xnor xor
 
 
 # -- validation -----------------------------------------------------------------------------------
-
-def _check_block(block):
-    if not isinstance(block, str) or block not in BLOCKS:
-        raise ValueError(f"block must be one of {', '.join(BLOCKS)}, not {block!r}")
-
-
-def _check_config(block, config):
-    if not isinstance(config, SparqConfig):
-        raise TypeError(f"config must be a SparqConfig, not {config!r}")
-    if block in _SPARQ_ONLY and config.datapath != "sparq":
-        raise ValueError(f"block {block!r} exists for datapath 'sparq' only, not {config.datapath!r}")
-    if block != "array" and config.interface != "native":
-        raise ValueError(f"interface {config.interface!r} applies to block array only, not "
-                         f"{block!r}")
-    if block != "array" and config.skid:
-        raise ValueError(f"skid applies to block array only, not {block!r}")
-
 
 #: Longest module name :func:`check_name` accepts. File names are limited to 255 bytes on common
 #: file systems; ``-d DIR`` names the files ``MODULE.v`` and ``MODULE.json``, and simulators and
@@ -179,8 +162,7 @@ def build(block, config, *, name=None):
     ``name`` is validated (see :func:`check_name`) but does not change the component; it only
     names the generated Verilog module.
     """
-    _check_block(block)
-    _check_config(block, config)
+    check(block, config)
     if name is not None:
         check_name(name)
     return _component(block, config)
@@ -193,8 +175,7 @@ def default_name(block, config):
     ``sparq_pe_int8_k1152``, ``sparq_array_sparq_b4_o5_ne_8x8_k1152``, ``sparq_array_a4w8_8x8_k576``:
     ``sparq_`` and the design name of :mod:`hdl.naming` with ``-`` as ``_``.
     """
-    _check_block(block)
-    _check_config(block, config)
+    check(block, config)
     return module_name(block, config)
 
 
@@ -306,8 +287,7 @@ def write(block, config, path, *, name=None, fusesoc=False):
     left as they were.
     """
     # Every argument is checked before anything is built, generated or created.
-    _check_block(block)
-    _check_config(block, config)
+    check(block, config)
     module = _resolve_name(block, config, name)
     if not isinstance(fusesoc, bool):
         raise TypeError(f"fusesoc must be True or False, not {fusesoc!r}")

@@ -26,7 +26,7 @@ from golden.tags import parse_setting_tag, setting_tag
 
 from .config import WINDOW_BITS, SparqConfig
 
-__all__ = ["BLOCKS", "SPARQ_ONLY", "parse_setting_tag", "setting_of", "config_tag", "design_name", "module_name",
+__all__ = ["BLOCKS", "SPARQ_ONLY", "check", "parse_setting_tag", "setting_of", "config_tag", "design_name", "module_name",
            "parse_design_name"]
 
 #: The blocks :mod:`hdl.generate` builds, in the order the command lists them.
@@ -39,7 +39,9 @@ _DESIGN = re.compile(r"(?P<block>window|pair|pe|array)-(?P<setting>int8|a4w8|spa
                      r"(?:-(?P<rows>\d+)x(?P<cols>\d+))?(?:-k(?P<max_k>\d+))?(?P<skid>-skid)?(?:-(?P<interface>axis))?\Z")
 
 
-def _check(block, config):
+def check(block, config):
+    """Raise ValueError/TypeError unless ``block`` exists and ``config`` applies to it (the one
+    check of a block and its configuration, for names and for :mod:`hdl.generate`)."""
     if not isinstance(block, str) or block not in BLOCKS:
         raise ValueError(f"block must be one of {', '.join(BLOCKS)}, not {block!r}")
     if not isinstance(config, SparqConfig):
@@ -62,7 +64,7 @@ def setting_of(config):
 
 def config_tag(block, config):
     """The parameters ``block`` depends on, as a tag (see the module docstring)."""
-    _check(block, config)
+    check(block, config)
     tag = setting_of(config)
     if block == "array":
         tag += f"-{config.rows}x{config.cols}"
