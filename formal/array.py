@@ -172,7 +172,7 @@ module formal_array (
 """)
 
     if has("stream"):
-        out.append(f"""
+        out.append("""
   // -- stream rules ---------------------------------------------------------------------------
   always @(*) begin
     // a and b transfer only together (a.ready needs b.valid, b.ready needs a.valid)

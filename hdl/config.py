@@ -4,7 +4,7 @@ All widths the RTL uses are derived here, from the parameters, so that the gener
 and the synthesis reports agree on them.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 __all__ = ["SparqConfig", "DATAPATHS", "ROUNDINGS", "WINDOW_OPTIONS", "WINDOW_BITS", "MAX_K",
            "MAX_PES", "MAX_SIDE", "INTERFACES"]

@@ -60,7 +60,6 @@ from amaranth.back import verilog as _verilog
 from amaranth.lib import data, stream, wiring
 
 from . import headers, packaging
-from .config import SparqConfig
 from .naming import BLOCKS, SPARQ_ONLY as _SPARQ_ONLY, check, design_name, module_name
 
 __all__ = ["BLOCKS", "build", "default_name", "verilog", "sidecar", "write", "check_name",

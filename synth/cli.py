@@ -33,7 +33,6 @@ import json
 import shlex
 import signal
 import sys
-from pathlib import Path
 
 from hdl.cli import ERROR_PREFIX, EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED
 

@@ -5,7 +5,6 @@ from collections import defaultdict
 from pathlib import Path
 
 from .designs import VARIANTS
-from .targets import TARGETS
 
 __all__ = ["write_report", "goal_rows", "GOALS"]
 

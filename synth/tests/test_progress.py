@@ -3,7 +3,6 @@ progress output, and a real interrupt (SIGINT to the running command)."""
 
 import io
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -15,7 +14,7 @@ import pytest
 from synth import cli
 from synth.designs import DEFAULT_DESIGNS
 from synth.flow import Source
-from synth.plan import (HEADLINE, TYPICAL_SECONDS, estimate, full_jobs, headline_jobs,
+from synth.plan import (TYPICAL_SECONDS, estimate, full_jobs, headline_jobs,
                         job_seconds)
 from synth.progress import Progress, format_seconds
 from synth.targets import DEFAULT_TARGETS, TARGETS
