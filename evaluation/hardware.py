@@ -34,8 +34,9 @@ from .settings import SETTINGS
 
 __all__ = ["HW_SETTINGS", "HardwareCheck", "pick_images", "run_hardware_check"]
 
-#: Settings the array implements (4-bit windows); the first is what ``make eval`` checks.
-HW_SETTINGS = tuple(n for n, s in SETTINGS.items() if s.kind == "sparq" and s.bits == 4)
+#: Settings the array implements (every SPARQ setting: 4-, 3- and 2-bit windows); the first is
+#: what ``make eval`` checks.
+HW_SETTINGS = tuple(n for n, s in SETTINGS.items() if s.kind == "sparq")
 
 
 def pick_images(model, x, y, n, *, batch_size=256):
@@ -127,7 +128,8 @@ def run_hardware_check(model, x, y, *, calibration_loader, settings=HW_SETTINGS[
     model : torch.nn.Module, as for :func:`~evaluation.evaluate_model` (first conv in float).
     x, y : NumPy arrays, the images and their labels.
     calibration_loader : the same calibration data as the evaluation (gives the same ``max_mean``).
-    settings : names among :data:`HW_SETTINGS` (4-bit windows).
+    settings : names among :data:`HW_SETTINGS` (every SPARQ setting, e.g. ``sparq-b4-o5-ne``,
+        ``sparq-b3-o6-ne``, ``sparq-b2-o7-tr``).
     rows, cols, max_k : the generated array's :class:`hdl.config.SparqConfig`.
     simulator : ``"verilator"`` or ``"icarus"``.
 
@@ -149,8 +151,8 @@ def run_hardware_check(model, x, y, *, calibration_loader, settings=HW_SETTINGS[
     work_dir = Path(work_dir)
     for name in settings:
         setting = SETTINGS[name]
-        config = SparqConfig(datapath="sparq", options=setting.options, rounding=setting.rounding,
-                             rows=rows, cols=cols, max_k=max_k)
+        config = SparqConfig(datapath="sparq", bits=setting.bits, options=setting.options,
+                             rounding=setting.rounding, rows=rows, cols=cols, max_k=max_k)
         start = time.perf_counter()
         build = array_runner.build_array(config, simulator, burst=True)
         check.build_seconds[name] = round(time.perf_counter() - start, 1)
