@@ -73,8 +73,9 @@ def _shift_left(product, shift, shifts):
             high_mask |= s - high
         else:
             low_mask |= s
-    return Mux(shift[at], (product << high) << (shift[:at] & high_mask),
-               product << (shift[:at] & low_mask))
+    # (A single top shift stays a constant shift: the 4-bit options' netlists are unchanged.)
+    shifted = product << high if high_mask == 0 else (product << high) << (shift[:at] & high_mask)
+    return Mux(shift[at], shifted, product << (shift[:at] & low_mask))
 
 
 class ProcessingElement(wiring.Component):
