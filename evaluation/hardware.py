@@ -1,7 +1,8 @@
 """Hardware in the loop: a network's SPARQ conv layers computed by the generated array on Verilator.
 
-For each checked setting (4-bit windows only: the array implements 5opt, 3opt and 2opt with
-either rounding), the network runs twice on the same images:
+For each checked setting (any SPARQ setting: the array implements 4-bit windows with 5opt,
+3opt and 2opt, 3-bit 6opt and 2-bit 7opt, each with either rounding), the network runs twice on
+the same images:
 
 - golden path: every quantized conv computed by :func:`golden.sparq_conv2d`
   (:func:`evaluation.qconv.run_layer`);
