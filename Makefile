@@ -83,9 +83,13 @@ SPARQ_RTL   := $(VENV)/bin/sparq-rtl
 verilog: $(STAMP_BASE)
 	@set -e; for o in 5 3 2; do for r in nearest-even truncate; do for b in window pair; do \
 	  $(SPARQ_RTL) verilog $$b --options $$o --rounding $$r -d $(VERILOG_DIR); done; done; done
-	@set -e; for d in sparq int8 a4w8; do \
+	@set -e; for d in sparq int8 a4w8 a3w8 a2w8; do \
 	  $(SPARQ_RTL) verilog pe --datapath $$d -d $(VERILOG_DIR); \
 	  $(SPARQ_RTL) verilog array --datapath $$d --rows 8 --cols 8 -d $(VERILOG_DIR); done
+	@set -e; for b in 3 2; do for r in nearest-even truncate; do for k in window pair; do \
+	  $(SPARQ_RTL) verilog $$k --bits $$b --rounding $$r -d $(VERILOG_DIR); done; done; \
+	  $(SPARQ_RTL) verilog pe --bits $$b -d $(VERILOG_DIR); \
+	  $(SPARQ_RTL) verilog array --bits $$b --rows 8 --cols 8 -d $(VERILOG_DIR); done
 
 # ---- Example: the generated array in a plain-Verilog testbench on Icarus (no Python involved) ---
 .PHONY: example

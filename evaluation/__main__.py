@@ -32,7 +32,8 @@ def _parser():
                    help="test images to run through the 8x8 array on Verilator: the FP32 model's "
                         "mistakes (up to half) and the first others (0 skips; default 64)")
     p.add_argument("--hw-settings", nargs="+", metavar="NAME", default=["sparq-b4-o5-ne"],
-                   help="settings to run on the array (4-bit windows; default sparq-b4-o5-ne)")
+                   help="settings to run on the array (any SPARQ setting: 4-, 3- or 2-bit "
+                        "windows; default sparq-b4-o5-ne)")
     return p
 
 

@@ -1,7 +1,8 @@
 """Hardware in the loop: a network's SPARQ conv layers computed by the generated array on Verilator.
 
-For each checked setting (4-bit windows only: the array implements 5opt, 3opt and 2opt with
-either rounding), the network runs twice on the same images:
+For each checked setting (any SPARQ setting: the array implements 4-bit windows with 5opt,
+3opt and 2opt, 3-bit 6opt and 2-bit 7opt, each with either rounding), the network runs twice on
+the same images:
 
 - golden path: every quantized conv computed by :func:`golden.sparq_conv2d`
   (:func:`evaluation.qconv.run_layer`);
@@ -34,8 +35,9 @@ from .settings import SETTINGS
 
 __all__ = ["HW_SETTINGS", "HardwareCheck", "pick_images", "run_hardware_check"]
 
-#: Settings the array implements (4-bit windows); the first is what ``make eval`` checks.
-HW_SETTINGS = tuple(n for n, s in SETTINGS.items() if s.kind == "sparq" and s.bits == 4)
+#: Settings the array implements (every SPARQ setting: 4-, 3- and 2-bit windows); the first is
+#: what ``make eval`` checks.
+HW_SETTINGS = tuple(n for n, s in SETTINGS.items() if s.kind == "sparq")
 
 
 def pick_images(model, x, y, n, *, batch_size=256):
@@ -127,7 +129,8 @@ def run_hardware_check(model, x, y, *, calibration_loader, settings=HW_SETTINGS[
     model : torch.nn.Module, as for :func:`~evaluation.evaluate_model` (first conv in float).
     x, y : NumPy arrays, the images and their labels.
     calibration_loader : the same calibration data as the evaluation (gives the same ``max_mean``).
-    settings : names among :data:`HW_SETTINGS` (4-bit windows).
+    settings : names among :data:`HW_SETTINGS` (every SPARQ setting, e.g. ``sparq-b4-o5-ne``,
+        ``sparq-b3-o6-ne``, ``sparq-b2-o7-tr``).
     rows, cols, max_k : the generated array's :class:`hdl.config.SparqConfig`.
     simulator : ``"verilator"`` or ``"icarus"``.
 
@@ -149,8 +152,8 @@ def run_hardware_check(model, x, y, *, calibration_loader, settings=HW_SETTINGS[
     work_dir = Path(work_dir)
     for name in settings:
         setting = SETTINGS[name]
-        config = SparqConfig(datapath="sparq", options=setting.options, rounding=setting.rounding,
-                             rows=rows, cols=cols, max_k=max_k)
+        config = SparqConfig(datapath="sparq", bits=setting.bits, options=setting.options,
+                             rounding=setting.rounding, rows=rows, cols=cols, max_k=max_k)
         start = time.perf_counter()
         build = array_runner.build_array(config, simulator, burst=True)
         check.build_seconds[name] = round(time.perf_counter() - start, 1)

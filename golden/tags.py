@@ -1,11 +1,12 @@
 """Setting tags: the one short name of an arithmetic setting, used everywhere in the project.
 
 A setting is what a dot product computes: the SPARQ kernel with a window width, option count and
-rounding, or a plain exact product of 8-bit (``int8``) or naive 4-bit (``a4w8``) activations with
-8-bit weights. Its tag is::
+rounding, or a plain exact product of 8-bit (``int8``) or naive N-bit (``a4w8``, ``a3w8``,
+``a2w8``) activations with 8-bit weights. Its tag is::
 
     int8                    A8W8, exact (golden.exact_gemm)
     a4w8                    naive 4-bit activations (0..15) times 8-bit weights, exact
+    a3w8, a2w8              naive 3-bit (0..7) and 2-bit (0..3) activations, exact
     sparq-b<bits>-o<options>-<ne|tr>
                             SPARQ with <bits>-bit windows, <options> positions, rounding
                             ne = nearest-even (the reference's ROUND), tr = truncate (RAW)
@@ -21,13 +22,14 @@ from .sparq import DEFAULT_OPTIONS, ROUNDINGS, WINDOWS
 
 __all__ = ["KINDS", "ROUNDING_TAGS", "setting_tag", "parse_setting_tag", "vector_setting"]
 
-#: Kinds of setting: the SPARQ kernel, and the two exact baselines.
-KINDS = ("sparq", "int8", "a4w8")
+#: Kinds of setting: the SPARQ kernel, and the exact baselines (8-bit and naive 4/3/2-bit
+#: activations).
+KINDS = ("sparq", "int8", "a4w8", "a3w8", "a2w8")
 
 #: Short rounding names in tags.
 ROUNDING_TAGS = {"nearest-even": "ne", "truncate": "tr"}
 
-_TAG = re.compile(r"(?:(?P<plain>int8|a4w8)|sparq-b(?P<bits>[1-9])-o(?P<options>[1-9])-(?P<r>ne|tr))\Z")
+_TAG = re.compile(r"(?:(?P<plain>int8|a[432]w8)|sparq-b(?P<bits>[1-9])-o(?P<options>[1-9])-(?P<r>ne|tr))\Z")
 
 
 def setting_tag(kind, *, bits=4, options=None, rounding="nearest-even"):
@@ -60,7 +62,7 @@ def parse_setting_tag(tag):
     fields are None for the exact kinds). Raises ValueError naming the tag when it is not one."""
     match = _TAG.match(tag) if isinstance(tag, str) else None
     if match is None:
-        raise ValueError(f"not a setting tag: {tag!r} (expected int8, a4w8 or "
+        raise ValueError(f"not a setting tag: {tag!r} (expected int8, a4w8, a3w8, a2w8 or "
                          f"sparq-b<bits>-o<options>-<ne|tr>, e.g. sparq-b4-o5-ne)")
     if match["plain"]:
         return {"kind": match["plain"], "bits": None, "options": None, "rounding": None}

@@ -2,8 +2,8 @@
 
 ::
 
-    sparq-rtl verilog {window,pair,pe,array} [--options 5|3|2] [--rounding nearest-even|truncate]
-                      [--datapath sparq|int8|a4w8] [--rows R --cols C --max-k K] [--name MODULE]
+    sparq-rtl verilog {window,pair,pe,array} [--bits 4|3|2] [--options 5|3|2|6|7]
+                      [--rounding nearest-even|truncate] [--datapath sparq|int8|a4w8|a3w8|a2w8] [--rows R --cols C --max-k K] [--name MODULE]
                       [--interface native|axis] [--skid] [--fusesoc] (-o FILE.v | -d DIR)
 
 writes ``FILE.v`` and beside it the JSON sidecar ``FILE.json``, the header ``FILE.vh``, the
@@ -133,11 +133,14 @@ _FLAG_BLOCKS = {
 def _add_verilog_arguments(parser):
     parser.add_argument("block", metavar="{" + ",".join(generate.BLOCKS) + "}",
                         help="the top level to generate")
-    parser.add_argument("--options", type=int, metavar="5|3|2",
-                        help="window positions: 5 {0..4}, 3 {0,2,4}, 2 {0,4} (default 5)")
+    parser.add_argument("--bits", type=int, metavar="4|3|2",
+                        help="window width of a pair (sparq; default 4): 4, 3 or 2")
+    parser.add_argument("--options", type=int, metavar="5|3|2|6|7",
+                        help="window positions: 4-bit 5 {0..4}, 3 {0,2,4}, 2 {0,4}; 3-bit 6 "
+                             "{0..5}; 2-bit 7 {0..6} (default 5, 6, 7 for 4, 3, 2 bits)")
     parser.add_argument("--rounding", metavar="nearest-even|truncate",
                         help="rounding below the window (default nearest-even)")
-    parser.add_argument("--datapath", metavar="sparq|int8|a4w8",
+    parser.add_argument("--datapath", metavar="sparq|int8|a4w8|a3w8|a2w8",
                         help="PE datapath (pe, array; window and pair are sparq only; default sparq)")
     parser.add_argument("--rows", type=int, metavar="R", help="array rows (array only; default 8)")
     parser.add_argument("--cols", type=int, metavar="C", help="array columns (array only; default 8)")
@@ -167,7 +170,7 @@ def _run_verilog(args):
     if block not in generate.BLOCKS:
         raise ValueError(f"block must be one of {', '.join(generate.BLOCKS)}, not {block!r}")
     fields = {}
-    for field in ("datapath", "options", "rounding", "rows", "cols", "max_k", "interface",
+    for field in ("datapath", "bits", "options", "rounding", "rows", "cols", "max_k", "interface",
                   "skid"):
         value = getattr(args, field)
         if value is None:

@@ -6,13 +6,20 @@ and the synthesis reports agree on them.
 
 from dataclasses import dataclass
 
-__all__ = ["SparqConfig", "DATAPATHS", "ROUNDINGS", "WINDOW_OPTIONS", "WINDOW_BITS", "MAX_K",
-           "MAX_PES", "MAX_SIDE", "INTERFACES"]
+from golden.sparq import DEFAULT_OPTIONS as _GOLDEN_DEFAULT_OPTIONS, LONE_WINDOW, WINDOWS
 
-#: PE datapaths. ``sparq``: two 4b x 8b multipliers fed by the pair encoder; ``int8``: two exact
-#: 8b x 8b multipliers (the A8W8 reference); ``a4w8``: two 4b x 8b multipliers fed with plain 4-bit
-#: activations (naive 4-bit).
-DATAPATHS = ("sparq", "int8", "a4w8")
+__all__ = ["SparqConfig", "DATAPATHS", "ROUNDINGS", "WINDOW_OPTIONS", "WINDOW_BITS", "MAX_K",
+           "MAX_PES", "MAX_SIDE", "INTERFACES", "BITS", "DEFAULT_OPTIONS", "WINDOW_SHIFTS",
+           "NAIVE_WIDTHS"]
+
+#: Naive baselines ``a<N>w8``: N-bit activations (0..2**N - 1) times 8-bit weights, exact, on two
+#: N-bit x 8-bit multipliers; the baseline of the same activation width as a SPARQ window.
+NAIVE_WIDTHS = {"a4w8": 4, "a3w8": 3, "a2w8": 2}
+
+#: PE datapaths. ``sparq``: two ``bits`` x 8b multipliers fed by the pair encoder; ``int8``: two
+#: exact 8b x 8b multipliers (the A8W8 reference); ``a4w8``, ``a3w8``, ``a2w8``: two N-bit x 8b
+#: multipliers fed with plain N-bit activations (naive N-bit, :data:`NAIVE_WIDTHS`).
+DATAPATHS = ("sparq", "int8") + tuple(NAIVE_WIDTHS)
 
 #: Port naming of the array's top level: ``native`` (Amaranth streams: ``clk``, ``rst``,
 #: ``a__payload``/``a__valid``/``a__ready`` with ``last`` the payload's top bit) or ``axis``
@@ -23,9 +30,19 @@ INTERFACES = ("native", "axis")
 #: Rounding of the bits dropped below the window (``truncate`` is the reference code's RAW mode).
 ROUNDINGS = ("nearest-even", "truncate")
 
-#: The hardware implements 4-bit windows; the allowed window positions (LSB bit index) per option count.
+#: Window widths of the pair (both members non-zero) the hardware implements: every vSPARQ width of
+#: the golden model (:data:`golden.sparq.LONE_WINDOW`), 4, 3 and 2.
+BITS = tuple(LONE_WINDOW)
+
+#: The allowed window positions (LSB bit index) per (bits, options), as in :data:`golden.sparq.WINDOWS`.
+WINDOW_SHIFTS = {key: shifts for key, shifts in WINDOWS.items() if key[0] in BITS}
+
+#: The option count ``options=None`` takes per window width (golden's: 4 -> 5, 3 -> 6, 2 -> 7).
+DEFAULT_OPTIONS = {bits: _GOLDEN_DEFAULT_OPTIONS[bits] for bits in BITS}
+
+#: The default window width, and the positions per option count of 4-bit windows.
 WINDOW_BITS = 4
-WINDOW_OPTIONS = {5: (0, 1, 2, 3, 4), 3: (0, 2, 4), 2: (0, 4)}
+WINDOW_OPTIONS = {o: shifts for (b, o), shifts in WINDOW_SHIFTS.items() if b == WINDOW_BITS}
 
 WEIGHT_WIDTH = 8          # signed weights, -128..127
 ACT_WIDTH_8 = 8           # unsigned activations, 0..255
@@ -67,10 +84,18 @@ class SparqConfig:
     Parameters
     ----------
     datapath : str
-        ``"sparq"``, ``"int8"`` or ``"a4w8"`` (see :data:`DATAPATHS`).
-    options : int
-        Number of allowed 4-bit window positions: 5 ({0..4}), 3 ({0,2,4}) or 2 ({0,4}).
-        Only meaningful for ``datapath="sparq"``; must be left at 5 for the baselines.
+        ``"sparq"``, ``"int8"``, ``"a4w8"``, ``"a3w8"`` or ``"a2w8"`` (see :data:`DATAPATHS`).
+    bits : int
+        Window width of a pair whose members are both non-zero: 4, 3 or 2 (see :data:`BITS`).
+        A lone activation (partner zero) gets the exact 8-bit value under 4-bit windows, a 6-bit
+        window with 3 positions under 3-bit windows, a 4-bit window with 5 positions under 2-bit
+        windows (``lone_bits``, ``lone_shifts``). Only meaningful for ``datapath="sparq"``; must be
+        left at 4 for the baselines.
+    options : int or None
+        Number of allowed window positions: for ``bits=4`` 5 ({0..4}), 3 ({0,2,4}) or 2 ({0,4});
+        for ``bits=3`` 6 ({0..5}); for ``bits=2`` 7 ({0..6}). ``None`` (the default) takes
+        :data:`DEFAULT_OPTIONS` of ``bits`` and is stored as that number. Only meaningful for
+        ``datapath="sparq"``; must be left at the default for the baselines.
     rounding : str
         ``"nearest-even"`` or ``"truncate"``. Only meaningful for ``sparq``; must be left at
         ``"nearest-even"`` for the baselines.
@@ -91,12 +116,14 @@ class SparqConfig:
     (``bool`` and ``5.0`` are refused), ``ValueError`` when a value is out of range; the message
     names the field and the value.
 
-    Derived members (read-only properties): ``shifts``, ``act_width``, ``mant_width``,
-    ``shift_width``, ``max_pairs``, ``acc_width``.
+    Derived members (read-only properties): ``shifts``, ``lone_bits``, ``lone_shifts``,
+    ``act_width``, ``mant_width``, ``shift_width``, ``max_pairs``, ``max_act_value``,
+    ``acc_width``.
     """
 
     datapath: str = "sparq"
-    options: int = 5
+    bits: int = WINDOW_BITS
+    options: int = None
     rounding: str = "nearest-even"
     rows: int = 8
     cols: int = 8
@@ -107,17 +134,28 @@ class SparqConfig:
     def __post_init__(self):
         if not isinstance(self.datapath, str) or self.datapath not in DATAPATHS:
             raise ValueError(f"datapath must be one of {', '.join(DATAPATHS)}, not {self.datapath!r}")
+        if not isinstance(self.bits, int) or isinstance(self.bits, bool):
+            raise TypeError(f"bits must be an integer, not {self.bits!r}")
+        if self.bits not in BITS:
+            raise ValueError(f"bits must be one of {', '.join(map(str, BITS))}, not {self.bits!r}")
+        if self.options is None:
+            # Stored as the number, so that SparqConfig(bits=3) == SparqConfig(bits=3, options=6).
+            object.__setattr__(self, "options", DEFAULT_OPTIONS[self.bits])
         if not isinstance(self.options, int) or isinstance(self.options, bool):
             # 5.0 == 5 would pass the membership test below and end up in module names as "o5.0".
             raise TypeError(f"options must be an integer, not {self.options!r}")
-        if self.options not in WINDOW_OPTIONS:
-            raise ValueError(f"options must be one of 5, 3, 2 (4-bit windows), not {self.options!r}")
+        if (self.bits, self.options) not in WINDOW_SHIFTS:
+            allowed = ", ".join(str(o) for (b, o) in WINDOW_SHIFTS if b == self.bits)
+            raise ValueError(f"options must be one of {allowed} ({self.bits}-bit windows), not "
+                             f"{self.options!r}")
         if not isinstance(self.rounding, str) or self.rounding not in ROUNDINGS:
             raise ValueError(f"rounding must be one of {', '.join(ROUNDINGS)}, not {self.rounding!r}")
-        if self.datapath != "sparq" and (self.options != 5 or self.rounding != "nearest-even"):
+        if self.datapath != "sparq" and (self.bits != WINDOW_BITS or self.options != 5
+                                         or self.rounding != "nearest-even"):
             raise ValueError(
-                f"options and rounding apply to the sparq datapath only; datapath {self.datapath!r} "
-                f"got options={self.options!r}, rounding={self.rounding!r}")
+                f"bits, options and rounding apply to the sparq datapath only; datapath "
+                f"{self.datapath!r} got bits={self.bits!r}, options={self.options!r}, "
+                f"rounding={self.rounding!r}")
         _check_int("rows", self.rows, 1)
         _check_int("cols", self.cols, 1)
         if self.rows * self.cols > MAX_PES:
@@ -139,12 +177,26 @@ class SparqConfig:
     @property
     def shifts(self):
         """Allowed window positions (bit index of the window's LSB)."""
-        return WINDOW_OPTIONS[self.options]
+        return WINDOW_SHIFTS[self.bits, self.options]
+
+    @property
+    def lone_bits(self):
+        """Width of a lone activation's mantissa (partner zero): 8 (the exact value) for 4-bit
+        windows, 6 for 3-bit, 4 for 2-bit (:data:`golden.sparq.LONE_WINDOW`)."""
+        lone = LONE_WINDOW[self.bits]
+        return ACT_WIDTH_8 if lone is None else lone[0]
+
+    @property
+    def lone_shifts(self):
+        """Allowed positions of a lone activation's window: (0,) (exact) for 4-bit windows,
+        (0, 1, 2) for 3-bit, (0, 1, 2, 3, 4) for 2-bit."""
+        lone = LONE_WINDOW[self.bits]
+        return (0,) if lone is None else WINDOWS[lone]
 
     @property
     def act_width(self):
-        """Width of one activation at the array's input: 8, or 4 for the naive ``a4w8`` baseline."""
-        return 4 if self.datapath == "a4w8" else ACT_WIDTH_8
+        """Width of one activation at the array's input: 8, or N for a naive ``aNw8`` baseline."""
+        return NAIVE_WIDTHS.get(self.datapath, ACT_WIDTH_8)
 
     @property
     def weight_width(self):
@@ -152,8 +204,10 @@ class SparqConfig:
 
     @property
     def mant_width(self):
-        """Width of one multiplier's activation operand: 4 (sparq, a4w8) or 8 (int8)."""
-        return ACT_WIDTH_8 if self.datapath == "int8" else WINDOW_BITS
+        """Width of one multiplier's activation operand: ``bits`` (sparq), N (``aNw8``) or 8 (int8)."""
+        if self.datapath == "sparq":
+            return self.bits
+        return self.act_width
 
     @property
     def shift_width(self):
@@ -167,7 +221,15 @@ class SparqConfig:
 
     @property
     def max_act_value(self):
-        """Largest value an activation contributes to a product (a lone SPARQ activation is exact)."""
+        """Largest activation at the input, 255 or ``2**N - 1`` for ``aNw8``; also a bound on the
+        value any activation contributes to a product.
+
+        For ``sparq`` every contribution ``mant << shift`` is at most 255: a 4-bit lone activation
+        is exact (255), every other window tops out below 256 (3-bit lone, 6-bit window:
+        ``63 << 2 = 252``; 2-bit lone, 4-bit window: ``15 << 4 = 240``; pair windows ``15 << 4``,
+        ``7 << 5``, ``3 << 6``), although a lone mantissa has more bits than ``bits``
+        (``hdl/tests/test_config.py`` checks this over all 65,536 pairs of every setting).
+        """
         return (1 << self.act_width) - 1
 
     @property

@@ -37,6 +37,17 @@ ENTRIES = (
     ("Systolic array 8x8, a4w8 datapath", "array", SparqConfig(datapath="a4w8")),
     ("Systolic array 8x8, sparq datapath, skid buffers on the inputs", "array",
      SparqConfig(skid=True)),
+    # 3-bit and 2-bit windows (--bits) and the naive baselines of the same widths.
+    ("Window selector, 3-bit windows", "window", SparqConfig(bits=3)),
+    ("Window selector, 2-bit windows", "window", SparqConfig(bits=2)),
+    ("Pair encoder, 3-bit windows", "pair", SparqConfig(bits=3)),
+    ("Pair encoder, 2-bit windows", "pair", SparqConfig(bits=2)),
+    ("Processing element, sparq datapath, 3-bit windows", "pe", SparqConfig(bits=3)),
+    ("Processing element, sparq datapath, 2-bit windows", "pe", SparqConfig(bits=2)),
+    ("Processing element, a3w8 datapath", "pe", SparqConfig(datapath="a3w8")),
+    ("Processing element, a2w8 datapath", "pe", SparqConfig(datapath="a2w8")),
+    ("Systolic array 8x8, sparq datapath, 3-bit windows", "array", SparqConfig(bits=3)),
+    ("Systolic array 8x8, sparq datapath, 2-bit windows", "array", SparqConfig(bits=2)),
 )
 
 _INTRO = """\

@@ -468,10 +468,14 @@ def _parameters(block, config):
     if block not in _SPARQ_ONLY:
         params["datapath"] = config.datapath
     if config.datapath == "sparq":
-        params.update(options=config.options, rounding=config.rounding,
+        params.update(bits=config.bits, options=config.options, rounding=config.rounding,
                       shifts=list(config.shifts), shift_width=config.shift_width)
+        if block != "window":
+            # The lone-value rule: the window a lone activation gets (exact 8 bits at shift 0
+            # under 4-bit windows).
+            params.update(lone_bits=config.lone_bits, lone_shifts=list(config.lone_shifts))
     if block in _SPARQ_ONLY:
-        params["mant_width"] = 4
+        params["mant_width"] = config.bits
         return params
     if block == "array":
         params.update(rows=config.rows, cols=config.cols, interface=config.interface,

@@ -2,7 +2,7 @@
 
 ::
 
-    setting tag    int8 | a4w8 | sparq-b<bits>-o<options>-<ne|tr>       (golden.tags)
+    setting tag    int8 | a4w8 | a3w8 | a2w8 | sparq-b<bits>-o<options>-<ne|tr>  (golden.tags)
     config tag     window, pair:  <setting>                              sparq-b4-o5-ne
                    pe:            <setting>-k<max_k>                     int8-k1152
                    array:         <setting>-<rows>x<cols>-k<max_k>[-skid][-axis]
@@ -24,7 +24,7 @@ import re
 
 from golden.tags import parse_setting_tag, setting_tag
 
-from .config import WINDOW_BITS, SparqConfig
+from .config import SparqConfig
 
 __all__ = ["BLOCKS", "SPARQ_ONLY", "check", "parse_setting_tag", "setting_of", "config_tag", "design_name", "module_name",
            "parse_design_name"]
@@ -35,7 +35,7 @@ BLOCKS = ("window", "pair", "pe", "array")
 #: Blocks that exist for the SPARQ datapath only (the baselines have no window or pair logic).
 SPARQ_ONLY = ("window", "pair")
 
-_DESIGN = re.compile(r"(?P<block>window|pair|pe|array)-(?P<setting>int8|a4w8|sparq-b\d+-o\d+-(?:ne|tr))"
+_DESIGN = re.compile(r"(?P<block>window|pair|pe|array)-(?P<setting>int8|a[432]w8|sparq-b\d+-o\d+-(?:ne|tr))"
                      r"(?:-(?P<rows>\d+)x(?P<cols>\d+))?(?:-k(?P<max_k>\d+))?(?P<skid>-skid)?(?:-(?P<interface>axis))?\Z")
 
 
@@ -56,10 +56,11 @@ def check(block, config):
 
 
 def setting_of(config):
-    """The setting tag of ``config``'s datapath: ``sparq-b4-o5-ne``, ``int8`` or ``a4w8``."""
+    """The setting tag of ``config``'s datapath: ``sparq-b4-o5-ne``, ``sparq-b3-o6-tr``, ``int8``,
+    ``a4w8``, ``a3w8`` or ``a2w8``."""
     if config.datapath != "sparq":
         return setting_tag(config.datapath)
-    return setting_tag("sparq", bits=WINDOW_BITS, options=config.options, rounding=config.rounding)
+    return setting_tag("sparq", bits=config.bits, options=config.options, rounding=config.rounding)
 
 
 def config_tag(block, config):
@@ -99,13 +100,14 @@ def parse_design_name(name):
                          f"[-k<max_k>][-skid][-axis], e.g. pe-sparq-b4-o5-ne-k1152, array-int8-4x4-k1152, "
                          f"window-sparq-b4-o3-tr)")
     block = match["block"]
-    setting = parse_setting_tag(match["setting"])
+    try:
+        setting = parse_setting_tag(match["setting"])
+    except ValueError as exc:       # a window setting the method does not have: sparq-b2-o5-ne
+        raise ValueError(f"design {name!r}: {exc}") from None
     fields = {"datapath": setting["kind"]}
     if setting["kind"] == "sparq":
-        if setting["bits"] != WINDOW_BITS:
-            raise ValueError(f"design {name!r}: the hardware implements {WINDOW_BITS}-bit windows "
-                             f"only, not {setting['bits']}-bit")
-        fields.update(options=setting["options"], rounding=setting["rounding"])
+        fields.update(bits=setting["bits"], options=setting["options"],
+                      rounding=setting["rounding"])
     if match["rows"]:
         fields.update(rows=int(match["rows"]), cols=int(match["cols"]))
     if match["max_k"]:

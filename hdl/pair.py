@@ -4,66 +4,77 @@ from amaranth import Module, Mux, Signal
 from amaranth.lib import wiring, data
 from amaranth.lib.wiring import In, Out
 
-from .config import SparqConfig, WINDOW_BITS, ACT_WIDTH_8
+from .config import SparqConfig, ACT_WIDTH_8
 from .window import WindowSelector
 
 __all__ = ["PairEncoder", "EncodedPair", "encoded_pair_layout"]
-
-#: A lone activation is split into its high nibble (at this shift) and its low nibble (at 0).
-SPLIT_SHIFT = ACT_WIDTH_8 - WINDOW_BITS
 
 
 def encoded_pair_layout(config):
     """The :class:`~amaranth.lib.data.StructLayout` of one encoded pair under ``config``.
 
-    Fields, from bit 0 up: ``mant0`` (4), ``shift0`` (``config.shift_width``), ``src0`` (1),
-    ``mant1``, ``shift1``, ``src1``. Slot ``j`` contributes ``(mantJ * b[srcJ]) << shiftJ``.
+    Fields, from bit 0 up: ``mant0`` (``config.bits``), ``shift0`` (``config.shift_width``),
+    ``src0`` (1), ``mant1``, ``shift1``, ``src1``. Slot ``j`` contributes
+    ``(mantJ * b[srcJ]) << shiftJ``.
     """
     if not isinstance(config, SparqConfig):
         raise TypeError(f"config must be a SparqConfig, not {config!r}")
+    n = config.bits
     return data.StructLayout({
-        "mant0": WINDOW_BITS, "shift0": config.shift_width, "src0": 1,
-        "mant1": WINDOW_BITS, "shift1": config.shift_width, "src1": 1,
+        "mant0": n, "shift0": config.shift_width, "src0": 1,
+        "mant1": n, "shift1": config.shift_width, "src1": 1,
     })
 
 
 #: The encoded pair for every 4-bit option: the shift field is 3 bits wide (shifts up to 4) for
 #: 5opt, 3opt and 2opt alike, so one layout serves them all (16 bits). Equal to
-#: ``encoded_pair_layout(config)`` for every valid :class:`SparqConfig`.
+#: ``encoded_pair_layout(config)`` for every :class:`SparqConfig` with ``bits=4`` (3-bit windows:
+#: 14 bits, 2-bit: 12 bits).
 EncodedPair = encoded_pair_layout(SparqConfig())
 
 
 class PairEncoder(wiring.Component):
-    """Encodes an activation pair ``(a0, a1)`` as two 4-bit x 8-bit multiplier slots (vSPARQ).
+    """Encodes an activation pair ``(a0, a1)`` as two n-bit x 8-bit multiplier slots (vSPARQ).
 
     Slot ``j`` contributes ``(mantJ * b[srcJ]) << shiftJ``, where ``b`` is the pair's weights
     ``(b0, b1)``. The sum of the two slots equals ``h0*b0 + h1*b1`` of the vSPARQ rules for all
-    65,536 pairs:
+    65,536 pairs. With ``n = config.bits``, ``x`` the survivor of a lone pair (``a1`` when
+    ``a0 == 0``, else ``a0``) and ``(m, s)`` its lone window:
 
     ============================  ==========================  ==========================
     case                          slot 0 (mant, shift, src)   slot 1 (mant, shift, src)
     ============================  ==========================  ==========================
     both non-zero                 (window(a0), 0)             (window(a1), 1)
-    ``a1 == 0``, ``a0 != 0``      (a0 >> 4, 4, 0)             (a0 & 15, 0, 0)
-    ``a0 == 0`` (any ``a1``)      (a1 >> 4, 4, 1)             (a1 & 15, 0, 1)
+    ``a1 == 0``, ``a0 != 0``      (m >> n, s + n, 0)          (m & (2**n-1), s, 0)
+    ``a0 == 0`` (any ``a1``)      (m >> n, s + n, 1)          (m & (2**n-1), s, 1)
     ============================  ==========================  ==========================
 
     ``window(x)`` is the (mant, shift) of a :class:`~hdl.window.WindowSelector` (one per
-    activation). A lone non-zero
-    activation is split over both multipliers and so is multiplied exactly; shift 4 and 0 are
-    allowed shifts of every option, so the shifter range stays ``config.shifts``. Both zero gives
-    two zero mantissas. This slot assignment is the one of the authors' conformance vectors.
+    activation). The lone window depends on ``n`` (the spec's lone-value rule):
+
+    * 4-bit windows: the exact value, ``m = x`` (8 bits), ``s = 0``: slot 0 is ``(x >> 4, 4)``,
+      slot 1 ``(x & 15, 0)``;
+    * 3-bit windows: a 6-bit window with 3 positions {0,1,2}, one more
+      :class:`~hdl.window.WindowSelector` (``lone=True``) on the survivor: slot 0 is
+      ``(m >> 3, s + 3)``, slot 1 ``(m & 7, s)``;
+    * 2-bit windows: a 4-bit window with 5 positions {0..4}: ``(m >> 2, s + 2)``, ``(m & 3, s)``.
+
+    A lone mantissa of ``2n`` bits is thus split over both multipliers and multiplied exactly;
+    every shift ``s + n`` and ``s`` is an allowed pair shift (4-bit: 4 and 0; 3-bit: {3,4,5} and
+    {0,1,2} within {0..5}; 2-bit: {2..6} and {0..4} within {0..6}), so the shifter range stays
+    ``config.shifts``. Both zero gives two zero mantissas. This slot assignment is the one of the
+    authors' conformance vectors (``slot_mant``, ``slot_shift``, ``slot_src``).
 
     Parameters
     ----------
     config : SparqConfig
-        Reads ``options`` and ``rounding`` (for the window selectors).
+        Reads ``bits``, ``options`` and ``rounding`` (for the window selectors).
 
     Members
     -------
     a0, a1 : In(8)
         The pair's unsigned activations (reduction positions ``k`` and ``k+1``, ``k`` even).
-    mant0, mant1 : Out(4)
+    mant0, mant1 : Out(config.bits)
         Multiplier operands.
     shift0, shift1 : Out(config.shift_width)
         Binary left shift of each product, one of ``config.shifts``.
@@ -76,14 +87,17 @@ class PairEncoder(wiring.Component):
     def __init__(self, config):
         if not isinstance(config, SparqConfig):
             raise TypeError(f"config must be a SparqConfig, not {config!r}")
-        # The lone split needs shifts 0 and SPLIT_SHIFT; every 4-bit option allows both.
-        assert {0, SPLIT_SHIFT} <= set(config.shifts)
+        n = config.bits
+        # The lone split: a mantissa of 2n bits (the high part must fit one multiplier) at every
+        # lone shift s, as the allowed pair shifts s and s + n.
+        assert config.lone_bits == 2 * n
+        assert {s + d for s in config.lone_shifts for d in (0, n)} <= set(config.shifts)
         self._config = config
         sw = config.shift_width
         super().__init__({
             "a0": In(ACT_WIDTH_8), "a1": In(ACT_WIDTH_8),
-            "mant0": Out(WINDOW_BITS), "shift0": Out(sw), "src0": Out(1),
-            "mant1": Out(WINDOW_BITS), "shift1": Out(sw), "src1": Out(1),
+            "mant0": Out(n), "shift0": Out(sw), "src0": Out(1),
+            "mant1": Out(n), "shift1": Out(sw), "src1": Out(1),
         })
 
     @property
@@ -97,18 +111,27 @@ class PairEncoder(wiring.Component):
 
     def describe(self):
         """Port meanings and timing for the generated top level's sidecar (see :mod:`hdl.generate`)."""
-        shifts = ", ".join(str(s) for s in self._config.shifts)
+        cfg = self._config
+        shifts = ", ".join(str(s) for s in cfg.shifts)
+        n = cfg.bits
+        if cfg.lone_shifts == (0,):
+            lone = "a lone activation (partner 0) is exact, split over both slots"
+        else:
+            lone_shifts = ", ".join(str(s) for s in cfg.lone_shifts)
+            lone = (f"a lone activation (partner 0) gets a {cfg.lone_bits}-bit window, shifts "
+                    f"{{{lone_shifts}}}, split over both slots")
         return {
-            "summary": (f"vSPARQ pair encoder: activation pair to two 4b x 8b multiplier slots, "
-                        f"window shifts {{{shifts}}}, rounding {self._config.rounding}; the pair "
-                        f"contributes (mant0 * b[src0] << shift0) + (mant1 * b[src1] << shift1)"),
+            "summary": (f"vSPARQ pair encoder: activation pair to two {n}b x 8b multiplier "
+                        f"slots, {n}-bit window shifts {{{shifts}}}, rounding {cfg.rounding}; "
+                        f"{lone}; the pair contributes (mant0 * b[src0] << shift0) + "
+                        f"(mant1 * b[src1] << shift1)"),
             "ports": {
                 "a0": "unsigned 8-bit activation at even reduction index k",
                 "a1": "unsigned 8-bit activation at index k+1 (0 pads an odd-length reduction)",
-                "mant0": "slot 0 multiplier operand (4-bit mantissa)",
+                "mant0": f"slot 0 multiplier operand ({n}-bit mantissa)",
                 "shift0": f"slot 0 binary left shift of the product, one of {{{shifts}}}",
                 "src0": "slot 0 weight select: 0 = b0, 1 = b1",
-                "mant1": "slot 1 multiplier operand (4-bit mantissa)",
+                "mant1": f"slot 1 multiplier operand ({n}-bit mantissa)",
                 "shift1": f"slot 1 binary left shift of the product, one of {{{shifts}}}",
                 "src1": "slot 1 weight select: 0 = b0, 1 = b1",
             },
@@ -133,15 +156,25 @@ class PairEncoder(wiring.Component):
             survivor.eq(Mux(zero0, self.a1, self.a0)),
         ]
 
+        # The survivor's lone mantissa and shift: under 4-bit windows the exact 8-bit value at
+        # shift 0; otherwise its lone window (one selector on the survivor serves both members).
+        n = self._config.bits
+        if self._config.lone_shifts == (0,):
+            lone_mant, lone_shift = survivor, 0
+        else:
+            m.submodules.window_lone = window_lone = WindowSelector(self._config, lone=True)
+            m.d.comb += window_lone.x.eq(survivor)
+            lone_mant, lone_shift = window_lone.mant, window_lone.shift
+
         # Multiplexers, not m.If: continuous assignments in the Verilog (see WindowSelector).
-        # Lone: the exact 8-bit survivor, split across the two multipliers: high nibble at
-        # shift 4, low nibble at shift 0, both against the survivor's weight.
+        # Lone: the 2n-bit lone mantissa split across the two multipliers, high part at shift
+        # s + n, low part at shift s, both against the survivor's weight.
         m.d.comb += [
-            self.mant0.eq(Mux(lone, survivor[SPLIT_SHIFT:], window0.mant)),
-            self.shift0.eq(Mux(lone, SPLIT_SHIFT, window0.shift)),
+            self.mant0.eq(Mux(lone, lone_mant[n:], window0.mant)),
+            self.shift0.eq(Mux(lone, lone_shift + n, window0.shift)),
             self.src0.eq(Mux(lone, zero0, 0)),
-            self.mant1.eq(Mux(lone, survivor[:SPLIT_SHIFT], window1.mant)),
-            self.shift1.eq(Mux(lone, 0, window1.shift)),
+            self.mant1.eq(Mux(lone, lone_mant[:n], window1.mant)),
+            self.shift1.eq(Mux(lone, lone_shift, window1.shift)),
             self.src1.eq(Mux(lone, zero0, 1)),
         ]
         return m

@@ -52,20 +52,30 @@ def _multiply(act, weight):
 def _shift_left(product, shift, shifts):
     """``product << shift`` for a shift amount known to be one of ``shifts``.
 
-    Only the shift bits some allowed shift uses take part, and the largest shift (always a power of
-    two, the only allowed value with its top bit set) is a separate 2:1 level: 5opt ({0..4})
-    becomes ``shift[2] ? p << 4 : p << shift[1:0]``, 3opt ({0,2,4}) ``shift[2] ? p << 4 :
-    p << (shift & 2)``, 2opt ({0,4}) ``shift[2] ? p << 4 : p``. Synthesis then never builds the
-    cases 5..7 the binary field could encode (Yosys 0.70: 5opt PE -52 transistors).
+    The top bit of the binary shift field (weight ``h = 2**at``) is a separate 2:1 level, and
+    below it only the bits some allowed shift uses take part: 5opt ({0..4}) becomes
+    ``shift[2] ? p << 4 : p << shift[1:0]``, 3opt ({0,2,4}) ``shift[2] ? p << 4 : p << (shift &
+    2)``, 2opt ({0,4}) ``shift[2] ? p << 4 : p``, 6opt ({0..5}) ``shift[2] ? p << (4 + shift[0])
+    : p << shift[1:0]``, 7opt ({0..6}) ``shift[2] ? p << (4 + shift[1:0]) : p << shift[1:0]``.
+    Synthesis then never builds the cases the binary field could encode but no allowed shift
+    uses (Yosys 0.70: 5opt PE -52 transistors).
     """
     top = max(shifts)
-    assert top & (top - 1) == 0 and all(s < top for s in shifts if s != top)
-    low_mask = 0
-    for s in shifts:
-        if s != top:
-            low_mask |= s
     at = top.bit_length() - 1
-    return Mux(shift[at], product << top, product << (shift[:at] & low_mask))
+    high = 1 << at
+    if top == 0:
+        return product
+    # Masks of the low bits the allowed shifts with the top bit set (clear) use; every allowed
+    # s has (s - high) & high_mask == s - high (s & low_mask == s), so the masking is exact.
+    high_mask = low_mask = 0
+    for s in shifts:
+        if s >= high:
+            high_mask |= s - high
+        else:
+            low_mask |= s
+    # (A single top shift stays a constant shift: the 4-bit options' netlists are unchanged.)
+    shifted = product << high if high_mask == 0 else (product << high) << (shift[:at] & high_mask)
+    return Mux(shift[at], shifted, product << (shift[:at] & low_mask))
 
 
 class ProcessingElement(wiring.Component):
@@ -79,11 +89,13 @@ class ProcessingElement(wiring.Component):
 
     The pair product of the registered operands is
 
-    * ``sparq``: ``(mant0 * b[src0] << shift0) + (mant1 * b[src1] << shift1)``, two 4b x 8b
-      multipliers with a weight select and a left shifter each (the encoded pair of
-      :class:`~hdl.pair.PairEncoder`);
+    * ``sparq``: ``(mant0 * b[src0] << shift0) + (mant1 * b[src1] << shift1)``, two n-bit x 8b
+      multipliers (``n = config.bits``) with a weight select and a left shifter each (the
+      encoded pair of :class:`~hdl.pair.PairEncoder`; a lone activation's wider mantissa arrives
+      already split over the two slots);
     * ``int8``: ``a[0] * b[0] + a[1] * b[1]``, two exact 8b x 8b multipliers;
-    * ``a4w8``: ``a[0] * b[0] + a[1] * b[1]`` with 4-bit activations, two 4b x 8b multipliers.
+    * ``a4w8``, ``a3w8``, ``a2w8``: ``a[0] * b[0] + a[1] * b[1]`` with N-bit activations, two
+      N-bit x 8b multipliers.
 
     The two slot products (for ``sparq`` already shifted) are registered (with ``valid`` and
     ``last``); the next stage adds them into the pair product and the pair product into the
@@ -107,7 +119,8 @@ class ProcessingElement(wiring.Component):
 
     The accumulator is a signed ``config.acc_width``-bit register. Every product lies in
     ``[-128 * max_act, 127 * max_act]`` with ``max_act = config.max_act_value`` (255: a lone SPARQ
-    activation is exact; 15 for ``a4w8``), so after at most ``config.max_pairs`` pairs (``max_k``
+    activation is exact under 4-bit windows and at most 252 under 3-bit and 240 under 2-bit
+    windows, and no window exceeds 255; ``2**N - 1`` for ``aNw8``), so after at most ``config.max_pairs`` pairs (``max_k``
     products) the sum is within ``[-max_k * 128 * max_act, max_k * 127 * max_act]``, which
     ``acc_width`` holds: no overflow, no wrap, no saturation for a tile of at most ``max_k``
     elements. Longer tiles wrap modulo ``2**acc_width`` (the array flags them on ``err``).
@@ -168,7 +181,7 @@ class ProcessingElement(wiring.Component):
             operand = ("encoded activation pair (fields mant0, shift0, src0, mant1, shift1, src1, "
                        "from bit 0 up); contributes (mant0*b[src0] << shift0) + "
                        "(mant1*b[src1] << shift1)")
-            kind = (f"sparq PE: two 4b x 8b multipliers with weight select and shifters "
+            kind = (f"sparq PE: two {cfg.bits}b x 8b multipliers with weight select and shifters "
                     f"{{{', '.join(map(str, cfg.shifts))}}}")
         else:
             operand = (f"activation pair, unsigned {cfg.act_width}-bit each: element 0 at bits "
@@ -212,9 +225,10 @@ class ProcessingElement(wiring.Component):
         products = []
         for j in range(2):
             weight = Mux(a[f"src{j}"], b[1], b[0])
-            # A 4-bit unsigned mantissa times a signed 8-bit weight lies in -1920..1905: signed 12
-            # bits hold it exactly (one bit less to shift than the 13 of the full product shape).
-            product = Signal(signed(12), name=f"product{j}")
+            # An n-bit unsigned mantissa times a signed 8-bit weight lies in
+            # [-128 * (2**n - 1), 127 * (2**n - 1)]: signed n + 8 bits hold it exactly (4-bit:
+            # -1920..1905 in 12 bits, one bit less to shift than the 13 of the full product shape).
+            product = Signal(signed(cfg.bits + cfg.weight_width), name=f"product{j}")
             m.d.comb += product.eq(_multiply(a[f"mant{j}"], weight))
             products.append(_shift_left(product, a[f"shift{j}"], cfg.shifts))
         return products
@@ -234,7 +248,8 @@ class ProcessingElement(wiring.Component):
         # Stage 2: the two slot products, registered with the framing bits. Every datapath has
         # these registers, so the multipliers (and, for sparq, the shifters) never share a cycle
         # with the accumulator's carry chains, and Fmax compares like for like.
-        # |product| <= 128 * max_act (sparq: at most 15 * 128 << 4): the truncation is exact.
+        # |product| <= 128 * max_act (sparq: every slot's mant << shift is at most 252, see
+        # SparqConfig.max_act_value): the truncation is exact.
         bound = (1 << (cfg.weight_width - 1)) * cfg.max_act_value
         products = [Signal(range(-bound, bound + 1), name=f"slot{j}_product") for j in range(2)]
         p_valid = Signal()

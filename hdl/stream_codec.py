@@ -251,9 +251,9 @@ class ArrayCodec:
 def reference(config, A, B):
     """The golden result of one tile for ``config``'s datapath: ``C = A . B^T`` (rows x cols int64).
 
-    ``sparq``: :func:`golden.sparq_gemm` with the configuration's options and rounding (4-bit
-    windows); ``int8`` and ``a4w8``: :func:`golden.exact_gemm`. ``A`` must hold integers in
-    0..``config.max_act_value`` (0..15 for ``a4w8``) and ``B`` in -128..127 (ValueError
+    ``sparq``: :func:`golden.sparq_gemm` with the configuration's bits, options and rounding;
+    ``int8`` and ``aNw8``: :func:`golden.exact_gemm`. ``A`` must hold integers in
+    0..``config.max_act_value`` (0..15 for ``a4w8``, 0..7 for ``a3w8``, 0..3 for ``a2w8``) and ``B`` in -128..127 (ValueError
     otherwise); any integer dtype. Any number of rows and columns (a whole GEMM, not only a tile).
     """
     A, B = np.asarray(A), np.asarray(B)
@@ -266,5 +266,6 @@ def reference(config, A, B):
     # In range: the narrow dtypes take golden's fast paths (no second range scan, pair table view).
     A, B = A.astype(np.uint8, copy=False), B.astype(np.int8, copy=False)
     if config.datapath == "sparq":
-        return golden.sparq_gemm(A, B, options=config.options, rounding=config.rounding)
+        return golden.sparq_gemm(A, B, bits=config.bits, options=config.options,
+                                 rounding=config.rounding)
     return golden.exact_gemm(A, B)

@@ -2,9 +2,11 @@
 
 Design names are the project's design names (:mod:`hdl.naming`)::
 
-    window-sparq-b4-o5-ne            window selector alone (options 5|3|2, rounding ne|tr)
+    window-sparq-b4-o5-ne            window selector alone (b4: options 5|3|2; b3-o6; b2-o7;
+                                     rounding ne|tr)
     pair-sparq-b4-o3-tr              pair encoder alone
-    pe-sparq-b4-o5-ne-k1152          one processing element; pe-int8-k1152, pe-a4w8-k1152
+    pe-sparq-b4-o5-ne-k1152          one processing element; pe-int8-k1152, pe-a4w8-k1152,
+                                     pe-sparq-b3-o6-ne-k1152, pe-a3w8-k1152, pe-a2w8-k1152
     array-sparq-b4-o2-ne-4x4-k1152   rows x cols systolic array (per-row encoders included)
 
 Any configuration can be named (e.g. ``pe-int8-k512``); the default set uses max_k 1152.
@@ -25,10 +27,12 @@ __all__ = ["Design", "DEFAULT_DESIGNS", "parse_design", "resolve", "generate_ver
 #: text (and one cache entry) whatever the design is called.
 TOP = "dut"
 
-#: Setting tags (golden.tags) of the hardware datapaths: every SPARQ option and rounding, then
-#: the baselines.
-SPARQ_VARIANTS = tuple(f"sparq-b4-o{o}-{r}" for o in (5, 3, 2) for r in ("ne", "tr"))
-VARIANTS = SPARQ_VARIANTS + ("int8", "a4w8")
+#: Setting tags (golden.tags) of the hardware datapaths: every SPARQ window width, option and
+#: rounding, then the baselines (int8 and the naive baseline of each window width).
+SPARQ_VARIANTS = (tuple(f"sparq-b4-o{o}-{r}" for o in (5, 3, 2) for r in ("ne", "tr"))
+                  + tuple(f"sparq-b{b}-o{o}-{r}" for b, o in ((3, 6), (2, 7))
+                          for r in ("ne", "tr")))
+VARIANTS = SPARQ_VARIANTS + ("int8", "a4w8", "a3w8", "a2w8")
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,7 @@ class Design:
 
     @property
     def variant(self):
-        """The setting tag: ``sparq-b4-o5-ne``, ``int8`` or ``a4w8``."""
+        """The setting tag: ``sparq-b4-o5-ne``, ``sparq-b3-o6-ne``, ``int8``, ``a4w8``, ..."""
         from hdl.naming import setting_of
         return setting_of(self.config)
 
@@ -80,6 +84,9 @@ class Design:
                "datapath": c.datapath}
         if c.datapath == "sparq":
             out.update(options=c.options, rounding=c.rounding)
+            if c.bits != 4:
+                # (4-bit designs keep their description, and so their stored results' keys.)
+                out["bits"] = c.bits
         if self.block in ("pe", "array"):
             out.update(max_k=c.max_k, acc_width=c.acc_width)
         if self.block == "array":
@@ -103,7 +110,8 @@ def _default_names():
     configs = {}
     for v in VARIANTS:
         tag = parse_setting_tag(v)
-        configs[v] = ({"datapath": "sparq", "options": tag["options"], "rounding": tag["rounding"]}
+        configs[v] = ({"datapath": "sparq", "bits": tag["bits"], "options": tag["options"],
+                       "rounding": tag["rounding"]}
                       if tag["kind"] == "sparq" else {"datapath": v})
     names = [design_name(b, SparqConfig(**configs[v])) for b in ("window", "pair")
              for v in SPARQ_VARIANTS]

@@ -1,24 +1,26 @@
 """One simulation build holding every window selector and pair encoder setting.
 
 The window selector and the pair encoder are combinational and small, and they are checked
-exhaustively for all six settings (options 5/3/2 x both roundings). Rather than one build per
-setting (a Verilator build costs seconds), this module writes a test harness ``tb_encoders`` that
-instantiates the twelve generated modules, unchanged and by their port names (as a user's design
+exhaustively for all ten settings (4-bit windows with options 5/3/2, 3-bit with 6, 2-bit with 7,
+x both roundings). Rather than one build per setting (a Verilator build costs seconds), this
+module writes a test harness ``tb_encoders`` that instantiates the twenty generated modules, unchanged and by their port names (as a user's design
 would), side by side on two shared inputs ``a0``, ``a1`` (the window selectors see ``a0``), and
 concatenates every output into one vector ``y``. The cocotb side reads ``y`` once per input and
-splits it with NumPy, so a sweep of all 65,536 pairs checks all twelve modules.
+splits it with NumPy, so a sweep of all 65,536 pairs checks all twenty modules.
 
 The field list (instance, port, bit offset, width) goes to the cocotb side as JSON.
 """
 
 import json
 
-from hdl.config import ROUNDINGS, SparqConfig
+from hdl.config import ROUNDINGS, WINDOW_SHIFTS, SparqConfig
 from tb import sim
 
 __all__ = ["SETTINGS", "TOP", "suite_files", "build_suite"]
 
-SETTINGS = tuple((options, rounding) for options in (5, 3, 2) for rounding in ROUNDINGS)
+#: Every (bits, options, rounding) of the hardware.
+SETTINGS = tuple((bits, options, rounding) for bits, options in WINDOW_SHIFTS
+                 for rounding in ROUNDINGS)
 TOP = "tb_encoders"
 
 #: Inputs of each block, wired to the harness inputs.
@@ -27,26 +29,27 @@ _INPUTS = {"window": {"x": "a0"}, "pair": {"a0": "a0", "a1": "a1"}}
 
 def _contract_ports(block, config):
     # The port list agreed in the interface contract: names, directions, widths.
-    sw = config.shift_width
+    sw, n = config.shift_width, config.bits
     if block == "window":
-        return {"x": ("input", 8), "mant": ("output", 4), "shift": ("output", sw)}
+        return {"x": ("input", 8), "mant": ("output", n), "shift": ("output", sw)}
     ports = {"a0": ("input", 8), "a1": ("input", 8)}
     for j in (0, 1):
-        ports |= {f"mant{j}": ("output", 4), f"shift{j}": ("output", sw), f"src{j}": ("output", 1)}
+        ports |= {f"mant{j}": ("output", n), f"shift{j}": ("output", sw), f"src{j}": ("output", 1)}
     return ports
 
 
 def suite_files(settings=SETTINGS):
-    """``({file name: text}, fields)`` of the harness over ``settings`` ((options, rounding) pairs).
+    """``({file name: text}, fields)`` of the harness over ``settings`` ((bits, options, rounding)).
 
-    ``fields`` lists ``{"instance", "block", "options", "rounding", "port", "offset", "width"}``,
+    ``fields`` lists ``{"instance", "block", "bits", "options", "rounding", "port", "offset",
+    "width"}``,
     offsets counted from bit 0 of ``y``. Raises AssertionError when a generated module's sidecar
     disagrees with the contract's ports.
     """
     files, fields, body = {}, [], []
     offset = 0
-    for options, rounding in settings:
-        config = SparqConfig(options=options, rounding=rounding)
+    for bits, options, rounding in settings:
+        config = SparqConfig(bits=bits, options=options, rounding=rounding)
         for block in ("window", "pair"):
             generated = sim.generated_files(block, config)
             files.update(generated)
@@ -64,7 +67,8 @@ def suite_files(settings=SETTINGS):
                 wire = f"{instance}__{port}"
                 body.append(f"  wire [{width - 1}:0] {wire};")
                 connections.append(f".{port}({wire})")
-                fields.append({"instance": instance, "block": block, "options": options,
+                fields.append({"instance": instance, "block": block, "bits": bits,
+                               "options": options,
                                "rounding": rounding, "port": port, "offset": offset,
                                "width": width, "wire": wire})
                 offset += width
@@ -82,5 +86,5 @@ def suite_files(settings=SETTINGS):
 def build_suite(simulator, settings=SETTINGS):
     """Build the harness for ``simulator``; returns ``(Build, fields)``."""
     files, fields = suite_files(settings)
-    key = "encoders-" + "-".join(f"o{o}{r[0]}" for o, r in settings)
+    key = "encoders-" + "-".join(f"b{b}o{o}{r[0]}" for b, o, r in settings)
     return sim.build_verilog(files, TOP, simulator, key), fields

@@ -63,21 +63,22 @@ async def exhaustive(dut):
     pair_inputs = [f"(a0={x}, a1={y})" for x, y in zip(a0, a1)]
     instances = {}
     for f in fields:
-        instances.setdefault(f["instance"], {"block": f["block"], "options": f["options"],
+        instances.setdefault(f["instance"], {"block": f["block"], "bits": f["bits"],
+                                             "options": f["options"],
                                              "rounding": f["rounding"], "ports": {}})
         instances[f["instance"]]["ports"][f["port"]] = _fields(bits, f)
 
     checked = mismatches = 0
     per_instance = {}
     for name, inst in instances.items():
-        o, r, p = inst["options"], inst["rounding"], inst["ports"]
-        vec = harness.vectors(o, r)
+        b, o, r, p = inst["bits"], inst["options"], inst["rounding"], inst["ports"]
+        vec = harness.vectors(o, r, bits=b)
         bad = 0
         if inst["block"] == "window":
             rows = a1 == 0
             x = a0[rows]
             mant, shift = p["mant"][rows], p["shift"][rows]
-            g_mant, g_shift = golden.bsparq(x, bits=4, options=o, rounding=r)
+            g_mant, g_shift = golden.bsparq(x, bits=b, options=o, rounding=r)
             inputs = [f"x={v}" for v in x]
             bad += _compare(dut._log, name, inputs, g_mant, mant, "mant vs golden")
             bad += _compare(dut._log, name, inputs, g_shift, shift, "shift vs golden")
@@ -91,7 +92,7 @@ async def exhaustive(dut):
         else:
             slot = [(p[f"mant{j}"] << p[f"shift{j}"], p[f"src{j}"]) for j in (0, 1)]
             h = [sum(np.where(src == w, value, 0) for value, src in slot) for w in (0, 1)]
-            g_h0, g_h1 = golden.vsparq(a0, a1, bits=4, options=o, rounding=r)
+            g_h0, g_h1 = golden.vsparq(a0, a1, bits=b, options=o, rounding=r)
             bad += _compare(dut._log, name, pair_inputs, g_h0, h[0], "h0 vs golden")
             bad += _compare(dut._log, name, pair_inputs, g_h1, h[1], "h1 vs golden")
             assert np.array_equal(vec["allpairs_a"], np.stack([a0, a1], axis=1))
@@ -99,6 +100,12 @@ async def exhaustive(dut):
                             "h0 vs vectors")
             bad += _compare(dut._log, name, pair_inputs, vec["allpairs_h"][:, 1], h[1],
                             "h1 vs vectors")
+            # The slot assignment itself is the authors' (the vectors' two-multiplier view).
+            for j in (0, 1):
+                for port, key in (("mant", "slot_mant"), ("shift", "slot_shift"),
+                                  ("src", "slot_src")):
+                    bad += _compare(dut._log, name, pair_inputs, vec[key][:, j],
+                                    p[f"{port}{j}"], f"{port}{j} vs vectors")
             count = len(a0)
         per_instance[name] = {"inputs": count, "mismatches": bad}
         checked += count

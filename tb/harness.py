@@ -36,10 +36,10 @@ def simulator():
     return os.environ.get("SPARQ_SIMULATOR", "")
 
 
-def vectors(options, rounding):
-    """The vector file of a 4-bit window setting, as a dict of arrays (honours SPARQ_VECTORS)."""
+def vectors(options, rounding, *, bits=4):
+    """The vector file of a window setting, as a dict of arrays (honours SPARQ_VECTORS)."""
     from golden import vectors as golden_vectors
-    return golden_vectors.load(4, options, rounding)
+    return golden_vectors.load(bits, options, rounding)
 
 
 def report(test, checked, mismatches, **extra):

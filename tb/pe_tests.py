@@ -37,12 +37,13 @@ def operand_words(config, a):
     a0, a1 = padded[0::2], padded[1::2]
     if config.datapath != "sparq":
         return (a0 | (a1 << config.act_width)).tolist()
-    mant, shift, src = golden.pair_slots(a0.astype(np.uint8), a1.astype(np.uint8), bits=4,
-                                         options=config.options, rounding=config.rounding)
-    sw = config.shift_width
-    # Fields from bit 0: mant0 (4), shift0 (sw), src0 (1), mant1, shift1, src1 (the PE's layout).
-    slot = [mant[:, j] | (shift[:, j] << 4) | (src[:, j] << (4 + sw)) for j in (0, 1)]
-    return (slot[0] | (slot[1] << (5 + sw))).astype(np.int64).tolist()
+    mant, shift, src = golden.pair_slots(a0.astype(np.uint8), a1.astype(np.uint8),
+                                         bits=config.bits, options=config.options,
+                                         rounding=config.rounding)
+    sw, n = config.shift_width, config.bits
+    # Fields from bit 0: mant0 (n), shift0 (sw), src0 (1), mant1, shift1, src1 (the PE's layout).
+    slot = [mant[:, j] | (shift[:, j] << n) | (src[:, j] << (n + sw)) for j in (0, 1)]
+    return (slot[0] | (slot[1] << (n + 1 + sw))).astype(np.int64).tolist()
 
 
 def weight_words(b):

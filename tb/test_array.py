@@ -5,8 +5,8 @@ Every configuration runs the named corner tiles (K=1, all-zero, odd K, all-max a
 ``SPARQ_TILES`` (default 12) ReLU-like tiles of random K, back to back: once at full rate and once
 with random gaps on ``a``/``b``, random ``c.ready`` and a long stall of every stream mid-tile (the
 cocotb side: ``tb/array_tests.py``). The default ``make test`` set covers every option, both
-roundings, all three datapaths and square, non-square and 1xN shapes; ``-m slow`` adds the full
-cross of the SPARQ settings.
+roundings, 4-, 3- and 2-bit windows, the int8 and naive baselines and square, non-square and 1xN
+shapes; ``-m slow`` adds the full cross of the SPARQ settings.
 """
 
 import pytest
@@ -36,12 +36,25 @@ MAIN = [
     ("int8-2x3-skid", SparqConfig(datapath="int8", rows=2, cols=3, max_k=48, skid=True), BOTH),
     ("sparq-b4-o5-ne-2x2-skid-axis", SparqConfig(rows=2, cols=2, max_k=40, skid=True,
                                                  interface="axis"), BOTH),
+    # 3-bit and 2-bit windows (odd max_k: the padded last pair is a lone activation), and the
+    # naive baselines of the same widths.
+    ("sparq-b3-o6-tr-2x3", SparqConfig(bits=3, rounding="truncate", rows=2, cols=3, max_k=40),
+     BOTH),
+    ("sparq-b2-o7-ne-3x2-oddk", SparqConfig(bits=2, rows=3, cols=2, max_k=33), BOTH),
+    ("a3w8-2x2", SparqConfig(datapath="a3w8", rows=2, cols=2, max_k=24), ICARUS),
+    ("a2w8-1x3", SparqConfig(datapath="a2w8", rows=1, cols=3, max_k=19), ICARUS),
 ]
 
 #: Under -m slow: the full cross of SPARQ settings (options x rounding) on a non-square array, the
 #: baselines at 8x8, and the 8x8 K=1152 array on Icarus.
 SLOW = [(f"sparq-b4-o{o}-{r[:2]}-4x3", SparqConfig(options=o, rounding=r, rows=4, cols=3, max_k=96),
          BOTH) for o in (5, 3, 2) for r in ("nearest-even", "truncate")]
+SLOW += [(f"sparq-b{b}-o{o}-{r[:2]}-4x3", SparqConfig(bits=b, rounding=r, rows=4, cols=3, max_k=96),
+          BOTH) for b, o in ((3, 6), (2, 7)) for r in ("nearest-even", "truncate")]
+SLOW += [("a3w8-8x8", SparqConfig(datapath="a3w8"), BOTH),
+         ("a2w8-8x8", SparqConfig(datapath="a2w8"), BOTH),
+         ("sparq-b3-o6-ne-8x8-k1152", SparqConfig(bits=3), VERILATOR),
+         ("sparq-b2-o7-tr-8x8-k1152", SparqConfig(bits=2, rounding="truncate"), VERILATOR)]
 SLOW += [("int8-8x8", SparqConfig(datapath="int8"), BOTH),
          ("a4w8-8x8", SparqConfig(datapath="a4w8"), BOTH),
          ("sparq-b4-o5-ne-8x8-k1152", SparqConfig(), ICARUS)]

@@ -19,6 +19,14 @@ CONFIGS = [
     ("sparq-b4-o3-tr-k64", SparqConfig(options=3, rounding="truncate", max_k=64), sim.SIMULATORS),
     ("int8-k33", SparqConfig(datapath="int8", max_k=33), ("icarus",)),
     ("a4w8-k16", SparqConfig(datapath="a4w8", max_k=16), ("icarus",)),
+    # 3-bit and 2-bit windows (the lone windows' wider mantissas split over the two slots) and
+    # the naive baselines of the same widths; Verilator under -m slow.
+    ("sparq-b3-o6-ne-k33", SparqConfig(bits=3, max_k=33), sim.SIMULATORS),
+    ("sparq-b2-o7-tr-k40", SparqConfig(bits=2, rounding="truncate", max_k=40), ("icarus",)),
+    ("sparq-b3-o6-tr-k64", SparqConfig(bits=3, rounding="truncate", max_k=64), ()),
+    ("sparq-b2-o7-ne-k63", SparqConfig(bits=2, max_k=63), ()),
+    ("a3w8-k17", SparqConfig(datapath="a3w8", max_k=17), ("icarus",)),
+    ("a2w8-k16", SparqConfig(datapath="a2w8", max_k=16), ()),
 ]
 
 
@@ -43,7 +51,8 @@ def test_pe(simulator, config):
     path.parent.mkdir(parents=True, exist_ok=True)
     tiles.save_tiles(path, named)
     (record,) = sim.run(build, "tb.pe_tests", seed=seed, env={"SPARQ_TILES_FILE": str(path)},
-                        label=f"pe {config.datapath} o{config.options} {config.rounding} "
+                        label=f"pe {config.datapath} b{config.bits} o{config.options} "
+                              f"{config.rounding} "
                               f"k{config.max_k}")
     assert record["tiles"] == len(named) and record["captures"] == len(named)
     assert record["drains"] > 0

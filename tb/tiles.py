@@ -77,6 +77,11 @@ def corner_tiles(config, rng):
          np.full((c, kmax), 127, np.int8)),
         (f"K=max_k={kmax}, ReLU-like", relu_activations(rng, (r, kmax), top),
          random_weights(rng, (c, kmax))),
+        # Every pair (top, 0): the lone path at its largest value (SPARQ: exact under 4-bit
+        # windows, the wider lone window under 3-bit and 2-bit windows).
+        (f"K=max_k={kmax}, lone {top}s x -128", np.tile(np.array([top, 0], np.uint8),
+                                                       (r, (kmax + 1) // 2))[:, :kmax],
+         np.full((c, kmax), -128, np.int8)),
     ]
     return out
 

@@ -63,6 +63,26 @@ def test_tiny_model_through_the_array(tmp_path):
     assert "Verdict: PASS." in check.markdown()
 
 
+@pytest.mark.parametrize("setting", [
+    "sparq-b3-o6-ne", pytest.param("sparq-b2-o7-tr", marks=pytest.mark.slow)])
+def test_tiny_model_through_narrow_windows(setting, tmp_path):
+    # 3-bit and 2-bit windows: every SPARQ conv layer of the model on a generated 4x4 array
+    # (max K 96 holds the model's largest K, 90) equals golden, accumulator for accumulator.
+    sim.require("verilator")
+    model, x, y, cal = data()
+    check = hardware.run_hardware_check(model, x, y, calibration_loader=cal, work_dir=tmp_path,
+                                        settings=[setting], rows=4, cols=4, max_k=96,
+                                        log=lambda *_: None)
+    layers = check.layers[setting]
+    assert [l.name for l in layers] == ["c2", "c3", "c4"]
+    assert [l.accumulators for l in layers] == [5 * 10 * 5 * 6, 5 * 6 * 3 * 3, 5 * 4 * 3 * 3]
+    assert all(l.mismatches == 0 and l.failures == 0 for l in layers)
+    # 150 pixels -> 38 row tiles of 4; 10 channels -> 3 column tiles of 4.
+    assert layers[0].tiles == 38 * 3
+    assert check.predictions_equal == {setting: 5}
+    assert check.passed
+
+
 def test_the_check_fails_when_the_array_is_wrong(tmp_path, monkeypatch):
     # A check that cannot fail is no check: one accumulator off by one must show. The stand-in
     # array is golden plus one error (the real array ran in the test above).
@@ -102,10 +122,12 @@ def _stand_in_check(tmp_path, monkeypatch, model, x, y, cal, *, off_by=0, failur
 
 def test_settings_without_hardware_are_refused(capsys):
     with pytest.raises(ValueError, match="^" + re.escape(
-            "setting 'sparq-b3-o6-ne' has no hardware: the array implements "
+            "setting 'a4w8' has no hardware: the array implements "
             + ", ".join(hardware.HW_SETTINGS)) + "$"):
         hardware.run_hardware_check(Small(), np.zeros((1, 1, 5, 6), np.float32), [0],
-                                    calibration_loader=[], settings=["sparq-b3-o6-ne"])
+                                    calibration_loader=[], settings=["a4w8"])
+    assert {"sparq-b3-o6-ne", "sparq-b3-o6-tr", "sparq-b2-o7-ne", "sparq-b2-o7-tr"} <= set(
+        hardware.HW_SETTINGS)
     assert eval_main(["--hw-settings", "int8"]) == 2
     assert capsys.readouterr().err.strip() == (
         "error: --hw-settings: 'int8' has no hardware; the array implements "

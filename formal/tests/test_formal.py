@@ -66,7 +66,10 @@ def test_catalogue_covers_every_block_datapath_option_and_property():
         assert {p.prop for p in proofs if p.block == block} == set(props)
     for block in ("pe", "array"):
         configs = [p.config for p in proofs if p.block == block]
-        assert {c.datapath for c in configs} == set(DATAPATHS)
+        # The catalogue covers the 4-bit windows and their baselines; 3-bit and 2-bit windows and
+        # the a3w8/a2w8 baselines are verified by simulation only (hdl/tests, tb/).
+        assert {c.datapath for c in configs} == set(DATAPATHS) - {"a3w8", "a2w8"}
+        assert {c.bits for c in configs} == {4}
         assert {c.options for c in configs if c.datapath == "sparq"} == set(WINDOW_OPTIONS)
     arrays = [p.config for p in proofs if p.block == "array"]
     assert {c.rounding for c in arrays if c.datapath == "sparq"} == {"nearest-even", "truncate"}

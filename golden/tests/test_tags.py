@@ -22,6 +22,8 @@ def test_tags_of_every_setting_round_trip():
     assert setting_tag("sparq", bits=3) == "sparq-b3-o6-ne"
     assert setting_tag("int8") == "int8" and setting_tag("a4w8") == "a4w8"
     assert parse_setting_tag("a4w8")["kind"] == "a4w8"
+    for kind in ("a3w8", "a2w8"):
+        assert setting_tag(kind) == kind and parse_setting_tag(kind)["kind"] == kind
 
 
 def test_every_vector_file_has_a_setting_tag():
@@ -36,7 +38,7 @@ def test_every_vector_file_has_a_setting_tag():
 
 
 @pytest.mark.parametrize("call, error, message", [
-    (lambda: setting_tag("fp8"), ValueError, "kind must be one of sparq, int8, a4w8, not 'fp8'"),
+    (lambda: setting_tag("fp8"), ValueError, "kind must be one of sparq, int8, a4w8, a3w8, a2w8, not 'fp8'"),
     (lambda: setting_tag("int8", options=3), ValueError,
      "bits, options and rounding apply to the sparq kind only; kind 'int8' got bits=4, options=3"),
     (lambda: setting_tag("sparq", bits=4.0), TypeError, "bits must be an integer, not 4.0"),
@@ -46,7 +48,7 @@ def test_every_vector_file_has_a_setting_tag():
     (lambda: setting_tag("sparq", rounding="up"), ValueError,
      "rounding must be one of nearest-even, truncate, not 'up'"),
     (lambda: parse_setting_tag("sparq4-5opt-round"), ValueError,
-     "not a setting tag: 'sparq4-5opt-round' (expected int8, a4w8 or"),
+     "not a setting tag: 'sparq4-5opt-round' (expected int8, a4w8, a3w8, a2w8 or"),
     (lambda: parse_setting_tag("sparq-b4-o7-ne"), ValueError, "no SPARQ setting with bits=4, options=7"),
     (lambda: vector_setting("bg4_opt5"), ValueError, "not a conformance vector name: 'bg4_opt5'"),
 ])

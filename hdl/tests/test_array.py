@@ -2,8 +2,8 @@
 """SystolicArray against the golden model, under random backpressure on a, b and c.
 
 Each datapath is checked against its own reference: sparq -> golden.sparq_gemm (with the
-config's options and rounding), int8 -> golden.exact_gemm, a4w8 -> golden.exact_gemm of the
-4-bit activations. Timing tests measure the latency and throughput the class docstring states.
+config's bits, options and rounding), int8 -> golden.exact_gemm, aNw8 -> golden.exact_gemm of
+the N-bit activations. Timing tests measure the latency and throughput the class docstring states.
 """
 
 import numpy as np
@@ -29,6 +29,14 @@ DATAPATHS = [
     dict(datapath="a4w8"),
 ]
 
+#: The 3-bit and 2-bit windows and their naive baselines of the same width.
+NARROW = [
+    dict(datapath="sparq", bits=3, options=6, rounding="truncate"),
+    dict(datapath="sparq", bits=2, options=7, rounding="nearest-even"),
+    dict(datapath="a3w8"),
+    dict(datapath="a2w8"),
+]
+
 
 def _dp_id(dp):
     return "-".join(str(v) for v in dp.values())
@@ -52,6 +60,10 @@ SKID = pytest.mark.parametrize("skid", [False, True], ids=["native", "skid"])
 @pytest.mark.parametrize("dp", DATAPATHS, ids=_dp_id)
 @pytest.mark.parametrize("shape", SHAPES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_random_tiles_with_stalls(dp, shape, skid):
+    _random_tiles(dp, shape, skid)
+
+
+def _random_tiles(dp, shape, skid):
     rows, cols = shape
     config = SparqConfig(rows=rows, cols=cols, max_k=40, skid=skid, **dp)
     rng = np.random.default_rng(rows * 10 + cols)
@@ -63,8 +75,14 @@ def test_random_tiles_with_stalls(dp, shape, skid):
     _check(config, tiles, result)
 
 
+@pytest.mark.parametrize("dp", NARROW, ids=_dp_id)
+@pytest.mark.parametrize("shape", [(2, 3), (3, 1)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_random_tiles_with_stalls_narrow(dp, shape):
+    _random_tiles(dp, shape, False)
+
+
 @SKID
-@pytest.mark.parametrize("dp", DATAPATHS[:1] + DATAPATHS[3:], ids=_dp_id)
+@pytest.mark.parametrize("dp", DATAPATHS[:1] + DATAPATHS[3:] + NARROW, ids=_dp_id)
 def test_back_to_back_without_stalls(dp, skid):
     # Tiles shorter and longer than the drain period, streams never stalled.
     config = SparqConfig(rows=3, cols=2, max_k=64, skid=skid, **dp)
@@ -92,37 +110,61 @@ def _min_signed_width(lo, hi):
     return w
 
 
-@pytest.mark.parametrize("datapath", ["sparq", "int8", "a4w8"])
+#: Largest input activation per datapath (the spec: 8-bit, or N-bit for the naive baselines).
+AMAX = {"sparq": 255, "int8": 255, "a4w8": 15, "a3w8": 7, "a2w8": 3}
+
+#: Datapaths of the accumulator tests: every datapath, and SPARQ under every window width.
+ACC_DATAPATHS = [dict(datapath="sparq"), dict(datapath="sparq", bits=3),
+                 dict(datapath="sparq", bits=2), dict(datapath="int8"), dict(datapath="a4w8"),
+                 dict(datapath="a3w8"), dict(datapath="a2w8")]
+
+
+@pytest.mark.parametrize("dp", ACC_DATAPATHS, ids=_dp_id)
 @pytest.mark.parametrize("max_k", [1, 2, 63, 64, 576, 1152, 4096])
-def test_acc_width_is_minimal(datapath, max_k):
-    config = SparqConfig(datapath=datapath, max_k=max_k)
-    amax = 15 if datapath == "a4w8" else 255
+def test_acc_width_is_minimal(dp, max_k):
+    config = SparqConfig(max_k=max_k, **dp)
+    amax = AMAX[config.datapath]
     assert config.acc_width == _min_signed_width(-max_k * 128 * amax, max_k * 127 * amax)
 
 
-@pytest.mark.parametrize("datapath", ["sparq", "int8", "a4w8"])
+#: The value of activation 255 under each window width (nearest-even), from the spec: in a pair
+#: of two 255s (5opt: 15 << 4 = 240, saturated; 3-bit 6opt: 7 << 5 = 224; 2-bit 7opt: 3 << 6 =
+#: 192), and alone (4-bit: exact 255; 3-bit: 6-bit 3opt window 63 << 2 = 252; 2-bit: 4-bit 5opt
+#: window 15 << 4 = 240).
+PAIRED_255 = {4: 240, 3: 224, 2: 192}
+LONE_255 = {4: 255, 3: 252, 2: 240}
+
+
+@pytest.mark.parametrize("dp", ACC_DATAPATHS, ids=_dp_id)
 @pytest.mark.parametrize("max_k", [64, 63])
-def test_worst_case_accumulation(datapath, max_k):
+def test_worst_case_accumulation(dp, max_k):
     """All activations at their maximum, all weights -128, K = max_k: the most negative sum."""
-    config = SparqConfig(datapath=datapath, rows=2, cols=2, max_k=max_k)
-    amax = 15 if datapath == "a4w8" else 255
+    config = SparqConfig(rows=2, cols=2, max_k=max_k, **dp)
+    datapath = config.datapath
+    amax = AMAX[datapath]
     A = np.full((2, max_k), amax)
     B = np.full((2, max_k), -128)
-    # Also the most positive sum (weights 127) in the second tile.
-    tiles = [(A, B), (A, np.full((2, max_k), 127))]
+    # Also the most positive sum (weights 127) in the second tile; and for sparq, lone 255s
+    # (every other activation 0), whose wider lone window gives the largest single values.
+    lone = np.tile([amax, 0], max_k)[:max_k].reshape(1, -1).repeat(2, axis=0)
+    tiles = [(A, B), (A, np.full((2, max_k), 127)), (lone, B)]
     result = run_array(config, tiles, stall_a=0.2, stall_c=0.2)
     _check(config, tiles, result)
     C = result.tiles(config)
-    # The sums stated from the spec: int8 and a4w8 are exact; in sparq a pair of two 255s is
-    # windowed (5opt, nearest-even: 255 -> 15 << 4 = 240, saturated) and an odd K's padded last
-    # pair (255, 0) is a lone activation, exact.
+    # The sums stated from the spec: int8 and aNw8 are exact; in sparq a pair of two 255s is
+    # windowed and an odd K's padded last pair (255, 0) is a lone activation.
+    pairs = (max_k + 1) // 2
     if datapath == "sparq":
-        per_element = [240] * (max_k - max_k % 2) + [255] * (max_k % 2)
+        per_element = ([PAIRED_255[config.bits]] * (max_k - max_k % 2)
+                       + [LONE_255[config.bits]] * (max_k % 2))
+        lone_sum = LONE_255[config.bits] * pairs
     else:
         per_element = [amax] * max_k
+        lone_sum = amax * pairs
     assert (C[0] == -128 * sum(per_element)).all()
     assert (C[1] == 127 * sum(per_element)).all()
-    # Both within the signed acc_width range (which test_acc_width_is_minimal pins to the bound).
+    assert (C[2] == -128 * lone_sum).all()
+    # All within the signed acc_width range (which test_acc_width_is_minimal pins to the bound).
     assert -(1 << (config.acc_width - 1)) <= -128 * max_k * amax
 
 
@@ -318,7 +360,11 @@ def test_array_rejects_non_config():
 # -- heavier sweeps (make test-slow) ----------------------------------------------------------------
 
 @pytest.mark.slow
-@pytest.mark.parametrize("dp", DATAPATHS + [dict(datapath="sparq", options=5, rounding="truncate"),
+@pytest.mark.parametrize("dp", DATAPATHS + NARROW + [
+                                            dict(datapath="sparq", bits=3, options=6),
+                                            dict(datapath="sparq", bits=2, options=7,
+                                                 rounding="truncate"),
+                                            dict(datapath="sparq", options=5, rounding="truncate"),
                                             dict(datapath="sparq", options=3, rounding="nearest-even"),
                                             dict(datapath="sparq", options=2, rounding="truncate")],
                          ids=_dp_id)

@@ -43,6 +43,41 @@ def test_verilog_name_and_array_parameters(tmp_path, capsys):
     assert "module my_array(" in path.read_text()
 
 
+@pytest.mark.parametrize("bits, options", [(3, 6), (2, 7)])
+@pytest.mark.parametrize("block", ["window", "pair", "pe", "array"])
+def test_verilog_bits(block, bits, options, tmp_path, capsys):
+    # The command: `sparq-rtl verilog BLOCK --bits 3 --options 6 --rounding truncate`.
+    extra = ["--rows", "2", "--cols", "2", "--max-k", "8"] if block == "array" else []
+    path = tmp_path / "b.v"
+    status, _, err = run(["verilog", block, "--bits", str(bits), "--options", str(options),
+                          "--rounding", "truncate", *extra, "-o", str(path)], capsys)
+    assert (status, err) == (0, "")
+    fields = dict(rows=2, cols=2, max_k=8) if block == "array" else {}
+    config = SparqConfig(bits=bits, options=options, rounding="truncate", **fields)
+    assert path.read_text() == generate.verilog(block, config)
+    doc = json.loads(path.with_suffix(".json").read_text())
+    assert doc["module"].startswith(f"sparq_{block}_sparq_b{bits}_o{options}_tr")
+    assert (doc["parameters"]["bits"], doc["parameters"]["options"]) == (bits, options)
+    ports = {p["name"]: p["width"] for p in doc["ports"]}
+    if block == "window":
+        assert (ports["mant"], ports["shift"]) == (bits, 3)
+    if block == "pair":
+        assert (ports["mant0"], ports["mant1"], ports["shift0"], ports["shift1"]) == (bits, bits, 3, 3)
+    # --options defaults per bits.
+    status, _, err = run(["verilog", block, "--bits", str(bits), *extra,
+                          "-o", str(tmp_path / "d.v")], capsys)
+    assert (status, err) == (0, "")
+    assert json.loads((tmp_path / "d.json").read_text())["parameters"]["options"] == options
+
+
+@pytest.mark.parametrize("datapath", ["a3w8", "a2w8"])
+def test_verilog_naive_baselines(datapath, tmp_path, capsys):
+    status, out, err = run(["verilog", "pe", "--datapath", datapath, "-d", str(tmp_path)], capsys)
+    assert (status, err) == (0, "")
+    doc = json.loads((tmp_path / f"sparq_pe_{datapath}_k1152.json").read_text())
+    assert doc["parameters"]["act_width"] == doc["parameters"]["mant_width"] == int(datapath[1])
+
+
 def test_output_dir_uses_the_module_name(tmp_path, capsys):
     status, out, err = run(["verilog", "pair", "--options", "2", "-d", str(tmp_path / "v")], capsys)
     assert (status, err) == (0, "")
@@ -120,13 +155,22 @@ BAD = [
     (["pair", "--rounding", "up", "-o", "x.v"], 2,
      "rounding must be one of nearest-even, truncate, not 'up'"),
     (["pe", "--datapath", "fp8", "-o", "x.v"], 2,
-     "datapath must be one of sparq, int8, a4w8, not 'fp8'"),
+     "datapath must be one of sparq, int8, a4w8, a3w8, a2w8, not 'fp8'"),
     (["pe", "--datapath", "int8", "--options", "3", "-o", "x.v"], 2,
-     "options and rounding apply to the sparq datapath only; datapath 'int8' got options=3, "
-     "rounding='nearest-even'"),
+     "bits, options and rounding apply to the sparq datapath only; datapath 'int8' got bits=4, "
+     "options=3, rounding='nearest-even'"),
     (["array", "--datapath", "a4w8", "--rounding", "truncate", "-o", "x.v"], 2,
-     "options and rounding apply to the sparq datapath only; datapath 'a4w8' got options=5, "
-     "rounding='truncate'"),
+     "bits, options and rounding apply to the sparq datapath only; datapath 'a4w8' got bits=4, "
+     "options=5, rounding='truncate'"),
+    (["pe", "--datapath", "a3w8", "--bits", "3", "-o", "x.v"], 2,
+     "bits, options and rounding apply to the sparq datapath only; datapath 'a3w8' got bits=3, "
+     "options=6, rounding='nearest-even'"),
+    (["window", "--bits", "5", "-o", "x.v"], 2, "bits must be one of 4, 3, 2, not 5"),
+    (["pair", "--bits", "3", "--options", "5", "-o", "x.v"], 2,
+     "options must be one of 6 (3-bit windows), not 5"),
+    (["window", "--bits", "2", "--options", "5", "-o", "x.v"], 2,
+     "options must be one of 7 (2-bit windows), not 5"),
+    (["window", "--bits", "three", "-o", "x.v"], 2, "argument --bits: invalid int value: 'three'"),
     (["pair", "--datapath", "int8", "-o", "x.v"], 2,
      "block 'pair' exists for datapath 'sparq' only, not 'int8'"),
     (["array", "--rows", "0", "-o", "x.v"], 2, "rows must be at least 1, not 0"),

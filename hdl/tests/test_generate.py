@@ -60,12 +60,12 @@ def test_verilog_is_deterministic_and_standalone(block):
     assert "module renamed(" in generate.verilog(block, config, name="renamed")
 
 
-@pytest.mark.parametrize("options", [5, 3, 2])
+@pytest.mark.parametrize("bits, options", [(4, 5), (4, 3), (4, 2), (3, 6), (2, 7)])
 @pytest.mark.parametrize("block", ["window", "pair"])
-def test_combinational_blocks_are_continuous_assignments(block, options):
+def test_combinational_blocks_are_continuous_assignments(block, bits, options):
     # No `always @*` processes: a process with no input event stays X at time 0 under
     # SystemVerilog semantics (Icarus -g2012); continuous assignments are evaluated in any case.
-    text = generate.verilog(block, SparqConfig(options=options))
+    text = generate.verilog(block, SparqConfig(bits=bits, options=options))
     assert "always" not in text and "assign" in text
 
 
@@ -74,8 +74,8 @@ def test_window_sidecar():
     doc = generate.sidecar("window", config)
     assert doc["format"] == "sparq-rtl-sidecar/1"
     assert doc["module"] == "sparq_window_sparq_b4_o3_tr" and doc["block"] == "window"
-    assert doc["parameters"] == {"options": 3, "rounding": "truncate", "shifts": [0, 2, 4],
-                                 "shift_width": 3, "mant_width": 4}
+    assert doc["parameters"] == {"bits": 4, "options": 3, "rounding": "truncate",
+                                 "shifts": [0, 2, 4], "shift_width": 3, "mant_width": 4}
     assert doc["clock"] is None and doc["reset"] is None
     assert "combinational" in doc["timing"]["latency"]
     assert [(p["name"], p["direction"], p["width"], p["signed"]) for p in doc["ports"]] == [
@@ -83,6 +83,14 @@ def test_window_sidecar():
     assert all(p["meaning"] for p in doc["ports"])
     assert "{0, 2, 4}" in doc["ports"][2]["meaning"]
     assert json.loads(json.dumps(doc)) == doc
+
+
+def test_pair_sidecar_3_bit_lone_window():
+    doc = generate.sidecar("pair", SparqConfig(bits=3))
+    assert {k: doc["parameters"][k] for k in ("bits", "options", "lone_bits", "lone_shifts",
+                                               "mant_width")} == {
+        "bits": 3, "options": 6, "lone_bits": 6, "lone_shifts": [0, 1, 2], "mant_width": 3}
+    assert "6-bit window, shifts {0, 1, 2}" in doc["summary"]
 
 
 def test_pair_sidecar_matches_the_module_header():

@@ -24,6 +24,9 @@ CASES = (
     # Skid buffers on the inputs, natively and in the AXI4-Stream wrapper.
     + [("array", SparqConfig(rows=2, cols=3, max_k=64, skid=True))]
     + [("array", SparqConfig(rows=2, cols=2, max_k=8, skid=True, interface="axis"))]
+    # 3-bit and 2-bit windows (the lone window inside the pair encoder), every block.
+    + [(block, SparqConfig(bits=b, rounding=r, rows=2, cols=3, max_k=64))
+       for block in ("window", "pair", "pe", "array") for b in (3, 2) for r in ROUNDINGS]
 )
 
 

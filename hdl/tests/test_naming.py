@@ -2,16 +2,16 @@
 
 import pytest
 
-from hdl.config import DATAPATHS, ROUNDINGS, WINDOW_OPTIONS, SparqConfig
+from hdl.config import DATAPATHS, ROUNDINGS, WINDOW_SHIFTS, SparqConfig
 from hdl.naming import BLOCKS, design_name, module_name, parse_design_name
 
 
 def _configs():
     for d in DATAPATHS:
         if d == "sparq":
-            for o in WINDOW_OPTIONS:
+            for b, o in WINDOW_SHIFTS:
                 for r in ROUNDINGS:
-                    yield SparqConfig(options=o, rounding=r, rows=3, cols=5, max_k=77)
+                    yield SparqConfig(bits=b, options=o, rounding=r, rows=3, cols=5, max_k=77)
         else:
             yield SparqConfig(datapath=d, rows=1, cols=16, max_k=1)
 
@@ -30,6 +30,18 @@ def test_names_round_trip(block):
         # The fields the block depends on come back; the others stay at their defaults.
         assert design_name(block, back) == name
         assert module_name(block, config) == "sparq_" + name.replace("-", "_")
+
+
+def test_examples_3_and_2_bit():
+    b3 = SparqConfig(bits=3, rounding="truncate")
+    assert design_name("array", b3) == "array-sparq-b3-o6-tr-8x8-k1152"
+    assert parse_design_name("array-sparq-b3-o6-tr-8x8-k1152") == ("array", b3)
+    assert parse_design_name("pair-sparq-b2-o7-ne") == ("pair", SparqConfig(bits=2, options=7))
+    assert design_name("pe", SparqConfig(datapath="a3w8")) == "pe-a3w8-k1152"
+    assert parse_design_name("pe-a3w8-k1152") == ("pe", SparqConfig(datapath="a3w8"))
+    assert parse_design_name("array-a2w8-2x2-k8") == (
+        "array", SparqConfig(datapath="a2w8", rows=2, cols=2, max_k=8))
+    assert module_name("pe", SparqConfig(bits=2)) == "sparq_pe_sparq_b2_o7_ne_k1152"
 
 
 def test_examples():
@@ -65,8 +77,9 @@ def test_examples():
     ("pe-int8-4x4-k16", "design 'pe-int8-4x4-k16' is not a canonical design name; did you mean "
                         "'pe-int8-k16'?"),
     ("window-a4w8", "design 'window-a4w8': block 'window' exists for datapath 'sparq' only"),
-    ("pe-sparq-b2-o7-ne-k8", "design 'pe-sparq-b2-o7-ne-k8': the hardware implements 4-bit "
-                             "windows only, not 2-bit"),
+    ("pe-sparq-b2-o5-ne-k8", "design 'pe-sparq-b2-o5-ne-k8': no SPARQ setting with bits=2, "
+                             "options=5; known: "),
+    ("pe-a5w8-k8", "not a design name: 'pe-a5w8-k8'"),
     ("array-int8-0x1-k8", "design 'array-int8-0x1-k8': rows must be at least 1, not 0"),
     ("pe-int8-k8-axis", "design 'pe-int8-k8-axis': interface 'axis' applies to block array "
                         "only, not 'pe'"),

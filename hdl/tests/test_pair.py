@@ -78,8 +78,8 @@ def simulate_pairs(config):
 
 @pytest.fixture(scope="module", params=SETTINGS, ids=setting_id)
 def simulated(request):
-    options, rounding = request.param
-    config = SparqConfig(options=options, rounding=rounding)
+    bits, options, rounding = request.param
+    config = SparqConfig(bits=bits, options=options, rounding=rounding)
     return config, simulate_pairs(config)
 
 
@@ -99,7 +99,7 @@ def test_pair_slots_match_golden_and_vectors(simulated):
     config, sim = simulated
     a0, a1 = all_pairs()
     mant, shift, src = slots(sim)
-    kwargs = dict(bits=4, options=config.options, rounding=config.rounding)
+    kwargs = dict(bits=config.bits, options=config.options, rounding=config.rounding)
 
     ref_mant, ref_shift, ref_src = golden.pair_slots(a0, a1, **kwargs)
     for got, ref, what in ((mant, ref_mant, "mant"), (shift, ref_shift, "shift"),
@@ -107,7 +107,7 @@ def test_pair_slots_match_golden_and_vectors(simulated):
         bad = np.flatnonzero((got != ref).any(axis=-1))
         assert bad.size == 0, f"{what} differs from golden.pair_slots at pairs {bad[:8]}"
 
-    vectors = load_vectors(config.options, config.rounding)
+    vectors = load_vectors(config.bits, config.options, config.rounding)
     assert np.array_equal(np.stack([a0, a1], axis=-1), vectors["allpairs_a"])
     assert np.array_equal(mant, vectors["slot_mant"])
     assert np.array_equal(shift, vectors["slot_shift"])
@@ -122,10 +122,11 @@ def test_pair_reconstructs_vsparq_values(simulated):
     value = mant << shift
     h = np.stack([np.where(src == j, value, 0).sum(axis=-1) for j in (0, 1)], axis=-1)
 
-    ref_h0, ref_h1 = golden.vsparq(a0, a1, bits=4, options=config.options,
+    ref_h0, ref_h1 = golden.vsparq(a0, a1, bits=config.bits, options=config.options,
                                    rounding=config.rounding)
     assert np.array_equal(h, np.stack([ref_h0, ref_h1], axis=-1))
-    assert np.array_equal(h, load_vectors(config.options, config.rounding)["allpairs_h"])
+    assert np.array_equal(h, load_vectors(config.bits, config.options,
+                                          config.rounding)["allpairs_h"])
 
 
 WEIGHT_PAIRS = [(-128, -128), (-128, 127), (127, -128), (127, 127), (1, 0), (0, 1), (-1, 1),
@@ -136,7 +137,7 @@ def test_pair_contribution(simulated):
     # What a PE computes: sum_j (mant_j * b[src_j]) << shift_j == h0*b0 + h1*b1.
     config, sim = simulated
     mant, shift, src = slots(sim)
-    h = load_vectors(config.options, config.rounding)["allpairs_h"].astype(np.int64)
+    h = load_vectors(config.bits, config.options, config.rounding)["allpairs_h"].astype(np.int64)
     rng = np.random.default_rng(3)
     weight_pairs = WEIGHT_PAIRS + [tuple(rng.integers(-128, 128, 2)) for _ in range(8)]
     for b0, b1 in weight_pairs:
@@ -147,7 +148,8 @@ def test_pair_contribution(simulated):
 
 def test_pair_output_ranges(simulated):
     config, sim = simulated
-    assert sim["mant0"].max() <= 15 and sim["mant1"].max() <= 15
+    top = (1 << config.bits) - 1
+    assert sim["mant0"].max() <= top and sim["mant1"].max() <= top
     for f in ("shift0", "shift1"):
         assert set(np.unique(sim[f]).tolist()) <= set(config.shifts)
 
@@ -180,12 +182,14 @@ def test_pair_top_level_corners():
 
 @pytest.mark.parametrize("setting", SETTINGS, ids=setting_id)
 def test_encoded_pair_layout(setting):
-    options, rounding = setting
-    layout = encoded_pair_layout(SparqConfig(options=options, rounding=rounding))
-    assert layout == EncodedPair
+    bits, options, rounding = setting
+    layout = encoded_pair_layout(SparqConfig(bits=bits, options=options, rounding=rounding))
+    if bits == 4:
+        assert layout == EncodedPair
+    n = bits
     assert [(name, field.offset, Shape.cast(field.shape).width) for name, field in layout] == [
-        ("mant0", 0, 4), ("shift0", 4, 3), ("src0", 7, 1),
-        ("mant1", 8, 4), ("shift1", 12, 3), ("src1", 15, 1)]
+        ("mant0", 0, n), ("shift0", n, 3), ("src0", n + 3, 1),
+        ("mant1", n + 4, n), ("shift1", 2 * n + 4, 3), ("src1", 2 * n + 7, 1)]
 
 
 def test_pair_ports():

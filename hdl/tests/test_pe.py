@@ -64,22 +64,23 @@ def _exhaustive_slot_cases(config, slot, rng):
     # every case); the other slot and the unused weight random.
     shifts = np.array(config.shifts)
     mant, weight, shift, src = (g.reshape(-1) for g in np.meshgrid(
-        np.arange(16), np.arange(-128, 128), shifts, np.arange(2), indexing="ij"))
+        np.arange(1 << config.mant_width), np.arange(-128, 128), shifts, np.arange(2),
+        indexing="ij"))
     n = mant.size
     other_weight = rng.integers(-128, 128, n)
     b = np.where(src[:, None] == 0, np.stack([weight, other_weight], 1),
                  np.stack([other_weight, weight], 1))
-    o_mant = rng.integers(0, 16, n)
+    o_mant = rng.integers(0, 1 << config.mant_width, n)
     o_shift = rng.choice(shifts, n)
     o_src = rng.integers(0, 2, n)
     slots = {slot: (mant, shift, src), 1 - slot: (o_mant, o_shift, o_src)}
     return slots, b
 
 
-@pytest.mark.parametrize("options", [5, 3, 2])
+@pytest.mark.parametrize("bits, options", [(4, 5), (4, 3), (4, 2), (3, 6), (2, 7)])
 @pytest.mark.parametrize("slot", [0, 1])
-def test_sparq_product_exhaustive_slot(options, slot):
-    config = SparqConfig(options=options, max_k=64)
+def test_sparq_product_exhaustive_slot(bits, options, slot):
+    config = SparqConfig(bits=bits, options=options, max_k=64)
     rng = np.random.default_rng(100 * options + slot)
     slots, b = _exhaustive_slot_cases(config, slot, rng)
     pack = _field_packer(operand_layout(config))
@@ -92,7 +93,7 @@ def test_sparq_product_exhaustive_slot(options, slot):
 
     idx = np.arange(len(b))
     # Every (mantissa, weight, shift) meets both weight selects.
-    assert len(b) == 16 * 256 * len(config.shifts) * 2
+    assert len(b) == (1 << bits) * 256 * len(config.shifts) * 2
     assert np.bincount(slots[slot][2]).tolist() == [len(b) // 2] * 2
     expected = sum((slots[j][0] * b[idx, slots[j][2]]) << slots[j][1] for j in (0, 1))
     assert np.array_equal(got, expected), np.flatnonzero(got != expected)[:10]
@@ -110,13 +111,16 @@ def test_int8_product_exhaustive_slot():
     assert np.array_equal(got, a0 * b0 + a1 * b1)
 
 
-def test_a4w8_product_exhaustive_slot():
-    config = SparqConfig(datapath="a4w8", max_k=64)
-    rng = np.random.default_rng(4)
-    a0, b0 = (g.reshape(-1) for g in np.meshgrid(np.arange(16), np.arange(-128, 128), indexing="ij"))
-    a1 = rng.integers(0, 16, a0.size)
+@pytest.mark.parametrize("datapath", ["a4w8", "a3w8", "a2w8"])
+def test_naive_product_exhaustive_slot(datapath):
+    config = SparqConfig(datapath=datapath, max_k=64)
+    w = config.act_width
+    rng = np.random.default_rng(w)
+    a0, b0 = (g.reshape(-1) for g in np.meshgrid(np.arange(1 << w), np.arange(-128, 128),
+                                                 indexing="ij"))
+    a1 = rng.integers(0, 1 << w, a0.size)
     b1 = rng.integers(-128, 128, a0.size)
-    got = run_products(config, [_pack_pair(p, 4) for p in zip(a0, a1)],
+    got = run_products(config, [_pack_pair(p, w) for p in zip(a0, a1)],
                        [_pack_pair(p, 8) for p in zip(b0, b1)])
     assert np.array_equal(got, a0 * b0 + a1 * b1)
 
@@ -125,19 +129,23 @@ def _random_operand(config, rng):
     # (raw operand word, its pair product given weights b) as a function of b.
     if config.datapath == "sparq":
         pack = _field_packer(operand_layout(config))
-        f = dict(mant0=rng.integers(0, 16), shift0=rng.choice(config.shifts), src0=rng.integers(0, 2),
-                 mant1=rng.integers(0, 16), shift1=rng.choice(config.shifts), src1=rng.integers(0, 2))
+        top = 1 << config.mant_width
+        f = dict(mant0=rng.integers(0, top), shift0=rng.choice(config.shifts), src0=rng.integers(0, 2),
+                 mant1=rng.integers(0, top), shift1=rng.choice(config.shifts), src1=rng.integers(0, 2))
         return pack(**f), lambda b: sum((int(f[f"mant{j}"]) * int(b[f[f"src{j}"]])) << int(f[f"shift{j}"])
                                         for j in (0, 1))
     a = rng.integers(0, config.max_act_value + 1, 2)
     return _pack_pair(a, config.act_width), lambda b: int(a[0]) * int(b[0]) + int(a[1]) * int(b[1])
 
 
-@pytest.mark.parametrize("datapath", ["sparq", "int8", "a4w8"])
-def test_accumulate_bubbles_and_drain(datapath):
+@pytest.mark.parametrize("kwargs", [
+    dict(datapath="sparq"), dict(datapath="sparq", bits=3), dict(datapath="sparq", bits=2),
+    dict(datapath="int8"), dict(datapath="a4w8"), dict(datapath="a3w8"), dict(datapath="a2w8")],
+    ids=lambda k: "-".join(str(v) for v in k.values()))
+def test_accumulate_bubbles_and_drain(kwargs):
     """Random tiles back to back with bubbles; results captured on last, acc restarts at once;
     drain shifts load drain_in only outside capture cycles."""
-    config = SparqConfig(datapath=datapath, max_k=64)
+    config = SparqConfig(**kwargs, max_k=64)
     rng = np.random.default_rng(7)
     dut = ProcessingElement(config)
     width = config.acc_width

@@ -21,8 +21,12 @@ CONFIGS = [
     SparqConfig(datapath="a4w8", rows=1, cols=1, max_k=7),
     SparqConfig(datapath="a4w8", rows=3, cols=5, max_k=1152),
     SparqConfig(),                                   # 8x8: 129-bit a and b words
+    SparqConfig(bits=3, rounding="truncate", rows=2, cols=3, max_k=9),
+    SparqConfig(bits=2, rows=3, cols=2, max_k=9),
+    SparqConfig(datapath="a3w8", rows=2, cols=2, max_k=9),
+    SparqConfig(datapath="a2w8", rows=1, cols=3, max_k=9),
 ]
-IDS = [f"{c.datapath}-{c.rows}x{c.cols}-k{c.max_k}" for c in CONFIGS]
+IDS = [f"{c.datapath}-b{c.bits}-{c.rows}x{c.cols}-k{c.max_k}" for c in CONFIGS]
 STREAMS = {"a": a_layout, "b": b_layout, "c": c_layout}
 
 
@@ -164,7 +168,8 @@ def test_reference_is_the_datapaths_golden(config):
     A = rng.integers(0, config.max_act_value + 1, (config.rows, 9))
     B = rng.integers(-128, 128, (config.cols, 9))
     if config.datapath == "sparq":
-        expected = golden.sparq_gemm(A, B, options=config.options, rounding=config.rounding)
+        expected = golden.sparq_gemm(A, B, bits=config.bits, options=config.options,
+                                     rounding=config.rounding)
     else:
         expected = golden.exact_gemm(A, B)
     C = reference(config, A, B)
@@ -178,3 +183,5 @@ def test_reference_refuses_values_outside_the_datapath():
         reference(SparqConfig(), np.zeros((1, 2), np.int64), np.array([[0, 128]]))
     with pytest.raises(TypeError, match="integer array"):
         reference(SparqConfig(), np.zeros((1, 2)), np.zeros((1, 2), np.int64))
+    with pytest.raises(ValueError, match=r"A must lie in 0\.\.3 for datapath 'a2w8', not 0\.\.4"):
+        reference(SparqConfig(datapath="a2w8"), np.array([[0, 4]]), np.zeros((1, 2), np.int64))

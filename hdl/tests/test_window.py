@@ -36,24 +36,24 @@ def simulate_window(config):
 
 @pytest.mark.parametrize("setting", SETTINGS, ids=setting_id)
 def test_window_exhaustive(setting):
-    options, rounding = setting
-    config = SparqConfig(options=options, rounding=rounding)
+    bits, options, rounding = setting
+    config = SparqConfig(bits=bits, options=options, rounding=rounding)
     mant, shift = simulate_window(config)
     x = np.arange(256)
 
     # Against the golden model.
-    ref_mant, ref_shift = golden.bsparq(x, bits=4, options=options, rounding=rounding)
+    ref_mant, ref_shift = golden.bsparq(x, bits=bits, options=options, rounding=rounding)
     assert np.array_equal(mant, ref_mant), np.flatnonzero(mant != ref_mant)
     assert np.array_equal(shift, ref_shift), np.flatnonzero(shift != ref_shift)
 
     # Against the authors' kernel directly.
-    vectors = load_vectors(options, rounding)
+    vectors = load_vectors(bits, options, rounding)
     assert np.array_equal(mant, vectors["both_mant_all"])
     assert np.array_equal(shift, vectors["both_shift_all"])
     assert np.array_equal(mant << shift, vectors["both_h_all"])
 
-    # Port ranges: a 4-bit mantissa, a shift the option allows.
-    assert mant.max() <= 15
+    # Port ranges: a bits-wide mantissa, a shift the option allows.
+    assert mant.max() <= (1 << bits) - 1
     assert set(shift.tolist()) <= set(config.shifts)
 
 
@@ -69,6 +69,50 @@ def test_window_named_corners():
         assert mant[x] == 15 and (15 << shift[x]) < x, x
     mant, shift = simulate_window(SparqConfig(options=3, rounding="nearest-even"))
     assert (mant[127], shift[127]) == (8, 4)
+
+
+@pytest.mark.parametrize("bits", [3, 2])
+@pytest.mark.parametrize("rounding", ["nearest-even", "truncate"])
+def test_lone_window_exhaustive(bits, rounding):
+    # The lone window inside the pair encoder: 6-bit 3opt under 3-bit windows, 4-bit 5opt under
+    # 2-bit windows, against golden's window of that width and the vectors' lone values.
+    config = SparqConfig(bits=bits, rounding=rounding)
+    lone_bits, lone_options = {3: (6, 3), 2: (4, 5)}[bits]
+    dut = WindowSelector(config, lone=True)
+    mant = np.zeros(256, np.int64)
+    shift = np.zeros(256, np.int64)
+
+    async def bench(ctx):
+        for x in range(256):
+            ctx.set(dut.x, x)
+            mant[x] = ctx.get(dut.mant)
+            shift[x] = ctx.get(dut.shift)
+
+    sim = Simulator(dut)
+    sim.add_testbench(bench)
+    sim.run()
+    ref_mant, ref_shift = golden.bsparq(np.arange(256), bits=lone_bits, options=lone_options,
+                                        rounding=rounding)
+    assert np.array_equal(mant, ref_mant) and np.array_equal(shift, ref_shift)
+    vectors = load_vectors(bits, config.options, rounding)
+    assert np.array_equal(mant << shift, vectors["solo_h_all"])
+    assert [Shape.cast(m.shape).width for m in dut.signature.members.values()] == [
+        8, lone_bits, max(config.lone_shifts).bit_length()]
+
+
+def test_lone_window_needs_a_lone_window():
+    with pytest.raises(ValueError, match=r"^lone=True needs a lone window; under 4-bit windows "
+                                         r"a lone activation is exact$"):
+        WindowSelector(SparqConfig(), lone=True)
+    with pytest.raises(TypeError, match=r"^lone must be a bool, not 1$"):
+        WindowSelector(SparqConfig(bits=3), lone=1)
+
+
+@pytest.mark.parametrize("bits, options, mant_width", [(4, 2, 4), (3, 6, 3), (2, 7, 2)])
+def test_window_ports_per_bits(bits, options, mant_width):
+    dut = WindowSelector(SparqConfig(bits=bits, options=options))
+    assert [(n, Shape.cast(m.shape).width) for n, m in dut.signature.members.items()] == [
+        ("x", 8), ("mant", mant_width), ("shift", 3)]
 
 
 def test_window_ports():

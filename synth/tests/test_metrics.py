@@ -72,20 +72,28 @@ def test_design_names():
     assert d.macs_per_cycle == 16 and d.scale == "array4x2" and d.variant == "sparq-b4-o3-tr"
     assert parse_design("pe-a4w8-k1152").config.act_width == 4
     assert parse_design("window-sparq-b4-o2-ne").macs_per_cycle == 0
-    assert len(DEFAULT_DESIGNS) == 36 and len(set(DEFAULT_DESIGNS)) == 36
+    # Encoders of 10 SPARQ settings, PEs and 4x4, 8x8 arrays of 14 datapath settings.
+    assert len(DEFAULT_DESIGNS) == 62 and len(set(DEFAULT_DESIGNS)) == 62
     assert [d.name for d in resolve(["pe-*"])] == [
         "pe-sparq-b4-o5-ne-k1152", "pe-sparq-b4-o5-tr-k1152", "pe-sparq-b4-o3-ne-k1152",
         "pe-sparq-b4-o3-tr-k1152", "pe-sparq-b4-o2-ne-k1152", "pe-sparq-b4-o2-tr-k1152",
-        "pe-int8-k1152", "pe-a4w8-k1152"]
+        "pe-sparq-b3-o6-ne-k1152", "pe-sparq-b3-o6-tr-k1152", "pe-sparq-b2-o7-ne-k1152",
+        "pe-sparq-b2-o7-tr-k1152", "pe-int8-k1152", "pe-a4w8-k1152", "pe-a3w8-k1152",
+        "pe-a2w8-k1152"]
+    narrow = parse_design("array-sparq-b2-o7-tr-2x2-k1152")
+    assert (narrow.config.bits, narrow.config.options, narrow.variant) == (2, 7, "sparq-b2-o7-tr")
+    assert narrow.describe()["bits"] == 2 and "bits" not in d.describe()
+    assert parse_design("pe-a2w8-k1152").config.act_width == 2
 
 
 @pytest.mark.parametrize("name, message", [
     ("pe-int9", "not a design name: 'pe-int9' (expected "),
     ("window-int8", "design 'window-int8': block 'window' exists for datapath 'sparq' only, not "
                     "'int8' (see --list)"),
-    ("pe-sparq-b4-o4-ne-k1152", "no SPARQ setting with bits=4, options=4"),
-    ("pe-sparq-b3-o6-ne-k1152", "design 'pe-sparq-b3-o6-ne-k1152': the hardware implements 4-bit "
-                                "windows only, not 3-bit (see --list)"),
+    ("pe-sparq-b4-o4-ne-k1152", "design 'pe-sparq-b4-o4-ne-k1152': no SPARQ setting with bits=4, "
+                                "options=4"),
+    ("pe-sparq-b3-o5-ne-k1152", "design 'pe-sparq-b3-o5-ne-k1152': no SPARQ setting with bits=3, "
+                                "options=5"),
     ("array-int8-0x4-k1152", "design 'array-int8-0x4-k1152': rows must be at least 1, not 0"),
     ("pair-sparq-b4-o5-ne-k8", "design 'pair-sparq-b4-o5-ne-k8' is not a canonical design name; "
                                "did you mean 'pair-sparq-b4-o5-ne'? (see --list)"),
@@ -119,6 +127,23 @@ def test_goal_ratios_and_verdicts():
     assert rows["iCE40 Fmax, 5opt / int8"][1] == pytest.approx(39 / 40)
     assert rows["iCE40 Fmax, 5opt / int8"][4] is False           # slower than int8
     assert rows["transistors, 2opt / int8"][1] is None            # not measured: no verdict
+
+
+def test_headline_compares_each_window_width_with_its_naive_baseline(tmp_path):
+    # A 3-bit SPARQ PE is compared with int8 and a3w8, a 2-bit one with a2w8, in the same table.
+    from synth.report import _headline, _index
+    from synth.targets import TARGETS
+    results = [_result("pe", "int8", "generic", transistors=1000),
+               _result("pe", "a4w8", "generic", transistors=600),
+               _result("pe", "a3w8", "generic", transistors=500),
+               _result("pe", "a2w8", "generic", transistors=400),
+               _result("pe", "sparq-b4-o5-ne", "generic", transistors=750),
+               _result("pe", "sparq-b3-o6-ne", "generic", transistors=650),
+               _result("pe", "sparq-b2-o7-ne", "generic", transistors=600)]
+    text = "\n".join(_headline(_index(results), [TARGETS["generic"]]))
+    assert ("| generic | transistors (logic) | 1,000 | 600 | 500 | 400 | 750 (0.75, 1.25) | "
+            "650 (0.65, 1.30) | 600 (0.60, 1.50) |") in text
+    assert "| target | figure | int8 | a4w8 | a3w8 | a2w8 | sparq-b4-o5-ne |" in text
 
 
 def test_baseline_compare_directions():
