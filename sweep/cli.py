@@ -47,7 +47,7 @@ def add_arguments(parser):
     parser.add_argument("file", nargs="?", metavar="FILE.toml",
                         help="the sweep (docs/sweeps.md); options below replace its fields")
     for dest, (fieldname, kind) in OPTIONS.items():
-        parser.add_argument("--" + dest.replace("_", "-"), dest=dest, nargs="+",
+        parser.add_argument("--" + dest.replace("_", "-"), dest=dest, nargs="*",
                             type=kind, metavar="N" if kind is int else "X",
                             help=f"the sweep file's {fieldname}")
     parser.add_argument("-o", "--output", metavar="DIR",
