@@ -249,14 +249,14 @@ class Engine:
             return outcome
         by_key = {t.key: t for t in to_run}
         client = self.client
-        handler_name = None
+        subscribed = False
         if on_start is not None:
             def started(event):
                 task = by_key.get(event[1].get("key")) if isinstance(event[1], dict) else None
                 if task is not None:
                     on_start(task)
-            handler_name = f"{EVENT_TOPIC}-{id(outcome)}"
             client.subscribe_topic(EVENT_TOPIC, started)
+            subscribed = True
         start = time.monotonic()
         futures, dask_keys = {}, {}
         # A Dask key of its own per submission: the scheduler may still hold the result of an
@@ -292,7 +292,7 @@ class Engine:
             self._interrupt(list(futures.values()))
             raise EngineInterrupted(outcome) from None
         finally:
-            if handler_name is not None:
+            if subscribed:
                 try:
                     client.unsubscribe_topic(EVENT_TOPIC)
                 except Exception:       # the client may be closing after an interrupt

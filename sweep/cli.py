@@ -23,6 +23,7 @@ interrupted (finished tasks are kept: a rerun resumes).
 """
 
 import shlex
+import signal
 import sys
 
 from hdl.cli import ERROR_PREFIX, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK
@@ -124,6 +125,8 @@ def run(args):
     from .charts import plot
     from .run import run_sweep
     from .table import designs, rows, write
+    # SIGTERM ends the run like Ctrl-C: running tasks cancelled, their tools killed.
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         result = run_sweep(sweep, out=args.output, scheduler=args.scheduler,
                            workers=args.workers, retry=args.retry, force=args.force)
@@ -137,6 +140,8 @@ def run(args):
         _error(f"interrupted: {len(exc.outcome.ran)} tasks of this phase finished and are stored; "
                f"run the same command again to resume")
         return EXIT_INTERRUPTED
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     chart = plot(result, designs(result, rows(result)), result.out / "pareto.png")
     paths = write(result, command=_command(_argv(args)), chart=chart)
     for p in paths + ([chart] if chart else []):

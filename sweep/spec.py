@@ -34,15 +34,15 @@ design that ``hdl.naming`` can name joins sweeps without a change here. Errors a
 TypeError naming the field and the value (``hardware.options``), one line.
 """
 
-import fnmatch
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from golden.tags import parse_setting_tag, setting_tag
 from hdl.naming import BLOCKS, SPARQ_ONLY, parse_design_name
-from synth.designs import DEFAULT_DESIGNS
+from synth.designs import resolve
 from synth.targets import TARGETS
+from synth.tools import SynthError
 
 __all__ = ["Sweep", "load", "from_dict", "FIELDS", "NETWORKS", "BASELINES"]
 
@@ -234,18 +234,10 @@ def from_dict(doc, *, name="sweep", where=None):
                 for rows, cols in (sizes if block == "array" else [(None, None)]):
                     designs.append(_design(block, setting, rows, cols, max_k, prefix))
     for pattern in get("hardware.designs") or []:
-        if any(ch in pattern for ch in "*?["):
-            names = fnmatch.filter(DEFAULT_DESIGNS, pattern)
-            if not names:
-                raise ValueError(f"{prefix}hardware.designs: the pattern {pattern!r} matches no "
-                                 f"design of the default set (sparq-rtl synth --list)")
-        else:
-            try:
-                parse_design_name(pattern)
-            except (ValueError, TypeError) as exc:
-                raise ValueError(f"{prefix}hardware.designs: {exc}") from None
-            names = [pattern]
-        designs += names
+        try:
+            designs += [d.name for d in resolve([pattern])]
+        except SynthError as exc:
+            raise ValueError(f"{prefix}hardware.designs: {exc}") from None
     designs = list(dict.fromkeys(designs))
     if not designs:
         raise ValueError(f"{prefix}hardware: the sweep has no design")

@@ -2,7 +2,6 @@
 is recorded and does not stop the others and reruns with ``retry``, a killed worker loses no
 finished result and its task runs again elsewhere, bad arguments are errors naming the value."""
 
-import logging
 import os
 import signal
 import threading
@@ -14,17 +13,7 @@ from engine import Engine, ResultStore, Task, content_key
 from engine.run import EngineInterrupted
 
 from . import tasks
-
-
-@pytest.fixture(scope="module")
-def client():
-    from distributed import Client, LocalCluster
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                           dashboard_address=":0", silence_logs=logging.ERROR)
-    client = Client(cluster)
-    yield client
-    client.close()
-    cluster.close()
+from .cluster import client  # noqa: F401  (the fixture)
 
 
 def _echo_tasks(runs, n, seconds=0.3):

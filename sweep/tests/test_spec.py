@@ -93,8 +93,8 @@ BAD = [
     ({"hardware": {"designs": ["pe-int16"]}}, ValueError,
      "hardware.designs: not a design name: 'pe-int16' (expected"),
     ({"hardware": {"designs": ["pe-*-k7"]}}, ValueError,
-     "hardware.designs: the pattern 'pe-*-k7' matches no design of the default set "
-     "(sparq-rtl synth --list)"),
+     "hardware.designs: unknown design 'pe-*-k7': the pattern matches no design of the default "
+     "set (see --list)"),
     ({"hardware": {"blocks": ["window"], "settings": ["int8"], "baselines": False}}, ValueError,
      "hardware: the sweep has no design"),
     ({"synthesis": {"targets": ["ice41"]}}, ValueError,

@@ -3,7 +3,6 @@ seconds each): a tiny sweep, a rerun that runs nothing, a killed sweep that resu
 task recorded and run again with --retry, and the command's one-line errors."""
 
 import json
-import logging
 import os
 import signal
 import subprocess
@@ -14,23 +13,13 @@ from pathlib import Path
 import pytest
 
 from engine import ResultStore
+from engine.tests.cluster import client  # noqa: F401  (the fixture)
 from hdl import cli as hdl_cli
 from sweep.run import run_sweep
 from sweep.spec import from_dict
 from sweep.table import rows
 
 WINDOWS = ["window-sparq-b4-o2-ne", "window-sparq-b4-o2-tr"]
-
-
-@pytest.fixture(scope="module")
-def client():
-    from distributed import Client, LocalCluster
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                           dashboard_address=":0", silence_logs=logging.ERROR)
-    client = Client(cluster)
-    yield client
-    client.close()
-    cluster.close()
 
 
 def _tiny(designs=WINDOWS):
