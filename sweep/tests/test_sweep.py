@@ -177,3 +177,30 @@ def test_list_runs_nothing(tmp_path, capsys):
                                       "digits x 1 seeds x 3 settings")
     assert "  pe-int8-k1152 / ice40-pnr / seed 2" in stdout
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_sweep_with_evaluation(tmp_path, client):
+    # Training and evaluation as tasks: the sweep's figures are those of a direct evaluation of
+    # the same trained network in this process; the chart is drawn from them.
+    from evaluation import digits
+    from evaluation.evaluate import evaluate_model
+    from sweep.charts import plot
+    from sweep.table import designs
+    sweep = from_dict({"hardware": {"settings": ["sparq-b4-o2-ne"]},
+                       "synthesis": {"targets": ["generic"]}, "evaluation": {"seeds": [0]}})
+    out = tmp_path / "out"
+    run = run_sweep(sweep, out=out, client=client)
+    assert run.failed == [] and len(run.records) == 3 + 1 + 3 + 3
+    model, info = digits.load_or_train(0, cache_dir=out / "models", log=lambda text: None)
+    x_tr, y_tr, x_te, y_te = digits.load_split(0, info["recipe"]["test_fraction"])
+    report = evaluate_model(model, digits.loaders(x_tr, y_tr), digits.loaders(x_te, y_te),
+                            settings=["sparq-b4-o2-ne", "a4w8"])
+    table = {r["design"]: r for r in rows(run)}
+    r = table["pe-sparq-b4-o2-ne-k1152"]
+    assert r["digits_accuracy_mean"] == 100 * report.accuracy("sparq-b4-o2-ne")
+    assert r["digits_accuracy_int8_mean"] == 100 * report.accuracy("int8")
+    for layer in ("conv2", "conv3", "conv4"):
+        assert r[f"digits_sqnr_db_{layer}"] == report.sqnr("sparq-b4-o2-ne", layer)
+    assert table["pe-a4w8-k1152"]["digits_accuracy_mean"] == 100 * report.accuracy("a4w8")
+    assert plot(run, designs(run, rows(run)), out / "pareto.png").stat().st_size > 10000
