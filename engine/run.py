@@ -197,6 +197,7 @@ class Engine:
                 raise ConnectionError(f"scheduler {self.scheduler!r} cannot be reached: "
                                       f"{exc}") from None
             n = len(self._client.scheduler_info().get("workers", {}))
+            self.workers = max(1, n)
             where = f"scheduler {self.scheduler}, {n} worker{'s' if n != 1 else ''} now"
         self.cluster_seconds = time.monotonic() - start
         if has_bokeh:
@@ -298,8 +299,6 @@ class Engine:
                 except Exception:       # the client may be closing after an interrupt
                     pass
         outcome.seconds = time.monotonic() - start
-        for task in tasks:             # a duplicate key shares the record of its first task
-            outcome.records.setdefault(task.key, outcome.records.get(task.key))
         return outcome
 
     def _interrupt(self, futures):

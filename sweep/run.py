@@ -107,8 +107,10 @@ def run_sweep(sweep, *, out=None, scheduler=None, workers=None, retry=False, for
                     on_interrupt=kill_running, log=lambda text: print(text, file=stream,
                                                                         flush=True),
                     client=client)
-    n_workers = engine.workers if scheduler is None else 2
     with engine:
+        if scheduler is not None:
+            engine.client               # connect now: the estimates count its workers
+        n_workers = engine.workers
         # Phase 1: generate every design; train and evaluate every network, seed and setting.
         labels, estimates = {}, {}
         for d in sweep.designs:

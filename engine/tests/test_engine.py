@@ -3,6 +3,7 @@ is recorded and does not stop the others and reruns with ``retry``, a killed wor
 finished result and its task runs again elsewhere, bad arguments are errors naming the value."""
 
 import os
+import re
 import signal
 import threading
 import time
@@ -113,7 +114,8 @@ def test_killed_worker_loses_no_finished_result(tmp_path):
 
     thread = threading.Thread(target=killer, daemon=True)
     thread.start()
-    with Engine(store, workers=2, log=lambda text: None) as engine:
+    lines = []
+    with Engine(store, workers=2, log=lines.append) as engine:
         # The long task last: the short ones finish first on both workers.
         outcome = engine.run([*short, long])
     thread.join()
@@ -126,6 +128,14 @@ def test_killed_worker_loses_no_finished_result(tmp_path):
     assert counts["victim"][0] == killed[0] and len(counts["victim"]) == 2
     assert all(len(counts[f"e{i}"]) == 1 for i in range(4))
     assert all(store.get(t.key)["status"] == "ok" for t in short)
+    # The cluster's line: the dashboard address when bokeh is installed.
+    import importlib.util
+    assert len(lines) == 1 and re.match(
+        r"dask: local cluster, 2 worker processes \(one thread each\), scheduler "
+        r"tcp://127\.0\.0\.1:\d+; " + (r"dashboard http://\S+$"
+                                       if importlib.util.find_spec("bokeh") else
+                                       r"no dashboard \(install bokeh to get one\)$"),
+        lines[0]), lines
 
 
 def test_interrupt_keeps_the_finished_records(tmp_path, client, monkeypatch):

@@ -204,3 +204,13 @@ def test_sweep_with_evaluation(tmp_path, client):
         assert r[f"digits_sqnr_db_{layer}"] == report.sqnr("sparq-b4-o2-ne", layer)
     assert table["pe-a4w8-k1152"]["digits_accuracy_mean"] == 100 * report.accuracy("a4w8")
     assert plot(run, designs(run, rows(run)), out / "pareto.png").stat().st_size > 10000
+
+
+def test_existing_scheduler(tmp_path, client, capsys):
+    # --scheduler: the tasks run on the workers of a cluster started elsewhere (here the test's).
+    address = client.scheduler.address
+    status, stdout, err = _run_cli([str(_toml(tmp_path / "s.toml")), "-o", str(tmp_path / "out"),
+                                    "--scheduler", address], capsys)
+    assert status == 0, err
+    assert f"dask: scheduler {address}, 2 workers now; " in err
+    assert "4 tasks: 4 run, 0 reused, 0 failed" in err
