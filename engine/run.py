@@ -270,7 +270,8 @@ class Engine:
                 after = tuple(k for k in task.after if k in futures or k in outcome.records)
                 deps = [futures[k] if k in futures else outcome.records[k] for k in after]
                 fut = client.submit(_execute, task.fn, task.key, task.name, str(workdir),
-                                    tuple(task.args), after, *deps, key=f"{task.kind}-{task.key}-{run_id}",
+                                    tuple(task.args), after, *deps,
+                                    key=f"{task.kind}-{task.key}-{run_id}",
                                     priority=len(to_run) - i, pure=False)
                 futures[task.key] = fut
                 dask_keys[fut.key] = task

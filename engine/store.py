@@ -44,7 +44,8 @@ class ResultStore:
         self.root = Path(root)
 
     def path(self, key):
-        if not isinstance(key, str) or len(key) < 3 or not all(c in "0123456789abcdef" for c in key):
+        if (not isinstance(key, str) or len(key) < 3
+                or not all(c in "0123456789abcdef" for c in key)):
             raise ValueError(f"a result store key must be a lower-case hex string, not {key!r}")
         return self.root / "tasks" / key[:2] / f"{key}.json"
 

@@ -149,7 +149,8 @@ def _cell(v):
 
 
 def write(run, *, command, chart=None):
-    """Write ``sweep.csv``, ``sweep.json`` and ``sweep.md`` into ``run.out``; returns their paths."""
+    """Write ``sweep.csv``, ``sweep.json`` and ``sweep.md`` into ``run.out``; returns their
+    paths. ``chart``: the PNG to show in ``sweep.md``."""
     out = Path(run.out)
     point_rows = rows(run)
     design_rows = designs(run, point_rows)

@@ -1,7 +1,7 @@
 """The task functions of a sweep (run on Dask workers by :mod:`engine`) and their content keys.
 
-- generate: a design name -> its Verilog (top module ``dut``, :func:`synth.designs.generate_verilog`),
-  keyed by the design name and a hash of the generator's sources (``golden/`` and ``hdl/``) and
+- generate: a design name -> its Verilog (top module ``dut``,
+  :func:`synth.designs.generate_verilog`), keyed by the design name and a hash of the generator's sources (``golden/`` and ``hdl/``) and
   the Amaranth versions, so a changed generator generates again;
 - train: one network and seed -> its weights in ``<store>/models`` (:func:`evaluation.digits.
   load_or_train`), keyed by the training recipe, the seed and the PyTorch version;
