@@ -1,10 +1,12 @@
 """The task functions of a sweep (run on Dask workers by :mod:`engine`) and their content keys.
 
 - generate: a design name -> its Verilog (top module ``dut``,
-  :func:`synth.designs.generate_verilog`), keyed by the design name and a hash of the generator's sources (``golden/`` and ``hdl/``) and
-  the Amaranth versions, so a changed generator generates again;
-- train: one network and seed -> its weights in ``<store>/models`` (:func:`evaluation.digits.
-  load_or_train`), keyed by the training recipe, the seed and the PyTorch version;
+  :func:`synth.designs.generate_verilog`), keyed by the design name, a hash of the generator's
+  sources (``golden/`` and ``hdl/``) and the Amaranth versions, so a changed generator generates
+  again;
+- train: one network and seed -> its weights in ``<store>/models``
+  (:func:`evaluation.digits.load_or_train`), keyed by the training recipe, the seed and the
+  PyTorch and scikit-learn versions;
 - evaluate: one network, seed and setting -> the test accuracy of the setting and of int8 and
   the per-layer SQNR against int8 (:func:`evaluation.evaluate.evaluate_model`), keyed as the
   training plus the evaluation's sources (``golden/``, ``evaluation/``).
