@@ -31,6 +31,8 @@ help:
 	@echo "make synth-all    every design on every target (hours)"
 	@echo "make synth-check  synthesis regression guard against synth/baselines (pytest -m synth)"
 	@echo "make formal       SymbiYosys proofs of the encoders, PEs and arrays, and the injected bugs"
+	@echo "make sweep        design-space sweep on Dask (SWEEP=examples/sweep-small.toml) into build/sweep/"
+	@echo "make sweep-bench  task engine scaling: synthesis tasks on 1 and 2 workers"
 	@echo "make example      plain-Verilog testbench of a generated 2x2 array on Icarus"
 	@echo "make eval         accuracy of a digits CNN under every setting, and its layers on the array"
 	@echo "make bench-golden time the golden GEMM against a float64 BLAS GEMM"
@@ -176,3 +178,20 @@ eval: $(STAMP_EVAL) iverilog
 .PHONY: docs
 docs: $(STAMP_BASE)
 	$(PY) -m hdl.contract_doc -o docs/contracts.md
+
+# ---- Design-space sweeps (sweep/): synthesis, place and route and accuracy per setting, on Dask --
+# Installs the `sweep` tier (synth + eval + dask.distributed) and runs `sparq-rtl sweep` on the
+# sweep file SWEEP (default examples/sweep-small.toml) on a local cluster (one worker per core);
+# results in the file's output folder (build/sweep/<name>/: sweep.csv, sweep.json, sweep.md,
+# pareto.png), reused by a rerun. SWEEP_ARGS passes options, e.g. SWEEP_ARGS="--retry" or
+# SWEEP_ARGS="--scheduler tcp://HOST:8786". docs/sweeps.md.
+.PHONY: sweep sweep-bench
+SWEEP      ?= examples/sweep-small.toml
+SWEEP_ARGS ?=
+
+sweep: $(VENV)/.installed-sweep
+	$(SPARQ_RTL) sweep $(SWEEP) $(SWEEP_ARGS)
+
+# The engine's scaling: 15 synthesis tasks on one worker, then on two, in one run (not a test).
+sweep-bench: $(VENV)/.installed-sweep
+	$(PY) -m sweep.bench

@@ -75,7 +75,12 @@ def add_arguments(parser):
                         help="Liberty cell library: adds the `liberty` target (abc -liberty area)")
     parser.add_argument("--seed", type=int, default=1,
                         help="nextpnr placement seed, 0..2**64-1 (default 1)")
-    parser.add_argument("--jobs", type=int, default=2, help="parallel tool runs (default 2)")
+    parser.add_argument("--jobs", type=int, default=2,
+                        help="parallel tool runs: worker processes of the local Dask cluster "
+                             "(default 2)")
+    parser.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                        help="run on this existing Dask scheduler instead of a local cluster "
+                             "(docs/sweeps.md)")
     parser.add_argument("-o", "--output", default="build/synth", metavar="DIR",
                         help="output folder (default build/synth)")
     parser.add_argument("--force", action="store_true",
@@ -115,6 +120,9 @@ def run(args):
         check_seed(args.seed)
         if args.jobs < 1:
             raise SynthError(f"--jobs must be at least 1, not {args.jobs}")
+        if args.scheduler is not None and "://" not in args.scheduler:
+            raise SynthError(f"--scheduler must be an address like tcp://HOST:PORT, not "
+                             f"{args.scheduler!r}")
         if args.liberty:
             read_liberty(args.liberty)
         if args.all and args.designs:
@@ -204,13 +212,18 @@ def run(args):
     try:
         results_by_job, failures = run_many(ordered, args.output, workers=args.jobs,
                                             liberty=args.liberty, seed=args.seed,
-                                            force=args.force, progress=done, started=started)
+                                            force=args.force, progress=done, started=started,
+                                            scheduler=args.scheduler)
     except KeyboardInterrupt:
         interrupted = True
         # Finished runs are stored; the report covers them and names the missing ones.
         results_by_job = [finished.get(i) if isinstance(finished.get(i), dict) else None
                           for i in range(len(ordered))]
         failures = [f for f in finished.values() if isinstance(f, Exception)]
+    except ConnectionError as exc:      # --scheduler that does not answer
+        progress.close()
+        _error(exc)
+        return EXIT_FAILURE
     except OSError as exc:      # the folder was writable when checked; a full disk, say
         progress.close()
         _error(f"output folder {args.output!r} cannot be written: {exc.strerror or exc}")

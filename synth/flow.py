@@ -12,6 +12,10 @@ their working folder) and its result goes to ``<out>/json/<design>.<target>.json
 ``status`` is ``ok`` or ``does-not-fit`` (place and route only: the design is larger than the
 device). A result whose ``key`` (hash of the Verilog, the script, the tool versions, the seed and
 the liberty file) matches is reused instead of run again unless ``force`` is set.
+
+Many runs go through the task engine (:mod:`engine`, Dask): :func:`run_many` for
+``sparq-rtl synth``, :func:`synth_tasks` for the sweeps. The engine stores a record per run under
+``<out>/tasks/`` keyed by the same :func:`cache_key`.
 """
 
 import hashlib
@@ -20,9 +24,7 @@ import os
 import shutil
 import stat
 import tempfile
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +32,8 @@ from .harness import HARNESS_TOP, harness_verilog
 from .targets import cell_metrics
 from .tools import SynthError, ToolError, kill_running, run_tool, tool_versions
 
-__all__ = ["Source", "RunFailure", "OutputFolderError", "run_one", "run_many", "result_path", "cache_key",
+__all__ = ["Source", "RunFailure", "OutputFolderError", "run_one", "run_many", "synth_tasks",
+           "failure_of", "result_path", "cache_key",
            "check_seed", "check_output_folder", "RESULT_FORMAT", "ICE40_DEVICE", "ECP5_DEVICES",
            "PNR_FREQ_MHZ", "MAX_SEED"]
 
@@ -385,48 +388,102 @@ def _place_and_route(target, workdir, harness_metrics, seed, commands, rel):
             "utilization": util, "metrics": {"fmax_mhz": round(fmax, 2)}}
 
 
+def _synth_task(workdir, source, target, out, liberty, seed, force, deps=None):
+    # An engine task (runs on a Dask worker): one run_one. ``deps`` holds the record of the same
+    # design's area run when this is a place-and-route run; stored in ``out`` if missing there, so
+    # that a design its synthesis already shows too large is not placed (see _known_too_big).
+    for record in (deps or {}).values():
+        doc = record.get("result") if record.get("status") == "ok" else None
+        if doc and doc.get("design", {}).get("name") == source.name:
+            path = result_path(out, source.name, doc["target"])
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(json.dumps(doc, indent=1) + "\n")
+    return run_one(source, target, out, liberty=liberty, seed=seed, force=force)
+
+
+def synth_tasks(jobs, out, *, liberty=None, seed=1, force=False, name=None):
+    """Engine tasks (:class:`engine.Task`) of ``jobs`` (``[(Source, Target)]``) writing into
+    ``out``: keyed by :func:`cache_key`, each place-and-route run after the area run of its
+    design and family when that is among ``jobs``. ``name(source, target)`` names a task (and its
+    work folder under ``<out>/work``; default ``<design>/<target>``, run_one's own folder)."""
+    from engine import Task
+    keys = [cache_key(s, t, liberty=liberty, seed=seed) for s, t in jobs]
+    area = {(s.name, t.name): k for (s, t), k in zip(jobs, keys) if not t.pnr}
+    tasks = []
+    for (source, target), key in zip(jobs, keys):
+        after = ()
+        if target.pnr and (source.name, target.area_target) in area:
+            after = (area[(source.name, target.area_target)],)
+        label = name(source, target) if name else f"{source.name}/{target.name}"
+        tasks.append(Task(label, key, _synth_task,
+                          (source, target, str(out), liberty, seed, force), after=after,
+                          kind="synth", estimate=1.0))
+    return tasks
+
+
+def failure_of(source, target, record):
+    """The :class:`RunFailure` of a failed engine record of ``source`` on ``target``."""
+    prefix = f"{source.name} on {target.name}: "
+    message = record.get("error") or "failed"
+    if message.startswith(prefix):
+        message = message[len(prefix):]
+    elif record.get("error_type") not in ("RunFailure", "ToolError", "SynthError"):
+        message = f"{record.get('error_type')}: {message}"
+    return RunFailure(source.name, target.name, message, record.get("log") or "")
+
+
 def run_many(jobs, out, *, workers=2, liberty=None, seed=1, force=False, progress=None,
-             started=None):
-    """Run ``jobs`` (a list of ``(source, target)``) with ``workers`` parallel tool processes.
+             started=None, scheduler=None):
+    """Run ``jobs`` (a list of ``(source, target)``) on the task engine (:mod:`engine`): a local
+    cluster of ``workers`` worker processes, or the Dask scheduler at ``scheduler``.
 
     Returns ``(results, failures)``: result dicts in job order (None where failed) and
     :class:`RunFailure` objects. ``started(i, source, target)`` is called as a run starts and
-    ``progress(i, n, source, target, result_or_failure)`` as it finishes (from worker threads).
-    On an interrupt (KeyboardInterrupt, also what SIGTERM raises under ``sparq-rtl synth``) the
-    queued runs are dropped, the running tools killed, and the interrupt raised again; every
-    finished result is already stored.
+    ``progress(i, n, source, target, result_or_failure)`` as it finishes (reused results first).
+    Results whose key is stored (in ``out/tasks/``, the engine's store, or as ``out/json/``
+    results) are reused; failed runs are always run again. On an interrupt (KeyboardInterrupt,
+    also what SIGTERM raises under ``sparq-rtl synth``) the queued runs are dropped, the running
+    tools killed, and the interrupt raised again; every finished result is already stored.
     """
+    from engine import Engine
+    from .tools import kill_running
+    tasks = synth_tasks(jobs, out, liberty=liberty, seed=seed, force=force)
+    index = {}
+    for i, task in enumerate(tasks):
+        index.setdefault(task.key, []).append(i)
     results = [None] * len(jobs)
     failures = []
-    stopping = threading.Event()
 
-    def work(i):
-        source, target = jobs[i]
-        if stopping.is_set():
-            return
+    def finish(task, record):
+        for i in index[task.key]:
+            source, target = jobs[i]
+            if record["status"] == "ok":
+                results[i] = outcome = record["result"]
+                # The client keeps out/json/ complete, whatever filesystem the worker wrote to.
+                path = result_path(out, source.name, target.name)
+                try:
+                    stored = json.loads(path.read_text())
+                except (OSError, ValueError):
+                    stored = None
+                if stored is None or stored.get("key") != outcome.get("key"):
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    path.write_text(json.dumps(outcome, indent=1) + "\n")
+            else:
+                outcome = failure_of(source, target, record)
+                failures.append(outcome)
+            if progress is not None:
+                progress(i, len(jobs), source, target, outcome)
+
+    def start(task):
         if started is not None:
-            started(i, source, target)
-        try:
-            outcome = run_one(source, target, out, liberty=liberty, seed=seed, force=force)
-        except RunFailure as exc:
-            outcome = exc
-        if stopping.is_set():
-            return          # killed by the interrupt: neither a result nor a failure
-        if isinstance(outcome, RunFailure):
-            failures.append(outcome)
-        else:
-            results[i] = outcome
-        if progress is not None:
-            progress(i, len(jobs), source, target, outcome)
+            for i in index[task.key]:
+                started(i, *jobs[i])
 
-    pool = ThreadPoolExecutor(max_workers=max(1, workers))
-    try:
-        list(pool.map(work, range(len(jobs))))
-    except BaseException:
-        # Ctrl-C or SIGTERM: drop the queued runs and kill the running tools.
-        stopping.set()
-        pool.shutdown(wait=False, cancel_futures=True)
-        kill_running()
-        raise
-    pool.shutdown()
+    with Engine(out, workers=workers, scheduler=scheduler, on_interrupt=kill_running) as engine:
+        reused, _ = engine.plan(tasks, retry=True, force=force)
+        for task in tasks:
+            if task.key in reused:
+                finish(task, reused.pop(task.key))
+        engine.run(tasks, retry=True, force=force, on_start=start, on_finish=finish)
     return results, failures

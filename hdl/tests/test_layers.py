@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("golden", "hdl", "tb", "synth", "formal", "evaluation")
+PACKAGES = ("golden", "hdl", "tb", "synth", "formal", "evaluation", "engine", "sweep")
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 
@@ -46,6 +46,9 @@ def test_layers_kept_on_the_tree(tmp_path):
     ("synth/flow.py", "import tb.sim\n", "Layers: golden <- hdl <- tb, synth, formal <- evaluation"),
     # formal is independent of both, like them.
     ("formal/run.py", "import synth.flow\n", "Layers: golden <- hdl <- tb, synth, formal <- evaluation"),
+    # The engine knows nothing of the project; the sweep sits above the evaluation.
+    ("engine/run.py", "import synth.flow\n", "Layers: golden <- hdl <- tb, synth, formal <- evaluation"),
+    ("evaluation/settings.py", "import sweep\n", "Layers: golden <- hdl <- tb, synth, formal <- evaluation"),
     # The golden model stays pure NumPy.
     ("golden/sparq.py", "import amaranth\n", "The golden model is pure NumPy"),
 ])

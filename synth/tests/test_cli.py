@@ -41,6 +41,8 @@ def _run(argv, capsys):
      "--seed must be in 0..18446744073709551615 (nextpnr takes an unsigned 64-bit seed), not "
      "18446744073709551616"),
     (["--jobs", "0"], "--jobs must be at least 1, not 0"),
+    (["--scheduler", "localhost:8786"],
+     "--scheduler must be an address like tcp://HOST:PORT, not 'localhost:8786'"),
     (["--seed", "one"], "argument --seed: invalid int value: 'one'"),
     # No prefix abbreviations.
     (["--des", "pe-int8-k1152"], "unrecognized arguments: --des pe-int8-k1152"),
@@ -285,3 +287,30 @@ def test_smoke_one_design_one_target(tmp_path, capsys):
                          "-o", str(out)], capsys)
     assert status == 0
     assert json.loads((out / "json" / "window-sparq-b4-o2-tr.generic.json").read_text()) == r
+
+
+def test_unreachable_scheduler_is_one_line(tmp_path, capsys):
+    out = tmp_path / "out"
+    status, stdout, err = _run(["--designs", "window-sparq-b4-o2-tr", "--targets", "generic",
+                                "--scheduler", "tcp://127.0.0.1:9", "-o", str(out)], capsys)
+    assert (status, stdout) == (1, "")
+    assert err.splitlines()[-1].startswith(
+        "sparq-rtl: error: scheduler 'tcp://127.0.0.1:9' cannot be reached: ")
+    assert not (out / "json").exists()
+
+
+def test_rerun_is_served_by_the_engine_store(tmp_path, capsys):
+    # The engine's record of each run (out/tasks/) serves a rerun even when out/json/ was removed;
+    # the client writes the result file again.
+    import shutil
+    from engine import ResultStore
+    out = tmp_path / "out"
+    args = ["--designs", "window-sparq-b4-o2-tr", "--targets", "generic", "-o", str(out)]
+    assert _run(args, capsys)[0] == 0
+    r = json.loads((out / "json" / "window-sparq-b4-o2-tr.generic.json").read_text())
+    assert ResultStore(out).get(r["key"])["result"] == r
+    shutil.rmtree(out / "json")
+    status, _, err = _run(args, capsys)
+    assert status == 0 and "1 tool runs (0 reused" in err and "(reused)" not in err
+    assert json.loads((out / "json" / "window-sparq-b4-o2-tr.generic.json").read_text()) == r
+    assert "dask:" not in err        # nothing ran: no cluster was started

@@ -1,0 +1,166 @@
+"""``sparq-rtl sweep``: a design-space sweep on Dask (docs/sweeps.md).
+
+::
+
+    sparq-rtl sweep [FILE.toml] [--blocks B ...] [--settings TAG ...] [--datapaths D ...]
+                    [--bits N ...] [--options N ...] [--rounding R ...] [--sizes RxC ...]
+                    [--max-k K ...] [--designs NAME ...] [--targets T ...] [--seeds N ...]
+                    [--networks N ...] [--eval-seeds N ...] [-o DIR] [--scheduler tcp://HOST:PORT]
+                    [--workers N] [--retry] [--force] [--list]
+
+The sweep is the file's (:mod:`sweep.spec`), each option replacing the file's field of the same
+name (without a file, the options alone). It runs on a local Dask cluster of ``--workers``
+single-threaded worker processes (default: one per core) or on the scheduler at
+``--scheduler``; tasks whose results are stored in ``DIR`` are not run again, failed ones only
+with ``--retry``, none with ``--force`` (everything runs). It writes ``DIR/sweep.csv``,
+``sweep.json``, ``sweep.md`` and ``pareto.png`` and prints their paths.
+
+Errors start with ``sparq-rtl: error: `` (one line) and the exit status follows :mod:`hdl.cli`:
+2 for a bad sweep (file or option: the message names the field and the value; nothing runs), 1
+when the output folder cannot be written or the scheduler cannot be reached (nothing runs) or when
+a task failed (the others complete; the outputs are written marked INCOMPLETE), 130 when
+interrupted (finished tasks are kept: a rerun resumes).
+"""
+
+import shlex
+import signal
+import sys
+
+from hdl.cli import ERROR_PREFIX, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK
+
+__all__ = ["add_arguments", "run", "SUBCOMMAND"]
+
+PROG = "sparq-rtl sweep"
+
+#: Command-line option -> (sweep file field, element type).
+OPTIONS = {
+    "blocks": ("hardware.blocks", str), "settings": ("hardware.settings", str),
+    "datapaths": ("hardware.datapaths", str), "bits": ("hardware.bits", int),
+    "options": ("hardware.options", int), "rounding": ("hardware.rounding", str),
+    "sizes": ("hardware.sizes", str), "max_k": ("hardware.max_k", int),
+    "designs": ("hardware.designs", str), "targets": ("synthesis.targets", str),
+    "seeds": ("synthesis.seeds", int), "networks": ("evaluation.networks", str),
+    "eval_seeds": ("evaluation.seeds", int),
+}
+
+
+def add_arguments(parser):
+    parser.add_argument("file", nargs="?", metavar="FILE.toml",
+                        help="the sweep (docs/sweeps.md); options below replace its fields")
+    for dest, (fieldname, kind) in OPTIONS.items():
+        parser.add_argument("--" + dest.replace("_", "-"), dest=dest, nargs="*",
+                            type=kind, metavar="N" if kind is int else "X",
+                            help=f"the sweep file's {fieldname}")
+    parser.add_argument("-o", "--output", metavar="DIR",
+                        help="result folder (default: the file's sweep.output, else "
+                             "build/sweep/<name>)")
+    parser.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                        help="run on this Dask scheduler instead of a local cluster")
+    parser.add_argument("--workers", type=int,
+                        help="worker processes of the local cluster (default: one per core)")
+    parser.add_argument("--retry", action="store_true", help="run the failed tasks again")
+    parser.add_argument("--force", action="store_true",
+                        help="run every task again, stored results or not")
+    parser.add_argument("--list", action="store_true",
+                        help="print the designs and points of the sweep, run nothing")
+
+
+def _split(values):
+    # "--targets generic,ice40" as well as "--targets generic ice40".
+    out = []
+    for v in values:
+        out += [p for p in v.replace(",", " ").split()] if isinstance(v, str) else [v]
+    return out
+
+
+def _sweep(args):
+    from . import spec
+    overrides = {f: _split(getattr(args, dest)) for dest, (f, _) in OPTIONS.items()
+                 if getattr(args, dest) is not None}
+    if args.file is not None:
+        return spec.load(args.file, overrides)
+    return spec.from_dict(spec.merge({}, overrides))
+
+
+def _command(argv_like):
+    return " ".join([PROG] + [shlex.quote(str(a)) for a in argv_like])
+
+
+def _argv(args):
+    parts = [args.file] if args.file else []
+    for dest in OPTIONS:
+        if getattr(args, dest) is not None:
+            parts += ["--" + dest.replace("_", "-"), *map(str, getattr(args, dest))]
+    if args.output:
+        parts += ["-o", args.output]
+    return parts
+
+
+def _error(message):
+    print(f"{ERROR_PREFIX}{message}", file=sys.stderr, flush=True)
+
+
+def run(args):
+    """Run the subcommand for parsed ``args``; returns the exit status (ValueError/TypeError for
+    a bad sweep, which ``sparq-rtl`` reports with status 2)."""
+    if args.workers is not None and args.workers < 1:
+        raise ValueError(f"--workers must be at least 1, not {args.workers}")
+    if args.scheduler is not None and "://" not in args.scheduler:
+        raise ValueError(f"--scheduler must be an address like tcp://HOST:PORT, not "
+                         f"{args.scheduler!r}")
+    if args.scheduler is not None and args.workers is not None:
+        raise ValueError("--workers applies to the local cluster only, not with --scheduler")
+    sweep = _sweep(args)
+    if args.list:
+        points = sweep.points()
+        print(f"sweep {sweep.name}: {len(sweep.designs)} designs, {len(sweep.targets)} targets, "
+              f"{len(points)} points; evaluation: {', '.join(sweep.networks) or 'none'} x "
+              f"{len(sweep.eval_seeds)} seeds x {len(sweep.settings)} settings")
+        for d, t, s in points:
+            print(f"  {d} / {t}" + (f" / seed {s}" if s is not None else ""))
+        return EXIT_OK
+
+    from engine import EngineInterrupted
+    from synth.flow import OutputFolderError
+    from .charts import plot
+    from .run import run_sweep
+    from .table import designs, rows, write
+    # SIGTERM ends the run like Ctrl-C: running tasks cancelled, their tools killed.
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        result = run_sweep(sweep, out=args.output, scheduler=args.scheduler,
+                           workers=args.workers, retry=args.retry, force=args.force)
+    except OutputFolderError as exc:
+        _error(exc)
+        return EXIT_FAILURE
+    except ConnectionError as exc:
+        _error(exc)
+        return EXIT_FAILURE
+    except EngineInterrupted as exc:
+        _error(f"interrupted: {len(exc.outcome.ran)} tasks of this phase finished and are stored; "
+               f"run the same command again to resume")
+        return EXIT_INTERRUPTED
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    chart = plot(result, designs(result, rows(result)), result.out / "pareto.png")
+    paths = write(result, command=_command(_argv(args)), chart=chart)
+    for p in paths + ([chart] if chart else []):
+        print(p)
+    print(f"{len(result.records)} tasks: {len(result.ran)} run, {len(result.reused)} reused, "
+          f"{len(result.failed)} failed; {result.seconds:.0f} s", file=sys.stderr)
+    if result.failed:
+        _error(f"{len(result.failed)} of {len(result.records)} tasks failed (listed in "
+               f"{paths[2]}, logs in {paths[1]}); `--retry` runs them again")
+        return EXIT_FAILURE
+    return EXIT_OK
+
+
+class _Subcommand:
+    # What hdl.cli loads from the entry point group `sparq_rtl.subcommands`.
+    name = "sweep"
+    help = "design-space sweep on Dask: synthesis, place and route and accuracy per setting"
+    add_arguments = staticmethod(add_arguments)
+    run = staticmethod(run)
+
+
+SUBCOMMAND = _Subcommand()

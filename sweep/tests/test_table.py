@@ -1,0 +1,94 @@
+"""The sweep's table and charts from records made by hand (no tools): every point a row, Fmax
+over seeds, throughput per area by its formula, the Pareto front, the PNG written."""
+
+import csv
+from pathlib import Path
+
+from sweep.charts import pareto, plot
+from sweep.run import SweepRun
+from sweep.spec import from_dict
+from sweep.table import designs, rows, write
+
+#: Made-up figures: (generic transistors, ice40 LUTs, Fmax seed 1, Fmax seed 2, accuracy, SQNR).
+FIGURES = {"pe-sparq-b4-o5-ne-k1152": (5000, 300, 40.0, 44.0, 97.5, 36.0),
+           "pe-int8-k1152": (7000, 400, 50.0, 50.0, 97.6, None),
+           "pe-a4w8-k1152": (4000, 200, 60.0, 58.0, 96.0, 30.0)}
+
+
+def _record(key, name, result, status="ok"):
+    return {"key": key, "name": name, "status": status, "result": result,
+            "error": None if status == "ok" else "boom", "log": ""}
+
+
+def _run(tmp_path):
+    sweep = from_dict({"hardware": {"options": [5]},
+                       "synthesis": {"targets": ["generic", "ice40", "ice40-pnr"],
+                                     "seeds": [1, 2]},
+                       "evaluation": {"seeds": [0]}})
+    run = SweepRun(sweep=sweep, out=tmp_path, versions={})
+    n = iter(range(1000))
+
+    def key():
+        return f"{next(n):04x}"
+    for d in sweep.designs:
+        gk = run.generate_keys[d] = key()
+        run.records[gk] = _record(gk, f"work/generate/{d}", {"info": {"scale": "pe",
+                                                                       "macs_per_cycle": 2}})
+        tr, luts, f1, f2, acc, sqnr = FIGURES[d]
+        for target, seed, metrics in (("generic", None, {"transistors": tr}),
+                                      ("ice40", None, {"luts": luts}),
+                                      ("ice40-pnr", 1, {"fmax_mhz": f1}),
+                                      ("ice40-pnr", 2, {"fmax_mhz": f2})):
+            k = run.point_keys[(d, target, seed)] = key()
+            run.records[k] = _record(k, f"synth/{d}/{target}", {"status": "ok",
+                                                                 "metrics": metrics})
+        setting = d.split("-k")[0][3:]
+        ek = run.eval_keys[("digits", 0, setting)] = key()
+        run.records[ek] = _record(ek, "eval", {"accuracy": acc, "accuracy_int8": 97.6,
+                                               "sqnr_db": {"conv2": sqnr}, "sqnr_db_mean": sqnr})
+    return run
+
+
+def test_rows_and_design_figures(tmp_path):
+    run = _run(tmp_path)
+    table = rows(run)
+    assert len(table) == 3 * 4
+    r = next(r for r in table if r["design"] == "pe-sparq-b4-o5-ne-k1152"
+             and r["target"] == "ice40-pnr" and r["seed"] == 2)
+    assert (r["fmax_mhz"], r["setting"], r["digits_accuracy_mean"], r["digits_sqnr_db_conv2"]) \
+        == (44.0, "sparq-b4-o5-ne", 97.5, 36.0)
+    d = {x["design"]: x for x in designs(run, table)}["pe-sparq-b4-o5-ne-k1152"]
+    assert (d["ice40-pnr.fmax_mean"], d["ice40-pnr.fmax_min"], d["ice40-pnr.fmax_max"]) == \
+        (42.0, 40.0, 44.0)
+    # 2 MACs per cycle x 42 MHz / (300 LUTs / 1000) = 280 MMAC/s per kLUT; 40 MHz: 266.67.
+    assert abs(d["ice40-pnr.mmacs_per_klut_mean"] - 280.0) < 1e-9
+    assert abs(d["ice40-pnr.mmacs_per_klut_min"] - 800 / 3) < 1e-9
+    assert d["generic.transistors"] == 5000
+
+
+def test_pareto_front():
+    pts = [(5000, 97.5), (7000, 97.6), (4000, 96.0), (6000, 97.0), (4500, 95.0)]
+    # Smaller area is better: 4000 (96.0), 5000 (97.5), 7000 (97.6); 6000 and 4500 are beaten.
+    assert pareto(pts, x_smaller_is_better=True) == [(4000, 96.0), (5000, 97.5), (7000, 97.6)]
+    # Larger x is better: 7000 has the best y, nothing else beats it on y.
+    assert pareto(pts, x_smaller_is_better=False) == [(7000, 97.6)]
+
+
+def test_outputs_written(tmp_path):
+    run = _run(tmp_path)
+    chart = plot(run, designs(run, rows(run)), tmp_path / "pareto.png")
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    paths = write(run, command="sparq-rtl sweep x.toml", chart=chart)
+    with open(paths[0]) as f:
+        table = list(csv.DictReader(f))
+    assert len(table) == 12 and table[0]["design"] == "pe-sparq-b4-o5-ne-k1152"
+    md = Path(paths[2]).read_text()
+    assert md.startswith("# Sweep sweep\n") and "![Pareto fronts](pareto.png)" in md
+    assert "| pe-sparq-b4-o5-ne-k1152 | sparq-b4-o5-ne | 5,000 | 300 | 42.0 [40.0, 44.0] | " \
+           "280.00 | 97.50 +- 0.00 | 36.00 |" in md
+
+
+def test_no_chart_without_evaluation(tmp_path):
+    run = _run(tmp_path)
+    run.sweep = from_dict({"hardware": {"options": [5]}, "evaluation": {"networks": []}})
+    assert plot(run, [], tmp_path / "p.png") is None
