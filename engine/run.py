@@ -38,7 +38,8 @@ from typing import Callable
 
 from .store import RECORD_FORMAT, ResultStore
 
-__all__ = ["Task", "Engine", "EngineInterrupted", "Outcome", "default_workers", "EVENT_TOPIC"]
+__all__ = ["Task", "Engine", "EngineInterrupted", "Outcome", "default_workers", "local_cluster",
+           "EVENT_TOPIC"]
 
 #: Topic of the worker events that tell the client a task has started.
 EVENT_TOPIC = "sparq-engine-started"
@@ -90,6 +91,18 @@ class EngineInterrupted(KeyboardInterrupt):
     def __init__(self, outcome):
         super().__init__()
         self.outcome = outcome
+
+
+def local_cluster(workers):
+    """The local cluster of the engine: ``workers`` worker processes, one thread each, the
+    dashboard (when bokeh is installed) on a free port, only errors logged."""
+    import dask
+    from distributed import LocalCluster
+    # One task per worker thread at a time: a worker holds no queue that a faster one could have
+    # taken, and "running" in the progress line is what runs.
+    with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                            dashboard_address=":0", silence_logs=logging.ERROR)
 
 
 def _execute(fn, key, name, workdir, args, after, *dep_records):
@@ -175,17 +188,11 @@ class Engine:
         return self._client
 
     def _connect(self):
-        import dask
-        from distributed import Client, LocalCluster
+        from distributed import Client
         start = time.monotonic()
         has_bokeh = importlib.util.find_spec("bokeh") is not None
         if self.scheduler is None:
-            # One task per worker thread at a time: a worker holds no queue that a faster one
-            # could have taken, and "running" in the progress line is what runs.
-            with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
-                self._cluster = LocalCluster(
-                    n_workers=self.workers, threads_per_worker=1, processes=True,
-                    dashboard_address=":0", silence_logs=logging.ERROR)
+            self._cluster = local_cluster(self.workers)
             self._client = Client(self._cluster)
             where = (f"local cluster, {self.workers} worker process"
                      f"{'es' if self.workers > 1 else ''} (one thread each), scheduler "

@@ -3,7 +3,8 @@
 ::
 
     sparq-rtl verilog {window,pair,pe,array} [--bits 4|3|2] [--options 5|3|2|6|7]
-                      [--rounding nearest-even|truncate] [--datapath sparq|int8|a4w8|a3w8|a2w8] [--rows R --cols C --max-k K] [--name MODULE]
+                      [--rounding nearest-even|truncate] [--datapath sparq|int8|a4w8|a3w8|a2w8]
+                      [--rows R --cols C --max-k K] [--name MODULE]
                       [--interface native|axis] [--skid] [--fusesoc] (-o FILE.v | -d DIR)
 
 writes ``FILE.v`` and beside it the JSON sidecar ``FILE.json``, the header ``FILE.vh``, the

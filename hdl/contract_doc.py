@@ -71,20 +71,24 @@ interpretation.
 """
 
 # Configuration flags of `sparq-rtl verilog` and the config fields they set, in the command's order.
-_FLAGS = (("datapath", "--datapath"), ("options", "--options"), ("rounding", "--rounding"),
+_FLAGS = (("datapath", "--datapath"), ("bits", "--bits"), ("options", "--options"),
+          ("rounding", "--rounding"),
           ("rows", "--rows"), ("cols", "--cols"), ("max_k", "--max-k"), ("skid", "--skid"))
-_BLOCK_FLAGS = {"window": ("options", "rounding"), "pair": ("options", "rounding"),
-                "pe": ("datapath", "options", "rounding", "max_k"),
-                "array": ("datapath", "options", "rounding", "rows", "cols", "max_k", "skid")}
+_BLOCK_FLAGS = {"window": ("bits", "options", "rounding"), "pair": ("bits", "options", "rounding"),
+                "pe": ("datapath", "bits", "options", "rounding", "max_k"),
+                "array": ("datapath", "bits", "options", "rounding", "rows", "cols", "max_k",
+                          "skid")}
 
 
 def _command(block, config):
     """The `sparq-rtl verilog` command line that generates ``block`` for ``config``."""
-    default = SparqConfig()
+    # (options defaults per bits: --bits 3 alone means 6 options.)
+    default = SparqConfig(bits=config.bits) if config.datapath == "sparq" else SparqConfig()
     parts = ["sparq-rtl", "verilog", block]
     for field, flag in _FLAGS:
         value = getattr(config, field)
-        if field in _BLOCK_FLAGS[block] and value != getattr(default, field):
+        base = SparqConfig() if field == "bits" else default
+        if field in _BLOCK_FLAGS[block] and value != getattr(base, field):
             parts += [flag] if isinstance(value, bool) else [flag, str(value)]
     return " ".join(parts + ["-d", "DIR"])
 

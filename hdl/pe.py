@@ -120,8 +120,8 @@ class ProcessingElement(wiring.Component):
     The accumulator is a signed ``config.acc_width``-bit register. Every product lies in
     ``[-128 * max_act, 127 * max_act]`` with ``max_act = config.max_act_value`` (255: a lone SPARQ
     activation is exact under 4-bit windows and at most 252 under 3-bit and 240 under 2-bit
-    windows, and no window exceeds 255; ``2**N - 1`` for ``aNw8``), so after at most ``config.max_pairs`` pairs (``max_k``
-    products) the sum is within ``[-max_k * 128 * max_act, max_k * 127 * max_act]``, which
+    windows, and no window exceeds 255; ``2**N - 1`` for ``aNw8``), so after at most
+    ``config.max_pairs`` pairs (``max_k`` products) the sum is within ``[-max_k * 128 * max_act, max_k * 127 * max_act]``, which
     ``acc_width`` holds: no overflow, no wrap, no saturation for a tile of at most ``max_k``
     elements. Longer tiles wrap modulo ``2**acc_width`` (the array flags them on ``err``).
 
@@ -248,8 +248,8 @@ class ProcessingElement(wiring.Component):
         # Stage 2: the two slot products, registered with the framing bits. Every datapath has
         # these registers, so the multipliers (and, for sparq, the shifters) never share a cycle
         # with the accumulator's carry chains, and Fmax compares like for like.
-        # |product| <= 128 * max_act (sparq: every slot's mant << shift is at most 252, see
-        # SparqConfig.max_act_value): the truncation is exact.
+        # |product| <= 128 * max_act (sparq: any slot's mant << shift is at most
+        # (2**bits - 1) << max(shifts) = 240, 224 or 192 for 4, 3, 2 bits): the truncation is exact.
         bound = (1 << (cfg.weight_width - 1)) * cfg.max_act_value
         products = [Signal(range(-bound, bound + 1), name=f"slot{j}_product") for j in range(2)]
         p_valid = Signal()

@@ -454,9 +454,11 @@ def run_many(jobs, out, *, workers=2, liberty=None, seed=1, force=False, progres
         index.setdefault(task.key, []).append(i)
     results = [None] * len(jobs)
     failures = []
+    reported = set()
 
     def finish(task, record):
         for i in index[task.key]:
+            reported.add(i)
             source, target = jobs[i]
             if record["status"] == "ok":
                 results[i] = outcome = record["result"]
@@ -480,10 +482,24 @@ def run_many(jobs, out, *, workers=2, liberty=None, seed=1, force=False, progres
             for i in index[task.key]:
                 started(i, *jobs[i])
 
-    with Engine(out, workers=workers, scheduler=scheduler, on_interrupt=kill_running) as engine:
-        reused, _ = engine.plan(tasks, retry=True, force=force)
-        for task in tasks:
-            if task.key in reused:
-                finish(task, reused.pop(task.key))
-        engine.run(tasks, retry=True, force=force, on_start=start, on_finish=finish)
+    try:
+        with Engine(out, workers=workers, scheduler=scheduler,
+                    on_interrupt=kill_running) as engine:
+            reused, _ = engine.plan(tasks, retry=True, force=force)
+            for task in tasks:
+                if task.key in reused:
+                    finish(task, reused.pop(task.key))
+            engine.run(tasks, retry=True, force=force, on_start=start, on_finish=finish)
+    except KeyboardInterrupt:
+        # A run may have finished on a worker (its result file written) while its record was
+        # still on the way to this process: it counts as finished, like the others.
+        for i, (task, (source, target)) in enumerate(zip(tasks, jobs)):
+            if i not in reported:
+                try:
+                    doc = json.loads(result_path(out, source.name, target.name).read_text())
+                except (OSError, ValueError):
+                    continue
+                if doc.get("key") == task.key:
+                    finish(task, {"status": "ok", "result": doc})
+        raise
     return results, failures

@@ -1,16 +1,16 @@
-"""A 2-worker local Dask cluster shared by the tests of a module (``client`` fixture): each test
-module that uses it imports it (``from engine.tests.cluster import client``)."""
-
-import logging
+"""A 2-worker local Dask cluster shared by the tests of a module (``client`` fixture), made as
+the engine makes its own (:func:`engine.run.local_cluster`): each test module that uses it imports
+it (``from engine.tests.cluster import client``)."""
 
 import pytest
+
+from engine.run import local_cluster
 
 
 @pytest.fixture(scope="module")
 def client():
-    from distributed import Client, LocalCluster
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                           dashboard_address=":0", silence_logs=logging.ERROR)
+    from distributed import Client
+    cluster = local_cluster(2)
     client = Client(cluster)
     yield client
     client.close()

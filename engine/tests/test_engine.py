@@ -36,7 +36,9 @@ def test_tiny_run_on_two_workers_then_resume(tmp_path, client):
     assert all(len(pids) == 1 for pids in counts.values())
     assert len({pid for pids in counts.values() for pid in pids}) == 2   # both workers worked
     assert sorted(finished) == [f"echo/{i}" for i in range(6)]
-    time.sleep(0.5)         # start events travel through the scheduler
+    deadline = time.time() + 30     # start events travel through the scheduler
+    while len(started) < 6 and time.time() < deadline:
+        time.sleep(0.05)
     assert sorted(t.name for t in started) == sorted(finished)
     # Each task in its own work folder; each record in the store.
     for i in range(6):

@@ -214,3 +214,36 @@ def test_existing_scheduler(tmp_path, client, capsys):
     assert status == 0, err
     assert f"dask: scheduler {address}, 2 workers now; " in err
     assert "4 tasks: 4 run, 0 reused, 0 failed" in err
+
+
+def test_interrupt_is_one_line(tmp_path, capsys, monkeypatch):
+    from engine.run import EngineInterrupted, Outcome
+    import sweep.run
+
+    def interrupted(*args, **kwargs):
+        raise EngineInterrupted(Outcome(ran=["a", "b"]))
+    monkeypatch.setattr(sweep.run, "run_sweep", interrupted)
+    status, stdout, err = _run_cli(["--designs", WINDOWS[0], "--networks",
+                                    "-o", str(tmp_path / "out")], capsys)
+    assert (status, stdout) == (130, "")
+    assert err == ("sparq-rtl: error: interrupted: 2 tasks of this phase finished and are "
+                   "stored; run the same command again to resume\n")
+
+
+def test_unknown_network_in_a_task():
+    from sweep.tasks import train_key
+    with pytest.raises(ValueError, match=r"^unknown network 'resnet'$"):
+        train_key("resnet", 0)
+
+
+def test_bench_arguments(tmp_path, capsys):
+    from sweep import bench
+    from synth.designs import TOP
+    from synth.flow import Source
+    from synth.targets import TARGETS
+    assert bench.main(["--workers", "1"]) == 2
+    assert capsys.readouterr().err == "error: --workers must be at least 2, not 1\n"
+    src = Source("x", TOP, "module dut(); endmodule\n", {"name": "x"})
+    with pytest.raises(ValueError, match=r"^two of the benchmark's designs have the same "
+                                         r"Verilog: each task must be a distinct tool run$"):
+        bench._one([(src, TARGETS["generic"]), (src, TARGETS["generic"])], 1, tmp_path)
