@@ -91,8 +91,11 @@ def run_array(config, tiles, *, stall_a=0.0, stall_b=0.0, stall_c=0.0, seed=0, t
     else:
         a_words = codec.a.pack(np.stack([a for a, _, _, _ in transfers]),
                                [last for _, _, last, _ in transfers])
-        b_words = codec.b.pack(np.stack([b for _, b, _, _ in transfers]),
-                               [last for _, _, _, last in transfers])
+        bs = [b for _, b, _, _ in transfers]
+        # (2:4 arrays: each b is {field: values}, see hdl.stream_codec.FieldsCodec.)
+        b_values = ({f: np.stack([b[f] for b in bs]) for f in bs[0]} if isinstance(bs[0], dict)
+                    else np.stack(bs))
+        b_words = codec.b.pack(b_values, [last for _, _, _, last in transfers])
     expected_rows = len(tiles) * config.rows
     if max_cycles is None:
         # Generous for any stall rate the tests use, small enough that a hang fails quickly.
