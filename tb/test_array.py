@@ -6,7 +6,8 @@ Every configuration runs the named corner tiles (K=1, all-zero, odd K, all-max a
 with random gaps on ``a``/``b``, random ``c.ready`` and a long stall of every stream mid-tile (the
 cocotb side: ``tb/array_tests.py``). The default ``make test`` set covers every option, both
 roundings, all three datapaths and square, non-square and 1xN shapes; ``-m slow`` adds the full
-cross of the SPARQ settings.
+cross of the SPARQ settings. 2:4 arrays (``stc=True``) get 2:4-pruned weights and corner tiles
+with groups of 0, 1 and 2 non-zero weights (:func:`tb.tiles.corner_tiles`).
 """
 
 import pytest
@@ -36,12 +37,23 @@ MAIN = [
     ("int8-2x3-skid", SparqConfig(datapath="int8", rows=2, cols=3, max_k=48, skid=True), BOTH),
     ("sparq-b4-o5-ne-2x2-skid-axis", SparqConfig(rows=2, cols=2, max_k=40, skid=True,
                                                  interface="axis"), BOTH),
+    # 2:4 structured-sparse weights (hdl/stc_array.py): SPARQ and the int8 2:4 baseline, K not a
+    # multiple of 4 (max_k 42 and 41).
+    ("sparq-b4-o5-ne-3x2-stc", SparqConfig(stc=True, rows=3, cols=2, max_k=42), BOTH),
+    ("int8-2x3-stc", SparqConfig(datapath="int8", stc=True, rows=2, cols=3, max_k=41), BOTH),
 ]
 
 #: Under -m slow: the full cross of SPARQ settings (options x rounding) on a non-square array, the
 #: baselines at 8x8, and the 8x8 K=1152 array on Icarus.
 SLOW = [(f"sparq-b4-o{o}-{r[:2]}-4x3", SparqConfig(options=o, rounding=r, rows=4, cols=3, max_k=96),
          BOTH) for o in (5, 3, 2) for r in ("nearest-even", "truncate")]
+SLOW += [(f"sparq-b4-o{o}-{r[:2]}-4x3-stc", SparqConfig(options=o, rounding=r, rows=4, cols=3,
+                                                       max_k=97, stc=True), BOTH)
+         for o in (5, 3, 2) for r in ("nearest-even", "truncate")]
+SLOW += [("sparq-b4-o5-ne-8x8-stc", SparqConfig(stc=True), VERILATOR),
+         ("int8-8x8-stc", SparqConfig(datapath="int8", stc=True), VERILATOR),
+         ("sparq-b4-o5-ne-2x2-stc-skid-axis", SparqConfig(stc=True, rows=2, cols=2, max_k=40,
+                                                          skid=True, interface="axis"), BOTH)]
 SLOW += [("int8-8x8", SparqConfig(datapath="int8"), BOTH),
          ("a4w8-8x8", SparqConfig(datapath="a4w8"), BOTH),
          ("sparq-b4-o5-ne-8x8-k1152", SparqConfig(), ICARUS)]
