@@ -11,6 +11,7 @@ weights is padded with value 0 (position 0).
     values, positions = compress_2to4(B)          # (N, G, 2) int64 each, G = ceil(K / 4)
     B == expand_2to4(values, positions, K)        # the dense (N, K) matrix back
     prune_2to4(W)                                 # keep the two largest |w| of each group
+    prune_conv_2to4(wq)                           # the same on conv weights (O, C, kh, kw)
 
 The slot order is the golden model's pairing order: slot 0 holds the group's first non-zero weight
 (smallest position), slot 1 the second. Pure NumPy, no hardware knowledge.
@@ -20,7 +21,8 @@ import numpy as np
 
 from .sparq import check_weights
 
-__all__ = ["GROUP", "groups", "compress_2to4", "expand_2to4", "prune_2to4", "check_2to4"]
+__all__ = ["GROUP", "groups", "compress_2to4", "expand_2to4", "prune_2to4", "prune_conv_2to4",
+           "check_2to4"]
 
 #: Reduction positions per group.
 GROUP = 4
@@ -132,3 +134,16 @@ def prune_2to4(W):
     mask = np.zeros(grouped.shape, bool)
     np.put_along_axis(mask, keep, True, axis=2)
     return np.where(mask, grouped, 0).reshape(N, G * GROUP)[:, :K].astype(W.dtype)
+
+
+def prune_conv_2to4(wq):
+    """2:4 magnitude pruning of convolution weights ``wq`` (O, C, kh, kw) along SPARQ's
+    reduction order (:func:`golden.im2col`: ``k = (i*kw + j)*C + c``, so a group is four input
+    channels at one kernel tap). Returns weights of ``wq``'s shape and dtype whose
+    :func:`golden.weights_to_matrix` is 2:4 sparse."""
+    wq = np.asarray(wq)
+    if wq.ndim != 4:
+        raise ValueError(f"wq must have shape (O, C, kh, kw), got {wq.shape}")
+    O, C, kh, kw = wq.shape
+    matrix = prune_2to4(wq.transpose(0, 2, 3, 1).reshape(O, kh * kw * C))
+    return np.ascontiguousarray(matrix.reshape(O, kh, kw, C).transpose(0, 3, 1, 2))
