@@ -72,11 +72,16 @@ def test_design_names():
     assert d.macs_per_cycle == 16 and d.scale == "array4x2" and d.variant == "sparq-b4-o3-tr"
     assert parse_design("pe-a4w8-k1152").config.act_width == 4
     assert parse_design("window-sparq-b4-o2-ne").macs_per_cycle == 0
-    assert len(DEFAULT_DESIGNS) == 36 and len(set(DEFAULT_DESIGNS)) == 36
+    # 36 dense designs, 13 of 2:4 weights (4 PEs, 8 arrays, the dense int8 2x4 array).
+    assert len(DEFAULT_DESIGNS) == 49 and len(set(DEFAULT_DESIGNS)) == 49
     assert [d.name for d in resolve(["pe-*"])] == [
         "pe-sparq-b4-o5-ne-k1152", "pe-sparq-b4-o5-tr-k1152", "pe-sparq-b4-o3-ne-k1152",
         "pe-sparq-b4-o3-tr-k1152", "pe-sparq-b4-o2-ne-k1152", "pe-sparq-b4-o2-tr-k1152",
-        "pe-int8-k1152", "pe-a4w8-k1152"]
+        "pe-int8-k1152", "pe-a4w8-k1152", "pe-sparq-b4-o5-ne-k1152-stc",
+        "pe-sparq-b4-o3-ne-k1152-stc", "pe-sparq-b4-o2-ne-k1152-stc", "pe-int8-k1152-stc"]
+    stc = parse_design("array-int8-2x2-k1152-stc")
+    assert stc.scale == "array2x2-stc" and stc.macs_per_cycle == 8
+    assert stc.positions_per_cycle == 16 == parse_design("array-int8-2x4-k1152").positions_per_cycle
 
 
 @pytest.mark.parametrize("name, message", [
