@@ -2,7 +2,7 @@
 
 ::
 
-    python -m synth.stc_encoding [--targets generic ice40] [-o build/synth-stc-encoding]
+    python -m synth.stc_encoding [--targets generic ice40 ice40-pnr] [-o build/synth-stc-encoding]
 
 In a 2:4 array the pair of a PE depends on its column's weight positions, so the dense array's
 choice (one :class:`~hdl.pair.PairEncoder` per row at the edge, encoded pairs flowing right) does
@@ -200,7 +200,9 @@ def measure(config, targets, out):
         results[name] = {}
         for part, component in parts.items():
             source = _source(f"stc-{name}-{part}", component)
-            results[name][part] = {t.name: run_one(source, t, out)["metrics"] for t in targets}
+            # The edge logic is combinational: no clock to route, area only.
+            results[name][part] = {t.name: run_one(source, t, out)["metrics"] for t in targets
+                                   if part == "pe" or t.pnr is None}
     return results
 
 
@@ -211,7 +213,7 @@ def _metric(target):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m synth.stc_encoding", description=__doc__
                                      .split("\n")[0])
-    parser.add_argument("--targets", nargs="+", default=["generic", "ice40"])
+    parser.add_argument("--targets", nargs="+", default=["generic", "ice40", "ice40-pnr"])
     parser.add_argument("-o", "--output", default="build/synth-stc-encoding")
     args = parser.parse_args(argv)
     config = SparqConfig(stc=True)
@@ -219,18 +221,24 @@ def main(argv=None):
     results = measure(config, targets, Path(args.output))
     (Path(args.output) / "summary.json").write_text(json.dumps(results, indent=1) + "\n")
     for t in targets:
-        metric = _metric(t.name)
-        print(f"\n{t.name} ({metric}; ffs), {config.datapath} 5opt nearest-even, max_k "
-              f"{config.max_k}")
-        print("| candidate | PE | PE ffs | row edge | 2x2 | 4x4 | 8x8 |")
-        print("|---|---|---|---|---|---|---|")
-        for name, parts in results.items():
-            pe = parts["pe"][t.name]
-            edge = parts.get("edge", {}).get(t.name, {})
-            e = edge.get(metric, 0)
-            sizes = [n * n * pe[metric] + n * e for n in (2, 4, 8)]
-            print(f"| {name} | {pe[metric]:,} | {pe.get('ffs', '-')} | {e:,} | "
-                  + " | ".join(f"{v:,}" for v in sizes) + " |")
+        if t.pnr is not None:
+            print(f"\n{t.name} PE Fmax (MHz): " + ", ".join(
+                f"{name} {parts['pe'][t.name].get('fmax_mhz')}" for name, parts in results.items()))
+            continue
+        # The CMOS estimate without and with flip-flops (the candidates differ in both).
+        for metric in (("transistors", "transistors_ff") if t.name == "generic"
+                       else (_metric(t.name),)):
+            print(f"\n{t.name} ({metric}), {config.datapath} 5opt nearest-even, max_k "
+                  f"{config.max_k}")
+            print("| candidate | PE | PE ffs | row edge | 2x2 | 4x4 | 8x8 |")
+            print("|---|---|---|---|---|---|---|")
+            for name, parts in results.items():
+                pe = parts["pe"][t.name]
+                edge = parts.get("edge", {}).get(t.name, {})
+                e = edge.get(metric, 0)
+                sizes = [n * n * pe[metric] + n * e for n in (2, 4, 8)]
+                print(f"| {name} | {pe[metric]:,} | {pe.get('ffs', '-')} | {e:,} | "
+                      + " | ".join(f"{v:,}" for v in sizes) + " |")
 
 
 if __name__ == "__main__":
