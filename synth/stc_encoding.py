@@ -34,7 +34,7 @@ from amaranth.lib.wiring import In, Out
 
 from hdl.config import SparqConfig
 from hdl.pair import PairEncoder, SPLIT_SHIFT, encoded_pair_layout
-from hdl.pe import ProcessingElement, _multiply, _shift_left, weight_layout
+from hdl.pe import _multiply, _shift_left
 from hdl.stc_pe import StcProcessingElement
 from hdl.window import WindowSelector
 
@@ -69,15 +69,12 @@ class _VariantPE(StcProcessingElement):
     def __init__(self, config):
         self._config = config
         operand = type(self).operand_of(config)
-        acc = signed(config.acc_width)
-        wiring.Component.__init__(self, {
-            "a_in": In(operand), "b_in": In(weight_layout(config)),
-            "valid_in": In(1), "last_in": In(1),
-            "a_out": Out(operand), "b_out": Out(weight_layout(config)),
-            "valid_out": Out(1), "last_out": Out(1),
-            "drain_in": In(acc), "drain": In(1),
-            "result": Out(acc), "capture": Out(1),
-        })
+        # The 2:4 PE's ports with the other activation operand.
+        template = StcProcessingElement(config)
+        template._MustUse__silence = True      # built for its signature only, never elaborated
+        members = dict(template.signature.members)
+        members.update(a_in=In(operand), a_out=Out(operand))
+        wiring.Component.__init__(self, members)
 
     def _slots(self, m, enc, b):
         cfg = self._config
