@@ -328,3 +328,33 @@ def test_latency_and_period_formulas(shape, k):
     assert [f - l for f, l in zip(firsts, result.last_in_cycles)] == [rows + cols + 2] * 3
     assert result.cycle_first_out - result.cycle_first_in == P + rows + cols + 1
     assert np.diff(result.last_in_cycles).tolist() == [T] * 2
+
+
+def test_error_messages():
+    from hdl.stc_array import StcArray
+    from hdl.stream_codec import FieldsCodec, PayloadCodec
+    with pytest.raises(ValueError, match=r"^StcArray needs a configuration with stc=True, not "
+                                         r"stc=False$"):
+        StcArray(SparqConfig())
+    layout = b_layout(SPARQ)
+    with pytest.raises(TypeError, match=r"^payload data elements are structures: give the field "
+                                        r"to code$"):
+        PayloadCodec(layout)
+    with pytest.raises(TypeError, match=r"^payload data has no field 'weight'$"):
+        PayloadCodec(layout, field="weight")
+    with pytest.raises(ValueError, match=r"^values must give the fields \['pos', 'value'\], not "
+                                         r"\['value'\]$"):
+        FieldsCodec(layout, ("value", "pos")).pack({"value": np.zeros((1, 3, 2), int)}, [1])
+    with pytest.raises(ValueError, match=r"^output channel 0, group 0: positions must lie in "
+                                         r"0..3, not \[4, 0\]$"):
+        expand_2to4(np.array([[[1, 0]]]), np.array([[[4, 0]]]), 4)
+    with pytest.raises(ValueError, match=r"^K=9 needs 3 groups, not 2$"):
+        expand_2to4(np.zeros((1, 2, 2), int), np.zeros((1, 2, 2), int), 9)
+    with pytest.raises(ValueError, match=r"^values and positions must have the same shape"):
+        expand_2to4(np.zeros((1, 2, 2), int), np.zeros((2, 2, 2), int), 8)
+    with pytest.raises(ValueError, match=r"^a tile operand must have shape \(3, K >= 1\), not "
+                                         r"\(2, 4\)$"):
+        ArrayCodec(SPARQ).pack_b(np.zeros((2, 4), int))
+    with pytest.raises(ValueError, match=r"^W must be 2-D \(output channels, K\), got shape \(4,\)$"):
+        prune_2to4(np.zeros(4))
+
