@@ -38,7 +38,10 @@ class TilePlan:
     """How an ``M x K`` by ``N x K`` GEMM runs on a ``rows x cols`` array of ``max_k``.
 
     ``paired``: the array takes activations in pairs (SPARQ), so K chunks start at even positions.
-    Raises ValueError when K cannot be split (a paired array with ``max_k`` 1 and K > 1).
+    ``grouped``: the array takes aligned groups of four (2:4 structured-sparse weights), so K
+    chunks start at multiples of 4 (a group never straddles two chunks).
+    Raises ValueError when K cannot be split (a paired array with ``max_k`` 1 and K > 1, a
+    grouped one with ``max_k`` below 4 and K > ``max_k``).
     """
 
     M: int
@@ -48,6 +51,7 @@ class TilePlan:
     cols: int
     max_k: int
     paired: bool = True
+    grouped: bool = False
 
     def __post_init__(self):
         for name in ("M", "N"):
@@ -56,6 +60,9 @@ class TilePlan:
             _positive(name, getattr(self, name))
         if self.paired and self.max_k == 1 and self.K > 1:
             raise ValueError(f"K={self.K} cannot be split into pairs on an array of max_k=1")
+        if self.grouped and self.max_k < 4 and self.K > self.max_k:
+            raise ValueError(f"K={self.K} cannot be split into groups of four on an array of "
+                             f"max_k={self.max_k}")
 
     @property
     def padded(self):
@@ -64,8 +71,9 @@ class TilePlan:
 
     def k_chunks(self):
         """``[(start, stop)]`` of the reduction chunks: at most ``max_k`` long, starting at even
-        positions when ``paired``."""
-        step = self.max_k - self.max_k % 2 if self.paired and self.max_k > 1 else self.max_k
+        positions when ``paired``, at multiples of 4 when ``grouped``."""
+        align = 4 if self.grouped else 2 if self.paired else 1
+        step = self.max_k - self.max_k % align if self.max_k >= align else self.max_k
         return [(k0, min(k0 + step, self.K)) for k0 in range(0, self.K, step)]
 
     def blocks(self):

@@ -6,24 +6,27 @@ from amaranth.lib.wiring import In, Out
 
 from .config import SparqConfig
 from .pair import PairEncoder
-from .pe import ProcessingElement, operand_layout, weight_pair_layout
+from .pe import ProcessingElement, operand_layout, weight_layout
 from .skid import SkidBuffer
 
 __all__ = ["SystolicArray", "a_layout", "b_layout", "c_layout"]
 
 
 def a_layout(config):
-    """Payload of stream ``a``: ``{data: rows x (act, act), last: 1}``, ``last`` the top bit."""
+    """Payload of stream ``a``: ``{data: rows x (act, act), last: 1}``, ``last`` the top bit;
+    with ``config.stc`` ``rows x`` a group of four activations."""
     return data.StructLayout({
-        "data": data.ArrayLayout(data.ArrayLayout(unsigned(config.act_width), 2), config.rows),
+        "data": data.ArrayLayout(data.ArrayLayout(unsigned(config.act_width),
+                                                  config.k_per_transfer), config.rows),
         "last": 1,
     })
 
 
 def b_layout(config):
-    """Payload of stream ``b``: ``{data: cols x (weight, weight), last: 1}``, ``last`` the top bit."""
+    """Payload of stream ``b``: ``{data: cols x (weight, weight), last: 1}``, ``last`` the top bit;
+    with ``config.stc`` ``cols x`` the compressed group (:data:`hdl.stc_pe.compressed_layout`)."""
     return data.StructLayout({
-        "data": data.ArrayLayout(data.ArrayLayout(signed(config.weight_width), 2), config.cols),
+        "data": data.ArrayLayout(weight_layout(config), config.cols),
         "last": 1,
     })
 
@@ -128,6 +131,9 @@ class SystolicArray(wiring.Component):
             "c": Out(stream.Signature(c_layout(config))),
             "err": Out(1),
         })
+
+    #: The PE of the grid (:class:`~hdl.stc_array.StcArray` puts its 2:4 PE here).
+    _pe_class = ProcessingElement
 
     @property
     def config(self):
@@ -245,7 +251,8 @@ class SystolicArray(wiring.Component):
         row_in = []
         for r in range(rows):
             op = Signal(operand, name=f"row{r}_operand")
-            if cfg.datapath == "sparq":
+            if cfg.datapath == "sparq" and not cfg.stc:
+                # (2:4: the pair depends on each column's weight positions; encoded in the PE.)
                 enc = PairEncoder(cfg)
                 m.submodules[f"encoder{r}"] = enc
                 m.d.comb += [
@@ -267,17 +274,17 @@ class SystolicArray(wiring.Component):
         # -- column edge: delay column c by c cycles --
         col_in = []
         for c in range(cols):
-            w = Signal(weight_pair_layout, name=f"col{c}_weights")
+            w = Signal(weight_layout(cfg), name=f"col{c}_weights")
             m.d.comb += w.eq(in_b[c])
             for d in range(c):
-                w_d = Signal(weight_pair_layout, name=f"col{c}_weights_d{d + 1}")
+                w_d = Signal(weight_layout(cfg), name=f"col{c}_weights_d{d + 1}")
                 m.d.sync += w_d.eq(w)
                 w = w_d
             col_in.append(w)
 
         # -- the grid --
         drain = Signal()
-        pe = [[ProcessingElement(cfg) for _ in range(cols)] for _ in range(rows)]
+        pe = [[self._pe_class(cfg) for _ in range(cols)] for _ in range(rows)]
         for r in range(rows):
             for c in range(cols):
                 p = pe[r][c]

@@ -54,7 +54,11 @@ class AxisArray(wiring.Component):
         self._config = config
         native = replace(config, interface="native")
         self._layouts = {"a": a_layout(native), "b": b_layout(native), "c": c_layout(native)}
-        self._array = SystolicArray(native)
+        if native.stc:
+            from .stc_array import StcArray
+            self._array = StcArray(native)
+        else:
+            self._array = SystolicArray(native)
         members = {"aclk": In(1), "aresetn": In(1)}
         for stream, prefix, flow, back in (("a", "s_axis_a", In, Out), ("b", "s_axis_b", In, Out),
                                            ("c", "m_axis_c", Out, In)):

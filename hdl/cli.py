@@ -5,7 +5,7 @@
     sparq-rtl verilog {window,pair,pe,array} [--bits 4|3|2] [--options 5|3|2|6|7]
                       [--rounding nearest-even|truncate] [--datapath sparq|int8|a4w8|a3w8|a2w8]
                       [--rows R --cols C --max-k K] [--name MODULE]
-                      [--interface native|axis] [--skid] [--fusesoc] (-o FILE.v | -d DIR)
+                      [--interface native|axis] [--skid] [--stc] [--fusesoc] (-o FILE.v | -d DIR)
 
 writes ``FILE.v`` and beside it the JSON sidecar ``FILE.json``, the header ``FILE.vh``, the
 package ``FILE_pkg.sv``, the file list ``FILE.f`` and with ``--fusesoc`` the FuseSoC core
@@ -128,6 +128,7 @@ _FLAG_BLOCKS = {
     "max_k": ("pe", "array"),
     "interface": ("array",),
     "skid": ("array",),
+    "stc": ("pe", "array"),
 }
 
 
@@ -155,6 +156,10 @@ def _add_verilog_arguments(parser):
                         help="a skid buffer on each input stream (array only): a.ready and "
                              "b.ready become register outputs, independent of every input of "
                              "the same cycle (module name suffix _skid)")
+    parser.add_argument("--stc", action="store_true", default=None,
+                        help="2:4 structured-sparse weights (pe, array; datapath sparq or int8): "
+                             "weights arrive compressed, two values and their positions per "
+                             "group of four (module name suffix _stc)")
     parser.add_argument("--name", metavar="MODULE",
                         help="top module name (default: derived from the parameters)")
     parser.add_argument("--fusesoc", action="store_true",
@@ -172,7 +177,7 @@ def _run_verilog(args):
         raise ValueError(f"block must be one of {', '.join(generate.BLOCKS)}, not {block!r}")
     fields = {}
     for field in ("datapath", "bits", "options", "rounding", "rows", "cols", "max_k", "interface",
-                  "skid"):
+                  "skid", "stc"):
         value = getattr(args, field)
         if value is None:
             continue

@@ -10,7 +10,7 @@ from golden.sparq import DEFAULT_OPTIONS as _GOLDEN_DEFAULT_OPTIONS, LONE_WINDOW
 
 __all__ = ["SparqConfig", "DATAPATHS", "ROUNDINGS", "WINDOW_OPTIONS", "WINDOW_BITS", "MAX_K",
            "MAX_PES", "MAX_SIDE", "INTERFACES", "BITS", "DEFAULT_OPTIONS", "WINDOW_SHIFTS",
-           "NAIVE_WIDTHS"]
+           "NAIVE_WIDTHS", "STC_DATAPATHS", "STC_GROUP"]
 
 #: Naive baselines ``a<N>w8``: N-bit activations (0..2**N - 1) times 8-bit weights, exact, on two
 #: N-bit x 8-bit multipliers; the baseline of the same activation width as a SPARQ window.
@@ -43,6 +43,10 @@ DEFAULT_OPTIONS = {bits: _GOLDEN_DEFAULT_OPTIONS[bits] for bits in BITS}
 #: The default window width, and the positions per option count of 4-bit windows.
 WINDOW_BITS = 4
 WINDOW_OPTIONS = {o: shifts for (b, o), shifts in WINDOW_SHIFTS.items() if b == WINDOW_BITS}
+
+#: Datapaths with a 2:4 structured-sparse variant (``stc=True``), and the group length.
+STC_DATAPATHS = ("sparq", "int8")
+STC_GROUP = 4
 
 WEIGHT_WIDTH = 8          # signed weights, -128..127
 ACT_WIDTH_8 = 8           # unsigned activations, 0..255
@@ -111,14 +115,21 @@ class SparqConfig:
         ``True``: a :class:`~hdl.skid.SkidBuffer` on each input stream of the array, so that
         ``a.ready`` and ``b.ready`` are register outputs (no combinational path from any input);
         the array only, like ``interface``.
+    stc : bool
+        ``True``: 2:4 structured-sparse weights (the sparse tensor engine's format, the golden
+        model's ``stc=True``): weights arrive compressed, per output channel and aligned group of
+        four reduction positions two 8-bit values and their 2-bit positions, and each PE takes a
+        group of four per cycle (:class:`~hdl.stc_pe.StcProcessingElement`,
+        :class:`~hdl.stc_array.StcArray`). Datapaths ``sparq`` and ``int8`` (the 2:4 baseline
+        that multiplies the same two selected activations exactly); the PE and the array only.
 
     Every field is checked on construction: ``TypeError`` when an integer field is not an ``int``
     (``bool`` and ``5.0`` are refused), ``ValueError`` when a value is out of range; the message
     names the field and the value.
 
     Derived members (read-only properties): ``shifts``, ``lone_bits``, ``lone_shifts``,
-    ``act_width``, ``mant_width``, ``shift_width``, ``max_pairs``, ``max_act_value``,
-    ``acc_width``.
+    ``act_width``, ``mant_width``, ``shift_width``, ``k_per_transfer``, ``max_pairs``,
+    ``max_products``, ``max_act_value``, ``acc_width``.
     """
 
     datapath: str = "sparq"
@@ -130,6 +141,7 @@ class SparqConfig:
     max_k: int = 1152
     interface: str = "native"
     skid: bool = False
+    stc: bool = False
 
     def __post_init__(self):
         if not isinstance(self.datapath, str) or self.datapath not in DATAPATHS:
@@ -171,6 +183,11 @@ class SparqConfig:
         if not isinstance(self.skid, bool):
             # 1 == True would make an equal but differently printed config.
             raise TypeError(f"skid must be a bool, not {self.skid!r}")
+        if not isinstance(self.stc, bool):
+            raise TypeError(f"stc must be a bool, not {self.stc!r}")
+        if self.stc and self.datapath not in STC_DATAPATHS:
+            raise ValueError(f"stc (2:4 sparse weights) applies to datapath "
+                             f"{' and '.join(STC_DATAPATHS)} only, not {self.datapath!r}")
 
     # -- derived widths ---------------------------------------------------------------------------
 
@@ -215,9 +232,24 @@ class SparqConfig:
         return max(self.shifts).bit_length()
 
     @property
+    def k_per_transfer(self):
+        """Reduction positions per stream transfer and PE cycle: 2 (a pair), 4 with ``stc`` (a
+        group of four, of which at most two have non-zero weights)."""
+        return STC_GROUP if self.stc else 2
+
+    @property
     def max_pairs(self):
-        """Pairs (cycles of one PE) in the longest tile: ceil(max_k / 2); odd K pairs the last with 0."""
-        return (self.max_k + 1) // 2
+        """Transfers (cycles of one PE) in the longest tile: ceil(max_k / 2), an odd K pairing the
+        last with 0; with ``stc`` ceil(max_k / 4) (one pair per group of four)."""
+        return -(-self.max_k // self.k_per_transfer)
+
+    @property
+    def max_products(self):
+        """Most non-zero products in a tile of up to ``max_k`` positions: ``max_k``, or with
+        ``stc`` two per whole group of four plus at most two in a final partial group."""
+        if not self.stc:
+            return self.max_k
+        return 2 * (self.max_k // STC_GROUP) + min(self.max_k % STC_GROUP, 2)
 
     @property
     def max_act_value(self):
@@ -238,6 +270,7 @@ class SparqConfig:
 
         Each of the K products lies in [-128 * max_act, 127 * max_act], so every partial sum lies in
         [-K * 128 * max_act, K * 127 * max_act]; the most negative bound needs the most bits.
+        With ``stc`` a tile has at most ``max_products`` non-zero products instead of K.
         """
-        bound = self.max_k * (1 << (WEIGHT_WIDTH - 1)) * self.max_act_value
+        bound = self.max_products * (1 << (WEIGHT_WIDTH - 1)) * self.max_act_value
         return bound.bit_length() + 1

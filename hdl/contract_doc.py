@@ -48,6 +48,10 @@ ENTRIES = (
     ("Processing element, a2w8 datapath", "pe", SparqConfig(datapath="a2w8")),
     ("Systolic array 8x8, sparq datapath, 3-bit windows", "array", SparqConfig(bits=3)),
     ("Systolic array 8x8, sparq datapath, 2-bit windows", "array", SparqConfig(bits=2)),
+    ("Processing element, 2:4 sparse weights, sparq datapath", "pe", SparqConfig(stc=True)),
+    ("Systolic array 8x8, 2:4 sparse weights, sparq datapath", "array", SparqConfig(stc=True)),
+    ("Systolic array 8x8, 2:4 sparse weights, int8 datapath", "array",
+     SparqConfig(datapath="int8", stc=True)),
 )
 
 _INTRO = """\
@@ -61,7 +65,8 @@ Generated from the blocks themselves: each component's `describe()` method (`hdl
 that every generated module carries in its [JSON sidecar](integration.md#the-json-sidecar). Port
 directions, widths and payload fields are read from the component's signature and checked against
 the generated Verilog. One section per block in its default configuration (and the array with
-skid buffers on its inputs, `--skid`, whose handshake and timing differ); for any other
+skid buffers on its inputs, `--skid`, whose handshake and timing differ, and the 2:4
+structured-sparse PE and arrays, `--stc`, see [sparse.md](sparse.md)); for any other
 configuration, read the sidecar that `sparq-rtl verilog` writes beside the Verilog. What the
 blocks compute and why they are built that way: [hardware.md](hardware.md).
 
@@ -73,11 +78,12 @@ interpretation.
 # Configuration flags of `sparq-rtl verilog` and the config fields they set, in the command's order.
 _FLAGS = (("datapath", "--datapath"), ("bits", "--bits"), ("options", "--options"),
           ("rounding", "--rounding"),
-          ("rows", "--rows"), ("cols", "--cols"), ("max_k", "--max-k"), ("skid", "--skid"))
+          ("rows", "--rows"), ("cols", "--cols"), ("max_k", "--max-k"), ("skid", "--skid"),
+          ("stc", "--stc"))
 _BLOCK_FLAGS = {"window": ("bits", "options", "rounding"), "pair": ("bits", "options", "rounding"),
-                "pe": ("datapath", "bits", "options", "rounding", "max_k"),
+                "pe": ("datapath", "bits", "options", "rounding", "max_k", "stc"),
                 "array": ("datapath", "bits", "options", "rounding", "rows", "cols", "max_k",
-                          "skid")}
+                          "skid", "stc")}
 
 
 def _command(block, config):

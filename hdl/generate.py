@@ -152,6 +152,13 @@ def _component(block, config):
     if block == "array" and config.interface == "axis":
         from .axis import AxisArray
         return AxisArray(config)
+    if config.stc:
+        # The 2:4 structured-sparse PE and array (hdl/stc_pe.py, hdl/stc_array.py).
+        if block == "pe":
+            from .stc_pe import StcProcessingElement
+            return StcProcessingElement(config)
+        from .stc_array import StcArray
+        return StcArray(config)
     return _component_class(block)(config)
 
 
@@ -480,6 +487,9 @@ def _parameters(block, config):
     if block == "array":
         params.update(rows=config.rows, cols=config.cols, interface=config.interface,
                       skid=config.skid)
+    if config.stc:
+        params.update(stc=True, k_per_transfer=config.k_per_transfer,
+                      max_products=config.max_products)
     params.update(max_k=config.max_k, max_pairs=config.max_pairs, act_width=config.act_width,
                   mant_width=config.mant_width, weight_width=config.weight_width,
                   max_act_value=config.max_act_value, acc_width=config.acc_width)

@@ -7,7 +7,7 @@ from amaranth.lib.wiring import In, Out
 from .config import SparqConfig
 from .pair import encoded_pair_layout
 
-__all__ = ["ProcessingElement", "operand_layout", "weight_pair_layout"]
+__all__ = ["ProcessingElement", "operand_layout", "weight_pair_layout", "weight_layout"]
 
 
 def operand_layout(config):
@@ -16,10 +16,14 @@ def operand_layout(config):
     ``sparq``: the :func:`~hdl.pair.encoded_pair_layout` (two slots of mantissa, shift and weight
     select, produced once per row by the pair encoder at the array edge). ``int8`` and ``a4w8``:
     the raw pair, ``ArrayLayout(unsigned(config.act_width), 2)`` (element 0 = reduction index k,
-    element 1 = k+1).
+    element 1 = k+1). With ``config.stc``: the raw group of four activations
+    (:func:`hdl.stc_pe.group_layout`), selected and encoded inside the PE.
     """
     if not isinstance(config, SparqConfig):
         raise TypeError(f"config must be a SparqConfig, not {config!r}")
+    if config.stc:
+        from .stc_pe import group_layout     # (stc_pe imports this module)
+        return group_layout(config)
     if config.datapath == "sparq":
         return encoded_pair_layout(config)
     return data.ArrayLayout(unsigned(config.act_width), 2)
@@ -27,6 +31,15 @@ def operand_layout(config):
 
 #: Weight pair flowing down a column: element 0 = weight at reduction index k, element 1 = k+1.
 weight_pair_layout = data.ArrayLayout(signed(8), 2)
+
+
+def weight_layout(config):
+    """Layout of the weight operand that flows down a column of PEs: :data:`weight_pair_layout`,
+    or with ``config.stc`` the compressed group :data:`hdl.stc_pe.compressed_layout`."""
+    if config.stc:
+        from .stc_pe import compressed_layout
+        return compressed_layout
+    return weight_pair_layout
 
 
 def _multiply(act, weight):
@@ -162,9 +175,9 @@ class ProcessingElement(wiring.Component):
         operand = operand_layout(config)
         acc = signed(config.acc_width)
         super().__init__({
-            "a_in": In(operand), "b_in": In(weight_pair_layout),
+            "a_in": In(operand), "b_in": In(weight_layout(config)),
             "valid_in": In(1), "last_in": In(1),
-            "a_out": Out(operand), "b_out": Out(weight_pair_layout),
+            "a_out": Out(operand), "b_out": Out(weight_layout(config)),
             "valid_out": Out(1), "last_out": Out(1),
             "drain_in": In(acc), "drain": In(1),
             "result": Out(acc), "capture": Out(1),

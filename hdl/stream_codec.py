@@ -20,19 +20,24 @@ from amaranth import Shape
 from amaranth.lib import data
 
 import golden
+from golden.sparse import compress_2to4, check_2to4, expand_2to4
 
 from .array import a_layout, b_layout, c_layout
 from .config import SparqConfig
 
-__all__ = ["PayloadCodec", "ArrayCodec", "reference"]
+__all__ = ["PayloadCodec", "FieldsCodec", "ArrayCodec", "reference"]
 
 
 def _leaves(shape, offset=0, index=()):
-    # (index, bit offset, Shape) of every element of a tree of ArrayLayouts over plain shapes.
+    # (index, bit offset, Shape) of every element of a tree of ArrayLayouts (and StructLayouts,
+    # whose field names join the index as strings) over plain shapes.
     if isinstance(shape, data.ArrayLayout):
         for i in range(shape.length):
             field = shape[i]
             yield from _leaves(field.shape, offset + field.offset, index + (i,))
+    elif isinstance(shape, data.StructLayout):
+        for name, field in shape:
+            yield from _leaves(field.shape, offset + field.offset, index + (name,))
     elif isinstance(shape, data.Layout):
         raise TypeError(f"payload data must be arrays of plain shapes, not {shape!r}")
     else:
@@ -47,9 +52,12 @@ class PayloadCodec:
     ``field_width`` and ``signed`` (the element shape, the same for every element), ``offsets``
     (int array of shape ``lanes``: bit offset of each element in the word), ``last_offset`` and
     ``width`` (the payload's bits). A word is a Python int (payloads may be wider than 64 bits).
+
+    ``field``: for data whose elements are structures (the 2:4 array's compressed weights), the
+    codec of one structure field: only the elements under that field name, indexed without it.
     """
 
-    def __init__(self, layout):
+    def __init__(self, layout, field=None):
         if (not isinstance(layout, data.StructLayout)
                 or set(dict(layout.members)) != {"data", "last"}):
             raise TypeError(f"payload layout must be a StructLayout of data and last, "
@@ -60,6 +68,13 @@ class PayloadCodec:
         self.width = layout.size
         self.last_offset = layout["last"].offset
         leaves = list(_leaves(layout["data"].shape, layout["data"].offset))
+        if field is not None:
+            leaves = [(tuple(i for i in index if i != field), offset, shape)
+                      for index, offset, shape in leaves if field in index]
+            if not leaves:
+                raise TypeError(f"payload data has no field {field!r}")
+        if any(isinstance(i, str) for index, _, _ in leaves for i in index):
+            raise TypeError("payload data elements are structures: give the field to code")
         shapes = {s for _, _, s in leaves}
         if len(shapes) != 1:
             raise TypeError(f"payload data elements must share one shape, not "
@@ -168,6 +183,35 @@ class PayloadCodec:
         return values.reshape(n, *self.lanes).astype(np.int64), last.astype(np.int64)
 
 
+class FieldsCodec:
+    """Words of one stream whose data elements are structures: one :class:`PayloadCodec` per
+    field (``fields``, by name), all over the same words. ``width`` and ``last_offset`` as a
+    PayloadCodec's; :meth:`pack` and :meth:`unpack` take and give ``{field: values}``."""
+
+    def __init__(self, layout, names):
+        self.fields = {name: PayloadCodec(layout, field=name) for name in names}
+        first = next(iter(self.fields.values()))
+        self.layout, self.width, self.last_offset = layout, first.width, first.last_offset
+
+    def pack(self, values, last):
+        """Words of ``n`` transfers: ``values`` ``{field: integers (n, *lanes)}``."""
+        if set(values) != set(self.fields):
+            raise ValueError(f"values must give the fields {sorted(self.fields)}, not "
+                             f"{sorted(values)}")
+        words = [0] * len(np.asarray(last).reshape(-1))
+        for name, codec in self.fields.items():
+            # Every field codec sets the same last bit; the fields' bits are disjoint.
+            words = [w | v for w, v in zip(words, codec.pack(values[name], last))]
+        return words
+
+    def unpack(self, words):
+        """``({field: values int64 (n, *lanes)}, last int64 (n,))`` of ``words``."""
+        words = words if isinstance(words, np.ndarray) else list(words)
+        out = {name: codec.unpack(words) for name, codec in self.fields.items()}
+        last = next(iter(out.values()))[1]
+        return {name: values for name, (values, _) in out.items()}, last
+
+
 class ArrayCodec:
     """Payload words of a :class:`~hdl.array.SystolicArray`'s streams for ``config``, tile by tile.
 
@@ -177,28 +221,41 @@ class ArrayCodec:
     ``last`` set on the final transfer only. On ``c`` a tile is ``rows`` transfers, row ``r``
     carrying ``C[r, 0..cols-1]`` (signed), ``last`` on the final row.
 
-    Members ``a``, ``b``, ``c``: the :class:`PayloadCodec` of each stream, for transfer-level
-    words (any ``last`` framing).
+    With ``config.stc`` (the 2:4 array, :class:`~hdl.stc_array.StcArray`): transfer ``i``
+    carries the aligned group of positions ``4i..4i+3`` (a K that is not a multiple of 4 padded
+    with zeros); ``A`` goes as is, ``B`` (2:4 sparse, checked) compressed by
+    :func:`golden.sparse.compress_2to4` into each column's two values and positions, and
+    :meth:`unpack_b` expands the words back into the dense ``B``.
+
+    Members ``a``, ``b``, ``c``: the :class:`PayloadCodec` of each stream (``b`` a
+    :class:`FieldsCodec` of ``value`` and ``pos`` with ``stc``), for transfer-level words (any
+    ``last`` framing).
     """
 
     def __init__(self, config):
         if not isinstance(config, SparqConfig):
             raise TypeError(f"config must be a SparqConfig, not {config!r}")
         self.config = config
+        step = config.k_per_transfer
         self.a = PayloadCodec(a_layout(config))
-        self.b = PayloadCodec(b_layout(config))
+        if config.stc:
+            self.b = FieldsCodec(b_layout(config), ("value", "pos"))
+            b_codecs = self.b.fields
+        else:
+            self.b = PayloadCodec(b_layout(config))
+            b_codecs = {"b": self.b}
         self.c = PayloadCodec(c_layout(config))
-        # The tile-level methods below read the data as (rows | cols) x (pair element).
-        expected = {"a": (config.rows, 2), "b": (config.cols, 2), "c": (config.cols,)}
-        for name, lanes in expected.items():
-            if getattr(self, name).lanes != lanes:
-                raise TypeError(f"payload {name} has lanes {getattr(self, name).lanes}, "
-                                f"not {lanes}")
+        # The tile-level methods below read the data as (rows | cols) x (element of the step).
+        expected = {"a": (self.a, (config.rows, step)), "c": (self.c, (config.cols,))}
+        expected |= {name: (codec, (config.cols, 2)) for name, codec in b_codecs.items()}
+        for name, (codec, lanes) in expected.items():
+            if codec.lanes != lanes:
+                raise TypeError(f"payload {name} has lanes {codec.lanes}, not {lanes}")
 
-    @staticmethod
-    def pairs(k):
-        """Transfers of a tile of reduction length ``k``: ``ceil(k/2)``."""
-        return (k + 1) // 2
+    def pairs(self, k):
+        """Transfers of a tile of reduction length ``k``: ``ceil(k/2)``, with ``stc``
+        ``ceil(k/4)``."""
+        return -(-k // self.config.k_per_transfer)
 
     def _pack_tile(self, codec, x):
         x = np.asarray(x)
@@ -206,10 +263,11 @@ class ArrayCodec:
             raise ValueError(f"a tile operand must have shape ({codec.lanes[0]}, K >= 1), "
                              f"not {x.shape}")
         lanes, k = x.shape
-        p = self.pairs(k)
-        padded = np.zeros((lanes, 2 * p), dtype=x.dtype)
+        p, step = self.pairs(k), self.config.k_per_transfer
+        padded = np.zeros((lanes, step * p), dtype=x.dtype)
         padded[:, :k] = x
-        return codec.pack(padded.reshape(lanes, p, 2).transpose(1, 0, 2), np.arange(p) == p - 1)
+        return codec.pack(padded.reshape(lanes, p, step).transpose(1, 0, 2),
+                          np.arange(p) == p - 1)
 
     @staticmethod
     def _unpack_tile(codec, words):
@@ -221,8 +279,19 @@ class ArrayCodec:
         return self._pack_tile(self.a, A)
 
     def pack_b(self, B):
-        """Words of ``b`` for one tile: ``B`` cols x K -> ``ceil(K/2)`` ints."""
-        return self._pack_tile(self.b, B)
+        """Words of ``b`` for one tile: ``B`` cols x K -> ``ceil(K/2)`` ints; with ``stc``
+        ``ceil(K/4)`` ints of compressed groups (ValueError naming the output channel and group
+        when ``B`` is not 2:4 sparse)."""
+        if not self.config.stc:
+            return self._pack_tile(self.b, B)
+        B = np.asarray(B)
+        cols = self.config.cols
+        if B.ndim != 2 or B.shape[0] != cols or B.shape[1] < 1:
+            raise ValueError(f"a tile operand must have shape ({cols}, K >= 1), not {B.shape}")
+        values, positions = compress_2to4(B)                # (cols, G, 2) each
+        p = values.shape[1]
+        return self.b.pack({"value": values.transpose(1, 0, 2), "pos": positions.transpose(1, 0, 2)},
+                           np.arange(p) == p - 1)
 
     def unpack_a(self, words):
         """``(A rows x 2P int64, last (P,))`` of ``P`` words of ``a`` (ints or binary strings);
@@ -230,8 +299,14 @@ class ArrayCodec:
         return self._unpack_tile(self.a, words)
 
     def unpack_b(self, words):
-        """``(B cols x 2P int64, last (P,))`` of ``P`` words of ``b``."""
-        return self._unpack_tile(self.b, words)
+        """``(B cols x 2P int64, last (P,))`` of ``P`` words of ``b``; with ``stc`` the dense
+        ``B`` cols x 4P expanded from the compressed groups (:func:`golden.sparse.expand_2to4`:
+        ValueError for two non-zero values at one position)."""
+        if not self.config.stc:
+            return self._unpack_tile(self.b, words)
+        fields, last = self.b.unpack(words)
+        values, positions = (fields[f].transpose(1, 0, 2) for f in ("value", "pos"))
+        return expand_2to4(values, positions, 4 * values.shape[1]), last
 
     def pack_c(self, C):
         """Words of ``c`` for one tile's result ``C`` (rows x cols): ``rows`` ints, last on the
@@ -251,8 +326,9 @@ class ArrayCodec:
 def reference(config, A, B):
     """The golden result of one tile for ``config``'s datapath: ``C = A . B^T`` (rows x cols int64).
 
-    ``sparq``: :func:`golden.sparq_gemm` with the configuration's bits, options and rounding;
-    ``int8`` and ``aNw8``: :func:`golden.exact_gemm`. ``A`` must hold integers in
+    ``sparq``: :func:`golden.sparq_gemm` with the configuration's bits, options, rounding and
+    ``stc``; ``int8`` and ``aNw8``: :func:`golden.exact_gemm` (with ``stc``, ``B`` must be 2:4
+    sparse: ValueError naming the output channel and group otherwise). ``A`` must hold integers in
     0..``config.max_act_value`` (0..15 for ``a4w8``, 0..7 for ``a3w8``, 0..3 for ``a2w8``) and ``B`` in -128..127 (ValueError
     otherwise); any integer dtype. Any number of rows and columns (a whole GEMM, not only a tile).
     """
@@ -265,7 +341,9 @@ def reference(config, A, B):
                              f"not {x.min()}..{x.max()}")
     # In range: the narrow dtypes take golden's fast paths (no second range scan, pair table view).
     A, B = A.astype(np.uint8, copy=False), B.astype(np.int8, copy=False)
+    if config.stc:
+        check_2to4(B)
     if config.datapath == "sparq":
         return golden.sparq_gemm(A, B, bits=config.bits, options=config.options,
-                                 rounding=config.rounding)
+                                 rounding=config.rounding, stc=config.stc)
     return golden.exact_gemm(A, B)

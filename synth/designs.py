@@ -8,6 +8,7 @@ Design names are the project's design names (:mod:`hdl.naming`)::
     pe-sparq-b4-o5-ne-k1152          one processing element; pe-int8-k1152, pe-a4w8-k1152,
                                      pe-sparq-b3-o6-ne-k1152, pe-a3w8-k1152, pe-a2w8-k1152
     array-sparq-b4-o2-ne-4x4-k1152   rows x cols systolic array (per-row encoders included)
+    pe-int8-k1152-stc                2:4 structured-sparse PE; array-sparq-b4-o5-ne-2x2-k1152-stc
 
 Any configuration can be named (e.g. ``pe-int8-k512``); the default set uses max_k 1152.
 
@@ -33,6 +34,8 @@ SPARQ_VARIANTS = (tuple(f"sparq-b4-o{o}-{r}" for o in (5, 3, 2) for r in ("ne", 
                   + tuple(f"sparq-b{b}-o{o}-{r}" for b, o in ((3, 6), (2, 7))
                           for r in ("ne", "tr")))
 VARIANTS = SPARQ_VARIANTS + ("int8", "a4w8", "a3w8", "a2w8")
+#: Setting tags with a 2:4 structured-sparse design (``stc=True``) in the default set.
+STC_VARIANTS = ("sparq-b4-o5-ne", "sparq-b4-o3-ne", "sparq-b4-o2-ne", "int8")
 
 
 @dataclass(frozen=True)
@@ -51,9 +54,10 @@ class Design:
     @property
     def scale(self):
         """``window``, ``pair``, ``pe`` or ``array<R>x<C>``: what is compared with what."""
+        suffix = "-stc" if self.config.stc else ""       # 2:4 designs compare among themselves
         if self.block == "array":
-            return f"array{self.config.rows}x{self.config.cols}"
-        return self.block
+            return f"array{self.config.rows}x{self.config.cols}{suffix}"
+        return self.block + suffix
 
     @property
     def pes(self):
@@ -77,11 +81,19 @@ class Design:
         """Multiply-accumulates per clock cycle at full throughput: one pair = 2 MACs per PE."""
         return 2 * self.pes
 
+    @property
+    def positions_per_cycle(self):
+        """Reduction positions per clock cycle at full throughput (dense-equivalent MACs): 2 per
+        PE, 4 per 2:4 PE (a group of four, of which two have non-zero weights)."""
+        return self.config.k_per_transfer * self.pes
+
     def describe(self):
         c = self.config
         out = {"name": self.name, "block": self.block, "scale": self.scale,
                "variant": self.variant, "macs_per_cycle": self.macs_per_cycle,
-               "datapath": c.datapath}
+               "positions_per_cycle": self.positions_per_cycle, "datapath": c.datapath}
+        if c.stc:
+            out["stc"] = True
         if c.datapath == "sparq":
             out.update(options=c.options, rounding=c.rounding)
             if c.bits != 4:
@@ -119,6 +131,13 @@ def _default_names():
     for size in (4, 8):
         names += [design_name("array", SparqConfig(**configs[v], rows=size, cols=size))
                   for v in VARIANTS]
+    # 2:4 structured-sparse PEs and arrays: SPARQ (every option, nearest-even) and int8.
+    names += [design_name("pe", SparqConfig(**configs[v], stc=True)) for v in STC_VARIANTS]
+    for size in (2, 4):
+        names += [design_name("array", SparqConfig(**configs[v], rows=size, cols=size, stc=True))
+                  for v in STC_VARIANTS]
+    # The dense int8 array with the 2:4 2x2 array's reduction positions per cycle (8 PEs x 2).
+    names += [design_name("array", SparqConfig(datapath="int8", rows=2, cols=4))]
     return tuple(names)
 
 

@@ -6,7 +6,8 @@ Three plans:
   give, in minutes. The encoders, the PE of every datapath and option, and one 2x2 array per
   datapath, on the generic CMOS estimate, iCE40 and ECP5 without DSPs, with routed Fmax (iCE40 and
   ECP5) for the PEs. Rounding does not reach the PE, and the encoders' rounding costs a few gates,
-  so the headline takes nearest-even rounding;
+  so the headline takes nearest-even rounding. The 2:4 structured-sparse PE and 2x2 array of
+  SPARQ and int8 and the dense int8 array of equal reduction positions per cycle (2x4) join it;
 - the **full set** (``--all``, ``make synth-all``): every design of the default set on every
   default target;
 - a **selection** (``--designs`` and/or ``--targets``): the designs (default: the default set)
@@ -35,6 +36,11 @@ HEADLINE = (
     ([f"{b}-{s}" for b in ("window", "pair") for s in _SETTINGS[:3]], _AREA),
     ([f"pe-{s}-k1152" for s in _SETTINGS], _AREA + ("ice40-pnr", "ecp5-nodsp-pnr")),
     ([f"array-{s}-2x2-k1152" for s in _SETTINGS], _AREA),
+    # 2:4 structured-sparse weights: SPARQ against the 2:4 int8 PE and array, and the dense int8
+    # array with the 2:4 2x2 array's reduction positions per cycle (2x4: 8 PEs x 2 = 4 x 4).
+    (["pe-sparq-b4-o5-ne-k1152-stc", "pe-int8-k1152-stc"], _AREA + ("ice40-pnr", "ecp5-nodsp-pnr")),
+    (["array-sparq-b4-o5-ne-2x2-k1152-stc", "array-int8-2x2-k1152-stc", "array-int8-2x4-k1152"],
+     _AREA),
 )
 
 #: Typical tool seconds of one run: per encoder, and per PE for PEs and arrays (an array of

@@ -9,10 +9,13 @@ from .designs import VARIANTS
 __all__ = ["write_report", "goal_rows", "GOALS"]
 
 def _scales(idx):
-    # "pe" first, then the array sizes present, smallest first (array2x2, array4x4, ...).
-    arrays = sorted({k[0] for k in idx if k[0] and k[0].startswith("array")},
-                    key=lambda s: tuple(int(n) for n in s[5:].split("x")))
-    return ["pe"] + arrays
+    # "pe" first (and the 2:4 "pe-stc" when present), then the array sizes present, smallest
+    # first (array2x2, array2x2-stc, array4x4, ...).
+    present = {k[0] for k in idx if k[0]}
+    arrays = sorted({s for s in present if s.startswith("array")},
+                    key=lambda s: (tuple(int(n) for n in s[5:].split("-")[0].split("x")),
+                                   s.endswith("-stc")))
+    return ["pe"] + (["pe-stc"] if "pe-stc" in present else []) + arrays
 ENCODERS = ("window", "pair")
 BASELINES = ("int8", "a4w8", "a3w8", "a2w8")
 

@@ -57,7 +57,7 @@ def plan_for(config, M, N, K):
     """The :class:`golden.tiling.TilePlan` of an ``M x K`` by ``N x K`` GEMM on ``config``'s
     array (SPARQ arrays split K at even positions)."""
     return TilePlan(M, N, K, config.rows, config.cols, config.max_k,
-                    paired=config.datapath == "sparq")
+                    paired=config.datapath == "sparq", grouped=config.stc)
 
 
 def k_chunks(config, k):

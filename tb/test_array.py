@@ -6,7 +6,9 @@ Every configuration runs the named corner tiles (K=1, all-zero, odd K, all-max a
 with random gaps on ``a``/``b``, random ``c.ready`` and a long stall of every stream mid-tile (the
 cocotb side: ``tb/array_tests.py``). The default ``make test`` set covers every option, both
 roundings, 4-, 3- and 2-bit windows, the int8 and naive baselines and square, non-square and 1xN
-shapes; ``-m slow`` adds the full cross of the SPARQ settings.
+shapes; ``-m slow`` adds the full cross of the SPARQ settings. 2:4 arrays (``stc=True``) get
+2:4-pruned weights and corner tiles with groups of 0, 1 and 2 non-zero weights
+(:func:`tb.tiles.corner_tiles`).
 """
 
 import pytest
@@ -43,6 +45,10 @@ MAIN = [
     ("sparq-b2-o7-ne-3x2-oddk", SparqConfig(bits=2, rows=3, cols=2, max_k=33), BOTH),
     ("a3w8-2x2", SparqConfig(datapath="a3w8", rows=2, cols=2, max_k=24), ICARUS),
     ("a2w8-1x3", SparqConfig(datapath="a2w8", rows=1, cols=3, max_k=19), ICARUS),
+    # 2:4 structured-sparse weights (hdl/stc_array.py): SPARQ and the int8 2:4 baseline, K not a
+    # multiple of 4 (max_k 42 and 41).
+    ("sparq-b4-o5-ne-3x2-stc", SparqConfig(stc=True, rows=3, cols=2, max_k=42), BOTH),
+    ("int8-2x3-stc", SparqConfig(datapath="int8", stc=True, rows=2, cols=3, max_k=41), BOTH),
 ]
 
 #: Under -m slow: the full cross of SPARQ settings (options x rounding) on a non-square array, the
@@ -55,6 +61,13 @@ SLOW += [("a3w8-8x8", SparqConfig(datapath="a3w8"), BOTH),
          ("a2w8-8x8", SparqConfig(datapath="a2w8"), BOTH),
          ("sparq-b3-o6-ne-8x8-k1152", SparqConfig(bits=3), VERILATOR),
          ("sparq-b2-o7-tr-8x8-k1152", SparqConfig(bits=2, rounding="truncate"), VERILATOR)]
+SLOW += [(f"sparq-b4-o{o}-{r[:2]}-4x3-stc", SparqConfig(options=o, rounding=r, rows=4, cols=3,
+                                                       max_k=97, stc=True), BOTH)
+         for o in (5, 3, 2) for r in ("nearest-even", "truncate")]
+SLOW += [("sparq-b4-o5-ne-8x8-stc", SparqConfig(stc=True), VERILATOR),
+         ("int8-8x8-stc", SparqConfig(datapath="int8", stc=True), VERILATOR),
+         ("sparq-b4-o5-ne-2x2-stc-skid-axis", SparqConfig(stc=True, rows=2, cols=2, max_k=40,
+                                                          skid=True, interface="axis"), BOTH)]
 SLOW += [("int8-8x8", SparqConfig(datapath="int8"), BOTH),
          ("a4w8-8x8", SparqConfig(datapath="a4w8"), BOTH),
          ("sparq-b4-o5-ne-8x8-k1152", SparqConfig(), ICARUS)]

@@ -59,3 +59,26 @@ def test_conv_64_to_64_on_16x16_maps_through_the_tiler(simulator, tmp_path):
     acc = gemm_to_conv(result.C, shape)
     assert np.array_equal(acc, expected), np.flatnonzero(acc != expected)[:5]
     assert 0.3 < (xq == 0).mean() < 0.7
+
+
+@pytest.mark.parametrize("simulator", [s for s in sim.selected_simulators() if s == "verilator"])
+def test_conv_layer_with_2to4_weights_on_the_2to4_array(simulator, tmp_path):
+    # The same layer with its weights 2:4-pruned along SPARQ's reduction order (four input
+    # channels of one tap per group), on the 8x8 2:4 SPARQ array (burst harness), checked against
+    # golden's conv with stc=True; K = 576 is 144 groups per tile.
+    sim.require(simulator)
+    from golden.sparse import prune_conv_2to4
+    config = SparqConfig(stc=True)
+    xq, wq, delta_x, delta_w = layer.layer_inputs(images=1)     # one image: 32 tiles
+    wq = prune_conv_2to4(wq)
+    expected = golden.sparq_conv2d(xq, wq, delta_x, delta_w, padding=1, stc=True).acc
+    A, B, shape = conv_as_gemm(xq, wq, padding=1)
+    (result,) = array_gemm(config, simulator, A, B, tests=("burst",), work_dir=tmp_path,
+                           name="conv-stc", label="3x3 conv 64->32 on 8x8, 2:4 weights").values()
+    assert result.failures == [] and result.differ == 0, result.failures
+    assert result.tiles == 32 and result.transfers == 32 * 144
+    acc = gemm_to_conv(result.C, shape)
+    assert np.array_equal(acc, expected), np.flatnonzero(acc != expected)[:5]
+    # The 2:4 result is not the dense one: the pairing really differs.
+    dense = golden.sparq_conv2d(xq, wq, delta_x, delta_w, padding=1).acc
+    assert not np.array_equal(acc, dense)

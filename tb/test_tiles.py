@@ -164,3 +164,14 @@ def test_scoreboard_counts_mismatches_missing_and_extra(caplog):
     board.got([9, 9])
     board.got([9, 9])
     assert board.result()[1] == 3      # row 1, row 2 (now compared, differs) and one extra
+
+
+def test_check_tiles_names_the_2to4_tile():
+    # A 2:4 array cannot take a group with three non-zero weights: refused before any simulation.
+    config = SparqConfig(stc=True, rows=2, cols=3, max_k=40)
+    B = np.zeros((3, 8), np.int8)
+    B[0, :3] = 1
+    with pytest.raises(ValueError, match=r"^tile 1: B is not 2:4 sparse: output channel 0, "
+                                         r"group 0 \(columns 0..3\) has 3 non-zero weights"):
+        tiles.check_tiles(config, [(np.zeros((2, 8), np.uint8), np.zeros((3, 8), np.int8)),
+                                   (np.zeros((2, 8), np.uint8), B)])

@@ -9,7 +9,10 @@ and reference results are :mod:`hdl.stream_codec`'s.
 
 import numpy as np
 
-__all__ = ["check_tiles", "relu_activations", "random_weights", "corner_tiles", "random_tiles",
+from golden.sparse import check_2to4, prune_2to4
+
+__all__ = ["check_tiles", "relu_activations", "random_weights", "sparse_weights", "corner_tiles",
+           "random_tiles",
            "save_tiles", "load_tiles"]
 
 
@@ -38,6 +41,12 @@ def check_tiles(config, tiles):
                              f"datapath {config.datapath!r}, not {a.min()}..{a.max()}")
         if b.size and (b.min() < -128 or b.max() > 127):
             raise ValueError(f"tile {t}: weights must lie in -128..127, not {b.min()}..{b.max()}")
+        if config.stc:
+            # The 2:4 array takes compressed groups: a denser group cannot be sent.
+            try:
+                check_2to4(b)
+            except ValueError as exc:
+                raise ValueError(f"tile {t}: {exc}") from None
 
 
 # -- stimulus --------------------------------------------------------------------------------------
@@ -59,8 +68,48 @@ def random_weights(rng, shape):
     return w.astype(np.int8)
 
 
+def sparse_weights(rng, shape, counts=(0, 1, 2)):
+    """2:4 weights: each aligned group of four holds a number of non-zero weights drawn from
+    ``counts`` (0, 1 or 2), at random positions, values as :func:`random_weights` (never 0)."""
+    n, k = shape
+    g = -(-k // 4)
+    count = rng.choice(np.asarray(counts), size=(n, g, 1))
+    # The `count` smallest of four random keys per group mark its non-zero positions.
+    keys = rng.random((n, g, 4))
+    mask = np.argsort(np.argsort(keys, axis=2), axis=2) < count
+    w = random_weights(rng, (n, g, 4))
+    w[w == 0] = 1
+    return np.where(mask, w, 0).reshape(n, 4 * g)[:, :k].astype(np.int8)
+
+
+def _stc_corners(config, rng):
+    # 2:4 arrays: groups with 0, 1 and 2 non-zero weights, K not a multiple of 4.
+    r, c, top = config.rows, config.cols, config.max_act_value
+    k = lambda n: min(config.max_k, n)
+    return [
+        ("2:4 groups with no non-zero weight", relu_activations(rng, (r, k(8)), top, 0.1),
+         sparse_weights(rng, (c, k(8)), (0,))),
+        ("2:4 groups with one non-zero weight (lone activations)",
+         relu_activations(rng, (r, k(8)), top, 0.1), sparse_weights(rng, (c, k(8)), (1,))),
+        ("2:4 groups with two non-zero weights", relu_activations(rng, (r, k(8)), top, 0.3),
+         sparse_weights(rng, (c, k(8)), (2,))),
+        (f"2:4 mixed groups, K={k(10)}", relu_activations(rng, (r, k(10)), top),
+         sparse_weights(rng, (c, k(10)))),
+    ]
+
+
 def corner_tiles(config, rng):
-    """Named corner tiles: ``[(name, A, B)]`` for the configuration's shape and max_k."""
+    """Named corner tiles: ``[(name, A, B)]`` for the configuration's shape and max_k; with
+    ``config.stc`` every weight matrix pruned to 2:4 (:func:`golden.sparse.prune_2to4`: the
+    all-max tiles keep the densest pattern, two weights of every group) and corner groups with
+    0, 1 and 2 non-zero weights added."""
+    out = _corner_tiles(config, rng)
+    if config.stc:
+        out = [(name, a, prune_2to4(b)) for name, a, b in out] + _stc_corners(config, rng)
+    return out
+
+
+def _corner_tiles(config, rng):
     r, c, kmax, top = config.rows, config.cols, config.max_k, config.max_act_value
     full = lambda k: np.full((r, k), top, dtype=np.uint8)
     odd = min(kmax, 7) if kmax >= 3 else 1
@@ -93,9 +142,11 @@ def random_tiles(config, rng, count, *, max_k=None):
     for i in range(count):
         k = int(rng.integers(1, kmax + 1))
         zeros = float(rng.uniform(0.3, 0.8))
+        weights = (sparse_weights(rng, (config.cols, k)) if config.stc
+                   else random_weights(rng, (config.cols, k)))
         out.append((f"random {i} K={k} zeros~{zeros:.2f}",
                     relu_activations(rng, (config.rows, k), config.max_act_value, zeros),
-                    random_weights(rng, (config.cols, k))))
+                    weights))
     return out
 
 

@@ -13,6 +13,7 @@ import numpy as np
 from amaranth.sim import Simulator
 
 from hdl.array import SystolicArray
+from hdl.stc_array import StcArray
 from hdl.stream_codec import ArrayCodec
 
 __all__ = ["random_tile", "SimResult", "run_array"]
@@ -82,7 +83,7 @@ def run_array(config, tiles, *, stall_a=0.0, stall_b=0.0, stall_c=0.0, seed=0, t
     transfer list [(a_pairs, b_pairs, a_last, b_last)] (for error tests). ``extra_cycles``: cycles
     to keep the simulation running after the last input transfer (for tests with no outputs).
     """
-    dut = SystolicArray(config)
+    dut = StcArray(config) if config.stc else SystolicArray(config)
     codec = ArrayCodec(config)
     if transfers is None:
         a_words = [w for A, _ in tiles for w in codec.pack_a(A)]
@@ -90,8 +91,11 @@ def run_array(config, tiles, *, stall_a=0.0, stall_b=0.0, stall_c=0.0, seed=0, t
     else:
         a_words = codec.a.pack(np.stack([a for a, _, _, _ in transfers]),
                                [last for _, _, last, _ in transfers])
-        b_words = codec.b.pack(np.stack([b for _, b, _, _ in transfers]),
-                               [last for _, _, _, last in transfers])
+        bs = [b for _, b, _, _ in transfers]
+        # (2:4 arrays: each b is {field: values}, see hdl.stream_codec.FieldsCodec.)
+        b_values = ({f: np.stack([b[f] for b in bs]) for f in bs[0]} if isinstance(bs[0], dict)
+                    else np.stack(bs))
+        b_words = codec.b.pack(b_values, [last for _, _, _, last in transfers])
     expected_rows = len(tiles) * config.rows
     if max_cycles is None:
         # Generous for any stall rate the tests use, small enough that a hang fails quickly.

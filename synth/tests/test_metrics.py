@@ -72,18 +72,23 @@ def test_design_names():
     assert d.macs_per_cycle == 16 and d.scale == "array4x2" and d.variant == "sparq-b4-o3-tr"
     assert parse_design("pe-a4w8-k1152").config.act_width == 4
     assert parse_design("window-sparq-b4-o2-ne").macs_per_cycle == 0
-    # Encoders of 10 SPARQ settings, PEs and 4x4, 8x8 arrays of 14 datapath settings.
-    assert len(DEFAULT_DESIGNS) == 62 and len(set(DEFAULT_DESIGNS)) == 62
+    # Encoders of 10 SPARQ settings, PEs and 4x4, 8x8 arrays of 14 datapath settings (62 dense
+    # designs); 13 of 2:4 weights (4 PEs, 8 arrays, the dense int8 2x4 array).
+    assert len(DEFAULT_DESIGNS) == 75 and len(set(DEFAULT_DESIGNS)) == 75
     assert [d.name for d in resolve(["pe-*"])] == [
         "pe-sparq-b4-o5-ne-k1152", "pe-sparq-b4-o5-tr-k1152", "pe-sparq-b4-o3-ne-k1152",
         "pe-sparq-b4-o3-tr-k1152", "pe-sparq-b4-o2-ne-k1152", "pe-sparq-b4-o2-tr-k1152",
         "pe-sparq-b3-o6-ne-k1152", "pe-sparq-b3-o6-tr-k1152", "pe-sparq-b2-o7-ne-k1152",
         "pe-sparq-b2-o7-tr-k1152", "pe-int8-k1152", "pe-a4w8-k1152", "pe-a3w8-k1152",
-        "pe-a2w8-k1152"]
+        "pe-a2w8-k1152", "pe-sparq-b4-o5-ne-k1152-stc", "pe-sparq-b4-o3-ne-k1152-stc",
+        "pe-sparq-b4-o2-ne-k1152-stc", "pe-int8-k1152-stc"]
     narrow = parse_design("array-sparq-b2-o7-tr-2x2-k1152")
     assert (narrow.config.bits, narrow.config.options, narrow.variant) == (2, 7, "sparq-b2-o7-tr")
     assert narrow.describe()["bits"] == 2 and "bits" not in d.describe()
     assert parse_design("pe-a2w8-k1152").config.act_width == 2
+    stc = parse_design("array-int8-2x2-k1152-stc")
+    assert stc.scale == "array2x2-stc" and stc.macs_per_cycle == 8
+    assert stc.positions_per_cycle == 16 == parse_design("array-int8-2x4-k1152").positions_per_cycle
 
 
 @pytest.mark.parametrize("name, message", [

@@ -25,7 +25,13 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_headline_plan():
     jobs = headline_jobs()
     names = [d.name for d, _ in jobs]
-    assert len(names) == len(set(names)) == 16
+    assert len(names) == len(set(names)) == 16 + 5
+    stc = {d.name: [t.name for t in ts] for d, ts in jobs
+           if d.config.stc or d.name == "array-int8-2x4-k1152"}
+    assert sorted(stc) == sorted(["pe-sparq-b4-o5-ne-k1152-stc", "pe-int8-k1152-stc",
+                                  "array-sparq-b4-o5-ne-2x2-k1152-stc", "array-int8-2x2-k1152-stc",
+                                  "array-int8-2x4-k1152"])
+    jobs = [(d, ts) for d, ts in jobs if d.name not in stc]
     pes = {d.name: [t.name for t in ts] for d, ts in jobs if d.block == "pe"}
     assert sorted(pes) == sorted(f"pe-{s}-k1152" for s in
                                  ("sparq-b4-o5-ne", "sparq-b4-o3-ne", "sparq-b4-o2-ne", "int8", "a4w8"))
