@@ -33,7 +33,7 @@ from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from hdl.config import SparqConfig
-from hdl.pair import PairEncoder, SPLIT_SHIFT, encoded_pair_layout
+from hdl.pair import PairEncoder, encoded_pair_layout
 from hdl.pe import _multiply, _shift_left
 from hdl.stc_pe import StcProcessingElement
 from hdl.window import WindowSelector
@@ -42,6 +42,10 @@ from .flow import Source, run_one
 from .targets import resolve_targets
 
 __all__ = ["CANDIDATES", "measure"]
+
+#: The candidates are measured with 4-bit windows, where a lone activation is exact and split into
+#: its high nibble (at this shift) and its low nibble (at 0) over the two multipliers.
+SPLIT_SHIFT = 4
 
 #: The pairs (i, j), i < j, of a group of four, in the order edge-pairs sends them.
 PAIRS = [(i, j) for i in range(4) for j in range(i + 1, 4)]
