@@ -9,7 +9,10 @@ from amaranth.lib.wiring import In, Out
 from .array import SystolicArray, a_layout, b_layout, c_layout
 from .config import SparqConfig
 
-__all__ = ["AxisArray", "tdata_layout"]
+__all__ = ["AxisArray", "tdata_layout", "WRAPPED"]
+
+#: Submodule name of the wrapped array: the generated Verilog has it as module ``<top>.array``.
+WRAPPED = "array"
 
 
 def tdata_layout(payload):
@@ -109,7 +112,7 @@ class AxisArray(wiring.Component):
         m = Module()
         m.domains.sync = cd = ClockDomain("sync", local=True)
         m.d.comb += [cd.clk.eq(self.aclk), cd.rst.eq(~self.aresetn)]
-        m.submodules.array = array = self._array
+        m.submodules[WRAPPED] = array = self._array
         for stream, prefix in (("a", "s_axis_a"), ("b", "s_axis_b")):
             port = getattr(array, stream)
             tdata = getattr(self, f"{prefix}_tdata")

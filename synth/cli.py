@@ -162,7 +162,7 @@ def run(args):
             print(f"{d.name}: same Verilog as {seen[sha]} (not run twice)", file=sys.stderr)
             continue
         seen[sha] = d.name
-        source = Source(d.name, TOP, text, d.describe())
+        source = Source(d.name, TOP, text, d.describe(), d.kept_modules)
         jobs += [(source, t) for t in design_targets]
     # The report's columns: every target of the plan, in the catalogue's order.
     targets = [t for t in TARGETS.values() if any(t is jt for _, jt in jobs)]
@@ -268,7 +268,7 @@ def run(args):
 
 def _headline_seconds(args):
     # The headline plan's estimated wall time from the table alone (no generation, no cache).
-    jobs = [(Source(d.name, TOP, "", d.describe()), t) for d, ts in headline_jobs() for t in ts]
+    jobs = [(Source(d.name, TOP, "", d.describe(), d.kept_modules), t) for d, ts in headline_jobs() for t in ts]
     return estimate(job_seconds(jobs, args.output), workers=args.jobs)[2]
 
 

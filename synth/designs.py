@@ -59,6 +59,16 @@ class Design:
         return 1 if self.block == "pe" else 0
 
     @property
+    def kept_modules(self):
+        """Modules the area runs keep whole: the block inside a port-renaming wrapper (the
+        AXI4-Stream top, :class:`hdl.axis.AxisArray`), so the report shows the wrapper's own
+        cells and not a re-mapping of the block (see :func:`synth.flow._yosys_script`)."""
+        if self.config.interface == "axis":
+            from hdl.axis import WRAPPED
+            return (f"{TOP}.{WRAPPED}",)
+        return ()
+
+    @property
     def macs_per_cycle(self):
         """Multiply-accumulates per clock cycle at full throughput: one pair = 2 MACs per PE."""
         return 2 * self.pes

@@ -51,7 +51,7 @@ def _source(name):
     # One generation per design and test process (a design has figures on many targets).
     design = parse_design(name)
     text, _ = generate_verilog(design)
-    return Source(name, TOP, text, design.describe())
+    return Source(name, TOP, text, design.describe(), design.kept_modules)
 
 
 @pytest.mark.parametrize("entry", ENTRIES)
