@@ -145,7 +145,7 @@ def run_sweep(sweep, *, out=None, scheduler=None, workers=None, retry=False, for
             record = run.records.get(run.generate_keys[d])
             if record is not None and record["status"] == "ok":
                 r = record["result"]
-                sources[d] = Source(d, TOP, r["verilog"], r["info"])
+                sources[d] = Source(d, TOP, r["verilog"], r["info"], tuple(r.get("keep", ())))
         labels, estimates = {}, {}
         for seed in sweep.seeds:
             jobs = [(sources[d], t) for d in sweep.designs if d in sources for t in targets
