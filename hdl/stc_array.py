@@ -48,6 +48,7 @@ class StcArray(SystolicArray):
         if not isinstance(config, SparqConfig):
             raise TypeError(f"config must be a SparqConfig, not {config!r}")
         if not config.stc:
+            self._MustUse__silence = True       # never built: no "created but never used"
             raise ValueError("StcArray needs a configuration with stc=True, not stc=False")
         super().__init__(config)
 

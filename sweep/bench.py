@@ -35,7 +35,8 @@ def _jobs(designs, targets):
     for name in designs:
         d = parse_design(name)
         text, _ = generate_verilog(d)
-        jobs += [(Source(d.name, TOP, text, d.describe()), TARGETS[t]) for t in targets]
+        jobs += [(Source(d.name, TOP, text, d.describe(), d.kept_modules), TARGETS[t])
+                 for t in targets]
     return jobs
 
 

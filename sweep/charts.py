@@ -32,18 +32,21 @@ def pareto(points, *, x_smaller_is_better):
 
 def _panel(ax, pts, xlabel, ylabel, *, smaller_x, xerr=None, yerr=None):
     # pts: [(x, y, label, is_baseline, xerr_lo, xerr_hi, yerr)]
-    for x, y, label, base, xlo, xhi, ye in pts:
+    for i, (x, y, label, base, xlo, xhi, ye) in enumerate(sorted(pts)):
         ax.errorbar([x], [y], xerr=[[xlo], [xhi]] if xerr else None,
                     yerr=[ye] if yerr and ye else None, fmt="s" if base else "o",
                     color="#888888" if base else "#1f77b4", capsize=3, markersize=6)
-        ax.annotate(label, (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7)
+        # Labels alternate above and below, so that points of equal y stay readable.
+        ax.annotate(label, (x, y), textcoords="offset points", xytext=(4, 5 if i % 2 else -11),
+                    fontsize=7)
+    ax.margins(x=0.12, y=0.12)
     front = pareto([(p[0], p[1]) for p in pts], x_smaller_is_better=smaller_x)
     if len(front) > 1:
         xs, ys = zip(*front)
         # The best y within an x budget: held from each front point towards worse x.
         ax.step(xs, ys, where="post" if smaller_x else "pre", linestyle="--",
                 color="#d62728", linewidth=1, label="Pareto front")
-        ax.legend(fontsize=7, loc="lower right")
+        ax.legend(fontsize=7, loc="best")
     ax.set_xlabel(xlabel, fontsize=8)
     ax.set_ylabel(ylabel, fontsize=8)
     ax.grid(alpha=0.3)
@@ -104,8 +107,8 @@ def plot(run, design_rows, path):
                 if kind == "area":
                     xlabel = f"{target.name} {target.primary_label} (smaller is better)"
                 else:
-                    xlabel = (f"{target.name} MMAC/s per k{target.area_target} LUT, bars: "
-                              f"Fmax over seeds (higher is better)")
+                    xlabel = (f"{target.name}: MMAC/s per 1,000 {target.area_target} LUTs, "
+                              f"bars: Fmax over seeds (higher is better)")
                 _panel(ax, pts, xlabel, ylabel, smaller_x=kind == "area", xerr=kind != "area",
                        yerr=fom == "accuracy")
                 ax.set_title(f"{scale}: {fom} against "

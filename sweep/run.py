@@ -62,15 +62,18 @@ def _evaluable(settings):
     return [s for s in settings if s in SETTINGS]
 
 
-def _run_phase(engine, tasks, labels, estimates, *, retry, force, stream, title, workers):
+def _run_phase(engine, run, tasks, labels, estimates, *, retry, force, stream, title, workers):
+    # Run one phase's tasks with a progress line each; their records go into ``run``.
     reused, to_run = engine.plan(tasks, retry=retry, force=force)
+    run.records.update(reused)
+    run.reused += list(reused)
     n = len({t.key for t in tasks})
     print(f"{title}: {n} tasks, {len(reused)} reused from the store"
           + (f", about {format_seconds(sum(estimates[t.key] for t in to_run) / workers)} on "
              f"{workers} worker{'s' if workers > 1 else ''}" if to_run else ""),
           file=stream, flush=True)
     if not to_run:
-        return reused, [], list(reused)
+        return
     order = {t.key: i for i, t in enumerate(to_run)}
     progress = Progress([estimates[t.key] for t in to_run], workers=workers, stream=stream)
 
@@ -84,7 +87,8 @@ def _run_phase(engine, tasks, labels, estimates, *, retry, force, stream, title,
                              on_finish=finish)
     finally:
         progress.close()
-    return outcome.records, outcome.ran, outcome.reused
+    run.records.update(outcome.records)
+    run.ran += outcome.ran
 
 
 def run_sweep(sweep, *, out=None, scheduler=None, workers=None, retry=False, force=False,
@@ -132,12 +136,8 @@ def run_sweep(sweep, *, out=None, scheduler=None, workers=None, retry=False, for
                                            after=(tkey,), kind="evaluate"))
                     labels[key] = f"evaluate {network} seed {seed} {setting}"
                     estimates[key] = TYPICAL["evaluate"]
-        records, ran, reused = _run_phase(engine, run.phase1, labels, estimates, retry=retry,
-                                          force=force, stream=stream, workers=n_workers,
-                                          title="generate and evaluate")
-        run.records.update(records)
-        run.ran += ran
-        run.reused += reused
+        _run_phase(engine, run, run.phase1, labels, estimates, retry=retry, force=force,
+                   stream=stream, workers=n_workers, title="generate and evaluate")
 
         # Phase 2: synthesis and place and route of each generated design.
         sources = {}
@@ -145,7 +145,7 @@ def run_sweep(sweep, *, out=None, scheduler=None, workers=None, retry=False, for
             record = run.records.get(run.generate_keys[d])
             if record is not None and record["status"] == "ok":
                 r = record["result"]
-                sources[d] = Source(d, TOP, r["verilog"], r["info"])
+                sources[d] = Source(d, TOP, r["verilog"], r["info"], tuple(r.get("keep", ())))
         labels, estimates = {}, {}
         for seed in sweep.seeds:
             jobs = [(sources[d], t) for d in sweep.designs if d in sources for t in targets
@@ -160,13 +160,8 @@ def run_sweep(sweep, *, out=None, scheduler=None, workers=None, retry=False, for
                 labels.setdefault(task.key, f"{s.name} / {t.name}"
                                   + (f" / seed {seed}" if t.pnr else ""))
                 estimates.setdefault(task.key, secs)
-                for sd in (sweep.seeds if not t.pnr else [seed]):
-                    run.point_keys[(s.name, t.name, sd if t.pnr else None)] = task.key
-        records, ran, reused = _run_phase(engine, run.phase2, labels, estimates, retry=retry,
-                                          force=force, stream=stream, workers=n_workers,
-                                          title="synthesis and place and route")
-        run.records.update(records)
-        run.ran += ran
-        run.reused += reused
+                run.point_keys[(s.name, t.name, seed if t.pnr else None)] = task.key
+        _run_phase(engine, run, run.phase2, labels, estimates, retry=retry, force=force,
+                   stream=stream, workers=n_workers, title="synthesis and place and route")
     run.seconds = time.monotonic() - start
     return run

@@ -65,7 +65,8 @@ def generate(workdir, design):
     d = parse_design(design)
     text, sha = generate_verilog(d)
     (workdir / "design.v").write_text(text)
-    return {"design": design, "verilog": text, "sha256": sha, "info": d.describe()}
+    return {"design": design, "verilog": text, "sha256": sha, "info": d.describe(),
+            "keep": list(d.kept_modules)}
 
 
 # -- train and evaluate ---------------------------------------------------------------------------

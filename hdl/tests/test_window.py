@@ -15,9 +15,9 @@ from hdl.window import WindowSelector
 from .vectors import SETTINGS, setting_id, load_vectors
 
 
-def simulate_window(config):
+def simulate_window(config, *, lone=False):
     """(mant, shift) of the simulated selector for x = 0..255, as int64 arrays."""
-    dut = WindowSelector(config)
+    dut = WindowSelector(config, lone=lone)
     mant = np.zeros(256, np.int64)
     shift = np.zeros(256, np.int64)
 
@@ -78,24 +78,13 @@ def test_lone_window_exhaustive(bits, rounding):
     # 2-bit windows, against golden's window of that width and the vectors' lone values.
     config = SparqConfig(bits=bits, rounding=rounding)
     lone_bits, lone_options = {3: (6, 3), 2: (4, 5)}[bits]
-    dut = WindowSelector(config, lone=True)
-    mant = np.zeros(256, np.int64)
-    shift = np.zeros(256, np.int64)
-
-    async def bench(ctx):
-        for x in range(256):
-            ctx.set(dut.x, x)
-            mant[x] = ctx.get(dut.mant)
-            shift[x] = ctx.get(dut.shift)
-
-    sim = Simulator(dut)
-    sim.add_testbench(bench)
-    sim.run()
+    mant, shift = simulate_window(config, lone=True)
     ref_mant, ref_shift = golden.bsparq(np.arange(256), bits=lone_bits, options=lone_options,
                                         rounding=rounding)
     assert np.array_equal(mant, ref_mant) and np.array_equal(shift, ref_shift)
     vectors = load_vectors(bits, config.options, rounding)
     assert np.array_equal(mant << shift, vectors["solo_h_all"])
+    dut = WindowSelector(config, lone=True)
     assert [Shape.cast(m.shape).width for m in dut.signature.members.values()] == [
         8, lone_bits, max(config.lone_shifts).bit_length()]
 

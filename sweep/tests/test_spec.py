@@ -1,5 +1,7 @@
 """Sweep files: what they expand to, and every bad field as an error naming it."""
 
+from pathlib import Path
+
 import pytest
 
 from sweep.spec import from_dict, load
@@ -143,3 +145,12 @@ def test_file_errors_name_the_file(tmp_path):
         load(tmp_path / "none.toml")
     assert str(info.value) == (f"sweep file {str(tmp_path / 'none.toml')!r} cannot be read: No "
                                f"such file or directory")
+
+
+def test_example_sweep_file():
+    # examples/sweep-small.toml, which `make sweep` runs: 5 PEs (3 SPARQ options, int8, a4w8),
+    # 2 area targets + 1 routed target with 2 seeds = 4 points each.
+    s = load(Path(__file__).resolve().parents[2] / "examples" / "sweep-small.toml")
+    assert s.designs == tuple(f"pe-{v}-k1152" for v in (
+        "sparq-b4-o5-ne", "sparq-b4-o3-ne", "sparq-b4-o2-ne", "int8", "a4w8"))
+    assert len(s.points()) == 20 and s.output == "build/sweep/small"
