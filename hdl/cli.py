@@ -4,7 +4,7 @@
 
     sparq-rtl verilog {window,pair,pe,array} [--options 5|3|2] [--rounding nearest-even|truncate]
                       [--datapath sparq|int8|a4w8] [--rows R --cols C --max-k K] [--name MODULE]
-                      [--interface native|axis] [--skid] [--fusesoc] (-o FILE.v | -d DIR)
+                      [--interface native|axis] [--skid] [--mul-pipe] [--fusesoc] (-o FILE.v | -d DIR)
 
 writes ``FILE.v`` and beside it the JSON sidecar ``FILE.json``, the header ``FILE.vh``, the
 package ``FILE_pkg.sv``, the file list ``FILE.f`` and with ``--fusesoc`` the FuseSoC core
@@ -127,6 +127,7 @@ _FLAG_BLOCKS = {
     "max_k": ("pe", "array"),
     "interface": ("array",),
     "skid": ("array",),
+    "mul_pipe": ("pe", "array"),
 }
 
 
@@ -151,6 +152,9 @@ def _add_verilog_arguments(parser):
                         help="a skid buffer on each input stream (array only): a.ready and "
                              "b.ready become register outputs, independent of every input of "
                              "the same cycle (module name suffix _skid)")
+    parser.add_argument("--mul-pipe", dest="mul_pipe", action="store_true", default=None,
+                        help="split the multiply stage over two register stages (pe, array): "
+                             "one cycle more latency, a shorter critical path (name suffix _pipe)")
     parser.add_argument("--name", metavar="MODULE",
                         help="top module name (default: derived from the parameters)")
     parser.add_argument("--fusesoc", action="store_true",
@@ -168,7 +172,7 @@ def _run_verilog(args):
         raise ValueError(f"block must be one of {', '.join(generate.BLOCKS)}, not {block!r}")
     fields = {}
     for field in ("datapath", "options", "rounding", "rows", "cols", "max_k", "interface",
-                  "skid"):
+                  "skid", "mul_pipe"):
         value = getattr(args, field)
         if value is None:
             continue

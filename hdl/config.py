@@ -86,13 +86,18 @@ class SparqConfig:
         ``True``: a :class:`~hdl.skid.SkidBuffer` on each input stream of the array, so that
         ``a.ready`` and ``b.ready`` are register outputs (no combinational path from any input);
         the array only, like ``interface``.
+    mul_pipe : bool
+        ``True``: the PE's multiply stage is split over two register stages
+        (:mod:`hdl.mul_stage`: for ``sparq`` a register between the slot product and its shift;
+        for ``int8``/``a4w8`` between the two half products and their sum), one cycle more
+        latency for a shorter critical path; the PE and the array (naming tag ``-pipe``).
 
     Every field is checked on construction: ``TypeError`` when an integer field is not an ``int``
     (``bool`` and ``5.0`` are refused), ``ValueError`` when a value is out of range; the message
     names the field and the value.
 
     Derived members (read-only properties): ``shifts``, ``act_width``, ``mant_width``,
-    ``shift_width``, ``max_pairs``, ``acc_width``.
+    ``shift_width``, ``max_pairs``, ``acc_width``, ``pe_latency``.
     """
 
     datapath: str = "sparq"
@@ -103,6 +108,7 @@ class SparqConfig:
     max_k: int = 1152
     interface: str = "native"
     skid: bool = False
+    mul_pipe: bool = False
 
     def __post_init__(self):
         if not isinstance(self.datapath, str) or self.datapath not in DATAPATHS:
@@ -133,6 +139,8 @@ class SparqConfig:
         if not isinstance(self.skid, bool):
             # 1 == True would make an equal but differently printed config.
             raise TypeError(f"skid must be a bool, not {self.skid!r}")
+        if not isinstance(self.mul_pipe, bool):
+            raise TypeError(f"mul_pipe must be a bool, not {self.mul_pipe!r}")
 
     # -- derived widths ---------------------------------------------------------------------------
 
@@ -159,6 +167,11 @@ class SparqConfig:
     def shift_width(self):
         """Width of a binary shift amount 0..max(shifts)."""
         return max(self.shifts).bit_length()
+
+    @property
+    def pe_latency(self):
+        """Cycles from a PE's operand register to its accumulate stage: 1, or 2 with ``mul_pipe``."""
+        return 2 if self.mul_pipe else 1
 
     @property
     def max_pairs(self):

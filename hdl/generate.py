@@ -476,6 +476,7 @@ def _parameters(block, config):
     if block == "array":
         params.update(rows=config.rows, cols=config.cols, interface=config.interface,
                       skid=config.skid)
+    params.update(mul_pipe=config.mul_pipe, pe_latency=config.pe_latency)
     params.update(max_k=config.max_k, max_pairs=config.max_pairs, act_width=config.act_width,
                   mant_width=config.mant_width, weight_width=config.weight_width,
                   max_act_value=config.max_act_value, acc_width=config.acc_width)

@@ -4,10 +4,11 @@
 
     setting tag    int8 | a4w8 | sparq-b<bits>-o<options>-<ne|tr>       (golden.tags)
     config tag     window, pair:  <setting>                              sparq-b4-o5-ne
-                   pe:            <setting>-k<max_k>                     int8-k1152
-                   array:         <setting>-<rows>x<cols>-k<max_k>[-skid][-axis]
+                   pe:            <setting>-k<max_k>[-pipe]              int8-k1152
+                   array:         <setting>-<rows>x<cols>-k<max_k>[-pipe][-skid][-axis]
                                                                          sparq-b4-o3-tr-8x8-k1152
-                                  (``-skid``: skid buffers on the inputs, ``skid=True``;
+                                  (``-pipe``: the split multiply stage, ``mul_pipe=True``;
+                                  ``-skid``: skid buffers on the inputs, ``skid=True``;
                                   ``-axis``: the AXI4-Stream interface, ``interface="axis"``)
     design name    <block>-<config tag>                                  array-sparq-b4-o5-ne-8x8-k1152
     module name    sparq_<design name with - as _>                       sparq_array_sparq_b4_o5_ne_8x8_k1152
@@ -36,7 +37,7 @@ BLOCKS = ("window", "pair", "pe", "array")
 SPARQ_ONLY = ("window", "pair")
 
 _DESIGN = re.compile(r"(?P<block>window|pair|pe|array)-(?P<setting>int8|a4w8|sparq-b\d+-o\d+-(?:ne|tr))"
-                     r"(?:-(?P<rows>\d+)x(?P<cols>\d+))?(?:-k(?P<max_k>\d+))?(?P<skid>-skid)?(?:-(?P<interface>axis))?\Z")
+                     r"(?:-(?P<rows>\d+)x(?P<cols>\d+))?(?:-k(?P<max_k>\d+))?(?P<pipe>-pipe)?(?P<skid>-skid)?(?:-(?P<interface>axis))?\Z")
 
 
 def check(block, config):
@@ -53,6 +54,8 @@ def check(block, config):
                          f"{block!r}")
     if block != "array" and config.skid:
         raise ValueError(f"skid applies to block array only, not {block!r}")
+    if block not in ("pe", "array") and config.mul_pipe:
+        raise ValueError(f"mul_pipe applies to blocks pe and array only, not {block!r}")
 
 
 def setting_of(config):
@@ -70,6 +73,8 @@ def config_tag(block, config):
         tag += f"-{config.rows}x{config.cols}"
     if block in ("pe", "array"):
         tag += f"-k{config.max_k}"
+    if config.mul_pipe:
+        tag += "-pipe"
     if config.skid:
         tag += "-skid"
     if config.interface != "native":
@@ -96,7 +101,7 @@ def parse_design_name(name):
     match = _DESIGN.match(name) if isinstance(name, str) else None
     if match is None:
         raise ValueError(f"not a design name: {name!r} (expected <block>-<setting>[-<R>x<C>]"
-                         f"[-k<max_k>][-skid][-axis], e.g. pe-sparq-b4-o5-ne-k1152, array-int8-4x4-k1152, "
+                         f"[-k<max_k>][-pipe][-skid][-axis], e.g. pe-sparq-b4-o5-ne-k1152, array-int8-4x4-k1152, "
                          f"window-sparq-b4-o3-tr)")
     block = match["block"]
     setting = parse_setting_tag(match["setting"])
@@ -110,6 +115,8 @@ def parse_design_name(name):
         fields.update(rows=int(match["rows"]), cols=int(match["cols"]))
     if match["max_k"]:
         fields["max_k"] = int(match["max_k"])
+    if match["pipe"]:
+        fields["mul_pipe"] = True
     if match["skid"]:
         fields["skid"] = True
     if match["interface"]:

@@ -24,6 +24,9 @@ CASES = (
     # Skid buffers on the inputs, natively and in the AXI4-Stream wrapper.
     + [("array", SparqConfig(rows=2, cols=3, max_k=64, skid=True))]
     + [("array", SparqConfig(rows=2, cols=2, max_k=8, skid=True, interface="axis"))]
+    # The split multiply stage (mul_pipe) of every datapath.
+    + [("pe", SparqConfig(datapath=d, mul_pipe=True)) for d in DATAPATHS]
+    + [("array", SparqConfig(rows=2, cols=3, max_k=64, mul_pipe=True))]
 )
 
 
