@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from .tools import SynthError
 
-__all__ = ["Design", "DEFAULT_DESIGNS", "parse_design", "resolve", "generate_verilog",
+__all__ = ["Design", "MACS_PER_CYCLE", "DEFAULT_DESIGNS", "parse_design", "resolve", "generate_verilog",
            "VARIANTS", "TOP"]
 
 #: Module name of every generated design top: fixed, so that identical hardware gives identical
@@ -31,6 +31,16 @@ SPARQ_VARIANTS = tuple(f"sparq-b4-o{o}-{r}" for o in (5, 3, 2) for r in ("ne", "
 VARIANTS = SPARQ_VARIANTS + ("int8", "a4w8")
 
 
+#: Multiply-accumulates per clock cycle at full throughput, by block, from the configuration:
+#: one pair (2 MACs) per PE per cycle. A block that multiplies joins the throughput-per-area
+#: table (:mod:`synth.throughput`) by having an entry here; blocks without one (the encoders)
+#: count 0 and stay out of it.
+MACS_PER_CYCLE = {
+    "pe": lambda config: 2,
+    "array": lambda config: 2 * config.rows * config.cols,
+}
+
+
 @dataclass(frozen=True)
 class Design:
     """One design: a block of :mod:`hdl.generate` and its configuration."""
@@ -40,9 +50,10 @@ class Design:
 
     @property
     def variant(self):
-        """The setting tag: ``sparq-b4-o5-ne``, ``int8`` or ``a4w8``."""
+        """The setting tag: ``sparq-b4-o5-ne``, ``int8`` or ``a4w8``; ``-pipe`` appended with the
+        split multiply stage (``mul_pipe``), which the reports compare as a datapath of its own."""
         from hdl.naming import setting_of
-        return setting_of(self.config)
+        return setting_of(self.config) + ("-pipe" if getattr(self.config, "mul_pipe", False) else "")
 
     @property
     def scale(self):
@@ -60,8 +71,9 @@ class Design:
 
     @property
     def macs_per_cycle(self):
-        """Multiply-accumulates per clock cycle at full throughput: one pair = 2 MACs per PE."""
-        return 2 * self.pes
+        """Multiply-accumulates per clock cycle at full throughput (:data:`MACS_PER_CYCLE`)."""
+        rule = MACS_PER_CYCLE.get(self.block)
+        return 0 if rule is None else rule(self.config)
 
     def describe(self):
         c = self.config
@@ -72,6 +84,8 @@ class Design:
             out.update(options=c.options, rounding=c.rounding)
         if self.block in ("pe", "array"):
             out.update(max_k=c.max_k, acc_width=c.acc_width)
+        if getattr(c, "mul_pipe", False):
+            out.update(mul_pipe=True)
         if self.block == "array":
             out.update(rows=c.rows, cols=c.cols)
         return out

@@ -36,6 +36,9 @@ MAIN = [
     ("int8-2x3-skid", SparqConfig(datapath="int8", rows=2, cols=3, max_k=48, skid=True), BOTH),
     ("sparq-b4-o5-ne-2x2-skid-axis", SparqConfig(rows=2, cols=2, max_k=40, skid=True,
                                                  interface="axis"), BOTH),
+    # The split multiply stage in the PEs (mul_pipe, hdl/mul_stage.py).
+    ("sparq-b4-o2-tr-3x2-pipe", SparqConfig(options=2, rounding="truncate", rows=3, cols=2,
+                                            max_k=48, mul_pipe=True), BOTH),
 ]
 
 #: Under -m slow: the full cross of SPARQ settings (options x rounding) on a non-square array, the
@@ -44,7 +47,12 @@ SLOW = [(f"sparq-b4-o{o}-{r[:2]}-4x3", SparqConfig(options=o, rounding=r, rows=4
          BOTH) for o in (5, 3, 2) for r in ("nearest-even", "truncate")]
 SLOW += [("int8-8x8", SparqConfig(datapath="int8"), BOTH),
          ("a4w8-8x8", SparqConfig(datapath="a4w8"), BOTH),
-         ("sparq-b4-o5-ne-8x8-k1152", SparqConfig(), ICARUS)]
+         ("sparq-b4-o5-ne-8x8-k1152", SparqConfig(), ICARUS),
+         ("sparq-b4-o5-ne-4x4-pipe", SparqConfig(rows=4, cols=4, max_k=96, mul_pipe=True), BOTH),
+         ("int8-2x3-pipe", SparqConfig(datapath="int8", rows=2, cols=3, max_k=48, mul_pipe=True),
+          BOTH),
+         ("a4w8-4x1-oddk-pipe", SparqConfig(datapath="a4w8", rows=4, cols=1, max_k=33,
+                                            mul_pipe=True), BOTH)]
 
 
 def _params(entries):

@@ -19,6 +19,11 @@ CONFIGS = [
     ("sparq-b4-o3-tr-k64", SparqConfig(options=3, rounding="truncate", max_k=64), sim.SIMULATORS),
     ("int8-k33", SparqConfig(datapath="int8", max_k=33), ("icarus",)),
     ("a4w8-k16", SparqConfig(datapath="a4w8", max_k=16), ("icarus",)),
+    # The split multiply stage (mul_pipe, hdl/mul_stage.py): sparq on both simulators, the
+    # baselines' own split on Icarus (Verilator under -m slow).
+    ("sparq-b4-o5-ne-k64-pipe", SparqConfig(max_k=64, mul_pipe=True), sim.SIMULATORS),
+    ("int8-k33-pipe", SparqConfig(datapath="int8", max_k=33, mul_pipe=True), ("icarus",)),
+    ("a4w8-k16-pipe", SparqConfig(datapath="a4w8", max_k=16, mul_pipe=True), ()),
 ]
 
 

@@ -25,17 +25,22 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_headline_plan():
     jobs = headline_jobs()
     names = [d.name for d, _ in jobs]
-    assert len(names) == len(set(names)) == 16
+    assert len(names) == len(set(names)) == 23
+    settings = ("sparq-b4-o5-ne", "sparq-b4-o3-ne", "sparq-b4-o2-ne", "int8", "a4w8")
     pes = {d.name: [t.name for t in ts] for d, ts in jobs if d.block == "pe"}
-    assert sorted(pes) == sorted(f"pe-{s}-k1152" for s in
-                                 ("sparq-b4-o5-ne", "sparq-b4-o3-ne", "sparq-b4-o2-ne", "int8", "a4w8"))
-    assert all(ts == ["generic", "ice40", "ecp5-nodsp", "ice40-pnr", "ecp5-nodsp-pnr"]
-               for ts in pes.values())
-    arrays = [d for d, _ in jobs if d.block == "array"]
-    assert {d.variant for d in arrays} == {"sparq-b4-o5-ne", "sparq-b4-o3-ne", "sparq-b4-o2-ne",
-                                           "int8", "a4w8"}
-    assert {(d.config.rows, d.config.cols) for d in arrays} == {(2, 2)}
-    assert sum(len(ts) for _, ts in jobs) == 6 * 3 + 5 * 5 + 5 * 3
+    # Every PE datapath with and without the split multiply stage, placed and routed.
+    assert sorted(pes) == sorted(f"pe-{s}-k1152{p}" for s in settings for p in ("", "-pipe"))
+    area = ["generic", "ice40", "ecp5-nodsp", "xc7-nodsp", "ice40-pnr", "ecp5-nodsp-pnr"]
+    dsp = ["ecp5", "xc7", "ice40-dsp"]
+    assert all(ts == area + (dsp if n in ("pe-sparq-b4-o5-ne-k1152", "pe-int8-k1152") else [])
+               for n, ts in pes.items())
+    arrays = {d.name: [t.name for t in ts] for d, ts in jobs if d.block == "array"}
+    assert {d.variant for d, _ in jobs if d.block == "array"} == set(settings) | {
+        "sparq-b4-o5-ne-pipe", "int8-pipe"}
+    assert {(d.config.rows, d.config.cols) for d, _ in jobs if d.block == "array"} == {(2, 2)}
+    assert arrays["array-int8-2x2-k1152"] == area[:3] + area[4:] + dsp
+    assert arrays["array-a4w8-2x2-k1152"] == area[:3] + area[4:]
+    assert sum(len(ts) for _, ts in jobs) == 6 * 3 + 10 * 6 + 7 * 5 + 4 * 3
     # The full set is every default design on every default target.
     assert len(full_jobs()) == len(DEFAULT_DESIGNS)
     assert all([t.name for t in ts] == list(DEFAULT_TARGETS) for _, ts in full_jobs())
