@@ -37,6 +37,9 @@ ENTRIES = (
     ("Systolic array 8x8, a4w8 datapath", "array", SparqConfig(datapath="a4w8")),
     ("Systolic array 8x8, sparq datapath, skid buffers on the inputs", "array",
      SparqConfig(skid=True)),
+    ("Processing element, sparq datapath, split multiply stage", "pe", SparqConfig(mul_pipe=True)),
+    ("Systolic array 8x8, sparq datapath, split multiply stage", "array",
+     SparqConfig(mul_pipe=True)),
 )
 
 _INTRO = """\
@@ -50,7 +53,8 @@ Generated from the blocks themselves: each component's `describe()` method (`hdl
 that every generated module carries in its [JSON sidecar](integration.md#the-json-sidecar). Port
 directions, widths and payload fields are read from the component's signature and checked against
 the generated Verilog. One section per block in its default configuration (and the array with
-skid buffers on its inputs, `--skid`, whose handshake and timing differ); for any other
+skid buffers on its inputs, `--skid`, whose handshake and timing differ, and the PE and array with
+the split multiply stage, `--mul-pipe`, whose latency differs); for any other
 configuration, read the sidecar that `sparq-rtl verilog` writes beside the Verilog. What the
 blocks compute and why they are built that way: [hardware.md](hardware.md).
 
@@ -61,10 +65,12 @@ interpretation.
 
 # Configuration flags of `sparq-rtl verilog` and the config fields they set, in the command's order.
 _FLAGS = (("datapath", "--datapath"), ("options", "--options"), ("rounding", "--rounding"),
-          ("rows", "--rows"), ("cols", "--cols"), ("max_k", "--max-k"), ("skid", "--skid"))
+          ("rows", "--rows"), ("cols", "--cols"), ("max_k", "--max-k"), ("skid", "--skid"),
+          ("mul_pipe", "--mul-pipe"))
 _BLOCK_FLAGS = {"window": ("options", "rounding"), "pair": ("options", "rounding"),
-                "pe": ("datapath", "options", "rounding", "max_k"),
-                "array": ("datapath", "options", "rounding", "rows", "cols", "max_k", "skid")}
+                "pe": ("datapath", "options", "rounding", "max_k", "mul_pipe"),
+                "array": ("datapath", "options", "rounding", "rows", "cols", "max_k", "skid",
+                          "mul_pipe")}
 
 
 def _command(block, config):
