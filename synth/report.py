@@ -31,6 +31,15 @@ GOALS = (
     ("iCE40 Fmax, 5opt / int8", "ice40-pnr", "fmax_mhz", "sparq-b4-o5-ne", "int8", 1.0, "min"),
     ("ECP5 Fmax, 5opt / int8", "ecp5-nodsp-pnr", "fmax_mhz", "sparq-b4-o5-ne", "int8", 1.0, "min"),
     ("ECP5 (DSP) Fmax, 5opt / int8", "ecp5-pnr", "fmax_mhz", "sparq-b4-o5-ne", "int8", 1.0, "min"),
+    # The split multiply stage (-pipe) against int8 as it is and against int8 split the same way.
+    ("iCE40 Fmax, 5opt-pipe / int8", "ice40-pnr", "fmax_mhz", "sparq-b4-o5-ne-pipe", "int8", 1.0,
+     "min"),
+    ("ECP5 Fmax, 5opt-pipe / int8", "ecp5-nodsp-pnr", "fmax_mhz", "sparq-b4-o5-ne-pipe", "int8",
+     1.0, "min"),
+    ("iCE40 Fmax, 5opt-pipe / int8-pipe", "ice40-pnr", "fmax_mhz", "sparq-b4-o5-ne-pipe",
+     "int8-pipe", 1.0, "min"),
+    ("ECP5 Fmax, 5opt-pipe / int8-pipe", "ecp5-nodsp-pnr", "fmax_mhz", "sparq-b4-o5-ne-pipe",
+     "int8-pipe", 1.0, "min"),
 )
 
 

@@ -201,7 +201,8 @@ def chart(results, path):
         ax.bar(xs, ys, width, label=label)
     ax.axhline(1.0, color="black", linewidth=0.8)
     ax.set_xticks(range(len(rows)))
-    ax.set_xticklabels([f"{r['scale']}\n{r['variant']}" for r in rows], fontsize=7, rotation=90)
+    ax.set_xticklabels([f"{r['scale']} {r['variant']}" for r in rows], fontsize=7, rotation=45,
+                       ha="right")
     ax.set_ylabel("throughput per area / int8 (same scale)")
     ax.set_title("Throughput per area relative to int8 (above 1: more MMAC/s per unit of area)")
     ax.legend(fontsize=7, ncol=2)
