@@ -53,7 +53,7 @@ class Design:
         """The setting tag: ``sparq-b4-o5-ne``, ``int8`` or ``a4w8``; ``-pipe`` appended with the
         split multiply stage (``mul_pipe``), which the reports compare as a datapath of its own."""
         from hdl.naming import setting_of
-        return setting_of(self.config) + ("-pipe" if getattr(self.config, "mul_pipe", False) else "")
+        return setting_of(self.config) + ("-pipe" if self.config.mul_pipe else "")
 
     @property
     def scale(self):
@@ -84,7 +84,7 @@ class Design:
             out.update(options=c.options, rounding=c.rounding)
         if self.block in ("pe", "array"):
             out.update(max_k=c.max_k, acc_width=c.acc_width)
-        if getattr(c, "mul_pipe", False):
+        if c.mul_pipe:
             out.update(mul_pipe=True)
         if self.block == "array":
             out.update(rows=c.rows, cols=c.cols)
