@@ -91,7 +91,10 @@ class SystolicArray(wiring.Component):
     ``-max_k * 128 * max_act`` (``max_act`` = 255, or 15 for ``a4w8``), the most negative sum of a
     tile of up to ``max_k`` elements; no legal input overflows (proved by the worst-case test).
 
-    Timing, with the first transfer of a tile in cycle 0 and no stalls:
+    Timing, with the first transfer of a tile in cycle 0 and no stalls (``config.mul_pipe``: the
+    PEs' split multiply stage, :mod:`hdl.mul_stage`, adds one cycle to every latency and to the
+    ``2*rows + cols + 2`` of the period below, which become ``rows + cols + 3``, ``P + rows +
+    cols + 2`` and ``2*rows + cols + 3``; ``config.pe_latency`` is 1, or 2 with it):
 
     * latency: the tile's last input transfer (cycle ``P - 1``) to its first output transfer:
       ``rows + cols + 2`` cycles (cycle ``P + rows + cols + 1``); the last output follows
@@ -143,6 +146,9 @@ class SystolicArray(wiring.Component):
         """Port meanings and timing for the generated top level's sidecar (see :mod:`hdl.generate`)."""
         cfg = self._config
         R, C, w, aw = cfg.rows, cfg.cols, cfg.act_width, cfg.acc_width
+        e = cfg.pe_latency            # PE multiply stage(s): 1, or 2 with mul_pipe
+        pipe = (" (the PEs' multiply stage is split over two cycles, mul_pipe: one cycle more "
+                "than without)") if cfg.mul_pipe else ""
         return {
             "summary": (f"{cfg.datapath} output-stationary systolic array, {R}x{C} PEs, "
                         f"C = A . B^T over K <= {cfg.max_k}, signed {aw}-bit results"),
@@ -160,11 +166,12 @@ class SystolicArray(wiring.Component):
                         f"{cfg.max_pairs} transfers (max_k {cfg.max_k}) or a.last != b.last"),
             },
             "latency": (f"last input transfer of a tile to its first output transfer: rows + "
-                        f"cols + 2 = {R + C + 2} cycles; first input to first output: P + rows "
-                        f"+ cols + 1 = P + {R + C + 1} cycles, P = ceil(K/2); the {R} result "
-                        f"rows follow on consecutive cycles when c is ready"),
+                        f"cols + {1 + e} = {R + C + 1 + e} cycles; first input to first output: P "
+                        f"+ rows + cols + {e} = P + {R + C + e} cycles, P = ceil(K/2); the {R} "
+                        f"result rows follow on consecutive cycles when c is ready"
+                        + pipe),
             "throughput": (f"one pair per cycle on a and b; back to back, one tile every "
-                           f"max(P, 2*rows + cols + 2) = max(P, {2 * R + C + 2}) cycles"),
+                           f"max(P, 2*rows + cols + {1 + e}) = max(P, {2 * R + C + 1 + e}) cycles"),
             "handshake": ("a and b are consumed together: a.ready = b.valid & accept, b.ready = "
                           "a.valid & accept; a tile's final transfer (last=1) is accepted only "
                           "once the previous tile's results have all left on c; c holds its "
@@ -174,19 +181,23 @@ class SystolicArray(wiring.Component):
     def _describe_skid(self):
         cfg = self._config
         R, C = cfg.rows, cfg.cols
-        T = f"T = max(P, 2*rows + cols + 2) = max(P, {2 * R + C + 2})"
+        e = cfg.pe_latency            # PE multiply stage(s): 1, or 2 with mul_pipe
+        d = 2 * R + C + 1 + e
+        T = f"T = max(P, 2*rows + cols + {1 + e}) = max(P, {d})"
         return {
             "summary": (f"{cfg.datapath} output-stationary systolic array, {R}x{C} PEs, "
                         f"C = A . B^T over K <= {cfg.max_k}, signed {cfg.acc_width}-bit results, "
                         f"skid buffers on a and b"),
-            "latency": (f"first input to first output: P + rows + cols + 1 = P + {R + C + 1} "
+            "latency": (f"first input to first output: P + rows + cols + {e} = P + {R + C + e} "
                         f"cycles, P = ceil(K/2); last input transfer of a tile to its first "
-                        f"output transfer: rows + cols + 2 = {R + C + 2} cycles for tile 0 and "
-                        f"whenever the array takes every word as offered (P >= "
-                        f"{2 * R + C + 2}); back to back with P < {2 * R + C + 2} the skid "
+                        f"output transfer: rows + cols + {1 + e} = {R + C + 1 + e} cycles for "
+                        f"tile 0 and whenever the array takes every word as offered (P >= "
+                        f"{d}); back to back with P < {d} the skid "
                         f"buffers take a tile's final word early and it waits there: T - P + "
-                        f"rows + cols + 2 cycles for tiles after the first, {T}; the {R} result "
-                        f"rows follow on consecutive cycles when c is ready"),
+                        f"rows + cols + {1 + e} cycles for tiles after the first, {T}; the {R} "
+                        f"result rows follow on consecutive cycles when c is ready"
+                        + (" (the PEs' multiply stage is split over two cycles, mul_pipe)"
+                           if cfg.mul_pipe else "")),
             "throughput": (f"one pair per cycle on a and b; back to back, the final input "
                            f"transfers of tiles 0 and 1 are P cycles apart, of later tiles T "
                            f"cycles, {T} (one tile every T cycles)"),

@@ -5,7 +5,8 @@
     sparq-rtl verilog {window,pair,pe,array} [--bits 4|3|2] [--options 5|3|2|6|7]
                       [--rounding nearest-even|truncate] [--datapath sparq|int8|a4w8|a3w8|a2w8]
                       [--rows R --cols C --max-k K] [--name MODULE]
-                      [--interface native|axis] [--skid] [--stc] [--fusesoc] (-o FILE.v | -d DIR)
+                      [--interface native|axis] [--skid] [--stc] [--mul-pipe] [--fusesoc]
+                      (-o FILE.v | -d DIR)
 
 writes ``FILE.v`` and beside it the JSON sidecar ``FILE.json``, the header ``FILE.vh``, the
 package ``FILE_pkg.sv``, the file list ``FILE.f`` and with ``--fusesoc`` the FuseSoC core
@@ -129,6 +130,7 @@ _FLAG_BLOCKS = {
     "interface": ("array",),
     "skid": ("array",),
     "stc": ("pe", "array"),
+    "mul_pipe": ("pe", "array"),
 }
 
 
@@ -160,6 +162,9 @@ def _add_verilog_arguments(parser):
                         help="2:4 structured-sparse weights (pe, array; datapath sparq or int8): "
                              "weights arrive compressed, two values and their positions per "
                              "group of four (module name suffix _stc)")
+    parser.add_argument("--mul-pipe", dest="mul_pipe", action="store_true", default=None,
+                        help="split the multiply stage over two register stages (pe, array): "
+                             "one cycle more latency, a shorter critical path (name suffix _pipe)")
     parser.add_argument("--name", metavar="MODULE",
                         help="top module name (default: derived from the parameters)")
     parser.add_argument("--fusesoc", action="store_true",
@@ -177,7 +182,7 @@ def _run_verilog(args):
         raise ValueError(f"block must be one of {', '.join(generate.BLOCKS)}, not {block!r}")
     fields = {}
     for field in ("datapath", "bits", "options", "rounding", "rows", "cols", "max_k", "interface",
-                  "skid", "stc"):
+                  "skid", "stc", "mul_pipe"):
         value = getattr(args, field)
         if value is None:
             continue

@@ -122,6 +122,11 @@ class SparqConfig:
         group of four per cycle (:class:`~hdl.stc_pe.StcProcessingElement`,
         :class:`~hdl.stc_array.StcArray`). Datapaths ``sparq`` and ``int8`` (the 2:4 baseline
         that multiplies the same two selected activations exactly); the PE and the array only.
+    mul_pipe : bool
+        ``True``: the PE's multiply stage is split over two register stages
+        (:mod:`hdl.mul_stage`: for ``sparq`` a register between the slot product and its shift;
+        for ``int8``/``a4w8`` between the two half products and their sum), one cycle more
+        latency for a shorter critical path; the PE and the array (naming tag ``-pipe``).
 
     Every field is checked on construction: ``TypeError`` when an integer field is not an ``int``
     (``bool`` and ``5.0`` are refused), ``ValueError`` when a value is out of range; the message
@@ -129,7 +134,7 @@ class SparqConfig:
 
     Derived members (read-only properties): ``shifts``, ``lone_bits``, ``lone_shifts``,
     ``act_width``, ``mant_width``, ``shift_width``, ``k_per_transfer``, ``max_pairs``,
-    ``max_products``, ``max_act_value``, ``acc_width``.
+    ``max_products``, ``max_act_value``, ``acc_width``, ``pe_latency``.
     """
 
     datapath: str = "sparq"
@@ -142,6 +147,7 @@ class SparqConfig:
     interface: str = "native"
     skid: bool = False
     stc: bool = False
+    mul_pipe: bool = False
 
     def __post_init__(self):
         if not isinstance(self.datapath, str) or self.datapath not in DATAPATHS:
@@ -188,6 +194,8 @@ class SparqConfig:
         if self.stc and self.datapath not in STC_DATAPATHS:
             raise ValueError(f"stc (2:4 sparse weights) applies to datapath "
                              f"{' and '.join(STC_DATAPATHS)} only, not {self.datapath!r}")
+        if not isinstance(self.mul_pipe, bool):
+            raise TypeError(f"mul_pipe must be a bool, not {self.mul_pipe!r}")
 
     # -- derived widths ---------------------------------------------------------------------------
 
@@ -236,6 +244,11 @@ class SparqConfig:
         """Reduction positions per stream transfer and PE cycle: 2 (a pair), 4 with ``stc`` (a
         group of four, of which at most two have non-zero weights)."""
         return STC_GROUP if self.stc else 2
+
+    @property
+    def pe_latency(self):
+        """Cycles from a PE's operand register to its accumulate stage: 1, or 2 with ``mul_pipe``."""
+        return 2 if self.mul_pipe else 1
 
     @property
     def max_pairs(self):

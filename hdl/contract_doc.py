@@ -52,6 +52,9 @@ ENTRIES = (
     ("Systolic array 8x8, 2:4 sparse weights, sparq datapath", "array", SparqConfig(stc=True)),
     ("Systolic array 8x8, 2:4 sparse weights, int8 datapath", "array",
      SparqConfig(datapath="int8", stc=True)),
+    ("Processing element, sparq datapath, split multiply stage", "pe", SparqConfig(mul_pipe=True)),
+    ("Systolic array 8x8, sparq datapath, split multiply stage", "array",
+     SparqConfig(mul_pipe=True)),
 )
 
 _INTRO = """\
@@ -65,8 +68,9 @@ Generated from the blocks themselves: each component's `describe()` method (`hdl
 that every generated module carries in its [JSON sidecar](integration.md#the-json-sidecar). Port
 directions, widths and payload fields are read from the component's signature and checked against
 the generated Verilog. One section per block in its default configuration (and the array with
-skid buffers on its inputs, `--skid`, whose handshake and timing differ, and the 2:4
-structured-sparse PE and arrays, `--stc`, see [sparse.md](sparse.md)); for any other
+skid buffers on its inputs, `--skid`, whose handshake and timing differ, the 2:4
+structured-sparse PE and arrays, `--stc`, see [sparse.md](sparse.md), and the PE and array with
+the split multiply stage, `--mul-pipe`, whose latency differs); for any other
 configuration, read the sidecar that `sparq-rtl verilog` writes beside the Verilog. What the
 blocks compute and why they are built that way: [hardware.md](hardware.md).
 
@@ -79,11 +83,11 @@ interpretation.
 _FLAGS = (("datapath", "--datapath"), ("bits", "--bits"), ("options", "--options"),
           ("rounding", "--rounding"),
           ("rows", "--rows"), ("cols", "--cols"), ("max_k", "--max-k"), ("skid", "--skid"),
-          ("stc", "--stc"))
+          ("stc", "--stc"), ("mul_pipe", "--mul-pipe"))
 _BLOCK_FLAGS = {"window": ("bits", "options", "rounding"), "pair": ("bits", "options", "rounding"),
-                "pe": ("datapath", "bits", "options", "rounding", "max_k", "stc"),
+                "pe": ("datapath", "bits", "options", "rounding", "max_k", "stc", "mul_pipe"),
                 "array": ("datapath", "bits", "options", "rounding", "rows", "cols", "max_k",
-                          "skid", "stc")}
+                          "skid", "stc", "mul_pipe")}
 
 
 def _command(block, config):

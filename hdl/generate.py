@@ -490,6 +490,7 @@ def _parameters(block, config):
     if config.stc:
         params.update(stc=True, k_per_transfer=config.k_per_transfer,
                       max_products=config.max_products)
+    params.update(mul_pipe=config.mul_pipe, pe_latency=config.pe_latency)
     params.update(max_k=config.max_k, max_pairs=config.max_pairs, act_width=config.act_width,
                   mant_width=config.mant_width, weight_width=config.weight_width,
                   max_act_value=config.max_act_value, acc_width=config.acc_width)

@@ -4,10 +4,11 @@
 
     setting tag    int8 | a4w8 | a3w8 | a2w8 | sparq-b<bits>-o<options>-<ne|tr>  (golden.tags)
     config tag     window, pair:  <setting>                              sparq-b4-o5-ne
-                   pe:            <setting>-k<max_k>[-stc]               int8-k1152
-                   array:         <setting>-<rows>x<cols>-k<max_k>[-stc][-skid][-axis]
+                   pe:            <setting>-k<max_k>[-stc][-pipe]        int8-k1152
+                   array:         <setting>-<rows>x<cols>-k<max_k>[-stc][-pipe][-skid][-axis]
                                                                          sparq-b4-o3-tr-8x8-k1152
                                   (``-stc``: 2:4 structured-sparse weights, ``stc=True``;
+                                  ``-pipe``: the split multiply stage, ``mul_pipe=True``;
                                   ``-skid``: skid buffers on the inputs, ``skid=True``;
                                   ``-axis``: the AXI4-Stream interface, ``interface="axis"``)
     design name    <block>-<config tag>                                  array-sparq-b4-o5-ne-8x8-k1152
@@ -37,7 +38,7 @@ BLOCKS = ("window", "pair", "pe", "array")
 SPARQ_ONLY = ("window", "pair")
 
 _DESIGN = re.compile(r"(?P<block>window|pair|pe|array)-(?P<setting>int8|a[432]w8|sparq-b\d+-o\d+-(?:ne|tr))"
-                     r"(?:-(?P<rows>\d+)x(?P<cols>\d+))?(?:-k(?P<max_k>\d+))?(?P<stc>-stc)?(?P<skid>-skid)?(?:-(?P<interface>axis))?\Z")
+                     r"(?:-(?P<rows>\d+)x(?P<cols>\d+))?(?:-k(?P<max_k>\d+))?(?P<stc>-stc)?(?P<pipe>-pipe)?(?P<skid>-skid)?(?:-(?P<interface>axis))?\Z")
 
 
 def check(block, config):
@@ -56,6 +57,8 @@ def check(block, config):
         raise ValueError(f"skid applies to block array only, not {block!r}")
     if block not in ("pe", "array") and config.stc:
         raise ValueError(f"stc applies to blocks pe and array only, not {block!r}")
+    if block not in ("pe", "array") and config.mul_pipe:
+        raise ValueError(f"mul_pipe applies to blocks pe and array only, not {block!r}")
 
 
 def setting_of(config):
@@ -76,6 +79,8 @@ def config_tag(block, config):
         tag += f"-k{config.max_k}"
     if config.stc:
         tag += "-stc"
+    if config.mul_pipe:
+        tag += "-pipe"
     if config.skid:
         tag += "-skid"
     if config.interface != "native":
@@ -102,7 +107,7 @@ def parse_design_name(name):
     match = _DESIGN.match(name) if isinstance(name, str) else None
     if match is None:
         raise ValueError(f"not a design name: {name!r} (expected <block>-<setting>[-<R>x<C>]"
-                         f"[-k<max_k>][-stc][-skid][-axis], e.g. pe-sparq-b4-o5-ne-k1152, array-int8-4x4-k1152, "
+                         f"[-k<max_k>][-stc][-pipe][-skid][-axis], e.g. pe-sparq-b4-o5-ne-k1152, array-int8-4x4-k1152, "
                          f"window-sparq-b4-o3-tr)")
     block = match["block"]
     try:
@@ -119,6 +124,8 @@ def parse_design_name(name):
         fields["max_k"] = int(match["max_k"])
     if match["stc"]:
         fields["stc"] = True
+    if match["pipe"]:
+        fields["mul_pipe"] = True
     if match["skid"]:
         fields["skid"] = True
     if match["interface"]:

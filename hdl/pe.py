@@ -5,6 +5,7 @@ from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from .config import SparqConfig
+from .mul_stage import SPLIT_LATENCY, multiply_rows, plain_product, shift_left, slot_product
 from .pair import encoded_pair_layout
 
 __all__ = ["ProcessingElement", "operand_layout", "weight_pair_layout", "weight_layout"]
@@ -42,53 +43,10 @@ def weight_layout(config):
     return weight_pair_layout
 
 
-def _multiply(act, weight):
-    """``act * weight`` (unsigned x signed) as a balanced sum of partial-product rows.
-
-    Row ``i`` is ``weight`` gated by activation bit ``i``. The sparq PE uses this form because the
-    weight select in front of the rows then maps into the same LUTs as the gating (with ``*``,
-    Yosys keeps the select as a separate 8-bit mux).
-    """
-    terms = [(Mux(act[i], weight, 0), i) for i in range(len(act))]
-    while len(terms) > 1:
-        paired = []
-        for k in range(0, len(terms) - 1, 2):
-            (lo, lo_at), (hi, hi_at) = terms[k], terms[k + 1]
-            paired.append((lo + (hi << (hi_at - lo_at)), lo_at))
-        if len(terms) % 2:
-            paired.append(terms[-1])
-        terms = paired
-    value, at = terms[0]
-    return value << at
-
-
-def _shift_left(product, shift, shifts):
-    """``product << shift`` for a shift amount known to be one of ``shifts``.
-
-    The top bit of the binary shift field (weight ``h = 2**at``) is a separate 2:1 level, and
-    below it only the bits some allowed shift uses take part: 5opt ({0..4}) becomes
-    ``shift[2] ? p << 4 : p << shift[1:0]``, 3opt ({0,2,4}) ``shift[2] ? p << 4 : p << (shift &
-    2)``, 2opt ({0,4}) ``shift[2] ? p << 4 : p``, 6opt ({0..5}) ``shift[2] ? p << (4 + shift[0])
-    : p << shift[1:0]``, 7opt ({0..6}) ``shift[2] ? p << (4 + shift[1:0]) : p << shift[1:0]``.
-    Synthesis then never builds the cases the binary field could encode but no allowed shift
-    uses (Yosys 0.70: 5opt PE -52 transistors).
-    """
-    top = max(shifts)
-    at = top.bit_length() - 1
-    high = 1 << at
-    if top == 0:
-        return product
-    # Masks of the low bits the allowed shifts with the top bit set (clear) use; every allowed
-    # s has (s - high) & high_mask == s - high (s & low_mask == s), so the masking is exact.
-    high_mask = low_mask = 0
-    for s in shifts:
-        if s >= high:
-            high_mask |= s - high
-        else:
-            low_mask |= s
-    # (A single top shift stays a constant shift: the 4-bit options' netlists are unchanged.)
-    shifted = product << high if high_mask == 0 else (product << high) << (shift[:at] & high_mask)
-    return Mux(shift[at], shifted, product << (shift[:at] & low_mask))
+# The multiply-stage helpers live in hdl.mul_stage (shared with every block that multiplies);
+# the old private names stay for callers that imported them from here.
+_multiply = multiply_rows
+_shift_left = shift_left
 
 
 class ProcessingElement(wiring.Component):
@@ -162,10 +120,17 @@ class ProcessingElement(wiring.Component):
     capture : Out(1)
         High in the cycle whose clock edge loads a finished sum into ``result``.
 
-    Latency: a pair presented on ``a_in``/``b_in`` in cycle ``t`` is multiplied in cycle ``t+1``
-    and accumulated in cycle ``t+2``; with ``last_in`` high, ``capture`` is high in cycle ``t+2``
-    and the tile's sum is on ``result`` from cycle ``t+3``. Throughput: one pair (two
-    multiply-accumulates) per cycle, back to back across tiles.
+    Latency, with ``L = config.pe_latency`` (1; 2 with ``config.mul_pipe``): a pair presented on
+    ``a_in``/``b_in`` in cycle ``t`` is multiplied in cycles ``t+1 .. t+L`` and accumulated in
+    cycle ``t+L+1``; with ``last_in`` high, ``capture`` is high in cycle ``t+L+1`` and the tile's
+    sum is on ``result`` from cycle ``t+L+2``. Throughput: one pair (two multiply-accumulates) per
+    cycle, back to back across tiles, with or without ``mul_pipe``.
+
+    ``mul_pipe`` splits the multiply stage over two register stages (:mod:`hdl.mul_stage`): for
+    ``sparq`` the two half products of each slot (partial-product rows 0-1 and 2-3, weight select
+    included) and the shift amounts are registered before the sum of the halves and the shifter,
+    for ``int8`` and ``a4w8`` the two half products of each slot before their sum; ``valid`` and
+    ``last`` are delayed with them. The other stages are unchanged.
     """
 
     def __init__(self, config):
@@ -201,6 +166,12 @@ class ProcessingElement(wiring.Component):
                        f"[0 +: {cfg.act_width}] (index k), element 1 above it (index k+1)")
             kind = f"{cfg.datapath} PE: two {cfg.mant_width}b x 8b multipliers"
         weights = "weight pair, signed 8-bit each: b0 at bits [7:0] (index k), b1 at bits [15:8]"
+        L = cfg.pe_latency
+        mul = ("cycles t+1 and t+2 (split multiply stage, mul_pipe)" if cfg.mul_pipe
+               else "cycle t+1")
+        if cfg.mul_pipe:
+            kind += (", multiply stage split over two cycles (half products | sum and shift)" if cfg.datapath == "sparq"
+                     else ", multiply stage split over two cycles (half products | sum)")
         return {
             "summary": (f"{kind}, signed {cfg.acc_width}-bit accumulator (max_k {cfg.max_k}), "
                         f"one pair per cycle, shadow result register"),
@@ -220,30 +191,28 @@ class ProcessingElement(wiring.Component):
                 "capture": ("high in the cycle whose clock edge loads a finished tile's sum into "
                             "result (the tile's last pair is being accumulated)"),
             },
-            "latency": ("a pair on a_in/b_in in cycle t is multiplied in cycle t+1 and "
-                        "accumulated in cycle t+2; with last_in high, capture is high in cycle "
-                        "t+2 and its tile's sum is on result from cycle t+3; a_out/b_out/valid_out/"
-                        "last_out are the inputs delayed by 1 cycle"),
+            "latency": (f"a pair on a_in/b_in in cycle t is multiplied in {mul} and "
+                        f"accumulated in cycle t+{L + 1}; with last_in high, capture is high in "
+                        f"cycle t+{L + 1} and its tile's sum is on result from cycle t+{L + 2}; "
+                        f"a_out/b_out/valid_out/last_out are the inputs delayed by 1 cycle"),
             "throughput": "one pair (two multiply-accumulates) per cycle, tiles back to back",
         }
 
     def _products(self, m, a, b):
-        # The two slot products of the registered operands.
+        # The two slot products of the registered operands (hdl.mul_stage; with mul_pipe they
+        # lag the operands by SPLIT_LATENCY cycle).
         cfg = self._config
         if cfg.datapath != "sparq":
             # The baselines keep Yosys's own multiplier mapping: for plain products it is as small
             # as or smaller than the shift-add rows (measured on iCE40 and the CMOS estimate), so
             # the comparison is against the best form of each baseline.
-            return [a[0] * b[0], a[1] * b[1]]
+            return [plain_product(m, a[j], b[j], split=cfg.mul_pipe, name=f"mul{j}")
+                    for j in range(2)]
         products = []
         for j in range(2):
             weight = Mux(a[f"src{j}"], b[1], b[0])
-            # An n-bit unsigned mantissa times a signed 8-bit weight lies in
-            # [-128 * (2**n - 1), 127 * (2**n - 1)]: signed n + 8 bits hold it exactly (4-bit:
-            # -1920..1905 in 12 bits, one bit less to shift than the 13 of the full product shape).
-            product = Signal(signed(cfg.bits + cfg.weight_width), name=f"product{j}")
-            m.d.comb += product.eq(_multiply(a[f"mant{j}"], weight))
-            products.append(_shift_left(product, a[f"shift{j}"], cfg.shifts))
+            products.append(slot_product(m, a[f"mant{j}"], weight, a[f"shift{j}"], cfg.shifts,
+                                         split=cfg.mul_pipe, name=f"product{j}"))
         return products
 
     def elaborate(self, platform):
@@ -268,6 +237,13 @@ class ProcessingElement(wiring.Component):
         p_valid = Signal()
         p_last = Signal()
         m.d.sync += [p.eq(v) for p, v in zip(products, self._products(m, a, b))]
+        if cfg.mul_pipe:
+            # The split multiply stage (hdl.mul_stage) registers inside the product: the framing
+            # bits take the same extra cycle.
+            for d in range(SPLIT_LATENCY):
+                valid_d, last_d = Signal(name=f"mul_valid_d{d + 1}"), Signal(name=f"mul_last_d{d + 1}")
+                m.d.sync += [valid_d.eq(valid), last_d.eq(last)]
+                valid, last = valid_d, last_d
         m.d.sync += [p_valid.eq(valid), p_last.eq(last)]
         m.d.comb += self.capture.eq(p_valid & p_last)
 

@@ -6,7 +6,8 @@ from amaranth.lib import data
 
 from .config import STC_GROUP, SparqConfig
 from .pair import PairEncoder
-from .pe import ProcessingElement, _multiply, _shift_left
+from .mul_stage import plain_product, slot_product
+from .pe import ProcessingElement
 
 __all__ = ["StcProcessingElement", "group_layout", "compressed_layout", "POSITION_WIDTH"]
 
@@ -78,17 +79,17 @@ class StcProcessingElement(ProcessingElement):
         x0, x1 = self._selected(m, a, b)
         if cfg.datapath != "sparq":
             # As the dense int8 PE: Yosys's own multiplier mapping of the exact products.
-            return [x0 * b.value[0], x1 * b.value[1]]
+            return [plain_product(m, x, b.value[j], split=cfg.mul_pipe, name=f"mul{j}")
+                    for j, x in enumerate((x0, x1))]
         m.submodules.encoder = enc = PairEncoder(cfg)
         m.d.comb += [enc.a0.eq(x0), enc.a1.eq(x1)]
         products = []
         for j in range(2):
             weight = Mux(getattr(enc, f"src{j}"), b.value[1], b.value[0])
-            # An unsigned mant_width-bit mantissa times a signed 8-bit weight fits signed
-            # mant_width + 8 bits exactly.
-            product = Signal(signed(cfg.mant_width + 8), name=f"product{j}")
-            m.d.comb += product.eq(_multiply(getattr(enc, f"mant{j}"), weight))
-            products.append(_shift_left(product, getattr(enc, f"shift{j}"), cfg.shifts))
+            # The dense PE's multiply stage (hdl.mul_stage), split with mul_pipe like it.
+            products.append(slot_product(m, getattr(enc, f"mant{j}"), weight,
+                                         getattr(enc, f"shift{j}"), cfg.shifts,
+                                         split=cfg.mul_pipe, name=f"product{j}"))
         return products
 
     def describe(self):

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from .tools import SynthError
 
-__all__ = ["Design", "DEFAULT_DESIGNS", "parse_design", "resolve", "generate_verilog",
+__all__ = ["Design", "MACS_PER_CYCLE", "DEFAULT_DESIGNS", "parse_design", "resolve", "generate_verilog",
            "VARIANTS", "TOP"]
 
 #: Module name of every generated design top: fixed, so that identical hardware gives identical
@@ -38,6 +38,16 @@ VARIANTS = SPARQ_VARIANTS + ("int8", "a4w8", "a3w8", "a2w8")
 STC_VARIANTS = ("sparq-b4-o5-ne", "sparq-b4-o3-ne", "sparq-b4-o2-ne", "int8")
 
 
+#: Multiply-accumulates per clock cycle at full throughput, by block, from the configuration:
+#: one pair (2 MACs) per PE per cycle. A block that multiplies joins the throughput-per-area
+#: table (:mod:`synth.throughput`) by having an entry here; blocks without one (the encoders)
+#: count 0 and stay out of it.
+MACS_PER_CYCLE = {
+    "pe": lambda config: 2,
+    "array": lambda config: 2 * config.rows * config.cols,
+}
+
+
 @dataclass(frozen=True)
 class Design:
     """One design: a block of :mod:`hdl.generate` and its configuration."""
@@ -47,9 +57,11 @@ class Design:
 
     @property
     def variant(self):
-        """The setting tag: ``sparq-b4-o5-ne``, ``sparq-b3-o6-ne``, ``int8``, ``a4w8``, ..."""
+        """The setting tag: ``sparq-b4-o5-ne``, ``sparq-b3-o6-ne``, ``int8``, ``a4w8``, ...;
+        ``-pipe`` appended with the split multiply stage (``mul_pipe``), which the reports compare
+        as a datapath of its own."""
         from hdl.naming import setting_of
-        return setting_of(self.config)
+        return setting_of(self.config) + ("-pipe" if self.config.mul_pipe else "")
 
     @property
     def scale(self):
@@ -78,8 +90,9 @@ class Design:
 
     @property
     def macs_per_cycle(self):
-        """Multiply-accumulates per clock cycle at full throughput: one pair = 2 MACs per PE."""
-        return 2 * self.pes
+        """Multiply-accumulates per clock cycle at full throughput (:data:`MACS_PER_CYCLE`)."""
+        rule = MACS_PER_CYCLE.get(self.block)
+        return 0 if rule is None else rule(self.config)
 
     @property
     def positions_per_cycle(self):
@@ -101,6 +114,8 @@ class Design:
                 out["bits"] = c.bits
         if self.block in ("pe", "array"):
             out.update(max_k=c.max_k, acc_width=c.acc_width)
+        if c.mul_pipe:
+            out.update(mul_pipe=True)
         if self.block == "array":
             out.update(rows=c.rows, cols=c.cols)
         return out

@@ -31,14 +31,30 @@ __all__ = ["HEADLINE", "headline_jobs", "full_jobs", "selection_jobs", "TYPICAL_
 _SETTINGS = ("sparq-b4-o5-ne", "sparq-b4-o3-ne", "sparq-b4-o2-ne", "int8", "a4w8")
 _AREA = ("generic", "ice40", "ecp5-nodsp")
 
-#: The headline plan: (design names, target names) groups.
+_PNR = ("ice40-pnr", "ecp5-nodsp-pnr")
+#: Datapaths measured with the split multiply stage (``-pipe``) in the headline: SPARQ 5opt, and
+#: the baselines it is compared with.
+_PIPE_SETTINGS = ("sparq-b4-o5-ne", "int8", "a4w8")
+#: With DSP blocks allowed: MACs per DSP and per LUT (synth.throughput.dsp_section).
+_DSP = ("ecp5", "xc7", "ice40-dsp")
+
+#: The headline plan: (design names, target names) groups. Every PE is placed and routed, and the
+#: 2x2 arrays of SPARQ 5opt, int8 and a4w8, so that the throughput-per-area table
+#: (synth/throughput.py) has their Fmax; the PEs also get the Xilinx 7 LUT count; the split
+#: multiply stage (``-pipe``) is measured for the PEs of SPARQ 5opt, int8 and a4w8 and the arrays
+#: of SPARQ 5opt and int8; int8 and SPARQ 5opt also run with DSPs allowed.
 HEADLINE = (
     ([f"{b}-{s}" for b in ("window", "pair") for s in _SETTINGS[:3]], _AREA),
-    ([f"pe-{s}-k1152" for s in _SETTINGS], _AREA + ("ice40-pnr", "ecp5-nodsp-pnr")),
+    ([f"pe-{s}-k1152" for s in _SETTINGS], _AREA + ("xc7-nodsp",) + _PNR),
+    ([f"pe-{s}-k1152-pipe" for s in _PIPE_SETTINGS], _AREA + _PNR),
     ([f"array-{s}-2x2-k1152" for s in _SETTINGS], _AREA),
+    ([f"array-{s}-2x2-k1152{p}" for p in ("", "-pipe") for s in _PIPE_SETTINGS[:2]]
+     + ["array-a4w8-2x2-k1152"], _AREA + _PNR),
+    ([f"pe-{s}-k1152" for s in ("sparq-b4-o5-ne", "int8")]
+     + [f"array-{s}-2x2-k1152" for s in ("sparq-b4-o5-ne", "int8")], _DSP),
     # 2:4 structured-sparse weights: SPARQ against the 2:4 int8 PE and array, and the dense int8
     # array with the 2:4 2x2 array's reduction positions per cycle (2x4: 8 PEs x 2 = 4 x 4).
-    (["pe-sparq-b4-o5-ne-k1152-stc", "pe-int8-k1152-stc"], _AREA + ("ice40-pnr", "ecp5-nodsp-pnr")),
+    (["pe-sparq-b4-o5-ne-k1152-stc", "pe-int8-k1152-stc"], _AREA + _PNR),
     (["array-sparq-b4-o5-ne-2x2-k1152-stc", "array-int8-2x2-k1152-stc", "array-int8-2x4-k1152"],
      _AREA),
 )
@@ -51,15 +67,20 @@ HEADLINE = (
 TYPICAL_SECONDS = {
     "encoder": {"generic": 1, "liberty": 1, "ice40": 2, "ecp5": 2, "ecp5-nodsp": 2, "xc7": 4,
                 "xc7-nodsp": 4, "gowin": 2},
-    "pe": {"generic": 2, "liberty": 2, "ice40": 3, "ecp5": 3, "ecp5-nodsp": 3, "xc7": 12,
+    "pe": {"generic": 2, "liberty": 2, "ice40": 3, "ice40-dsp": 3, "ecp5": 3, "ecp5-nodsp": 3, "xc7": 12,
            "xc7-nodsp": 12, "gowin": 3, "ice40-pnr": 6, "ecp5-pnr": 8, "ecp5-nodsp-pnr": 8},
 }
 
 
 def headline_jobs():
-    """``[(Design, [Target])]`` of the headline plan."""
-    return [(d, [TARGETS[t] for t in targets]) for names, targets in HEADLINE
-            for d in resolve(names)]
+    """``[(Design, [Target])]`` of the headline plan, one entry per design (a design in several
+    groups gets the targets of all of them, in plan order)."""
+    jobs = {}
+    for names, targets in HEADLINE:
+        for d in resolve(names):
+            listed = jobs.setdefault(d, [])
+            listed += [TARGETS[t] for t in targets if TARGETS[t] not in listed]
+    return list(jobs.items())
 
 
 def full_jobs(targets=None):

@@ -5,6 +5,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from .designs import VARIANTS
+from .throughput import chart as throughput_chart, dsp_section, throughput_section
 
 __all__ = ["write_report", "goal_rows", "GOALS"]
 
@@ -38,6 +39,15 @@ GOALS = (
     ("iCE40 Fmax, 5opt / int8", "ice40-pnr", "fmax_mhz", "sparq-b4-o5-ne", "int8", 1.0, "min"),
     ("ECP5 Fmax, 5opt / int8", "ecp5-nodsp-pnr", "fmax_mhz", "sparq-b4-o5-ne", "int8", 1.0, "min"),
     ("ECP5 (DSP) Fmax, 5opt / int8", "ecp5-pnr", "fmax_mhz", "sparq-b4-o5-ne", "int8", 1.0, "min"),
+    # The split multiply stage (-pipe) against int8 as it is and against int8 split the same way.
+    ("iCE40 Fmax, 5opt-pipe / int8", "ice40-pnr", "fmax_mhz", "sparq-b4-o5-ne-pipe", "int8", 1.0,
+     "min"),
+    ("ECP5 Fmax, 5opt-pipe / int8", "ecp5-nodsp-pnr", "fmax_mhz", "sparq-b4-o5-ne-pipe", "int8",
+     1.0, "min"),
+    ("iCE40 Fmax, 5opt-pipe / int8-pipe", "ice40-pnr", "fmax_mhz", "sparq-b4-o5-ne-pipe",
+     "int8-pipe", 1.0, "min"),
+    ("ECP5 Fmax, 5opt-pipe / int8-pipe", "ecp5-nodsp-pnr", "fmax_mhz", "sparq-b4-o5-ne-pipe",
+     "int8-pipe", 1.0, "min"),
 )
 
 
@@ -84,7 +94,9 @@ def goal_rows(results, scale="pe"):
 
 
 def _variants_present(idx, scale):
-    return [v for v in VARIANTS if any(k[0] == scale and k[1] == v for k in idx)]
+    # The datapaths, then the same with the split multiply stage (-pipe).
+    known = VARIANTS + tuple(f"{v}-pipe" for v in VARIANTS)
+    return [v for v in known if any(k[0] == scale and k[1] == v for k in idx)]
 
 
 def _rows(targets):
@@ -95,7 +107,7 @@ def _rows(targets):
 
 
 def _headline(idx, targets):
-    out = ["## Headline: SPARQ against int8 and the naive baseline at equal pair throughput", "",
+    out = ["## Area: SPARQ against int8 and the naive baseline at equal pair throughput", "",
            "Each PE takes one activation pair and one weight pair per cycle in every datapath, so "
            "the designs of one row compare at equal throughput. A SPARQ cell reads "
            "`value (value / int8, value / aNw8)`, aNw8 the naive baseline of the same activation "
@@ -264,7 +276,8 @@ def _chart(idx, targets, path):
 
 
 def write_report(results, failures, out, *, command, targets, versions, seed, missing=()):
-    """Write ``out/report.md`` and ``out/report.png``; return the Markdown path.
+    """Write ``out/report.md``, ``out/report.png`` (area relative to int8) and
+    ``out/throughput.png`` (:mod:`synth.throughput`); return the Markdown path.
 
     With failures, or runs ``missing`` after an interrupt (``"design / target"`` strings), the
     report says INCOMPLETE in its title line and lists them first.
@@ -291,6 +304,12 @@ def write_report(results, failures, out, *, command, targets, versions, seed, mi
         lines += ["## Failed runs", ""]
         lines += [f"- {f}" for f in failures]
         lines.append("")
+    # The headline: throughput per area (synth/throughput.py), its chart, and the DSP table.
+    tp_chart = throughput_chart(ok, out / "throughput.png")
+    if tp_chart is None and (out / "throughput.png").exists():
+        (out / "throughput.png").unlink()   # a chart of an earlier run would not match this report
+    lines += throughput_section(ok, "throughput.png" if tp_chart else None)
+    lines += dsp_section(ok)
     lines += _headline(idx, targets)
     lines += _goals(ok)
     if any(t.pnr for t in targets):

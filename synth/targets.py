@@ -11,7 +11,8 @@ Figures (``metrics``) by target:
   ``transistors_ff`` is the complete estimate, flip-flops included.
 - ``liberty`` (needs ``--liberty FILE``): ``dfflibmap``/``abc -liberty`` into that library;
   ``area`` and ``sequential_area`` as ``stat -liberty`` computes them, ``cells``.
-- ``ice40`` (``synth_ice40``, no DSP): ``luts`` (SB_LUT4), ``carries`` (SB_CARRY), ``ffs``.
+- ``ice40`` (``synth_ice40``, no DSP): ``luts`` (SB_LUT4), ``carries`` (SB_CARRY), ``ffs``;
+  ``ice40-dsp`` (``synth_ice40 -dsp``, not a default target): the same and ``dsps`` (SB_MAC16).
 - ``ecp5`` / ``ecp5-nodsp``: ``luts`` = LUT4 + 2 x CCU2C (a carry cell is two LUT4s), ``lut4``,
   ``ccu2c``, ``ffs``, ``dsps`` (MULT18X18D and ALU54B).
 - ``xc7`` / ``xc7-nodsp`` (``synth_xilinx -family xc7 -flatten``): ``luts`` (LUT1..LUT6), ``carries``
@@ -64,6 +65,8 @@ TARGETS = {t.name: t for t in (
        "area", "area", needs_liberty=True),
     _t("ice40", "Lattice iCE40: LUT4, carry, DFF (no DSP)", "ice40",
        "synth_ice40 -top {top}", "luts", "LUT4", also=(("carries", "SB_CARRY"),)),
+    _t("ice40-dsp", "Lattice iCE40 with DSPs (synth_ice40 -dsp: SB_MAC16)", "ice40",
+       "synth_ice40 -dsp -top {top}", "luts", "LUT4", also=(("dsps", "DSP"),)),
     _t("ecp5", "Lattice ECP5 with DSPs", "ecp5",
        "synth_ecp5 -top {top}", "luts", "LUT4 eq.", also=(("dsps", "DSP"),)),
     _t("ecp5-nodsp", "Lattice ECP5 without DSPs", "ecp5",

@@ -49,6 +49,9 @@ MAIN = [
     # multiple of 4 (max_k 42 and 41).
     ("sparq-b4-o5-ne-3x2-stc", SparqConfig(stc=True, rows=3, cols=2, max_k=42), BOTH),
     ("int8-2x3-stc", SparqConfig(datapath="int8", stc=True, rows=2, cols=3, max_k=41), BOTH),
+    # The split multiply stage in the PEs (mul_pipe, hdl/mul_stage.py).
+    ("sparq-b4-o2-tr-3x2-pipe", SparqConfig(options=2, rounding="truncate", rows=3, cols=2,
+                                            max_k=48, mul_pipe=True), BOTH),
 ]
 
 #: Under -m slow: the full cross of SPARQ settings (options x rounding) on a non-square array, the
@@ -70,7 +73,12 @@ SLOW += [("sparq-b4-o5-ne-8x8-stc", SparqConfig(stc=True), VERILATOR),
                                                           skid=True, interface="axis"), BOTH)]
 SLOW += [("int8-8x8", SparqConfig(datapath="int8"), BOTH),
          ("a4w8-8x8", SparqConfig(datapath="a4w8"), BOTH),
-         ("sparq-b4-o5-ne-8x8-k1152", SparqConfig(), ICARUS)]
+         ("sparq-b4-o5-ne-8x8-k1152", SparqConfig(), ICARUS),
+         ("sparq-b4-o5-ne-4x4-pipe", SparqConfig(rows=4, cols=4, max_k=96, mul_pipe=True), BOTH),
+         ("int8-2x3-pipe", SparqConfig(datapath="int8", rows=2, cols=3, max_k=48, mul_pipe=True),
+          BOTH),
+         ("a4w8-4x1-oddk-pipe", SparqConfig(datapath="a4w8", rows=4, cols=1, max_k=33,
+                                            mul_pipe=True), BOTH)]
 
 
 def _params(entries):

@@ -27,6 +27,11 @@ CONFIGS = [
     ("sparq-b2-o7-ne-k63", SparqConfig(bits=2, max_k=63), ()),
     ("a3w8-k17", SparqConfig(datapath="a3w8", max_k=17), ("icarus",)),
     ("a2w8-k16", SparqConfig(datapath="a2w8", max_k=16), ()),
+    # The split multiply stage (mul_pipe, hdl/mul_stage.py): sparq on both simulators, the
+    # baselines' own split on Icarus (Verilator under -m slow).
+    ("sparq-b4-o5-ne-k64-pipe", SparqConfig(max_k=64, mul_pipe=True), sim.SIMULATORS),
+    ("int8-k33-pipe", SparqConfig(datapath="int8", max_k=33, mul_pipe=True), ("icarus",)),
+    ("a4w8-k16-pipe", SparqConfig(datapath="a4w8", max_k=16, mul_pipe=True), ()),
 ]
 
 

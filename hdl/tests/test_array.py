@@ -81,6 +81,17 @@ def test_random_tiles_with_stalls_narrow(dp, shape):
     _random_tiles(dp, shape, False)
 
 
+@pytest.mark.parametrize("dp", DATAPATHS + NARROW[:2], ids=_dp_id)
+def test_random_tiles_with_stalls_mul_pipe(dp):
+    # The split multiply stage (mul_pipe): the same tiles and stalls as above on one shape.
+    config = SparqConfig(rows=2, cols=3, max_k=40, mul_pipe=True, **dp)
+    rng = np.random.default_rng(23)
+    plan = [("relu", 9), ("relu", 1), ("max", 5), ("extremes", 8), ("relu", 40), ("relu", 2)]
+    tiles = [random_tile(config, rng, k, kind) for kind, k in plan]
+    result = run_array(config, tiles, stall_a=0.3, stall_b=0.3, stall_c=0.4, seed=5)
+    _check(config, tiles, result)
+
+
 @SKID
 @pytest.mark.parametrize("dp", DATAPATHS[:1] + DATAPATHS[3:] + NARROW, ids=_dp_id)
 def test_back_to_back_without_stalls(dp, skid):
@@ -268,29 +279,33 @@ def test_err_cleared_by_reset_then_normal_operation():
 
 # -- timing: the docstring's formulas, and the throughput requirement --------------------------------
 
+@pytest.mark.parametrize("mul_pipe", [False, True], ids=["one-stage", "pipe"])
 @SKID
 @pytest.mark.parametrize("shape", [(2, 3), (3, 1), (1, 1)])
 @pytest.mark.parametrize("k", [2, 30])
-def test_latency_and_period_formulas(shape, k, skid):
+def test_latency_and_period_formulas(shape, k, skid, mul_pipe):
     rows, cols = shape
-    config = SparqConfig(rows=rows, cols=cols, max_k=64, skid=skid)
+    config = SparqConfig(rows=rows, cols=cols, max_k=64, skid=skid, mul_pipe=mul_pipe)
+    # e: the PEs' multiply stages (1; 2 with mul_pipe); every formula below has + e where the
+    # docstring's one-stage figures have + 1.
+    e = config.pe_latency
     rng = np.random.default_rng(6)
     tiles = [random_tile(config, rng, k) for _ in range(4)]
     result = run_array(config, tiles)
     _check(config, tiles, result)
     P = (k + 1) // 2
-    T = max(P, 2 * rows + cols + 2)
-    # Last input transfer of a tile -> its first output transfer: rows + cols + 2 cycles; with
+    T = max(P, 2 * rows + cols + 1 + e)
+    # Last input transfer of a tile -> its first output transfer: rows + cols + 1 + e cycles; with
     # skid buffers, tiles after the first wait T - P cycles more in the buffer (none for P >= T).
     firsts = result.out_cycles[::rows]
-    latency = [rows + cols + 2] + [(T - P if skid else 0) + rows + cols + 2] * 3
+    latency = [rows + cols + 1 + e] + [(T - P if skid else 0) + rows + cols + 1 + e] * 3
     assert [f - l for f, l in zip(firsts, result.last_in_cycles)] == latency
-    # First input -> first output: P + rows + cols + 1 cycles.
-    assert result.cycle_first_out - result.cycle_first_in == P + rows + cols + 1
+    # First input -> first output: P + rows + cols + e cycles.
+    assert result.cycle_first_out - result.cycle_first_in == P + rows + cols + e
     # Result rows of a tile on consecutive cycles.
     assert all(result.out_cycles[t * rows + rows - 1] - result.out_cycles[t * rows] == rows - 1
                for t in range(4))
-    # Back to back: one tile every T = max(P, 2*rows + cols + 2) cycles; with skid buffers the
+    # Back to back: one tile every T = max(P, 2*rows + cols + 1 + e) cycles; with skid buffers the
     # final transfers of tiles 0 and 1 are P apart (the buffers take tile 1's early).
     periods = np.diff(result.last_in_cycles).tolist()
     assert periods == [P if skid else T] + [T] * 2, periods

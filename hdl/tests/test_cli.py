@@ -194,6 +194,8 @@ BAD = [
     (["array", "--interface", "axi", "-o", "x.v"], 2,
      "interface must be one of native, axis, not 'axi'"),
     (["pe", "--skid", "-o", "x.v"], 2, "--skid applies to block array only, not 'pe'"),
+    (["pair", "--mul-pipe", "-o", "x.v"], 2,
+     "--mul-pipe applies to block pe and array only, not 'pair'"),
     (["window", "--skid", "-o", "x.v"], 2, "--skid applies to block array only, not 'window'"),
     (["pe", "--cols", "4", "-o", "x.v"], 2, "--cols applies to block array only, not 'pe'"),
     (["pair", "--max-k", "64", "-o", "x.v"], 2,
@@ -397,3 +399,21 @@ def test_skid_option(tmp_path, capsys):
     assert doc["design"] == "array-sparq-b4-o5-ne-2x2-k8-skid-axis"
     assert doc["parameters"]["skid"] is True
     assert "s_axis_a_tready and s_axis_b_tready are register outputs" in doc["timing"]["handshake"]
+
+
+def test_mul_pipe_option(tmp_path, capsys):
+    status, out, err = run(["verilog", "pe", "--datapath", "int8", "--max-k", "8", "--mul-pipe",
+                            "-d", str(tmp_path)], capsys)
+    assert (status, err) == (0, "")
+    module = "sparq_pe_int8_k8_pipe"
+    assert out.splitlines()[0] == str(tmp_path / f"{module}.v")
+    doc = json.loads((tmp_path / f"{module}.json").read_text())
+    assert doc["design"] == "pe-int8-k8-pipe"
+    assert doc["parameters"]["mul_pipe"] is True and doc["parameters"]["pe_latency"] == 2
+    assert "accumulated in cycle t+3" in doc["timing"]["latency"]
+    status, out, err = run(["verilog", "array", "--rows", "2", "--cols", "3", "--mul-pipe",
+                            "-d", str(tmp_path)], capsys)
+    assert (status, err) == (0, "")
+    doc = json.loads((tmp_path / "sparq_array_sparq_b4_o5_ne_2x3_k1152_pipe.json").read_text())
+    assert "rows + cols + 3 = 8 cycles" in doc["timing"]["latency"]
+    assert "max(P, 10)" in doc["timing"]["throughput"]

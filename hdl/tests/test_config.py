@@ -54,6 +54,8 @@ def test_largest_accumulator():
     (dict(max_k=64.0), TypeError, "max_k must be an integer, not 64.0"),
     (dict(skid=1), TypeError, "skid must be a bool, not 1"),
     (dict(skid="yes"), TypeError, "skid must be a bool, not 'yes'"),
+    (dict(mul_pipe=1), TypeError, "mul_pipe must be a bool, not 1"),
+    (dict(mul_pipe="on"), TypeError, "mul_pipe must be a bool, not 'on'"),
     (dict(rows=0), ValueError, "rows must be at least 1, not 0"),
     (dict(max_k=0), ValueError, "max_k must be at least 1, not 0"),
     (dict(max_k=MAX_K + 1), ValueError, "max_k must be at most 1048576, not 1048577"),
@@ -119,3 +121,8 @@ def test_max_act_value_bounds_every_contribution(bits, options, rounding):
 
 def test_limits_are_exported():
     assert {"MAX_K", "MAX_PES", "MAX_SIDE"} <= set(config_module.__all__)
+
+
+def test_pe_latency():
+    assert SparqConfig().pe_latency == 1
+    assert SparqConfig(mul_pipe=True).pe_latency == 2

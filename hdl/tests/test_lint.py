@@ -27,6 +27,9 @@ CASES = (
     # 3-bit and 2-bit windows (the lone window inside the pair encoder), every block.
     + [(block, SparqConfig(bits=b, rounding=r, rows=2, cols=3, max_k=64))
        for block in ("window", "pair", "pe", "array") for b in (3, 2) for r in ROUNDINGS]
+    # The split multiply stage (mul_pipe) of every datapath.
+    + [("pe", SparqConfig(datapath=d, mul_pipe=True)) for d in DATAPATHS]
+    + [("array", SparqConfig(rows=2, cols=3, max_k=64, mul_pipe=True))]
 )
 
 

@@ -65,6 +65,14 @@ def test_examples():
     assert module_name("array", both) == "sparq_array_sparq_b4_o5_ne_2x2_k1152_skid_axis"
     assert parse_design_name("array-int8-2x2-k8-skid") == (
         "array", SparqConfig(datapath="int8", rows=2, cols=2, max_k=8, skid=True))
+    pipe = SparqConfig(mul_pipe=True)
+    assert design_name("pe", pipe) == "pe-sparq-b4-o5-ne-k1152-pipe"
+    assert module_name("pe", pipe) == "sparq_pe_sparq_b4_o5_ne_k1152_pipe"
+    assert parse_design_name("pe-int8-k1152-pipe") == ("pe", SparqConfig(datapath="int8",
+                                                                         mul_pipe=True))
+    assert parse_design_name("array-a4w8-2x2-k8-pipe-skid-axis") == (
+        "array", SparqConfig(datapath="a4w8", rows=2, cols=2, max_k=8, mul_pipe=True, skid=True,
+                             interface="axis"))
     assert parse_design_name("array-int8-2x2-k8-skid-axis") == (
         "array", SparqConfig(datapath="int8", rows=2, cols=2, max_k=8, skid=True,
                              interface="axis"))
@@ -85,6 +93,9 @@ def test_examples():
                         "only, not 'pe'"),
     ("pe-int8-k8-skid", "design 'pe-int8-k8-skid': skid applies to block array only, not 'pe'"),
     ("array-int8-2x2-k8-axis-skid", "not a design name: 'array-int8-2x2-k8-axis-skid'"),
+    ("array-int8-2x2-k8-skid-pipe", "not a design name: 'array-int8-2x2-k8-skid-pipe'"),
+    ("window-sparq-b4-o5-ne-pipe", "design 'window-sparq-b4-o5-ne-pipe': mul_pipe applies to "
+                                   "blocks pe and array only, not 'window'"),
 ])
 def test_bad_design_names(name, message):
     with pytest.raises(ValueError) as info:

@@ -42,15 +42,16 @@ def run_products(config, a_words, b_words):
         a_in, b_in = dut.a_in.as_value(), dut.b_in.as_value()
         ctx.set(dut.valid_in, 1)
         ctx.set(dut.last_in, 1)
-        for i in range(n + 2):
+        depth = 1 + config.pe_latency
+        for i in range(n + depth):
             if i < n:
                 ctx.set(a_in, a_words[i])
                 ctx.set(b_in, b_words[i])
             await ctx.tick()
-            if i >= 2:
-                # Pair i-2: operands registered two edges ago, product one edge ago, and its sum
-                # captured into result at this edge.
-                out[i - 2] = ctx.get(dut.result)
+            if i >= depth:
+                # Pair i-depth: operands registered depth edges ago, product (pe_latency stages)
+                # since, and its sum captured into result at this edge.
+                out[i - depth] = ctx.get(dut.result)
 
     sim = Simulator(dut)
     sim.add_clock(1e-8)
@@ -77,10 +78,16 @@ def _exhaustive_slot_cases(config, slot, rng):
     return slots, b
 
 
-@pytest.mark.parametrize("bits, options", [(4, 5), (4, 3), (4, 2), (3, 6), (2, 7)])
+#: The multiply stage in one cycle and split over two (``mul_pipe``, hdl.mul_stage).
+PIPE = pytest.mark.parametrize("mul_pipe", [False, True], ids=["one-stage", "pipe"])
+
+
+@pytest.mark.parametrize("bits, options, mul_pipe", [
+    (4, 5, False), (4, 3, False), (4, 2, False), (3, 6, False), (2, 7, False),
+    (4, 5, True), (4, 3, True), (4, 2, True), (3, 6, True), (2, 7, True)])
 @pytest.mark.parametrize("slot", [0, 1])
-def test_sparq_product_exhaustive_slot(bits, options, slot):
-    config = SparqConfig(bits=bits, options=options, max_k=64)
+def test_sparq_product_exhaustive_slot(bits, options, mul_pipe, slot):
+    config = SparqConfig(bits=bits, options=options, max_k=64, mul_pipe=mul_pipe)
     rng = np.random.default_rng(100 * options + slot)
     slots, b = _exhaustive_slot_cases(config, slot, rng)
     pack = _field_packer(operand_layout(config))
@@ -99,9 +106,10 @@ def test_sparq_product_exhaustive_slot(bits, options, slot):
     assert np.array_equal(got, expected), np.flatnonzero(got != expected)[:10]
 
 
-def test_int8_product_exhaustive_slot():
+@PIPE
+def test_int8_product_exhaustive_slot(mul_pipe):
     # Element 0: all 65,536 activation x weight combinations; element 1 random.
-    config = SparqConfig(datapath="int8", max_k=64)
+    config = SparqConfig(datapath="int8", max_k=64, mul_pipe=mul_pipe)
     rng = np.random.default_rng(8)
     a0, b0 = (g.reshape(-1) for g in np.meshgrid(np.arange(256), np.arange(-128, 128), indexing="ij"))
     a1 = rng.integers(0, 256, a0.size)
@@ -111,9 +119,10 @@ def test_int8_product_exhaustive_slot():
     assert np.array_equal(got, a0 * b0 + a1 * b1)
 
 
+@PIPE
 @pytest.mark.parametrize("datapath", ["a4w8", "a3w8", "a2w8"])
-def test_naive_product_exhaustive_slot(datapath):
-    config = SparqConfig(datapath=datapath, max_k=64)
+def test_naive_product_exhaustive_slot(datapath, mul_pipe):
+    config = SparqConfig(datapath=datapath, max_k=64, mul_pipe=mul_pipe)
     w = config.act_width
     rng = np.random.default_rng(w)
     a0, b0 = (g.reshape(-1) for g in np.meshgrid(np.arange(1 << w), np.arange(-128, 128),
@@ -138,14 +147,15 @@ def _random_operand(config, rng):
     return _pack_pair(a, config.act_width), lambda b: int(a[0]) * int(b[0]) + int(a[1]) * int(b[1])
 
 
+@PIPE
 @pytest.mark.parametrize("kwargs", [
     dict(datapath="sparq"), dict(datapath="sparq", bits=3), dict(datapath="sparq", bits=2),
     dict(datapath="int8"), dict(datapath="a4w8"), dict(datapath="a3w8"), dict(datapath="a2w8")],
     ids=lambda k: "-".join(str(v) for v in k.values()))
-def test_accumulate_bubbles_and_drain(kwargs):
+def test_accumulate_bubbles_and_drain(kwargs, mul_pipe):
     """Random tiles back to back with bubbles; results captured on last, acc restarts at once;
     drain shifts load drain_in only outside capture cycles."""
-    config = SparqConfig(**kwargs, max_k=64)
+    config = SparqConfig(**kwargs, max_k=64, mul_pipe=mul_pipe)
     rng = np.random.default_rng(7)
     dut = ProcessingElement(config)
     width = config.acc_width
@@ -165,12 +175,14 @@ def test_accumulate_bubbles_and_drain(kwargs):
                              int(rng.integers(0, 2)), int(rng.integers(-1000, 1000))))
 
     # Reference model of the spec'd behaviour, cycle by cycle (operands and then the product are
-    # registered, so cycle t's pair acts on acc/result at the edge ending cycle t+2).
+    # registered, so cycle t's pair acts on acc/result at the edge ending cycle t+1+pe_latency).
+    depth = 1 + config.pe_latency
+    tail = [(0, 0, 0, 0, 0, 0, 0)] * depth
     expected = []
     captures = []
     acc = result = 0
-    prev = [(0, 0, 0), (0, 0, 0)]
-    for valid, last, _, _, product, drain, drain_in in schedule + [(0, 0, 0, 0, 0, 0, 0)] * 2:
+    prev = [(0, 0, 0)] * depth
+    for valid, last, _, _, product, drain, drain_in in schedule + tail:
         p_valid, p_last, p_product = prev[0]
         captures.append(int(p_valid and p_last))
         if p_valid and p_last:
@@ -181,14 +193,14 @@ def test_accumulate_bubbles_and_drain(kwargs):
             if drain:
                 result = drain_in
         expected.append(result)
-        prev = [prev[1], (valid, last, product)]
+        prev = prev[1:] + [(valid, last, product)]
 
     got = []
     got_captures = []
 
     async def bench(ctx):
         a_in, b_in = dut.a_in.as_value(), dut.b_in.as_value()
-        for valid, last, a_word, b_word, _, drain, drain_in in schedule + [(0, 0, 0, 0, 0, 0, 0)] * 2:
+        for valid, last, a_word, b_word, _, drain, drain_in in schedule + tail:
             ctx.set(dut.valid_in, valid)
             ctx.set(dut.last_in, last)
             ctx.set(a_in, a_word & ((1 << len(a_in)) - 1))

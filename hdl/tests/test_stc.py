@@ -224,7 +224,13 @@ def _tiles(config, rng):
 CONFIGS = [SPARQ, INT8,
            SparqConfig(stc=True, options=3, rounding="truncate", rows=2, cols=2, max_k=22),
            SparqConfig(stc=True, options=2, rows=1, cols=3, max_k=17),
-           SparqConfig(stc=True, rows=2, cols=2, max_k=16, skid=True)]
+           SparqConfig(stc=True, rows=2, cols=2, max_k=16, skid=True),
+           # 3-bit and 2-bit windows (the pair encoder's lone windows) and the split multiply
+           # stage, on the same 2:4 PE.
+           SparqConfig(stc=True, bits=3, rows=2, cols=2, max_k=19),
+           SparqConfig(stc=True, bits=2, rounding="truncate", rows=2, cols=1, max_k=18),
+           SparqConfig(stc=True, rows=2, cols=2, max_k=21, mul_pipe=True),
+           SparqConfig(datapath="int8", stc=True, rows=1, cols=2, max_k=15, mul_pipe=True)]
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=[config_tag("array", c) for c in CONFIGS])

@@ -72,6 +72,10 @@ def test_design_names():
     assert d.macs_per_cycle == 16 and d.scale == "array4x2" and d.variant == "sparq-b4-o3-tr"
     assert parse_design("pe-a4w8-k1152").config.act_width == 4
     assert parse_design("window-sparq-b4-o2-ne").macs_per_cycle == 0
+    pipe = parse_design("array-int8-3x2-k64-pipe")
+    assert (pipe.variant, pipe.scale, pipe.macs_per_cycle) == ("int8-pipe", "array3x2", 12)
+    assert pipe.describe()["mul_pipe"] is True
+    assert "mul_pipe" not in parse_design("pe-int8-k1152").describe()
     # Encoders of 10 SPARQ settings, PEs and 4x4, 8x8 arrays of 14 datapath settings (62 dense
     # designs); 13 of 2:4 weights (4 PEs, 8 arrays, the dense int8 2x4 array).
     assert len(DEFAULT_DESIGNS) == 75 and len(set(DEFAULT_DESIGNS)) == 75

@@ -25,23 +25,39 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_headline_plan():
     jobs = headline_jobs()
     names = [d.name for d, _ in jobs]
-    assert len(names) == len(set(names)) == 16 + 5
+    assert len(names) == len(set(names)) == 21 + 5
     stc = {d.name: [t.name for t in ts] for d, ts in jobs
            if d.config.stc or d.name == "array-int8-2x4-k1152"}
     assert sorted(stc) == sorted(["pe-sparq-b4-o5-ne-k1152-stc", "pe-int8-k1152-stc",
                                   "array-sparq-b4-o5-ne-2x2-k1152-stc", "array-int8-2x2-k1152-stc",
                                   "array-int8-2x4-k1152"])
     jobs = [(d, ts) for d, ts in jobs if d.name not in stc]
+    settings = ("sparq-b4-o5-ne", "sparq-b4-o3-ne", "sparq-b4-o2-ne", "int8", "a4w8")
+    piped = ("sparq-b4-o5-ne", "int8", "a4w8")
     pes = {d.name: [t.name for t in ts] for d, ts in jobs if d.block == "pe"}
-    assert sorted(pes) == sorted(f"pe-{s}-k1152" for s in
-                                 ("sparq-b4-o5-ne", "sparq-b4-o3-ne", "sparq-b4-o2-ne", "int8", "a4w8"))
-    assert all(ts == ["generic", "ice40", "ecp5-nodsp", "ice40-pnr", "ecp5-nodsp-pnr"]
-               for ts in pes.values())
-    arrays = [d for d, _ in jobs if d.block == "array"]
-    assert {d.variant for d in arrays} == {"sparq-b4-o5-ne", "sparq-b4-o3-ne", "sparq-b4-o2-ne",
-                                           "int8", "a4w8"}
-    assert {(d.config.rows, d.config.cols) for d in arrays} == {(2, 2)}
-    assert sum(len(ts) for _, ts in jobs) == 6 * 3 + 5 * 5 + 5 * 3
+    # Every PE datapath placed and routed; the split multiply stage for SPARQ 5opt and its
+    # baselines.
+    assert sorted(pes) == sorted([f"pe-{s}-k1152" for s in settings]
+                                 + [f"pe-{s}-k1152-pipe" for s in piped])
+    area = ["generic", "ice40", "ecp5-nodsp"]
+    pnr = ["ice40-pnr", "ecp5-nodsp-pnr"]
+    dsp = ["ecp5", "xc7", "ice40-dsp"]
+    for name, ts in pes.items():
+        if name.endswith("-pipe"):
+            assert ts == area + pnr, name
+        else:
+            with_dsp = name in ("pe-sparq-b4-o5-ne-k1152", "pe-int8-k1152")
+            assert ts == area + ["xc7-nodsp"] + pnr + (dsp if with_dsp else []), name
+    arrays = {d.name: [t.name for t in ts] for d, ts in jobs if d.block == "array"}
+    assert {d.variant for d, _ in jobs if d.block == "array"} == set(settings) | {
+        "sparq-b4-o5-ne-pipe", "int8-pipe"}
+    assert {(d.config.rows, d.config.cols) for d, _ in jobs if d.block == "array"} == {(2, 2)}
+    assert arrays["array-int8-2x2-k1152"] == area + pnr + dsp
+    assert arrays["array-a4w8-2x2-k1152"] == area + pnr
+    assert arrays["array-sparq-b4-o3-ne-2x2-k1152"] == area
+    assert arrays["array-int8-2x2-k1152-pipe"] == area + pnr
+    assert sum(len(ts) for _, ts in jobs) == 6 * 3 + (5 * 6 + 2 * 3) + 3 * 5 + (2 * 3 + 5 + 2 * 8) + 2 * 5
+    assert sum(len(ts) for ts in stc.values()) == 2 * 5 + 3 * 3
     # The full set is every default design on every default target.
     assert len(full_jobs()) == len(DEFAULT_DESIGNS)
     assert all([t.name for t in ts] == list(DEFAULT_TARGETS) for _, ts in full_jobs())

@@ -1,0 +1,128 @@
+"""The throughput-per-area table and chart (synth/throughput.py) on synthetic results.
+
+Expected figures are worked out by hand from the synthetic metrics below, never read back from
+the code under test.
+"""
+
+import pytest
+
+from synth.report import write_report
+from synth.targets import TARGETS
+from synth.throughput import chart, dsp_rows, dsp_section, throughput_rows, throughput_section
+
+
+def _r(name, scale, variant, macs, target, **metrics):
+    return {"design": {"name": name, "scale": scale, "variant": variant, "macs_per_cycle": macs},
+            "target": target, "status": "ok", "metrics": metrics, "commands": [],
+            "seconds": 1.0}
+
+
+def _design(name, scale, variant, macs, *, tr, tr_ff, ice, ecp, xc, f_ice, f_ecp):
+    return [_r(name, scale, variant, macs, "generic", transistors=tr, transistors_ff=tr_ff),
+            _r(name, scale, variant, macs, "ice40", luts=ice),
+            _r(name, scale, variant, macs, "ecp5-nodsp", luts=ecp),
+            _r(name, scale, variant, macs, "xc7-nodsp", luts=xc),
+            _r(name, scale, variant, macs, "ice40-pnr", fmax_mhz=f_ice),
+            _r(name, scale, variant, macs, "ecp5-nodsp-pnr", fmax_mhz=f_ecp)]
+
+
+def _results():
+    out = _design("pe-int8", "pe", "int8", 2, tr=8000, tr_ff=10000, ice=400, ecp=500, xc=300,
+                  f_ice=40.0, f_ecp=100.0)
+    out += _design("pe-a4w8", "pe", "a4w8", 2, tr=4000, tr_ff=6000, ice=200, ecp=250, xc=150,
+                   f_ice=50.0, f_ecp=150.0)
+    out += _design("pe-sparq", "pe", "sparq-b4-o5-ne-pipe", 2, tr=5000, tr_ff=8000, ice=320,
+                   ecp=400, xc=250, f_ice=48.0, f_ecp=120.0)
+    out += _design("array-int8-2x2", "array2x2", "int8", 8, tr=40000, tr_ff=50000, ice=2000,
+                   ecp=2500, xc=1500, f_ice=30.0, f_ecp=90.0)
+    # An array of SPARQ without a routed ECP5 Fmax: its ECP5 and transistor rates are unknown.
+    out += [r for r in _design("array-sparq-2x2", "array2x2", "sparq-b4-o5-ne", 8, tr=30000,
+                               tr_ff=42000, ice=1600, ecp=1800, xc=1200, f_ice=24.0, f_ecp=1.0)
+            if r["target"] != "ecp5-nodsp-pnr"]
+    # An encoder (no MACs) and a failed run stay out of the table.
+    out.append(_r("pair-sparq", "pair", "sparq-b4-o5-ne", 0, "generic", transistors=900,
+                  transistors_ff=1000))
+    out.append({**_r("pe-int8", "pe", "int8", 2, "xc7", luts=99), "status": "does-not-fit"})
+    return out
+
+
+def test_rows_figures_and_ratios():
+    rows = {r["name"]: r for r in throughput_rows(_results())}
+    assert list(rows) == ["pe-int8", "pe-a4w8", "pe-sparq", "array-int8-2x2", "array-sparq-2x2"]
+    s = rows["pe-sparq"]
+    assert (s["macs"], s["transistors"], s["transistors_ff"], s["ice40_luts"], s["ecp5_luts"],
+            s["xc7_luts"], s["ice40_fmax"], s["ecp5_fmax"]) == (2, 5000, 8000, 320, 400, 250,
+                                                                48.0, 120.0)
+    # 2 MACs x 48 MHz / 0.32 kLUT4 = 300; int8: 2 x 40 / 0.4 = 200; a4w8: 2 x 50 / 0.2 = 500.
+    assert s["ice40_per_klut"] == pytest.approx(300)
+    assert s["ratios"]["ice40_per_klut"] == {"int8": pytest.approx(1.5), "a4w8": pytest.approx(0.6)}
+    # ECP5: 2 x 120 / 0.4 = 600; int8 2 x 100 / 0.5 = 400; a4w8 2 x 150 / 0.25 = 1200.
+    assert s["ecp5_per_klut"] == pytest.approx(600)
+    assert s["ratios"]["ecp5_per_klut"] == {"int8": pytest.approx(1.5), "a4w8": pytest.approx(0.5)}
+    # Transistors at the ECP5 clock: 2 x 120 / 0.5 = 480 per 10k; int8 2 x 100 / 0.8 = 250.
+    assert s["per_10k_transistors"] == pytest.approx(480)
+    assert s["ratios"]["per_10k_transistors"]["int8"] == pytest.approx(480 / 250)
+    # With FFs: 2 x 120 / 0.8 = 300; a4w8 2 x 150 / 0.6 = 500.
+    assert s["ratios"]["per_10k_transistors_ff"]["a4w8"] == pytest.approx(0.6)
+    # The baselines against themselves.
+    assert rows["pe-int8"]["ratios"]["ice40_per_klut"]["int8"] == pytest.approx(1.0)
+    # Arrays compare with the array int8 of the same scale; no a4w8 array: no ratio.
+    a = rows["array-sparq-2x2"]
+    assert a["ice40_per_klut"] == pytest.approx(8 * 24 / 1.6)            # 120
+    assert a["ratios"]["ice40_per_klut"] == {"int8": pytest.approx(120 / (8 * 30 / 2.0)),
+                                             "a4w8": None}
+    assert a["ecp5_fmax"] is None and a["ecp5_per_klut"] is None
+    assert a["ratios"]["per_10k_transistors"]["int8"] is None
+
+
+def test_section_text():
+    lines = throughput_section(_results(), "throughput.png")
+    text = "\n".join(lines)
+    assert lines[0] == "## Headline: throughput per area"
+    row = next(l for l in lines if l.startswith("| pe sparq-b4-o5-ne-pipe |"))
+    assert "| 300 (1.50, 0.60) |" in row and "| 600 (1.50, 0.50) |" in row
+    assert row.split(" | ")[1:4] == ["2", "5,000", "8,000"]
+    assert "| array2x2 sparq-b4-o5-ne | 8 |" in text
+    assert "pair" not in text.split("|---")[1]           # no encoder row
+    assert "![throughput per area relative to int8](throughput.png)" in lines
+    assert throughput_section([], None) == []
+
+
+def test_dsp_rows():
+    results = [_r("pe-int8", "pe", "int8", 2, "ecp5", luts=103, dsps=2),
+               _r("pe-sparq", "pe", "sparq-b4-o5-ne", 2, "ecp5", luts=366, dsps=0),
+               _r("array-int8-2x2", "array2x2", "int8", 8, "xc7", luts=500, dsps=8),
+               _r("pe-int8", "pe", "int8", 2, "ice40-dsp", luts=150, dsps=1)]
+    rows = {(r["name"], r["target"]): r for r in dsp_rows(results)}
+    assert rows[("pe-int8", "ecp5")]["per_dsp"] == pytest.approx(1.0)
+    assert rows[("pe-int8", "ecp5")]["per_klut"] == pytest.approx(2 / 0.103)
+    assert rows[("pe-sparq", "ecp5")]["per_dsp"] is None
+    assert rows[("array-int8-2x2", "xc7")]["per_dsp"] == pytest.approx(1.0)
+    assert rows[("pe-int8", "ice40-dsp")]["per_dsp"] == pytest.approx(2.0)
+    text = "\n".join(dsp_section(results))
+    assert "| pe sparq-b4-o5-ne | ecp5 | 2 | 0 | 366 | - | 5.46 |" in text
+    assert dsp_section(_results()[:6]) == []          # no DSP target run
+
+
+def test_chart_is_written(tmp_path):
+    path = chart(_results(), tmp_path / "t.png")
+    assert path == tmp_path / "t.png"
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 5000
+    # Nothing to compare with int8: no chart, no file.
+    only = [r for r in _results() if r["design"]["variant"] != "int8"]
+    assert chart(only, tmp_path / "none.png") is None
+    assert not (tmp_path / "none.png").exists()
+
+
+def test_report_carries_table_and_chart(tmp_path):
+    targets = [TARGETS[t] for t in ("generic", "ice40", "ecp5-nodsp", "xc7-nodsp", "ice40-pnr",
+                                    "ecp5-nodsp-pnr")]
+    path = write_report(_results(), [], tmp_path, command="sparq-rtl synth", targets=targets,
+                        versions={}, seed=1)
+    text = path.read_text()
+    assert "## Headline: throughput per area" in text
+    assert text.index("## Headline: throughput per area") < text.index("## Area: SPARQ")
+    assert (tmp_path / "throughput.png").read_bytes()[:4] == b"\x89PNG"
+    # A later run with nothing to chart removes the stale chart.
+    write_report(_results()[-2:], [], tmp_path, command="x", targets=targets, versions={}, seed=1)
+    assert not (tmp_path / "throughput.png").exists()
