@@ -2,7 +2,7 @@
 throughput per area, one row of panels per figure of merit and one figure per design scale
 (``pe``, ``array2x2``, ...), since only designs of one scale compare.
 
-Every point is labelled with its setting tag; the baselines int8 and a4w8 are grey squares on the
+Every point is labelled with its setting tag; the baselines (int8, aNw8) are grey squares on the
 same axes. The Pareto front (smaller area or higher throughput per area, and higher accuracy or
 SQNR) is the dashed step line. Accuracy points carry the standard deviation over the evaluation
 seeds as vertical error bars; throughput points carry the spread of Fmax over the placement seeds
@@ -14,7 +14,6 @@ from pathlib import Path
 
 from synth.targets import TARGETS
 
-from .spec import BASELINES
 
 __all__ = ["pareto", "plot"]
 
@@ -91,7 +90,7 @@ def plot(run, design_rows, path):
                     if y is None or (fom == "sqnr" and d["setting"] == "int8"):
                         continue
                     ye = d.get(f"{network}_accuracy_std") if fom == "accuracy" else None
-                    base = d["setting"] in BASELINES
+                    base = not d["setting"].startswith("sparq")
                     if kind == "area":
                         x = d.get(f"{target.name}.{target.primary}")
                         if x is None:

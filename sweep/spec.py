@@ -16,7 +16,7 @@ A sweep file (every table and field optional; ``examples/sweep-small.toml``)::
     rounding = ["nearest-even", "truncate"]
     sizes = ["2x2", "4x4"]               # rows x cols, arrays only (default ["2x2"])
     max_k = [1152]                       # PEs and arrays (default [1152])
-    baselines = true                     # add int8 and a4w8 beside SPARQ (default true)
+    baselines = true                     # add int8, a4w8 (and a3w8/a2w8 for 3-/2-bit windows)
     designs = ["pe-int8-k512"]           # more designs by name (any name hdl.naming parses)
                                          # or glob over synth's default set ("pe-*")
 
@@ -180,7 +180,10 @@ def _settings(get, where_prefix):
     elif get("hardware.designs") is None:
         tags.append("sparq-b4-o5-ne")
     if get("hardware.baselines", True) and tags:
-        tags += [b for b in BASELINES if b not in tags]
+        # int8, a4w8, and the naive baseline of each narrower window width in the sweep.
+        narrow = [f"a{b}w8" for b in (3, 2)
+                  if any(parse_setting_tag(t)["bits"] == b for t in tags)]
+        tags += [b for b in BASELINES + tuple(narrow) if b not in tags]
     return list(dict.fromkeys(tags))
 
 

@@ -37,6 +37,9 @@ def test_defaults_settings_and_designs():
                                 "designs": ["pe-int8-k512", "window-*-o2-*"]}})
     assert s.designs == ("pe-sparq-b4-o3-ne-k1152", "pe-int8-k512", "window-sparq-b4-o2-ne",
                          "window-sparq-b4-o2-tr")
+    # 3-bit and 2-bit windows bring the naive baseline of their width.
+    s = from_dict({"hardware": {"bits": [3, 2]}})
+    assert s.settings == ("sparq-b3-o6-ne", "sparq-b2-o7-ne", "int8", "a4w8", "a3w8", "a2w8")
     # Designs by name alone: no default setting added.
     assert from_dict({"hardware": {"designs": ["pe-int8-k1152"]}}).designs == ("pe-int8-k1152",)
 
@@ -73,7 +76,7 @@ BAD = [
      "hardware.settings and hardware.options exclude each other: give setting tags or the axes "
      "that make them"),
     ({"hardware": {"settings": ["sparq-b5"]}}, ValueError,
-     "hardware.settings: not a setting tag: 'sparq-b5' (expected int8, a4w8 or "
+     "hardware.settings: not a setting tag: 'sparq-b5' (expected int8, a4w8, a3w8, a2w8 or "
      "sparq-b<bits>-o<options>-<ne|tr>, e.g. sparq-b4-o5-ne)"),
     ({"hardware": {"options": [7]}}, ValueError,
      "hardware.bits/options/rounding (bits=4, options=7, rounding='nearest-even'): no SPARQ "
@@ -82,7 +85,7 @@ BAD = [
      "hardware.bits/options/rounding (bits=4, options=None, rounding='up'): rounding must be one "
      "of nearest-even, truncate, not 'up'"),
     ({"hardware": {"datapaths": ["int4"]}}, ValueError,
-     "hardware.datapaths: kind must be one of sparq, int8, a4w8, not 'int4'"),
+     "hardware.datapaths: kind must be one of sparq, int8, a4w8, a3w8, a2w8, not 'int4'"),
     ({"hardware": {"blocks": ["mac"]}}, ValueError,
      "hardware.blocks: unknown block 'mac' (known: window, pair, pe, array)"),
     ({"hardware": {"blocks": ["array"], "sizes": ["4by4"]}}, ValueError,
