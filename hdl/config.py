@@ -7,7 +7,7 @@ and the synthesis reports agree on them.
 from dataclasses import dataclass
 
 __all__ = ["SparqConfig", "DATAPATHS", "ROUNDINGS", "WINDOW_OPTIONS", "WINDOW_BITS", "MAX_K",
-           "MAX_PES", "MAX_SIDE", "INTERFACES"]
+           "MAX_PES", "MAX_SIDE", "INTERFACES", "MAX_PAIRS"]
 
 #: PE datapaths. ``sparq``: two 4b x 8b multipliers fed by the pair encoder; ``int8``: two exact
 #: 8b x 8b multipliers (the A8W8 reference); ``a4w8``: two 4b x 8b multipliers fed with plain 4-bit
@@ -49,6 +49,12 @@ MAX_PES = 1024
 #: takes (16 x 64: 39 s of CPU, 0.74 GB).
 MAX_SIDE = 64
 
+#: Largest ``pairs`` of the dot-product unit (:mod:`hdl.dotprod`): 32 pairs, a chunk of 64
+#: reduction positions per cycle, twice the widest Tensor-Core-like step the unit models (the
+#: block's size limit, ``rows * cols * pairs`` pair multipliers, is checked by
+#: :func:`hdl.naming.check`).
+MAX_PAIRS = 32
+
 
 def _check_int(name, value, minimum, maximum=None):
     # bool is an int subclass; True as a row count is a bug, not a 1.
@@ -86,6 +92,11 @@ class SparqConfig:
         ``True``: a :class:`~hdl.skid.SkidBuffer` on each input stream of the array, so that
         ``a.ready`` and ``b.ready`` are register outputs (no combinational path from any input);
         the array only, like ``interface``.
+    pairs : int
+        Pairs of reduction positions the dot-product unit (:class:`hdl.dotprod.DotProduct`)
+        takes per cycle (a chunk of ``2 * pairs`` positions), 1..:data:`MAX_PAIRS`, default 4.
+        Only meaningful for block ``dotprod`` (:func:`hdl.naming.check` refuses another value on
+        the other blocks).
 
     Every field is checked on construction: ``TypeError`` when an integer field is not an ``int``
     (``bool`` and ``5.0`` are refused), ``ValueError`` when a value is out of range; the message
@@ -103,6 +114,7 @@ class SparqConfig:
     max_k: int = 1152
     interface: str = "native"
     skid: bool = False
+    pairs: int = 4
 
     def __post_init__(self):
         if not isinstance(self.datapath, str) or self.datapath not in DATAPATHS:
@@ -133,6 +145,7 @@ class SparqConfig:
         if not isinstance(self.skid, bool):
             # 1 == True would make an equal but differently printed config.
             raise TypeError(f"skid must be a bool, not {self.skid!r}")
+        _check_int("pairs", self.pairs, 1, MAX_PAIRS)
 
     # -- derived widths ---------------------------------------------------------------------------
 

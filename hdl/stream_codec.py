@@ -1,5 +1,5 @@
-"""The systolic array's stream contract in NumPy: payload words of ``a``, ``b``, ``c``, and the
-result a tile must give.
+"""The stream contract of the systolic array and of the dot-product unit in NumPy: payload words
+of ``a``, ``b``, ``c``, and the result a tile must give.
 
 :class:`ArrayCodec` packs tiles into the payload words of the array's streams and unpacks words
 back into values. Where each value sits is not stated here: it is read once from the RTL's own
@@ -8,7 +8,9 @@ payload layouts (:func:`hdl.array.a_layout`, :func:`~hdl.array.b_layout`,
 every ``data[...]`` element and of ``last``. The codec therefore follows the layouts if they ever
 change, and the tests compare its words with the integers Amaranth itself builds from the layouts.
 
-:func:`reference` is the golden result of one tile for a configuration's datapath.
+:class:`DotProductCodec` does the same for the dot-product unit (:mod:`hdl.dotprod`), from its
+layouts; :func:`codec_for` picks the codec of a block. :func:`reference` is the golden result of
+one tile for a configuration's datapath.
 
 Every driver of the array (the Amaranth simulation in ``hdl/tests``, the cocotb benches in ``tb``,
 the hardware-in-the-loop run in ``evaluation``) packs and checks through these two, so the payload
@@ -24,7 +26,7 @@ import golden
 from .array import a_layout, b_layout, c_layout
 from .config import SparqConfig
 
-__all__ = ["PayloadCodec", "ArrayCodec", "reference"]
+__all__ = ["PayloadCodec", "ArrayCodec", "DotProductCodec", "CODECS", "codec_for", "reference"]
 
 
 def _leaves(shape, offset=0, index=()):
@@ -181,24 +183,43 @@ class ArrayCodec:
     words (any ``last`` framing).
     """
 
+    #: The block whose streams these are (:data:`hdl.naming.BLOCKS`).
+    block = "array"
+
     def __init__(self, config):
         if not isinstance(config, SparqConfig):
             raise TypeError(f"config must be a SparqConfig, not {config!r}")
         self.config = config
-        self.a = PayloadCodec(a_layout(config))
-        self.b = PayloadCodec(b_layout(config))
-        self.c = PayloadCodec(c_layout(config))
-        # The tile-level methods below read the data as (rows | cols) x (pair element).
-        expected = {"a": (config.rows, 2), "b": (config.cols, 2), "c": (config.cols,)}
+        layouts = self._layouts(config)
+        self.a, self.b, self.c = (PayloadCodec(layout) for layout in layouts)
+        # The tile-level methods below read the data as (rows | cols) x (reduction positions of
+        # one transfer, in order).
+        chunk = self._chunk(config)
+        expected = {"a": (config.rows, *chunk), "b": (config.cols, *chunk), "c": (config.cols,)}
         for name, lanes in expected.items():
             if getattr(self, name).lanes != lanes:
                 raise TypeError(f"payload {name} has lanes {getattr(self, name).lanes}, "
                                 f"not {lanes}")
+        #: Reduction positions one transfer of ``a``/``b`` carries (2 for the array).
+        self.positions = int(np.prod(chunk))
+
+    @staticmethod
+    def _layouts(config):
+        return a_layout(config), b_layout(config), c_layout(config)
+
+    @staticmethod
+    def _chunk(config):
+        # Index shape of one row's reduction positions in a transfer: one pair.
+        return (2,)
 
     @staticmethod
     def pairs(k):
-        """Transfers of a tile of reduction length ``k``: ``ceil(k/2)``."""
+        """Transfers of a tile of reduction length ``k`` on the array: ``ceil(k/2)``."""
         return (k + 1) // 2
+
+    def transfers(self, k):
+        """Transfers of a tile of reduction length ``k``: ``ceil(k / positions)``."""
+        return -(-k // self.positions)
 
     def _pack_tile(self, codec, x):
         x = np.asarray(x)
@@ -206,31 +227,32 @@ class ArrayCodec:
             raise ValueError(f"a tile operand must have shape ({codec.lanes[0]}, K >= 1), "
                              f"not {x.shape}")
         lanes, k = x.shape
-        p = self.pairs(k)
-        padded = np.zeros((lanes, 2 * p), dtype=x.dtype)
+        p = self.transfers(k)
+        padded = np.zeros((lanes, self.positions * p), dtype=x.dtype)
         padded[:, :k] = x
-        return codec.pack(padded.reshape(lanes, p, 2).transpose(1, 0, 2), np.arange(p) == p - 1)
+        return codec.pack(np.moveaxis(padded.reshape(lanes, p, *codec.lanes[1:]), 1, 0),
+                          np.arange(p) == p - 1)
 
     @staticmethod
     def _unpack_tile(codec, words):
         values, last = codec.unpack(words)
-        return values.transpose(1, 0, 2).reshape(codec.lanes[0], -1), last
+        return np.moveaxis(values, 0, 1).reshape(codec.lanes[0], -1), last
 
     def pack_a(self, A):
-        """Words of ``a`` for one tile: ``A`` rows x K -> ``ceil(K/2)`` ints."""
+        """Words of ``a`` for one tile: ``A`` rows x K -> :meth:`transfers` ints."""
         return self._pack_tile(self.a, A)
 
     def pack_b(self, B):
-        """Words of ``b`` for one tile: ``B`` cols x K -> ``ceil(K/2)`` ints."""
+        """Words of ``b`` for one tile: ``B`` cols x K -> :meth:`transfers` ints."""
         return self._pack_tile(self.b, B)
 
     def unpack_a(self, words):
-        """``(A rows x 2P int64, last (P,))`` of ``P`` words of ``a`` (ints or binary strings);
-        an odd K's padding is the final column."""
+        """``(A rows x (positions * n) int64, last (n,))`` of ``n`` words of ``a`` (ints or
+        binary strings); the zero padding past K is in the final columns."""
         return self._unpack_tile(self.a, words)
 
     def unpack_b(self, words):
-        """``(B cols x 2P int64, last (P,))`` of ``P`` words of ``b``."""
+        """``(B cols x (positions * n) int64, last (n,))`` of ``n`` words of ``b``."""
         return self._unpack_tile(self.b, words)
 
     def pack_c(self, C):
@@ -248,8 +270,44 @@ class ArrayCodec:
         return self.c.unpack(words)
 
 
+class DotProductCodec(ArrayCodec):
+    """Payload words of a :class:`~hdl.dotprod.DotProduct`'s streams for ``config``, tile by tile.
+
+    The same tile-level interface as :class:`ArrayCodec`, with the offsets read from the unit's
+    layouts (:func:`hdl.dotprod.a_layout`, :func:`~hdl.dotprod.b_layout`,
+    :func:`~hdl.dotprod.c_layout`): on ``a`` and ``b`` a tile is ``ceil(K / (2 * pairs))``
+    transfers, transfer ``t`` carrying reduction positions ``2*pairs*t .. 2*pairs*t + 2*pairs -
+    1`` of every row (lanes ``(rows | cols, pairs, 2)``), positions past K padded with activation
+    0 and weight 0; ``c`` is as the array's (``rows`` transfers, one result row each, ``last`` on
+    the final row), its elements ``hdl.dotprod.acc_width`` bits wide.
+    """
+
+    block = "dotprod"
+
+    @staticmethod
+    def _layouts(config):
+        from . import dotprod
+        return dotprod.a_layout(config), dotprod.b_layout(config), dotprod.c_layout(config)
+
+    @staticmethod
+    def _chunk(config):
+        return (config.pairs, 2)
+
+
+#: The codec class of each stream block.
+CODECS = {"array": ArrayCodec, "dotprod": DotProductCodec}
+
+
+def codec_for(block, config):
+    """The codec of ``block``'s streams (``"array"`` or ``"dotprod"``) for ``config``."""
+    if block not in CODECS:
+        raise ValueError(f"block must be one of {', '.join(CODECS)}, not {block!r}")
+    return CODECS[block](config)
+
+
 def reference(config, A, B):
-    """The golden result of one tile for ``config``'s datapath: ``C = A . B^T`` (rows x cols int64).
+    """The golden result of one tile for ``config``'s datapath: ``C = A . B^T`` (rows x cols int64),
+    for the array and the dot-product unit alike (both compute golden's pairs).
 
     ``sparq``: :func:`golden.sparq_gemm` with the configuration's options and rounding (4-bit
     windows); ``int8`` and ``a4w8``: :func:`golden.exact_gemm`. ``A`` must hold integers in
