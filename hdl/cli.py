@@ -186,7 +186,9 @@ def _run_verilog(args):
             continue
         if block not in _FLAG_BLOCKS.get(field, generate.BLOCKS):
             flag = "--" + field.replace("_", "-")
-            raise ValueError(f"{flag} applies to block {' and '.join(_FLAG_BLOCKS[field])} only, "
+            names = _FLAG_BLOCKS[field]
+            listed = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+            raise ValueError(f"{flag} applies to block {listed} only, "
                              f"not {block!r}")
         fields[field] = value
     config = SparqConfig(**fields)

@@ -155,9 +155,9 @@ def _refuse_fill(monkeypatch, suffix_of_target=None, error=None):
 
 @pytest.mark.parametrize("call,error,message", [
     (lambda: generate.build("widget", SparqConfig()), ValueError,
-     "block must be one of window, pair, pe, array, not 'widget'"),
+     "block must be one of window, pair, pe, array, dotprod, not 'widget'"),
     (lambda: generate.verilog(None, SparqConfig()), ValueError,
-     "block must be one of window, pair, pe, array, not None"),
+     "block must be one of window, pair, pe, array, dotprod, not None"),
     (lambda: generate.build("window", {"options": 5}), TypeError,
      "config must be a SparqConfig, not {'options': 5}"),
     (lambda: generate.default_name("pair", SparqConfig(datapath="int8")), ValueError,
@@ -412,4 +412,4 @@ def test_axis_ports_and_padding():
 def test_axis_is_for_the_array_only(block):
     with pytest.raises(ValueError) as info:
         generate.verilog(block, SparqConfig(interface="axis"))
-    assert str(info.value) == f"interface 'axis' applies to block array only, not {block!r}"
+    assert str(info.value) == f"interface 'axis' applies to blocks array and dotprod only, not {block!r}"
