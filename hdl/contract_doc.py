@@ -9,7 +9,8 @@ Every fact on the page comes from :func:`hdl.generate.sidecar`, i.e. from the co
 ``describe()`` methods plus what the generator derives from the signature and checks against the
 generated Verilog (directions, widths, payload fields). The page has one section per block in its
 default configuration (:data:`ENTRIES`): the window selector and the pair encoder (5 options,
-nearest-even), the PE of each datapath and the 8x8 array of each datapath. The output is
+nearest-even), the PE of each datapath, the 8x8 array of each datapath and the 4x4 dot-product
+unit (4 pairs per cycle) of each datapath. The output is
 deterministic (no versions, paths or dates), so ``hdl/tests/test_contract_doc.py`` can require the
 committed page to equal it.
 """
@@ -37,6 +38,12 @@ ENTRIES = (
     ("Systolic array 8x8, a4w8 datapath", "array", SparqConfig(datapath="a4w8")),
     ("Systolic array 8x8, sparq datapath, skid buffers on the inputs", "array",
      SparqConfig(skid=True)),
+    ("Dot-product unit 4x4, 4 pairs, sparq datapath", "dotprod",
+     SparqConfig(rows=4, cols=4, pairs=4)),
+    ("Dot-product unit 4x4, 4 pairs, int8 datapath", "dotprod",
+     SparqConfig(datapath="int8", rows=4, cols=4, pairs=4)),
+    ("Dot-product unit 4x4, 4 pairs, a4w8 datapath", "dotprod",
+     SparqConfig(datapath="a4w8", rows=4, cols=4, pairs=4)),
 )
 
 _INTRO = """\
@@ -46,7 +53,7 @@ _INTRO = """\
      hdl/tests/test_contract_doc.py fails when this file differs from what the generator writes. -->
 
 Generated from the blocks themselves: each component's `describe()` method (`hdl/window.py`,
-`hdl/pair.py`, `hdl/pe.py`, `hdl/array.py`) through `hdl.generate.sidecar`, the same description
+`hdl/pair.py`, `hdl/pe.py`, `hdl/array.py`, `hdl/dotprod.py`) through `hdl.generate.sidecar`, the same description
 that every generated module carries in its [JSON sidecar](integration.md#the-json-sidecar). Port
 directions, widths and payload fields are read from the component's signature and checked against
 the generated Verilog. One section per block in its default configuration (and the array with
@@ -61,10 +68,13 @@ interpretation.
 
 # Configuration flags of `sparq-rtl verilog` and the config fields they set, in the command's order.
 _FLAGS = (("datapath", "--datapath"), ("options", "--options"), ("rounding", "--rounding"),
-          ("rows", "--rows"), ("cols", "--cols"), ("max_k", "--max-k"), ("skid", "--skid"))
+          ("rows", "--rows"), ("cols", "--cols"), ("max_k", "--max-k"), ("skid", "--skid"),
+          ("pairs", "--pairs"))
 _BLOCK_FLAGS = {"window": ("options", "rounding"), "pair": ("options", "rounding"),
                 "pe": ("datapath", "options", "rounding", "max_k"),
-                "array": ("datapath", "options", "rounding", "rows", "cols", "max_k", "skid")}
+                "array": ("datapath", "options", "rounding", "rows", "cols", "max_k", "skid"),
+                "dotprod": ("datapath", "options", "rounding", "rows", "cols", "max_k", "skid",
+                            "pairs")}
 
 
 def _command(block, config):

@@ -6,6 +6,7 @@ Design names are the project's design names (:mod:`hdl.naming`)::
     pair-sparq-b4-o3-tr              pair encoder alone
     pe-sparq-b4-o5-ne-k1152          one processing element; pe-int8-k1152, pe-a4w8-k1152
     array-sparq-b4-o2-ne-4x4-k1152   rows x cols systolic array (per-row encoders included)
+    dotprod-int8-4x4p4-k1152         rows x cols dot-product unit, 2 * pairs positions per cycle
 
 Any configuration can be named (e.g. ``pe-int8-k512``); the default set uses max_k 1152.
 
@@ -49,18 +50,24 @@ class Design:
         """``window``, ``pair``, ``pe`` or ``array<R>x<C>``: what is compared with what."""
         if self.block == "array":
             return f"array{self.config.rows}x{self.config.cols}"
+        if self.block == "dotprod":
+            return f"dotprod{self.config.rows}x{self.config.cols}p{self.config.pairs}"
         return self.block
 
     @property
     def pes(self):
-        """Processing elements in the design (0 for the encoders alone)."""
+        """Processing elements in the design (0 for the encoders alone); for the dot-product unit
+        its pair multipliers, ``rows * cols * pairs`` (each the multiply work of one PE)."""
         if self.block == "array":
             return self.config.rows * self.config.cols
+        if self.block == "dotprod":
+            return self.config.rows * self.config.cols * self.config.pairs
         return 1 if self.block == "pe" else 0
 
     @property
     def macs_per_cycle(self):
-        """Multiply-accumulates per clock cycle at full throughput: one pair = 2 MACs per PE."""
+        """Multiply-accumulates per clock cycle at full throughput: one pair = 2 MACs per PE;
+        the dot-product unit ``2 * pairs * rows * cols``."""
         return 2 * self.pes
 
     def describe(self):
@@ -74,6 +81,10 @@ class Design:
             out.update(max_k=c.max_k, acc_width=c.acc_width)
         if self.block == "array":
             out.update(rows=c.rows, cols=c.cols)
+        if self.block == "dotprod":
+            from hdl.dotprod import acc_width
+            out.update(max_k=c.max_k, acc_width=acc_width(c), rows=c.rows, cols=c.cols,
+                       pairs=c.pairs)
         return out
 
 
@@ -101,10 +112,14 @@ def _default_names():
     for size in (4, 8):
         names += [design_name("array", SparqConfig(**configs[v], rows=size, cols=size))
                   for v in VARIANTS]
+    # The dot-product unit's default shape, 4x4 outputs, 4 pairs per cycle.
+    names += [design_name("dotprod", SparqConfig(**configs[v], rows=4, cols=4, pairs=4))
+              for v in VARIANTS]
     return tuple(names)
 
 
-#: The default set of the reports: encoders alone, PE, 4x4 and 8x8 arrays for every datapath.
+#: The default set of the reports: encoders alone, PE, 4x4 and 8x8 arrays and the 4x4p4
+#: dot-product unit for every datapath.
 DEFAULT_DESIGNS = _default_names()
 
 

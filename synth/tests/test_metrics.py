@@ -72,7 +72,11 @@ def test_design_names():
     assert d.macs_per_cycle == 16 and d.scale == "array4x2" and d.variant == "sparq-b4-o3-tr"
     assert parse_design("pe-a4w8-k1152").config.act_width == 4
     assert parse_design("window-sparq-b4-o2-ne").macs_per_cycle == 0
-    assert len(DEFAULT_DESIGNS) == 36 and len(set(DEFAULT_DESIGNS)) == 36
+    assert len(DEFAULT_DESIGNS) == 44 and len(set(DEFAULT_DESIGNS)) == 44
+    dot = parse_design("dotprod-int8-4x4p4-k1152")
+    assert (dot.block, dot.scale, dot.macs_per_cycle) == ("dotprod", "dotprod4x4p4", 2 * 4 * 4 * 4)
+    assert dot.describe()["pairs"] == 4 and dot.describe()["acc_width"] == 27
+    assert "dotprod-sparq-b4-o5-ne-4x4p4-k1152" in DEFAULT_DESIGNS
     assert [d.name for d in resolve(["pe-*"])] == [
         "pe-sparq-b4-o5-ne-k1152", "pe-sparq-b4-o5-tr-k1152", "pe-sparq-b4-o3-ne-k1152",
         "pe-sparq-b4-o3-tr-k1152", "pe-sparq-b4-o2-ne-k1152", "pe-sparq-b4-o2-tr-k1152",
