@@ -8,8 +8,8 @@ the chunk corners of :func:`tb.tiles.chunk_tiles` (K = 2P, 2P + 1, 4P - 2, max_k
 multiple of 2P, odd and even) and ``SPARQ_TILES`` (default 12) ReLU-like tiles of random K, back
 to back: once at full rate and once with random gaps on ``a``/``b``, random ``c.ready`` and a long
 stall of every stream mid-tile. The default set covers every datapath, both roundings, every
-option, the default 4x4p4 shape, skid buffers and the AXI4-Stream top level on both simulators;
-``-m slow`` adds the full cross of SPARQ settings.
+option, the default 4x4p4 shape, skid buffers and the AXI4-Stream top level, on both simulators
+(some entries on one); ``-m slow`` adds the full cross of SPARQ settings and the other simulator.
 """
 
 import pytest
@@ -27,9 +27,11 @@ MAIN = [
     ("sparq-b4-o5-ne-4x4p4-k44", SparqConfig(rows=4, cols=4, pairs=4, max_k=44), ICARUS),
     ("sparq-b4-o3-tr-2x3p3-k40", SparqConfig(options=3, rounding="truncate", rows=2, cols=3,
                                              pairs=3, max_k=40), BOTH),
-    ("sparq-b4-o2-ne-1x2p2-k17", SparqConfig(options=2, rows=1, cols=2, pairs=2, max_k=17), BOTH),
+    ("sparq-b4-o2-ne-1x2p2-k17", SparqConfig(options=2, rows=1, cols=2, pairs=2, max_k=17),
+     ICARUS),
     ("int8-2x2p4-k33", SparqConfig(datapath="int8", rows=2, cols=2, pairs=4, max_k=33), BOTH),
-    ("a4w8-3x1p2-k21", SparqConfig(datapath="a4w8", rows=3, cols=1, pairs=2, max_k=21), BOTH),
+    ("a4w8-3x1p2-k21", SparqConfig(datapath="a4w8", rows=3, cols=1, pairs=2, max_k=21),
+     VERILATOR),
     # AXI4-Stream top level (hdl/axis.py), with and without skid buffers (hdl/skid.py).
     ("sparq-b4-o5-tr-2x2p2-k24-axis", SparqConfig(rounding="truncate", rows=2, cols=2, pairs=2,
                                                   max_k=24, interface="axis"), BOTH),
@@ -37,12 +39,17 @@ MAIN = [
                                              skid=True, interface="axis"), BOTH),
 ]
 
-#: Under -m slow: every SPARQ option and rounding at 3x2p3, the baselines at 4x4p4 K 1152.
+#: Under -m slow: every SPARQ option and rounding at 3x2p3, the baselines at 4x4p4 K 1152, and
+#: the default set's single-simulator entries on the other simulator.
 SLOW = [(f"sparq-b4-o{o}-{r[:2]}-3x2p3", SparqConfig(options=o, rounding=r, rows=3, cols=2,
                                                       pairs=3, max_k=50), BOTH)
         for o in (5, 3, 2) for r in ("nearest-even", "truncate")]
 SLOW += [(f"{d}-4x4p4-k1152", SparqConfig(datapath=d, rows=4, cols=4, pairs=4), BOTH)
          for d in ("int8", "a4w8")]
+SLOW += [("sparq-b4-o2-ne-1x2p2-k17", SparqConfig(options=2, rows=1, cols=2, pairs=2, max_k=17),
+          VERILATOR),
+         ("a4w8-3x1p2-k21", SparqConfig(datapath="a4w8", rows=3, cols=1, pairs=2, max_k=21),
+          ICARUS)]
 
 
 def _params(entries):
@@ -73,9 +80,12 @@ def test_dotprod_slow(simulator, config):
     _run(simulator, config)
 
 
-@pytest.mark.parametrize("simulator", [s for s in sim.selected_simulators()])
+@pytest.mark.parametrize("simulator", [
+    pytest.param(s, marks=() if s == "icarus" else (pytest.mark.slow,))
+    for s in sim.selected_simulators()])
 def test_dotprod_burst(simulator):
-    # The burst harness (full rate, the benchmark's transport) drives the unit too.
+    # The burst harness (full rate, the benchmark's transport) drives the unit too: Icarus in
+    # the default set, Verilator under -m slow (as the array's burst test).
     sim.require(simulator)
     config = SparqConfig(options=3, rows=2, cols=2, pairs=2, max_k=24)
     seed = sim.seed_from_env()
