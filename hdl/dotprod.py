@@ -7,7 +7,7 @@ from amaranth.lib.wiring import In, Out
 from .config import SparqConfig
 from .pair import PairEncoder
 from .pe import _multiply, _shift_left, operand_layout
-from .skid import SkidBuffer
+from .tile_framing import tile_input, tile_output
 
 __all__ = ["DotProduct", "a_layout", "b_layout", "c_layout", "positions", "steps", "max_steps",
            "capacity", "acc_width", "latency", "tile_period"]
@@ -275,35 +275,12 @@ class DotProduct(wiring.Component):
         cfg = self._config
         M, N, P = cfg.rows, cfg.cols, cfg.pairs
 
-        # -- input: take a and b together; hold back a tile's final transfer until c is free --
-        if cfg.skid:
-            m.submodules.skid_a = skid_a = SkidBuffer(a_layout(cfg))
-            m.submodules.skid_b = skid_b = SkidBuffer(b_layout(cfg))
-            wiring.connect(m, wiring.flipped(self.a), skid_a.i)
-            wiring.connect(m, wiring.flipped(self.b), skid_b.i)
-            a, b = skid_a.o, skid_b.o
-        else:
-            a, b = self.a, self.b
-        # `pending`: a tile's final transfer was taken and its results have not all left on c.
-        # A tile may finish only when the previous one has left, so a capture never meets a
-        # drain shift.
-        pending = Signal()
-        tile_end = a.payload.last | b.payload.last
-        accept = ~pending | ~tile_end
-        m.d.comb += [a.ready.eq(b.valid & accept), b.ready.eq(a.valid & accept)]
-        take = Signal()
-        m.d.comb += take.eq(a.valid & a.ready)
-
-        # -- error detection: tile length and framing --
-        limit = max_steps(cfg)
-        count = Signal(range(limit + 1))              # transfers already taken in this tile
-        with m.If(take):
-            with m.If((count == limit) | (a.payload.last != b.payload.last)):
-                m.d.sync += self.err.eq(1)
-            with m.If(a.payload.last):
-                m.d.sync += count.eq(0)
-            with m.Elif(count != limit):              # saturate: a runaway tile keeps flagging
-                m.d.sync += count.eq(count + 1)
+        # -- input: take a and b together (behind skid buffers with `skid`); hold back a tile's
+        # final transfer until the previous tile has left on c; err on a too long or misframed
+        # tile (the array's framing, hdl.tile_framing) --
+        inputs = tile_input(m, self, (a_layout(cfg), b_layout(cfg)), skid=cfg.skid,
+                            max_transfers=max_steps(cfg))
+        a, b, take = inputs.a, inputs.b, inputs.take
 
         # -- stage 1: encode each row's pairs once (sparq), register them with the weights --
         operand = operand_layout(cfg)
@@ -350,8 +327,6 @@ class DotProduct(wiring.Component):
                   for r in range(M)]
         capture = Signal()
         m.d.comb += capture.eq(s_valid & s_last)
-        full = Signal()
-        row = Signal(range(max(M, 2)))                # (one bit at least: no zero-width wire)
         drain = Signal()
         for r in range(M):
             for c in range(N):
@@ -368,20 +343,7 @@ class DotProduct(wiring.Component):
                     m.d.sync += shadow[r][c].eq(shadow[r + 1][c] if r + 1 < M else 0)
 
         # -- output: the shadow rows leave on c, row 0 first --
-        with m.If(take & a.payload.last):
-            m.d.sync += pending.eq(1)
-        with m.If(capture):
-            m.d.sync += full.eq(1)
-        m.d.comb += [
-            self.c.valid.eq(full),
-            self.c.payload.last.eq(row == M - 1),
-            drain.eq(self.c.valid & self.c.ready),
-        ]
+        m.d.comb += drain.eq(tile_output(m, self.c, M, inputs, capture))
         for c in range(N):
             m.d.comb += self.c.payload.data[c].eq(shadow[0][c])
-        with m.If(drain):
-            with m.If(row == M - 1):
-                m.d.sync += [row.eq(0), full.eq(0), pending.eq(0)]
-            with m.Else():
-                m.d.sync += row.eq(row + 1)
         return m
