@@ -434,3 +434,17 @@ def test_dotprod_is_deterministic_and_axis_counts_the_same():
     # max_k 17 with 2P = 4: capacity 20 positions, acc_width of 20 * 128 * 255 = 20 bits + sign.
     assert axis["parameters"]["acc_width"] == 21
     assert widths["m_axis_c_tdata"] == 48                     # 2 x 21 = 42 bits, padded to 48
+
+
+def test_dotprod_writes_every_file(tmp_path):
+    # Verilog, sidecar, header, package, file list and FuseSoC core, as for the array.
+    config = SparqConfig(datapath="int8", rows=1, cols=2, pairs=2, max_k=8)
+    written = generate.write("dotprod", config, tmp_path / "dp.v", fusesoc=True)
+    assert written.core == tmp_path / "dp.core" and written.testbench is None
+    doc = json.loads(written.sidecar.read_text())
+    assert doc["block"] == "dotprod" and doc["design"] == "dotprod-int8-1x2p2-k8"
+    # a: 1 row x 2 pairs x 2 x 8 bits + last; the module keeps its default name.
+    assert ("`define SPARQ_DOTPROD_INT8_1X2P2_K8_PORT_A__PAYLOAD_WIDTH 33"
+            in written.header.read_text())
+    assert "toplevel: sparq_dotprod_int8_1x2p2_k8" in written.core.read_text()
+    assert written.filelist.read_text() == "+incdir+.\ndp.v\n"
