@@ -44,7 +44,7 @@ def acc_width(config):
     positions, padding included (the host pads with zeros, but the bound does not rely on it).
     Each position contributes one product ``h * b`` with ``b`` in -128..127 and ``0 <= h <=
     max_act`` (``config.max_act_value``: 255, a lone SPARQ activation is exact and a windowed one
-    is at most ``15 << 4 = 240``; 15 for ``a4w8``), so every partial sum lies in
+    is at most ``(2**n - 1) << (8 - n)``, 240 for 4-bit windows; 15 for ``a4w8``), so every partial sum lies in
     ``[-capacity * 128 * max_act, capacity * 127 * max_act]``. The most negative bound needs the
     most bits: ``bit_length(capacity * 128 * max_act) + 1``. When ``max_k`` is a multiple of
     ``2 * pairs`` this is ``config.acc_width`` (the array's), e.g. 27 bits for ``max_k`` 1152.
@@ -200,8 +200,8 @@ class DotProduct(wiring.Component):
         cfg = self._config
         M, N, P, w = cfg.rows, cfg.cols, cfg.pairs, cfg.act_width
         aw, ww = acc_width(cfg), cfg.weight_width
-        kind = ("vSPARQ pair encoders shared by each row, two 4b x 8b multipliers with weight "
-                "select and shifter per pair" if cfg.datapath == "sparq" else
+        kind = (f"vSPARQ pair encoders shared by each row, two {cfg.mant_width}b x 8b multipliers "
+                f"with weight select and shifter per pair" if cfg.datapath == "sparq" else
                 f"two {cfg.mant_width}b x 8b multipliers per pair")
         out = {
             "summary": (f"{cfg.datapath} dot-product unit, {M}x{N} outputs, {2 * P} reduction "
@@ -305,8 +305,9 @@ class DotProduct(wiring.Component):
             m.d.sync += loads
 
         # -- stage 2: every output's 2P products and their adder tree, registered --
-        # Each slot product lies in [-128 * max_act, 127 * max_act] (sparq: at most 15 * 128 << 4,
-        # or the exact lone product), so the sum of 2P of them fits the range below exactly.
+        # Each slot product lies in [-128 * max_act, 127 * max_act] (sparq: a window mantissa
+        # shifted into place is below 2**8, a lone activation's two slots add up to its exact
+        # product), so the sum of 2P of them fits the range below exactly.
         bound = 2 * P * (1 << (cfg.weight_width - 1)) * cfg.max_act_value
         sums = [[Signal(range(-bound, bound + 1), name=f"sum_{r}_{c}") for c in range(N)]
                 for r in range(M)]
