@@ -13,7 +13,9 @@ over a reduction of at most ``max_k``. :class:`TilePlan` maps a GEMM of any size
 
 A convolution becomes a GEMM with :func:`conv_as_gemm` (``golden.im2col`` in SPARQ's reduction
 order) and its accumulators come back with :func:`gemm_to_conv`. Pure NumPy: nothing here knows the
-hardware; :func:`tb.gemm.array_gemm` drives a simulated array with it.
+hardware; :func:`tb.gemm.array_gemm` drives a simulated array or dot-product unit with it (the
+unit pads each tile's K to whole chunks of its own; the pairs stay golden's, since every chunk
+starts at an even position).
 """
 
 from dataclasses import dataclass

@@ -7,7 +7,7 @@ from amaranth.lib.wiring import In, Out
 from .config import SparqConfig
 from .pair import PairEncoder
 from .pe import ProcessingElement, operand_layout, weight_layout
-from .skid import SkidBuffer
+from .tile_framing import tile_input, tile_output
 
 __all__ = ["SystolicArray", "a_layout", "b_layout", "c_layout"]
 
@@ -214,39 +214,11 @@ class SystolicArray(wiring.Component):
         cfg = self._config
         rows, cols = cfg.rows, cfg.cols
 
-        # -- input: take a and b together; hold back a tile's final pair until the drain is free --
-        # `pending`: a tile's final pair is in the grid or its results are still in the shadow
-        # registers. A tile may finish only when the previous one has left, so a capture never
-        # meets a drain shift.
-        # With `skid`, a SkidBuffer per input stream: the logic below sees the buffers' outputs,
-        # and a.ready, b.ready are the buffers' registered ready.
-        if cfg.skid:
-            m.submodules.skid_a = skid_a = SkidBuffer(a_layout(cfg))
-            m.submodules.skid_b = skid_b = SkidBuffer(b_layout(cfg))
-            wiring.connect(m, wiring.flipped(self.a), skid_a.i)
-            wiring.connect(m, wiring.flipped(self.b), skid_b.i)
-            a, b = skid_a.o, skid_b.o
-        else:
-            a, b = self.a, self.b
-        pending = Signal()
-        tile_end = a.payload.last | b.payload.last
-        accept = ~pending | ~tile_end
-        m.d.comb += [
-            a.ready.eq(b.valid & accept),
-            b.ready.eq(a.valid & accept),
-        ]
-        take = Signal()
-        m.d.comb += take.eq(a.valid & a.ready)
-
-        # -- error detection: tile length and framing --
-        count = Signal(range(cfg.max_pairs + 1))      # transfers already taken in this tile
-        with m.If(take):
-            with m.If((count == cfg.max_pairs) | (a.payload.last != b.payload.last)):
-                m.d.sync += self.err.eq(1)
-            with m.If(a.payload.last):
-                m.d.sync += count.eq(0)
-            with m.Elif(count != cfg.max_pairs):       # saturate: a runaway tile keeps flagging
-                m.d.sync += count.eq(count + 1)
+        # -- input: take a and b together (behind skid buffers with `skid`); hold back a tile's
+        # final pair until the previous tile has drained; err on a too long or misframed tile --
+        inputs = tile_input(m, self, (a_layout(cfg), b_layout(cfg)), skid=cfg.skid,
+                            max_transfers=cfg.max_pairs)
+        a, b, take = inputs.a, inputs.b, inputs.take
 
         # -- input register: one pipeline stage shared by every datapath --
         in_a = Signal(a.payload.data.shape())
@@ -320,23 +292,7 @@ class SystolicArray(wiring.Component):
         # every shadow register holds the tile.
         captured = Signal()
         m.d.comb += captured.eq(corner.capture)
-        full = Signal()
-        row = Signal(range(max(rows, 2)))             # (one bit at least: no zero-width wire)
-        with m.If(take & a.payload.last):
-            m.d.sync += pending.eq(1)
-        with m.If(captured):
-            m.d.sync += full.eq(1)
-
-        m.d.comb += [
-            self.c.valid.eq(full),
-            self.c.payload.last.eq(row == rows - 1),
-            drain.eq(self.c.valid & self.c.ready),
-        ]
+        m.d.comb += drain.eq(tile_output(m, self.c, rows, inputs, captured))
         for c in range(cols):
             m.d.comb += self.c.payload.data[c].eq(pe[0][c].result)
-        with m.If(drain):
-            with m.If(row == rows - 1):
-                m.d.sync += [row.eq(0), full.eq(0), pending.eq(0)]
-            with m.Else():
-                m.d.sync += row.eq(row + 1)
         return m

@@ -1,4 +1,5 @@
-"""The systolic array with AXI4-Stream port names: a thin wrapper, no logic of its own."""
+"""The systolic array and the dot-product unit with AXI4-Stream port names: thin wrappers, no
+logic of their own."""
 
 from dataclasses import replace
 
@@ -8,10 +9,12 @@ from amaranth.lib.wiring import In, Out
 
 from .array import SystolicArray, a_layout, b_layout, c_layout
 from .config import SparqConfig
+from . import dotprod
 
-__all__ = ["AxisArray", "tdata_layout", "WRAPPED"]
+__all__ = ["AxisArray", "AxisDotProduct", "tdata_layout", "WRAPPED"]
 
-#: Submodule name of the wrapped array: the generated Verilog has it as module ``<top>.array``.
+#: Submodule name of the wrapped block: the generated Verilog has it as module ``<top>.array``
+#: (for the dot-product unit too).
 WRAPPED = "array"
 
 
@@ -48,17 +51,22 @@ class AxisArray(wiring.Component):
     ``tready`` to depend on ``tvalid``; see the array's handshake for the paths).
     """
 
+    #: The wrapped block: its class and the layout functions of its streams ``a``, ``b``, ``c``.
+    _block = SystolicArray
+    _layout_functions = (a_layout, b_layout, c_layout)
+
     def __init__(self, config):
         if not isinstance(config, SparqConfig):
             raise TypeError(f"config must be a SparqConfig, not {config!r}")
         self._config = config
         native = replace(config, interface="native")
-        self._layouts = {"a": a_layout(native), "b": b_layout(native), "c": c_layout(native)}
+        self._layouts = {s: f(native) for s, f in zip("abc", self._layout_functions)}
+        block = self._block
         if native.stc:
+            # The 2:4 structured-sparse array: the same streams, other payload layouts.
             from .stc_array import StcArray
-            self._array = StcArray(native)
-        else:
-            self._array = SystolicArray(native)
+            block = StcArray
+        self._array = block(native)
         members = {"aclk": In(1), "aresetn": In(1)}
         for stream, prefix, flow, back in (("a", "s_axis_a", In, Out), ("b", "s_axis_b", In, Out),
                                            ("c", "m_axis_c", Out, In)):
@@ -134,3 +142,12 @@ class AxisArray(wiring.Component):
             self.err.eq(array.err),
         ]
         return m
+
+
+class AxisDotProduct(AxisArray):
+    """:class:`~hdl.dotprod.DotProduct` with AXI4-Stream ports (``config.interface == "axis"``):
+    the same ports, ``tdata`` padding and reset as :class:`AxisArray`, around the dot-product
+    unit (whose handshake, latency, throughput and ``err`` are unchanged)."""
+
+    _block = dotprod.DotProduct
+    _layout_functions = (dotprod.a_layout, dotprod.b_layout, dotprod.c_layout)

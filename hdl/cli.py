@@ -2,9 +2,9 @@
 
 ::
 
-    sparq-rtl verilog {window,pair,pe,array} [--bits 4|3|2] [--options 5|3|2|6|7]
+    sparq-rtl verilog {window,pair,pe,array,dotprod} [--bits 4|3|2] [--options 5|3|2|6|7]
                       [--rounding nearest-even|truncate] [--datapath sparq|int8|a4w8|a3w8|a2w8]
-                      [--rows R --cols C --max-k K] [--name MODULE]
+                      [--rows R --cols C --max-k K] [--pairs P] [--name MODULE]
                       [--interface native|axis] [--skid] [--stc] [--mul-pipe] [--fusesoc]
                       (-o FILE.v | -d DIR)
 
@@ -123,15 +123,20 @@ def _version():
 # Which blocks each configuration flag applies to: a flag the block ignores is refused rather than
 # silently dropped, so that nobody believes they configured something they did not.
 _FLAG_BLOCKS = {
-    "datapath": ("window", "pair", "pe", "array"),
-    "rows": ("array",),
-    "cols": ("array",),
-    "max_k": ("pe", "array"),
-    "interface": ("array",),
-    "skid": ("array",),
+    "datapath": ("window", "pair", "pe", "array", "dotprod"),
+    "rows": ("array", "dotprod"),
+    "cols": ("array", "dotprod"),
+    "max_k": ("pe", "array", "dotprod"),
+    "interface": ("array", "dotprod"),
+    "skid": ("array", "dotprod"),
     "stc": ("pe", "array"),
     "mul_pipe": ("pe", "array"),
+    "pairs": ("dotprod",),
 }
+
+#: Defaults of a block that differ from :class:`SparqConfig`'s: the dot-product unit is a 4x4
+#: tile of outputs (a Tensor-Core-like step), not the array's 8x8.
+_BLOCK_DEFAULTS = {"dotprod": {"rows": 4, "cols": 4}}
 
 
 def _add_verilog_arguments(parser):
@@ -146,16 +151,22 @@ def _add_verilog_arguments(parser):
                         help="rounding below the window (default nearest-even)")
     parser.add_argument("--datapath", metavar="sparq|int8|a4w8|a3w8|a2w8",
                         help="PE datapath (pe, array; window and pair are sparq only; default sparq)")
-    parser.add_argument("--rows", type=int, metavar="R", help="array rows (array only; default 8)")
-    parser.add_argument("--cols", type=int, metavar="C", help="array columns (array only; default 8)")
+    parser.add_argument("--rows", type=int, metavar="R",
+                        help="array rows / dotprod output rows M (array: default 8; dotprod: 4)")
+    parser.add_argument("--cols", type=int, metavar="C",
+                        help="array columns / dotprod output columns N (array: default 8; "
+                             "dotprod: 4)")
+    parser.add_argument("--pairs", type=int, metavar="P",
+                        help="pairs of reduction positions per cycle (dotprod only; default 4)")
     parser.add_argument("--max-k", dest="max_k", type=int, metavar="K",
-                        help="largest reduction length the accumulators hold (pe, array; default 1152)")
+                        help="largest reduction length the accumulators hold (pe, array, "
+                             "dotprod; default 1152)")
     parser.add_argument("--interface", metavar="native|axis",
-                        help="port naming (array only): native streams (default) or AXI4-Stream "
+                        help="port naming (array, dotprod): native streams (default) or AXI4-Stream "
                              "(aclk, aresetn, s_axis_a_t*, s_axis_b_t*, m_axis_c_t*; module name "
                              "suffix _axis)")
     parser.add_argument("--skid", action="store_true", default=None,
-                        help="a skid buffer on each input stream (array only): a.ready and "
+                        help="a skid buffer on each input stream (array, dotprod): a.ready and "
                              "b.ready become register outputs, independent of every input of "
                              "the same cycle (module name suffix _skid)")
     parser.add_argument("--stc", action="store_true", default=None,
@@ -180,15 +191,17 @@ def _run_verilog(args):
     block = args.block
     if block not in generate.BLOCKS:
         raise ValueError(f"block must be one of {', '.join(generate.BLOCKS)}, not {block!r}")
-    fields = {}
+    fields = dict(_BLOCK_DEFAULTS.get(block, {}))
     for field in ("datapath", "bits", "options", "rounding", "rows", "cols", "max_k", "interface",
-                  "skid", "stc", "mul_pipe"):
+                  "skid", "stc", "mul_pipe", "pairs"):
         value = getattr(args, field)
         if value is None:
             continue
         if block not in _FLAG_BLOCKS.get(field, generate.BLOCKS):
             flag = "--" + field.replace("_", "-")
-            raise ValueError(f"{flag} applies to block {' and '.join(_FLAG_BLOCKS[field])} only, "
+            names = _FLAG_BLOCKS[field]
+            listed = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+            raise ValueError(f"{flag} applies to block {listed} only, "
                              f"not {block!r}")
         fields[field] = value
     config = SparqConfig(**fields)

@@ -10,7 +10,7 @@ from golden.sparq import DEFAULT_OPTIONS as _GOLDEN_DEFAULT_OPTIONS, LONE_WINDOW
 
 __all__ = ["SparqConfig", "DATAPATHS", "ROUNDINGS", "WINDOW_OPTIONS", "WINDOW_BITS", "MAX_K",
            "MAX_PES", "MAX_SIDE", "INTERFACES", "BITS", "DEFAULT_OPTIONS", "WINDOW_SHIFTS",
-           "NAIVE_WIDTHS", "STC_DATAPATHS", "STC_GROUP"]
+           "NAIVE_WIDTHS", "STC_DATAPATHS", "STC_GROUP", "MAX_PAIRS"]
 
 #: Naive baselines ``a<N>w8``: N-bit activations (0..2**N - 1) times 8-bit weights, exact, on two
 #: N-bit x 8-bit multipliers; the baseline of the same activation width as a SPARQ window.
@@ -70,6 +70,12 @@ MAX_PES = 1024
 #: takes (16 x 64: 39 s of CPU, 0.74 GB).
 MAX_SIDE = 64
 
+#: Largest ``pairs`` of the dot-product unit (:mod:`hdl.dotprod`): 32 pairs, a chunk of 64
+#: reduction positions per cycle, twice the widest Tensor-Core-like step the unit models (the
+#: block's size limit, ``rows * cols * pairs`` pair multipliers, is checked by
+#: :func:`hdl.naming.check`).
+MAX_PAIRS = 32
+
 
 def _check_int(name, value, minimum, maximum=None):
     # bool is an int subclass; True as a row count is a bug, not a 1.
@@ -127,6 +133,11 @@ class SparqConfig:
         (:mod:`hdl.mul_stage`: for ``sparq`` a register between the slot product and its shift;
         for ``int8``/``a4w8`` between the two half products and their sum), one cycle more
         latency for a shorter critical path; the PE and the array (naming tag ``-pipe``).
+    pairs : int
+        Pairs of reduction positions the dot-product unit (:class:`hdl.dotprod.DotProduct`)
+        takes per cycle (a chunk of ``2 * pairs`` positions), 1..:data:`MAX_PAIRS`, default 4.
+        Only meaningful for block ``dotprod`` (:func:`hdl.naming.check` refuses another value on
+        the other blocks).
 
     Every field is checked on construction: ``TypeError`` when an integer field is not an ``int``
     (``bool`` and ``5.0`` are refused), ``ValueError`` when a value is out of range; the message
@@ -148,6 +159,7 @@ class SparqConfig:
     skid: bool = False
     stc: bool = False
     mul_pipe: bool = False
+    pairs: int = 4
 
     def __post_init__(self):
         if not isinstance(self.datapath, str) or self.datapath not in DATAPATHS:
@@ -196,6 +208,7 @@ class SparqConfig:
                              f"{' and '.join(STC_DATAPATHS)} only, not {self.datapath!r}")
         if not isinstance(self.mul_pipe, bool):
             raise TypeError(f"mul_pipe must be a bool, not {self.mul_pipe!r}")
+        _check_int("pairs", self.pairs, 1, MAX_PAIRS)
 
     # -- derived widths ---------------------------------------------------------------------------
 

@@ -9,7 +9,8 @@ Every fact on the page comes from :func:`hdl.generate.sidecar`, i.e. from the co
 ``describe()`` methods plus what the generator derives from the signature and checks against the
 generated Verilog (directions, widths, payload fields). The page has one section per block in its
 default configuration (:data:`ENTRIES`): the window selector and the pair encoder (5 options,
-nearest-even), the PE of each datapath and the 8x8 array of each datapath. The output is
+nearest-even), the PE of each datapath, the 8x8 array of each datapath and the 4x4 dot-product
+unit (4 pairs per cycle) of each datapath. The output is
 deterministic (no versions, paths or dates), so ``hdl/tests/test_contract_doc.py`` can require the
 committed page to equal it.
 """
@@ -55,6 +56,12 @@ ENTRIES = (
     ("Processing element, sparq datapath, split multiply stage", "pe", SparqConfig(mul_pipe=True)),
     ("Systolic array 8x8, sparq datapath, split multiply stage", "array",
      SparqConfig(mul_pipe=True)),
+    ("Dot-product unit 4x4, 4 pairs, sparq datapath", "dotprod",
+     SparqConfig(rows=4, cols=4, pairs=4)),
+    ("Dot-product unit 4x4, 4 pairs, int8 datapath", "dotprod",
+     SparqConfig(datapath="int8", rows=4, cols=4, pairs=4)),
+    ("Dot-product unit 4x4, 4 pairs, a4w8 datapath", "dotprod",
+     SparqConfig(datapath="a4w8", rows=4, cols=4, pairs=4)),
 )
 
 _INTRO = """\
@@ -64,7 +71,7 @@ _INTRO = """\
      hdl/tests/test_contract_doc.py fails when this file differs from what the generator writes. -->
 
 Generated from the blocks themselves: each component's `describe()` method (`hdl/window.py`,
-`hdl/pair.py`, `hdl/pe.py`, `hdl/array.py`) through `hdl.generate.sidecar`, the same description
+`hdl/pair.py`, `hdl/pe.py`, `hdl/array.py`, `hdl/dotprod.py`) through `hdl.generate.sidecar`, the same description
 that every generated module carries in its [JSON sidecar](integration.md#the-json-sidecar). Port
 directions, widths and payload fields are read from the component's signature and checked against
 the generated Verilog. One section per block in its default configuration (and the array with
@@ -83,11 +90,13 @@ interpretation.
 _FLAGS = (("datapath", "--datapath"), ("bits", "--bits"), ("options", "--options"),
           ("rounding", "--rounding"),
           ("rows", "--rows"), ("cols", "--cols"), ("max_k", "--max-k"), ("skid", "--skid"),
-          ("stc", "--stc"), ("mul_pipe", "--mul-pipe"))
+          ("stc", "--stc"), ("mul_pipe", "--mul-pipe"), ("pairs", "--pairs"))
 _BLOCK_FLAGS = {"window": ("bits", "options", "rounding"), "pair": ("bits", "options", "rounding"),
                 "pe": ("datapath", "bits", "options", "rounding", "max_k", "stc", "mul_pipe"),
                 "array": ("datapath", "bits", "options", "rounding", "rows", "cols", "max_k",
-                          "skid", "stc", "mul_pipe")}
+                          "skid", "stc", "mul_pipe"),
+                "dotprod": ("datapath", "bits", "options", "rounding", "rows", "cols", "max_k",
+                            "skid", "pairs")}
 
 
 def _command(block, config):

@@ -144,6 +144,9 @@ def _component_class(block):
     if block == "pe":
         from .pe import ProcessingElement
         return ProcessingElement
+    if block == "dotprod":
+        from .dotprod import DotProduct
+        return DotProduct
     from .array import SystolicArray
     return SystolicArray
 
@@ -152,6 +155,9 @@ def _component(block, config):
     if block == "array" and config.interface == "axis":
         from .axis import AxisArray
         return AxisArray(config)
+    if block == "dotprod" and config.interface == "axis":
+        from .axis import AxisDotProduct
+        return AxisDotProduct(config)
     if config.stc:
         # The 2:4 structured-sparse PE and array (hdl/stc_pe.py, hdl/stc_array.py).
         if block == "pe":
@@ -487,6 +493,15 @@ def _parameters(block, config):
     if block == "array":
         params.update(rows=config.rows, cols=config.cols, interface=config.interface,
                       skid=config.skid)
+    if block == "dotprod":
+        from . import dotprod
+        params.update(rows=config.rows, cols=config.cols, pairs=config.pairs,
+                      interface=config.interface, skid=config.skid, max_k=config.max_k,
+                      positions=dotprod.positions(config), max_steps=dotprod.max_steps(config),
+                      act_width=config.act_width, mant_width=config.mant_width,
+                      weight_width=config.weight_width, max_act_value=config.max_act_value,
+                      acc_width=dotprod.acc_width(config))
+        return params
     if config.stc:
         params.update(stc=True, k_per_transfer=config.k_per_transfer,
                       max_products=config.max_products)

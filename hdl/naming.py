@@ -11,7 +11,10 @@
                                   ``-pipe``: the split multiply stage, ``mul_pipe=True``;
                                   ``-skid``: skid buffers on the inputs, ``skid=True``;
                                   ``-axis``: the AXI4-Stream interface, ``interface="axis"``)
+                   dotprod:       <setting>-<rows>x<cols>p<pairs>-k<max_k>[-skid][-axis]
+                                                                         sparq-b4-o5-ne-4x4p4-k1152
     design name    <block>-<config tag>                                  array-sparq-b4-o5-ne-8x8-k1152
+                                                                         dotprod-int8-4x4p4-k1152
     module name    sparq_<design name with - as _>                       sparq_array_sparq_b4_o5_ne_8x8_k1152
                                                                          sparq_array_sparq_b4_o5_ne_8x8_k1152_axis
                                                                          sparq_array_sparq_b4_o5_ne_8x8_k1152_skid_axis
@@ -26,19 +29,25 @@ import re
 
 from golden.tags import parse_setting_tag, setting_tag
 
-from .config import SparqConfig
+from .config import MAX_PES, SparqConfig
 
-__all__ = ["BLOCKS", "SPARQ_ONLY", "check", "parse_setting_tag", "setting_of", "config_tag", "design_name", "module_name",
+__all__ = ["BLOCKS", "SPARQ_ONLY", "STREAM_BLOCKS", "DEFAULT_PAIRS", "check", "parse_setting_tag", "setting_of", "config_tag", "design_name", "module_name",
            "parse_design_name"]
 
 #: The blocks :mod:`hdl.generate` builds, in the order the command lists them.
-BLOCKS = ("window", "pair", "pe", "array")
+BLOCKS = ("window", "pair", "pe", "array", "dotprod")
+
+#: Blocks with stream ports (``interface`` and ``skid`` apply to them).
+STREAM_BLOCKS = ("array", "dotprod")
+
+#: ``pairs`` of a configuration that is not for the dot-product unit (the field's default).
+DEFAULT_PAIRS = SparqConfig().pairs
 
 #: Blocks that exist for the SPARQ datapath only (the baselines have no window or pair logic).
 SPARQ_ONLY = ("window", "pair")
 
-_DESIGN = re.compile(r"(?P<block>window|pair|pe|array)-(?P<setting>int8|a[432]w8|sparq-b\d+-o\d+-(?:ne|tr))"
-                     r"(?:-(?P<rows>\d+)x(?P<cols>\d+))?(?:-k(?P<max_k>\d+))?(?P<stc>-stc)?(?P<pipe>-pipe)?(?P<skid>-skid)?(?:-(?P<interface>axis))?\Z")
+_DESIGN = re.compile(r"(?P<block>window|pair|pe|array|dotprod)-(?P<setting>int8|a[432]w8|sparq-b\d+-o\d+-(?:ne|tr))"
+                     r"(?:-(?P<rows>\d+)x(?P<cols>\d+)(?:p(?P<pairs>\d+))?)?(?:-k(?P<max_k>\d+))?(?P<stc>-stc)?(?P<pipe>-pipe)?(?P<skid>-skid)?(?:-(?P<interface>axis))?\Z")
 
 
 def check(block, config):
@@ -50,15 +59,23 @@ def check(block, config):
         raise TypeError(f"config must be a SparqConfig, not {config!r}")
     if block in SPARQ_ONLY and config.datapath != "sparq":
         raise ValueError(f"block {block!r} exists for datapath 'sparq' only, not {config.datapath!r}")
-    if block != "array" and config.interface != "native":
-        raise ValueError(f"interface {config.interface!r} applies to block array only, not "
-                         f"{block!r}")
-    if block != "array" and config.skid:
-        raise ValueError(f"skid applies to block array only, not {block!r}")
+    if block not in STREAM_BLOCKS and config.interface != "native":
+        raise ValueError(f"interface {config.interface!r} applies to blocks array and dotprod "
+                         f"only, not {block!r}")
+    if block not in STREAM_BLOCKS and config.skid:
+        raise ValueError(f"skid applies to blocks array and dotprod only, not {block!r}")
     if block not in ("pe", "array") and config.stc:
         raise ValueError(f"stc applies to blocks pe and array only, not {block!r}")
     if block not in ("pe", "array") and config.mul_pipe:
         raise ValueError(f"mul_pipe applies to blocks pe and array only, not {block!r}")
+    if block != "dotprod" and config.pairs != DEFAULT_PAIRS:
+        raise ValueError(f"pairs applies to block dotprod only, not {block!r} (pairs="
+                         f"{config.pairs!r})")
+    if block == "dotprod" and config.rows * config.cols * config.pairs > MAX_PES:
+        # As many pair multipliers as the largest array has PEs (elaboration time and memory).
+        raise ValueError(f"rows * cols * pairs must be at most {MAX_PES} pair multipliers, not "
+                         f"{config.rows} x {config.cols} x {config.pairs} = "
+                         f"{config.rows * config.cols * config.pairs}")
 
 
 def setting_of(config):
@@ -73,9 +90,11 @@ def config_tag(block, config):
     """The parameters ``block`` depends on, as a tag (see the module docstring)."""
     check(block, config)
     tag = setting_of(config)
-    if block == "array":
+    if block in STREAM_BLOCKS:
         tag += f"-{config.rows}x{config.cols}"
-    if block in ("pe", "array"):
+    if block == "dotprod":
+        tag += f"p{config.pairs}"
+    if block in ("pe", *STREAM_BLOCKS):
         tag += f"-k{config.max_k}"
     if config.stc:
         tag += "-stc"
@@ -106,7 +125,7 @@ def parse_design_name(name):
     """
     match = _DESIGN.match(name) if isinstance(name, str) else None
     if match is None:
-        raise ValueError(f"not a design name: {name!r} (expected <block>-<setting>[-<R>x<C>]"
+        raise ValueError(f"not a design name: {name!r} (expected <block>-<setting>[-<R>x<C>[p<P>]]"
                          f"[-k<max_k>][-stc][-pipe][-skid][-axis], e.g. pe-sparq-b4-o5-ne-k1152, array-int8-4x4-k1152, "
                          f"window-sparq-b4-o3-tr)")
     block = match["block"]
@@ -120,6 +139,8 @@ def parse_design_name(name):
                       rounding=setting["rounding"])
     if match["rows"]:
         fields.update(rows=int(match["rows"]), cols=int(match["cols"]))
+    if match["pairs"]:
+        fields["pairs"] = int(match["pairs"])
     if match["max_k"]:
         fields["max_k"] = int(match["max_k"])
     if match["stc"]:

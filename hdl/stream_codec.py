@@ -1,5 +1,5 @@
-"""The systolic array's stream contract in NumPy: payload words of ``a``, ``b``, ``c``, and the
-result a tile must give.
+"""The stream contract of the systolic array and of the dot-product unit in NumPy: payload words
+of ``a``, ``b``, ``c``, and the result a tile must give.
 
 :class:`ArrayCodec` packs tiles into the payload words of the array's streams and unpacks words
 back into values. Where each value sits is not stated here: it is read once from the RTL's own
@@ -8,7 +8,9 @@ payload layouts (:func:`hdl.array.a_layout`, :func:`~hdl.array.b_layout`,
 every ``data[...]`` element and of ``last``. The codec therefore follows the layouts if they ever
 change, and the tests compare its words with the integers Amaranth itself builds from the layouts.
 
-:func:`reference` is the golden result of one tile for a configuration's datapath.
+:class:`DotProductCodec` does the same for the dot-product unit (:mod:`hdl.dotprod`), from its
+layouts; :func:`codec_for` picks the codec of a block. :func:`reference` is the golden result of
+one tile for a configuration's datapath.
 
 Every driver of the array (the Amaranth simulation in ``hdl/tests``, the cocotb benches in ``tb``,
 the hardware-in-the-loop run in ``evaluation``) packs and checks through these two, so the payload
@@ -25,7 +27,8 @@ from golden.sparse import compress_2to4, check_2to4, expand_2to4
 from .array import a_layout, b_layout, c_layout
 from .config import SparqConfig
 
-__all__ = ["PayloadCodec", "FieldsCodec", "ArrayCodec", "reference"]
+__all__ = ["PayloadCodec", "FieldsCodec", "ArrayCodec", "DotProductCodec", "CODECS", "codec_for",
+           "reference"]
 
 
 def _leaves(shape, offset=0, index=()):
@@ -232,30 +235,49 @@ class ArrayCodec:
     ``last`` framing).
     """
 
+    #: The block whose streams these are (:data:`hdl.naming.BLOCKS`).
+    block = "array"
+
     def __init__(self, config):
         if not isinstance(config, SparqConfig):
             raise TypeError(f"config must be a SparqConfig, not {config!r}")
         self.config = config
-        step = config.k_per_transfer
-        self.a = PayloadCodec(a_layout(config))
+        layouts = self._layouts(config)
+        self.a = PayloadCodec(layouts[0])
         if config.stc:
-            self.b = FieldsCodec(b_layout(config), ("value", "pos"))
+            self.b = FieldsCodec(layouts[1], ("value", "pos"))
             b_codecs = self.b.fields
         else:
-            self.b = PayloadCodec(b_layout(config))
+            self.b = PayloadCodec(layouts[1])
             b_codecs = {"b": self.b}
-        self.c = PayloadCodec(c_layout(config))
-        # The tile-level methods below read the data as (rows | cols) x (element of the step).
-        expected = {"a": (self.a, (config.rows, step)), "c": (self.c, (config.cols,))}
-        expected |= {name: (codec, (config.cols, 2)) for name, codec in b_codecs.items()}
+        self.c = PayloadCodec(layouts[2])
+        # The tile-level methods below read the data as (rows | cols) x (reduction positions of
+        # one transfer, in order); the compressed 2:4 weights as cols x (the group's two values
+        # or positions).
+        chunk = self._chunk(config)
+        b_lanes = (config.cols, 2) if config.stc else (config.cols, *chunk)
+        expected = {"a": (self.a, (config.rows, *chunk)), "c": (self.c, (config.cols,))}
+        expected |= {name: (codec, b_lanes) for name, codec in b_codecs.items()}
         for name, (codec, lanes) in expected.items():
             if codec.lanes != lanes:
                 raise TypeError(f"payload {name} has lanes {codec.lanes}, not {lanes}")
+        #: Reduction positions one transfer of ``a``/``b`` carries (2 for the array, 4 for the
+        #: 2:4 array).
+        self.positions = int(np.prod(chunk))
 
-    def pairs(self, k):
-        """Transfers of a tile of reduction length ``k``: ``ceil(k/2)``, with ``stc``
-        ``ceil(k/4)``."""
-        return -(-k // self.config.k_per_transfer)
+    @staticmethod
+    def _layouts(config):
+        return a_layout(config), b_layout(config), c_layout(config)
+
+    @staticmethod
+    def _chunk(config):
+        # Index shape of one row's reduction positions in a transfer: one pair, or with stc one
+        # group of four.
+        return (config.k_per_transfer,)
+
+    def transfers(self, k):
+        """Transfers of a tile of reduction length ``k``: ``ceil(k / positions)``."""
+        return -(-k // self.positions)
 
     def _pack_tile(self, codec, x):
         x = np.asarray(x)
@@ -263,25 +285,25 @@ class ArrayCodec:
             raise ValueError(f"a tile operand must have shape ({codec.lanes[0]}, K >= 1), "
                              f"not {x.shape}")
         lanes, k = x.shape
-        p, step = self.pairs(k), self.config.k_per_transfer
-        padded = np.zeros((lanes, step * p), dtype=x.dtype)
+        p = self.transfers(k)
+        padded = np.zeros((lanes, self.positions * p), dtype=x.dtype)
         padded[:, :k] = x
-        return codec.pack(padded.reshape(lanes, p, step).transpose(1, 0, 2),
+        return codec.pack(np.moveaxis(padded.reshape(lanes, p, *codec.lanes[1:]), 1, 0),
                           np.arange(p) == p - 1)
 
     @staticmethod
     def _unpack_tile(codec, words):
         values, last = codec.unpack(words)
-        return values.transpose(1, 0, 2).reshape(codec.lanes[0], -1), last
+        return np.moveaxis(values, 0, 1).reshape(codec.lanes[0], -1), last
 
     def pack_a(self, A):
-        """Words of ``a`` for one tile: ``A`` rows x K -> ``ceil(K/2)`` ints."""
+        """Words of ``a`` for one tile: ``A`` rows x K -> :meth:`transfers` ints."""
         return self._pack_tile(self.a, A)
 
     def pack_b(self, B):
-        """Words of ``b`` for one tile: ``B`` cols x K -> ``ceil(K/2)`` ints; with ``stc``
-        ``ceil(K/4)`` ints of compressed groups (ValueError naming the output channel and group
-        when ``B`` is not 2:4 sparse)."""
+        """Words of ``b`` for one tile: ``B`` cols x K -> :meth:`transfers` ints; with ``stc``
+        ints of compressed groups (ValueError naming the output channel and group when ``B`` is
+        not 2:4 sparse)."""
         if not self.config.stc:
             return self._pack_tile(self.b, B)
         B = np.asarray(B)
@@ -294,14 +316,14 @@ class ArrayCodec:
                            np.arange(p) == p - 1)
 
     def unpack_a(self, words):
-        """``(A rows x 2P int64, last (P,))`` of ``P`` words of ``a`` (ints or binary strings);
-        an odd K's padding is the final column."""
+        """``(A rows x (positions * n) int64, last (n,))`` of ``n`` words of ``a`` (ints or
+        binary strings); the zero padding past K is in the final columns."""
         return self._unpack_tile(self.a, words)
 
     def unpack_b(self, words):
-        """``(B cols x 2P int64, last (P,))`` of ``P`` words of ``b``; with ``stc`` the dense
-        ``B`` cols x 4P expanded from the compressed groups (:func:`golden.sparse.expand_2to4`:
-        ValueError for two non-zero values at one position)."""
+        """``(B cols x (positions * n) int64, last (n,))`` of ``n`` words of ``b``; with ``stc``
+        the dense ``B`` cols x 4n expanded from the compressed groups
+        (:func:`golden.sparse.expand_2to4`: ValueError for two non-zero values at one position)."""
         if not self.config.stc:
             return self._unpack_tile(self.b, words)
         fields, last = self.b.unpack(words)
@@ -323,8 +345,44 @@ class ArrayCodec:
         return self.c.unpack(words)
 
 
+class DotProductCodec(ArrayCodec):
+    """Payload words of a :class:`~hdl.dotprod.DotProduct`'s streams for ``config``, tile by tile.
+
+    The same tile-level interface as :class:`ArrayCodec`, with the offsets read from the unit's
+    layouts (:func:`hdl.dotprod.a_layout`, :func:`~hdl.dotprod.b_layout`,
+    :func:`~hdl.dotprod.c_layout`): on ``a`` and ``b`` a tile is ``ceil(K / (2 * pairs))``
+    transfers, transfer ``t`` carrying reduction positions ``2*pairs*t .. 2*pairs*t + 2*pairs -
+    1`` of every row (lanes ``(rows | cols, pairs, 2)``), positions past K padded with activation
+    0 and weight 0; ``c`` is as the array's (``rows`` transfers, one result row each, ``last`` on
+    the final row), its elements ``hdl.dotprod.acc_width`` bits wide.
+    """
+
+    block = "dotprod"
+
+    @staticmethod
+    def _layouts(config):
+        from . import dotprod
+        return dotprod.a_layout(config), dotprod.b_layout(config), dotprod.c_layout(config)
+
+    @staticmethod
+    def _chunk(config):
+        return (config.pairs, 2)
+
+
+#: The codec class of each stream block.
+CODECS = {"array": ArrayCodec, "dotprod": DotProductCodec}
+
+
+def codec_for(block, config):
+    """The codec of ``block``'s streams (``"array"`` or ``"dotprod"``) for ``config``."""
+    if block not in CODECS:
+        raise ValueError(f"block must be one of {', '.join(CODECS)}, not {block!r}")
+    return CODECS[block](config)
+
+
 def reference(config, A, B):
-    """The golden result of one tile for ``config``'s datapath: ``C = A . B^T`` (rows x cols int64).
+    """The golden result of one tile for ``config``'s datapath: ``C = A . B^T`` (rows x cols int64),
+    for the array and the dot-product unit alike (both compute golden's pairs).
 
     ``sparq``: :func:`golden.sparq_gemm` with the configuration's bits, options, rounding and
     ``stc``; ``int8`` and ``aNw8``: :func:`golden.exact_gemm` (with ``stc``, ``B`` must be 2:4

@@ -9,6 +9,7 @@ Design names are the project's design names (:mod:`hdl.naming`)::
                                      pe-sparq-b3-o6-ne-k1152, pe-a3w8-k1152, pe-a2w8-k1152
     array-sparq-b4-o2-ne-4x4-k1152   rows x cols systolic array (per-row encoders included)
     pe-int8-k1152-stc                2:4 structured-sparse PE; array-sparq-b4-o5-ne-2x2-k1152-stc
+    dotprod-int8-4x4p4-k1152         rows x cols dot-product unit, 2 * pairs positions per cycle
 
 Any configuration can be named (e.g. ``pe-int8-k512``); the default set uses max_k 1152.
 
@@ -45,6 +46,7 @@ STC_VARIANTS = ("sparq-b4-o5-ne", "sparq-b4-o3-ne", "sparq-b4-o2-ne", "int8")
 MACS_PER_CYCLE = {
     "pe": lambda config: 2,
     "array": lambda config: 2 * config.rows * config.cols,
+    "dotprod": lambda config: 2 * config.pairs * config.rows * config.cols,
 }
 
 
@@ -69,13 +71,18 @@ class Design:
         suffix = "-stc" if self.config.stc else ""       # 2:4 designs compare among themselves
         if self.block == "array":
             return f"array{self.config.rows}x{self.config.cols}{suffix}"
+        if self.block == "dotprod":
+            return f"dotprod{self.config.rows}x{self.config.cols}p{self.config.pairs}"
         return self.block + suffix
 
     @property
     def pes(self):
-        """Processing elements in the design (0 for the encoders alone)."""
+        """Processing elements in the design (0 for the encoders alone); for the dot-product unit
+        its pair multipliers, ``rows * cols * pairs`` (each the multiply work of one PE)."""
         if self.block == "array":
             return self.config.rows * self.config.cols
+        if self.block == "dotprod":
+            return self.config.rows * self.config.cols * self.config.pairs
         return 1 if self.block == "pe" else 0
 
     @property
@@ -97,7 +104,8 @@ class Design:
     @property
     def positions_per_cycle(self):
         """Reduction positions per clock cycle at full throughput (dense-equivalent MACs): 2 per
-        PE, 4 per 2:4 PE (a group of four, of which two have non-zero weights)."""
+        PE and per pair multiplier of the dot-product unit, 4 per 2:4 PE (a group of four, of
+        which two have non-zero weights)."""
         return self.config.k_per_transfer * self.pes
 
     def describe(self):
@@ -118,6 +126,10 @@ class Design:
             out.update(mul_pipe=True)
         if self.block == "array":
             out.update(rows=c.rows, cols=c.cols)
+        if self.block == "dotprod":
+            from hdl.dotprod import acc_width
+            out.update(max_k=c.max_k, acc_width=acc_width(c), rows=c.rows, cols=c.cols,
+                       pairs=c.pairs)
         return out
 
 
@@ -153,10 +165,14 @@ def _default_names():
                   for v in STC_VARIANTS]
     # The dense int8 array with the 2:4 2x2 array's reduction positions per cycle (8 PEs x 2).
     names += [design_name("array", SparqConfig(datapath="int8", rows=2, cols=4))]
+    # The dot-product unit's default shape, 4x4 outputs, 4 pairs per cycle.
+    names += [design_name("dotprod", SparqConfig(**configs[v], rows=4, cols=4, pairs=4))
+              for v in VARIANTS]
     return tuple(names)
 
 
-#: The default set of the reports: encoders alone, PE, 4x4 and 8x8 arrays for every datapath.
+#: The default set of the reports: encoders alone, PE, 4x4 and 8x8 arrays and the 4x4p4
+#: dot-product unit for every datapath.
 DEFAULT_DESIGNS = _default_names()
 
 

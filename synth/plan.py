@@ -98,7 +98,9 @@ def _typical(info, target):
     block = info.get("block")
     if block in ("window", "pair"):
         return TYPICAL_SECONDS["encoder"].get(target.name, 5)
-    pes = info.get("rows", 1) * info.get("cols", 1) if block == "array" else 1
+    pes = info.get("rows", 1) * info.get("cols", 1) if block in ("array", "dotprod") else 1
+    if block == "dotprod":
+        pes *= info.get("pairs", 1)
     return TYPICAL_SECONDS["pe"].get(target.name, 20) * pes
 
 

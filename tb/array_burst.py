@@ -20,7 +20,7 @@ and loads the next bank. The generated array is instantiated unchanged, by its p
 
 from dataclasses import asdict
 
-from hdl.stream_codec import ArrayCodec
+from hdl.stream_codec import codec_for
 from tb import sim
 from tb.array_ports import dut_instance
 
@@ -31,10 +31,10 @@ DEPTH = 64
 CDEPTH = 16
 
 
-def burst_files(config, depth=DEPTH, cdepth=CDEPTH):
-    files = sim.generated_files("array", config)
+def burst_files(config, depth=DEPTH, cdepth=CDEPTH, block="array"):
+    files = sim.generated_files(block, config)
     module = next(name for name in files if name.endswith(".v"))[:-2]
-    codec = ArrayCodec(config)
+    codec = codec_for(block, config)
     aw, bw, cw = codec.a.width, codec.b.width, codec.c.width
     iw = max(depth, cdepth).bit_length()
     files[f"{TOP}.v"] = f"""\
@@ -59,7 +59,7 @@ module {TOP} (
   wire c_ready = !c_full;
 {dut_instance(config, module, clk="clk", rst="rst", a=("a_mem[ia]", "a_valid", "a_ready"),
               b=("b_mem[ib]", "b_valid", "b_ready"), c=("c_payload", "c_valid", "c_ready"),
-              err="err")}  wire a_fire = a_valid & a_ready;
+              err="err", block=block)}  wire a_fire = a_valid & a_ready;
   wire b_fire = b_valid & b_ready;
   wire c_fire = c_valid & c_ready;
   initial begin c_count = 0; pair_err = 0; end
@@ -90,8 +90,9 @@ endmodule
     return files
 
 
-def build_burst(config, simulator, depth=DEPTH):
-    """Build the burst harness for ``config`` on ``simulator``."""
-    result = sim.build_verilog(burst_files(config, depth), TOP, simulator,
-                               f"array-burst{depth}-{sim.config_key(config)}")
-    return sim.Build(**{**asdict(result), "config": config, "block": "array"})
+def build_burst(config, simulator, depth=DEPTH, block="array"):
+    """Build the burst harness for ``block`` (``"array"`` or ``"dotprod"``) under ``config`` on
+    ``simulator``."""
+    result = sim.build_verilog(burst_files(config, depth, block=block), TOP, simulator,
+                               f"{block}-burst{depth}-{sim.config_key(config, block)}")
+    return sim.Build(**{**asdict(result), "config": config, "block": block})

@@ -1,6 +1,10 @@
-"""The cocotb driver of the generated systolic array: tiles in, every result row checked.
+"""The cocotb driver of the generated systolic array and dot-product unit: tiles in, every result
+row checked.
 
-:func:`run_tiles` packs the tiles with :class:`hdl.stream_codec.ArrayCodec`, runs them through
+:func:`run_tiles` packs the tiles with the block's codec (:func:`hdl.stream_codec.codec_for`:
+:class:`~hdl.stream_codec.ArrayCodec` or :class:`~hdl.stream_codec.DotProductCodec`; both blocks
+have the same streams and framing, a transfer carrying 2 or ``2 * pairs`` reduction positions),
+runs them through
 one of two transports (the ``mode``), each with its own Verilog harness around the unchanged
 generated array, and returns the run's record:
 
@@ -29,7 +33,7 @@ import numpy as np
 from cocotb.triggers import ClockCycles, FallingEdge, First, RisingEdge, Timer
 from cocotb.utils import get_sim_time
 
-from hdl.stream_codec import ArrayCodec
+from hdl.stream_codec import codec_for
 from tb import harness, tiles
 from tb.monitors import InputMonitor, OutputMonitor
 from tb.scoreboard import Scoreboard
@@ -60,9 +64,9 @@ async def reset(dut, mode):
 
 
 async def run_tiles(dut, config, named_tiles, log, *, mode="per-cycle", stalls=None, rng=None,
-                    name="array"):
-    """Drive ``named_tiles`` (``[(name, A, B)]``) through the array after :func:`reset`; check
-    every result row. ``stalls``: per-cycle mode only, see :mod:`tb.stalls`; drawn from ``rng``
+                    name="array", block="array"):
+    """Drive ``named_tiles`` (``[(name, A, B)]``) through ``block`` (``"array"`` or ``"dotprod"``)
+    after :func:`reset`; check every result row. ``stalls``: per-cycle mode only, see :mod:`tb.stalls`; drawn from ``rng``
     (default :func:`tb.harness.rng` of ``name``).
 
     Returns the record: ``checked`` (values compared), ``mismatches``, ``macs`` (multiply-
@@ -76,7 +80,7 @@ async def run_tiles(dut, config, named_tiles, log, *, mode="per-cycle", stalls=N
     if mode == "burst" and stalls:
         raise ValueError("the burst transport runs at full rate: no stalls")
     tiles.check_tiles(config, [(a, b) for _, a, b in named_tiles])
-    codec = ArrayCodec(config)
+    codec = codec_for(block, config)
     a_words = [w for _, a, _ in named_tiles for w in codec.pack_a(a)]
     b_words = [w for _, _, b in named_tiles for w in codec.pack_b(b)]
     board = Scoreboard(log, name)
@@ -85,7 +89,7 @@ async def run_tiles(dut, config, named_tiles, log, *, mode="per-cycle", stalls=N
     rows_total = config.rows * len(named_tiles)
     if mode == "per-cycle":
         plan = StallPlan(stalls or {}, harness.rng(name) if rng is None else rng,
-                         [codec.pairs(a.shape[1]) for _, a, _ in named_tiles], rows_total,
+                         [codec.transfers(a.shape[1]) for _, a, _ in named_tiles], rows_total,
                          rows=config.rows, cols=config.cols)
         transport = _per_cycle(dut, codec, a_words, b_words, plan, inputs, outputs, rows_total,
                                log, name)

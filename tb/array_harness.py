@@ -26,7 +26,7 @@ that is from the handshake signals of the array itself, and the payloads from ``
 """
 
 
-from hdl.stream_codec import ArrayCodec
+from hdl.stream_codec import codec_for
 from tb import sim
 from tb.array_ports import dut_instance
 
@@ -35,11 +35,12 @@ __all__ = ["TOP", "harness_files", "build_harness"]
 TOP = "tb_array"
 
 
-def harness_files(config):
-    """``{file name: text}``: the generated array (Verilog and sidecar) and the harness."""
-    files = sim.generated_files("array", config)
+def harness_files(config, block="array"):
+    """``{file name: text}``: the generated ``block`` (``"array"`` or ``"dotprod"``: the same
+    streams) in Verilog with its sidecar, and the harness."""
+    files = sim.generated_files(block, config)
     module = next(name for name in files if name.endswith(".v"))[:-2]
-    codec = ArrayCodec(config)
+    codec = codec_for(block, config)
     aw, bw, cw = codec.a.width, codec.b.width, codec.c.width
     files[f"{TOP}.v"] = f"""\
 // Test harness: the generated array with its stream handshakes kept in registers (tb/array_harness.py).
@@ -61,7 +62,7 @@ module {TOP} (
   wire [{cw - 1}:0] c_payload;
 {dut_instance(config, module, clk="clk", rst="rst", a=("a_hold", "a_hold_valid", "a_ready"),
               b=("b_hold", "b_hold_valid", "b_ready"), c=("c_payload", "c_valid", "c_ready"),
-              err="err")}  wire a_fire = a_hold_valid & a_ready;
+              err="err", block=block)}  wire a_fire = a_hold_valid & a_ready;
   wire b_fire = b_hold_valid & b_ready;
   wire a_load = !a_hold_valid | a_fire;
   wire b_load = !b_hold_valid | b_fire;
@@ -90,9 +91,10 @@ endmodule
     return files
 
 
-def build_harness(config, simulator):
-    """Build the harness for ``config`` on ``simulator`` (shared by every test of the config)."""
+def build_harness(config, simulator, block="array"):
+    """Build the harness for ``block`` under ``config`` on ``simulator`` (shared by every test of
+    the configuration)."""
     from dataclasses import asdict
-    result = sim.build_verilog(harness_files(config), TOP, simulator,
-                               f"array-{sim.config_key(config)}")
-    return sim.Build(**{**asdict(result), "config": config, "block": "array"})
+    result = sim.build_verilog(harness_files(config, block), TOP, simulator,
+                               f"{block}-{sim.config_key(config, block)}")
+    return sim.Build(**{**asdict(result), "config": config, "block": block})

@@ -1,4 +1,5 @@
-"""How a harness connects the generated array: the port-name map of each interface.
+"""How a harness connects the generated array or dot-product unit: the port-name map of each
+interface.
 
 The harnesses (:mod:`tb.array_harness`, :mod:`tb.array_burst`) speak the native stream words
 (payload = ``{last, data}``, ``last`` the top bit) and an active-high ``rst``. :func:`dut_instance`
@@ -13,7 +14,7 @@ So the same harness, the same cocotb benches and the same checks run on either t
 """
 
 from hdl.axis import tdata_layout
-from hdl.array import a_layout, b_layout, c_layout
+from hdl.stream_codec import codec_for
 from amaranth.lib import data
 
 __all__ = ["dut_instance"]
@@ -23,8 +24,9 @@ def _data_bits(layout):
     return data.Layout.cast(layout["data"].shape).size
 
 
-def dut_instance(config, module, *, clk, rst, a, b, c, err, name="dut"):
-    """Verilog text declaring what the instance needs and instantiating ``module``.
+def dut_instance(config, module, *, clk, rst, a, b, c, err, name="dut", block="array"):
+    """Verilog text declaring what the instance needs and instantiating ``module`` (a generated
+    ``block``: ``"array"`` or ``"dotprod"``, whose streams have the same ports).
 
     ``a``, ``b``: ``(payload expression, valid expression, ready wire)`` (the ready wires are
     declared by the caller); ``c``: ``(payload wire, valid wire, ready expression)`` (the payload
@@ -39,9 +41,10 @@ def dut_instance(config, module, *, clk, rst, a, b, c, err, name="dut"):
                 f"    .err({err}));\n")
     text = ""
     ports = []
-    for stream, prefix, layout_of in (("a", "s_axis_a", a_layout), ("b", "s_axis_b", b_layout)):
+    codec = codec_for(block, config)
+    for stream, prefix in (("a", "s_axis_a"), ("b", "s_axis_b")):
         payload, valid, ready = a if stream == "a" else b
-        layout = layout_of(config)
+        layout = getattr(codec, stream).layout
         bits = _data_bits(layout)
         width = tdata_layout(layout).size
         wire = f"{name}_{stream}_word"
@@ -51,7 +54,7 @@ def dut_instance(config, module, *, clk, rst, a, b, c, err, name="dut"):
             tdata = f"{{{width - bits}'d0, {tdata}}}"
         ports.append(f"    .{prefix}_tdata({tdata}), .{prefix}_tvalid({valid}), "
                      f".{prefix}_tready({ready}), .{prefix}_tlast({wire}[{bits}]),\n")
-    layout = c_layout(config)
+    layout = codec.c.layout
     bits, width = _data_bits(layout), tdata_layout(layout).size
     text += (f"  wire [{width - 1}:0] {name}_c_tdata;\n  wire {name}_c_tlast;\n"
              f"  assign {c[0]} = {{{name}_c_tlast, {name}_c_tdata[{bits - 1}:0]}};\n")

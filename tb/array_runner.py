@@ -1,4 +1,5 @@
-"""Run tiles through the generated systolic array from Python (pytest tests, tb.gemm, the bench).
+"""Run tiles through the generated systolic array or dot-product unit from Python (pytest tests,
+tb.gemm, the bench).
 
 :func:`run_array` validates the tiles against the configuration first (a K above ``max_k``, a wrong
 shape or an out-of-range value raise ValueError before anything is built or simulated), builds the
@@ -18,23 +19,32 @@ from tb.array_harness import build_harness
 __all__ = ["build_array", "run_array", "standard_tiles"]
 
 
-def standard_tiles(config, seed, *, random_count=None):
-    """The named corner tiles of :func:`tb.tiles.corner_tiles` followed by ``random_count``
-    ReLU-like tiles of random K (default from ``SPARQ_TILES``, else 12)."""
+def standard_tiles(config, seed, *, random_count=None, block="array"):
+    """The named corner tiles of :func:`tb.tiles.corner_tiles` (for the dot-product unit also
+    :func:`tb.tiles.chunk_tiles`, K around multiples of ``2 * pairs``) followed by
+    ``random_count`` ReLU-like tiles of random K (default from ``SPARQ_TILES``, else 12)."""
     rng = np.random.default_rng(seed)
     count = sim.int_from_env("SPARQ_TILES", 12) if random_count is None else random_count
-    return tiles.corner_tiles(config, rng) + tiles.random_tiles(config, rng, count)
+    corners = tiles.corner_tiles(config, rng)
+    if block == "dotprod":
+        corners += tiles.chunk_tiles(config, rng)
+    return corners + tiles.random_tiles(config, rng, count)
 
 
-def build_array(config, simulator, *, burst=False):
-    """The array for ``config`` in its harness, compiled for ``simulator``: the per-cycle harness
-    (:mod:`tb.array_harness`), or with ``burst`` the burst harness (:mod:`tb.array_burst`)."""
-    return build_burst(config, simulator) if burst else build_harness(config, simulator)
+def build_array(config, simulator, *, burst=False, block="array"):
+    """``block`` (``"array"`` or ``"dotprod"``) for ``config`` in its harness, compiled for
+    ``simulator``: the per-cycle harness (:mod:`tb.array_harness`), or with ``burst`` the burst
+    harness (:mod:`tb.array_burst`)."""
+    if burst:
+        return build_burst(config, simulator, block=block)
+    return build_harness(config, simulator, block)
 
 
 def run_array(config, simulator, named_tiles, *, tests=("full_rate", "stalled"), stalls=None,
-              seed=None, label=None, output_dir=None, burst=False, build=None, run_name=None):
-    """Drive ``named_tiles`` (``[(name, A, B)]``) through the array; return the run's records.
+              seed=None, label=None, output_dir=None, burst=False, build=None, run_name=None,
+              block="array"):
+    """Drive ``named_tiles`` (``[(name, A, B)]``) through the array (or, with ``block="dotprod"``,
+    the dot-product unit); return the run's records.
 
     ``burst=True`` runs the full-rate ``burst`` test on the burst harness instead of ``tests``.
     ``build``: the result of :func:`build_array` for the same configuration, simulator and
@@ -44,10 +54,10 @@ def run_array(config, simulator, named_tiles, *, tests=("full_rate", "stalled"),
     if burst:
         tests = ("burst",)
     if build is None:
-        build = build_array(config, simulator, burst=burst)
+        build = build_array(config, simulator, burst=burst, block=block)
     folder = build.directory / "runs"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"tiles-{os.getpid()}-{run_name or sim.config_key(config)}.npz"
+    path = folder / f"tiles-{os.getpid()}-{run_name or sim.config_key(config, build.block)}.npz"
     tiles.save_tiles(path, named_tiles)
     env = {"SPARQ_TILES_FILE": str(path)}
     if output_dir is not None:

@@ -1,4 +1,5 @@
-"""cocotb tests of the generated systolic array (``sparq-rtl verilog array``).
+"""cocotb tests of the generated systolic array (``sparq-rtl verilog array``) and dot-product unit
+(``sparq-rtl verilog dotprod``: the same streams; the block comes from ``SPARQ_BLOCK``).
 
 Run by :func:`tb.array_runner.run_array` (for ``tb/test_array.py``, :mod:`tb.gemm` and
 ``tb/bench.py``) through :func:`tb.sim.run`. Each test resets the harness and runs the tiles of
@@ -34,7 +35,7 @@ async def _run(dut, test, mode, stalls=None):
     cocotb.start_soon(Clock(dut.clk, PERIOD, unit="ns").start())
     await reset(dut, mode)
     result = await run_tiles(dut, config, named, dut._log, mode=mode, stalls=stalls, rng=rng,
-                             name=test)
+                             name=test, block=harness.block())
     dut._log.info("%s: %d tiles, %d MACs checked in %d cycles, %.2f s (%.2f s CPU): "
                   "%.0f checked MACs/s", test, result["tiles"], result["macs"], result["cycles"],
                   result["seconds"], result["cpu_seconds"],

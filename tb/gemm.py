@@ -1,7 +1,10 @@
-"""A GEMM of any size on the generated systolic array, tile by tile: the host side of a layer.
+"""A GEMM of any size on the generated systolic array or dot-product unit, tile by tile: the host
+side of a layer.
 
 :func:`array_gemm` computes ``C = A . B^T`` (``A`` M x K activations, ``B`` N x K weights, any M,
-N, K) on a ``rows x cols`` array with ``max_k``. The tiling is :class:`golden.tiling.TilePlan`'s
+N, K) on a ``rows x cols`` array with ``max_k``, or (``block="dotprod"``) on a ``rows x cols``
+dot-product unit, whose tiles are the same (it pads each tile's K to whole chunks of ``2 *
+pairs`` positions itself, through its codec). The tiling is :class:`golden.tiling.TilePlan`'s
 (the host-side tiler, hardware-independent): M and N padded to whole blocks, a K longer than
 ``max_k`` split into chunks at even boundaries for SPARQ (a pair never straddles two chunks, so the
 chunks' results add up to the whole reduction's exactly). The tiles of each chunk run back to back
@@ -66,8 +69,9 @@ def k_chunks(config, k):
 
 
 def array_gemm(config, simulator, A, B, *, tests=("burst",), build=None, work_dir, name="gemm",
-               seed=None, label=None):
-    """``C = A . B^T`` on the array for ``config`` on ``simulator``; returns ``{test: GemmResult}``.
+               seed=None, label=None, block="array"):
+    """``C = A . B^T`` on ``block`` (``"array"`` or ``"dotprod"``) for ``config`` on
+    ``simulator``; returns ``{test: GemmResult}``.
 
     ``tests``: the cocotb tests of :mod:`tb.array_tests` to run, ``("burst",)`` (the burst
     harness, fastest) or any of ``full_rate``/``stalled`` (the per-cycle harness). ``build``:
@@ -84,7 +88,7 @@ def array_gemm(config, simulator, A, B, *, tests=("burst",), build=None, work_di
     if burst and len(tests) != 1:
         raise ValueError(f"the burst test runs on its own harness, alone, not with {tests}")
     if build is None:
-        build = build_array(config, simulator, burst=burst)
+        build = build_array(config, simulator, burst=burst, block=block)
     (M, K), N = A.shape, B.shape[0]
     plan = plan_for(config, M, N, K)
     chunks = plan.tiles(A.astype(np.uint8), B.astype(np.int8))
@@ -101,7 +105,7 @@ def array_gemm(config, simulator, A, B, *, tests=("burst",), build=None, work_di
         try:
             records = run_array(config, simulator, named, tests=tests, burst=burst, build=build,
                                 output_dir=out, seed=seed, label=label or f"gemm {name}",
-                                run_name=f"{name}-{part}")
+                                run_name=f"{name}-{part}", block=block)
         except sim.SimulationFailed as exc:
             records = []
             for result in results.values():

@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 
-__all__ = ["config", "seed", "rng", "simulator", "report", "vectors", "fast_writer", "fast_reader"]
+__all__ = ["config", "block", "seed", "rng", "simulator", "report", "vectors", "fast_writer", "fast_reader"]
 
 log = logging.getLogger("cocotb.sparq")
 
@@ -19,6 +19,12 @@ def config():
     """The :class:`hdl.config.SparqConfig` the design under test was generated for."""
     from hdl.config import SparqConfig
     return SparqConfig(**json.loads(os.environ["SPARQ_CONFIG"]))
+
+
+def block():
+    """The block of the design under test (``SPARQ_BLOCK``, set by :func:`tb.sim.run`; default
+    ``array``)."""
+    return os.environ.get("SPARQ_BLOCK") or "array"
 
 
 def seed():

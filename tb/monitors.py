@@ -63,7 +63,7 @@ class InputMonitor:
             return
         name, A_sent, B_sent = self.named_tiles[t]
         k = A_sent.shape[1]
-        framing = [0] * (codec.pairs(k) - 1) + [1]
+        framing = [0] * (codec.transfers(k) - 1) + [1]
         if a_last.tolist() != framing or b_last.tolist() != framing:
             self._error("tile %d (%s): last flags on a %s, on b %s, expected %s", t, name,
                         a_last.tolist(), b_last.tolist(), framing)

@@ -1,7 +1,7 @@
 """A GEMM larger than the array through :func:`tb.gemm.array_gemm`: M and N not multiples of the
 array's shape, K longer than ``max_k`` (split into chunks), odd K, on small arrays of the baseline
-and SPARQ datapaths; the assembled C must equal the golden GEMM, and every tile passes the bench's
-scoreboard."""
+and SPARQ datapaths, and on dot-product units; the assembled C must equal the golden GEMM, and
+every tile passes the bench's scoreboard."""
 
 import numpy as np
 import pytest
@@ -49,3 +49,33 @@ def test_k_chunks():
     with pytest.raises(ValueError, match="K=2 cannot be split into pairs on an array of "
                                          "max_k=1"):
         k_chunks(SparqConfig(rows=1, cols=1, max_k=1), 2)
+
+
+#: Dot-product units: SPARQ with max_k 9 (chunks of 8 positions, each tile padded to whole
+#: transfers of 2P = 6), per-cycle with stalls; int8 on the burst harness.
+DOT_CASES = [
+    ("sparq-o5-tr-2x2p3-k9", SparqConfig(rounding="truncate", rows=2, cols=2, pairs=3, max_k=9),
+     ("full_rate", "stalled")),
+    ("int8-3x2p2-k10-burst", SparqConfig(datapath="int8", rows=3, cols=2, pairs=2, max_k=10),
+     ("burst",)),
+]
+
+
+@pytest.mark.parametrize("simulator, config, tests", [
+    pytest.param(s, c, t, id=f"{i}-{s}") for i, c, t in DOT_CASES
+    for s in sim.selected_simulators()])
+def test_gemm_on_the_dot_product_unit(simulator, config, tests, tmp_path):
+    sim.require(simulator)
+    rng = np.random.default_rng(sim.seed_from_env())
+    M, N, K = 5, 5, 23
+    A = rng.integers(0, config.max_act_value + 1, (M, K)) * (rng.random((M, K)) < 0.6)
+    B = rng.integers(-128, 128, (N, K))
+    results = array_gemm(config, simulator, A, B, tests=tests, work_dir=tmp_path, name="gemm",
+                         block="dotprod")
+    chunks = len(k_chunks(config, K))
+    blocks = -(-M // config.rows) * -(-N // config.cols)
+    assert set(results) == set(tests)
+    for test, result in results.items():
+        assert result.failures == [] and result.passed, (test, result.failures)
+        assert np.array_equal(result.C, reference(config, A, B)), test
+        assert result.tiles == chunks * blocks

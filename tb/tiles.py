@@ -1,4 +1,5 @@
-"""Tiles for the systolic array: validation, stimulus, and the file that carries them to cocotb.
+"""Tiles for the systolic array and the dot-product unit: validation, stimulus, and the file that
+carries them to cocotb.
 
 A tile is ``(A, B)``: ``A`` is ``rows x K`` activations (uint8, ``0..max_act_value``), ``B`` is
 ``cols x K`` weights (int8); the array computes ``C = A . B^T`` (``rows x cols``) under the
@@ -12,8 +13,7 @@ import numpy as np
 from golden.sparse import check_2to4, prune_2to4
 
 __all__ = ["check_tiles", "relu_activations", "random_weights", "sparse_weights", "corner_tiles",
-           "random_tiles",
-           "save_tiles", "load_tiles"]
+           "chunk_tiles", "random_tiles", "save_tiles", "load_tiles"]
 
 
 def check_tiles(config, tiles):
@@ -133,6 +133,19 @@ def _corner_tiles(config, rng):
          np.full((c, kmax), -128, np.int8)),
     ]
     return out
+
+
+def chunk_tiles(config, rng):
+    """Corner tiles of the dot-product unit's chunks of ``2 * pairs`` positions: K one chunk, K
+    one past a chunk (odd), K two short of two chunks (even, not a multiple), K = max_k - 1;
+    those within max_k, each once. ``[(name, A, B)]``."""
+    step = 2 * config.pairs
+    ks = []
+    for k in (step, step + 1, 2 * step - 2, config.max_k - 1):
+        if 1 <= k <= config.max_k and k not in ks:
+            ks.append(k)
+    return [(f"K={k} (2P={step})", relu_activations(rng, (config.rows, k), config.max_act_value),
+             random_weights(rng, (config.cols, k))) for k in ks]
 
 
 def random_tiles(config, rng, count, *, max_k=None):

@@ -13,8 +13,9 @@ import numpy as np
 from amaranth.sim import Simulator
 
 from hdl.array import SystolicArray
+from hdl.dotprod import DotProduct
 from hdl.stc_array import StcArray
-from hdl.stream_codec import ArrayCodec
+from hdl.stream_codec import codec_for
 
 __all__ = ["random_tile", "SimResult", "run_array"]
 
@@ -75,16 +76,21 @@ class SimResult:
 
 
 def run_array(config, tiles, *, stall_a=0.0, stall_b=0.0, stall_c=0.0, seed=0, transfers=None,
-              extra_cycles=0, max_cycles=None):
+              extra_cycles=0, max_cycles=None, block="array"):
     """Simulate ``tiles`` [(A, B)] back to back; returns a :class:`SimResult`.
 
     ``stall_*``: probability that the producer of a/b withholds valid, or the consumer of c
     withholds ready, in a given cycle (independent, seeded). ``transfers`` overrides the framed
     transfer list [(a_pairs, b_pairs, a_last, b_last)] (for error tests). ``extra_cycles``: cycles
     to keep the simulation running after the last input transfer (for tests with no outputs).
+    ``block``: ``"array"`` (:class:`~hdl.array.SystolicArray`) or ``"dotprod"``
+    (:class:`~hdl.dotprod.DotProduct`, whose streams follow the same rules).
     """
-    dut = StcArray(config) if config.stc else SystolicArray(config)
-    codec = ArrayCodec(config)
+    if block == "dotprod":
+        dut = DotProduct(config)
+    else:
+        dut = StcArray(config) if config.stc else SystolicArray(config)
+    codec = codec_for(block, config)
     if transfers is None:
         a_words = [w for A, _ in tiles for w in codec.pack_a(A)]
         b_words = [w for _, B in tiles for w in codec.pack_b(B)]

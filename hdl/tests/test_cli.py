@@ -141,7 +141,11 @@ LONG = "a" * 300
 
 # (arguments after `verilog`, exit status, message after "sparq-rtl: error: ")
 BAD = [
-    (["widget", "-o", "x.v"], 2, "block must be one of window, pair, pe, array, not 'widget'"),
+    (["array", "--pairs", "2", "-o", "x.v"], 2, "--pairs applies to block dotprod only, not 'array'"),
+    (["dotprod", "--pairs", "0", "-o", "x.v"], 2, "pairs must be at least 1, not 0"),
+    (["dotprod", "--rows", "32", "--cols", "32", "-o", "x.v"], 2,
+     "rows * cols * pairs must be at most 1024 pair multipliers, not 32 x 32 x 4 = 4096"),
+    (["widget", "-o", "x.v"], 2, "block must be one of window, pair, pe, array, dotprod, not 'widget'"),
     (["window"], 2, "one of the arguments -o/--output -d/--output-dir is required"),
     (["window", "-o", "x.v", "-d", "out"], 2,
      "argument -d/--output-dir: not allowed with argument -o/--output"),
@@ -188,18 +192,20 @@ BAD = [
     (["array", "--rows", "65", "--cols", "2", "-o", "x.v"], 2, "rows must be at most 64, not 65"),
     (["array", "--rows", "1", "--cols", "100", "-o", "x.v"], 2, "cols must be at most 64, not 100"),
     (["array", "--rows", "2.5", "-o", "x.v"], 2, "argument --rows: invalid int value: '2.5'"),
-    (["window", "--rows", "4", "-o", "x.v"], 2, "--rows applies to block array only, not 'window'"),
+    (["window", "--rows", "4", "-o", "x.v"], 2, "--rows applies to block array and dotprod only, not 'window'"),
     (["pe", "--interface", "axis", "-o", "x.v"], 2,
-     "--interface applies to block array only, not 'pe'"),
+     "--interface applies to block array and dotprod only, not 'pe'"),
     (["array", "--interface", "axi", "-o", "x.v"], 2,
      "interface must be one of native, axis, not 'axi'"),
-    (["pe", "--skid", "-o", "x.v"], 2, "--skid applies to block array only, not 'pe'"),
+    (["pe", "--skid", "-o", "x.v"], 2, "--skid applies to block array and dotprod only, not 'pe'"),
     (["pair", "--mul-pipe", "-o", "x.v"], 2,
      "--mul-pipe applies to block pe and array only, not 'pair'"),
-    (["window", "--skid", "-o", "x.v"], 2, "--skid applies to block array only, not 'window'"),
-    (["pe", "--cols", "4", "-o", "x.v"], 2, "--cols applies to block array only, not 'pe'"),
+    (["dotprod", "--mul-pipe", "-o", "x.v"], 2,
+     "--mul-pipe applies to block pe and array only, not 'dotprod'"),
+    (["window", "--skid", "-o", "x.v"], 2, "--skid applies to block array and dotprod only, not 'window'"),
+    (["pe", "--cols", "4", "-o", "x.v"], 2, "--cols applies to block array and dotprod only, not 'pe'"),
     (["pair", "--max-k", "64", "-o", "x.v"], 2,
-     "--max-k applies to block pe and array only, not 'pair'"),
+     "--max-k applies to block pe, array and dotprod only, not 'pair'"),
     (["window", "--name", "1st", "-o", "x.v"], 2,
      "module name must be a Verilog identifier (letters, digits and _, not starting with a "
      "digit), not '1st'"),
@@ -417,3 +423,22 @@ def test_mul_pipe_option(tmp_path, capsys):
     doc = json.loads((tmp_path / "sparq_array_sparq_b4_o5_ne_2x3_k1152_pipe.json").read_text())
     assert "rows + cols + 3 = 8 cycles" in doc["timing"]["latency"]
     assert "max(P, 10)" in doc["timing"]["throughput"]
+def test_dotprod_defaults_and_options(tmp_path, capsys):
+    # The unit's defaults: a 4x4 tile of outputs, 4 pairs (8 positions) per cycle, max_k 1152.
+    status, out, err = run(["verilog", "dotprod", "--datapath", "int8", "-d", str(tmp_path)],
+                           capsys)
+    assert (status, err) == (0, "")
+    module = "sparq_dotprod_int8_4x4p4_k1152"
+    assert out.splitlines()[0] == str(tmp_path / f"{module}.v")
+    doc = json.loads((tmp_path / f"{module}.json").read_text())
+    assert (doc["parameters"]["rows"], doc["parameters"]["cols"], doc["parameters"]["pairs"],
+            doc["parameters"]["positions"], doc["parameters"]["acc_width"]) == (4, 4, 4, 8, 27)
+    status, out, err = run(["verilog", "dotprod", "--rows", "2", "--cols", "3", "--pairs", "2",
+                            "--max-k", "9", "--skid", "--interface", "axis", "-d", str(tmp_path)],
+                           capsys)
+    assert (status, err) == (0, "")
+    module = "sparq_dotprod_sparq_b4_o5_ne_2x3p2_k9_skid_axis"
+    doc = json.loads((tmp_path / f"{module}.json").read_text())
+    assert doc["design"] == "dotprod-sparq-b4-o5-ne-2x3p2-k9-skid-axis"
+    assert doc["parameters"]["max_steps"] == 3
+    assert "s_axis_a_tready and s_axis_b_tready are register outputs" in doc["timing"]["handshake"]

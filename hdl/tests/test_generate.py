@@ -111,6 +111,10 @@ def test_pair_sidecar_matches_the_module_header():
     ("array", SparqConfig(rows=2, cols=2, max_k=16)),
     ("array", SparqConfig(datapath="int8", rows=2, cols=2, max_k=16)),
     ("array", SparqConfig(datapath="a4w8", rows=2, cols=2, max_k=16)),
+    ("dotprod", SparqConfig(rows=2, cols=2, pairs=2, max_k=16)),
+    ("dotprod", SparqConfig(datapath="int8", rows=2, cols=2, pairs=2, max_k=16)),
+    ("dotprod", SparqConfig(datapath="a4w8", rows=2, cols=2, pairs=2, max_k=16, skid=True)),
+    ("dotprod", SparqConfig(rows=2, cols=2, pairs=2, max_k=16, interface="axis")),
 ])
 def test_every_block_is_documented(block, config):
     # Every port has a meaning and the sidecar lists exactly the module's ports (sidecar() checks
@@ -120,7 +124,7 @@ def test_every_block_is_documented(block, config):
     assert {p["name"]: (p["direction"], p["width"]) for p in doc["ports"]} == \
         header_ports(generate.verilog(block, config), module)
     assert all(isinstance(p["meaning"], str) and p["meaning"] for p in doc["ports"])
-    if block in ("pe", "array"):
+    if block in ("pe", "array") or (block == "dotprod" and config.interface == "native"):
         assert doc["clock"] == {"port": "clk", "edge": "rising"}
         assert doc["reset"]["polarity"] == "active-high" and doc["reset"]["synchronous"]
         assert doc["timing"].get("latency"), "a clocked block must state its latency"
@@ -163,9 +167,9 @@ def _refuse_fill(monkeypatch, suffix_of_target=None, error=None):
 
 @pytest.mark.parametrize("call,error,message", [
     (lambda: generate.build("widget", SparqConfig()), ValueError,
-     "block must be one of window, pair, pe, array, not 'widget'"),
+     "block must be one of window, pair, pe, array, dotprod, not 'widget'"),
     (lambda: generate.verilog(None, SparqConfig()), ValueError,
-     "block must be one of window, pair, pe, array, not None"),
+     "block must be one of window, pair, pe, array, dotprod, not None"),
     (lambda: generate.build("window", {"options": 5}), TypeError,
      "config must be a SparqConfig, not {'options': 5}"),
     (lambda: generate.default_name("pair", SparqConfig(datapath="int8")), ValueError,
@@ -365,6 +369,7 @@ EXPECTED_PORT_ORDER = {
     "array": ["clk", "rst", "a__payload", "a__valid", "a__ready", "b__payload", "b__valid",
               "b__ready", "c__payload", "c__valid", "c__ready", "err"],
 }
+EXPECTED_PORT_ORDER["dotprod"] = EXPECTED_PORT_ORDER["array"]
 
 
 @pytest.mark.parametrize("block,config", [
@@ -372,6 +377,7 @@ EXPECTED_PORT_ORDER = {
     ("pe", SparqConfig(max_k=8)), ("pe", SparqConfig(datapath="int8", max_k=8)),
     ("array", SparqConfig(rows=2, cols=2, max_k=8)),
     ("array", SparqConfig(datapath="a4w8", rows=1, cols=3, max_k=8)),
+    ("dotprod", SparqConfig(datapath="a4w8", rows=1, cols=3, pairs=2, max_k=8)),
 ])
 def test_port_order_is_stable(block, config):
     # The module header lists clk, rst, then the signature's members in order (streams a, b, c
@@ -420,4 +426,33 @@ def test_axis_ports_and_padding():
 def test_axis_is_for_the_array_only(block):
     with pytest.raises(ValueError) as info:
         generate.verilog(block, SparqConfig(interface="axis"))
-    assert str(info.value) == f"interface 'axis' applies to block array only, not {block!r}"
+    assert str(info.value) == f"interface 'axis' applies to blocks array and dotprod only, not {block!r}"
+
+
+def test_dotprod_is_deterministic_and_axis_counts_the_same():
+    # Same arguments, same bytes; the AXI4-Stream top pads tdata to whole bytes (c: 2 x 20 = 40
+    # bits, no pad; a: 2 x 2 x 2 x 8 = 64 bits) and keeps the native widths.
+    config = SparqConfig(rows=2, cols=2, pairs=2, max_k=16)
+    assert generate.verilog("dotprod", config) == generate.verilog("dotprod", config)
+    axis = generate.sidecar("dotprod", SparqConfig(rows=2, cols=2, pairs=2, max_k=17,
+                                                   interface="axis"))
+    widths = {p["name"]: p["width"] for p in axis["ports"]}
+    assert [p["name"] for p in axis["ports"]][:3] == ["aclk", "aresetn", "s_axis_a_tdata"]
+    assert widths["s_axis_a_tdata"] == 64 and widths["s_axis_b_tdata"] == 64
+    # max_k 17 with 2P = 4: capacity 20 positions, acc_width of 20 * 128 * 255 = 20 bits + sign.
+    assert axis["parameters"]["acc_width"] == 21
+    assert widths["m_axis_c_tdata"] == 48                     # 2 x 21 = 42 bits, padded to 48
+
+
+def test_dotprod_writes_every_file(tmp_path):
+    # Verilog, sidecar, header, package, file list and FuseSoC core, as for the array.
+    config = SparqConfig(datapath="int8", rows=1, cols=2, pairs=2, max_k=8)
+    written = generate.write("dotprod", config, tmp_path / "dp.v", fusesoc=True)
+    assert written.core == tmp_path / "dp.core" and written.testbench is None
+    doc = json.loads(written.sidecar.read_text())
+    assert doc["block"] == "dotprod" and doc["design"] == "dotprod-int8-1x2p2-k8"
+    # a: 1 row x 2 pairs x 2 x 8 bits + last; the module keeps its default name.
+    assert ("`define SPARQ_DOTPROD_INT8_1X2P2_K8_PORT_A__PAYLOAD_WIDTH 33"
+            in written.header.read_text())
+    assert "toplevel: sparq_dotprod_int8_1x2p2_k8" in written.core.read_text()
+    assert written.filelist.read_text() == "+incdir+.\ndp.v\n"

@@ -15,7 +15,8 @@ from hdl.lint import LINT_WAIVERS, missing_tool, put_tools_on_path
 
 CASES = [("array", SparqConfig(rows=2, cols=2, max_k=8)),
          ("pe", SparqConfig(datapath="int8", max_k=16)),
-         ("pair", SparqConfig(options=3, rounding="truncate"))]
+         ("pair", SparqConfig(options=3, rounding="truncate")),
+         ("dotprod", SparqConfig(rows=2, cols=2, pairs=2, max_k=9))]
 
 
 def tool(name):

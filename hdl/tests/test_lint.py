@@ -30,6 +30,14 @@ CASES = (
     # The split multiply stage (mul_pipe) of every datapath.
     + [("pe", SparqConfig(datapath=d, mul_pipe=True)) for d in DATAPATHS]
     + [("array", SparqConfig(rows=2, cols=3, max_k=64, mul_pipe=True))]
+    # The dot-product unit: every datapath and option at a small shape, the default 4x4p4 and
+    # 1x1p1 shapes, skid and AXI4-Stream.
+    + [("dotprod", SparqConfig(datapath=d, rows=2, cols=3, pairs=2, max_k=20)) for d in DATAPATHS]
+    + [("dotprod", SparqConfig(options=o, rounding="truncate", rows=2, cols=2, pairs=2, max_k=9))
+       for o in (3, 2)]
+    + [("dotprod", SparqConfig(rows=4, cols=4, pairs=4))]
+    + [("dotprod", SparqConfig(rows=1, cols=1, pairs=1, max_k=1))]
+    + [("dotprod", SparqConfig(rows=2, cols=2, pairs=2, max_k=16, skid=True, interface="axis"))]
 )
 
 

@@ -89,15 +89,37 @@ def test_examples():
                              "options=5; known: "),
     ("pe-a5w8-k8", "not a design name: 'pe-a5w8-k8'"),
     ("array-int8-0x1-k8", "design 'array-int8-0x1-k8': rows must be at least 1, not 0"),
-    ("pe-int8-k8-axis", "design 'pe-int8-k8-axis': interface 'axis' applies to block array "
+    ("pe-int8-k8-axis", "design 'pe-int8-k8-axis': interface 'axis' applies to blocks array and dotprod "
                         "only, not 'pe'"),
-    ("pe-int8-k8-skid", "design 'pe-int8-k8-skid': skid applies to block array only, not 'pe'"),
+    ("pe-int8-k8-skid", "design 'pe-int8-k8-skid': skid applies to blocks array and dotprod only, not 'pe'"),
     ("array-int8-2x2-k8-axis-skid", "not a design name: 'array-int8-2x2-k8-axis-skid'"),
     ("array-int8-2x2-k8-skid-pipe", "not a design name: 'array-int8-2x2-k8-skid-pipe'"),
     ("window-sparq-b4-o5-ne-pipe", "design 'window-sparq-b4-o5-ne-pipe': mul_pipe applies to "
                                    "blocks pe and array only, not 'window'"),
+    ("array-int8-2x2p8-k8", "design 'array-int8-2x2p8-k8': pairs applies to block dotprod only, "
+                            "not 'array' (pairs=8)"),
+    ("array-int8-2x2p4-k8", "design 'array-int8-2x2p4-k8' is not a canonical design name; did "
+                            "you mean 'array-int8-2x2-k8'?"),
+    ("dotprod-int8-4x4-k8", "design 'dotprod-int8-4x4-k8' is not a canonical design name; did "
+                            "you mean 'dotprod-int8-4x4p4-k8'?"),
+    ("dotprod-int8-4x4p0-k8", "design 'dotprod-int8-4x4p0-k8': pairs must be at least 1, not 0"),
+    ("dotprod-int8-32x32p2-k8", "design 'dotprod-int8-32x32p2-k8': rows * cols * pairs must be "
+                                "at most 1024 pair multipliers, not 32 x 32 x 2 = 2048"),
 ])
 def test_bad_design_names(name, message):
     with pytest.raises(ValueError) as info:
         parse_design_name(name)
     assert str(info.value).startswith(message)
+
+
+def test_dotprod_names():
+    config = SparqConfig(rows=4, cols=4, pairs=4)
+    assert design_name("dotprod", config) == "dotprod-sparq-b4-o5-ne-4x4p4-k1152"
+    assert module_name("dotprod", config) == "sparq_dotprod_sparq_b4_o5_ne_4x4p4_k1152"
+    assert parse_design_name("dotprod-int8-2x3p8-k100-skid-axis") == (
+        "dotprod", SparqConfig(datapath="int8", rows=2, cols=3, pairs=8, max_k=100, skid=True,
+                               interface="axis"))
+    for block in ("window", "pe", "array"):
+        with pytest.raises(ValueError, match=rf"^pairs applies to block dotprod only, not "
+                                             rf"'{block}' \(pairs=2\)$"):
+            design_name(block, SparqConfig(pairs=2))

@@ -145,7 +145,7 @@ def test_b_words_are_the_layouts_constants(config):
     B = _sparse_weights(rng, (config.cols, 13))
     words = codec.pack_b(B)
     values, positions = compress_2to4(B)
-    assert len(words) == codec.pairs(13) == 4
+    assert len(words) == codec.transfers(13) == 4
     for g, word in enumerate(words):
         data = [{"value": values[c, g].tolist(), "pos": positions[c, g].tolist()}
                 for c in range(config.cols)]
@@ -272,7 +272,7 @@ def test_padding_positions_are_ignored():
     assert result.err == 0
     (C,) = result.tiles(config)
     assert np.array_equal(C, reference(config, A, B))
-    assert codec.pairs(8) == 2
+    assert codec.transfers(8) == 2
 
 
 def _run_transfers(config, transfers, tiles, extra_cycles=0):

@@ -91,10 +91,10 @@ def test_tile_round_trip_pads_odd_k_and_frames_last(config, k):
     A = rng.integers(0, config.max_act_value + 1, (config.rows, k))
     B = rng.integers(-128, 128, (config.cols, k))
     words_a, words_b = codec.pack_a(A), codec.pack_b(B)
-    assert len(words_a) == len(words_b) == codec.pairs(k) == (k + 1) // 2
+    assert len(words_a) == len(words_b) == codec.transfers(k) == (k + 1) // 2
     A2, last_a = codec.unpack_a(words_a)
     B2, last_b = codec.unpack_b(words_b)
-    assert A2.shape == (config.rows, 2 * codec.pairs(k))
+    assert A2.shape == (config.rows, 2 * codec.transfers(k))
     assert np.array_equal(A2[:, :k], A) and not A2[:, k:].any()     # odd K: padded with zeros
     assert np.array_equal(B2[:, :k], B) and not B2[:, k:].any()
     assert last_a.tolist() == last_b.tolist() == [0] * ((k - 1) // 2) + [1]
@@ -103,7 +103,7 @@ def test_tile_round_trip_pads_odd_k_and_frames_last(config, k):
     values, last_c = codec.unpack_c(words_c)
     assert np.array_equal(values, C) and last_c.tolist() == [0] * (config.rows - 1) + [1]
     # The same words as the transfer-level codec of the layout, built from pairs by hand.
-    pairs = np.zeros((codec.pairs(k), config.rows, 2), np.int64)
+    pairs = np.zeros((codec.transfers(k), config.rows, 2), np.int64)
     for i in range(k):
         pairs[i // 2, :, i % 2] = A[:, i]
     assert codec.a.pack(pairs, last_a) == words_a
@@ -185,3 +185,74 @@ def test_reference_refuses_values_outside_the_datapath():
         reference(SparqConfig(), np.zeros((1, 2)), np.zeros((1, 2), np.int64))
     with pytest.raises(ValueError, match=r"A must lie in 0\.\.3 for datapath 'a2w8', not 0\.\.4"):
         reference(SparqConfig(datapath="a2w8"), np.array([[0, 4]]), np.zeros((1, 2), np.int64))
+
+
+# -- the dot-product unit's codec (hdl.dotprod layouts) ---------------------------------------------
+
+from hdl import dotprod                                        # noqa: E402
+from hdl.stream_codec import DotProductCodec, codec_for         # noqa: E402
+
+DOT_CONFIGS = [
+    SparqConfig(rows=1, cols=1, pairs=1, max_k=3),
+    SparqConfig(options=2, rounding="truncate", rows=2, cols=3, pairs=3, max_k=40),
+    SparqConfig(datapath="a4w8", rows=3, cols=2, pairs=2, max_k=9),
+    SparqConfig(datapath="int8", rows=4, cols=4, pairs=4),     # the default unit: 257-bit a and b
+]
+DOT_IDS = [f"{c.datapath}-{c.rows}x{c.cols}p{c.pairs}-k{c.max_k}" for c in DOT_CONFIGS]
+DOT_STREAMS = {"a": dotprod.a_layout, "b": dotprod.b_layout, "c": dotprod.c_layout}
+
+
+@pytest.mark.parametrize("config", DOT_CONFIGS, ids=DOT_IDS)
+@pytest.mark.parametrize("stream", "abc")
+def test_dotprod_words_are_the_layouts_constants(config, stream):
+    layout = DOT_STREAMS[stream](config)
+    codec = getattr(DotProductCodec(config), stream)
+    values = _random_values(codec, np.random.default_rng(config.pairs), 5)
+    last = np.array([1, 0, 1, 0, 1])
+    assert codec.width == layout.size
+    for v, l, word in zip(values, last, codec.pack(values, last)):
+        assert word == layout.const({"data": v.tolist(), "last": int(l)}).as_value().value
+    # And back, as Amaranth's view of the layout reads each word.
+    words = codec.pack(values, last)
+    back, back_last = codec.unpack(words)
+    assert np.array_equal(back, values) and np.array_equal(back_last, last)
+    for word, v in zip(words, values):
+        view = layout.from_bits(word)
+        if stream == "c":
+            assert [view["data"][n] for n in range(config.cols)] == v.tolist()
+        else:
+            assert [[[view["data"][r][j][e] for e in range(2)] for j in range(config.pairs)]
+                    for r in range(codec.lanes[0])] == v.tolist()
+
+
+@pytest.mark.parametrize("config, k", [
+    pytest.param(c, k, id=f"{i}-k{k}") for c, i in zip(DOT_CONFIGS, DOT_IDS)
+    for k in (1, 2, 3, 7, 8, 13) if k <= c.max_k])
+def test_dotprod_tile_round_trip(config, k):
+    # Transfer t, pair j, element e carries position 2P*t + 2j + e; K padded with zeros to a
+    # whole number of transfers; last on the final transfer only.
+    codec = codec_for("dotprod", config)
+    P = config.pairs
+    rng = np.random.default_rng(k)
+    A = rng.integers(0, config.max_act_value + 1, (config.rows, k))
+    B = rng.integers(-128, 128, (config.cols, k))
+    words_a, words_b = codec.pack_a(A), codec.pack_b(B)
+    S = -(-k // (2 * P))
+    assert len(words_a) == len(words_b) == codec.transfers(k) == dotprod.steps(config, k) == S
+    by_hand = np.zeros((S, config.rows, P, 2), np.int64)
+    for i in range(k):
+        by_hand[i // (2 * P), :, (i % (2 * P)) // 2, i % 2] = A[:, i]
+    assert codec.a.pack(by_hand, np.arange(S) == S - 1) == words_a
+    A2, last_a = codec.unpack_a(words_a)
+    B2, last_b = codec.unpack_b(words_b)
+    assert A2.shape == (config.rows, 2 * P * S)
+    assert np.array_equal(A2[:, :k], A) and not A2[:, k:].any()
+    assert np.array_equal(B2[:, :k], B) and not B2[:, k:].any()
+    assert last_a.tolist() == last_b.tolist() == [0] * (S - 1) + [1]
+
+
+def test_codec_for():
+    assert type(codec_for("array", SparqConfig(rows=1, cols=1))) is ArrayCodec
+    assert ArrayCodec(SparqConfig(rows=1, cols=1)).transfers(5) == 3
+    with pytest.raises(ValueError, match=r"^block must be one of array, dotprod, not 'pe'$"):
+        codec_for("pe", SparqConfig())

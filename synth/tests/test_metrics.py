@@ -77,8 +77,13 @@ def test_design_names():
     assert pipe.describe()["mul_pipe"] is True
     assert "mul_pipe" not in parse_design("pe-int8-k1152").describe()
     # Encoders of 10 SPARQ settings, PEs and 4x4, 8x8 arrays of 14 datapath settings (62 dense
-    # designs); 13 of 2:4 weights (4 PEs, 8 arrays, the dense int8 2x4 array).
-    assert len(DEFAULT_DESIGNS) == 75 and len(set(DEFAULT_DESIGNS)) == 75
+    # designs); 13 of 2:4 weights (4 PEs, 8 arrays, the dense int8 2x4 array); the 4x4p4
+    # dot-product unit of the 14 datapath settings.
+    assert len(DEFAULT_DESIGNS) == 89 and len(set(DEFAULT_DESIGNS)) == 89
+    dot = parse_design("dotprod-int8-4x4p4-k1152")
+    assert (dot.block, dot.scale, dot.macs_per_cycle) == ("dotprod", "dotprod4x4p4", 2 * 4 * 4 * 4)
+    assert dot.describe()["pairs"] == 4 and dot.describe()["acc_width"] == 27
+    assert "dotprod-sparq-b4-o5-ne-4x4p4-k1152" in DEFAULT_DESIGNS
     assert [d.name for d in resolve(["pe-*"])] == [
         "pe-sparq-b4-o5-ne-k1152", "pe-sparq-b4-o5-tr-k1152", "pe-sparq-b4-o3-ne-k1152",
         "pe-sparq-b4-o3-tr-k1152", "pe-sparq-b4-o2-ne-k1152", "pe-sparq-b4-o2-tr-k1152",

@@ -1,0 +1,163 @@
+# amaranth: UnusedElaboratable=no
+"""DotProduct against the golden model in the Amaranth simulator: every datapath, option and
+rounding, random backpressure, the corners (K = 1, odd K, K not a multiple of 2P, the all-max x
+-128 worst case at max_k and at the unit's full capacity), back-to-back tiles, the error flag, the
+stated latency and throughput, and the widths."""
+
+import numpy as np
+import pytest
+
+from hdl import dotprod
+from hdl.config import SparqConfig
+from hdl.stream_codec import DotProductCodec, reference
+
+from .array_sim import random_tile, run_array
+
+DATAPATHS = [
+    dict(datapath="sparq", options=5, rounding="nearest-even"),
+    dict(datapath="sparq", options=5, rounding="truncate"),
+    dict(datapath="sparq", options=3, rounding="truncate"),
+    dict(datapath="sparq", options=3, rounding="nearest-even"),
+    dict(datapath="sparq", options=2, rounding="nearest-even"),
+    dict(datapath="sparq", options=2, rounding="truncate"),
+    dict(datapath="int8"),
+    dict(datapath="a4w8"),
+]
+
+
+def _dp_id(dp):
+    return "-".join(str(v) for v in dp.values())
+
+
+def _run(config, tiles, **kwargs):
+    return run_array(config, tiles, block="dotprod", **kwargs)
+
+
+def _check(config, tiles, result):
+    assert result.protocol_errors == []
+    assert result.err == 0
+    got = result.tiles(config)
+    assert len(got) == len(tiles)
+    for t, ((A, B), C) in enumerate(zip(tiles, got)):
+        expected = reference(config, A, B)
+        assert np.array_equal(C, expected), f"tile {t} (K={A.shape[1]}):\n{C}\n!=\n{expected}"
+
+
+@pytest.mark.parametrize("dp, skid", [pytest.param(dp, False, id=f"{_dp_id(dp)}-native")
+                                      for dp in DATAPATHS]
+                         + [pytest.param(dp, True, id=f"{_dp_id(dp)}-skid")
+                            for dp in (DATAPATHS[0], DATAPATHS[6])])
+def test_random_tiles_with_stalls(dp, skid):
+    # 2 x 3 outputs, 3 pairs (6 positions) per cycle; max_k 40 is not a multiple of 6.
+    config = SparqConfig(rows=2, cols=3, pairs=3, max_k=40, skid=skid, **dp)
+    rng = np.random.default_rng(7)
+    # K = 1, odd K, K a multiple of 2P, K not a multiple of 2P (odd and even), K = max_k.
+    plan = [("relu", 9), ("relu", 1), ("zeros", 6), ("max", 5), ("extremes", 12), ("relu", 40),
+            ("uniform", 3), ("relu", 2), ("uniform", 8), ("relu", 13)]
+    tiles = [random_tile(config, rng, k, kind) for kind, k in plan]
+    result = _run(config, tiles, stall_a=0.3, stall_b=0.3, stall_c=0.4, seed=5)
+    _check(config, tiles, result)
+
+
+@pytest.mark.parametrize("dp", [DATAPATHS[0]] + DATAPATHS[-2:], ids=_dp_id)
+@pytest.mark.parametrize("shape", [(1, 1, 1), (4, 4, 4), (3, 1, 2)], ids=lambda s: "x".join(map(str, s)))
+def test_shapes_full_rate(dp, shape):
+    rows, cols, pairs = shape
+    config = SparqConfig(rows=rows, cols=cols, pairs=pairs, max_k=24, **dp)
+    rng = np.random.default_rng(rows * 100 + cols * 10 + pairs)
+    tiles = [random_tile(config, rng, k, kind) for kind, k in
+             [("relu", 24), ("relu", 1), ("extremes", 7), ("uniform", 2 * pairs + 1)]]
+    _check(config, tiles, _run(config, tiles))
+
+
+@pytest.mark.parametrize("dp", DATAPATHS[:1] + DATAPATHS[-2:], ids=_dp_id)
+def test_worst_case_sums_at_max_k(dp):
+    # All-max activations against -128 (the most negative sum) and 127 (the largest), at max_k,
+    # exact in acc_width bits: no overflow. max_k 45 is odd and not a multiple of 2P = 8.
+    config = SparqConfig(rows=2, cols=2, pairs=4, max_k=45, **dp)
+    top = config.max_act_value
+    tiles = [(np.full((2, 45), top), np.full((2, 45), w)) for w in (-128, 127)]
+    result = _run(config, tiles)
+    _check(config, tiles, result)
+    C = result.tiles(config)[0]
+    # sparq: each pair of two 255s is 240 + 240 (the window saturates at 15 << 4); the odd 45th
+    # element meets a zero partner and is exact. The baselines: 45 exact products.
+    per_row = 44 * 240 + 255 if config.datapath == "sparq" else 45 * top
+    assert (C == -128 * per_row).all()
+    # The result fills the accumulator: one bit fewer would not hold it.
+    assert -(1 << (dotprod.acc_width(config) - 2)) > C.min() >= -(1 << (dotprod.acc_width(config) - 1))
+
+
+def test_worst_case_at_full_capacity():
+    # max_k 9 with 2P = 8: the longest legal tile is 2 transfers, 16 positions. Fill every one of
+    # them (what a host that does not zero the padding could send): the accumulator, sized for
+    # the capacity, still holds the sum and err stays low.
+    config = SparqConfig(datapath="int8", rows=1, cols=1, pairs=4, max_k=9)
+    assert dotprod.max_steps(config) == 2 and dotprod.capacity(config) == 16
+    codec = DotProductCodec(config)
+    a = np.full((2, 1, 4, 2), 255)
+    b = np.full((2, 1, 4, 2), -128)
+    transfers = [(a[i], b[i], i == 1, i == 1) for i in range(2)]
+    result = _run(config, [None], transfers=transfers)
+    assert result.err == 0
+    assert result.rows == [([-16 * 255 * 128], 1)]
+    assert dotprod.acc_width(config) == (16 * 255 * 128).bit_length() + 1
+    assert codec.c.field_width == dotprod.acc_width(config)
+
+
+def test_acc_width_formula():
+    # Equal to the array's when max_k is a multiple of 2P; sized for the capacity otherwise.
+    for max_k in (1152, 576, 8, 16):
+        config = SparqConfig(max_k=max_k, pairs=4)
+        assert dotprod.acc_width(config) == config.acc_width
+    config = SparqConfig(max_k=1025, pairs=4)                 # capacity 1032
+    assert dotprod.capacity(config) == 1032
+    assert dotprod.acc_width(config) == (1032 * 128 * 255).bit_length() + 1
+    assert dotprod.acc_width(SparqConfig(datapath="a4w8", max_k=1152)) == \
+        (1152 * 128 * 15).bit_length() + 1
+
+
+def test_err_on_too_long_tile_and_framing():
+    config = SparqConfig(datapath="int8", rows=1, cols=2, pairs=2, max_k=8)   # 2 transfers max
+    zeros_a, zeros_b = np.zeros((1, 2, 2), int), np.zeros((2, 2, 2), int)
+    ok = _run(config, [None], transfers=[(zeros_a, zeros_b, i == 1, i == 1) for i in range(2)])
+    assert ok.err == 0
+    long = _run(config, [None], transfers=[(zeros_a, zeros_b, i == 2, i == 2) for i in range(3)])
+    assert long.err == 1
+    framing = _run(config, [None], transfers=[(zeros_a, zeros_b, True, False),
+                                             (zeros_a, zeros_b, True, True)],
+                   max_cycles=200)
+    assert framing.err == 1
+
+
+@pytest.mark.parametrize("k", [1, 8, 40, 57])
+def test_latency_and_back_to_back_period(k):
+    # Latency 3 from the last input transfer to the first output; back to back at full rate,
+    # the final transfers of consecutive tiles are max(S, rows + 3) cycles apart.
+    config = SparqConfig(rows=4, cols=4, pairs=4, max_k=64)
+    rng = np.random.default_rng(k)
+    tiles = [random_tile(config, rng, k) for _ in range(3)]
+    result = _run(config, tiles)
+    _check(config, tiles, result)
+    S = dotprod.steps(config, k)
+    assert result.cycle_first_out - result.last_in_cycles[0] == dotprod.latency(config) == 3
+    period = dotprod.tile_period(config, k)
+    assert period == max(S, 7)
+    assert np.diff(result.last_in_cycles).tolist() == [period, period]
+    # The rows of a tile leave on consecutive cycles.
+    assert np.diff(result.out_cycles[:4]).tolist() == [1, 1, 1]
+
+
+def test_describe_states_the_formulas():
+    config = SparqConfig(rows=4, cols=4, pairs=4)
+    doc = dotprod.DotProduct(config).describe()
+    assert "one tile every max(S, rows + 3) = max(S, 7) cycles" in doc["throughput"]
+    assert "128 multiply-accumulates" in doc["throughput"]
+    assert "3 cycles" in doc["latency"]
+    assert "bit 256" in doc["ports"]["a__payload"]            # 4 rows x 4 pairs x 2 x 8 bits
+    assert "skid" in dotprod.DotProduct(SparqConfig(skid=True)).describe()["summary"]
+
+
+def test_config_errors():
+    with pytest.raises(TypeError, match=r"^config must be a SparqConfig, not None$"):
+        dotprod.DotProduct(None)

@@ -1,0 +1,95 @@
+"""The generated dot-product unit (``sparq-rtl verilog dotprod``) on Icarus and Verilator against
+golden, tile by tile, through the array's driver, harnesses and cocotb tests (the unit has the
+same streams; ``tb/array_tests.py`` reads the block from the build).
+
+Every configuration runs the array's named corner tiles (K=1, all-zero, odd K, all-max activations
+with -128/127 weights, K = max_k with the most negative and the largest sums, K = max_k ReLU-like),
+the chunk corners of :func:`tb.tiles.chunk_tiles` (K = 2P, 2P + 1, 4P - 2, max_k - 1: K not a
+multiple of 2P, odd and even) and ``SPARQ_TILES`` (default 12) ReLU-like tiles of random K, back
+to back: once at full rate and once with random gaps on ``a``/``b``, random ``c.ready`` and a long
+stall of every stream mid-tile. The default set covers every datapath, both roundings, every
+option, the default 4x4p4 shape, skid buffers and the AXI4-Stream top level, on both simulators
+(some entries on one); ``-m slow`` adds the full cross of SPARQ settings and the other simulator.
+"""
+
+import pytest
+
+from hdl.config import SparqConfig
+from tb import sim
+from tb.array_runner import run_array, standard_tiles
+
+ICARUS, VERILATOR = ("icarus",), ("verilator",)
+BOTH = ICARUS + VERILATOR
+
+#: (id, config, simulators) of the default set.
+MAIN = [
+    ("sparq-b4-o5-ne-4x4p4-k1152", SparqConfig(rows=4, cols=4, pairs=4), VERILATOR),
+    ("sparq-b4-o5-ne-4x4p4-k44", SparqConfig(rows=4, cols=4, pairs=4, max_k=44), ICARUS),
+    ("sparq-b4-o3-tr-2x3p3-k40", SparqConfig(options=3, rounding="truncate", rows=2, cols=3,
+                                             pairs=3, max_k=40), BOTH),
+    ("sparq-b4-o2-ne-1x2p2-k17", SparqConfig(options=2, rows=1, cols=2, pairs=2, max_k=17),
+     ICARUS),
+    ("int8-2x2p4-k33", SparqConfig(datapath="int8", rows=2, cols=2, pairs=4, max_k=33), BOTH),
+    ("a4w8-3x1p2-k21", SparqConfig(datapath="a4w8", rows=3, cols=1, pairs=2, max_k=21),
+     VERILATOR),
+    # AXI4-Stream top level (hdl/axis.py), with and without skid buffers (hdl/skid.py).
+    ("sparq-b4-o5-tr-2x2p2-k24-axis", SparqConfig(rounding="truncate", rows=2, cols=2, pairs=2,
+                                                  max_k=24, interface="axis"), BOTH),
+    ("int8-2x3p2-k20-skid-axis", SparqConfig(datapath="int8", rows=2, cols=3, pairs=2, max_k=20,
+                                             skid=True, interface="axis"), BOTH),
+]
+
+#: Under -m slow: every SPARQ option and rounding at 3x2p3, the baselines at 4x4p4 K 1152, and
+#: the default set's single-simulator entries on the other simulator.
+SLOW = [(f"sparq-b4-o{o}-{r[:2]}-3x2p3", SparqConfig(options=o, rounding=r, rows=3, cols=2,
+                                                      pairs=3, max_k=50), BOTH)
+        for o in (5, 3, 2) for r in ("nearest-even", "truncate")]
+SLOW += [(f"{d}-4x4p4-k1152", SparqConfig(datapath=d, rows=4, cols=4, pairs=4), BOTH)
+         for d in ("int8", "a4w8")]
+SLOW += [("sparq-b4-o2-ne-1x2p2-k17", SparqConfig(options=2, rows=1, cols=2, pairs=2, max_k=17),
+          VERILATOR),
+         ("a4w8-3x1p2-k21", SparqConfig(datapath="a4w8", rows=3, cols=1, pairs=2, max_k=21),
+          ICARUS)]
+
+
+def _params(entries):
+    return [pytest.param(s, c, id=f"{i}-{s}") for i, c, sims in entries for s in sims
+            if s in sim.selected_simulators()]
+
+
+def _run(simulator, config):
+    sim.require(simulator)
+    seed = sim.seed_from_env()
+    named = standard_tiles(config, seed, block="dotprod")
+    records = run_array(config, simulator, named, seed=seed, block="dotprod")
+    assert {r["test"] for r in records} == {"full_rate", "stalled"}
+    for r in records:
+        # Every tile's every result value was compared.
+        assert r["tiles"] == len(named)
+        assert r["checked"] == len(named) * config.rows * (config.cols + 1)   # values and last
+
+
+@pytest.mark.parametrize("simulator, config", _params(MAIN))
+def test_dotprod(simulator, config):
+    _run(simulator, config)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("simulator, config", _params(SLOW))
+def test_dotprod_slow(simulator, config):
+    _run(simulator, config)
+
+
+@pytest.mark.parametrize("simulator", [
+    pytest.param(s, marks=() if s == "icarus" else (pytest.mark.slow,))
+    for s in sim.selected_simulators()])
+def test_dotprod_burst(simulator):
+    # The burst harness (full rate, the benchmark's transport) drives the unit too: Icarus in
+    # the default set, Verilator under -m slow (as the array's burst test).
+    sim.require(simulator)
+    config = SparqConfig(options=3, rows=2, cols=2, pairs=2, max_k=24)
+    seed = sim.seed_from_env()
+    named = standard_tiles(config, seed, block="dotprod")
+    (record,) = run_array(config, simulator, named, seed=seed, burst=True, block="dotprod")
+    assert record["tiles"] == len(named)
+    assert record["checked"] == len(named) * config.rows * (config.cols + 1)
