@@ -88,8 +88,10 @@ class SystolicArray(wiring.Component):
     has left on ``c``.
 
     Accumulator width: ``config.acc_width`` is the smallest signed width holding
-    ``-max_k * 128 * max_act`` (``max_act`` = 255, or 15 for ``a4w8``), the most negative sum of a
-    tile of up to ``max_k`` elements; no legal input overflows (proved by the worst-case test).
+    ``-max_products * 128 * max_act`` (``max_act`` = 255, or ``2**N - 1`` for ``aNw8``;
+    ``max_products = 2 * max_pairs``, the room of the longest tile the array accepts, ``max_k``
+    rounded up to whole transfers), the most negative sum of any tile the array accepts; no input
+    overflows (shown by the worst-case tests, with the padding slot of an odd ``max_k`` filled).
 
     Timing, with the first transfer of a tile in cycle 0 and no stalls (``config.mul_pipe``: the
     PEs' split multiply stage, :mod:`hdl.mul_stage`, adds one cycle to every latency and to the

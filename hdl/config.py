@@ -271,11 +271,12 @@ class SparqConfig:
 
     @property
     def max_products(self):
-        """Most non-zero products in a tile of up to ``max_k`` positions: ``max_k``, or with
-        ``stc`` two per whole group of four plus at most two in a final partial group."""
-        if not self.stc:
-            return self.max_k
-        return 2 * (self.max_k // STC_GROUP) + min(self.max_k % STC_GROUP, 2)
+        """Most products a tile can carry: two per transfer, ``2 * max_pairs``. A tile of up to
+        ``max_k`` positions has at most ``max_k`` of them (with ``stc`` two per group of four),
+        but the array cannot tell the zero padding of an odd K (or of a final partial group) from
+        data: a longer tile sets ``err``, a tile of ``max_pairs`` transfers whose padding is not
+        zero does not. The accumulator holds that too, so no accepted input overflows it."""
+        return 2 * self.max_pairs
 
     @property
     def max_act_value(self):
@@ -292,11 +293,11 @@ class SparqConfig:
 
     @property
     def acc_width(self):
-        """Signed accumulator width such that no input of length <= max_k can overflow.
+        """Signed accumulator width such that no tile the array accepts can overflow it.
 
-        Each of the K products lies in [-128 * max_act, 127 * max_act], so every partial sum lies in
-        [-K * 128 * max_act, K * 127 * max_act]; the most negative bound needs the most bits.
-        With ``stc`` a tile has at most ``max_products`` non-zero products instead of K.
+        A tile carries at most ``max_products`` products (``max_k``, rounded up to whole
+        transfers), each in [-128 * max_act, 127 * max_act], so every partial sum lies in
+        [-P * 128 * max_act, P * 127 * max_act]; the most negative bound needs the most bits.
         """
         bound = self.max_products * (1 << (WEIGHT_WIDTH - 1)) * self.max_act_value
         return bound.bit_length() + 1

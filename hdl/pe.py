@@ -92,9 +92,9 @@ class ProcessingElement(wiring.Component):
     ``[-128 * max_act, 127 * max_act]`` with ``max_act = config.max_act_value`` (255: a lone SPARQ
     activation is exact under 4-bit windows and at most 252 under 3-bit and 240 under 2-bit
     windows, and no window exceeds 255; ``2**N - 1`` for ``aNw8``), so after at most
-    ``config.max_pairs`` pairs (``max_k`` products) the sum is within ``[-max_k * 128 * max_act, max_k * 127 * max_act]``, which
-    ``acc_width`` holds: no overflow, no wrap, no saturation for a tile of at most ``max_k``
-    elements. Longer tiles wrap modulo ``2**acc_width`` (the array flags them on ``err``).
+    ``config.max_pairs`` pairs (``max_products = 2 * max_pairs`` products) the sum is within
+    ``[-max_products * 128 * max_act, max_products * 127 * max_act]``, which ``acc_width`` holds:
+    no overflow, no wrap, no saturation for a tile of at most ``max_pairs`` pairs. Longer tiles wrap modulo ``2**acc_width`` (the array flags them on ``err``).
 
     Parameters
     ----------

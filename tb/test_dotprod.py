@@ -8,8 +8,9 @@ the chunk corners of :func:`tb.tiles.chunk_tiles` (K = 2P, 2P + 1, 4P - 2, max_k
 multiple of 2P, odd and even) and ``SPARQ_TILES`` (default 12) ReLU-like tiles of random K, back
 to back: once at full rate and once with random gaps on ``a``/``b``, random ``c.ready`` and a long
 stall of every stream mid-tile. The default set covers every datapath, both roundings, every
-option, the default 4x4p4 shape, skid buffers and the AXI4-Stream top level, on both simulators
-(some entries on one); ``-m slow`` adds the full cross of SPARQ settings and the other simulator.
+option, 3-bit and 2-bit windows, the default 4x4p4 shape, skid buffers and the AXI4-Stream top level, on both simulators
+(some entries on one); ``-m slow`` adds the full cross of 4-bit SPARQ settings, the a3w8/a2w8 baselines and the other
+simulator.
 """
 
 import pytest
@@ -32,6 +33,10 @@ MAIN = [
     ("int8-2x2p4-k33", SparqConfig(datapath="int8", rows=2, cols=2, pairs=4, max_k=33), BOTH),
     ("a4w8-3x1p2-k21", SparqConfig(datapath="a4w8", rows=3, cols=1, pairs=2, max_k=21),
      VERILATOR),
+    # 3-bit and 2-bit windows (lone windows split over both slots).
+    ("sparq-b3-o6-ne-2x2p3-k27", SparqConfig(bits=3, rows=2, cols=2, pairs=3, max_k=27), ICARUS),
+    ("sparq-b2-o7-tr-2x1p2-k19", SparqConfig(bits=2, rounding="truncate", rows=2, cols=1,
+                                             pairs=2, max_k=19), VERILATOR),
     # AXI4-Stream top level (hdl/axis.py), with and without skid buffers (hdl/skid.py).
     ("sparq-b4-o5-tr-2x2p2-k24-axis", SparqConfig(rounding="truncate", rows=2, cols=2, pairs=2,
                                                   max_k=24, interface="axis"), BOTH),
@@ -46,6 +51,8 @@ SLOW = [(f"sparq-b4-o{o}-{r[:2]}-3x2p3", SparqConfig(options=o, rounding=r, rows
         for o in (5, 3, 2) for r in ("nearest-even", "truncate")]
 SLOW += [(f"{d}-4x4p4-k1152", SparqConfig(datapath=d, rows=4, cols=4, pairs=4), BOTH)
          for d in ("int8", "a4w8")]
+SLOW += [(f"{d}-2x2p2-k30", SparqConfig(datapath=d, rows=2, cols=2, pairs=2, max_k=30), BOTH)
+         for d in ("a3w8", "a2w8")]
 SLOW += [("sparq-b4-o2-ne-1x2p2-k17", SparqConfig(options=2, rows=1, cols=2, pairs=2, max_k=17),
           VERILATOR),
          ("a4w8-3x1p2-k21", SparqConfig(datapath="a4w8", rows=3, cols=1, pairs=2, max_k=21),

@@ -135,7 +135,26 @@ ACC_DATAPATHS = [dict(datapath="sparq"), dict(datapath="sparq", bits=3),
 def test_acc_width_is_minimal(dp, max_k):
     config = SparqConfig(max_k=max_k, **dp)
     amax = AMAX[config.datapath]
-    assert config.acc_width == _min_signed_width(-max_k * 128 * amax, max_k * 127 * amax)
+    # The fullest tile the array accepts: ceil(max_k / 2) pairs, both members non-zero (an odd
+    # max_k's padding slot is not checked to be zero).
+    room = max_k + max_k % 2
+    assert config.max_products == room
+    assert config.acc_width == _min_signed_width(-room * 128 * amax, room * 127 * amax)
+
+
+@pytest.mark.parametrize("dp", [ACC_DATAPATHS[0], ACC_DATAPATHS[3]], ids=_dp_id)
+def test_full_room_of_an_odd_max_k_does_not_overflow(dp):
+    # max_k 63 accepts 32 pairs; a tile that fills the 64th slot with max x -128 (outside the
+    # contract: K > max_k) still sums exactly, and raises no err (the array cannot see K).
+    config = SparqConfig(rows=2, cols=2, max_k=63, **dp)
+    amax = AMAX[config.datapath]
+    A, B = np.full((2, 64), amax), np.full((2, 64), -128)
+    assert ArrayCodec(config).transfers(64) == config.max_pairs == 32
+    result = run_array(config, [(A, B)])
+    assert result.err == 0
+    C = result.tiles(config)[0]
+    assert np.array_equal(C, reference(config, A, B))
+    assert C.min() >= -(1 << (config.acc_width - 1))
 
 
 #: The value of activation 255 under each window width (nearest-even), from the spec: in a pair

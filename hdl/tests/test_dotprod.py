@@ -23,6 +23,13 @@ DATAPATHS = [
     dict(datapath="int8"),
     dict(datapath="a4w8"),
 ]
+#: 3-bit and 2-bit windows (the lone windows split over both slots) and their naive baselines.
+NARROW = [
+    dict(datapath="sparq", bits=3, options=6, rounding="nearest-even"),
+    dict(datapath="sparq", bits=2, options=7, rounding="truncate"),
+    dict(datapath="a3w8"),
+    dict(datapath="a2w8"),
+]
 
 
 def _dp_id(dp):
@@ -46,7 +53,8 @@ def _check(config, tiles, result):
 @pytest.mark.parametrize("dp, skid", [pytest.param(dp, False, id=f"{_dp_id(dp)}-native")
                                       for dp in DATAPATHS]
                          + [pytest.param(dp, True, id=f"{_dp_id(dp)}-skid")
-                            for dp in (DATAPATHS[0], DATAPATHS[6])])
+                            for dp in (DATAPATHS[0], DATAPATHS[6])]
+                         + [pytest.param(dp, False, id=f"{_dp_id(dp)}-native") for dp in NARROW])
 def test_random_tiles_with_stalls(dp, skid):
     # 2 x 3 outputs, 3 pairs (6 positions) per cycle; max_k 40 is not a multiple of 6.
     config = SparqConfig(rows=2, cols=3, pairs=3, max_k=40, skid=skid, **dp)
@@ -70,7 +78,7 @@ def test_shapes_full_rate(dp, shape):
     _check(config, tiles, _run(config, tiles))
 
 
-@pytest.mark.parametrize("dp", DATAPATHS[:1] + DATAPATHS[-2:], ids=_dp_id)
+@pytest.mark.parametrize("dp", DATAPATHS[:1] + DATAPATHS[-2:] + NARROW, ids=_dp_id)
 def test_worst_case_sums_at_max_k(dp):
     # All-max activations against -128 (the most negative sum) and 127 (the largest), at max_k,
     # exact in acc_width bits: no overflow. max_k 45 is odd and not a multiple of 2P = 8.
@@ -80,9 +88,16 @@ def test_worst_case_sums_at_max_k(dp):
     result = _run(config, tiles)
     _check(config, tiles, result)
     C = result.tiles(config)[0]
-    # sparq: each pair of two 255s is 240 + 240 (the window saturates at 15 << 4); the odd 45th
-    # element meets a zero partner and is exact. The baselines: 45 exact products.
-    per_row = 44 * 240 + 255 if config.datapath == "sparq" else 45 * top
+    # sparq: each member of a pair of two 255s saturates at its window's top, (2**bits - 1) <<
+    # max(shifts) (4-bit: 15 << 4 = 240; 3-bit: 7 << 5 = 224; 2-bit: 3 << 6 = 192); the odd 45th
+    # element meets a zero partner and gets the lone window: exact 255 under 4-bit windows, else
+    # its top (3-bit: 63 << 2 = 252; 2-bit: 15 << 4 = 240). The baselines: 45 exact products.
+    if config.datapath == "sparq":
+        pair_top = ((1 << config.bits) - 1) << max(config.shifts)
+        lone_top = 255 if config.bits == 4 else ((1 << config.lone_bits) - 1) << max(config.lone_shifts)
+        per_row = 44 * pair_top + lone_top
+    else:
+        per_row = 45 * top
     assert (C == -128 * per_row).all()
     # The result fills the accumulator: one bit fewer would not hold it.
     assert -(1 << (dotprod.acc_width(config) - 2)) > C.min() >= -(1 << (dotprod.acc_width(config) - 1))
