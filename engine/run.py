@@ -93,6 +93,11 @@ class EngineInterrupted(KeyboardInterrupt):
         self.outcome = outcome
 
 
+#: How long connecting to an existing scheduler (``--scheduler``) may take before it counts as
+#: unreachable.
+CONNECT_TIMEOUT = "20s"
+
+
 def local_cluster(workers):
     """The local cluster of the engine: ``workers`` worker processes, one thread each, the
     dashboard (when bokeh is installed) on a free port, only errors logged."""
@@ -199,7 +204,7 @@ class Engine:
                      f"{self._cluster.scheduler_address}")
         else:
             try:
-                self._client = Client(self.scheduler, timeout="20s")
+                self._client = Client(self.scheduler, timeout=CONNECT_TIMEOUT)
             except (OSError, TimeoutError) as exc:
                 raise ConnectionError(f"scheduler {self.scheduler!r} cannot be reached: "
                                       f"{exc}") from None

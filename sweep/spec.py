@@ -14,8 +14,9 @@ A sweep file (every table and field optional; ``examples/sweep-small.toml``)::
     bits = [4]
     options = [5, 3, 2]
     rounding = ["nearest-even", "truncate"]
-    sizes = ["2x2", "4x4"]               # rows x cols, arrays only (default ["2x2"])
-    max_k = [1152]                       # PEs and arrays (default [1152])
+    sizes = ["2x2", "4x4"]               # rows x cols, arrays and dotprod (default ["2x2"])
+    pairs = [4, 8]                       # pairs per cycle, dotprod only (default [4])
+    max_k = [1152]                       # PEs, arrays and dotprod (default [1152])
     baselines = true                     # add int8, a4w8 (and a3w8/a2w8 for 3-/2-bit windows)
     designs = ["pe-int8-k512"]           # more designs by name (any name hdl.naming parses)
                                          # or glob over synth's default set ("pe-*")
@@ -57,13 +58,15 @@ BASELINES = ("int8", "a4w8")
 FIELDS = {
     "sweep": {"name": "str", "output": "str"},
     "hardware": {"blocks": ["str"], "settings": ["str"], "datapaths": ["str"], "bits": ["int"],
-                 "options": ["int"], "rounding": ["str"], "sizes": ["str"], "max_k": ["int"],
+                 "options": ["int"], "rounding": ["str"], "sizes": ["str"], "pairs": ["int"],
+                 "max_k": ["int"],
                  "baselines": "bool", "designs": ["str"]},
     "synthesis": {"targets": ["str"], "seeds": ["int"]},
     "evaluation": {"networks": ["str"], "seeds": ["int"]},
 }
 
-_DEFAULTS = {"hardware.blocks": ["pe"], "hardware.sizes": ["2x2"], "hardware.max_k": [1152],
+_DEFAULTS = {"hardware.blocks": ["pe"], "hardware.sizes": ["2x2"], "hardware.pairs": [4],
+             "hardware.max_k": [1152],
              "hardware.baselines": True, "synthesis.targets": ["generic"],
              "synthesis.seeds": [1], "evaluation.networks": ["digits"], "evaluation.seeds": [0]}
 
@@ -194,13 +197,15 @@ def _size(text, prefix):
     return int(parts[0]), int(parts[1])
 
 
-def _design(block, setting, rows, cols, max_k, prefix):
+def _design(block, setting, rows, cols, max_k, prefix, pairs=None):
     # The design name of hdl.naming, read back by its own parser (which checks every field and
     # that the name is the canonical one).
     name = f"{block}-{setting}"
-    if block == "array":
+    if block in ("array", "dotprod"):
         name += f"-{rows}x{cols}"
-    if block in ("pe", "array"):
+    if block == "dotprod":
+        name += f"p{pairs}"
+    if block in ("pe", "array", "dotprod"):
         name += f"-k{max_k}"
     try:
         parse_design_name(name)
@@ -233,9 +238,12 @@ def from_dict(doc, *, name="sweep", where=None):
         for block in blocks:
             if block in SPARQ_ONLY and not setting.startswith("sparq"):
                 continue            # the baselines have no window or pair logic
-            for max_k in (get("hardware.max_k") if block in ("pe", "array") else [None]):
-                for rows, cols in (sizes if block == "array" else [(None, None)]):
-                    designs.append(_design(block, setting, rows, cols, max_k, prefix))
+            for max_k in (get("hardware.max_k") if block in ("pe", "array", "dotprod")
+                          else [None]):
+                for rows, cols in (sizes if block in ("array", "dotprod") else [(None, None)]):
+                    for pairs in (get("hardware.pairs") if block == "dotprod" else [None]):
+                        designs.append(_design(block, setting, rows, cols, max_k, prefix,
+                                               pairs))
     for pattern in get("hardware.designs") or []:
         try:
             designs += [d.name for d in resolve([pattern])]

@@ -37,6 +37,10 @@ def test_defaults_settings_and_designs():
                                 "designs": ["pe-int8-k512", "window-*-o2-*"]}})
     assert s.designs == ("pe-sparq-b4-o3-ne-k1152", "pe-int8-k512", "window-sparq-b4-o2-ne",
                          "window-sparq-b4-o2-tr")
+    # The dot-product unit: sizes and pairs crossed.
+    s = from_dict({"hardware": {"blocks": ["dotprod"], "settings": ["int8"], "sizes": ["4x4"],
+                                "pairs": [2, 4], "max_k": [64], "baselines": False}})
+    assert s.designs == ("dotprod-int8-4x4p2-k64", "dotprod-int8-4x4p4-k64")
     # 3-bit and 2-bit windows bring the naive baseline of their width.
     s = from_dict({"hardware": {"bits": [3, 2]}})
     assert s.settings == ("sparq-b3-o6-ne", "sparq-b2-o7-ne", "int8", "a4w8", "a3w8", "a2w8")
@@ -60,7 +64,7 @@ BAD = [
     ({"hardware": 3}, TypeError, "[hardware] must be a table, not 3"),
     ({"hardware": {"option": [5]}}, ValueError,
      "unknown field 'hardware.option' (known in [hardware]: blocks, settings, datapaths, bits, "
-     "options, rounding, sizes, max_k, baselines, designs)"),
+     "options, rounding, sizes, pairs, max_k, baselines, designs)"),
     ({"hardware": {"options": 5}}, TypeError, "hardware.options must be a list of integers, not 5"),
     ({"hardware": {"options": [5, "3"]}}, TypeError,
      "hardware.options must be a list of integers, not [5, '3']"),
@@ -87,7 +91,7 @@ BAD = [
     ({"hardware": {"datapaths": ["int4"]}}, ValueError,
      "hardware.datapaths: kind must be one of sparq, int8, a4w8, a3w8, a2w8, not 'int4'"),
     ({"hardware": {"blocks": ["mac"]}}, ValueError,
-     "hardware.blocks: unknown block 'mac' (known: window, pair, pe, array)"),
+     "hardware.blocks: unknown block 'mac' (known: window, pair, pe, array, dotprod)"),
     ({"hardware": {"blocks": ["array"], "sizes": ["4by4"]}}, ValueError,
      "hardware.sizes: '4by4' is not a size ROWSxCOLS like '4x4'"),
     ({"hardware": {"blocks": ["array"], "sizes": ["04x4"]}}, ValueError,

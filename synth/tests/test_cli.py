@@ -289,7 +289,9 @@ def test_smoke_one_design_one_target(tmp_path, capsys):
     assert json.loads((out / "json" / "window-sparq-b4-o2-tr.generic.json").read_text()) == r
 
 
-def test_unreachable_scheduler_is_one_line(tmp_path, capsys):
+def test_unreachable_scheduler_is_one_line(monkeypatch, tmp_path, capsys):
+    # Nothing listens on port 9: a short connect timeout is as good a test as the default.
+    monkeypatch.setattr("engine.run.CONNECT_TIMEOUT", "1s")
     out = tmp_path / "out"
     status, stdout, err = _run(["--designs", "window-sparq-b4-o2-tr", "--targets", "generic",
                                 "--scheduler", "tcp://127.0.0.1:9", "-o", str(out)], capsys)
