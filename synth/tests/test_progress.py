@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_headline_plan():
     jobs = headline_jobs()
     names = [d.name for d, _ in jobs]
-    assert len(names) == len(set(names)) == 21 + 5
+    assert len(names) == len(set(names)) == 21 + 3 + 5
     stc = {d.name: [t.name for t in ts] for d, ts in jobs
            if d.config.stc or d.name == "array-int8-2x4-k1152"}
     assert sorted(stc) == sorted(["pe-sparq-b4-o5-ne-k1152-stc", "pe-int8-k1152-stc",
@@ -56,7 +56,10 @@ def test_headline_plan():
     assert arrays["array-a4w8-2x2-k1152"] == area + pnr
     assert arrays["array-sparq-b4-o3-ne-2x2-k1152"] == area
     assert arrays["array-int8-2x2-k1152-pipe"] == area + pnr
-    assert sum(len(ts) for _, ts in jobs) == 6 * 3 + (5 * 6 + 2 * 3) + 3 * 5 + (2 * 3 + 5 + 2 * 8) + 2 * 5
+    dots = {d.name: [t.name for t in ts] for d, ts in jobs if d.block == "dotprod"}
+    assert dots == {f"dotprod-{s}-2x2p2-k1152": area + pnr for s in piped}
+    assert sum(len(ts) for _, ts in jobs) == (6 * 3 + (5 * 6 + 2 * 3) + 3 * 5 + (2 * 3 + 5 + 2 * 8)
+                                              + 2 * 5 + 3 * 5)
     assert sum(len(ts) for ts in stc.values()) == 2 * 5 + 3 * 3
     # The full set is every default design on every default target.
     assert len(full_jobs()) == len(DEFAULT_DESIGNS)

@@ -1,7 +1,8 @@
 """The AXI4-Stream top costs what its wrapper holds: the reset inverter, nothing else.
 
-The AXI4-Stream array (``--interface axis``) is the plain array inside a wrapper that renames ports
-and inverts the reset (:class:`hdl.axis.AxisArray`). Synthesized through the report's own flow
+The AXI4-Stream array and dot-product unit (``--interface axis``) are the plain block inside a
+wrapper that renames ports and inverts the reset (:class:`hdl.axis.AxisArray`,
+:class:`hdl.axis.AxisDotProduct`). Synthesized through the report's own flow
 (:func:`synth.flow.run_one`), every cell type of the axis top must count exactly what the plain top
 counts, plus the one inverter of ``aresetn`` (a ``$_NOT_`` gate, 2 transistors, on the generic
 target; one ``SB_LUT4`` on iCE40). A wrapper that added or lost logic, or a flow that let ABC
@@ -14,8 +15,9 @@ from synth.designs import TOP, generate_verilog, parse_design
 from synth.flow import Source, run_one
 from synth.targets import TARGETS
 
-PLAIN = "array-sparq-b4-o5-ne-2x2-k8"
-AXIS = PLAIN + "-axis"
+#: The plain tops whose ``-axis`` twins are checked: the array, and the dot-product unit (the
+#: same wrapper around another block).
+PLAINS = ("array-sparq-b4-o5-ne-2x2-k8", "dotprod-int8-1x2p2-k8")
 #: What the wrapper adds per target: the reset inverter.
 INVERTER = {"generic": {"$_NOT_": 1}, "ice40": {"SB_LUT4": 1}}
 
@@ -29,10 +31,11 @@ def _cells(tmp_path, name, target):
     return result["cells"], result["metrics"]
 
 
+@pytest.mark.parametrize("plain_name", PLAINS)
 @pytest.mark.parametrize("target", sorted(INVERTER))
-def test_axis_top_is_the_plain_top_plus_the_reset_inverter(tmp_path, target):
-    plain, plain_metrics = _cells(tmp_path, PLAIN, target)
-    axis, axis_metrics = _cells(tmp_path, AXIS, target)
+def test_axis_top_is_the_plain_top_plus_the_reset_inverter(tmp_path, target, plain_name):
+    plain, plain_metrics = _cells(tmp_path, plain_name, target)
+    axis, axis_metrics = _cells(tmp_path, plain_name + "-axis", target)
     expected = dict(plain)
     for cell, count in INVERTER[target].items():
         expected[cell] = expected.get(cell, 0) + count
@@ -48,6 +51,7 @@ def test_axis_top_is_the_plain_top_plus_the_reset_inverter(tmp_path, target):
         assert axis_metrics["ffs"] == plain_metrics["ffs"]
 
 
-def test_plain_designs_keep_nothing():
-    assert parse_design(PLAIN).kept_modules == ()
-    assert parse_design(AXIS).kept_modules == (f"{TOP}.array",)
+@pytest.mark.parametrize("plain_name", PLAINS)
+def test_plain_designs_keep_nothing(plain_name):
+    assert parse_design(plain_name).kept_modules == ()
+    assert parse_design(plain_name + "-axis").kept_modules == (f"{TOP}.array",)
