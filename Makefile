@@ -123,9 +123,10 @@ bench-sim: $(STAMP_SIM) iverilog
 	$(PY) -m tb.bench $(if $(SIM),--sim $(SIM))
 
 # ---- Synthesis and place-and-route reports (synth/) ------------------------------------------
-# make synth                 the headline plan (synth/plan.py): what SPARQ costs against int8 and
-#                            naive 4-bit per PE, encoder and 2x2 array, on the CMOS estimate, iCE40
-#                            and ECP5, routed Fmax for the PEs; minutes on 2 cores
+# make synth                 the headline plan (synth/plan.py): throughput per area of SPARQ against
+#                            int8 and naive 4-bit per PE, encoder, 2x2 array and dot-product unit,
+#                            on the CMOS estimate, iCE40, ECP5 and Xilinx, routed Fmax; 8.5 min on
+#                            2 cores
 # make synth-all             every design of the default set on every default target (hours)
 # make synth DESIGNS="pe-* array-int8-4x4-k1152" [TARGETS="generic ice40"] [LIBERTY=cells.lib]
 #            [SYNTH_JOBS=2] [SYNTH_ARGS="--seed 2 --force"]
