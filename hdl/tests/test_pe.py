@@ -84,7 +84,8 @@ PIPE = pytest.mark.parametrize("mul_pipe", [False, True], ids=["one-stage", "pip
 
 @pytest.mark.parametrize("bits, options, mul_pipe", [
     (4, 5, False), (4, 3, False), (4, 2, False), (3, 6, False), (2, 7, False),
-    (4, 5, True), (3, 6, True), (2, 7, True)])
+    (4, 5, True), (3, 6, True), (2, 7, True),
+    pytest.param(4, 3, True, marks=pytest.mark.slow), pytest.param(4, 2, True, marks=pytest.mark.slow)])
 @pytest.mark.parametrize("slot", [0, 1])
 def test_sparq_product_exhaustive_slot(bits, options, mul_pipe, slot):
     config = SparqConfig(bits=bits, options=options, max_k=64, mul_pipe=mul_pipe)
