@@ -6,7 +6,8 @@ from amaranth.lib.wiring import In, Out
 
 from .config import SparqConfig
 from .pair import PairEncoder
-from .pe import _multiply, _shift_left, operand_layout
+from .mul_stage import plain_product, slot_product
+from .pe import operand_layout
 from .tile_framing import tile_input, tile_output
 
 __all__ = ["DotProduct", "a_layout", "b_layout", "c_layout", "positions", "steps", "max_steps",
@@ -260,15 +261,12 @@ class DotProduct(wiring.Component):
         cfg = self._config
         if cfg.datapath != "sparq":
             # Plain products, Yosys's own multiplier mapping (as the array's baseline PEs).
-            return [op[0] * weights[0], op[1] * weights[1]]
-        out = []
-        for s in range(2):
-            weight = Mux(op[f"src{s}"], weights[1], weights[0])
-            # An unsigned mantissa times a signed weight is exact in mant + weight bits.
-            product = Signal(signed(cfg.mant_width + cfg.weight_width), name=f"{name}_slot{s}")
-            m.d.comb += product.eq(_multiply(op[f"mant{s}"], weight))
-            out.append(_shift_left(product, op[f"shift{s}"], cfg.shifts))
-        return out
+            return [plain_product(m, op[s], weights[s], split=False, name=f"{name}_slot{s}")
+                    for s in range(2)]
+        # The PE's multiply stage in one cycle (hdl.mul_stage).
+        return [slot_product(m, op[f"mant{s}"], Mux(op[f"src{s}"], weights[1], weights[0]),
+                             op[f"shift{s}"], cfg.shifts, split=False, name=f"{name}_slot{s}")
+                for s in range(2)]
 
     def elaborate(self, platform):
         m = Module()

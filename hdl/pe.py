@@ -5,7 +5,7 @@ from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from .config import SparqConfig
-from .mul_stage import SPLIT_LATENCY, multiply_rows, plain_product, shift_left, slot_product
+from .mul_stage import SPLIT_LATENCY, plain_product, slot_product
 from .pair import encoded_pair_layout
 
 __all__ = ["ProcessingElement", "operand_layout", "weight_pair_layout", "weight_layout"]
@@ -42,11 +42,6 @@ def weight_layout(config):
         return compressed_layout
     return weight_pair_layout
 
-
-# The multiply-stage helpers live in hdl.mul_stage (shared with every block that multiplies);
-# the old private names stay for callers that imported them from here.
-_multiply = multiply_rows
-_shift_left = shift_left
 
 
 class ProcessingElement(wiring.Component):

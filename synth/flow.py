@@ -192,9 +192,9 @@ def _read_stat(workdir, name="stat.json"):
         # With kept modules, the design total counts their cells and also lists each kept module
         # as a cell type of its own (an instance, no logic): drop those.
         design = dict(doc["design"])
-        design["num_cells_by_type"] = {
-            t: n for t, n in design.get("num_cells_by_type", {}).items()
-            if t.lstrip("\\") not in {m.lstrip("\\") for m in doc.get("modules", {})}}
+        modules = {m.lstrip("\\") for m in doc.get("modules", {})}
+        design["num_cells_by_type"] = {t: n for t, n in design.get("num_cells_by_type", {}).items()
+                                       if t.lstrip("\\") not in modules}
         return design
     modules = list(doc["modules"].values())
     if len(modules) != 1:

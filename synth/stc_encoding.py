@@ -27,14 +27,14 @@ import argparse
 import json
 from pathlib import Path
 
-from amaranth import Module, Mux, Signal, signed, unsigned
+from amaranth import Module, Mux, Signal, unsigned
 from amaranth.back import verilog
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from hdl.config import SparqConfig
 from hdl.pair import PairEncoder, encoded_pair_layout
-from hdl.pe import _multiply, _shift_left
+from hdl.mul_stage import slot_product
 from hdl.stc_pe import StcProcessingElement
 from hdl.window import WindowSelector
 
@@ -85,9 +85,8 @@ class _VariantPE(StcProcessingElement):
         products = []
         for j in range(2):
             weight = Mux(enc[f"src{j}"], b.value[1], b.value[0])
-            product = Signal(signed(cfg.mant_width + 8), name=f"product{j}")
-            m.d.comb += product.eq(_multiply(enc[f"mant{j}"], weight))
-            products.append(_shift_left(product, enc[f"shift{j}"], cfg.shifts))
+            products.append(slot_product(m, enc[f"mant{j}"], weight, enc[f"shift{j}"],
+                                         cfg.shifts, split=False, name=f"product{j}"))
         return products
 
 

@@ -20,15 +20,16 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("simulator, config, tests", [
-    pytest.param(s, c, t, id=f"{i}-{s}") for i, c, t in CASES for s in sim.selected_simulators()])
-def test_gemm_larger_than_the_array(simulator, config, tests, tmp_path):
+def _check_gemm(simulator, config, tests, tmp_path, M, block="array"):
+    # An M x 23 by 5 x 23 GEMM through tb.gemm.array_gemm: every test equal to golden, with the
+    # tiles the tiler plans (K chunks x row and column blocks).
     sim.require(simulator)
     rng = np.random.default_rng(sim.seed_from_env())
-    M, N, K = 7, 5, 23                              # 3 or 4 row blocks, 3 or 2 column blocks
+    N, K = 5, 23
     A = rng.integers(0, config.max_act_value + 1, (M, K)) * (rng.random((M, K)) < 0.6)
     B = rng.integers(-128, 128, (N, K))
-    results = array_gemm(config, simulator, A, B, tests=tests, work_dir=tmp_path, name="gemm")
+    results = array_gemm(config, simulator, A, B, tests=tests, work_dir=tmp_path, name="gemm",
+                         block=block)
     chunks = len(k_chunks(config, K))
     blocks = -(-M // config.rows) * -(-N // config.cols)
     assert set(results) == set(tests)
@@ -36,6 +37,12 @@ def test_gemm_larger_than_the_array(simulator, config, tests, tmp_path):
         assert result.failures == [] and result.passed, (test, result.failures)
         assert np.array_equal(result.C, reference(config, A, B)), test
         assert result.tiles == chunks * blocks
+
+
+@pytest.mark.parametrize("simulator, config, tests", [
+    pytest.param(s, c, t, id=f"{i}-{s}") for i, c, t in CASES for s in sim.selected_simulators()])
+def test_gemm_larger_than_the_array(simulator, config, tests, tmp_path):
+    _check_gemm(simulator, config, tests, tmp_path, M=7)   # 3 or 4 row blocks, 3 or 2 col blocks
 
 
 def test_k_chunks():
@@ -65,17 +72,4 @@ DOT_CASES = [
     pytest.param(s, c, t, id=f"{i}-{s}") for i, c, t in DOT_CASES
     for s in sim.selected_simulators()])
 def test_gemm_on_the_dot_product_unit(simulator, config, tests, tmp_path):
-    sim.require(simulator)
-    rng = np.random.default_rng(sim.seed_from_env())
-    M, N, K = 5, 5, 23
-    A = rng.integers(0, config.max_act_value + 1, (M, K)) * (rng.random((M, K)) < 0.6)
-    B = rng.integers(-128, 128, (N, K))
-    results = array_gemm(config, simulator, A, B, tests=tests, work_dir=tmp_path, name="gemm",
-                         block="dotprod")
-    chunks = len(k_chunks(config, K))
-    blocks = -(-M // config.rows) * -(-N // config.cols)
-    assert set(results) == set(tests)
-    for test, result in results.items():
-        assert result.failures == [] and result.passed, (test, result.failures)
-        assert np.array_equal(result.C, reference(config, A, B)), test
-        assert result.tiles == chunks * blocks
+    _check_gemm(simulator, config, tests, tmp_path, M=5, block="dotprod")
