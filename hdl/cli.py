@@ -5,7 +5,8 @@
     sparq-rtl verilog {window,pair,pe,array,dotprod} [--bits 4|3|2] [--options 5|3|2|6|7]
                       [--rounding nearest-even|truncate] [--datapath sparq|int8|a4w8|a3w8|a2w8]
                       [--rows R --cols C --max-k K] [--pairs P] [--name MODULE]
-                      [--interface native|axis] [--skid] [--stc] [--mul-pipe] [--fusesoc]
+                      [--interface native|axis] [--skid] [--stc] [--mul-pipe] [--dsp-pack]
+                      [--fusesoc]
                       (-o FILE.v | -d DIR)
 
 writes ``FILE.v`` and beside it the JSON sidecar ``FILE.json``, the header ``FILE.vh``, the
@@ -130,7 +131,8 @@ _FLAG_BLOCKS = {
     "interface": ("array", "dotprod"),
     "skid": ("array", "dotprod"),
     "stc": ("pe", "array"),
-    "mul_pipe": ("pe", "array"),
+    "mul_pipe": ("pe", "array", "dotprod"),
+    "dsp_pack": ("dotprod",),
     "pairs": ("dotprod",),
 }
 
@@ -174,8 +176,12 @@ def _add_verilog_arguments(parser):
                              "weights arrive compressed, two values and their positions per "
                              "group of four (module name suffix _stc)")
     parser.add_argument("--mul-pipe", dest="mul_pipe", action="store_true", default=None,
-                        help="split the multiply stage over two register stages (pe, array): "
+                        help="split the multiply stage over two register stages (pe, array, dotprod): "
                              "one cycle more latency, a shorter critical path (name suffix _pipe)")
+    parser.add_argument("--dsp-pack", dest="dsp_pack", action="store_true", default=None,
+                        help="compute two columns' products with one multiply, their weights "
+                             "packed on its wide operand, so a DSP block takes two (dotprod, "
+                             "sparq with 4-bit windows; name suffix _pack)")
     parser.add_argument("--name", metavar="MODULE",
                         help="top module name (default: derived from the parameters)")
     parser.add_argument("--fusesoc", action="store_true",
@@ -193,7 +199,7 @@ def _run_verilog(args):
         raise ValueError(f"block must be one of {', '.join(generate.BLOCKS)}, not {block!r}")
     fields = dict(_BLOCK_DEFAULTS.get(block, {}))
     for field in ("datapath", "bits", "options", "rounding", "rows", "cols", "max_k", "interface",
-                  "skid", "stc", "mul_pipe", "pairs"):
+                  "skid", "stc", "mul_pipe", "dsp_pack", "pairs"):
         value = getattr(args, field)
         if value is None:
             continue

@@ -133,6 +133,11 @@ class SparqConfig:
         (:mod:`hdl.mul_stage`: for ``sparq`` a register between the slot product and its shift;
         for ``int8``/``a4w8`` between the two half products and their sum), one cycle more
         latency for a shorter critical path; the PE and the array (naming tag ``-pipe``).
+    dsp_pack : bool
+        ``True``: the dot-product unit computes the slot products of two columns with one
+        multiply, the two selected weights packed on its wide operand
+        (:class:`~hdl.packed_mul.PackedMultiplier`), so that a DSP block takes two SPARQ
+        products; ``sparq`` with 4-bit windows and block ``dotprod`` only (naming tag ``-pack``).
     pairs : int
         Pairs of reduction positions the dot-product unit (:class:`hdl.dotprod.DotProduct`)
         takes per cycle (a chunk of ``2 * pairs`` positions), 1..:data:`MAX_PAIRS`, default 4.
@@ -159,6 +164,7 @@ class SparqConfig:
     skid: bool = False
     stc: bool = False
     mul_pipe: bool = False
+    dsp_pack: bool = False
     pairs: int = 4
 
     def __post_init__(self):
@@ -208,6 +214,12 @@ class SparqConfig:
                              f"{' and '.join(STC_DATAPATHS)} only, not {self.datapath!r}")
         if not isinstance(self.mul_pipe, bool):
             raise TypeError(f"mul_pipe must be a bool, not {self.mul_pipe!r}")
+        if not isinstance(self.dsp_pack, bool):
+            raise TypeError(f"dsp_pack must be a bool, not {self.dsp_pack!r}")
+        if self.dsp_pack and (self.datapath != "sparq" or self.bits != WINDOW_BITS):
+            # The packing's field stride holds a 4-bit mantissa's product (hdl.packed_mul.FIELD).
+            raise ValueError(f"dsp_pack applies to datapath 'sparq' with 4-bit windows only, not "
+                             f"datapath {self.datapath!r} with bits={self.bits!r}")
         _check_int("pairs", self.pairs, 1, MAX_PAIRS)
 
     # -- derived widths ---------------------------------------------------------------------------

@@ -62,6 +62,8 @@ ENTRIES = (
      SparqConfig(datapath="int8", rows=4, cols=4, pairs=4)),
     ("Dot-product unit 4x4, 4 pairs, a4w8 datapath", "dotprod",
      SparqConfig(datapath="a4w8", rows=4, cols=4, pairs=4)),
+    ("Dot-product unit 4x4, 4 pairs, sparq datapath, split multiply stage", "dotprod",
+     SparqConfig(rows=4, cols=4, pairs=4, mul_pipe=True)),
 )
 
 _INTRO = """\
@@ -90,13 +92,14 @@ interpretation.
 _FLAGS = (("datapath", "--datapath"), ("bits", "--bits"), ("options", "--options"),
           ("rounding", "--rounding"),
           ("rows", "--rows"), ("cols", "--cols"), ("max_k", "--max-k"), ("skid", "--skid"),
-          ("stc", "--stc"), ("mul_pipe", "--mul-pipe"), ("pairs", "--pairs"))
+          ("stc", "--stc"), ("mul_pipe", "--mul-pipe"), ("dsp_pack", "--dsp-pack"),
+          ("pairs", "--pairs"))
 _BLOCK_FLAGS = {"window": ("bits", "options", "rounding"), "pair": ("bits", "options", "rounding"),
                 "pe": ("datapath", "bits", "options", "rounding", "max_k", "stc", "mul_pipe"),
                 "array": ("datapath", "bits", "options", "rounding", "rows", "cols", "max_k",
                           "skid", "stc", "mul_pipe"),
                 "dotprod": ("datapath", "bits", "options", "rounding", "rows", "cols", "max_k",
-                            "skid", "pairs")}
+                            "skid", "mul_pipe", "dsp_pack", "pairs")}
 
 
 def _command(block, config):

@@ -6,12 +6,19 @@ from amaranth.lib.wiring import In, Out
 
 from .config import SparqConfig
 from .pair import PairEncoder
-from .mul_stage import plain_product, slot_product
+from .mul_stage import SPLIT_LATENCY, plain_product, shift_left, slot_product
+from .packed_mul import PackedMultiplier
 from .pe import operand_layout
 from .tile_framing import tile_input, tile_output
 
-__all__ = ["DotProduct", "a_layout", "b_layout", "c_layout", "positions", "steps", "max_steps",
+__all__ = ["DotProduct", "PACK_LANES", "a_layout", "b_layout", "c_layout", "positions", "steps", "max_steps",
            "capacity", "acc_width", "latency", "tile_period"]
+
+
+#: Columns whose slot products share one multiply with ``dsp_pack``: two weights packed on a
+#: 21-bit operand, which one Xilinx 7 DSP48E1 (25 x 18) takes whole (three lanes, 33 bits, need two
+#: DSPs on every target measured: ``python -m synth.dsp_packing``, docs/results.md).
+PACK_LANES = 2
 
 
 # -- the parameters' consequences, each a formula of the configuration ------------------------------
@@ -56,13 +63,15 @@ def acc_width(config):
 
 def latency(config):
     """Cycles from a tile's last input transfer to its first output transfer: 3 (the input
-    register, the product-and-tree register, the accumulator)."""
-    return 3
+    register, the product-and-tree register, the accumulator), 4 with ``mul_pipe`` (the half
+    products' register, :data:`~hdl.mul_stage.SPLIT_LATENCY`)."""
+    return 3 + (SPLIT_LATENCY if config.mul_pipe else 0)
 
 
 def tile_period(config, k):
     """Cycles between the final input transfers of back-to-back tiles of length ``k`` with every
-    stream always valid/ready: ``max(steps, rows + 3)``."""
+    stream always valid/ready: ``max(steps, rows + latency)``, ``rows + 3`` (``rows + 4`` with
+    ``mul_pipe``) for short tiles."""
     return max(steps(config, k), config.rows + latency(config))
 
 
@@ -121,7 +130,7 @@ class DotProduct(wiring.Component):
               v
         M*N x (2P slot products: 4b x 8b multiplier, weight select, shifter (sparq);
                8b x 8b (int8) or 4b x 8b (a4w8) products)  -> adder tree of 2P terms
-              |
+              |   (mul_pipe: a register inside each product, after its two half products)
         [tree-sum register, M*N sums]
               |
         [M*N accumulators] --capture--> [M*N shadow registers] --row by row--> c
@@ -156,22 +165,37 @@ class DotProduct(wiring.Component):
     taken. The finished sums wait in the shadow registers while the next tile accumulates; only
     the next tile's final transfer waits until the previous tile has left on ``c``.
 
-    Timing, with the first transfer of a tile in cycle 0 and no stalls:
+    Split multiply stage (``config.mul_pipe``): each slot product is computed over two cycles,
+    its two half products registered in between (:func:`hdl.mul_stage.slot_product` for sparq,
+    :func:`~hdl.mul_stage.plain_product` for the baselines, as in the PE); the sum, the shift and
+    the adder tree follow in the next cycle. The latency grows by one cycle, ``L = 4``; the
+    throughput is unchanged.
 
-    * latency: last input transfer (cycle ``S - 1``) to first output transfer: 3 cycles
-      (:func:`latency`); first input to first output: ``S + 2`` cycles; the ``M`` rows follow on
-      consecutive cycles while ``c.ready`` is high.
+    Packed products (``config.dsp_pack``, sparq with 4-bit windows): a row's slot mantissa meets
+    the selected weight of every column, so the slot products of columns ``2i`` and ``2i + 1``
+    come from one :class:`~hdl.packed_mul.PackedMultiplier` (the two weights packed on its wide
+    operand, one multiply, the fields restored), each then shifted as usual: ``M * P * 2 *
+    ceil(N / 2)`` multiplies instead of ``M * P * 2 * N``, so that a DSP block takes two SPARQ
+    products. With ``mul_pipe`` the register sits after the multiply (the DSP's product register)
+    with the shift amounts. Same results, latency and throughput.
+
+    Timing, with the first transfer of a tile in cycle 0 and no stalls, ``L`` =
+    :func:`latency` (3; 4 with ``mul_pipe``):
+
+    * latency: last input transfer (cycle ``S - 1``) to first output transfer: ``L`` cycles;
+      first input to first output: ``S + L - 1`` cycles; the ``M`` rows follow on consecutive
+      cycles while ``c.ready`` is high.
     * throughput: one transfer, ``2P * M * N`` multiply-accumulates, per cycle; back to back, one
-      tile every ``max(S, M + 3)`` cycles (:func:`tile_period`).
+      tile every ``max(S, M + L)`` cycles (:func:`tile_period`).
     * with ``skid``: the same while the unit takes every word as offered (always for ``S >= M +
-      3``); when it holds back a tile's final transfer, the buffers take that word early and the
+      L``); when it holds back a tile's final transfer, the buffers take that word early and the
       next tile's first word is offered one cycle after the unit has taken it (as for the array).
 
     Parameters
     ----------
     config : SparqConfig
-        ``datapath``, ``options``/``rounding`` (sparq), ``rows`` (M), ``cols`` (N), ``pairs``
-        (P), ``max_k``, ``skid``.
+        ``datapath``, ``bits``/``options``/``rounding`` (sparq), ``rows`` (M), ``cols`` (N),
+        ``pairs`` (P), ``max_k``, ``skid``, ``mul_pipe``, ``dsp_pack``.
 
     Members
     -------
@@ -201,6 +225,7 @@ class DotProduct(wiring.Component):
         cfg = self._config
         M, N, P, w = cfg.rows, cfg.cols, cfg.pairs, cfg.act_width
         aw, ww = acc_width(cfg), cfg.weight_width
+        L = latency(cfg)
         kind = (f"vSPARQ pair encoders shared by each row, two {cfg.mant_width}b x 8b multipliers "
                 f"with weight select and shifter per pair" if cfg.datapath == "sparq" else
                 f"two {cfg.mant_width}b x 8b multipliers per pair")
@@ -224,28 +249,36 @@ class DotProduct(wiring.Component):
                 "err": (f"sticky error flag, cleared by rst: a tile longer than "
                         f"{max_steps(cfg)} transfers (max_k {cfg.max_k}) or a.last != b.last"),
             },
-            "latency": (f"last input transfer of a tile to its first output transfer: 3 cycles; "
-                        f"first input to first output: S + 2 cycles, S = ceil(K/{2 * P}); the "
+            "latency": (f"last input transfer of a tile to its first output transfer: {L} cycles; "
+                        f"first input to first output: S + {L - 1} cycles, S = ceil(K/{2 * P}); the "
                         f"{M} result rows follow on consecutive cycles when c is ready"),
             "throughput": (f"one transfer ({2 * P * M * N} multiply-accumulates) per cycle on a "
-                           f"and b; back to back, one tile every max(S, rows + 3) = max(S, "
-                           f"{M + 3}) cycles"),
+                           f"and b; back to back, one tile every max(S, rows + {L}) = max(S, "
+                           f"{M + L}) cycles"),
             "handshake": ("a and b are consumed together: a.ready = b.valid & accept, b.ready = "
                           "a.valid & accept; a tile's final transfer (last=1) is accepted only "
                           "once the previous tile's results have all left on c; c holds its "
                           "payload until c.ready"),
         }
+        if cfg.dsp_pack:
+            out["summary"] += (f", the slot products of {PACK_LANES} columns from one multiply "
+                               f"(weights packed on its wide operand)")
+        if cfg.mul_pipe:
+            out["summary"] += (", multiply stage split over two cycles (half products | sum, "
+                               "shift and adder tree)" if cfg.datapath == "sparq" else
+                               ", multiply stage split over two cycles (half products | sum and "
+                               "adder tree)")
         if cfg.skid:
             out["summary"] += ", skid buffers on a and b"
-            out["latency"] = (f"first input to first output: S + 2 cycles, S = ceil(K/{2 * P}); "
-                              f"last input transfer of a tile to its first output transfer: 3 "
+            out["latency"] = (f"first input to first output: S + {L - 1} cycles, S = ceil(K/{2 * P}); "
+                              f"last input transfer of a tile to its first output transfer: {L} "
                               f"cycles whenever the unit takes every word as offered (S >= "
-                              f"{M + 3}); back to back with S < {M + 3} the skid buffers take a "
-                              f"tile's final word early and it waits there: T - S + 3 cycles "
-                              f"for tiles after the first, T = max(S, {M + 3}); the {M} result "
+                              f"{M + L}); back to back with S < {M + L} the skid buffers take a "
+                              f"tile's final word early and it waits there: T - S + {L} cycles "
+                              f"for tiles after the first, T = max(S, {M + L}); the {M} result "
                               f"rows follow on consecutive cycles when c is ready")
             out["throughput"] = (f"one transfer ({2 * P * M * N} multiply-accumulates) per cycle "
-                                 f"on a and b; back to back, one tile every T = max(S, {M + 3}) "
+                                 f"on a and b; back to back, one tile every T = max(S, {M + L}) "
                                  f"cycles")
             out["handshake"] = ("a and b each pass a skid buffer (latency 0): a.ready and b.ready "
                                 "are register outputs, low only while the buffer holds a word the "
@@ -261,12 +294,44 @@ class DotProduct(wiring.Component):
         cfg = self._config
         if cfg.datapath != "sparq":
             # Plain products, Yosys's own multiplier mapping (as the array's baseline PEs).
-            return [plain_product(m, op[s], weights[s], split=False, name=f"{name}_slot{s}")
+            return [plain_product(m, op[s], weights[s], split=cfg.mul_pipe, name=f"{name}_slot{s}")
                     for s in range(2)]
-        # The PE's multiply stage in one cycle (hdl.mul_stage).
+        # The PE's multiply stage (hdl.mul_stage), in one cycle or split over two (mul_pipe).
         return [slot_product(m, op[f"mant{s}"], Mux(op[f"src{s}"], weights[1], weights[0]),
-                             op[f"shift{s}"], cfg.shifts, split=False, name=f"{name}_slot{s}")
+                             op[f"shift{s}"], cfg.shifts, split=cfg.mul_pipe,
+                             name=f"{name}_slot{s}")
                 for s in range(2)]
+
+    def _packed_row(self, m, ops, weights, r):
+        """``dsp_pack``: the slot products of row ``r``, per column, in the order of
+        :meth:`_slot_products` (pair by pair, slot 0 then slot 1), the products of
+        :data:`PACK_LANES` columns from one :class:`~hdl.packed_mul.PackedMultiplier`."""
+        cfg = self._config
+        N = cfg.cols
+        columns = [[] for _ in range(N)]
+        for j, op in enumerate(ops):
+            for s in range(2):
+                shift = op[f"shift{s}"]
+                if cfg.mul_pipe:
+                    # The split: the products and the shift amount registered after the multiply.
+                    shift_d = Signal.like(shift, name=f"pack_{r}_{j}_{s}_shift")
+                    m.d.sync += shift_d.eq(shift)
+                    shift = shift_d
+                for g in range(0, N, PACK_LANES):
+                    lanes = range(g, min(g + PACK_LANES, N))
+                    mul = PackedMultiplier(len(lanes))
+                    m.submodules[f"pack_{r}_{j}_{s}_{g // PACK_LANES}"] = mul
+                    m.d.comb += mul.mant.eq(op[f"mant{s}"])
+                    for i, c in enumerate(lanes):
+                        m.d.comb += mul.weights[i].eq(
+                            Mux(op[f"src{s}"], weights[c][j][1], weights[c][j][0]))
+                        product = mul.products[i]
+                        if cfg.mul_pipe:
+                            product_d = Signal.like(product, name=f"p_{r}_{c}_{j}_slot{s}")
+                            m.d.sync += product_d.eq(product)
+                            product = product_d
+                        columns[c].append(shift_left(product, shift, cfg.shifts))
+        return columns
 
     def elaborate(self, platform):
         m = Module()
@@ -302,7 +367,8 @@ class DotProduct(wiring.Component):
         with m.If(take):
             m.d.sync += loads
 
-        # -- stage 2: every output's 2P products and their adder tree, registered --
+        # -- stage 2: every output's 2P products and their adder tree, registered (mul_pipe: the
+        # half products registered in between, one cycle more) --
         # Each slot product lies in [-128 * max_act, 127 * max_act] (sparq: a window mantissa
         # shifted into place is below 2**8, a lone activation's two slots add up to its exact
         # product), so the sum of 2P of them fits the range below exactly.
@@ -311,12 +377,25 @@ class DotProduct(wiring.Component):
                 for r in range(M)]
         s_valid = Signal()
         s_last = Signal()
+        if cfg.mul_pipe:
+            # The split products lag the operand registers by SPLIT_LATENCY cycle: so do the
+            # framing bits that travel with them.
+            for d in range(SPLIT_LATENCY):
+                valid_d = Signal(name=f"mul_valid_d{d + 1}")
+                last_d = Signal(name=f"mul_last_d{d + 1}")
+                m.d.sync += [valid_d.eq(in_valid), last_d.eq(in_last)]
+                in_valid, in_last = valid_d, last_d
         m.d.sync += [s_valid.eq(in_valid), s_last.eq(in_last)]
         for r in range(M):
+            packed = self._packed_row(m, ops[r], weights, r) if cfg.dsp_pack else None
             for c in range(N):
-                terms = []
-                for j in range(P):
-                    terms += self._slot_products(m, ops[r][j], weights[c][j], f"p_{r}_{c}_{j}")
+                if packed is not None:
+                    terms = packed[c]
+                else:
+                    terms = []
+                    for j in range(P):
+                        terms += self._slot_products(m, ops[r][j], weights[c][j],
+                                                     f"p_{r}_{c}_{j}")
                 m.d.sync += sums[r][c].eq(_tree(terms))
 
         # -- stage 3: accumulate; a tile's final sum goes to the shadow registers --

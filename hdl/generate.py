@@ -500,7 +500,8 @@ def _parameters(block, config):
                       positions=dotprod.positions(config), max_steps=dotprod.max_steps(config),
                       act_width=config.act_width, mant_width=config.mant_width,
                       weight_width=config.weight_width, max_act_value=config.max_act_value,
-                      acc_width=dotprod.acc_width(config))
+                      acc_width=dotprod.acc_width(config), mul_pipe=config.mul_pipe,
+                      dsp_pack=config.dsp_pack, latency=dotprod.latency(config))
         return params
     if config.stc:
         params.update(stc=True, k_per_transfer=config.k_per_transfer,

@@ -11,7 +11,8 @@
                                   ``-pipe``: the split multiply stage, ``mul_pipe=True``;
                                   ``-skid``: skid buffers on the inputs, ``skid=True``;
                                   ``-axis``: the AXI4-Stream interface, ``interface="axis"``)
-                   dotprod:       <setting>-<rows>x<cols>p<pairs>-k<max_k>[-skid][-axis]
+                   dotprod:       <setting>-<rows>x<cols>p<pairs>-k<max_k>[-pipe][-pack][-skid][-axis]
+                                  (``-pack``: two products per multiply, ``dsp_pack=True``)
                                                                          sparq-b4-o5-ne-4x4p4-k1152
     design name    <block>-<config tag>                                  array-sparq-b4-o5-ne-8x8-k1152
                                                                          dotprod-int8-4x4p4-k1152
@@ -47,7 +48,7 @@ DEFAULT_PAIRS = SparqConfig().pairs
 SPARQ_ONLY = ("window", "pair")
 
 _DESIGN = re.compile(r"(?P<block>window|pair|pe|array|dotprod)-(?P<setting>int8|a[432]w8|sparq-b\d+-o\d+-(?:ne|tr))"
-                     r"(?:-(?P<rows>\d+)x(?P<cols>\d+)(?:p(?P<pairs>\d+))?)?(?:-k(?P<max_k>\d+))?(?P<stc>-stc)?(?P<pipe>-pipe)?(?P<skid>-skid)?(?:-(?P<interface>axis))?\Z")
+                     r"(?:-(?P<rows>\d+)x(?P<cols>\d+)(?:p(?P<pairs>\d+))?)?(?:-k(?P<max_k>\d+))?(?P<stc>-stc)?(?P<pipe>-pipe)?(?P<pack>-pack)?(?P<skid>-skid)?(?:-(?P<interface>axis))?\Z")
 
 
 def check(block, config):
@@ -66,8 +67,10 @@ def check(block, config):
         raise ValueError(f"skid applies to blocks array and dotprod only, not {block!r}")
     if block not in ("pe", "array") and config.stc:
         raise ValueError(f"stc applies to blocks pe and array only, not {block!r}")
-    if block not in ("pe", "array") and config.mul_pipe:
-        raise ValueError(f"mul_pipe applies to blocks pe and array only, not {block!r}")
+    if block not in ("pe", "array", "dotprod") and config.mul_pipe:
+        raise ValueError(f"mul_pipe applies to blocks pe, array and dotprod only, not {block!r}")
+    if block != "dotprod" and config.dsp_pack:
+        raise ValueError(f"dsp_pack applies to block dotprod only, not {block!r}")
     if block != "dotprod" and config.pairs != DEFAULT_PAIRS:
         raise ValueError(f"pairs applies to block dotprod only, not {block!r} (pairs="
                          f"{config.pairs!r})")
@@ -100,6 +103,8 @@ def config_tag(block, config):
         tag += "-stc"
     if config.mul_pipe:
         tag += "-pipe"
+    if config.dsp_pack:
+        tag += "-pack"
     if config.skid:
         tag += "-skid"
     if config.interface != "native":
@@ -126,7 +131,7 @@ def parse_design_name(name):
     match = _DESIGN.match(name) if isinstance(name, str) else None
     if match is None:
         raise ValueError(f"not a design name: {name!r} (expected <block>-<setting>[-<R>x<C>[p<P>]]"
-                         f"[-k<max_k>][-stc][-pipe][-skid][-axis], e.g. pe-sparq-b4-o5-ne-k1152, array-int8-4x4-k1152, "
+                         f"[-k<max_k>][-stc][-pipe][-pack][-skid][-axis], e.g. pe-sparq-b4-o5-ne-k1152, array-int8-4x4-k1152, "
                          f"window-sparq-b4-o3-tr)")
     block = match["block"]
     try:
@@ -147,6 +152,8 @@ def parse_design_name(name):
         fields["stc"] = True
     if match["pipe"]:
         fields["mul_pipe"] = True
+    if match["pack"]:
+        fields["dsp_pack"] = True
     if match["skid"]:
         fields["skid"] = True
     if match["interface"]:

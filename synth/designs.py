@@ -60,10 +60,12 @@ class Design:
     @property
     def variant(self):
         """The setting tag: ``sparq-b4-o5-ne``, ``sparq-b3-o6-ne``, ``int8``, ``a4w8``, ...;
-        ``-pipe`` appended with the split multiply stage (``mul_pipe``), which the reports compare
-        as a datapath of its own."""
+        ``-pipe`` appended with the split multiply stage (``mul_pipe``) and ``-pack`` with the
+        packed products of the dot-product unit (``dsp_pack``), which the reports compare as
+        datapaths of their own."""
         from hdl.naming import setting_of
-        return setting_of(self.config) + ("-pipe" if self.config.mul_pipe else "")
+        return (setting_of(self.config) + ("-pipe" if self.config.mul_pipe else "")
+                + ("-pack" if self.config.dsp_pack else ""))
 
     @property
     def scale(self):
@@ -124,6 +126,8 @@ class Design:
             out.update(max_k=c.max_k, acc_width=c.acc_width)
         if c.mul_pipe:
             out.update(mul_pipe=True)
+        if c.dsp_pack:
+            out.update(dsp_pack=True)
         if self.block == "array":
             out.update(rows=c.rows, cols=c.cols)
         if self.block == "dotprod":

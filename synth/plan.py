@@ -43,7 +43,8 @@ _DSP = ("ecp5", "xc7", "ice40-dsp")
 #: (synth/throughput.py) has their Fmax; the PEs also get the Xilinx 7 LUT count; the split
 #: multiply stage (``-pipe``) is measured for the PEs of SPARQ 5opt, int8 and a4w8 and the arrays
 #: of SPARQ 5opt and int8; int8 and SPARQ 5opt also run with DSPs allowed; a 2x2 dot-product unit
-#: with 2 pairs per cycle of SPARQ 5opt, int8 and a4w8 is synthesized and placed and routed.
+#: with 2 pairs per cycle of SPARQ 5opt, int8 and a4w8 is synthesized and placed and routed, with
+#: and without the split multiply stage, and SPARQ 5opt's packed unit against int8 with DSPs.
 HEADLINE = (
     ([f"{b}-{s}" for b in ("window", "pair") for s in _SETTINGS[:3]], _AREA),
     ([f"pe-{s}-k1152" for s in _SETTINGS], _AREA + ("xc7-nodsp",) + _PNR),
@@ -55,7 +56,14 @@ HEADLINE = (
      + [f"array-{s}-2x2-k1152" for s in ("sparq-b4-o5-ne", "int8")], _DSP),
     # The dot-product unit at a small shape (2x2 outputs, 2 pairs: 16 MACs per cycle, the 2x2
     # array's 8 twice), placed and routed: the unit where the multipliers dominate the area.
-    ([f"dotprod-{s}-2x2p2-k1152" for s in _PIPE_SETTINGS], _AREA + _PNR),
+    ([f"dotprod-{s}-2x2p2-k1152{p}" for p in ("", "-pipe") for s in _PIPE_SETTINGS],
+     _AREA + _PNR),
+    # With DSPs allowed: int8's products go into DSPs one each; SPARQ's packed unit puts two
+    # columns' products into one multiply (-pack), its plain form keeps them in LUTs.
+    (["dotprod-sparq-b4-o5-ne-2x2p2-k1152-pack"], _AREA),
+    ([f"dotprod-{s}-2x2p2-k1152{p}" for s, p in (("sparq-b4-o5-ne", ""),
+                                                 ("sparq-b4-o5-ne", "-pack"), ("int8", ""))],
+     _DSP),
     # 2:4 structured-sparse weights: SPARQ against the 2:4 int8 PE and array, and the dense int8
     # array with the 2:4 2x2 array's reduction positions per cycle (2x4: 8 PEs x 2 = 4 x 4).
     (["pe-sparq-b4-o5-ne-k1152-stc", "pe-int8-k1152-stc"], _AREA + _PNR),

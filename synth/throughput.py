@@ -143,8 +143,8 @@ def throughput_section(results, chart_name=None):
            "per area cell reads `value (value / int8, value / a4w8)`, above 1 is better. MMAC/s "
            "per 1k LUT4 = MACs per cycle x routed Fmax / (LUT4 of the design alone / 1,000), per "
            "family; the transistor estimate has no clock of its own and is taken at the ECP5 "
-           "Fmax. `-pipe`: the split multiply stage (`--mul-pipe`). `-` = not measured in this "
-           "run.", ""]
+           "Fmax. `-pipe`: the split multiply stage (`--mul-pipe`); `-pack`: two products per "
+           "multiply (`--dsp-pack`). `-` = not measured in this run.", ""]
     out += ["| design | MACs/cycle | " + " | ".join(label for _, label, *_ in FIGURES) + " | "
             + " | ".join(label for _, label, *_ in EFFICIENCY) + " |",
             "|---|---:|" + "---:|" * (len(FIGURES) + len(EFFICIENCY))]

@@ -8,7 +8,8 @@ the chunk corners of :func:`tb.tiles.chunk_tiles` (K = 2P, 2P + 1, 4P - 2, max_k
 multiple of 2P, odd and even) and ``SPARQ_TILES`` (default 12) ReLU-like tiles of random K, back
 to back: once at full rate and once with random gaps on ``a``/``b``, random ``c.ready`` and a long
 stall of every stream mid-tile. The default set covers every datapath, both roundings, every
-option, 3-bit and 2-bit windows, the default 4x4p4 shape (K up to 1152 under ``-m slow``), skid buffers and the AXI4-Stream top level, on both simulators
+option, 3-bit and 2-bit windows, the default 4x4p4 shape (K up to 1152 under ``-m slow``), skid
+buffers, the split multiply stage, the packed products and the AXI4-Stream top level, on both simulators
 (some entries on one); ``-m slow`` adds the full cross of 4-bit SPARQ settings, the a3w8/a2w8 baselines and the other
 simulator.
 """
@@ -41,6 +42,17 @@ MAIN = [
                                                   max_k=24, interface="axis"), BOTH),
     ("int8-2x3p2-k20-skid-axis", SparqConfig(datapath="int8", rows=2, cols=3, pairs=2, max_k=20,
                                              skid=True, interface="axis"), BOTH),
+    # The split multiply stage (mul_pipe): one cycle more latency, the same results.
+    ("sparq-b4-o5-ne-2x2p2-k24-pipe", SparqConfig(rows=2, cols=2, pairs=2, max_k=24,
+                                                  mul_pipe=True), BOTH),
+    ("int8-2x1p3-k19-pipe-skid", SparqConfig(datapath="int8", rows=2, cols=1, pairs=3, max_k=19,
+                                             mul_pipe=True, skid=True), ICARUS),
+    # Two columns' products from one multiply (dsp_pack), 3 columns: a packed pair and a lone lane.
+    ("sparq-b4-o5-ne-2x3p2-k22-pack", SparqConfig(rows=2, cols=3, pairs=2, max_k=22,
+                                                  dsp_pack=True), VERILATOR),
+    ("sparq-b4-o3-tr-2x3p2-k22-pipe-pack", SparqConfig(options=3, rounding="truncate", rows=2,
+                                                       cols=3, pairs=2, max_k=22, mul_pipe=True,
+                                                       dsp_pack=True), ICARUS),
 ]
 
 #: Under -m slow: every SPARQ option and rounding at 3x2p3, the baselines at 4x4p4 K 1152, and

@@ -63,8 +63,10 @@ def test_tiny_model_through_the_array(tmp_path):
     assert "Verdict: PASS." in check.markdown()
 
 
-@pytest.mark.parametrize("setting", [
-    "sparq-b3-o6-ne", pytest.param("sparq-b2-o7-tr", marks=pytest.mark.slow)])
+# Both under -m slow (11 s each): the 4-bit model through the array stays in the default set, and
+# the 3-/2-bit arrays have their own benches in tb/test_array.py.
+@pytest.mark.slow
+@pytest.mark.parametrize("setting", ["sparq-b3-o6-ne", "sparq-b2-o7-tr"])
 def test_tiny_model_through_narrow_windows(setting, tmp_path):
     # 3-bit and 2-bit windows: every SPARQ conv layer of the model on a generated 4x4 array
     # (max K 96 holds the model's largest K, 90) equals golden, accumulator for accumulator.

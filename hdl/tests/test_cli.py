@@ -199,9 +199,16 @@ BAD = [
      "interface must be one of native, axis, not 'axi'"),
     (["pe", "--skid", "-o", "x.v"], 2, "--skid applies to block array and dotprod only, not 'pe'"),
     (["pair", "--mul-pipe", "-o", "x.v"], 2,
-     "--mul-pipe applies to block pe and array only, not 'pair'"),
-    (["dotprod", "--mul-pipe", "-o", "x.v"], 2,
-     "--mul-pipe applies to block pe and array only, not 'dotprod'"),
+     "--mul-pipe applies to block pe, array and dotprod only, not 'pair'"),
+    (["window", "--mul-pipe", "-o", "x.v"], 2,
+     "--mul-pipe applies to block pe, array and dotprod only, not 'window'"),
+    (["array", "--dsp-pack", "-o", "x.v"], 2, "--dsp-pack applies to block dotprod only, not 'array'"),
+    (["dotprod", "--dsp-pack", "--datapath", "a4w8", "-o", "x.v"], 2,
+     "dsp_pack applies to datapath 'sparq' with 4-bit windows only, not datapath 'a4w8' with "
+     "bits=4"),
+    (["dotprod", "--dsp-pack", "--bits", "2", "-o", "x.v"], 2,
+     "dsp_pack applies to datapath 'sparq' with 4-bit windows only, not datapath 'sparq' with "
+     "bits=2"),
     (["window", "--skid", "-o", "x.v"], 2, "--skid applies to block array and dotprod only, not 'window'"),
     (["pe", "--cols", "4", "-o", "x.v"], 2, "--cols applies to block array and dotprod only, not 'pe'"),
     (["pair", "--max-k", "64", "-o", "x.v"], 2,
@@ -423,6 +430,19 @@ def test_mul_pipe_option(tmp_path, capsys):
     doc = json.loads((tmp_path / "sparq_array_sparq_b4_o5_ne_2x3_k1152_pipe.json").read_text())
     assert "rows + cols + 3 = 8 cycles" in doc["timing"]["latency"]
     assert "max(P, 10)" in doc["timing"]["throughput"]
+    status, out, err = run(["verilog", "dotprod", "--rows", "2", "--cols", "2", "--pairs", "2",
+                            "--max-k", "16", "--mul-pipe", "-d", str(tmp_path)], capsys)
+    assert (status, err) == (0, "")
+    doc = json.loads((tmp_path / "sparq_dotprod_sparq_b4_o5_ne_2x2p2_k16_pipe.json").read_text())
+    assert doc["parameters"]["mul_pipe"] is True and doc["parameters"]["latency"] == 4
+    assert "first output transfer: 4 cycles" in doc["timing"]["latency"]
+    assert "max(S, rows + 4) = max(S, 6)" in doc["timing"]["throughput"]
+    status, out, err = run(["verilog", "dotprod", "--rows", "2", "--cols", "2", "--pairs", "2",
+                            "--max-k", "16", "--dsp-pack", "-d", str(tmp_path)], capsys)
+    assert (status, err) == (0, "")
+    doc = json.loads((tmp_path / "sparq_dotprod_sparq_b4_o5_ne_2x2p2_k16_pack.json").read_text())
+    assert doc["parameters"]["dsp_pack"] is True and doc["parameters"]["latency"] == 3
+    assert "2 columns from one multiply" in doc["summary"]
 def test_dotprod_defaults_and_options(tmp_path, capsys):
     # The unit's defaults: a 4x4 tile of outputs, 4 pairs (8 positions) per cycle, max_k 1152.
     status, out, err = run(["verilog", "dotprod", "--datapath", "int8", "-d", str(tmp_path)],

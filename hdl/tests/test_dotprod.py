@@ -50,14 +50,25 @@ def _check(config, tiles, result):
         assert np.array_equal(C, expected), f"tile {t} (K={A.shape[1]}):\n{C}\n!=\n{expected}"
 
 
-@pytest.mark.parametrize("dp, skid", [pytest.param(dp, False, id=f"{_dp_id(dp)}-native")
-                                      for dp in DATAPATHS]
-                         + [pytest.param(dp, True, id=f"{_dp_id(dp)}-skid")
+#: The split multiply stage (mul_pipe) on every kind of slot product: sparq 4-, 3- and 2-bit
+#: windows (their lone windows too) and the baselines' split plain products.
+PIPED = [DATAPATHS[0], DATAPATHS[3], DATAPATHS[6], DATAPATHS[7]] + NARROW[:2]
+
+
+@pytest.mark.parametrize("dp, skid, pipe",
+                         [pytest.param(dp, False, False, id=f"{_dp_id(dp)}-native")
+                          for dp in DATAPATHS]
+                         + [pytest.param(dp, True, False, id=f"{_dp_id(dp)}-skid")
                             for dp in (DATAPATHS[0], DATAPATHS[6])]
-                         + [pytest.param(dp, False, id=f"{_dp_id(dp)}-native") for dp in NARROW])
-def test_random_tiles_with_stalls(dp, skid):
+                         + [pytest.param(dp, False, False, id=f"{_dp_id(dp)}-native")
+                            for dp in NARROW]
+                         + [pytest.param(dp, False, True, id=f"{_dp_id(dp)}-pipe")
+                            for dp in PIPED]
+                         + [pytest.param(DATAPATHS[0], True, True, id="sparq-pipe-skid")])
+def test_random_tiles_with_stalls(dp, skid, pipe, pack=False):
     # 2 x 3 outputs, 3 pairs (6 positions) per cycle; max_k 40 is not a multiple of 6.
-    config = SparqConfig(rows=2, cols=3, pairs=3, max_k=40, skid=skid, **dp)
+    config = SparqConfig(rows=2, cols=3, pairs=3, max_k=40, skid=skid, mul_pipe=pipe,
+                         dsp_pack=pack, **dp)
     rng = np.random.default_rng(7)
     # K = 1, odd K, K a multiple of 2P, K not a multiple of 2P (odd and even), K = max_k.
     plan = [("relu", 9), ("relu", 1), ("zeros", 6), ("max", 5), ("extremes", 12), ("relu", 40),
@@ -65,6 +76,14 @@ def test_random_tiles_with_stalls(dp, skid):
     tiles = [random_tile(config, rng, k, kind) for kind, k in plan]
     result = _run(config, tiles, stall_a=0.3, stall_b=0.3, stall_c=0.4, seed=5)
     _check(config, tiles, result)
+
+
+@pytest.mark.parametrize("dp", DATAPATHS[:6], ids=_dp_id)
+@pytest.mark.parametrize("pipe", [False, True], ids=["one-stage", "pipe"])
+def test_packed_products(dp, pipe):
+    # dsp_pack: two columns' products from one multiply (3 columns: a pair and a lone lane),
+    # every 4-bit option and rounding, the same tiles and stalls as above.
+    test_random_tiles_with_stalls(dp, skid=False, pipe=pipe, pack=True)
 
 
 @pytest.mark.parametrize("dp", [DATAPATHS[0]] + DATAPATHS[-2:], ids=_dp_id)
@@ -78,11 +97,17 @@ def test_shapes_full_rate(dp, shape):
     _check(config, tiles, _run(config, tiles))
 
 
-@pytest.mark.parametrize("dp", DATAPATHS[:1] + DATAPATHS[-2:] + NARROW, ids=_dp_id)
-def test_worst_case_sums_at_max_k(dp):
+@pytest.mark.parametrize("dp, pipe", [pytest.param(dp, False, id=_dp_id(dp))
+                                      for dp in DATAPATHS[:1] + DATAPATHS[-2:] + NARROW]
+                         + [pytest.param(dp, True, id=f"{_dp_id(dp)}-pipe")
+                            for dp in DATAPATHS[:1] + DATAPATHS[-2:-1] + NARROW[:2]]
+                         + [pytest.param(dict(DATAPATHS[0], dsp_pack=True), pipe,
+                                         id=f"{_dp_id(DATAPATHS[0])}-pack{'-pipe' * pipe}")
+                            for pipe in (False, True)])
+def test_worst_case_sums_at_max_k(dp, pipe):
     # All-max activations against -128 (the most negative sum) and 127 (the largest), at max_k,
     # exact in acc_width bits: no overflow. max_k 45 is odd and not a multiple of 2P = 8.
-    config = SparqConfig(rows=2, cols=2, pairs=4, max_k=45, **dp)
+    config = SparqConfig(rows=2, cols=2, pairs=4, max_k=45, mul_pipe=pipe, **dp)
     top = config.max_act_value
     tiles = [(np.full((2, 45), top), np.full((2, 45), w)) for w in (-128, 127)]
     result = _run(config, tiles)
@@ -145,19 +170,20 @@ def test_err_on_too_long_tile_and_framing():
     assert framing.err == 1
 
 
+@pytest.mark.parametrize("pipe, L", [(False, 3), (True, 4)], ids=["one-stage", "pipe"])
 @pytest.mark.parametrize("k", [1, 8, 40, 57])
-def test_latency_and_back_to_back_period(k):
-    # Latency 3 from the last input transfer to the first output; back to back at full rate,
-    # the final transfers of consecutive tiles are max(S, rows + 3) cycles apart.
-    config = SparqConfig(rows=4, cols=4, pairs=4, max_k=64)
+def test_latency_and_back_to_back_period(k, pipe, L):
+    # Latency L = 3 (4 with mul_pipe) from the last input transfer to the first output; back to
+    # back at full rate, the final transfers of consecutive tiles are max(S, rows + L) apart.
+    config = SparqConfig(rows=4, cols=4, pairs=4, max_k=64, mul_pipe=pipe)
     rng = np.random.default_rng(k)
     tiles = [random_tile(config, rng, k) for _ in range(3)]
     result = _run(config, tiles)
     _check(config, tiles, result)
     S = dotprod.steps(config, k)
-    assert result.cycle_first_out - result.last_in_cycles[0] == dotprod.latency(config) == 3
+    assert result.cycle_first_out - result.last_in_cycles[0] == dotprod.latency(config) == L
     period = dotprod.tile_period(config, k)
-    assert period == max(S, 7)
+    assert period == max(S, 4 + L)
     assert np.diff(result.last_in_cycles).tolist() == [period, period]
     # The rows of a tile leave on consecutive cycles.
     assert np.diff(result.out_cycles[:4]).tolist() == [1, 1, 1]
@@ -171,8 +197,32 @@ def test_describe_states_the_formulas():
     assert "3 cycles" in doc["latency"]
     assert "bit 256" in doc["ports"]["a__payload"]            # 4 rows x 4 pairs x 2 x 8 bits
     assert "skid" in dotprod.DotProduct(SparqConfig(skid=True)).describe()["summary"]
+    piped = dotprod.DotProduct(SparqConfig(rows=4, cols=4, pairs=4, mul_pipe=True)).describe()
+    assert "one tile every max(S, rows + 4) = max(S, 8) cycles" in piped["throughput"]
+    assert "first output transfer: 4 cycles" in piped["latency"]
+    assert "first input to first output: S + 3 cycles" in piped["latency"]
+    assert "split over two cycles" in piped["summary"]
 
 
 def test_config_errors():
     with pytest.raises(TypeError, match=r"^config must be a SparqConfig, not None$"):
         dotprod.DotProduct(None)
+    with pytest.raises(TypeError, match=r"^dsp_pack must be a bool, not 1$"):
+        SparqConfig(dsp_pack=1)
+    with pytest.raises(ValueError, match=r"^dsp_pack applies to datapath 'sparq' with 4-bit "
+                                         r"windows only, not datapath 'int8' with bits=4$"):
+        SparqConfig(datapath="int8", dsp_pack=True)
+    with pytest.raises(ValueError, match=r"^dsp_pack applies to datapath 'sparq' with 4-bit "
+                                         r"windows only, not datapath 'sparq' with bits=3$"):
+        SparqConfig(bits=3, dsp_pack=True)
+
+
+def test_packed_unit_has_one_multiply_per_two_columns():
+    # 2 rows x 2 pairs x 2 slots x ceil(3 / 2) column groups = 16 multipliers, one of them
+    # with one lane per (row, pair, slot); the describe() line says so.
+    config = SparqConfig(rows=2, cols=3, pairs=2, dsp_pack=True)
+    from amaranth.hdl import Fragment
+    fragment = Fragment.get(dotprod.DotProduct(config), None)
+    names = [name for _, name, _ in fragment.subfragments if name.startswith("pack_")]
+    assert len(names) == 2 * 2 * 2 * 2
+    assert "2 columns from one multiply" in dotprod.DotProduct(config).describe()["summary"]

@@ -115,6 +115,7 @@ def test_pair_sidecar_matches_the_module_header():
     ("dotprod", SparqConfig(datapath="int8", rows=2, cols=2, pairs=2, max_k=16)),
     ("dotprod", SparqConfig(datapath="a4w8", rows=2, cols=2, pairs=2, max_k=16, skid=True)),
     ("dotprod", SparqConfig(rows=2, cols=2, pairs=2, max_k=16, interface="axis")),
+    ("dotprod", SparqConfig(rows=2, cols=3, pairs=2, max_k=16, mul_pipe=True, dsp_pack=True)),
 ])
 def test_every_block_is_documented(block, config):
     # Every port has a meaning and the sidecar lists exactly the module's ports (sidecar() checks

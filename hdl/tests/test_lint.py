@@ -38,6 +38,11 @@ CASES = (
     + [("dotprod", SparqConfig(rows=4, cols=4, pairs=4))]
     + [("dotprod", SparqConfig(rows=1, cols=1, pairs=1, max_k=1))]
     + [("dotprod", SparqConfig(rows=2, cols=2, pairs=2, max_k=16, skid=True, interface="axis"))]
+    # The split multiply stage and the packed products (every split form, odd cols).
+    + [("dotprod", SparqConfig(datapath=d, rows=2, cols=3, pairs=2, max_k=20, mul_pipe=True))
+       for d in ("sparq", "int8", "a4w8")]
+    + [("dotprod", SparqConfig(rows=2, cols=3, pairs=2, max_k=20, dsp_pack=True, mul_pipe=p))
+       for p in (False, True)]
 )
 
 

@@ -73,6 +73,14 @@ def test_examples():
     assert parse_design_name("array-a4w8-2x2-k8-pipe-skid-axis") == (
         "array", SparqConfig(datapath="a4w8", rows=2, cols=2, max_k=8, mul_pipe=True, skid=True,
                              interface="axis"))
+    assert design_name("dotprod", SparqConfig(rows=2, cols=2, pairs=2, mul_pipe=True, skid=True)) \
+        == "dotprod-sparq-b4-o5-ne-2x2p2-k1152-pipe-skid"
+    assert parse_design_name("dotprod-int8-4x4p4-k64-pipe-axis") == (
+        "dotprod", SparqConfig(datapath="int8", rows=4, cols=4, pairs=4, max_k=64, mul_pipe=True,
+                               interface="axis"))
+    packed = SparqConfig(rows=2, cols=2, pairs=2, mul_pipe=True, dsp_pack=True)
+    assert design_name("dotprod", packed) == "dotprod-sparq-b4-o5-ne-2x2p2-k1152-pipe-pack"
+    assert parse_design_name("dotprod-sparq-b4-o5-ne-2x2p2-k1152-pipe-pack") == ("dotprod", packed)
     assert parse_design_name("array-int8-2x2-k8-skid-axis") == (
         "array", SparqConfig(datapath="int8", rows=2, cols=2, max_k=8, skid=True,
                              interface="axis"))
@@ -94,8 +102,15 @@ def test_examples():
     ("pe-int8-k8-skid", "design 'pe-int8-k8-skid': skid applies to blocks array and dotprod only, not 'pe'"),
     ("array-int8-2x2-k8-axis-skid", "not a design name: 'array-int8-2x2-k8-axis-skid'"),
     ("array-int8-2x2-k8-skid-pipe", "not a design name: 'array-int8-2x2-k8-skid-pipe'"),
+    ("array-sparq-b4-o5-ne-2x2-k8-pack", "design 'array-sparq-b4-o5-ne-2x2-k8-pack': dsp_pack "
+                                         "applies to block dotprod only, not 'array'"),
+    ("dotprod-int8-2x2p2-k8-pack", "design 'dotprod-int8-2x2p2-k8-pack': dsp_pack applies to "
+                                   "datapath 'sparq' with 4-bit windows only, not datapath "
+                                   "'int8' with bits=4"),
+    ("dotprod-sparq-b4-o5-ne-2x2p2-k8-pack-pipe", "not a design name: "
+                                                  "'dotprod-sparq-b4-o5-ne-2x2p2-k8-pack-pipe'"),
     ("window-sparq-b4-o5-ne-pipe", "design 'window-sparq-b4-o5-ne-pipe': mul_pipe applies to "
-                                   "blocks pe and array only, not 'window'"),
+                                   "blocks pe, array and dotprod only, not 'window'"),
     ("array-int8-2x2p8-k8", "design 'array-int8-2x2p8-k8': pairs applies to block dotprod only, "
                             "not 'array' (pairs=8)"),
     ("array-int8-2x2p4-k8", "design 'array-int8-2x2p4-k8' is not a canonical design name; did "
