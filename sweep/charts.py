@@ -12,6 +12,7 @@ left out of the SQNR panels.
 
 from pathlib import Path
 
+from golden.tags import parse_setting_tag
 from synth.targets import TARGETS
 
 
@@ -90,7 +91,7 @@ def plot(run, design_rows, path):
                     if y is None or (fom == "sqnr" and d["setting"] == "int8"):
                         continue
                     ye = d.get(f"{network}_accuracy_std") if fom == "accuracy" else None
-                    base = not d["setting"].startswith("sparq")
+                    base = parse_setting_tag(d["setting"])["kind"] != "sparq"
                     if kind == "area":
                         x = d.get(f"{target.name}.{target.primary}")
                         if x is None:

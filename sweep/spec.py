@@ -236,7 +236,7 @@ def from_dict(doc, *, name="sweep", where=None):
     designs = []
     for setting in _settings(get, prefix):
         for block in blocks:
-            if block in SPARQ_ONLY and not setting.startswith("sparq"):
+            if block in SPARQ_ONLY and parse_setting_tag(setting)["kind"] != "sparq":
                 continue            # the baselines have no window or pair logic
             for max_k in (get("hardware.max_k") if block in ("pe", "array", "dotprod")
                           else [None]):
