@@ -264,10 +264,10 @@ class DotProduct(wiring.Component):
             out["summary"] += (f", the slot products of {PACK_LANES} columns from one multiply "
                                f"(weights packed on its wide operand)")
         if cfg.mul_pipe:
-            out["summary"] += (", multiply stage split over two cycles (half products | sum, "
-                               "shift and adder tree)" if cfg.datapath == "sparq" else
-                               ", multiply stage split over two cycles (half products | sum and "
-                               "adder tree)")
+            split = ("products | shift and adder tree" if cfg.dsp_pack else
+                     "half products | sum, shift and adder tree" if cfg.datapath == "sparq" else
+                     "half products | sum and adder tree")
+            out["summary"] += f", multiply stage split over two cycles ({split})"
         if cfg.skid:
             out["summary"] += ", skid buffers on a and b"
             out["latency"] = (f"first input to first output: S + {L - 1} cycles, S = ceil(K/{2 * P}); "

@@ -171,20 +171,30 @@ def test_err_on_too_long_tile_and_framing():
 
 
 @pytest.mark.parametrize("pipe, L", [(False, 3), (True, 4)], ids=["one-stage", "pipe"])
+@pytest.mark.parametrize("skid", [False, True], ids=["native", "skid"])
 @pytest.mark.parametrize("k", [1, 8, 40, 57])
-def test_latency_and_back_to_back_period(k, pipe, L):
-    # Latency L = 3 (4 with mul_pipe) from the last input transfer to the first output; back to
-    # back at full rate, the final transfers of consecutive tiles are max(S, rows + L) apart.
-    config = SparqConfig(rows=4, cols=4, pairs=4, max_k=64, mul_pipe=pipe)
+def test_latency_and_back_to_back_period(k, skid, pipe, L):
+    # The docstring's formulas, L = 3 (4 with mul_pipe): last input transfer -> first output L
+    # cycles (with skid buffers, tiles after the first wait T - S more in the buffers); back to
+    # back one tile every T = max(S, rows + L) cycles.
+    config = SparqConfig(rows=4, cols=4, pairs=4, max_k=64, mul_pipe=pipe, skid=skid)
     rng = np.random.default_rng(k)
-    tiles = [random_tile(config, rng, k) for _ in range(3)]
+    tiles = [random_tile(config, rng, k) for _ in range(4)]
     result = _run(config, tiles)
     _check(config, tiles, result)
     S = dotprod.steps(config, k)
-    assert result.cycle_first_out - result.last_in_cycles[0] == dotprod.latency(config) == L
-    period = dotprod.tile_period(config, k)
-    assert period == max(S, 4 + L)
-    assert np.diff(result.last_in_cycles).tolist() == [period, period]
+    assert dotprod.latency(config) == L
+    T = dotprod.tile_period(config, k)
+    assert T == max(S, 4 + L)
+    firsts = result.out_cycles[::4]
+    latency = [L] + [(T - S if skid else 0) + L] * 3
+    assert [f - l for f, l in zip(firsts, result.last_in_cycles)] == latency
+    # First input -> first output: S + L - 1 cycles.
+    assert result.cycle_first_out - result.cycle_first_in == S + L - 1
+    # Final transfers T apart (with skid buffers tiles 0 and 1 are S apart: the buffers take
+    # tile 1's final word early); first outputs T apart in both modes.
+    assert np.diff(result.last_in_cycles).tolist() == [S if skid else T] + [T] * 2
+    assert np.diff(firsts).tolist() == [T] * 3
     # The rows of a tile leave on consecutive cycles.
     assert np.diff(result.out_cycles[:4]).tolist() == [1, 1, 1]
 
@@ -201,7 +211,11 @@ def test_describe_states_the_formulas():
     assert "one tile every max(S, rows + 4) = max(S, 8) cycles" in piped["throughput"]
     assert "first output transfer: 4 cycles" in piped["latency"]
     assert "first input to first output: S + 3 cycles" in piped["latency"]
-    assert "split over two cycles" in piped["summary"]
+    assert "split over two cycles (half products | sum, shift and adder tree)" in piped["summary"]
+    packed = dotprod.DotProduct(SparqConfig(mul_pipe=True, dsp_pack=True)).describe()
+    assert "split over two cycles (products | shift and adder tree)" in packed["summary"]
+    int8 = dotprod.DotProduct(SparqConfig(datapath="int8", mul_pipe=True)).describe()
+    assert "split over two cycles (half products | sum and adder tree)" in int8["summary"]
 
 
 def test_config_errors():
