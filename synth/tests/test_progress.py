@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_headline_plan():
     jobs = headline_jobs()
     names = [d.name for d, _ in jobs]
-    assert len(names) == len(set(names)) == 21 + 3 + 5
+    assert len(names) == len(set(names)) == 21 + 3 + 5 + 4
     stc = {d.name: [t.name for t in ts] for d, ts in jobs
            if d.config.stc or d.name == "array-int8-2x4-k1152"}
     assert sorted(stc) == sorted(["pe-sparq-b4-o5-ne-k1152-stc", "pe-int8-k1152-stc",
@@ -57,9 +57,16 @@ def test_headline_plan():
     assert arrays["array-sparq-b4-o3-ne-2x2-k1152"] == area
     assert arrays["array-int8-2x2-k1152-pipe"] == area + pnr
     dots = {d.name: [t.name for t in ts] for d, ts in jobs if d.block == "dotprod"}
-    assert dots == {f"dotprod-{s}-2x2p2-k1152": area + pnr for s in piped}
+    # The 2x2p2 units of SPARQ 5opt, int8 and a4w8, one-stage and split, placed and routed; the
+    # packed SPARQ unit on the area targets and, with the one-stage SPARQ and int8 units, with
+    # DSPs allowed.
+    assert dots == {**{f"dotprod-{s}-2x2p2-k1152{p}": area + pnr for s in piped
+                       for p in ("", "-pipe")},
+                    "dotprod-sparq-b4-o5-ne-2x2p2-k1152": area + pnr + dsp,
+                    "dotprod-int8-2x2p2-k1152": area + pnr + dsp,
+                    "dotprod-sparq-b4-o5-ne-2x2p2-k1152-pack": area + dsp}
     assert sum(len(ts) for _, ts in jobs) == (6 * 3 + (5 * 6 + 2 * 3) + 3 * 5 + (2 * 3 + 5 + 2 * 8)
-                                              + 2 * 5 + 3 * 5)
+                                              + 2 * 5 + 3 * 5 + 3 * 5 + 2 * 3 + 2 * 3)
     assert sum(len(ts) for ts in stc.values()) == 2 * 5 + 3 * 3
     # The full set is every default design on every default target.
     assert len(full_jobs()) == len(DEFAULT_DESIGNS)
