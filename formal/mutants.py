@@ -23,6 +23,10 @@ _PE = SparqConfig(datapath="sparq", options=5, rounding="nearest-even", max_k=8)
 # 2**15 (2 * 128 * 255).
 _PE_SHORT = SparqConfig(datapath="sparq", options=5, rounding="nearest-even", max_k=4)
 _ENCODER = SparqConfig(options=5, rounding="nearest-even")
+# The split multiply stage (mul_pipe): its shift register must hold the shift of the pair whose
+# half products sit beside it.
+_PE_PIPE = SparqConfig(datapath="sparq", options=5, rounding="nearest-even", max_k=8,
+                       mul_pipe=True)
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,10 @@ MUTANTS = (
            Proof("pe", _PE_SHORT, "accumulator", "prove", 0), DUT,
            r"\$signed\(acc\) \+ \$signed\(pair\)",
            f"$signed(acc[{_PE_SHORT.acc_width - 3}:0]) + $signed(pair)", "pe_", 7),
+    Mutant("pe-pipe-early-shift", "the split stage shifts slot 0 by the next pair's shift "
+           "(read from a_in, not the registered operand)",
+           Proof("pe", _PE_PIPE, "slots", "prove", 0), DUT, r"product0_shift <= \\\$\d+ ;",
+           "product0_shift <= a_in[6:4];", "pe_", 6),
     Mutant("pair-lone-weight", "a lone a1's low nibble is multiplied by b0 instead of b1",
            Proof("pair", _ENCODER, "spec", "prove", 0), DUT,
            r"assign src1 = lone \? zero0 : 1'h1;", "assign src1 = lone ? 1'h0 : 1'h1;",
