@@ -64,11 +64,12 @@ _STAGE_PIPE = """\
       f_slot0 <= f_mid0; f_slot1 <= f_mid1; f_valid2 <= f_validm; f_last2 <= f_lastm;"""
 
 
-def _index_aids(pairs, pipe):
+def _index_aids(pairs, pipe, slot_bound):
     """Induction aids on the pair indices in flight, youngest stage first (the operand register,
     with ``pipe`` the split's middle stage, the slot registers): each index is legal, consecutive
     valid stages hold consecutive indices of a tile (or 0 after its last), the oldest valid one
-    is the count of pairs accumulated (``f_n``), and the input counter follows the youngest."""
+    is the count of pairs accumulated (``f_n``), and the input counter follows the youngest; with
+    ``pipe`` the middle stage's products are bounded by ``slot_bound`` like the slot registers."""
     stages = [("valid_out", "last_out", "f_idx1", "1")]
     if pipe:
         stages.append(("f_validm", "f_lastm", "f_idxm", "m"))
@@ -93,8 +94,9 @@ def _index_aids(pairs, pipe):
                      f"assert (f_in == ({l_i} ? 0 : {idx_i} + 1'b1));")
     lines.append(f"if (1'b1{none(stages)}) aid_in0: assert (f_in == f_n);")
     if pipe:
-        lines.append("if (1'b1) aid_mid_bound: assert (f_mid0 <= BOUND && -f_mid0 <= BOUND && "
-                     "f_mid1 <= BOUND && -f_mid1 <= BOUND);")
+        b = slot_bound
+        lines.append(f"aid_mid_bound: assert (f_mid0 <= {b} && -f_mid0 <= {b} && f_mid1 <= {b} "
+                     f"&& -f_mid1 <= {b});")
     return "".join(f"    {line}\n" for line in lines)
 
 
@@ -232,7 +234,7 @@ module formal_pe (
   // -- induction aids: each in-flight pair's index in its tile, and the bound it puts on acc --
   always @(*) begin
     aid_p_valid: assert (dut_p_valid == f_valid2 && dut_p_last == f_last2);
-{_index_aids(P, pipe).replace("BOUND", str(bound // 2))}    aid_slot_bound: assert (f_slot0 <= {bound // 2} && -f_slot0 <= {bound // 2} && f_slot1 <= {bound // 2} && -f_slot1 <= {bound // 2});
+{_index_aids(P, pipe, bound // 2)}    aid_slot_bound: assert (f_slot0 <= {bound // 2} && -f_slot0 <= {bound // 2} && f_slot1 <= {bound // 2} && -f_slot1 <= {bound // 2});
     aid_bound: assert (f_acc <= $signed({{1'b0, f_n}}) * {bound} && -f_acc <= $signed({{1'b0, f_n}}) * {bound});
   end
 """)
