@@ -48,6 +48,7 @@ from typing import Callable, NamedTuple
 
 from .config import SparqConfig
 from . import generate
+from .naming import FIELD_BLOCKS
 
 __all__ = ["main", "register", "Subcommand", "CommandError", "SUBCOMMANDS", "ENTRY_POINT_GROUP",
            "ERROR_PREFIX", "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_INTERRUPTED"]
@@ -121,21 +122,6 @@ def _version():
 
 # -- verilog --------------------------------------------------------------------------------------
 
-# Which blocks each configuration flag applies to: a flag the block ignores is refused rather than
-# silently dropped, so that nobody believes they configured something they did not.
-_FLAG_BLOCKS = {
-    "datapath": ("window", "pair", "pe", "array", "dotprod"),
-    "rows": ("array", "dotprod"),
-    "cols": ("array", "dotprod"),
-    "max_k": ("pe", "array", "dotprod"),
-    "interface": ("array", "dotprod"),
-    "skid": ("array", "dotprod"),
-    "stc": ("pe", "array"),
-    "mul_pipe": ("pe", "array", "dotprod"),
-    "dsp_pack": ("dotprod",),
-    "pairs": ("dotprod",),
-}
-
 #: Defaults of a block that differ from :class:`SparqConfig`'s: the dot-product unit is a 4x4
 #: tile of outputs (a Tensor-Core-like step), not the array's 8x8.
 _BLOCK_DEFAULTS = {"dotprod": {"rows": 4, "cols": 4}}
@@ -203,9 +189,11 @@ def _run_verilog(args):
         value = getattr(args, field)
         if value is None:
             continue
-        if block not in _FLAG_BLOCKS.get(field, generate.BLOCKS):
+        # A flag the block ignores is refused rather than silently dropped, so that nobody
+        # believes they configured something they did not (hdl.naming.FIELD_BLOCKS).
+        if block not in FIELD_BLOCKS.get(field, generate.BLOCKS):
             flag = "--" + field.replace("_", "-")
-            names = _FLAG_BLOCKS[field]
+            names = FIELD_BLOCKS[field]
             listed = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
             raise ValueError(f"{flag} applies to block {listed} only, "
                              f"not {block!r}")

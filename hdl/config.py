@@ -132,7 +132,8 @@ class SparqConfig:
         ``True``: the PE's multiply stage is split over two register stages
         (:mod:`hdl.mul_stage`: for ``sparq`` a register between the slot product and its shift;
         for ``int8``/``a4w8`` between the two half products and their sum), one cycle more
-        latency for a shorter critical path; the PE and the array (naming tag ``-pipe``).
+        latency for a shorter critical path; the PE, the array and the dot-product unit (naming
+        tag ``-pipe``).
     dsp_pack : bool
         ``True``: the dot-product unit computes the slot products of two columns with one
         multiply, the two selected weights packed on its wide operand

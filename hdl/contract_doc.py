@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .config import SparqConfig
 from .generate import sidecar
+from .naming import BLOCKS, FIELD_BLOCKS
 
 __all__ = ["ENTRIES", "render", "main"]
 
@@ -89,17 +90,10 @@ interpretation.
 """
 
 # Configuration flags of `sparq-rtl verilog` and the config fields they set, in the command's order.
-_FLAGS = (("datapath", "--datapath"), ("bits", "--bits"), ("options", "--options"),
-          ("rounding", "--rounding"),
-          ("rows", "--rows"), ("cols", "--cols"), ("max_k", "--max-k"), ("skid", "--skid"),
-          ("stc", "--stc"), ("mul_pipe", "--mul-pipe"), ("dsp_pack", "--dsp-pack"),
-          ("pairs", "--pairs"))
-_BLOCK_FLAGS = {"window": ("bits", "options", "rounding"), "pair": ("bits", "options", "rounding"),
-                "pe": ("datapath", "bits", "options", "rounding", "max_k", "stc", "mul_pipe"),
-                "array": ("datapath", "bits", "options", "rounding", "rows", "cols", "max_k",
-                          "skid", "stc", "mul_pipe"),
-                "dotprod": ("datapath", "bits", "options", "rounding", "rows", "cols", "max_k",
-                            "skid", "mul_pipe", "dsp_pack", "pairs")}
+# (the flag of a field is its name with - for _: max_k -> --max-k; which blocks take it:
+# hdl.naming.FIELD_BLOCKS)
+_FLAGS = ("datapath", "bits", "options", "rounding", "rows", "cols", "max_k", "skid", "stc",
+          "mul_pipe", "dsp_pack", "pairs")
 
 
 def _command(block, config):
@@ -107,10 +101,11 @@ def _command(block, config):
     # (options defaults per bits: --bits 3 alone means 6 options.)
     default = SparqConfig(bits=config.bits) if config.datapath == "sparq" else SparqConfig()
     parts = ["sparq-rtl", "verilog", block]
-    for field, flag in _FLAGS:
+    for field in _FLAGS:
         value = getattr(config, field)
         base = SparqConfig() if field == "bits" else default
-        if field in _BLOCK_FLAGS[block] and value != getattr(base, field):
+        if block in FIELD_BLOCKS.get(field, BLOCKS) and value != getattr(base, field):
+            flag = "--" + field.replace("_", "-")
             parts += [flag] if isinstance(value, bool) else [flag, str(value)]
     return " ".join(parts + ["-d", "DIR"])
 

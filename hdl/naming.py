@@ -32,7 +32,7 @@ from golden.tags import parse_setting_tag, setting_tag
 
 from .config import MAX_PES, SparqConfig
 
-__all__ = ["BLOCKS", "SPARQ_ONLY", "STREAM_BLOCKS", "DEFAULT_PAIRS", "check", "parse_setting_tag", "setting_of", "config_tag", "design_name", "module_name",
+__all__ = ["BLOCKS", "SPARQ_ONLY", "STREAM_BLOCKS", "FIELD_BLOCKS", "DEFAULT_PAIRS", "check", "parse_setting_tag", "setting_of", "config_tag", "design_name", "module_name",
            "parse_design_name"]
 
 #: The blocks :mod:`hdl.generate` builds, in the order the command lists them.
@@ -47,6 +47,32 @@ DEFAULT_PAIRS = SparqConfig().pairs
 #: Blocks that exist for the SPARQ datapath only (the baselines have no window or pair logic).
 SPARQ_ONLY = ("window", "pair")
 
+#: The blocks each configuration field applies to, for the fields that do not apply to every block
+#: (a field missing here applies to all): :func:`check` refuses a non-default value elsewhere, and
+#: the ``sparq-rtl verilog`` flags (:mod:`hdl.cli`) and the documented command lines
+#: (:mod:`hdl.contract_doc`) follow the same table.
+FIELD_BLOCKS = {
+    "datapath": BLOCKS,
+    "rows": STREAM_BLOCKS,
+    "cols": STREAM_BLOCKS,
+    "max_k": ("pe", "array", "dotprod"),
+    "interface": STREAM_BLOCKS,
+    "skid": STREAM_BLOCKS,
+    "stc": ("pe", "array"),
+    "mul_pipe": ("pe", "array", "dotprod"),
+    "dsp_pack": ("dotprod",),
+    "pairs": ("dotprod",),
+}
+
+
+def _blocks_of(field):
+    # "block dotprod", "blocks pe and array", "blocks pe, array and dotprod"
+    names = FIELD_BLOCKS[field]
+    if len(names) == 1:
+        return f"block {names[0]}"
+    return f"blocks {', '.join(names[:-1])} and {names[-1]}"
+
+
 _DESIGN = re.compile(r"(?P<block>window|pair|pe|array|dotprod)-(?P<setting>int8|a[432]w8|sparq-b\d+-o\d+-(?:ne|tr))"
                      r"(?:-(?P<rows>\d+)x(?P<cols>\d+)(?:p(?P<pairs>\d+))?)?(?:-k(?P<max_k>\d+))?(?P<stc>-stc)?(?P<pipe>-pipe)?(?P<pack>-pack)?(?P<skid>-skid)?(?:-(?P<interface>axis))?\Z")
 
@@ -60,19 +86,14 @@ def check(block, config):
         raise TypeError(f"config must be a SparqConfig, not {config!r}")
     if block in SPARQ_ONLY and config.datapath != "sparq":
         raise ValueError(f"block {block!r} exists for datapath 'sparq' only, not {config.datapath!r}")
-    if block not in STREAM_BLOCKS and config.interface != "native":
-        raise ValueError(f"interface {config.interface!r} applies to blocks array and dotprod "
+    if block not in FIELD_BLOCKS["interface"] and config.interface != "native":
+        raise ValueError(f"interface {config.interface!r} applies to {_blocks_of('interface')} "
                          f"only, not {block!r}")
-    if block not in STREAM_BLOCKS and config.skid:
-        raise ValueError(f"skid applies to blocks array and dotprod only, not {block!r}")
-    if block not in ("pe", "array") and config.stc:
-        raise ValueError(f"stc applies to blocks pe and array only, not {block!r}")
-    if block not in ("pe", "array", "dotprod") and config.mul_pipe:
-        raise ValueError(f"mul_pipe applies to blocks pe, array and dotprod only, not {block!r}")
-    if block != "dotprod" and config.dsp_pack:
-        raise ValueError(f"dsp_pack applies to block dotprod only, not {block!r}")
-    if block != "dotprod" and config.pairs != DEFAULT_PAIRS:
-        raise ValueError(f"pairs applies to block dotprod only, not {block!r} (pairs="
+    for field in ("skid", "stc", "mul_pipe", "dsp_pack"):
+        if block not in FIELD_BLOCKS[field] and getattr(config, field):
+            raise ValueError(f"{field} applies to {_blocks_of(field)} only, not {block!r}")
+    if block not in FIELD_BLOCKS["pairs"] and config.pairs != DEFAULT_PAIRS:
+        raise ValueError(f"pairs applies to {_blocks_of('pairs')} only, not {block!r} (pairs="
                          f"{config.pairs!r})")
     if block == "dotprod" and config.rows * config.cols * config.pairs > MAX_PES:
         # As many pair multipliers as the largest array has PEs (elaboration time and memory).
