@@ -130,8 +130,9 @@ class SparqConfig:
         that multiplies the same two selected activations exactly); the PE and the array only.
     mul_pipe : bool
         ``True``: the PE's multiply stage is split over two register stages
-        (:mod:`hdl.mul_stage`: for ``sparq`` a register between the slot product and its shift;
-        for ``int8``/``a4w8`` between the two half products and their sum), one cycle more
+        (:mod:`hdl.mul_stage`: for ``sparq`` a register after the two weight-selected half
+        products, before their sum and the shift; for ``int8``/``a4w8`` between the two half
+        products and their sum), one cycle more
         latency for a shorter critical path; the PE, the array and the dot-product unit (naming
         tag ``-pipe``).
     dsp_pack : bool

@@ -26,7 +26,7 @@ import shlex
 import signal
 import sys
 
-from hdl.cli import ERROR_PREFIX, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK
+from hdl.cli import ERROR_PREFIX, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, Subcommand
 
 __all__ = ["add_arguments", "run", "SUBCOMMAND"]
 
@@ -155,12 +155,6 @@ def run(args):
     return EXIT_OK
 
 
-class _Subcommand:
-    # What hdl.cli loads from the entry point group `sparq_rtl.subcommands`.
-    name = "sweep"
-    help = "design-space sweep on Dask: synthesis, place and route and accuracy per setting"
-    add_arguments = staticmethod(add_arguments)
-    run = staticmethod(run)
-
-
-SUBCOMMAND = _Subcommand()
+# What hdl.cli loads from the entry point group `sparq_rtl.subcommands`.
+SUBCOMMAND = Subcommand("sweep", "design-space sweep on Dask: synthesis, place and route and "
+                        "accuracy per setting", add_arguments, run)

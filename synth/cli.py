@@ -34,7 +34,7 @@ import shlex
 import signal
 import sys
 
-from hdl.cli import ERROR_PREFIX, EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED
+from hdl.cli import ERROR_PREFIX, EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED, Subcommand
 
 from . import baseline as _baseline
 from .designs import DEFAULT_DESIGNS, resolve, generate_verilog, TOP
@@ -315,12 +315,6 @@ def main(argv=None):
         return EXIT_INTERRUPTED
 
 
-class _Subcommand:
-    # What hdl.cli loads from the entry point group `sparq_rtl.subcommands`.
-    name = "synth"
-    help = "synthesis and place-and-route reports into build/synth"
-    add_arguments = staticmethod(add_arguments)
-    run = staticmethod(run)
-
-
-SUBCOMMAND = _Subcommand()
+# What hdl.cli loads from the entry point group `sparq_rtl.subcommands`.
+SUBCOMMAND = Subcommand("synth", "synthesis and place-and-route reports into build/synth",
+                        add_arguments, run)
