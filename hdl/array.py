@@ -1,13 +1,12 @@
 """Output-stationary systolic MAC array with stream interfaces."""
 
 from amaranth import Module, Signal, signed, unsigned
-from amaranth.lib import data, stream, wiring
-from amaranth.lib.wiring import In, Out
+from amaranth.lib import data, wiring
 
 from .config import SparqConfig
 from .pair import PairEncoder
 from .pe import ProcessingElement, operand_layout, weight_layout
-from .tile_framing import tile_input, tile_output
+from .tile_framing import tile_input, tile_output, tile_signature
 
 __all__ = ["SystolicArray", "a_layout", "b_layout", "c_layout"]
 
@@ -130,12 +129,7 @@ class SystolicArray(wiring.Component):
         if not isinstance(config, SparqConfig):
             raise TypeError(f"config must be a SparqConfig, not {config!r}")
         self._config = config
-        super().__init__({
-            "a": In(stream.Signature(a_layout(config))),
-            "b": In(stream.Signature(b_layout(config))),
-            "c": Out(stream.Signature(c_layout(config))),
-            "err": Out(1),
-        })
+        super().__init__(tile_signature(a_layout(config), b_layout(config), c_layout(config)))
 
     #: The PE of the grid (:class:`~hdl.stc_array.StcArray` puts its 2:4 PE here).
     _pe_class = ProcessingElement

@@ -1,15 +1,14 @@
 """Tensor-Core-like dot-product unit: an M x N tile of outputs, 2P reduction positions per cycle."""
 
 from amaranth import Module, Mux, Signal, signed, unsigned
-from amaranth.lib import data, stream, wiring
-from amaranth.lib.wiring import In, Out
+from amaranth.lib import data, wiring
 
 from .config import SparqConfig
 from .pair import PairEncoder
 from .mul_stage import SPLIT_LATENCY, plain_product, shift_left, slot_product
 from .packed_mul import PackedMultiplier
 from .pe import operand_layout
-from .tile_framing import tile_input, tile_output
+from .tile_framing import tile_input, tile_output, tile_signature
 
 __all__ = ["DotProduct", "PACK_LANES", "a_layout", "b_layout", "c_layout", "positions", "steps", "max_steps",
            "capacity", "acc_width", "latency", "tile_period"]
@@ -209,12 +208,7 @@ class DotProduct(wiring.Component):
         if not isinstance(config, SparqConfig):
             raise TypeError(f"config must be a SparqConfig, not {config!r}")
         self._config = config
-        super().__init__({
-            "a": In(stream.Signature(a_layout(config))),
-            "b": In(stream.Signature(b_layout(config))),
-            "c": Out(stream.Signature(c_layout(config))),
-            "err": Out(1),
-        })
+        super().__init__(tile_signature(a_layout(config), b_layout(config), c_layout(config)))
 
     @property
     def config(self):

@@ -1,20 +1,33 @@
 """The tile framing the systolic array and the dot-product unit share: their input handshake and
 error check, and the row-by-row output of a finished tile.
 
-Both blocks take one word of ``a`` and one of ``b`` together, frame tiles with ``last``, flag a
-tile that is too long or framed differently on ``a`` and ``b`` on ``err``, and send a finished
-tile as ``rows`` words on ``c`` from shadow registers while the next tile accumulates. These two
-functions build that logic into the block's module, so it is written once.
+Both blocks have the same members (:func:`tile_signature`), take one word of ``a`` and one of
+``b`` together, frame tiles with ``last``, flag a tile that is too long or framed differently on
+``a`` and ``b`` on ``err``, and send a finished tile as ``rows`` words on ``c`` from shadow
+registers while the next tile accumulates. The functions below build that into the block, so it
+is written once.
 """
 
 from typing import NamedTuple
 
 from amaranth import Signal
-from amaranth.lib import wiring
+from amaranth.lib import stream, wiring
+from amaranth.lib.wiring import In, Out
 
 from .skid import SkidBuffer
 
-__all__ = ["TileInput", "tile_input", "tile_output"]
+__all__ = ["TileInput", "tile_signature", "tile_input", "tile_output"]
+
+
+def tile_signature(a_layout, b_layout, c_layout):
+    """The members of a tile block: input streams ``a`` and ``b``, output stream ``c`` with the
+    given payload layouts, and the sticky error flag ``err`` (``Out(1)``)."""
+    return {
+        "a": In(stream.Signature(a_layout)),
+        "b": In(stream.Signature(b_layout)),
+        "c": Out(stream.Signature(c_layout)),
+        "err": Out(1),
+    }
 
 
 class TileInput(NamedTuple):
