@@ -16,7 +16,7 @@ from tb import sim, tiles
 from tb.array_burst import build_burst
 from tb.array_harness import build_harness
 
-__all__ = ["build_array", "run_array", "standard_tiles"]
+__all__ = ["build_array", "run_array", "run_standard", "simulator_params", "standard_tiles"]
 
 
 def standard_tiles(config, seed, *, random_count=None, block="array"):
@@ -29,6 +29,31 @@ def standard_tiles(config, seed, *, random_count=None, block="array"):
     if block == "dotprod":
         corners += tiles.chunk_tiles(config, rng)
     return corners + tiles.random_tiles(config, rng, count)
+
+
+def simulator_params(entries):
+    """``pytest.param(simulator, config)`` for each ``(id, config, simulators)`` of ``entries`` and
+    each of its simulators that the run selects (:func:`tb.sim.selected_simulators`)."""
+    import pytest       # (here: the bench and the tiler import this module without pytest)
+    return [pytest.param(s, c, id=f"{i}-{s}") for i, c, sims in entries for s in sims
+            if s in sim.selected_simulators()]
+
+
+def run_standard(config, simulator, *, block="array"):
+    """The standard bench of ``block``: :func:`standard_tiles` (seed from ``SPARQ_SEED``) at full
+    rate and stalled; fails unless both tests ran and compared every value and ``last`` bit of
+    every tile."""
+    sim.require(simulator)
+    seed = sim.seed_from_env()
+    named = standard_tiles(config, seed, block=block)
+    records = run_array(config, simulator, named, seed=seed, block=block)
+    tests = {r["test"] for r in records}
+    assert tests == {"full_rate", "stalled"}, f"tests run: {sorted(tests)}"
+    for r in records:
+        # Every tile's every result value was compared (values and last).
+        expected = len(named) * config.rows * (config.cols + 1)
+        assert r["tiles"] == len(named), f"{r['test']}: {r['tiles']} of {len(named)} tiles"
+        assert r["checked"] == expected, f"{r['test']}: {r['checked']} of {expected} checked"
 
 
 def build_array(config, simulator, *, burst=False, block="array"):

@@ -15,7 +15,7 @@ import pytest
 
 from hdl.config import SparqConfig
 from tb import sim
-from tb.array_runner import run_array, standard_tiles
+from tb.array_runner import run_array, run_standard, simulator_params, standard_tiles
 
 ICARUS, VERILATOR = ("icarus",), ("verilator",)
 BOTH = ICARUS + VERILATOR
@@ -81,32 +81,15 @@ SLOW += [("int8-8x8", SparqConfig(datapath="int8"), BOTH),
                                             mul_pipe=True), BOTH)]
 
 
-def _params(entries):
-    return [pytest.param(s, c, id=f"{i}-{s}") for i, c, sims in entries for s in sims
-            if s in sim.selected_simulators()]
-
-
-def _run(simulator, config):
-    sim.require(simulator)
-    seed = sim.seed_from_env()
-    named = standard_tiles(config, seed)
-    records = run_array(config, simulator, named, seed=seed)
-    assert {r["test"] for r in records} == {"full_rate", "stalled"}
-    for r in records:
-        # Every tile's every result value was compared.
-        assert r["tiles"] == len(named)
-        assert r["checked"] == len(named) * config.rows * (config.cols + 1)   # values and last
-
-
-@pytest.mark.parametrize("simulator, config", _params(MAIN))
+@pytest.mark.parametrize("simulator, config", simulator_params(MAIN))
 def test_array(simulator, config):
-    _run(simulator, config)
+    run_standard(config, simulator)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("simulator, config", _params(SLOW))
+@pytest.mark.parametrize("simulator, config", simulator_params(SLOW))
 def test_array_slow(simulator, config):
-    _run(simulator, config)
+    run_standard(config, simulator)
 
 
 #: The burst harness (tb/array_burst.py, used by `make bench-sim`) on its own tiles: Icarus in

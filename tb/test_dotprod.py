@@ -18,7 +18,7 @@ import pytest
 
 from hdl.config import SparqConfig
 from tb import sim
-from tb.array_runner import run_array, standard_tiles
+from tb.array_runner import run_array, run_standard, simulator_params, standard_tiles
 
 ICARUS, VERILATOR = ("icarus",), ("verilator",)
 BOTH = ICARUS + VERILATOR
@@ -71,32 +71,15 @@ SLOW += [("sparq-b4-o2-ne-1x2p2-k17", SparqConfig(options=2, rows=1, cols=2, pai
           ICARUS)]
 
 
-def _params(entries):
-    return [pytest.param(s, c, id=f"{i}-{s}") for i, c, sims in entries for s in sims
-            if s in sim.selected_simulators()]
-
-
-def _run(simulator, config):
-    sim.require(simulator)
-    seed = sim.seed_from_env()
-    named = standard_tiles(config, seed, block="dotprod")
-    records = run_array(config, simulator, named, seed=seed, block="dotprod")
-    assert {r["test"] for r in records} == {"full_rate", "stalled"}
-    for r in records:
-        # Every tile's every result value was compared.
-        assert r["tiles"] == len(named)
-        assert r["checked"] == len(named) * config.rows * (config.cols + 1)   # values and last
-
-
-@pytest.mark.parametrize("simulator, config", _params(MAIN))
+@pytest.mark.parametrize("simulator, config", simulator_params(MAIN))
 def test_dotprod(simulator, config):
-    _run(simulator, config)
+    run_standard(config, simulator, block="dotprod")
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("simulator, config", _params(SLOW))
+@pytest.mark.parametrize("simulator, config", simulator_params(SLOW))
 def test_dotprod_slow(simulator, config):
-    _run(simulator, config)
+    run_standard(config, simulator, block="dotprod")
 
 
 @pytest.mark.parametrize("simulator", [
