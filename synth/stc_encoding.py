@@ -32,7 +32,7 @@ from amaranth.back import verilog
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
-from hdl.config import SparqConfig
+from hdl.config import WINDOW_BITS, SparqConfig
 from hdl.pair import PairEncoder, encoded_pair_layout
 from hdl.mul_stage import slot_product
 from hdl.stc_pe import StcProcessingElement
@@ -45,7 +45,7 @@ __all__ = ["CANDIDATES", "measure"]
 
 #: The candidates are measured with 4-bit windows, where a lone activation is exact and split into
 #: its high nibble (at this shift) and its low nibble (at 0) over the two multipliers.
-SPLIT_SHIFT = 4
+SPLIT_SHIFT = WINDOW_BITS
 
 #: The pairs (i, j), i < j, of a group of four, in the order edge-pairs sends them.
 PAIRS = [(i, j) for i in range(4) for j in range(i + 1, 4)]
