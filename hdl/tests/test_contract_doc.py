@@ -24,7 +24,7 @@ def test_committed_page_is_current():
                     f"and commit docs/contracts.md")
 
 
-def test_render_is_deterministic_and_complete():
+def test_render_is_deterministic_and_complete(uncached_generation):
     array = SparqConfig(datapath="int8", rows=2, cols=3, max_k=8)
     entries = [("Window selector", "window", SparqConfig(options=3, rounding="truncate")),
                ("Systolic array 2x3, int8 datapath", "array", array),

@@ -50,7 +50,7 @@ def test_build_returns_the_components():
 
 
 @pytest.mark.parametrize("block", ["window", "pair"])
-def test_verilog_is_deterministic_and_standalone(block):
+def test_verilog_is_deterministic_and_standalone(block, uncached_generation):
     config = SparqConfig(options=3)
     first = generate.verilog(block, config)
     assert generate.verilog(block, config) == first
@@ -430,7 +430,7 @@ def test_axis_is_for_the_array_only(block):
     assert str(info.value) == f"interface 'axis' applies to blocks array and dotprod only, not {block!r}"
 
 
-def test_dotprod_is_deterministic_and_axis_counts_the_same():
+def test_dotprod_is_deterministic_and_axis_counts_the_same(uncached_generation):
     # Same arguments, same bytes; the AXI4-Stream top pads tdata to whole bytes (c: 2 x 20 = 40
     # bits, no pad; a: 2 x 2 x 2 x 8 = 64 bits) and keeps the native widths.
     config = SparqConfig(rows=2, cols=2, pairs=2, max_k=16)

@@ -137,7 +137,7 @@ def test_definitions_refuse_other_values():
     assert str(info.value) == "parameter value 0.5 of 'RATIO' is neither an integer nor a string"
 
 
-def test_deterministic(tmp_path):
+def test_deterministic(tmp_path, uncached_generation):
     config = SparqConfig(rows=1, cols=2, max_k=4)
     first = generate.write("array", config, tmp_path / "a" / "x.v")
     second = generate.write("array", config, tmp_path / "b" / "x.v")

@@ -117,7 +117,7 @@ def test_cli_generates_and_refuses(tmp_path, capsys):
     assert "not 'a4w8'" in capsys.readouterr().err
 
 
-def test_generation_is_deterministic():
+def test_generation_is_deterministic(uncached_generation):
     config = SparqConfig(stc=True, rows=2, cols=2, max_k=8)
     assert generate.verilog("array", config) == generate.verilog("array", config)
 

@@ -1,0 +1,41 @@
+"""The session's cache of generated Verilog (tb/gencache.py): a hit is read back, a miss converts,
+and ``uncached`` converts every time."""
+
+from hdl import generate
+from hdl.config import SparqConfig
+from tb import gencache
+
+
+def test_hits_read_the_cache_and_misses_convert(tmp_path):
+    previous = gencache.install(tmp_path)
+    try:
+        config = SparqConfig(options=2, rounding="truncate")
+        first = generate.verilog("window", config)
+        (entry,) = tmp_path.glob("*.v")
+        assert entry.read_text() == first
+        # The second request is read from the cache (the entry is altered to show it) ...
+        entry.write_text("// cached\n")
+        assert generate.verilog("window", config) == "// cached\n"
+        # ... the converter runs when the cache is off, and gives the first text again ...
+        with gencache.uncached():
+            assert generate.verilog("window", config) == first
+        assert len(list(tmp_path.glob("*.v"))) == 1
+        # ... and another module name or configuration is another entry.
+        assert "module w(" in generate.verilog("window", config, name="w")
+        assert "module sparq_window_sparq_b4_o2_ne(" in generate.verilog(
+            "window", SparqConfig(options=2))
+        assert gencache.entries() == 3
+    finally:
+        gencache.install(previous)
+
+
+def test_components_built_elsewhere_are_converted(tmp_path):
+    # Only components from generate.build carry the arguments that determine their text.
+    previous = gencache.install(tmp_path)
+    try:
+        from hdl.window import WindowSelector
+        text = generate._convert(WindowSelector(SparqConfig()), "plain")
+        assert "module plain(" in text
+        assert gencache.entries() == 0
+    finally:
+        gencache.install(previous)
