@@ -152,6 +152,21 @@ def _workload(config, args, zeros):
     return workload.real_layer(config, pairs=args.pairs, seed=args.seed)
 
 
+def _command(args):
+    """The command line that reproduces this run, every option spelt out."""
+    parts = [PROG, "--datapaths", args.datapaths, "--workload", args.workload, "--zeros",
+             args.zeros, "--pairs", str(args.pairs), "--k", str(args.k), "--seed", str(args.seed),
+             "--mode", args.mode, "--slew-ns", f"{args.slew_ns:g}", "--wire-pf",
+             f"{args.wire_pf:g}", "--output-load-pf", f"{args.output_load_pf:g}",
+             "--period-ns", f"{args.period_ns:g}"]
+    for name in ("bits", "options", "rounding", "liberty", "cell_models"):
+        if getattr(args, name) is not None:
+            parts += ["--" + name.replace("_", "-"), str(getattr(args, name))]
+    if args.sweep is not None:
+        parts += ["--sweep", args.sweep, "--sweep-mode", args.sweep_mode]
+    return " ".join(parts)
+
+
 def run(args):
     from . import report
     from .liberty import read_liberty
@@ -194,8 +209,7 @@ def run(args):
             sweep_runs.append(r)
             progress(f"{mapped.name} zeros {z:g} {args.sweep_mode}: {r['pj_per_mac']:.4f} pJ/MAC")
     doc = {
-        "command": "sparq-rtl energy " + " ".join(sys.argv[2:] if sys.argv[1:2] == ["energy"]
-                                                  else sys.argv[1:]),
+        "command": _command(args),
         "tools": tool_record(library),
         "pricing": options.as_dict(),
         "runs": runs,
