@@ -1,16 +1,17 @@
-"""``sparq-rtl energy`` (also ``python -m energy``): energy per MAC of the PE from gate-level
-switching activity, SPARQ against int8 and naive a4w8 on the same operands.
+"""``sparq-rtl energy`` (also ``python -m energy``): energy per MAC of the PE or the dot-product
+unit from gate-level switching activity, SPARQ against int8 and naive a4w8 on the same operands.
 
 ::
 
-    sparq-rtl energy [--datapaths sparq,int8,a4w8] [--bits 4] [--options 5]
+    sparq-rtl energy [--block pe|dotprod] [--datapaths sparq,int8,a4w8] [--bits 4] [--options 5]
                      [--rounding nearest-even] [--workload synthetic|real-layer]
                      [--zeros 0.5] [--sweep 0,0.1,...,0.9] [--pairs 3456] [--k 64] [--seed 1]
                      [--mode specify|zero-delay] [--sweep-mode zero-delay]
                      [--slew-ns 0.1] [--wire-pf 0.002] [--output-load-pf 0.02] [--period-ns 20]
                      [--liberty FILE --cell-models FILE] [-o DIR]
 
-For each datapath it maps the PE onto the cells (OSU 0.18 um from ``make cells-osu018``, or
+For each datapath it maps the PE (or the 4x4 dot-product unit, 4 pairs per cycle: tiles of 4 rows
+and 4 columns) onto the cells (OSU 0.18 um from ``make cells-osu018``, or
 ``--liberty``/``--cell-models``), simulates the netlist on Icarus with the workload (every tile
 checked against golden), prices the transitions with the Liberty (:mod:`energy.model`) and writes
 ``DIR/energy.json`` (every figure, the commands, tool versions, the library's provenance),
@@ -55,6 +56,9 @@ def parse_fractions(text, name):
 
 
 def add_arguments(parser):
+    parser.add_argument("--block", default="pe",
+                        help="the design: pe, or dotprod (the 4x4 dot-product unit, 4 pairs "
+                             "per cycle) (default pe)")
     parser.add_argument("--datapaths", default=",".join(DEFAULT_DATAPATHS),
                         help=f"comma-separated PE datapaths (default {','.join(DEFAULT_DATAPATHS)})")
     parser.add_argument("--bits", type=int, help="SPARQ window width (default 4)")
@@ -102,6 +106,8 @@ def _configs(args):
         if d not in DATAPATHS:
             raise ValueError(f"--datapaths: {d!r} is not one of {', '.join(DATAPATHS)}")
         fields = {"datapath": d}
+        if args.block == "dotprod":
+            fields.update(rows=4, cols=4)
         if d == "sparq":
             for f in ("bits", "options", "rounding"):
                 if getattr(args, f) is not None:
@@ -111,6 +117,9 @@ def _configs(args):
 
 
 def _check(args):
+    from .run import BLOCKS
+    if args.block not in BLOCKS:
+        raise ValueError(f"--block must be one of {', '.join(BLOCKS)}, not {args.block!r}")
     configs = _configs(args)
     if args.workload not in WORKLOADS:
         raise ValueError(f"--workload must be one of {', '.join(WORKLOADS)}, not {args.workload!r}")
@@ -144,17 +153,22 @@ def _library(args):
     return cells.osu018()
 
 
+def _shape(config, args):
+    return ({"rows": config.rows, "cols": config.cols} if args.block == "dotprod"
+            else {"rows": 1, "cols": 1})
+
+
 def _workload(config, args, zeros):
     from . import workload
     if args.workload == "synthetic":
         return workload.synthetic(config, pairs=args.pairs, k=args.k, zero_fraction=zeros,
-                                  seed=args.seed)
-    return workload.real_layer(config, pairs=args.pairs, seed=args.seed)
+                                  seed=args.seed, **_shape(config, args))
+    return workload.real_layer(config, pairs=args.pairs, seed=args.seed, **_shape(config, args))
 
 
 def _command(args):
     """The command line that reproduces this run, every option spelt out."""
-    parts = [PROG, "--datapaths", args.datapaths, "--workload", args.workload, "--zeros",
+    parts = [PROG, "--block", args.block, "--datapaths", args.datapaths, "--workload", args.workload, "--zeros",
              args.zeros, "--pairs", str(args.pairs), "--k", str(args.k), "--seed", str(args.seed),
              "--mode", args.mode, "--slew-ns", f"{args.slew_ns:g}", "--wire-pf",
              f"{args.wire_pf:g}", "--output-load-pf", f"{args.output_load_pf:g}",
@@ -170,7 +184,7 @@ def _command(args):
 def run(args):
     from . import report
     from .liberty import read_liberty
-    from .run import map_pe, measure, tool_record
+    from .run import map_design, measure, tool_record
 
     configs, zeros, sweep, options = _check(args)
     # Workloads first: a bad --pairs/--k is refused before anything runs.
@@ -178,7 +192,8 @@ def run(args):
     if sweep:
         from . import workload as wl
         for z in sweep:
-            wl.synthetic(configs[0], pairs=args.pairs, k=args.k, zero_fraction=z, seed=args.seed)
+            wl.synthetic(configs[0], pairs=args.pairs, k=args.k, zero_fraction=z, seed=args.seed,
+                         **_shape(configs[0], args))
     library = _library(args)
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -195,15 +210,16 @@ def run(args):
               flush=True)
 
     for config in configs:
-        work = out / "work" / config.datapath
-        mapped = map_pe(config, library, work)
+        work = out / "work" / f"{args.block}-{config.datapath}"
+        mapped = map_design(args.block, config, library, work)
         record = measure(mapped, lib_cells, library, workloads[config.datapath],
                          work / f"{args.workload}-{args.mode}", mode=args.mode, options=options)
         runs.append(record)
         progress(f"{mapped.name} {args.workload} {args.mode}: {record['pj_per_mac']:.4f} pJ/MAC")
         for z in sweep:
             from . import workload as wl
-            w = wl.synthetic(config, pairs=args.pairs, k=args.k, zero_fraction=z, seed=args.seed)
+            w = wl.synthetic(config, pairs=args.pairs, k=args.k, zero_fraction=z, seed=args.seed,
+                             **_shape(config, args))
             r = measure(mapped, lib_cells, library, w, work / f"sweep-{z:g}-{args.sweep_mode}",
                         mode=args.sweep_mode, options=options)
             sweep_runs.append(r)
@@ -235,5 +251,5 @@ def main(argv=None):
     return cli_main(["energy", *(sys.argv[1:] if argv is None else argv)])
 
 
-SUBCOMMAND = Subcommand("energy", "energy per MAC of the PE from gate-level switching activity "
-                        "(SPARQ against int8 and a4w8)", add_arguments, run)
+SUBCOMMAND = Subcommand("energy", "energy per MAC of the PE or dot-product unit from gate-level "
+                        "switching activity (SPARQ against int8 and a4w8)", add_arguments, run)

@@ -14,7 +14,7 @@ def ratios(runs):
 
 def table(doc):
     """Markdown: one row per run (pJ/MAC, pJ/cycle, the split, cells), the ratios, the command."""
-    lines = ["| PE | mode | zeros | pJ/MAC | pJ/cycle | comb. | seq. | clock | leakage | "
+    lines = ["| design | mode | zeros | pJ/MAC | pJ/cycle | comb. | seq. | clock | leakage | "
              "cells | area um2 |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in doc["runs"] + doc.get("sweep", []):
         e = r["energy"]
@@ -22,7 +22,7 @@ def table(doc):
         share = {k: 100 * e[f"{k}_pj"] / total if total else 0.0
                  for k in ("combinational", "sequential", "clock", "leakage")}
         lines.append(
-            f"| {r['datapath']} | {r['mode']} | {r['zero_fraction_measured']:.2f} | "
+            f"| {r['block']} {r['datapath']} | {r['mode']} | {r['zero_fraction_measured']:.2f} | "
             f"{r['pj_per_mac']:.4f} | {r['pj_per_cycle']:.4f} | {share['combinational']:.0f} % | "
             f"{share['sequential']:.0f} % | {share['clock']:.0f} % | {share['leakage']:.1f} % | "
             f"{r['cells']} | {r['area_um2']:.0f} |")
@@ -47,11 +47,12 @@ def chart(sweep_runs, path):
     for d in dict.fromkeys(r["datapath"] for r in sweep_runs):
         pts = sorted((r["workload"]["zero_fraction"], r["pj_per_mac"]) for r in sweep_runs
                      if r["datapath"] == d)
-        ax.plot([100 * p[0] for p in pts], [p[1] for p in pts], marker="o", label=f"{d} PE")
+        block = sweep_runs[0]["block"]
+        ax.plot([100 * p[0] for p in pts], [p[1] for p in pts], marker="o", label=f"{d} {block}")
     ax.set_xlabel("zero activations (%)")
     ax.set_ylabel("energy per MAC (pJ)")
     mode = sweep_runs[0]["mode"]
-    ax.set_title(f"PE energy per MAC vs sparsity (OSU 0.18 um, {mode})")
+    ax.set_title(f"{sweep_runs[0]['block']} energy per MAC vs sparsity (OSU 0.18 um, {mode})")
     ax.grid(True, alpha=0.3)
     ax.legend()
     fig.tight_layout()

@@ -1,7 +1,8 @@
 """One energy measurement: design -> mapped netlist -> gate-level simulation -> priced activity.
 
-:func:`map_pe` maps a PE configuration onto the cells (:func:`synth.netlist.map_to_cells`) and
-reads its connectivity; :func:`measure` simulates it on a workload (:mod:`energy.gatesim`), counts
+:func:`map_design` maps a PE or dot-product unit configuration onto the cells
+(:func:`synth.netlist.map_to_cells`) and reads its connectivity; :func:`measure` simulates it on a
+workload (:mod:`energy.gatesim` for the PE, :mod:`energy.dotprod_sim` for the unit), counts
 transitions (:mod:`energy.activity`), prices them (:mod:`energy.model`) and returns a JSON-ready
 record: pJ per MAC and per cycle, the breakdown, the commands run and the tool versions.
 """
@@ -16,17 +17,23 @@ from hdl import generate
 from hdl.config import SparqConfig
 
 from .activity import toggle_counts
+from .dotprod_sim import simulate_dotprod
 from .gatesim import icarus_version, simulate_pe
 from .model import PricingOptions, bit_activity, price
 from .netgraph import read_netlist
 
-__all__ = ["MappedPe", "map_pe", "measure", "design_name"]
+__all__ = ["MappedDesign", "map_design", "measure", "BLOCKS"]
+
+#: The blocks an energy run drives.
+BLOCKS = ("pe", "dotprod")
 
 
 @dataclass
-class MappedPe:
-    """A PE ``config`` mapped onto ``library``: ``netlist_v``, ``netlist`` (connectivity),
-    ``stat`` (Yosys' cell statistics), ``script`` (the mapping's Yosys script), ``name``."""
+class MappedDesign:
+    """``block`` (``pe`` or ``dotprod``) of ``config`` mapped onto a library: ``netlist_v``,
+    ``netlist`` (connectivity), ``stat`` (Yosys' cell statistics), ``script`` (the mapping's Yosys
+    script), ``name`` (the module)."""
+    block: str
     config: SparqConfig
     name: str
     netlist_v: Path
@@ -35,24 +42,21 @@ class MappedPe:
     script: str
 
 
-def design_name(config):
-    """The PE's module name (:func:`hdl.generate.default_name`)."""
-    return generate.default_name("pe", config)
-
-
-def map_pe(config, library, workdir):
-    """Generate the PE of ``config`` and map it onto ``library`` (a
+def map_design(block, config, library, workdir):
+    """Generate ``block`` (``pe`` or ``dotprod``) of ``config`` and map it onto ``library`` (a
     :class:`synth.cells.CellLibrary`) in ``workdir``."""
     from synth.netlist import map_to_cells
 
+    if block not in BLOCKS:
+        raise ValueError(f"block must be one of {', '.join(BLOCKS)}, not {block!r}")
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    name = design_name(config)
+    name = generate.default_name(block, config)
     source = workdir / f"{name}.v"
-    source.write_text(generate.verilog("pe", config))
+    source.write_text(generate.verilog(block, config))
     mapped = map_to_cells(source, name, library.liberty, workdir / "map")
     netlist = read_netlist(mapped.netlist, name, library.liberty, workdir / "read")
-    return MappedPe(config, name, mapped.netlist, netlist, mapped.stat, mapped.script)
+    return MappedDesign(block, config, name, mapped.netlist, netlist, mapped.stat, mapped.script)
 
 
 def measure(mapped, lib_cells, library, workload, workdir, *, mode="zero-delay",
@@ -60,8 +64,9 @@ def measure(mapped, lib_cells, library, workload, workdir, *, mode="zero-delay",
     """Energy of ``mapped`` on ``workload``: gate-level run in ``mode``, priced with
     ``lib_cells`` (the :class:`energy.liberty.Library` of ``library``). Returns a JSON-ready dict."""
     workdir = Path(workdir)
-    sim = simulate_pe(mapped.netlist_v, mapped.netlist, library.verilog, mapped.config, workload,
-                      workdir, mode=mode, period_ns=options.period_ns)
+    simulate = simulate_pe if mapped.block == "pe" else simulate_dotprod
+    sim = simulate(mapped.netlist_v, mapped.netlist, library.verilog, mapped.config, workload,
+                   workdir, mode=mode, period_ns=options.period_ns)
     t0 = time.process_time()
     activity = toggle_counts(sim.vcd, "energy_tb.dut")
     toggles = bit_activity(mapped.netlist, activity)
@@ -73,13 +78,14 @@ def measure(mapped, lib_cells, library, workload, workdir, *, mode="zero-delay",
     energy = breakdown.as_dict()
     return {
         "design": mapped.name,
+        "block": mapped.block,
         "datapath": mapped.config.datapath,
         "mode": mode,
         "workload": workload.description,
         "zero_fraction_measured": workload.zero_fraction,
         "pairs": workload.pairs,
         "macs": workload.macs,
-        "tiles_checked": len(workload.expected),
+        "tiles_checked": len(workload.tiles),
         "cycles": sim.cycles,
         "pj_per_mac": breakdown.total / workload.macs,
         "pj_per_cycle": breakdown.total / sim.cycles,

@@ -31,8 +31,9 @@ WORKLOADS = ("synthetic", "real-layer")
 @dataclass
 class Workload:
     """``tiles``: list of ``(A, B)``, each ``1 x K``; ``expected``: the golden sum of each tile;
-    ``description``: JSON-ready record of how it was made; ``pairs``: pairs driven (K padded
-    to even); ``macs``: nominal multiply-accumulates (2 per pair); ``zero_fraction``: measured
+    ``description``: JSON-ready record of how it was made; ``pairs``: pairs of one row driven (K
+    padded to even); ``macs``: nominal multiply-accumulates (rows x cols x K padded to even, per
+    tile; 2 per pair for the PE); ``zero_fraction``: measured
     fraction of zero activations."""
     tiles: list
     expected: list
@@ -44,7 +45,7 @@ class Workload:
 
     @property
     def macs(self):
-        return 2 * self.pairs
+        return sum(a.shape[0] * b.shape[0] * 2 * ((a.shape[1] + 1) // 2) for a, b in self.tiles)
 
     @property
     def zero_fraction(self):
@@ -58,13 +59,17 @@ def _check_config(config):
 
 
 def _finish(config, tiles, description):
-    expected = [int(reference(config, a, b)[0, 0]) for a, b in tiles]
+    expected = [reference(config, a, b) for a, b in tiles]
+    if all(e.shape == (1, 1) for e in expected):
+        expected = [int(e[0, 0]) for e in expected]
     return Workload(tiles, expected, description)
 
 
-def synthetic(config, *, pairs=3456, k=64, zero_fraction=0.5, seed=1):
-    """``pairs`` activation pairs in tiles of ``k`` (even) activations, ``zero_fraction`` of them
-    zero on average. ValueError naming the parameter for a bad value."""
+def synthetic(config, *, pairs=3456, k=64, zero_fraction=0.5, seed=1, rows=1, cols=1):
+    """``pairs`` activation pairs per row in tiles of ``rows x k`` activations (``k`` even) and
+    ``cols x k`` weights, ``zero_fraction`` of the activations zero on average (the PE: one row,
+    one column; the dot-product unit: its ``rows`` and ``cols``). ValueError naming the
+    parameter for a bad value."""
     from tb.tiles import random_weights, relu_activations
 
     _check_config(config)
@@ -77,18 +82,19 @@ def synthetic(config, *, pairs=3456, k=64, zero_fraction=0.5, seed=1):
         raise ValueError(f"zero_fraction must be a number in 0..1, not {zero_fraction!r}")
     rng = np.random.default_rng(seed)
     count = pairs // (k // 2)
-    acts = relu_activations(rng, (count, k), config.max_act_value, zero_fraction)
-    weights = random_weights(rng, (count, k))
-    tiles = [(acts[i:i + 1], weights[i:i + 1]) for i in range(count)]
+    acts = relu_activations(rng, (count, rows, k), config.max_act_value, zero_fraction)
+    weights = random_weights(rng, (count, cols, k))
+    tiles = [(acts[i], weights[i]) for i in range(count)]
     return _finish(config, tiles, {"workload": "synthetic", "pairs": pairs, "k": k,
                                    "zero_fraction": zero_fraction, "seed": seed,
                                    "activations": "tb.tiles.relu_activations",
                                    "weights": "tb.tiles.random_weights"})
 
 
-def real_layer(config, *, pairs=3456, seed=0):
-    """The first ``pairs`` pairs (whole tiles of K = 576) of the real layer of ``tb/layer.py``:
-    im2col rows of its input, output channels taken in turn. ValueError for a bad ``pairs``."""
+def real_layer(config, *, pairs=3456, seed=0, rows=1, cols=1):
+    """The first ``pairs`` pairs per row (whole tiles of K = 576) of the real layer of
+    ``tb/layer.py``: ``rows`` im2col rows of its input per tile against ``cols`` output
+    channels, channels taken in turn. ValueError for a bad ``pairs``."""
     import golden
     from tb.layer import layer_inputs
 
@@ -99,16 +105,18 @@ def real_layer(config, *, pairs=3456, seed=0):
     if k > config.max_k:
         raise ValueError(f"the real layer needs max_k >= {k}, not {config.max_k}")
     xq, wq, _, _ = layer_inputs(seed)
-    rows = golden.im2col(xq, 3, 3, padding=1).reshape(-1, k)   # (positions, 576)
-    wmat = golden.weights_to_matrix(wq)                   # (c_out, 576)
+    patches = golden.im2col(xq, 3, 3, padding=1).reshape(-1, k)   # (positions, 576)
+    wmat = golden.weights_to_matrix(wq)                          # (c_out, 576)
     count = pairs // (k // 2)
     rng = np.random.default_rng(seed)
-    picks = rng.choice(rows.shape[0], size=count, replace=False)
+    picks = rng.choice(patches.shape[0], size=count * rows, replace=False)
     tiles = []
-    for i, r in enumerate(picks):
-        a = rows[r:r + 1].astype(np.int64)
-        if config.datapath != "sparq" and config.datapath != "int8":
+    for i in range(count):
+        a = patches[picks[i * rows:(i + 1) * rows]].astype(np.int64)
+        if config.datapath not in ("sparq", "int8"):
+            # aNw8: the same real scale on its N-bit grid.
             a = np.rint(a * config.max_act_value / 255.0).astype(np.int64)
-        tiles.append((a.astype(np.uint8), wmat[i % wmat.shape[0]:i % wmat.shape[0] + 1].astype(np.int8)))
+        channels = [(i * cols + j) % wmat.shape[0] for j in range(cols)]
+        tiles.append((a.astype(np.uint8), wmat[channels].astype(np.int8)))
     return _finish(config, tiles, {"workload": "real-layer", "pairs": pairs, "k": k, "seed": seed,
                                    "source": "tb.layer.layer_inputs (3x3 conv, 64 -> 32, 8x8)"})

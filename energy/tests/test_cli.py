@@ -28,6 +28,7 @@ from hdl import cli as hdl_cli
     (["--workload", "real-layer", "--pairs", "100"],
      r"pairs must be a positive multiple of 288 \(K = 576\), not 100"),
     (["--bits", "5"], "bits"),
+    (["--block", "array"], "--block must be one of pe, dotprod, not .array."),
 ])
 def test_bad_argument_is_one_named_line(tmp_path, capsys, args, message):
     out = tmp_path / "out"

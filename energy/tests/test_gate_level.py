@@ -6,7 +6,7 @@ import pytest
 
 from energy import workload
 from energy.liberty import read_liberty
-from energy.run import map_pe, measure
+from energy.run import map_design, measure
 from hdl.config import SparqConfig
 from synth import cells
 
@@ -17,7 +17,7 @@ def test_specify_run_brackets_the_zero_delay_run(tmp_path):
     library = cells.osu018()
     lib = read_liberty(library.liberty)
     config = SparqConfig(datapath="int8")
-    mapped = map_pe(config, library, tmp_path / "pe")
+    mapped = map_design("pe", config, library, tmp_path / "pe")
     work = workload.synthetic(config, pairs=256, k=64, zero_fraction=0.5)
     zero = measure(mapped, lib, library, work, tmp_path / "zd", mode="zero-delay")
     spec = measure(mapped, lib, library, work, tmp_path / "sp", mode="specify")
