@@ -241,9 +241,9 @@ sweep-bench: $(VENV)/.installed-sweep
 # netlist on Icarus with the cell models (specify delays; every tile checked against golden),
 # prices the transitions with the Liberty file. First on synthetic ReLU-like operands (50 % zeros)
 # with a sweep of the zero fraction (zero-delay runs, chart), then on the real layer of
-# tb/layer.py. Writes build/energy/{synthetic,real-layer}/energy.{json,md} and
-# energy-sparsity.png. ENERGY_ARGS passes options to both runs, e.g. ENERGY_ARGS="--pairs 1152".
-# docs/energy.md.
+# tb/layer.py; then the 2x2 dot-product unit (2 pairs per cycle). Writes
+# build/energy/{synthetic,real-layer,dotprod-2x2p2}/energy.{json,md} and energy-sparsity.png.
+# ENERGY_ARGS passes options to every run, e.g. ENERGY_ARGS="--mode zero-delay". docs/energy.md.
 .PHONY: energy
 ENERGY_ARGS  ?=
 ENERGY_SWEEP ?= 0,0.3,0.5,0.7,0.9
@@ -251,3 +251,5 @@ ENERGY_SWEEP ?= 0,0.3,0.5,0.7,0.9
 energy: $(VENV)/.installed-energy iverilog cells-osu018
 	$(SPARQ_RTL) energy --sweep $(ENERGY_SWEEP) -o build/energy/synthetic $(ENERGY_ARGS)
 	$(SPARQ_RTL) energy --workload real-layer -o build/energy/real-layer $(ENERGY_ARGS)
+	$(SPARQ_RTL) energy --block dotprod --rows 2 --cols 2 --unit-pairs 2 --pairs 1152 \
+	  -o build/energy/dotprod-2x2p2 $(ENERGY_ARGS)

@@ -59,6 +59,10 @@ def add_arguments(parser):
     parser.add_argument("--block", default="pe",
                         help="the design: pe, or dotprod (the 4x4 dot-product unit, 4 pairs "
                              "per cycle) (default pe)")
+    parser.add_argument("--rows", type=int, default=4, help="dotprod: output rows (default 4)")
+    parser.add_argument("--cols", type=int, default=4, help="dotprod: output columns (default 4)")
+    parser.add_argument("--unit-pairs", dest="unit_pairs", type=int, default=4,
+                        help="dotprod: pairs of reduction positions per cycle (default 4)")
     parser.add_argument("--datapaths", default=",".join(DEFAULT_DATAPATHS),
                         help=f"comma-separated PE datapaths (default {','.join(DEFAULT_DATAPATHS)})")
     parser.add_argument("--bits", type=int, help="SPARQ window width (default 4)")
@@ -107,7 +111,7 @@ def _configs(args):
             raise ValueError(f"--datapaths: {d!r} is not one of {', '.join(DATAPATHS)}")
         fields = {"datapath": d}
         if args.block == "dotprod":
-            fields.update(rows=4, cols=4)
+            fields.update(rows=args.rows, cols=args.cols, pairs=args.unit_pairs)
         if d == "sparq":
             for f in ("bits", "options", "rounding"):
                 if getattr(args, f) is not None:
@@ -173,6 +177,9 @@ def _command(args):
              "--mode", args.mode, "--slew-ns", f"{args.slew_ns:g}", "--wire-pf",
              f"{args.wire_pf:g}", "--output-load-pf", f"{args.output_load_pf:g}",
              "--period-ns", f"{args.period_ns:g}"]
+    if args.block == "dotprod":
+        parts += ["--rows", str(args.rows), "--cols", str(args.cols),
+                  "--unit-pairs", str(args.unit_pairs)]
     for name in ("bits", "options", "rounding", "liberty", "cell_models"):
         if getattr(args, name) is not None:
             parts += ["--" + name.replace("_", "-"), str(getattr(args, name))]
