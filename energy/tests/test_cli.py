@@ -39,3 +39,12 @@ def test_bad_argument_is_one_named_line(tmp_path, capsys, args, message):
     assert len(lines) == 1 and lines[0].startswith("sparq-rtl: error: ")
     assert re.search(message, lines[0]), lines[0]
     assert not out.exists()
+
+
+def test_report_without_a_record_is_named(tmp_path):
+    import subprocess
+    import sys
+    proc = subprocess.run([sys.executable, "-m", "energy.report", str(tmp_path)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == f"python -m energy.report: error: no energy.json in {tmp_path}"
