@@ -22,13 +22,12 @@ Errors are one line ``sparq-rtl: error: ...`` naming the parameter; status 2 for
 (nothing run), 1 for a failed run (a tool failed, a result differed from golden), 130 on Ctrl-C.
 """
 
-import argparse
 import json
 import sys
 import time
 from pathlib import Path
 
-from hdl.cli import ERROR_PREFIX, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, Subcommand
+from hdl.cli import EXIT_OK, CommandError, Subcommand
 from hdl.config import DATAPATHS, SparqConfig
 
 from .gatesim import MODES
@@ -189,6 +188,18 @@ def _command(args):
 
 
 def run(args):
+    """Check every argument, then measure; a failed tool or a result that differs from golden is a
+    :class:`hdl.cli.CommandError` (status 1)."""
+    from synth.tools import SynthError
+
+    from .gatesim import GateSimError
+    try:
+        return _run(args)
+    except (GateSimError, SynthError) as exc:
+        raise CommandError(str(exc).splitlines()[0]) from exc
+
+
+def _run(args):
     from . import report
     from .liberty import read_liberty
     from .run import map_design, measure, tool_record

@@ -21,8 +21,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 __all__ = ["MODES", "GateSimError", "SimResult", "simulate_pe", "icarus_version", "stimulus_words"]
 
 MODES = ("zero-delay", "specify")

@@ -20,7 +20,6 @@ the table's own axes, with linear extrapolation past the last point (what static
 """
 
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 

@@ -8,7 +8,6 @@ record: pJ per MAC and per cycle, the breakdown, the commands run and the tool v
 """
 
 import platform
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path

@@ -48,3 +48,13 @@ def test_report_without_a_record_is_named(tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 1
     assert proc.stderr.strip() == f"python -m energy.report: error: no energy.json in {tmp_path}"
+
+
+def test_missing_cell_models_file_is_one_line(tmp_path, capsys):
+    lib = tmp_path / "cells.lib"
+    lib.write_text("library(x) {}")
+    status = hdl_cli.main(["energy", "--liberty", str(lib), "--cell-models",
+                           str(tmp_path / "none.v"), "--pairs", "32", "-o", str(tmp_path / "o")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 1 and len(err) == 1
+    assert err[0] == f"sparq-rtl: error: --cell-models: no such file: {tmp_path / 'none.v'}"
