@@ -43,6 +43,16 @@ def _as_int(value):
     return int(text, 2) if text else 0
 
 
+def _count_bits(mask, counts):
+    # One more transition for every bit set in mask (bit 0 is counts[0]).
+    i = 0
+    while mask:
+        if mask & 1:
+            counts[i] += 1
+        mask >>= 1
+        i += 1
+
+
 def toggle_counts(path, scope):
     """Count transitions of every variable declared directly in ``scope`` (dotted, e.g.
     ``energy_tb.dut``) of the VCD file ``path``. Returns an :class:`Activity`; :class:`VcdError`
@@ -87,20 +97,8 @@ def toggle_counts(path, scope):
         times[1] = time
         if old is None or new is None or old == new:
             return
-        up, down = (old ^ new) & new, (old ^ new) & old
-        r, f = rises[key], falls[key]
-        i = 0
-        while up:
-            if up & 1:
-                r[i] += 1
-            up >>= 1
-            i += 1
-        i = 0
-        while down:
-            if down & 1:
-                f[i] += 1
-            down >>= 1
-            i += 1
+        _count_bits((old ^ new) & new, rises[key])
+        _count_bits((old ^ new) & old, falls[key])
 
     try:
         wave.stream_changes(change, chosen)

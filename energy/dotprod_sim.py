@@ -12,16 +12,12 @@ unpacked by the codec and every tile's rows are compared with golden
 :mod:`energy.gatesim`.
 """
 
-import shutil
-import subprocess
-import time
-from pathlib import Path
 
 import numpy as np
 
 from hdl.stream_codec import DotProductCodec, reference
 
-from .gatesim import MODES, GateSimError, SimResult, _children_cpu
+from .gatesim import GateSimError, SimResult, prepare, run_icarus
 
 __all__ = ["simulate_dotprod"]
 
@@ -93,14 +89,7 @@ def simulate_dotprod(netlist_v, netlist, cells_v, config, workload, workdir, *,
     activations and ``config.cols x K`` weights); check every tile against golden. Returns a
     :class:`~energy.gatesim.SimResult` (``results``: the result rows, ``cycles`` from the end of
     reset to the end of the run)."""
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-    if cells_v is None:
-        raise GateSimError("the cell library has no Verilog cell models (--cell-models)")
-    if shutil.which("iverilog") is None:
-        raise GateSimError("iverilog not found: run `make iverilog` (Debian package iverilog)")
-    workdir = Path(workdir)
-    workdir.mkdir(parents=True, exist_ok=True)
+    workdir = prepare(workdir, cells_v, mode, period_ns)
     codec = DotProductCodec(config)
     a_words, b_words = [], []
     for a, b in workload.tiles:
@@ -120,23 +109,7 @@ def simulate_dotprod(netlist_v, netlist, cells_v, config, workload, workdir, *,
         n=len(a_words), wa=codec.a.width, wb=codec.b.width, wc=codec.c.width, top=netlist.top,
         half=period_ns / 2, sample=period_ns / 2 - min(0.5, period_ns / 8), rows_out=rows_out,
         timeout=4 * (len(a_words) + rows_out) + 50))
-    shutil.copyfile(cells_v, workdir / "cells.v")
-    if Path(netlist_v).resolve() != (workdir / "netlist.v").resolve():
-        shutil.copyfile(netlist_v, workdir / "netlist.v")
-    compile_cmd = ["iverilog", "-g2005", "-o", "sim.vvp", "-s", "energy_tb"]
-    if mode == "specify":
-        compile_cmd.append("-gspecify")
-    compile_cmd += ["energy_tb.v", "netlist.v", "cells.v"]
-    run_cmd = ["vvp", "-n", "sim.vvp"]
-    start, cpu0 = time.monotonic(), _children_cpu()
-    for cmd in (compile_cmd, run_cmd):
-        proc = subprocess.run(cmd, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True, timeout=timeout)
-        (workdir / f"{cmd[0]}.log").write_text(proc.stdout)
-        if proc.returncode != 0:
-            tail = "\n".join(proc.stdout.splitlines()[-10:])
-            raise GateSimError(f"{' '.join(cmd)} failed (exit {proc.returncode}) in {workdir}:\n{tail}")
-    seconds, cpu = time.monotonic() - start, _children_cpu() - cpu0
+    commands, seconds, cpu = run_icarus(workdir, netlist_v, cells_v, mode, timeout)
     lines = (workdir / "results.txt").read_text().split("\n")
     words = [ln.strip() for ln in lines if ln.strip() and not ln.startswith("cycles")]
     footer = next((ln for ln in lines if ln.startswith("cycles")), None)
@@ -154,5 +127,5 @@ def simulate_dotprod(netlist_v, netlist, cells_v, config, workload, workdir, *,
                                                  and last[t * config.rows:(t + 1) * config.rows - 1].sum() == 0):
             raise GateSimError(f"tile {t}: the gate-level unit's rows differ from golden "
                                f"({mode}, {workdir})")
-    return SimResult(workdir / "activity.vcd", cycles, values.tolist(),
-                     [" ".join(compile_cmd), " ".join(run_cmd)], seconds, cpu, float(period_ns))
+    return SimResult(workdir / "activity.vcd", cycles, values.tolist(), commands, seconds, cpu,
+                     float(period_ns))

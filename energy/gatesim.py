@@ -21,7 +21,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["MODES", "GateSimError", "SimResult", "simulate_pe", "icarus_version", "stimulus_words"]
+__all__ = ["MODES", "GateSimError", "SimResult", "simulate_pe", "icarus_version", "stimulus_words",
+           "run_icarus", "prepare"]
 
 MODES = ("zero-delay", "specify")
 
@@ -126,16 +127,7 @@ def simulate_pe(netlist_v, netlist, cells_v, config, workload, workdir, *, mode=
     """Simulate the PE netlist ``netlist_v`` (its :class:`~energy.netgraph.Netlist` ``netlist``)
     with the cell models ``cells_v`` on ``workload`` in ``workdir``; check every tile against
     golden. Returns a :class:`SimResult`."""
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-    if isinstance(period_ns, bool) or not isinstance(period_ns, (int, float)) or period_ns <= 0:
-        raise ValueError(f"period_ns must be a positive number, not {period_ns!r}")
-    if cells_v is None:
-        raise GateSimError("the cell library has no Verilog cell models (--cell-models)")
-    if shutil.which("iverilog") is None:
-        raise GateSimError("iverilog not found: run `make iverilog` (Debian package iverilog)")
-    workdir = Path(workdir)
-    workdir.mkdir(parents=True, exist_ok=True)
+    workdir = prepare(workdir, cells_v, mode, period_ns)
     w = _widths(netlist)
     needed = ("clk", "rst", "a_in", "b_in", "valid_in", "last_in", "drain_in", "drain", "result",
               "capture", "a_out", "b_out", "valid_out", "last_out")
@@ -151,25 +143,7 @@ def simulate_pe(netlist_v, netlist, cells_v, config, workload, workdir, *, mode=
             f.write(f"{(valid << (ws - 1)) | (last << (ws - 2)) | (a << wb) | b:0{digits}x}\n")
     (workdir / "energy_tb.v").write_text(_TB.format(
         n=len(words), wa=wa, wb=wb, wr=wr, ws=ws, top=netlist.top, half=period_ns / 2, tail=_TAIL))
-    shutil.copyfile(cells_v, workdir / "cells.v")
-    if Path(netlist_v).resolve() != (workdir / "netlist.v").resolve():
-        shutil.copyfile(netlist_v, workdir / "netlist.v")
-    compile_cmd = ["iverilog", "-g2005", "-o", "sim.vvp", "-s", "energy_tb"]
-    if mode == "specify":
-        compile_cmd.append("-gspecify")
-    compile_cmd += ["energy_tb.v", "netlist.v", "cells.v"]
-    run_cmd = ["vvp", "-n", "sim.vvp"]
-    start = time.monotonic()
-    cpu0 = _children_cpu()
-    for cmd in (compile_cmd, run_cmd):
-        proc = subprocess.run(cmd, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True, timeout=timeout)
-        (workdir / f"{cmd[0]}.log").write_text(proc.stdout)
-        if proc.returncode != 0:
-            tail = "\n".join(proc.stdout.splitlines()[-10:])
-            raise GateSimError(f"{' '.join(cmd)} failed (exit {proc.returncode}) in {workdir}:\n{tail}")
-    seconds = time.monotonic() - start
-    cpu = _children_cpu() - cpu0
+    commands, seconds, cpu = run_icarus(workdir, netlist_v, cells_v, mode, timeout)
     results = [int(line) for line in (workdir / "results.txt").read_text().split()]
     if len(results) != len(workload.expected):
         raise GateSimError(f"the gate-level PE gave {len(results)} results for "
@@ -178,8 +152,49 @@ def simulate_pe(netlist_v, netlist, cells_v, config, workload, workdir, *, mode=
         if got != want:
             raise GateSimError(f"tile {t}: the gate-level PE gave {got}, golden {want} "
                                f"({mode}, {workdir})")
-    return SimResult(workdir / "activity.vcd", len(words) + _TAIL, results,
-                     [" ".join(compile_cmd), " ".join(run_cmd)], seconds, cpu, float(period_ns))
+    return SimResult(workdir / "activity.vcd", len(words) + _TAIL, results, commands, seconds, cpu,
+                     float(period_ns))
+
+
+def prepare(workdir, cells_v, mode, period_ns):
+    """Check a simulation's ``mode``, ``period_ns`` (ValueError naming them), the cell models and
+    Icarus (:class:`GateSimError`); create ``workdir`` and return it as a Path."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    if isinstance(period_ns, bool) or not isinstance(period_ns, (int, float)) or period_ns <= 0:
+        raise ValueError(f"period_ns must be a positive number, not {period_ns!r}")
+    if cells_v is None:
+        raise GateSimError("the cell library has no Verilog cell models (--cell-models)")
+    if shutil.which("iverilog") is None:
+        raise GateSimError("iverilog not found: run `make iverilog` (Debian package iverilog)")
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    return workdir
+
+
+def run_icarus(workdir, netlist_v, cells_v, mode, timeout=None):
+    """Compile ``workdir/energy_tb.v`` with the netlist and the cell models (``-gspecify`` in
+    ``specify`` mode) and run it in ``workdir``. Returns ``(commands, wall seconds, CPU seconds of
+    the simulator processes)``; :class:`GateSimError` with the tool's last lines on failure."""
+    workdir = Path(workdir)
+    shutil.copyfile(cells_v, workdir / "cells.v")
+    if Path(netlist_v).resolve() != (workdir / "netlist.v").resolve():
+        shutil.copyfile(netlist_v, workdir / "netlist.v")
+    compile_cmd = ["iverilog", "-g2005", "-o", "sim.vvp", "-s", "energy_tb"]
+    if mode == "specify":
+        compile_cmd.append("-gspecify")
+    compile_cmd += ["energy_tb.v", "netlist.v", "cells.v"]
+    run_cmd = ["vvp", "-n", "sim.vvp"]
+    start, cpu0 = time.monotonic(), _children_cpu()
+    for cmd in (compile_cmd, run_cmd):
+        proc = subprocess.run(cmd, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, timeout=timeout)
+        (workdir / f"{cmd[0]}.log").write_text(proc.stdout)
+        if proc.returncode != 0:
+            tail = "\n".join(proc.stdout.splitlines()[-10:])
+            raise GateSimError(f"{' '.join(cmd)} failed (exit {proc.returncode}) in {workdir}:\n{tail}")
+    return ([" ".join(compile_cmd), " ".join(run_cmd)], time.monotonic() - start,
+            _children_cpu() - cpu0)
 
 
 def _children_cpu():
