@@ -61,9 +61,7 @@ def install(folder):
         except FileNotFoundError:
             pass
         else:
-            # Not elaborated this time: tell Amaranth the component was used on purpose (it
-            # warns, UnusedElaboratable, about one that is dropped unelaborated).
-            component._MustUse__used = True
+            _mark_used(component)
             return text
         text = convert(component, name)
         partial = path.with_suffix(f".{os.getpid()}.tmp")
@@ -75,6 +73,21 @@ def install(folder):
     cached_build.__doc__, cached_convert.__doc__ = build.__doc__, convert.__doc__
     generate.build, generate._convert = cached_build, cached_convert
     return previous
+
+
+def _mark_used(component):
+    # Not elaborated this time: tell Amaranth the component, and the ones it built in its
+    # constructor (the AXI4-Stream wrapper's inner block), were dropped on purpose (it warns,
+    # UnusedElaboratable, about an elaboratable that is never elaborated).
+    from amaranth.hdl import Elaboratable
+    todo, seen = [component], set()
+    while todo:
+        item = todo.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        item._MustUse__used = True
+        todo += [v for v in vars(item).values() if isinstance(v, Elaboratable)]
 
 
 @contextmanager
