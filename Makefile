@@ -30,6 +30,7 @@ help:
 	@echo "make synth        the headline synthesis report (minutes) into build/synth/"
 	@echo "make synth-all    every design on every target (hours)"
 	@echo "make synth-check  synthesis regression guard against synth/baselines (pytest -m synth)"
+	@echo "make synth-asic   the 4x4 dot-product unit on OSU 0.18 um cells: um2, OpenSTA Fmax (about 40 min)"
 	@echo "make formal       SymbiYosys proofs of the encoders, PEs and arrays, and the injected bugs"
 	@echo "make sweep        design-space sweep on Dask (SWEEP=examples/sweep-small.toml) into build/sweep/"
 	@echo "make sweep-bench  task engine scaling: synthesis tasks on 1 and 2 workers"
@@ -62,7 +63,7 @@ iverilog:
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq iverilog; }
 
 # The layer check first (seconds), then the regression.
-test: $(STAMP_DEV) iverilog
+test: $(STAMP_DEV) iverilog cells-osu018 opensta
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -n $(JOBS) -m "not slow and not synth"
 
@@ -166,7 +167,7 @@ bench-sim: $(STAMP_SIM) iverilog
 #            [SYNTH_JOBS=2] [SYNTH_ARGS="--seed 2 --force"]
 # writes build/synth/json/<design>.<target>.json, build/synth/report.md and report.png. Results
 # whose inputs and tools did not change are reused. `make synth-list` shows designs and targets.
-.PHONY: synth synth-all synth-check synth-list
+.PHONY: synth synth-all synth-check synth-list synth-asic
 DESIGNS    ?=
 TARGETS    ?=
 LIBERTY    ?=
@@ -175,18 +176,25 @@ SYNTH_ARGS ?=
 SYNTH_OPTS = $(if $(DESIGNS),--designs '$(DESIGNS)') $(if $(TARGETS),--targets '$(TARGETS)') \
   $(if $(LIBERTY),--liberty '$(LIBERTY)') --jobs $(SYNTH_JOBS) $(SYNTH_ARGS)
 
-synth: $(STAMP_SYNTH)
+synth: $(STAMP_SYNTH) cells-osu018 opensta
 	$(PY) -m synth $(SYNTH_OPTS)
 
-synth-all: $(STAMP_SYNTH)
+synth-all: $(STAMP_SYNTH) cells-osu018 opensta
 	$(PY) -m synth --all $(SYNTH_OPTS)
+
+# The 4x4 dot-product unit with 4 pairs on standard cells (OSU 0.18 um: µm², OpenSTA Fmax, GMAC/s
+# per mm²) and the CMOS estimate, one stage and split (synth.plan.ASIC_UNIT): the unit goals. About
+# 9 CPU minutes per design on standard cells, so not in the headline; into build/synth-asic/.
+synth-asic: $(STAMP_SYNTH) cells-osu018 opensta
+	$(PY) -m synth --designs $$($(PY) -c 'from synth.plan import ASIC_UNIT; print(*ASIC_UNIT)') \
+	  --targets asic-osu018 generic -o build/synth-asic --jobs $(SYNTH_JOBS) $(SYNTH_ARGS)
 
 synth-list: $(STAMP_SYNTH)
 	$(PY) -m synth --list
 
 # Regression guard: every figure of synth/baselines/<yosys version>.json, measured again (or taken
 # from build/synth when `make synth` already produced it with the same inputs), within tolerance.
-synth-check: $(STAMP_DEV)
+synth-check: $(STAMP_DEV) cells-osu018 opensta
 	$(PY) -m pytest -n $(SYNTH_JOBS) -m synth synth/tests
 
 # ---- Formal proofs (formal/): SymbiYosys on the generated designs, solvers from the dev tier ----

@@ -25,7 +25,7 @@ from .sta import sta_script, sta_version, run_sta
 from .targets import cell_metrics
 from .tools import SynthError
 
-__all__ = ["library_of", "asic_inputs", "run_asic"]
+__all__ = ["library_of", "asic_inputs", "asic_versions", "run_asic"]
 
 
 def library_of(target, liberty=None):
@@ -62,9 +62,19 @@ def asic_inputs(source, target, library):
     if timed:
         text += "# sta.tcl\n" + sta_script("netlist.v", "cells.lib", source.top,
                                            period_ns=target.period_ns, driving_cell=driver)
-    versions = {"opensta": {"version": sta_version() if timed else None, "package": "opensta"},
-                "cells": library.provenance}
-    return text, versions
+    return text, asic_versions(library, timed)
+
+
+def asic_versions(library, timed=True):
+    """The ``tools`` entries an ASIC result adds: OpenSTA's version and the library's
+    provenance (``version`` names the package and the .lib checksum)."""
+    prov = library.provenance
+    what = prov["package"] or f"{prov['name']} library {library.liberty.name}"
+    return {"opensta": {"version": sta_version() if timed else "not run (no timing tables)",
+                        "package": "opensta (Debian)"},
+            "cells": {"version": f"{what}, .lib sha256 {prov['sha256'][:16]}",
+                      "package": "qflow-tech-osu018 (Debian, unpacked by make cells-osu018)"
+                      if library.name == "osu018" else "--liberty", "provenance": prov}}
 
 
 def run_asic(source, target, workdir, library):

@@ -44,6 +44,7 @@ from .plan import estimate, full_jobs, headline_jobs, job_seconds, selection_job
 from .progress import Progress, format_seconds
 from .report import write_report
 from .targets import TARGETS, DEFAULT_TARGETS, resolve_targets
+from .asic import asic_versions, library_of
 from .tools import SynthError, tool_versions, yosys_short_version
 
 __all__ = ["add_arguments", "run", "main", "SUBCOMMAND"]
@@ -173,6 +174,9 @@ def run(args):
     tools = ["yosys"] + sorted({f"nextpnr-{t.pnr}" for t in targets if t.pnr})
     try:
         versions = tool_versions(tuple(tools))
+        asic = next((t for t in targets if t.family == "asic"), None)
+        if asic is not None:
+            versions.update(asic_versions(library_of(asic, args.liberty)))
         keys = {i: cache_key(s, t, liberty=args.liberty, seed=args.seed)
                 for i, (s, t) in enumerate(ordered)}
     except SynthError as exc:

@@ -4,6 +4,7 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+from .asic_report import asic_section
 from .designs import VARIANTS
 from .throughput import chart as throughput_chart, dsp_section, throughput_section
 
@@ -310,6 +311,7 @@ def write_report(results, failures, out, *, command, targets, versions, seed, mi
         (out / "throughput.png").unlink()   # a chart of an earlier run would not match this report
     lines += throughput_section(ok, "throughput.png" if tp_chart else None)
     lines += dsp_section(ok)
+    lines += asic_section(ok)
     lines += _headline(idx, targets)
     lines += _goals(ok)
     if any(t.pnr for t in targets):

@@ -69,7 +69,8 @@ def test_mapped_netlist_is_kept_and_timed(mac4):
 
 def test_library_provenance_is_recorded_and_keyed(mac4):
     lib = osu018()
-    assert mac4["library"] == lib.provenance == mac4["tools"]["cells"]
+    assert mac4["library"] == lib.provenance == mac4["tools"]["cells"]["provenance"]
+    assert lib.sha256[:16] in mac4["tools"]["cells"]["version"]
     assert mac4["library"]["package"].startswith("qflow-tech-osu018 ")
     assert mac4["tools"]["opensta"]["version"]
     source = Source("mac4", "mac4", MAC4, {"name": "mac4"})
