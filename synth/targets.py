@@ -75,9 +75,6 @@ TARGETS = {t.name: t for t in (
     _t("liberty", "standard cells of the --liberty library: area, static timing", "asic",
        "", "area", "area", needs_liberty=True, also=(("fmax_mhz", "Fmax MHz (STA)"),),
        library="user", period_ns=ASIC_PERIOD_NS),
-    _t("asic-osu018", "OSU 0.18 um standard cells (1.8 V typical): area µm², OpenSTA timing",
-       "asic", "", "area", "area µm²", also=(("fmax_mhz", "Fmax MHz (STA)"),),
-       library="osu018", period_ns=ASIC_PERIOD_NS),
     _t("ice40", "Lattice iCE40: LUT4, carry, DFF (no DSP)", "ice40",
        "synth_ice40 -top {top}", "luts", "LUT4", also=(("carries", "SB_CARRY"),)),
     _t("ice40-dsp", "Lattice iCE40 with DSPs (synth_ice40 -dsp: SB_MAC16)", "ice40",
@@ -99,6 +96,9 @@ TARGETS = {t.name: t for t in (
     _t("ecp5-nodsp-pnr", "ECP5 place and route (nextpnr), no DSPs, registered harness", "ecp5",
        "synth_ecp5 -nodsp -top {top}", "fmax_mhz", "Fmax MHz", pnr="ecp5",
        area_target="ecp5-nodsp"),
+    _t("asic-osu018", "OSU 0.18 um standard cells (1.8 V typical): area µm², OpenSTA timing",
+       "asic", "", "area", "area µm²", also=(("fmax_mhz", "Fmax MHz (STA)"),),
+       library="osu018", period_ns=ASIC_PERIOD_NS),
 )}
 
 #: Targets run when none are named (``liberty`` joins them when a liberty file is given).

@@ -24,7 +24,7 @@ def _run(argv, capsys):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--targets", "ice41"], "unknown target 'ice41' (known: generic, liberty, asic-osu018, ice40,"),
+    (["--targets", "ice41"], "unknown target 'ice41' (known: generic, liberty, ice40,"),
     (["--targets", "generic,vhdl"], "unknown target 'vhdl'"),
     (["--designs", "pe-int16"], "not a design name: 'pe-int16' (expected"),
     (["--designs", "array*-int4"], "unknown design 'array*-int4': the pattern matches no design"),
