@@ -62,7 +62,8 @@ def _datapath(variant):
 
 
 def asic_rows(results):
-    """One dict per design with MACs measured on :data:`ASIC_TARGET`, in run order.
+    """One dict per design with MACs measured on :data:`ASIC_TARGET`, grouped by scale in run
+    order.
 
     Keys: ``name``, ``scale``, ``variant``, ``macs``, ``area``, ``um2_per_mac``, ``ff_share``,
     ``fmax_mhz``, ``path_ns``, ``gmacs_per_mm2``, ``best_gmacs_per_mm2`` (the better of the
@@ -110,7 +111,8 @@ def asic_rows(results):
         err = _div(row["est_ratio"], row["real_ratio"])
         row["est_error"] = None if err is None else err - 1
         row["ratios"] = ratios
-    return rows
+    scales = list(dict.fromkeys(r["scale"] for r in rows))
+    return sorted(rows, key=lambda r: scales.index(r["scale"]))
 
 
 def asic_goal_rows(results):
