@@ -39,6 +39,7 @@ help:
 	@echo "make bench-golden time the golden GEMM against a float64 BLAS GEMM"
 	@echo "make bench-sim    checked MACs per second of the 8x8 array on Verilator and Icarus"
 	@echo "make docs         regenerate docs/contracts.md (ports and timing) from the blocks"
+	@echo "make check-figures  documented figures against the reports of make eval/synth (make figures updates)"
 	@echo "make clean        remove build/ (keeps .venv)"
 
 $(VENV)/bin/python:
@@ -224,6 +225,17 @@ eval: $(STAMP_EVAL) iverilog
 .PHONY: docs
 docs: $(STAMP_BASE)
 	$(PY) -m hdl.contract_doc -o docs/contracts.md
+
+# ---- Documented figures (docs/figures.py): tied to the reports under build/ -----------------------
+# `make figures` rewrites the generated blocks of README.md and docs/ from the reports the runs
+# wrote (make eval, make synth, ...); `make check-figures` fails when a documented figure from a
+# deterministic run differs from its report (docs/figures.toml lists the single figures).
+.PHONY: figures check-figures
+figures:
+	$(PYTHON) docs/figures.py update
+
+check-figures:
+	$(PYTHON) docs/figures.py check
 
 # ---- Design-space sweeps (sweep/): synthesis, place and route and accuracy per setting, on Dask --
 # Installs the `sweep` tier (synth + eval + dask.distributed) and runs `sparq-rtl sweep` on the
