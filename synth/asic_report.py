@@ -18,7 +18,7 @@ its better one (a ratio on a ``-pipe`` row and on its plain row is the same figu
 best against the baseline's best).
 """
 
-from .throughput import BASELINES
+from .throughput import BASELINES, split_variant
 
 __all__ = ["ASIC_TARGET", "ASIC_GOALS", "asic_rows", "asic_goal_rows", "asic_section"]
 
@@ -57,8 +57,9 @@ def _div(a, b):
 
 
 def _datapath(variant):
-    # The datapath a configuration belongs to: the variant without the split stage's suffix.
-    return variant[:-len("-pipe")] if variant.endswith("-pipe") else variant
+    # The setting a configuration belongs to (synth.throughput.split_variant): the variant
+    # without its configuration suffixes.
+    return split_variant(variant)[0]
 
 
 def asic_rows(results):
