@@ -26,8 +26,8 @@ def test_headline_plan():
     jobs = headline_jobs()
     names = [d.name for d, _ in jobs]
     # 21 + 3 + 5 + 4 area and place-and-route designs; the standard-cell rows add the PEs of the
-    # 3- and 2-bit windows and their naive baselines, and the split a4w8 array.
-    assert len(names) == len(set(names)) == 21 + 3 + 5 + 4 + 4 + 1
+    # 3- and 2-bit windows and their naive baselines.
+    assert len(names) == len(set(names)) == 21 + 3 + 5 + 4 + 4
     stc = {d.name: [t.name for t in ts] for d, ts in jobs
            if d.config.stc or d.name == "array-int8-2x4-k1152"}
     assert sorted(stc) == sorted(["pe-sparq-b4-o5-ne-k1152-stc", "pe-int8-k1152-stc",
@@ -57,25 +57,24 @@ def test_headline_plan():
             assert ts == area + ["xc7-nodsp"] + pnr + (dsp if with_dsp else []) + asic, name
     arrays = {d.name: [t.name for t in ts] for d, ts in jobs if d.block == "array"}
     assert {d.variant for d, _ in jobs if d.block == "array"} == set(settings) | {
-        "sparq-b4-o5-ne-pipe", "int8-pipe", "a4w8-pipe"}
+        "sparq-b4-o5-ne-pipe", "int8-pipe"}
     assert {(d.config.rows, d.config.cols) for d, _ in jobs if d.block == "array"} == {(2, 2)}
     assert arrays["array-int8-2x2-k1152"] == area + pnr + dsp + asic
     assert arrays["array-a4w8-2x2-k1152"] == area + pnr + asic
     assert arrays["array-sparq-b4-o3-ne-2x2-k1152"] == area
-    assert arrays["array-int8-2x2-k1152-pipe"] == area + pnr + asic
-    assert arrays["array-a4w8-2x2-k1152-pipe"] == asic
+    assert arrays["array-int8-2x2-k1152-pipe"] == area + pnr
     dots = {d.name: [t.name for t in ts] for d, ts in jobs if d.block == "dotprod"}
     # The 2x2p2 units of SPARQ 5opt, int8 and a4w8, one-stage and split, placed and routed; the
     # packed SPARQ unit on the area targets and, with the one-stage SPARQ and int8 units, with
     # DSPs allowed.
-    assert dots == {**{f"dotprod-{s}-2x2p2-k1152{p}": area + pnr + asic for s in piped
+    assert dots == {**{f"dotprod-{s}-2x2p2-k1152{p}": area + pnr for s in piped
                        for p in ("", "-pipe")},
-                    "dotprod-sparq-b4-o5-ne-2x2p2-k1152": area + pnr + dsp + asic,
-                    "dotprod-int8-2x2p2-k1152": area + pnr + dsp + asic,
+                    "dotprod-sparq-b4-o5-ne-2x2p2-k1152": area + pnr + dsp,
+                    "dotprod-int8-2x2p2-k1152": area + pnr + dsp,
                     "dotprod-sparq-b4-o5-ne-2x2p2-k1152-pack": area + dsp}
     assert sum(len(ts) for _, ts in jobs) == (6 * 3 + (5 * 6 + 2 * 3) + 3 * 5 + (2 * 3 + 5 + 2 * 8)
                                               + 2 * 5 + 3 * 5 + 3 * 5 + 2 * 3 + 2 * 3
-                                              + 4 * 2 + 5 + 3 + 6 + 6)
+                                              + 4 * 2 + 5 + 3 + 3)
     assert sum(len(ts) for ts in stc.values()) == 2 * 5 + 3 * 3 + 5
     # The full set is every default design on every default target.
     assert len(full_jobs()) == len(DEFAULT_DESIGNS)
