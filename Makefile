@@ -23,7 +23,8 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 all: help
 
 help:
-	@echo "make sim          generate Verilog and simulate it on Icarus and Verilator (SIM=icarus|verilator for one)"
+	@echo "make sim          the default simulation set on Icarus and Verilator (SIM=icarus|verilator, K=EXPR)"
+	@echo "make sim-all      every simulation test of make test, same summary"
 	@echo "make test         the full regression (what CI runs)"
 	@echo "make test-slow    long sweeps (pytest -m slow)"
 	@echo "make verilog      write the default set of Verilog files into build/verilog/"
@@ -110,13 +111,21 @@ example: $(STAMP_BASE) iverilog
 	vvp -n $(EXAMPLE_DIR)/tb_array.vvp
 
 # ---- Simulation of the generated Verilog (tb/): cocotb on Icarus and Verilator ------------------
-.PHONY: sim bench-sim
-# SIM=icarus or SIM=verilator runs one simulator; empty runs both.
+.PHONY: sim sim-all bench-sim
+# SIM=icarus or SIM=verilator runs one simulator; empty runs both. K=EXPR keeps the tests that
+# pytest's -k EXPR selects (e.g. make sim K="dotprod and int8").
 SIM ?=
+K   ?=
+SIM_OPTS = --jobs $(JOBS) $(if $(SIM),--sim $(SIM)) $(if $(K),-k '$(K)')
 
-# The simulation set (everything in tb/ but -m slow) with a one-screen summary.
+# The default simulation set (tb.summary.DEFAULT_SET, a few minutes): one line per finished run,
+# then a summary naming every design and simulator.
 sim: $(STAMP_SIM) iverilog
-	$(PY) -m tb.summary --jobs $(JOBS) $(if $(SIM),--sim $(SIM))
+	$(PY) -m tb.summary $(SIM_OPTS)
+
+# Every simulation test in tb/ but -m slow (what make test simulates), with the same summary.
+sim-all: $(STAMP_SIM) iverilog
+	$(PY) -m tb.summary --all $(SIM_OPTS)
 
 # Checked MACs per second of the 8x8 array on Verilator and Icarus (not a test).
 bench-sim: $(STAMP_SIM) iverilog

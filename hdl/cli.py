@@ -243,18 +243,39 @@ def main(argv=None):
         return EXIT_USAGE
     try:
         args = parser.parse_args(argv)
-        return SUBCOMMANDS[args.command].run(args)
+        status = SUBCOMMANDS[args.command].run(args)
+        sys.stdout.flush()      # a closed pipe shows here, inside the handlers below
+        return status
     except _Exit as exc:
         return exc.status
     except (CommandError, generate.OutputError) as exc:    # (OutputError is a ValueError)
-        print(f"{ERROR_PREFIX}{exc}", file=sys.stderr)
-        return EXIT_FAILURE
+        return _fail(f"{ERROR_PREFIX}{exc}", EXIT_FAILURE)
     except (_UsageError, ValueError, TypeError) as exc:
-        print(f"{ERROR_PREFIX}{exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return _fail(f"{ERROR_PREFIX}{exc}", EXIT_USAGE)
     except KeyboardInterrupt:
-        print(f"{ERROR_PREFIX}interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return _fail(f"{ERROR_PREFIX}interrupted", EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        # `sparq-rtl ... | head`: the reader went away. Quietly, as other command-line tools do:
+        # stdout goes to /dev/null so that the flush at exit does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        _quiet_unused()
+        return EXIT_FAILURE
+
+
+def _quiet_unused():
+    # A run stopped halfway (Ctrl-C, an error) leaves the components it built unelaborated;
+    # Amaranth would warn about each one (hundreds for an array) when they are freed, after the
+    # one-line message that says what happened.
+    import warnings
+    from amaranth.hdl import UnusedElaboratable
+    warnings.simplefilter("ignore", UnusedElaboratable)
+
+
+def _fail(message, status):
+    _quiet_unused()
+    print(message, file=sys.stderr)
+    return status
 
 
 if __name__ == "__main__":
