@@ -51,6 +51,7 @@ from . import generate
 from .naming import FIELD_BLOCKS
 
 __all__ = ["main", "register", "Subcommand", "CommandError", "SUBCOMMANDS", "ENTRY_POINT_GROUP",
+           "closed_pipe",
            "ERROR_PREFIX", "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_INTERRUPTED"]
 
 PROG = "sparq-rtl"
@@ -255,12 +256,17 @@ def main(argv=None):
     except KeyboardInterrupt:
         return _fail(f"{ERROR_PREFIX}interrupted", EXIT_INTERRUPTED)
     except BrokenPipeError:
-        # `sparq-rtl ... | head`: the reader went away. Quietly, as other command-line tools do:
-        # stdout goes to /dev/null so that the flush at exit does not fail again.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        _quiet_unused()
-        return EXIT_FAILURE
+        return closed_pipe()
+
+
+def closed_pipe():
+    """What a command does when its reader went away (``sparq-rtl ... | head``): nothing more
+    to say, no traceback; stdout goes to /dev/null so that the flush at exit does not fail
+    again. Returns the exit status, 1."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    _quiet_unused()
+    return EXIT_FAILURE
 
 
 def _quiet_unused():

@@ -39,7 +39,8 @@ import signal
 import sys
 from pathlib import Path
 
-from hdl.cli import ERROR_PREFIX, EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED, Subcommand
+from hdl.cli import (ERROR_PREFIX, EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED, Subcommand,
+                     closed_pipe)
 
 from . import baseline as _baseline
 from .designs import DEFAULT_DESIGNS, resolve, generate_verilog, TOP
@@ -338,10 +339,14 @@ def main(argv=None):
     except _Exit as exc:
         return exc.status
     try:
-        return run(args)
+        status = run(args)
+        sys.stdout.flush()          # a closed pipe shows here, inside the handlers below
+        return status
     except KeyboardInterrupt:       # before or after the tool runs, which report it themselves
         _error("interrupted")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:         # python -m synth --list | head
+        return closed_pipe()
 
 
 # What hdl.cli loads from the entry point group `sparq_rtl.subcommands`.
