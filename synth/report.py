@@ -7,7 +7,7 @@ from pathlib import Path
 from .designs import VARIANTS
 from .throughput import chart as throughput_chart, dsp_section, throughput_section
 
-__all__ = ["write_report", "goal_rows", "GOALS"]
+__all__ = ["write_report", "goal_rows", "GOALS", "chart_figure"]
 
 def _scales(idx):
     # "pe" first (and the 2:4 "pe-stc" when present), then the array sizes present, smallest
@@ -264,10 +264,23 @@ def _bar_label(variant, scale):
 
 
 def _chart(idx, targets, path):
-    """Area relative to int8 per compared scale (PE, 2:4 PE, arrays, dot-product units): one
-    panel of the targets without DSP blocks, and one of the targets that may put multipliers into
-    DSP blocks, where a LUT ratio says little once int8's multipliers left the LUTs (the tick
-    label says how many DSPs int8 took; a bar's own DSPs are written on it)."""
+    """Write :func:`chart_figure` to ``path``; returns ``path``, or None without a chart."""
+    import matplotlib.pyplot as plt
+    fig = chart_figure(idx, targets)
+    if fig is None:
+        return None
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def chart_figure(idx, targets):
+    """The figure of ``report.png`` (None when nothing compares): area relative to int8 per
+    compared scale (PE, 2:4 PE, arrays, dot-product units), one row each; in it one panel of the
+    targets without DSP blocks and one of the targets that may put multipliers into DSP blocks,
+    where a LUT ratio says little once int8's multipliers left the LUTs (the tick label says how
+    many DSPs int8 took; a bar's own DSPs are written on it). Baselines are hatched and labelled
+    as such; the legend sits beside the row. ``idx``: :func:`_index` of the results."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -308,6 +321,11 @@ def _chart(idx, targets, path):
                                                  bar.get_height()),
                                     ha="center", va="bottom", fontsize=6, rotation=90)
             ax.axhline(1.0, color="black", linewidth=0.8)
+            if not any(_ratio(_figure(idx.get((scale, v, t.name)), t.primary),
+                              _figure(idx.get((scale, "int8", t.name)), t.primary)) is not None
+                       for v in variants for t in group):
+                ax.text(0.5, 0.5, "not run on these targets", transform=ax.transAxes,
+                        ha="center", fontsize=8, color="#888888")
             ticks = []
             for t in group:
                 tick = f"{t.name}\n({t.primary_label})"
@@ -326,9 +344,7 @@ def _chart(idx, targets, path):
         axes[row][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0),
                              borderaxespad=0)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return fig
 
 
 def write_report(results, failures, out, *, command, targets, versions, seed, missing=(),
@@ -377,7 +393,12 @@ def write_report(results, failures, out, *, command, targets, versions, seed, mi
     if chart is None and (out / f"{stem}.png").exists():
         (out / f"{stem}.png").unlink()   # a chart of an earlier run would not match this report
     if chart is not None:
-        lines += [f"![area relative to int8]({stem}.png)", ""]
+        lines += [f"![area relative to int8]({stem}.png)", "",
+                  "Left: targets without DSP blocks. Right (when run): targets that may put "
+                  "multipliers into DSP blocks, LUTs only; where int8's multipliers went into DSP "
+                  "blocks (the count under each target) its LUT count leaves them out, so a ratio "
+                  "above 1 there does not mean SPARQ is larger. Hatched bars are baselines; on "
+                  "2:4 rows everything is relative to the 2:4 int8 design.", ""]
     lines += _all_figures(ok, targets)
     lines += _commands(ok)
     path = out / f"{stem}.md"
