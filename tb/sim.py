@@ -337,12 +337,16 @@ def failure_reason(records, error=None, unrecorded=""):
     return "; ".join(parts)
 
 
-def run(b, module, *, run_name=None, testcase=None, seed=None, env=None, label=None):
+def run(b, module, *, run_name=None, testcase=None, seed=None, env=None, label=None,
+        design=None):
     """Run the cocotb test module ``module`` (dotted name) on build ``b``; return its records.
 
     Every cocotb test of the module writes one record (see :mod:`tb.harness`): ``test``,
     ``checked`` (values compared against the reference), ``mismatches``, ``passed``. Raises
     :class:`SimulationFailed` naming the failed tests, the mismatch count, the seed and the log.
+    For the ``make sim`` summary (``SPARQ_SUMMARY_DIR``): ``design`` names what was simulated
+    (default :func:`design_of` the build), ``label`` what ran on it (default the cocotb tests and
+    the tile count).
     """
     from cocotb_tools.runner import get_runner
     seed = seed_from_env() if seed is None else seed
@@ -385,7 +389,7 @@ def run(b, module, *, run_name=None, testcase=None, seed=None, env=None, label=N
     reason = ""
     if error is not None or failed or not records:
         reason = failure_reason(records, error, unrecorded) or "no result written"
-    _summarize(b, module, label, seed, records, seconds, reason)
+    _summarize(b, module, design, label, seed, records, seconds, reason)
     if reason:
         mism = sum(r["mismatches"] for r in records)
         raise SimulationFailed(
@@ -446,12 +450,12 @@ def _what(module, label, records):
     return f"{tests}, {tiles} tiles" if tiles else tests
 
 
-def _summarize(b, module, label, seed, records, seconds, reason):
+def _summarize(b, module, design, label, seed, records, seconds, reason):
     folder = os.environ.get("SPARQ_SUMMARY_DIR")
     if not folder:
         return
     record = {
-        "design": design_of(b), "what": _what(module, label, records), "module": module,
+        "design": design or design_of(b), "what": _what(module, label, records), "module": module,
         "sim": b.sim, "top": b.top, "seed": seed, "reason": reason,
         "tests": len(records), "checked": sum(r["checked"] for r in records),
         "mismatches": sum(r["mismatches"] for r in records),
