@@ -30,7 +30,10 @@ Exit status, the same for every subcommand:
   and nothing is written;
 - 130: interrupted (Ctrl-C; SIGTERM too during ``synth``): running tools are stopped, and no
   partial output is left (``synth`` keeps the results of the runs that completed and writes its
-  report marked INCOMPLETE with the runs that are missing).
+  report marked INCOMPLETE with the runs that are missing); the one line is all that is printed
+  (no Amaranth warning about the components left unelaborated, nothing from Dask's workers).
+
+A reader that goes away (``sparq-rtl ... | head``) ends the command quietly with status 1.
 
 Subcommands are pluggable: a module registers one with :func:`register` (``name``, one-line help,
 ``add_arguments(parser)``, ``run(args) -> exit status``), or a package declares a
