@@ -21,6 +21,7 @@ is ``period - slack`` (the arrival plus the capture flip-flop's setup time, or p
 delay), and Fmax its inverse.
 """
 
+import functools
 import re
 import shutil
 import subprocess
@@ -183,8 +184,10 @@ def parse_report(text, period_ns):
                         times["slack"], start.group(1), end.group(1), tuple(stages))
 
 
+@functools.lru_cache(maxsize=1)
 def sta_version():
-    """OpenSTA's version string, or None when ``sta`` is not installed."""
+    """OpenSTA's version string, or None when ``sta`` is not installed (asked once per
+    process: every result's key carries it)."""
     exe = shutil.which(STA_COMMAND)
     if exe is None:
         return None
