@@ -272,8 +272,9 @@ class DotProduct(wiring.Component):
                               f"for tiles after the first, T = max(S, {M + L}); the {M} result "
                               f"rows follow on consecutive cycles when c is ready")
             out["throughput"] = (f"one transfer ({2 * P * M * N} multiply-accumulates) per cycle "
-                                 f"on a and b; back to back, one tile every T = max(S, {M + L}) "
-                                 f"cycles")
+                                 f"on a and b; back to back, the final input transfers of tiles "
+                                 f"0 and 1 are S cycles apart, of later tiles T cycles, T = "
+                                 f"max(S, {M + L}) (one tile every T cycles)")
             out["handshake"] = ("a and b each pass a skid buffer (latency 0): a.ready and b.ready "
                                 "are register outputs, low only while the buffer holds a word the "
                                 "unit has not taken, and depend on no input of the same cycle; "
