@@ -44,12 +44,18 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
+# The dev tier holds every other tier: while its stamp is newer than pyproject.toml, another
+# tier's stamp is only touched (`make synth` after `make test` installs nothing).
+IN_DEV = [ "$(notdir $@)" != .installed-dev ] && [ $(STAMP_DEV) -nt pyproject.toml ]
+
 $(STAMP_BASE): pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e .
+	@if $(IN_DEV); then echo "generator tier: part of the installed dev tier"; \
+	else echo "$(PY) -m pip install --quiet -e ."; $(PY) -m pip install --quiet -e .; fi
 	touch $@
 
 $(VENV)/.installed-%: pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e '.[$*]'
+	@if $(IN_DEV); then echo "$* tier: part of the installed dev tier"; \
+	else echo "$(PY) -m pip install --quiet -e '.[$*]'"; $(PY) -m pip install --quiet -e '.[$*]'; fi
 	touch $@
 
 venv: $(STAMP_DEV)

