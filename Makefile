@@ -37,7 +37,7 @@ help:
 	@echo "make eval         accuracy of a digits CNN under every setting, and its layers on the array"
 	@echo "make bench-golden time the golden GEMM against a float64 BLAS GEMM"
 	@echo "make bench-sim    checked MACs per second of the 8x8 array on Verilator and Icarus"
-	@echo "make docs         regenerate docs/contracts.md (ports and timing) from the blocks"
+	@echo "make docs         regenerate docs/contracts.md (ports and timing) and the error table of docs/integration.md"
 	@echo "make clean        remove build/ (keeps .venv)"
 
 $(VENV)/bin/python:
@@ -183,11 +183,13 @@ EVAL_ARGS  ?=
 eval: $(STAMP_EVAL) iverilog
 	$(PY) -m evaluation $(EVAL_ARGS)
 
-# ---- Documentation: docs/contracts.md, the port and timing page rendered from the blocks --------
-# Generator tier only. hdl/tests/test_contract_doc.py fails when the committed page is out of date.
+# ---- Documentation: docs/contracts.md, the port and timing page rendered from the blocks, and ----
+# the error table of docs/integration.md, what sparq-rtl verilog prints. Generator tier only.
+# hdl/tests/test_contract_doc.py and test_error_doc.py fail when the committed pages are out of date.
 .PHONY: docs
 docs: $(STAMP_BASE)
 	$(PY) -m hdl.contract_doc -o docs/contracts.md
+	$(PY) -m hdl.error_doc --update docs/integration.md
 
 # ---- Design-space sweeps (sweep/): synthesis, place and route and accuracy per setting, on Dask --
 # Installs the `sweep` tier (synth + eval + dask.distributed) and runs `sparq-rtl sweep` on the

@@ -128,7 +128,7 @@ class DotProduct(wiring.Component):
               |  row m broadcast to the N outputs of the row
               v
         M*N x (2P slot products: 4b x 8b multiplier, weight select, shifter (sparq);
-               8b x 8b (int8) or 4b x 8b (a4w8) products)  -> adder tree of 2P terms
+               8b x 8b (int8) or Nb x 8b (aNw8) products)  -> adder tree of 2P terms
               |   (mul_pipe: a register inside each product, after its two half products)
         [tree-sum register, M*N sums]
               |
