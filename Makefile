@@ -135,7 +135,7 @@ bench-sim: $(STAMP_SIM) iverilog
 #                            2 cores
 # make synth-all             every design of the default set on every default target (hours)
 # make synth DESIGNS="pe-* array-int8-4x4-k1152" [TARGETS="generic ice40"] [LIBERTY=cells.lib]
-#            [SYNTH_JOBS=2] [SYNTH_ARGS="--seed 2 --force"]
+#            [SYNTH_JOBS=2] [SYNTH_ARGS="--pnr-seed 2 --force"]
 # writes build/synth/json/<design>.<target>.json, build/synth/report.md and report.png. Results
 # whose inputs and tools did not change are reused. `make synth-list` shows designs and targets.
 .PHONY: synth synth-all synth-check synth-list
