@@ -18,7 +18,18 @@ Errors are one line on stderr, ``sparq-rtl: error: <message>`` for every subcomm
 parameter and the value; the message is the one Python callers get as ValueError/TypeError.
 ``sparq-rtl --version`` prints ``sparq-rtl <version of the sparq-hw distribution>``;
 ``sparq-rtl`` without arguments prints the help on stderr and exits with status 2. Options must
-be spelt out: no parser accepts an abbreviation (``--out`` is not ``--output``).
+be spelt out: no parser accepts an abbreviation (``--out`` is not ``--output``), and an unknown
+option is the error reported even when a required one is missing too (``sparq-rtl verilog window
+--out x.v``: ``unrecognized arguments: --out x.v``, not "one of -o/-d is required").
+
+One spelling for one meaning in every subcommand: ``-o FILE`` names a file, ``-d/--output-dir
+DIR`` a folder (:func:`add_output_dir`; ``synth`` and ``sweep`` still take ``-o DIR``, with a
+warning line ``sparq-rtl: warning: ...``), ``--jobs N`` the parallel workers (``--workers`` the
+same option), ``--pnr-seed``/``--pnr-seeds`` placement seeds and ``--eval-seeds`` training seeds
+(older spellings accepted with a warning, :class:`Deprecated`). A subcommand run with nothing to
+do where everything would be a long run prints its help (:class:`ShowUsage`: a bare ``sparq-rtl
+sweep``); one that needs an install tier that is missing names its install command
+(:func:`require_tier`, status 1).
 
 Exit status, the same for every subcommand:
 
