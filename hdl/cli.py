@@ -62,7 +62,7 @@ from . import generate
 from .naming import FIELD_BLOCKS
 
 __all__ = ["main", "register", "Subcommand", "CommandError", "ShowUsage", "SUBCOMMANDS",
-           "ENTRY_POINT_GROUP", "ERROR_PREFIX", "WARNING_PREFIX", "EXIT_OK", "EXIT_FAILURE",
+           "ENTRY_POINT_GROUP", "ERROR_PREFIX", "EXIT_OK", "EXIT_FAILURE",
            "EXIT_USAGE", "EXIT_INTERRUPTED", "Deprecated", "add_output_dir", "warn_deprecated",
            "require_tier"]
 
@@ -72,8 +72,6 @@ DISTRIBUTION = "sparq-hw"
 
 #: Every error line of every subcommand starts with this.
 ERROR_PREFIX = f"{PROG}: error: "
-#: A note that does not stop the run (an older spelling of an option) starts with this.
-WARNING_PREFIX = f"{PROG}: warning: "
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 

@@ -137,8 +137,8 @@ def run(args):
                          f"{args.scheduler!r}")
     if args.scheduler is not None and args.workers is not None:
         raise ValueError("--jobs applies to the local cluster only, not with --scheduler")
-    if args.file is None and not any(getattr(args, dest) is not None
-                                     for dest in [*OPTIONS, *SCALARS]):
+    # --name, --baselines and -d alone say nothing about what to run.
+    if args.file is None and not any(getattr(args, dest) is not None for dest in OPTIONS):
         raise ShowUsage("no sweep given: name a sweep file (make sweep runs "
                         "examples/sweep-small.toml) or the options that make one, e.g. "
                         "--blocks pe --options 5 3; --list shows the points without running")

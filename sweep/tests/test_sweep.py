@@ -185,7 +185,8 @@ def test_bare_command_shows_usage_and_runs_nothing(tmp_path, capsys, monkeypatch
     # A whole default sweep is a long run: without a file or an option that makes a sweep, the
     # help and one error line, status 2.
     monkeypatch.chdir(tmp_path)
-    for argv in ([], ["--list"], ["-d", "out"], ["--jobs", "2"]):
+    for argv in ([], ["--list"], ["-d", "out"], ["--jobs", "2"], ["--name", "x"],
+                 ["--no-baselines"]):
         status, stdout, err = _run_cli(argv, capsys)
         assert (status, stdout) == (2, ""), argv
         assert err.startswith("usage: sparq-rtl sweep [-h]"), argv
