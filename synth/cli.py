@@ -18,7 +18,7 @@ Errors start with ``sparq-rtl: error: `` as for every ``sparq-rtl`` subcommand, 
 status follows the rule of :mod:`hdl.cli`:
 
 - 0: every run succeeded;
-- 2: a bad request (unknown design or target, a liberty file that does not parse, a ``--seed``
+- 2: a bad request (unknown design or target, a liberty file that does not parse, a ``--pnr-seed``
   nextpnr would refuse, a bad ``--jobs``): one line on stderr, nothing run, nothing written;
 - 1: the output folder cannot be created or written (one line, checked before anything runs,
   nothing run), or a tool run failed: the failing tool's last lines are shown, the other runs
