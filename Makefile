@@ -40,7 +40,7 @@ help:
 	@echo "make eval         accuracy of a digits CNN under every setting, and its layers on the array"
 	@echo "make bench-golden time the golden GEMM against a float64 BLAS GEMM"
 	@echo "make bench-sim    checked MACs per second of the 8x8 array on Verilator and Icarus"
-	@echo "make docs         regenerate docs/contracts.md (ports and timing) from the blocks"
+	@echo "make docs         regenerate docs/contracts.md (ports and timing) and the error table of docs/integration.md"
 	@echo "make check-figures  documented figures against the reports of make eval/synth (make figures updates)"
 	@echo "make clean        remove build/ (keeps .venv)"
 
@@ -48,12 +48,18 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
+# The dev tier holds every other tier: while its stamp is newer than pyproject.toml, another
+# tier's stamp is only touched (`make synth` after `make test` installs nothing).
+IN_DEV = [ "$(notdir $@)" != .installed-dev ] && [ $(STAMP_DEV) -nt pyproject.toml ]
+
 $(STAMP_BASE): pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e .
+	@if $(IN_DEV); then echo "generator tier: part of the installed dev tier"; \
+	else echo "$(PY) -m pip install --quiet -e ."; $(PY) -m pip install --quiet -e .; fi
 	touch $@
 
 $(VENV)/.installed-%: pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e '.[$*]'
+	@if $(IN_DEV); then echo "$* tier: part of the installed dev tier"; \
+	else echo "$(PY) -m pip install --quiet -e '.[$*]'"; $(PY) -m pip install --quiet -e '.[$*]'; fi
 	touch $@
 
 venv: $(STAMP_DEV)
@@ -175,7 +181,7 @@ bench-sim: $(STAMP_SIM) iverilog
 #                            2 cores
 # make synth-all             every design of the default set on every default target (hours)
 # make synth DESIGNS="pe-* array-int8-4x4-k1152" [TARGETS="generic ice40"] [LIBERTY=cells.lib]
-#            [SYNTH_JOBS=2] [SYNTH_ARGS="--seed 2 --force"]
+#            [SYNTH_JOBS=2] [SYNTH_ARGS="--pnr-seed 2 --force"]
 # writes build/synth/json/<design>.<target>.json, build/synth/report.md and report.png. Results
 # whose inputs and tools did not change are reused. `make synth-list` shows designs and targets.
 .PHONY: synth synth-all synth-check synth-list synth-asic
@@ -230,11 +236,13 @@ EVAL_ARGS  ?=
 eval: $(STAMP_EVAL) iverilog
 	$(PY) -m evaluation $(EVAL_ARGS)
 
-# ---- Documentation: docs/contracts.md, the port and timing page rendered from the blocks --------
-# Generator tier only. hdl/tests/test_contract_doc.py fails when the committed page is out of date.
+# ---- Documentation: docs/contracts.md, the port and timing page rendered from the blocks, and ----
+# the error table of docs/integration.md, what sparq-rtl verilog prints. Generator tier only.
+# hdl/tests/test_contract_doc.py and test_error_doc.py fail when the committed pages are out of date.
 .PHONY: docs
 docs: $(STAMP_BASE)
 	$(PY) -m hdl.contract_doc -o docs/contracts.md
+	$(PY) -m hdl.error_doc --update docs/integration.md
 
 # ---- Documented figures (docs/figures.py): tied to the reports under build/ -----------------------
 # `make figures` rewrites the generated blocks of README.md and docs/ from the reports the runs

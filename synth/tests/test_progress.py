@@ -130,16 +130,18 @@ def test_progress_lines_and_live_mode():
 def test_plain_progress_of_a_real_run(tmp_path, capsys):
     out = tmp_path / "out"
     status = cli.main(["--designs", "window-sparq-b4-o2-tr", "window-sparq-b4-o3-tr",
-                       "--targets", "generic", "-o", str(out)])
+                       "--targets", "generic", "-d", str(out)])
     err = capsys.readouterr().err.splitlines()
     assert status == 0
     assert err[0].startswith("2 tool runs (0 reused from ") and " on 2 workers" in err[0]
+    # What it starts, and how to stop it.
+    assert err[0].endswith(" on 2 workers; Ctrl-C stops them, keeping the finished runs")
     done = [line for line in err if line.startswith("[")]
     assert [line[:5] for line in done] == ["[1/2]", "[2/2]"]
     assert all("transistors=" in line and "elapsed" in line for line in done)
     # A second run reuses both and says so before it starts.
     cli.main(["--designs", "window-sparq-b4-o2-tr", "window-sparq-b4-o3-tr", "--targets",
-              "generic", "-o", str(out)])
+              "generic", "-d", str(out)])
     again = capsys.readouterr().err.splitlines()
     assert again[0].startswith("2 tool runs (2 reused from ") and "about 0:00" in again[0]
     assert all("(reused)" in line for line in again if line.startswith("["))
@@ -152,7 +154,7 @@ def test_sigint_keeps_finished_results_and_writes_an_incomplete_report(tmp_path)
     out = tmp_path / "out"
     designs = ["pe-int8-k1152", "pe-a4w8-k1152", "pe-sparq-b4-o5-ne-k1152"]
     proc = subprocess.Popen([sys.executable, "-m", "synth", "--designs", *designs,
-                             "--targets", "generic", "--jobs", "1", "-o", str(out)],
+                             "--targets", "generic", "--jobs", "1", "-d", str(out)],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
     deadline = time.monotonic() + 300
@@ -185,7 +187,7 @@ def test_sigint_keeps_finished_results_and_writes_an_incomplete_report(tmp_path)
     # The kept result is reused by the next run (the cache survived the interrupt).
     first = kept[0].rsplit(".generic.json", 1)[0]
     rerun = subprocess.run([sys.executable, "-m", "synth", "--designs", first, "--targets",
-                            "generic", "-o", str(out)], cwd=ROOT, capture_output=True, text=True,
+                            "generic", "-d", str(out)], cwd=ROOT, capture_output=True, text=True,
                            timeout=300)
     assert rerun.returncode == 0 and "1 tool runs (1 reused" in rerun.stderr
 
