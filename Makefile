@@ -174,8 +174,20 @@ formal: $(STAMP_DEV)
 .PHONY: eval
 EVAL_ARGS  ?=
 
-eval: $(STAMP_EVAL) iverilog
+eval: $(STAMP_EVAL) iverilog fashion-mnist
 	$(PY) -m evaluation $(EVAL_ARGS)
+
+# Fashion-MNIST (60,000 / 10,000 28x28 images, Expat licence) is a Debian package, not on PyPI:
+# installed with apt when its files are missing (sudo when not root), one line when it cannot be.
+FASHION_DIR := /usr/share/datasets/fashion-mnist
+.PHONY: fashion-mnist
+fashion-mnist:
+	@[ -f $(FASHION_DIR)/t10k-labels-idx1-ubyte.gz ] || { \
+	  echo "Fashion-MNIST not found in $(FASHION_DIR): installing Debian package dataset-fashion-mnist"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq dataset-fashion-mnist; } >/dev/null 2>&1 \
+	  && [ -f $(FASHION_DIR)/t10k-labels-idx1-ubyte.gz ] || { \
+	  echo "error: cannot install Debian package dataset-fashion-mnist (needs apt-get and root or sudo); install it, or run make eval EVAL_ARGS='--workloads digits onnx'" >&2; exit 1; }; }
 
 # ---- Documentation: docs/contracts.md, the port and timing page rendered from the blocks --------
 # Generator tier only. hdl/tests/test_contract_doc.py fails when the committed page is out of date.

@@ -121,7 +121,7 @@ class HardwareCheck:
 
 def run_hardware_check(model, x, y, *, calibration_loader, settings=HW_SETTINGS[:1],
                        work_dir="build/eval/hw", rows=8, cols=8, max_k=1152, simulator="verilator",
-                       batch_size=64, log=print):
+                       batch_size=64, float_layers=None, log=print):
     """Run ``model``'s SPARQ conv layers on images ``x`` (labels ``y``) through the generated array.
 
     Parameters
@@ -133,6 +133,7 @@ def run_hardware_check(model, x, y, *, calibration_loader, settings=HW_SETTINGS[
         ``sparq-b3-o6-ne``, ``sparq-b2-o7-tr``).
     rows, cols, max_k : the generated array's :class:`hdl.config.SparqConfig`.
     simulator : ``"verilator"`` or ``"icarus"``.
+    float_layers : convs kept in float, as for :func:`~evaluation.calibrate` (default: the first).
 
     Returns a :class:`HardwareCheck`; ``.passed`` is True when every accumulator of every layer
     equals golden's and every predicted class equals the golden path's.
@@ -145,7 +146,7 @@ def run_hardware_check(model, x, y, *, calibration_loader, settings=HW_SETTINGS[
         if name not in HW_SETTINGS:
             raise ValueError(f"setting {name!r} has no hardware: the array implements "
                              f"{', '.join(HW_SETTINGS)}")
-    layers, _, _ = calibrate(model, calibration_loader)
+    layers, _, _ = calibrate(model, calibration_loader, float_layers=float_layers)
     x_t = torch.from_numpy(np.ascontiguousarray(x))
     y = np.asarray(y)
     check = HardwareCheck(images=len(x), array=f"{rows}x{cols} (max K {max_k})", simulator=simulator)
