@@ -95,10 +95,11 @@ def _trained_workload(name, args, out, command, versions, log=print):
         start, cpu = time.perf_counter(), time.process_time()
         report = evaluate_model(model, loaders(cal_x, cal_y), loaders(x_te, y_te),
                                 settings=args.settings, meta=meta)
-        meta["eval_seconds"] = round(time.perf_counter() - start, 2)
-        meta["eval_cpu_seconds"] = round(time.process_time() - cpu, 2)
+        report.meta["eval_seconds"] = round(time.perf_counter() - start, 2)
+        report.meta["eval_cpu_seconds"] = round(time.process_time() - cpu, 2)
         log(f"{name} seed {seed}: evaluated {len(report.settings)} settings on {report.n_test} "
-            f"test images in {meta['eval_seconds']} s ({meta['eval_cpu_seconds']} s CPU)")
+            f"test images in {report.meta['eval_seconds']} s "
+            f"({report.meta['eval_cpu_seconds']} s CPU)")
         reports.append(report)
         infos.append(info)
         if seed == args.seeds[0]:

@@ -30,8 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["EXAMPLE", "example_model_path", "mnist_sample", "example_data", "layer_costs",
-           "evaluate_onnx", "main"]
+__all__ = ["EXAMPLE", "example_model_path", "mnist_sample", "example_data", "evaluate_onnx",
+           "costs_table", "main"]
 
 #: The worked example's name.
 EXAMPLE = "mnist-conv"
@@ -60,39 +60,6 @@ def example_data():
     return x[cal], x[~cal], y[~cal]
 
 
-def layer_costs(net, layers, rows=8, cols=8, max_k=1152):
-    """Per quantized layer and per inference: MACs and array cycles from the timing contract.
-
-    A layer with ``M`` output pixels, ``O`` output channels and reduction ``K`` is a GEMM of
-    ``ceil(M/rows) * ceil(O/cols)`` tiles per K chunk (:class:`golden.tiling.TilePlan`: chunks
-    of at most ``max_k``, split at even positions); a chunk's tiles run back to back, one every
-    ``max(P, 2*rows + cols + 2)`` cycles with ``P = ceil(Kc/2)`` pairs, and its last tile's last
-    result row leaves ``rows + cols + 2 + rows - 1`` cycles after its last input
-    (:class:`hdl.array.SystolicArray`'s timing). Returns a list of dicts (name, M, O, K, macs,
-    tiles, cycles).
-    """
-    from golden.tiling import TilePlan
-    out = []
-    for layer in layers:
-        H, W = layer.input_hw
-        top, bottom, left, right = layer.padding
-        kh, kw = layer.kernel_size
-        Ho = (H + top + bottom - kh) // layer.stride[0] + 1
-        Wo = (W + left + right - kw) // layer.stride[1] + 1
-        M, O, K = Ho * Wo, layer.out_channels, layer.K
-        plan = TilePlan(M, O, K, rows, cols, max_k, paired=True)
-        blocks = -(-M // rows) * -(-O // cols)
-        cycles = tiles = 0
-        for start, stop in plan.k_chunks():
-            P = -(-(stop - start) // 2)
-            period = max(P, 2 * rows + cols + 2)
-            cycles += (blocks - 1) * period + P + (rows + cols + 2) + (rows - 1)
-            tiles += blocks
-        out.append({"name": layer.name, "M": M, "O": O, "K": K, "macs": M * O * K,
-                    "tiles": tiles, "cycles": cycles})
-    return out
-
-
 def _check_images(x, what):
     x = np.asarray(x)
     if x.dtype == np.bool_ or not (np.issubdtype(x.dtype, np.floating)
@@ -110,9 +77,10 @@ def evaluate_onnx(model, x_cal, x_test, y_test, *, settings=None, quantize_first
 
     ``quantize_first``: quantize the first conv too (default: it stays in float, as the authors
     do). Returns ``(net, report)``, ``report`` an :class:`~evaluation.report.EvalReport` whose
-    ``meta["costs"]`` holds :func:`layer_costs`. Raises ``ValueError`` for missing or mis-shaped
+    ``meta["costs"]`` holds :func:`evaluation.costs.layer_costs`. Raises ``ValueError`` for missing or mis-shaped
     calibration or test data, and for a model the input does not fit.
     """
+    from .costs import layer_costs
     from .evaluate import calibrate, evaluate_model
     from .onnx_model import OnnxNet, load_onnx
     from .training import loaders
@@ -137,12 +105,12 @@ def evaluate_onnx(model, x_cal, x_test, y_test, *, settings=None, quantize_first
     report = evaluate_model(net, cal, test, settings=settings, float_layers=float_layers,
                             meta=dict(meta or {}))
     layers, _, _ = calibrate(net, cal, float_layers=float_layers)
-    report.meta["costs"] = layer_costs(net, layers)
+    report.meta["costs"] = layer_costs(layers)
     return net, report
 
 
 def costs_table(costs, rows=8, cols=8):
-    """Markdown table of :func:`layer_costs` with a total row."""
+    """Markdown table of :func:`evaluation.costs.layer_costs` with a total row."""
     lines = [f"| layer | M x O x K | MACs | tiles on {rows}x{cols} | array cycles (contract) |",
              "|---|---|---|---|---|"]
     for c in costs:
