@@ -8,7 +8,8 @@ calibration images, and evaluates the test images under every setting with the g
 MACs per inference and, from the array's timing contract, cycles per inference on a
 ``rows x cols`` array. ``--hardware N`` also runs every quantized layer of N test images through
 the generated array on Verilator (:func:`evaluation.hardware.run_hardware_check`) and fails
-(exit 1) unless every accumulator equals golden's.
+(exit 1) unless every accumulator equals golden's and (``--harness per-cycle``, the default)
+the simulated cycles equal the timing contract's.
 
 Data files: NumPy ``.npz`` archives; ``--data`` holds ``x`` (N, C, H, W, any real or integer
 type, as the model expects it: no scaling is applied) and ``y`` (N,) class indices;
@@ -139,6 +140,9 @@ def _parser():
                         "generated 8x8 array on Verilator (0: no; default 0)")
     p.add_argument("--hw-setting", default="sparq-b4-o5-ne", metavar="NAME",
                    help="the SPARQ setting run on the array (default sparq-b4-o5-ne)")
+    p.add_argument("--harness", choices=("per-cycle", "burst"), default="per-cycle",
+                   help="with --hardware: the cycle-accurate harness, whose cycles are checked "
+                        "against the timing contract (default), or the faster burst harness")
     p.add_argument("--out", default="build/eval", help="output folder (default build/eval)")
     return p
 
@@ -226,7 +230,8 @@ def main(argv=None):
                                                            np.zeros(len(x_cal), np.int64),
                                                            batch_size=500),
                                 settings=[args.hw_setting], work_dir=out / f"onnx-{stem}-hw",
-                                float_layers=[] if args.quantize_first else None)
+                                float_layers=[] if args.quantize_first else None,
+                                harness=args.harness)
         hw.selection = f"the first {n} test images"
         hw_text = "\n## Hardware in the loop\n\n" + hw.markdown()
     ops = ", ".join(f"{op} x{n}" for op, n in net.ops.items())
