@@ -382,8 +382,10 @@ def load_onnx(path):
             continue
         nodes.append(_bind(node, index, constants, modules, macs,
                            input_shape[0] if input_shape else None))
-    tensors = {k: (torch.as_tensor(np.array(v, np.float32)) if np.asarray(v).dtype.kind == "f"
-                   else v) for k, v in constants.items()}
+    # Float constants as tensors (the Add nodes converted theirs already), the rest (shapes) as is.
+    tensors = {k: v if isinstance(v, torch.Tensor) else
+               (torch.as_tensor(np.array(v, np.float32)) if np.asarray(v).dtype.kind == "f" else v)
+               for k, v in constants.items()}
     net = OnnxNet(path, inputs[0].name, input_shape, graph.output[0].name, tensors, nodes, modules)
     net.macs = macs
     net.eval()
