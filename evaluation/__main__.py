@@ -66,6 +66,7 @@ def _trained_workload(name, args, out, command, versions, log=print):
     ``(reports, hardware check or None)`` after writing ``<stem>.md/.json/.png``."""
     import numpy as np
     import importlib
+    from .costs import costs_table, layer_costs
     from .evaluate import evaluate_model
     from .seeds import plot_summary, summary_dict, summary_table
     from .training import loaders
@@ -134,7 +135,10 @@ def _trained_workload(name, args, out, command, versions, log=print):
             + ", ".join(f"{k} {v}" for k, v in versions.items())
             + f". Command: `{command}`.\n\n## Summary over seeds\n\n"
             + summary_table(reports, args.seeds)
-            + f"\n## Seed {args.seeds[0]} in detail\n\n" + reports[0].markdown() + hw_text)
+            + f"\n## Seed {args.seeds[0]} in detail\n\n" + reports[0].markdown()
+            + "\nPer inference (one image), quantized layers: MACs, and cycles on the generated 8x8 "
+              "array (max K 1152) from its timing contract, tiles back to back:\n\n"
+            + costs_table(layer_costs(reports[0].layers)) + hw_text)
     (out / f"{stem}.md").write_text(text)
     data = {"command": command, "versions": versions, "summary": summary_dict(reports, args.seeds),
             "per_seed": [r.to_dict() for r in reports],

@@ -16,7 +16,7 @@ cycles (the default array: no ``mul_pipe``, no ``skid``).
 
 from golden.tiling import TilePlan
 
-__all__ = ["gemm_cycles", "layer_costs"]
+__all__ = ["gemm_cycles", "layer_costs", "costs_table"]
 
 
 def gemm_cycles(M, N, K, *, rows=8, cols=8, max_k=1152):
@@ -34,7 +34,8 @@ def gemm_cycles(M, N, K, *, rows=8, cols=8, max_k=1152):
 
 
 def layer_costs(layers, *, rows=8, cols=8, max_k=1152):
-    """Per :class:`~evaluation.qconv.ConvLayer` (``input_hw`` set by calibration), for one
+    """Per :class:`~evaluation.qconv.ConvLayer` (``input_hw`` set by calibration) or
+    :class:`~evaluation.report.LayerInfo` (an :class:`~evaluation.report.EvalReport`'s layers), for one
     inference: a dict of ``name``, ``M`` (output pixels), ``O``, ``K``, ``macs``, ``tiles`` and
     ``cycles`` (:func:`gemm_cycles`)."""
     out = []
@@ -49,3 +50,15 @@ def layer_costs(layers, *, rows=8, cols=8, max_k=1152):
         out.append({"name": layer.name, "M": M, "O": O, "K": K, "macs": M * O * K,
                     "tiles": tiles, "cycles": cycles})
     return out
+
+
+def costs_table(costs, rows=8, cols=8):
+    """Markdown table of :func:`layer_costs` with a total row."""
+    lines = [f"| layer | M x O x K | MACs | tiles on {rows}x{cols} | array cycles (contract) |",
+             "|---|---|---|---|---|"]
+    for c in costs:
+        lines.append(f"| `{c['name']}` | {c['M']} x {c['O']} x {c['K']} | {c['macs']:,} | "
+                     f"{c['tiles']} | {c['cycles']:,} |")
+    lines.append(f"| total | | {sum(c['macs'] for c in costs):,} | "
+                 f"{sum(c['tiles'] for c in costs)} | {sum(c['cycles'] for c in costs):,} |")
+    return "\n".join(lines) + "\n"

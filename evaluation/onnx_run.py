@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["EXAMPLE", "example_model_path", "mnist_sample", "example_data", "evaluate_onnx",
-           "costs_table", "main"]
+           "main"]
 
 #: The worked example's name.
 EXAMPLE = "mnist-conv"
@@ -82,7 +82,7 @@ def evaluate_onnx(model, x_cal, x_test, y_test, *, settings=None, quantize_first
     calibration or test data, and for a model the input does not fit.
     """
     from .costs import layer_costs
-    from .evaluate import calibrate, evaluate_model
+    from .evaluate import evaluate_model
     from .onnx_model import OnnxNet, load_onnx
     from .training import loaders
 
@@ -105,21 +105,8 @@ def evaluate_onnx(model, x_cal, x_test, y_test, *, settings=None, quantize_first
     test = loaders(x_test, y_test.astype(np.int64), batch_size=batch_size)
     report = evaluate_model(net, cal, test, settings=settings, float_layers=float_layers,
                             meta=dict(meta or {}))
-    layers, _, _ = calibrate(net, cal, float_layers=float_layers)
-    report.meta["costs"] = layer_costs(layers)
+    report.meta["costs"] = layer_costs(report.layers)
     return net, report
-
-
-def costs_table(costs, rows=8, cols=8):
-    """Markdown table of :func:`evaluation.costs.layer_costs` with a total row."""
-    lines = [f"| layer | M x O x K | MACs | tiles on {rows}x{cols} | array cycles (contract) |",
-             "|---|---|---|---|---|"]
-    for c in costs:
-        lines.append(f"| `{c['name']}` | {c['M']} x {c['O']} x {c['K']} | {c['macs']:,} | "
-                     f"{c['tiles']} | {c['cycles']:,} |")
-    lines.append(f"| total | | {sum(c['macs'] for c in costs):,} | "
-                 f"{sum(c['tiles'] for c in costs)} | {sum(c['cycles'] for c in costs):,} |")
-    return "\n".join(lines) + "\n"
 
 
 def _parser():
@@ -217,6 +204,7 @@ def main(argv=None):
     except (ValueError, TypeError, FileNotFoundError) as exc:
         return fail(str(exc).splitlines()[0])
 
+    from .costs import costs_table
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = EXAMPLE if args.example else model.stem
