@@ -34,10 +34,12 @@ help:
 	@echo "make sweep        design-space sweep on Dask (SWEEP=examples/sweep-small.toml) into build/sweep/"
 	@echo "make sweep-bench  task engine scaling: synthesis tasks on 1 and 2 workers"
 	@echo "make example      plain-Verilog testbench of a generated 2x2 array on Icarus"
+	@echo "make energy       energy per MAC of the SPARQ, int8 and a4w8 PEs from gate-level activity"
 	@echo "make eval         accuracy under every setting: digits, Fashion-MNIST and ONNX CNNs (EVAL_ARGS=...)"
 	@echo "make bench-golden time the golden GEMM against a float64 BLAS GEMM"
 	@echo "make bench-sim    checked MACs per second of the 8x8 array on Verilator and Icarus"
 	@echo "make docs         regenerate docs/contracts.md (ports and timing) from the blocks"
+	@echo "make check-figures  documented figures against the reports of make eval/synth (make figures updates)"
 	@echo "make clean        remove build/ (keeps .venv)"
 
 $(VENV)/bin/python:
@@ -66,7 +68,7 @@ test: $(STAMP_DEV) iverilog
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -n $(JOBS) -m "not slow and not synth"
 
-test-slow: $(STAMP_DEV) iverilog
+test-slow: $(STAMP_DEV) iverilog cells-osu018
 	$(PY) -m pytest -n $(JOBS) -m slow
 
 bench-golden: $(STAMP_BASE)
@@ -74,6 +76,40 @@ bench-golden: $(STAMP_BASE)
 
 clean:
 	rm -rf build
+
+# ---- ASIC cells and static timing (synth/cells.py) ----------------------------------------------
+# The OSU 0.18 um standard-cell library (Liberty with area, timing and power; Verilog cell models)
+# from Debian's qflow-tech-osu018. Its package depends on all of qflow, so it is not installed: the
+# one .deb is fetched with `apt-get download` (no root) and its cell files unpacked with
+# `dpkg-deb -x` into $(CELLS_DIR)/osu018/, with PACKAGE (name and version) and SHA256SUMS beside
+# them. OpenSTA (static timing) is Debian's `opensta`, installed with apt when missing.
+.PHONY: cells-osu018 opensta
+CELLS_DIR ?= build/cells
+OSU018    := $(CELLS_DIR)/osu018/SHA256SUMS
+
+cells-osu018: $(OSU018)
+
+$(OSU018):
+	@set -e; pkg=qflow-tech-osu018; tmp=$(CELLS_DIR)/.download; rm -rf $$tmp; mkdir -p $$tmp; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  echo "fetching Debian package $$pkg (cell files only, no dependencies) into $(CELLS_DIR)/osu018"; \
+	  ( cd $$tmp && apt-get download -qq $$pkg 2>/dev/null ) || \
+	    { $$SUDO apt-get update -qq && ( cd $$tmp && apt-get download -qq $$pkg 2>/dev/null ); } || \
+	    { echo "make cells-osu018: apt-get download $$pkg failed (is Debian's package index reachable?)" >&2; exit 1; }; \
+	  dpkg-deb -x $$tmp/$${pkg}_*.deb $$tmp/root; \
+	  mkdir -p $(CELLS_DIR)/osu018; \
+	  cp $$tmp/root/usr/share/qflow/tech/osu018/osu018_stdcells.* $$tmp/root/usr/share/doc/$$pkg/copyright \
+	    $(CELLS_DIR)/osu018/; \
+	  dpkg-deb -f $$tmp/$${pkg}_*.deb Package Version | awk '{printf "%s%s", (NR>1?" ":""), $$2} END {print ""}' \
+	    > $(CELLS_DIR)/osu018/PACKAGE; \
+	  ( cd $(CELLS_DIR)/osu018 && sha256sum osu018_stdcells.* copyright > SHA256SUMS.tmp && mv SHA256SUMS.tmp SHA256SUMS ); \
+	  rm -rf $$tmp
+
+opensta:
+	@command -v sta >/dev/null 2>&1 || { \
+	  echo "sta not found: installing Debian package opensta"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq opensta; }
 
 # ---- Verilog generation: the default set of top levels, through the sparq-rtl command ----------
 .PHONY: verilog
@@ -198,6 +234,17 @@ fashion-mnist:
 docs: $(STAMP_BASE)
 	$(PY) -m hdl.contract_doc -o docs/contracts.md
 
+# ---- Documented figures (docs/figures.py): tied to the reports under build/ -----------------------
+# `make figures` rewrites the generated blocks of README.md and docs/ from the reports the runs
+# wrote (make eval, make synth, ...); `make check-figures` fails when a documented figure from a
+# deterministic run differs from its report (docs/figures.toml lists the single figures).
+.PHONY: figures check-figures
+figures:
+	$(PYTHON) docs/figures.py update
+
+check-figures:
+	$(PYTHON) docs/figures.py check
+
 # ---- Design-space sweeps (sweep/): synthesis, place and route and accuracy per setting, on Dask --
 # Installs the `sweep` tier (synth + eval + dask.distributed) and runs `sparq-rtl sweep` on the
 # sweep file SWEEP (default examples/sweep-small.toml) on a local cluster (one worker per core);
@@ -214,3 +261,22 @@ sweep: $(VENV)/.installed-sweep
 # The engine's scaling: 15 synthesis tasks on one worker, then on two, in one run (not a test).
 sweep-bench: $(VENV)/.installed-sweep
 	$(PY) -m sweep.bench
+
+# ---- Energy (energy/): energy per MAC from gate-level switching activity -----------------------
+# Installs the `energy` tier (sim + synth + the Liberty and VCD readers), fetches the OSU 0.18 um
+# cells and Icarus, then for the SPARQ, int8 and a4w8 PEs: maps each onto the cells, simulates the
+# netlist on Icarus with the cell models (specify delays; every tile checked against golden),
+# prices the transitions with the Liberty file. First on synthetic ReLU-like operands (50 % zeros)
+# with a sweep of the zero fraction (zero-delay runs, chart), then on the real layer of
+# tb/layer.py; then the 2x2 dot-product unit (2 pairs per cycle). Writes
+# build/energy/{synthetic,real-layer,dotprod-2x2p2}/energy.{json,md} and energy-sparsity.png.
+# ENERGY_ARGS passes options to every run, e.g. ENERGY_ARGS="--mode zero-delay". docs/energy.md.
+.PHONY: energy
+ENERGY_ARGS  ?=
+ENERGY_SWEEP ?= 0,0.3,0.5,0.7,0.9
+
+energy: $(VENV)/.installed-energy iverilog cells-osu018
+	$(SPARQ_RTL) energy --sweep $(ENERGY_SWEEP) -o build/energy/synthetic $(ENERGY_ARGS)
+	$(SPARQ_RTL) energy --workload real-layer -o build/energy/real-layer $(ENERGY_ARGS)
+	$(SPARQ_RTL) energy --block dotprod --rows 2 --cols 2 --unit-pairs 2 --pairs 1152 \
+	  -o build/energy/dotprod-2x2p2 $(ENERGY_ARGS)

@@ -272,11 +272,11 @@ def test_bad_arguments(args, status, message, tmp_path, monkeypatch, capsys):
 
 
 def test_unknown_or_missing_command(capsys):
-    # The installed project registers `synth` and `sweep` through its entry points, after the
-    # built-in `verilog`.
+    # The installed project registers `energy`, `synth` and `sweep` through its entry points,
+    # after the built-in `verilog`.
     assert run(["frob"], capsys) == (
         2, "", "sparq-rtl: error: argument COMMAND: invalid choice: 'frob' (choose from "
-               "'verilog', 'sweep', 'synth')\n")
+               "'verilog', 'energy', 'sweep', 'synth')\n")
     # No arguments at all: the help, on stderr, and the bad-usage status.
     status, out, err = run([], capsys)
     assert (status, out) == (2, "")
