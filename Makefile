@@ -23,7 +23,8 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 all: help
 
 help:
-	@echo "make sim          generate Verilog and simulate it on Icarus and Verilator (SIM=icarus|verilator for one)"
+	@echo "make sim          the default simulation set on Icarus and Verilator (SIM=icarus|verilator, K=EXPR)"
+	@echo "make sim-all      every simulation test of make test, same summary"
 	@echo "make test         the full regression (what CI runs)"
 	@echo "make test-slow    long sweeps (pytest -m slow)"
 	@echo "make verilog      write the default set of Verilog files into build/verilog/"
@@ -38,7 +39,7 @@ help:
 	@echo "make eval         accuracy under every setting: digits, Fashion-MNIST and ONNX CNNs (EVAL_ARGS=...)"
 	@echo "make bench-golden time the golden GEMM against a float64 BLAS GEMM"
 	@echo "make bench-sim    checked MACs per second of the 8x8 array on Verilator and Icarus"
-	@echo "make docs         regenerate docs/contracts.md (ports and timing) from the blocks"
+	@echo "make docs         regenerate docs/contracts.md (ports and timing) and the error table of docs/integration.md"
 	@echo "make check-figures  documented figures against the reports of make eval/synth (make figures updates)"
 	@echo "make clean        remove build/ (keeps .venv)"
 
@@ -46,12 +47,18 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
+# The dev tier holds every other tier: while its stamp is newer than pyproject.toml, another
+# tier's stamp is only touched (`make synth` after `make test` installs nothing).
+IN_DEV = [ "$(notdir $@)" != .installed-dev ] && [ $(STAMP_DEV) -nt pyproject.toml ]
+
 $(STAMP_BASE): pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e .
+	@if $(IN_DEV); then echo "generator tier: part of the installed dev tier"; \
+	else echo "$(PY) -m pip install --quiet -e ."; $(PY) -m pip install --quiet -e .; fi
 	touch $@
 
 $(VENV)/.installed-%: pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e '.[$*]'
+	@if $(IN_DEV); then echo "$* tier: part of the installed dev tier"; \
+	else echo "$(PY) -m pip install --quiet -e '.[$*]'"; $(PY) -m pip install --quiet -e '.[$*]'; fi
 	touch $@
 
 venv: $(STAMP_DEV)
@@ -146,13 +153,21 @@ example: $(STAMP_BASE) iverilog
 	vvp -n $(EXAMPLE_DIR)/tb_array.vvp
 
 # ---- Simulation of the generated Verilog (tb/): cocotb on Icarus and Verilator ------------------
-.PHONY: sim bench-sim
-# SIM=icarus or SIM=verilator runs one simulator; empty runs both.
+.PHONY: sim sim-all bench-sim
+# SIM=icarus or SIM=verilator runs one simulator; empty runs both. K=EXPR keeps the tests that
+# pytest's -k EXPR selects (e.g. make sim K="dotprod and int8").
 SIM ?=
+K   ?=
+SIM_OPTS = --jobs $(JOBS) $(if $(SIM),--sim $(SIM)) $(if $(K),-k '$(K)')
 
-# The simulation set (everything in tb/ but -m slow) with a one-screen summary.
+# The default simulation set (tb.summary.DEFAULT_SET, a few minutes): one line per finished run,
+# then a summary naming every design and simulator.
 sim: $(STAMP_SIM) iverilog
-	$(PY) -m tb.summary --jobs $(JOBS) $(if $(SIM),--sim $(SIM))
+	$(PY) -m tb.summary $(SIM_OPTS)
+
+# Every simulation test in tb/ but -m slow (what make test simulates), with the same summary.
+sim-all: $(STAMP_SIM) iverilog
+	$(PY) -m tb.summary --all $(SIM_OPTS)
 
 # Checked MACs per second of the 8x8 array on Verilator and Icarus (not a test).
 bench-sim: $(STAMP_SIM) iverilog
@@ -165,7 +180,7 @@ bench-sim: $(STAMP_SIM) iverilog
 #                            2 cores
 # make synth-all             every design of the default set on every default target (hours)
 # make synth DESIGNS="pe-* array-int8-4x4-k1152" [TARGETS="generic ice40"] [LIBERTY=cells.lib]
-#            [SYNTH_JOBS=2] [SYNTH_ARGS="--seed 2 --force"]
+#            [SYNTH_JOBS=2] [SYNTH_ARGS="--pnr-seed 2 --force"]
 # writes build/synth/json/<design>.<target>.json, build/synth/report.md and report.png. Results
 # whose inputs and tools did not change are reused. `make synth-list` shows designs and targets.
 .PHONY: synth synth-all synth-check synth-list
@@ -228,11 +243,13 @@ fashion-mnist:
 	  && [ -f $(FASHION_DIR)/t10k-labels-idx1-ubyte.gz ] || { \
 	  echo "error: cannot install Debian package dataset-fashion-mnist (needs apt-get and root or sudo); install it, or run make eval EVAL_ARGS='--workloads digits onnx'" >&2; exit 1; }; }
 
-# ---- Documentation: docs/contracts.md, the port and timing page rendered from the blocks --------
-# Generator tier only. hdl/tests/test_contract_doc.py fails when the committed page is out of date.
+# ---- Documentation: docs/contracts.md, the port and timing page rendered from the blocks, and ----
+# the error table of docs/integration.md, what sparq-rtl verilog prints. Generator tier only.
+# hdl/tests/test_contract_doc.py and test_error_doc.py fail when the committed pages are out of date.
 .PHONY: docs
 docs: $(STAMP_BASE)
 	$(PY) -m hdl.contract_doc -o docs/contracts.md
+	$(PY) -m hdl.error_doc --update docs/integration.md
 
 # ---- Documented figures (docs/figures.py): tied to the reports under build/ -----------------------
 # `make figures` rewrites the generated blocks of README.md and docs/ from the reports the runs

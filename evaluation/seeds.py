@@ -11,7 +11,7 @@ import statistics
 
 from .settings import REFERENCE
 
-__all__ = ["summary_table", "summary_dict", "plot_summary", "interval95"]
+__all__ = ["summary_table", "summary_dict", "plot_summary", "mean_spread", "interval95"]
 
 
 def _acc(report, name):
@@ -22,6 +22,13 @@ def _stats(values):
     mean = statistics.fmean(values)
     std = statistics.stdev(values) if len(values) > 1 else 0.0
     return mean, std
+
+
+def mean_spread(mean, std, n, *, signed=False):
+    """``"mean +- std"`` of ``n`` samples (two decimals); of one sample the value alone and
+    ``(one seed)``: the spread of one sample is unknown, not zero."""
+    value = f"{mean:+.2f}" if signed else f"{mean:.2f}"
+    return f"{value} (one seed)" if n == 1 else f"{value} +- {std:.2f}"
 
 
 def interval95(values):
@@ -64,12 +71,12 @@ def _settings(reports):
 
 def summary_table(reports, seeds):
     """Markdown: per setting, accuracy mean +- std over seeds, the change against A8W8 (mean +- std
-    of the per-seed differences, and their 95 % interval, :func:`interval95`), pooled prediction
-    flips, mean test loss and mean SQNR per layer."""
+    of the per-seed differences), pooled prediction flips, mean test loss and mean SQNR per layer."""
     settings = _settings(reports)
     layers = [l.name for l in reports[0].layers]
     n_test = sum(r.n_test for r in reports)
-    head = ["setting", "test accuracy (%), mean +- std", "vs A8W8 (points), mean +- std",
+    spread = "one seed, no spread" if len(reports) == 1 else "mean +- std"
+    head = ["setting", f"test accuracy (%), {spread}", f"vs A8W8 (points), {spread}",
             "vs A8W8, 95 % interval", f"predictions != A8W8 (of {n_test})", "test loss"] + \
         [f"SQNR {n} (dB)" for n in layers]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -78,10 +85,11 @@ def summary_table(reports, seeds):
         dm, dsd = _stats([_acc(r, s.name) - _acc(r, REFERENCE) for r in reports])
         flips = sum(r.results[s.name].total - r.results[s.name].agree for r in reports)
         loss = statistics.fmean(r.results[s.name].loss for r in reports)
-        deltas = [_acc(r, s.name) - _acc(r, REFERENCE) for r in reports]
-        row = [s.label, f"{m:.2f} +- {sd:.2f}",
-               "reference" if s.name == REFERENCE else f"{dm:+.2f} +- {dsd:.2f}",
-               "reference" if s.name == REFERENCE else _fmt_interval(*interval95(deltas)),
+        row = [s.label, mean_spread(m, sd, len(reports)),
+               "reference" if s.name == REFERENCE else
+               mean_spread(dm, dsd, len(reports), signed=True),
+               "reference" if s.name == REFERENCE else _fmt_interval(*interval95(
+                   [_acc(r, s.name) - _acc(r, REFERENCE) for r in reports])),
                str(flips), f"{loss:.4f}"]
         for n in layers:
             v = _mean_db([r.sqnr(s.name, n) for r in reports])
@@ -126,14 +134,16 @@ def plot_summary(reports, seeds, path, *, title=None):
 
     settings = _settings(reports)
     labels = [s.label for s in settings]
+    # Error bars: the 95 % interval of the mean over seeds (none for one seed).
     stats = [interval95([_acc(r, s.name) for r in reports]) for s in settings]
     stats = [(m, 0.0 if math.isnan(h) else h) for m, h in stats]
     means = [m for m, _ in stats]
-    stds = [h for _, h in stats]
+    stds = [sd for _, sd in stats]
     colors = ["#888888" if s.kind != "sparq" else
               ("#1f77b4" if s.rounding == "nearest-even" else "#ff7f0e") for s in settings]
     fig, (ax0, ax1) = plt.subplots(2, 1, figsize=(10, 8), constrained_layout=True)
-    ax0.bar(range(len(means)), means, yerr=stds, capsize=3, color=colors)
+    one = len(reports) == 1     # no error bars of zero: one seed has no spread to show
+    ax0.bar(range(len(means)), means, yerr=None if one else stds, capsize=3, color=colors)
     ref = means[[s.name for s in settings].index(REFERENCE)]
     ax0.axhline(ref, color="black", linewidth=0.8, linestyle="--", label=f"A8W8 {ref:.2f} %")
     ax0.set_ylim(max(0.0, min(m - sd for m, sd in stats) - 3), 100)
@@ -142,7 +152,9 @@ def plot_summary(reports, seeds, path, *, title=None):
     for i, m in enumerate(means):
         ax0.text(i, 100 - 0.4, f"{m:.2f}", ha="center", va="top", fontsize=7)
     ax0.legend(loc="lower left", fontsize=8)
-    ax0.set_title(title or (f"Top-1 accuracy, mean +- 95 % interval over seeds {', '.join(map(str, seeds))} "
+    how = (f"one seed ({seeds[0]}), no spread" if one else
+           f"mean +- 95 % interval over seeds {', '.join(map(str, seeds))}")
+    ax0.set_title(title or (f"Top-1 accuracy, {how} "
                             "(grey: baselines, blue: SPARQ rounding, orange: SPARQ truncation)"),
                   fontsize=9)
     quant = [s for s in settings if s.name != REFERENCE]

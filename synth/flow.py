@@ -92,9 +92,9 @@ class OutputFolderError(SynthError):
 def check_seed(seed):
     """Raise SynthError unless ``seed`` is a placement seed nextpnr takes (0..:data:`MAX_SEED`)."""
     if not isinstance(seed, int) or isinstance(seed, bool):
-        raise SynthError(f"--seed must be an integer, not {seed!r}")
+        raise SynthError(f"--pnr-seed must be an integer, not {seed!r}")
     if not 0 <= seed <= MAX_SEED:
-        raise SynthError(f"--seed must be in 0..{MAX_SEED} (nextpnr takes an unsigned 64-bit "
+        raise SynthError(f"--pnr-seed must be in 0..{MAX_SEED} (nextpnr takes an unsigned 64-bit "
                          f"seed), not {seed}")
     return seed
 
