@@ -37,7 +37,7 @@ help:
 	@echo "make sweep-bench  task engine scaling: synthesis tasks on 1 and 2 workers"
 	@echo "make example      plain-Verilog testbench of a generated 2x2 array on Icarus"
 	@echo "make energy       energy per MAC of the SPARQ, int8 and a4w8 PEs from gate-level activity"
-	@echo "make eval         accuracy of a digits CNN under every setting, and its layers on the array"
+	@echo "make eval         accuracy under every setting: digits, Fashion-MNIST and ONNX CNNs (EVAL_ARGS=...)"
 	@echo "make bench-golden time the golden GEMM against a float64 BLAS GEMM"
 	@echo "make bench-sim    checked MACs per second of the 8x8 array on Verilator and Icarus"
 	@echo "make docs         regenerate docs/contracts.md (ports and timing) and the error table of docs/integration.md"
@@ -225,16 +225,31 @@ FORMAL_ARGS ?=
 formal: $(STAMP_DEV)
 	$(PY) -m formal --jobs $(FORMAL_JOBS) $(FORMAL_ARGS)
 
-# ---- Model-level evaluation (evaluation/): accuracy of SPARQ settings on a trained digits CNN ----
-# Installs the `eval` tier (PyTorch CPU, scikit-learn, the simulation tier), trains (or loads the
-# cached weights from build/eval/), evaluates every setting and runs the SPARQ layers of 64 test
-# images through the generated 8x8 array on Verilator. EVAL_ARGS passes options, e.g.
-# `make eval EVAL_ARGS="--seeds 1 --hw-images 0"`.
+# ---- Model-level evaluation (evaluation/): accuracy of SPARQ settings on trained CNNs ----------
+# Installs the `eval` tier (PyTorch CPU, scikit-learn, onnx, mlxtend, qonnx, the simulation tier)
+# and Fashion-MNIST from Debian, trains (or loads the cached weights from build/eval/) the digits
+# and Fashion-MNIST CNNs, evaluates every setting on them and on the pretrained ONNX MNIST network,
+# one seed each. EVAL_ARGS passes options, e.g. the full run with 64 images through the generated
+# 8x8 array on Verilator: `make eval EVAL_ARGS="--seeds 0 1 2 3 4 --hw-images 64"`.
 .PHONY: eval
 EVAL_ARGS  ?=
+# Fashion-MNIST is needed unless --workloads leaves it out.
+EVAL_NEEDS_FASHION := $(if $(findstring --workloads,$(EVAL_ARGS)),$(findstring fashion,$(EVAL_ARGS)),yes)
 
-eval: $(STAMP_EVAL) iverilog
+eval: $(STAMP_EVAL) iverilog $(if $(EVAL_NEEDS_FASHION),fashion-mnist)
 	$(PY) -m evaluation $(EVAL_ARGS)
+
+# Fashion-MNIST (60,000 / 10,000 28x28 images, Expat licence) is a Debian package, not on PyPI:
+# installed with apt when its files are missing (sudo when not root), one line when it cannot be.
+FASHION_DIR := /usr/share/datasets/fashion-mnist
+.PHONY: fashion-mnist
+fashion-mnist:
+	@[ -f $(FASHION_DIR)/t10k-labels-idx1-ubyte.gz ] || { \
+	  echo "Fashion-MNIST not found in $(FASHION_DIR): installing Debian package dataset-fashion-mnist"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq dataset-fashion-mnist; } >/dev/null 2>&1 \
+	  && [ -f $(FASHION_DIR)/t10k-labels-idx1-ubyte.gz ] || { \
+	  echo "error: cannot install Debian package dataset-fashion-mnist (needs apt-get and root or sudo); install it, or run make eval EVAL_ARGS='--workloads digits onnx'" >&2; exit 1; }; }
 
 # ---- Documentation: docs/contracts.md, the port and timing page rendered from the blocks, and ----
 # the error table of docs/integration.md, what sparq-rtl verilog prints. Generator tier only.

@@ -27,14 +27,14 @@ def forwarded(monkeypatch):
 
 
 def test_options_are_forwarded(forwarded, capsys):
-    status, out, err = _run(["-d", "build/e", "--eval-seeds", "3", "1", "--hw-images", "0",
+    status, out, err = _run(["-d", "build/e", "--eval-seeds", "3", "1", "--hw-images", "8",
                              "--retrain"], capsys)
     assert (status, out) == (0, "")
     assert forwarded == [["--seeds", "3", "1", "--out", "build/e", "--retrain",
-                          "--hw-images", "0"]]
+                          "--hw-images", "8"]]
     # What it starts, and how to stop it.
     assert err == ("sparq-rtl eval: runs python -m evaluation --seeds 3 1 --out build/e "
-                   "--retrain --hw-images 0 (trains and evaluates seeds 3 1 into build/e; "
+                   "--retrain --hw-images 8 (trains and evaluates seeds 3 1 into build/e; "
                    "minutes); Ctrl-C stops it\n")
     # The evaluation's own spellings work too; nothing given, nothing forwarded but the defaults.
     assert _run(["--seeds", "2", "--out", "o"], capsys)[0] == 0
@@ -78,6 +78,6 @@ def test_missing_eval_tier_names_its_install_command(forwarded, capsys, monkeypa
 def test_help_lists_the_evaluations_options(capsys):
     status, out, err = _run(["--help"], capsys)
     assert (status, err) == (0, "")
-    assert out.startswith("usage: sparq-rtl eval [-h] [--seeds SEED [SEED ...]]")
+    assert out.startswith("usage: sparq-rtl eval [-h] [--workloads NAME [NAME ...]]")
     for option in ("--hw-images", "--settings", "-d DIR, --output-dir DIR", "--eval-seeds"):
         assert option in out
