@@ -62,8 +62,20 @@ def _slot_width(config):
 
 
 def _operand_width(config):
-    # A PE's activation operand: the 16-bit encoded pair (sparq) or the raw pair.
-    return 16 if config.datapath == "sparq" else 2 * config.act_width
+    # A PE's activation operand: the encoded pair (sparq: 2 * (bits + shift_width + 1), 16 bits
+    # for 4-bit windows) or the raw pair.
+    if config.datapath == "sparq":
+        return 2 * (config.bits + config.shift_width + 1)
+    return 2 * config.act_width
+
+
+def _slot_fields(config):
+    # (mant, shift, src) bit ranges of each slot in the encoded pair, from bit 0 up
+    # (hdl.pair.encoded_pair_layout's order).
+    n, sw = config.bits, config.shift_width
+    half = n + sw + 1
+    return [(f"[{j * half + n - 1}:{j * half}]", f"[{j * half + n + sw - 1}:{j * half + n}]",
+             f"[{j * half + n + sw}]") for j in range(2)]
 
 
 def _control_widths(config):
@@ -258,13 +270,13 @@ def _products(config, check):
     for r in range(R):
         lo = 2 * r * aw
         if sparq:
-            out.append(f"""  wire [3:0] f_m0_{r}, f_m1_{r};
-  wire [2:0] f_s0_{r}, f_s1_{r};
+            out.append(f"""  wire [{config.bits - 1}:0] f_m0_{r}, f_m1_{r};
+  wire [{config.shift_width - 1}:0] f_s0_{r}, f_s1_{r};
   wire f_c0_{r}, f_c1_{r};
   {SPEC_MODULES["pair"]} f_spec_{r} (.a0(a_payload[{lo + 7}:{lo}]), .a1(a_payload[{lo + 15}:{lo + 8}]),
     .mant0(f_m0_{r}), .shift0(f_s0_{r}), .src0(f_c0_{r}),
     .mant1(f_m1_{r}), .shift1(f_s1_{r}), .src1(f_c1_{r}));
-  wire [15:0] f_op_{r} = {{f_c1_{r}, f_s1_{r}, f_m1_{r}, f_c0_{r}, f_s0_{r}, f_m0_{r}}};
+  wire [{ow - 1}:0] f_op_{r} = {{f_c1_{r}, f_s1_{r}, f_m1_{r}, f_c0_{r}, f_s0_{r}, f_m0_{r}}};
 """)
         else:
             out.append(f"  wire [{ow - 1}:0] f_op_{r} = a_payload[{lo + ow - 1}:{lo}];\n")
@@ -287,8 +299,8 @@ def _products(config, check):
             i = r + c + 1                       # the pair in PE (r, c)'s operand registers
             a, b = _port(f"{pe}.a"), _port(f"{pe}.b")
             if sparq:
-                refs = [f"f_slot({a}[3:0], {a}[6:4], {a}[7], {b}[7:0], {b}[15:8])",
-                        f"f_slot({a}[11:8], {a}[14:12], {a}[15], {b}[7:0], {b}[15:8])"]
+                refs = [f"f_slot({a}{m}, {a}{s}, {a}{c}, {b}[7:0], {b}[15:8])"
+                        for m, s, c in _slot_fields(config)]
             else:
                 refs = [f"f_slot({a}[{aw - 1}:0], {b}[7:0])",
                         f"f_slot({a}[{2 * aw - 1}:{aw}], {b}[15:8])"]

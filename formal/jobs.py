@@ -21,7 +21,7 @@ import dataclasses
 import functools
 from dataclasses import dataclass
 
-from hdl.config import SparqConfig
+from hdl.config import WINDOW_SHIFTS, SparqConfig
 from hdl.generate import verilog
 from hdl.naming import design_name
 
@@ -41,6 +41,9 @@ PROPERTIES = {
 
 #: Module name the design under proof gets in every job (the harnesses instantiate it).
 DUT = "dut"
+
+#: Deepest fallback bounded check (cycles from reset) when an induction does not close.
+BMC_CAP = 40
 
 _TOPS = {"window": "formal_window", "pair": "formal_pair", "pe": "formal_pe",
          "array": "formal_array"}
@@ -77,6 +80,19 @@ class Proof:
     def aids(self):
         return self.mode == "prove"
 
+    @property
+    def bmc_depth(self):
+        """Depth of the bounded check run when the induction does not close
+        (:func:`formal.sby.run_with_fallback`): long enough for a tile of ``max_pairs + 1``
+        transfers to pass the whole pipeline and leave (array: plus its latency and its rows),
+        twice over, capped at :data:`BMC_CAP` (the summary then says the depth reached)."""
+        if self.block in ("window", "pair"):
+            return 1
+        reach = self.config.max_pairs + 1 + 6
+        if self.block == "array":
+            reach += array.latency(self.config) + self.config.rows
+        return min(2 * reach, BMC_CAP)
+
     def job(self, text=None, *, mode=None, depth=None):
         """The SymbiYosys job; ``text`` replaces the generated Verilog (a mutant), ``mode`` and
         ``depth`` override the catalogue's (a mutant runs as ``bmc``, without induction aids)."""
@@ -87,7 +103,7 @@ class Proof:
         files = {"dut.v": text if text is not None else design_verilog(self.block, cfg)}
         script = ["read_verilog -formal dut.v", f"hierarchy -top {DUT}", "flatten"]
         if self.block in ("window", "pair"):
-            files["spec.v"] = spec_verilog(self.block, cfg.options, cfg.rounding)
+            files["spec.v"] = spec_verilog(self.block, cfg)
             harness = (encoders.window_harness if self.block == "window"
                        else encoders.pair_harness)(cfg, DUT, self.prop)
             wires = []
@@ -99,7 +115,7 @@ class Proof:
             harness = array.array_harness(cfg, DUT, props, aids=aids)
             wires = list(array.exposed(cfg, props, aids=aids))
             if cfg.datapath == "sparq" and self.prop in ("products", "arithmetic"):
-                files["spec.v"] = spec_verilog("pair", cfg.options, cfg.rounding)
+                files["spec.v"] = spec_verilog("pair", cfg)
         if wires:
             script.append("expose " + " ".join(f"w:{w}" for w in wires))
         if "spec.v" in files:
@@ -110,12 +126,13 @@ class Proof:
                    engine=self.engine)
 
 
-def _sparq(options, rounding, **shape):
-    return SparqConfig(datapath="sparq", options=options, rounding=rounding, **shape)
+def _sparq(options, rounding, bits=4, **shape):
+    return SparqConfig(datapath="sparq", bits=bits, options=options, rounding=rounding, **shape)
 
 
-#: Window and pair settings: every option and rounding.
-SETTINGS = [(o, r) for o in (5, 3, 2) for r in ("nearest-even", "truncate")]
+#: Window and pair settings ``(bits, options, rounding)``: every window width and option of
+#: :data:`hdl.config.WINDOW_SHIFTS` (4-bit 5/3/2, 3-bit 6, 2-bit 7), both roundings.
+SETTINGS = [(b, o, r) for (b, o) in WINDOW_SHIFTS for r in ("nearest-even", "truncate")]
 
 #: PE configurations: every datapath and option at max_k 8, and the default (production) PEs of
 #: ``make verilog`` at max_k 1152; the split multiply stage (``mul_pipe``) of every datapath at
@@ -126,7 +143,12 @@ PES = ([_sparq(o, "nearest-even", max_k=8) for o in (5, 3, 2)]
        + [_sparq(5, "nearest-even", max_k=8, mul_pipe=True),
           _sparq(3, "truncate", max_k=8, mul_pipe=True)]
        + [SparqConfig(datapath=d, max_k=8, mul_pipe=True) for d in ("int8", "a4w8")]
-       + [_sparq(5, "nearest-even", max_k=1152, mul_pipe=True)])
+       + [_sparq(5, "nearest-even", max_k=1152, mul_pipe=True)]
+       # 3-bit and 2-bit windows (both roundings between them), their naive baselines, and the
+       # 3-bit window with the split stage
+       + [_sparq(6, "nearest-even", bits=3, max_k=8), _sparq(7, "truncate", bits=2, max_k=8),
+          _sparq(6, "truncate", bits=3, max_k=8, mul_pipe=True)]
+       + [SparqConfig(datapath=d, max_k=8) for d in ("a3w8", "a2w8")])
 
 #: Array instances: every datapath, every option, both roundings, odd and even max_k.
 ARRAYS = [
@@ -137,6 +159,8 @@ ARRAYS = [
     _sparq(5, "truncate", rows=1, cols=2, max_k=3),
     SparqConfig(datapath="int8", rows=2, cols=3, max_k=8),
     SparqConfig(datapath="a4w8", rows=2, cols=2, max_k=8),
+    _sparq(6, "nearest-even", bits=3, rows=1, cols=2, max_k=8),
+    _sparq(7, "truncate", bits=2, rows=2, cols=1, max_k=5),
 ]
 
 
@@ -152,9 +176,9 @@ def _array_depth(config, prop):
 def catalogue(quick=False):
     """Every proof, in report order; ``quick`` keeps the subset run by ``make test``."""
     proofs = []
-    for o, r in SETTINGS:
-        cfg = SparqConfig(options=o, rounding=r)
-        first = (o, r) == SETTINGS[0]
+    for b, o, r in SETTINGS:
+        cfg = SparqConfig(bits=b, options=o, rounding=r)
+        first = (b, o, r) == SETTINGS[0]
         for prop in PROPERTIES["window"]:
             proofs.append(Proof("window", cfg, prop, "prove", 1, quick=first))
         for prop in PROPERTIES["pair"]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from hdl.config import SparqConfig
 
-from .jobs import DUT, Proof, design_verilog
+from .jobs import DUT, Proof, catalogue, design_verilog
 
 __all__ = ["Mutant", "MUTANTS", "QUICK_MUTANTS"]
 
@@ -23,6 +23,9 @@ _PE = SparqConfig(datapath="sparq", options=5, rounding="nearest-even", max_k=8)
 # 2**15 (2 * 128 * 255).
 _PE_SHORT = SparqConfig(datapath="sparq", options=5, rounding="nearest-even", max_k=4)
 _ENCODER = SparqConfig(options=5, rounding="nearest-even")
+_ENCODER_B3 = SparqConfig(bits=3, options=6, rounding="nearest-even")
+_ENCODER_B2 = SparqConfig(bits=2, options=7, rounding="nearest-even")
+_PE_B3 = SparqConfig(datapath="sparq", bits=3, options=6, rounding="nearest-even", max_k=8)
 # The split multiply stage (mul_pipe): its shift register must hold the shift of the pair whose
 # half products sit beside it.
 _PE_PIPE = SparqConfig(datapath="sparq", options=5, rounding="nearest-even", max_k=8,
@@ -42,6 +45,16 @@ class Mutant:
     replacement: str
     expect: str
     depth: int
+    #: ``bmc`` (the default): a bounded check to ``depth``. ``prove``: the proof as the
+    #: catalogue runs it (k-induction with its aids, at the proof's depth), then, when the
+    #: induction does not close, the bounded fallback to ``depth``; for a bug that needs more
+    #: cycles than k (:func:`formal.sby.run_with_fallback`).
+    mode: str = "bmc"
+
+    @property
+    def bmc_depth(self):
+        """The fallback's depth (``prove`` mutants); 0: none."""
+        return self.depth if self.mode == "prove" else 0
 
     def apply(self, text):
         """The mutated Verilog; ValueError unless the pattern matches exactly once in the module."""
@@ -60,7 +73,15 @@ class Mutant:
     def job(self):
         """The SymbiYosys job of the mutated design."""
         text = self.apply(design_verilog(self.proof.block, self.proof.config))
+        if self.mode == "prove":
+            return self.proof.job(text)
         return self.proof.job(text, mode="bmc", depth=self.depth)
+
+
+def _catalogued(block, config, prop):
+    # The catalogue's own proof (its depth, its induction aids): for a mutant run as `prove`.
+    return next(p for p in catalogue() if p.block == block and p.config == config
+                and p.prop == prop and p.engine == "smtbmc yices")
 
 
 def _array(prop):
@@ -95,6 +116,12 @@ MUTANTS = (
            _CORRUPT.format(weights="b"), "products_", 12),
     Mutant("err-not-sticky", "err falls again on the next transfer without an error",
            _array("err"), DUT, r"(\\\$\d+  = )err;", r"\g<1>1'h0;", "err_", 10),
+    Mutant("err-overlong-last", "err not raised for an over-long tile whose extra transfer ends "
+           "it (a.last): needs max_pairs + 2 cycles, more than the err proof's k, so the "
+           "induction does not close and the bounded fallback must find it",
+           _catalogued("array", _ARRAY, "err"), DUT,
+           r"(!= b__payload\[32\];\s*assign \\\$\d+  = )(\\\$\d+ ) \| ",
+           r"\g<1>(\g<2> & ~a__payload[32]) | ", "err_", 12, mode="prove"),
     Mutant("pe-corrupt-product", "the PE gets slot 0 wrong by one when both weights are -128",
            Proof("pe", _PE, "slots", "prove", 0), DUT, r"(slot0_product <= \\\$\d+ );",
            _CORRUPT.format(weights="b_out"), "pe_", 5),
@@ -120,6 +147,21 @@ MUTANTS = (
     Mutant("window-no-sticky-golden", "rounding ignores the sticky bits (ties decided by guard "
            "alone)", Proof("window", _ENCODER, "golden", "prove", 0), DUT,
            r"assign sticky = fits0 \? 1'h0 : \\\$\d+ ;", "assign sticky = 1'h0;", "window_", 1),
+    # 3-bit and 2-bit windows: the lone window (a selector of its own, 6 bits wide under 3-bit
+    # windows), the 2-bit pair window, the PE of 3-bit slots.
+    Mutant("pair-b3-lone-no-sticky", "3-bit windows: the lone window's rounding ignores the "
+           "sticky bit", Proof("pair", _ENCODER_B3, "spec", "prove", 0), f"\\{DUT}.window_lone ",
+           r"assign sticky = fits0 \? 1'h0 : \\\$\d+ ;", "assign sticky = 1'h0;", "pair_", 1),
+    Mutant("pair-b3-lone-contribution", "3-bit windows: the lone window's rounding ignores the "
+           "sticky bit", Proof("pair", _ENCODER_B3, "contribution", "prove", 0),
+           f"\\{DUT}.window_lone ",
+           r"assign sticky = fits0 \? 1'h0 : \\\$\d+ ;", "assign sticky = 1'h0;", "pair_", 1),
+    Mutant("window-b2-no-sticky-golden", "2-bit windows: rounding ignores the sticky bits",
+           Proof("window", _ENCODER_B2, "golden", "prove", 0), DUT,
+           r"assign sticky = fits0 \? 1'h0 : \\\$\d+ ;", "assign sticky = 1'h0;", "window_", 1),
+    Mutant("pe-b3-corrupt-product", "3-bit PE: slot 0 wrong by one when both weights are -128",
+           Proof("pe", _PE_B3, "slots", "prove", 0), DUT, r"(slot0_product <= \\\$\d+ );",
+           _CORRUPT.format(weights="b_out"), "pe_", 5),
 )
 
 #: The mutants of the quick run (``make test``): cheap ones, each caught within a few cycles.

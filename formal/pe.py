@@ -44,7 +44,8 @@ def _operand_fields(config):
     # which is also the contract's: docs/contracts.md).
     if config.datapath == "sparq":
         sw = config.shift_width
-        names = [("mant0", 4), ("shift0", sw), ("src0", 1), ("mant1", 4), ("shift1", sw),
+        n = config.bits
+        names = [("mant0", n), ("shift0", sw), ("src0", 1), ("mant1", n), ("shift1", sw),
                  ("src1", 1)]
     else:
         names = [("act0", config.act_width), ("act1", config.act_width)]
