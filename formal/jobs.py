@@ -25,7 +25,7 @@ from hdl.config import WINDOW_SHIFTS, SparqConfig
 from hdl.generate import verilog
 from hdl.naming import design_name
 
-from . import array, encoders, pe
+from . import array, dotprod, encoders, pe, skid
 from .sby import Job
 from .spec import spec_verilog
 
@@ -37,6 +37,8 @@ PROPERTIES = {
     "pair": ("spec", "contribution"),
     "pe": pe.PROPERTIES,
     "array": array.PROPERTIES,
+    "dotprod": dotprod.PROPERTIES,
+    "skid": skid.PROPERTIES,
 }
 
 #: Module name the design under proof gets in every job (the harnesses instantiate it).
@@ -46,12 +48,15 @@ DUT = "dut"
 BMC_CAP = 40
 
 _TOPS = {"window": "formal_window", "pair": "formal_pair", "pe": "formal_pe",
-         "array": "formal_array"}
+         "array": "formal_array", "dotprod": "formal_array", "skid": "formal_skid"}
 
 
 @functools.lru_cache(maxsize=None)
 def design_verilog(block, config):
-    """The generated Verilog of ``block`` for ``config``, top module :data:`DUT`."""
+    """The generated Verilog of ``block`` for ``config``, top module :data:`DUT` (``skid``: the
+    skid buffer of the array's and the unit's inputs, :func:`formal.skid.skid_verilog`)."""
+    if block == "skid":
+        return skid.skid_verilog(DUT)
     return verilog(block, config, name=DUT)
 
 
@@ -69,6 +74,8 @@ class Proof:
 
     @property
     def design(self):
+        if self.block == "skid":
+            return f"skid-{skid.WIDTH}b"
         return design_name(self.block, self.config)
 
     @property
@@ -88,9 +95,13 @@ class Proof:
         twice over, capped at :data:`BMC_CAP` (the summary then says the depth reached)."""
         if self.block in ("window", "pair"):
             return 1
+        if self.block == "skid":
+            return 20
         reach = self.config.max_pairs + 1 + 6
         if self.block == "array":
             reach += array.latency(self.config) + self.config.rows
+        if self.block == "dotprod":
+            reach += dotprod.latency(self.config) + self.config.rows
         return min(2 * reach, BMC_CAP)
 
     def job(self, text=None, *, mode=None, depth=None):
@@ -107,14 +118,20 @@ class Proof:
             harness = (encoders.window_harness if self.block == "window"
                        else encoders.pair_harness)(cfg, DUT, self.prop)
             wires = []
+        elif self.block == "skid":
+            harness = skid.skid_harness(DUT, aids=aids)
+            wires = list(skid.EXPOSED) if aids else []
         elif self.block == "pe":
             harness = pe.pe_harness(cfg, DUT, (self.prop,), aids=aids)
             wires = pe.EXPOSED
         else:
             props = (self.prop,)
-            harness = array.array_harness(cfg, DUT, props, aids=aids)
-            wires = list(array.exposed(cfg, props, aids=aids))
+            kind = array if self.block == "array" else dotprod
+            harness = (array.array_harness if self.block == "array"
+                       else dotprod.dotprod_harness)(cfg, DUT, props, aids=aids)
+            wires = list(kind.exposed(cfg, props, aids=aids))
             if cfg.datapath == "sparq" and self.prop in ("products", "arithmetic"):
+                # (the array and the dot-product unit encode each taken pair as the spec does)
                 files["spec.v"] = spec_verilog("pair", cfg)
         if wires:
             script.append("expose " + " ".join(f"w:{w}" for w in wires))
@@ -161,14 +178,36 @@ ARRAYS = [
     SparqConfig(datapath="a4w8", rows=2, cols=2, max_k=8),
     _sparq(6, "nearest-even", bits=3, rows=1, cols=2, max_k=8),
     _sparq(7, "truncate", bits=2, rows=2, cols=1, max_k=5),
+    # the split multiply stage in every PE
+    _sparq(5, "nearest-even", rows=1, cols=2, max_k=8, mul_pipe=True),
+    SparqConfig(datapath="a4w8", rows=2, cols=1, max_k=8, mul_pipe=True),
 ]
+
+
+#: Dot-product unit instances: every form it is generated in (one stage, the split multiply
+#: stage, every datapath; 3-bit windows), small enough for the products proofs.
+DOTPRODS = [
+    _sparq(5, "nearest-even", rows=1, cols=2, pairs=2, max_k=8),
+    _sparq(5, "nearest-even", rows=2, cols=1, pairs=1, max_k=8, mul_pipe=True),
+    _sparq(6, "truncate", bits=3, rows=1, cols=1, pairs=2, max_k=8),
+    SparqConfig(datapath="int8", rows=1, cols=1, pairs=1, max_k=8),
+    SparqConfig(datapath="a4w8", rows=2, cols=1, pairs=2, max_k=8, mul_pipe=True),
+]
+
+
+def _dotprod_depth(config, prop):
+    # The unit's pipeline is its latency deep (input register, sums, accumulator; the split's
+    # register): k covers it and a whole wait for c, like the array's.
+    L = dotprod.latency(config)
+    return {"stream": 2 * L + config.rows + 2, "conservation": 2 * L + config.rows + 2,
+            "err": 3, "products": L + 1, "arithmetic": 2 * L + config.rows + 2}[prop]
 
 
 def _array_depth(config, prop):
     # k for the induction: the pipeline (input register, skew, two PE stages) must fit in the
     # window so that its contents follow from the window's inputs.
     # The latency on top lets the window also see a whole wait for c.valid.
-    reach = config.rows + config.cols + 3
+    reach = config.rows + config.cols + 2 + config.pe_latency
     return {"stream": reach + array.latency(config), "conservation": reach + array.latency(config),
             "err": 3, "products": reach, "arithmetic": reach + array.latency(config)}[prop]
 
@@ -199,6 +238,12 @@ def catalogue(quick=False):
             # (the 1x1 products proof, about 20 s, stays out of the quick subset)
             proofs.append(Proof("array", cfg, prop, "prove", _array_depth(cfg, prop),
                                 quick=small and prop != "products"))
+    # The skid buffer (a, b inputs of the array and the unit with skid): k=2 covers its one
+    # register; in the quick subset (about a second).
+    proofs.append(Proof("skid", SparqConfig(), "beats", "prove", 2, quick=True))
+    for cfg in DOTPRODS:
+        for prop in PROPERTIES["dotprod"]:
+            proofs.append(Proof("dotprod", cfg, prop, "prove", _dotprod_depth(cfg, prop)))
     # The second solver: the pair rule and the control properties of one array again, with z3.
     cross = [p for p in proofs if p.design == "pair-sparq-b4-o5-ne" and p.prop == "contribution"]
     cross += [p for p in proofs if p.design == "array-sparq-b4-o5-ne-2x2-k8"

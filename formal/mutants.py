@@ -25,6 +25,7 @@ _PE_SHORT = SparqConfig(datapath="sparq", options=5, rounding="nearest-even", ma
 _ENCODER = SparqConfig(options=5, rounding="nearest-even")
 _ENCODER_B3 = SparqConfig(bits=3, options=6, rounding="nearest-even")
 _ENCODER_B2 = SparqConfig(bits=2, options=7, rounding="nearest-even")
+_SKID = Proof("skid", SparqConfig(), "beats", "prove", 0)
 _PE_B3 = SparqConfig(datapath="sparq", bits=3, options=6, rounding="nearest-even", max_k=8)
 # The split multiply stage (mul_pipe): its shift register must hold the shift of the pair whose
 # half products sit beside it.
@@ -162,6 +163,11 @@ MUTANTS = (
     Mutant("pe-b3-corrupt-product", "3-bit PE: slot 0 wrong by one when both weights are -128",
            Proof("pe", _PE_B3, "slots", "prove", 0), DUT, r"(slot0_product <= \\\$\d+ );",
            _CORRUPT.format(weights="b_out"), "pe_", 5),
+    # The skid buffer: a beat lost, a beat given twice.
+    Mutant("skid-lost-beat", "the skid register is not loaded: a stalled word is replaced by "
+           "the old one", _SKID, DUT, r"\\\$4  = i__payload;", r"\\$4  = skid;", "skid_", 4),
+    Mutant("skid-duplicate-beat", "full stays set after o takes the word: it is given again",
+           _SKID, DUT, r"(if \(o__ready\) begin\s*\\\$3  = )1'h0;", r"\g<1>1'h1;", "skid_", 4),
 )
 
 #: The mutants of the quick run (``make test``): cheap ones, each caught within a few cycles.

@@ -1,0 +1,207 @@
+"""The formal harness of the dot-product unit (:class:`hdl.dotprod.DotProduct`).
+
+The unit has the array's tile streams and framing (:mod:`hdl.tile_framing`: ``a`` and ``b``
+taken together, a tile's final transfer held back while the previous tile is on ``c``, ``rows``
+result rows per tile, the sticky ``err``), so its ``stream``, ``conservation`` and ``err``
+classes are the array's (:func:`formal.array.array_harness`) with the unit's :class:`Frame`:
+its payload widths, ``max_transfers = max_steps(config)`` and its latency (3 cycles, 4 with
+``mul_pipe``). Its datapath differs, so ``products`` and ``arithmetic`` are its own:
+
+* ``products``: every output's tree-sum register ``sum_r_c`` (exposed) holds, ``latency - 1``
+  cycles after a transfer (2, or 3 through the split multiply stage), the sum over the
+  transfer's ``pairs`` pairs of the reference slot products: ``f_slot`` of the spec's encoding
+  (:class:`formal.spec.SpecPair`, sparq) of row ``r``'s pair ``j`` against column ``c``'s weight
+  pair ``j``, or the plain products (baselines);
+* ``arithmetic``: assuming ``products`` (proved by that job), each ``c`` row carries per column
+  the sum of those tree sums over the tile, to ``acc_width(config)`` bits (legal tiles assumed,
+  as for the array). The aids tie the model to the unit's ``s_valid``/``s_last``, ``acc_r_c``
+  and ``result_r_c`` registers.
+
+The pair encoder's ``contribution`` proof (same ``bits``, ``options``, ``rounding``) makes the
+reference slot products golden's; the sum fits ``acc_width`` for every legal tile
+(:func:`hdl.dotprod.acc_width`'s bound): the model's 32-bit sums equal the ``acc_width``-bit
+results, so no overflow within the tiles the proof reaches; the bound itself is arithmetic.
+"""
+
+from amaranth import Shape
+
+from hdl import dotprod as unit
+
+from .array import Frame, _port, _width, array_harness
+from .reference import PRODUCT_WIDTH, slot_function
+from .spec import MODULES as SPEC_MODULES
+
+__all__ = ["PROPERTIES", "frame", "dotprod_harness", "exposed", "latency"]
+
+PROPERTIES = ("stream", "conservation", "products", "arithmetic", "err")
+
+#: Width of the model's sums.
+SUM_WIDTH = 32
+
+
+def latency(config):
+    """Cycles from a tile's final input transfer to its first result row on ``c``."""
+    return unit.latency(config)
+
+
+def frame(config):
+    """The unit's :class:`formal.array.Frame`."""
+    M, N, P = config.rows, config.cols, config.pairs
+    accw = unit.acc_width(config)
+    return Frame(M, 2 * M * P * config.act_width + 1, 2 * N * P * 8 + 1, N * accw + 1, accw,
+                 unit.max_steps(config), latency(config))
+
+
+def _operand_width(config):
+    if config.datapath == "sparq":
+        return 2 * (config.bits + config.shift_width + 1)
+    return 2 * config.act_width
+
+
+def _sum_width(config):
+    # The unit's tree-sum registers: Signal(range(-bound, bound + 1)), bound = 2P * 128 * max_act.
+    bound = 2 * config.pairs * 128 * config.max_act_value
+    return Shape.cast(range(-bound, bound + 1)).width
+
+
+def exposed(config, properties, *, aids):
+    """``{internal wire: width}`` the harness reads."""
+    fr = frame(config)
+    wires = {}
+    if aids:
+        wires.update({"pending": 1, "row": _width(max(fr.rows, 2)),
+                      "count": _width(fr.max_transfers + 1)})
+    if "products" in properties or "arithmetic" in properties:
+        for r in range(config.rows):
+            for c in range(config.cols):
+                wires[f"sum_{r}_{c}"] = _sum_width(config)
+                if aids and "arithmetic" in properties:
+                    wires[f"acc_{r}_{c}"] = fr.acc_width
+                    wires[f"result_{r}_{c}"] = fr.acc_width
+        if aids and "arithmetic" in properties:
+            wires.update({"s_valid": 1, "s_last": 1})
+    return wires
+
+
+def _datapath(config, has, aids):
+    """The history of taken transfers (encoded), the ``products`` checks (or assumptions) and the
+    ``arithmetic`` model and checks."""
+    if not (has("products") or has("arithmetic")):
+        return ""
+    M, N, P = config.rows, config.cols, config.pairs
+    aw = config.act_width
+    sparq = config.datapath == "sparq"
+    ow = _operand_width(config)
+    fr = frame(config)
+    i = latency(config) - 2                   # history entry of the transfer in the sum registers
+    check = "assert" if has("products") else "assume"
+    out = [f"""
+  // -- products: each output's tree sum is the reference sum of its transfer's slot products --
+{slot_function(config, PRODUCT_WIDTH)}"""]
+    ops = []
+    for r in range(M):
+        for j in range(P):
+            lo = ((r * P + j) * 2) * aw
+            name = f"f_op_{r}_{j}"
+            if sparq:
+                out.append(f"""  wire [{config.bits - 1}:0] f_m0_{r}_{j}, f_m1_{r}_{j};
+  wire [{config.shift_width - 1}:0] f_s0_{r}_{j}, f_s1_{r}_{j};
+  wire f_c0_{r}_{j}, f_c1_{r}_{j};
+  {SPEC_MODULES["pair"]} f_spec_{r}_{j} (.a0(a_payload[{lo + 7}:{lo}]), .a1(a_payload[{lo + 15}:{lo + 8}]),
+    .mant0(f_m0_{r}_{j}), .shift0(f_s0_{r}_{j}), .src0(f_c0_{r}_{j}),
+    .mant1(f_m1_{r}_{j}), .shift1(f_s1_{r}_{j}), .src1(f_c1_{r}_{j}));
+  wire [{ow - 1}:0] {name} = {{f_c1_{r}_{j}, f_s1_{r}_{j}, f_m1_{r}_{j}, f_c0_{r}_{j}, f_s0_{r}_{j}, f_m0_{r}_{j}}};
+""")
+            else:
+                out.append(f"  wire [{ow - 1}:0] {name} = a_payload[{lo + ow - 1}:{lo}];\n")
+            ops.append(name)
+    bw = fr.b_width - 1
+    for h in range(i + 1):
+        src = ("take", "{" + ", ".join(reversed(ops)) + "}", f"b_payload[{bw - 1}:0]", "a_last") \
+            if h == 0 else (f"f_hv{h - 1}", f"f_ha{h - 1}", f"f_hb{h - 1}", f"f_hl{h - 1}")
+        out.append(f"""  reg f_hv{h} = 1'b0, f_hl{h} = 1'b0;
+  reg [{M * P * ow - 1}:0] f_ha{h} = 0;
+  reg [{bw - 1}:0] f_hb{h} = 0;
+  always @(posedge clk) begin
+    f_hv{h} <= !rst && {src[0]}; f_hl{h} <= {src[3]}; f_ha{h} <= {src[1]}; f_hb{h} <= {src[2]};
+  end
+""")
+    n, sw = config.bits, config.shift_width
+    half = n + sw + 1
+    for r in range(M):
+        for c in range(N):
+            terms = []
+            for j in range(P):
+                a = f"f_ha{i}[{(r * P + j + 1) * ow - 1}:{(r * P + j) * ow}]"
+                lo = (c * P + j) * 16
+                b0, b1 = f"f_hb{i}[{lo + 7}:{lo}]", f"f_hb{i}[{lo + 15}:{lo + 8}]"
+                wire = f"f_a_{r}_{c}_{j}"
+                out.append(f"  wire [{ow - 1}:0] {wire} = {a};\n")
+                if sparq:
+                    for s in range(2):
+                        base = s * half
+                        terms.append(f"f_slot({wire}[{base + n - 1}:{base}], "
+                                     f"{wire}[{base + n + sw - 1}:{base + n}], "
+                                     f"{wire}[{base + n + sw}], {b0}, {b1})")
+                else:
+                    terms += [f"f_slot({wire}[{aw - 1}:0], {b0})",
+                              f"f_slot({wire}[{2 * aw - 1}:{aw}], {b1})"]
+            ref = " + ".join(f"{SUM_WIDTH}'sd0 + {t}" if k == 0 else t for k, t in enumerate(terms))
+            out.append(f"""  wire signed [{SUM_WIDTH - 1}:0] f_ref_{r}_{c} = {ref};
+  always @(*)
+    if (f_hv{i}) products_sum_{r}_{c}: {check} ($signed({_port(f"sum_{r}_{c}")}) == f_ref_{r}_{c});
+""")
+    if has("arithmetic"):
+        out.append(_sums(config, fr, i, aids))
+    return "".join(out)
+
+
+def _sums(config, fr, i, aids):
+    M, N, P, accw = config.rows, config.cols, fr.max_transfers, fr.acc_width
+    rw, nw, sw, S = _width(max(M, 2)), _width(P + 1), _width(fr.latency + 1), SUM_WIDTH
+    out = [f"""
+  // -- arithmetic: each C[r, c] is the exact sum of output (r, c)'s tree sums over the tile ---
+  always @(*) begin
+    if (take) assume (a_last == b_last);
+    if (take && f_count == {nw}'d{P - 1}) assume (a_last);
+  end
+"""]
+    for r in range(M):
+        for c in range(N):
+            s = f"$signed({_port(f'sum_{r}_{c}')})"
+            col = f"c_payload[{(c + 1) * accw - 1}:{c * accw}]"
+            out.append(f"""  reg signed [{S - 1}:0] f_acc_{r}_{c} = 0, f_res_{r}_{c} = 0;
+  always @(posedge clk)
+    if (rst) f_acc_{r}_{c} <= 0;
+    else if (f_hv{i}) begin
+      if (f_hl{i}) begin f_res_{r}_{c} <= f_acc_{r}_{c} + {s}; f_acc_{r}_{c} <= 0; end
+      else f_acc_{r}_{c} <= f_acc_{r}_{c} + {s};
+    end
+  always @(*)
+    if (c_valid && f_row == {rw}'d{r}) arithmetic_c_{r}_{c}: assert ({col} == f_res_{r}_{c}[{accw - 1}:0]);
+""")
+            if aids:
+                lines = [f"aid_acc_{r}_{c}: assert ({_port(f'acc_{r}_{c}')} == f_acc_{r}_{c}[{accw - 1}:0]);"]
+                for k in range(M - r):
+                    when = f"f_row == {rw}'d{k}" + (f" && f_since >= {sw}'d{fr.latency}"
+                                                    if k == 0 else "")
+                    lines.append(f"if (f_outstanding == 2'd1 && {when}) aid_result_{r}_{c}_{k}: "
+                                 f"assert ({_port(f'result_{r}_{c}')} == f_res_{r + k}_{c}[{accw - 1}:0]);")
+                out.append("  always @(*) begin\n" + "".join(f"    {x}\n" for x in lines)
+                           + "  end\n")
+    if aids:
+        out.append(f"""  always @(*) aid_framing: assert ({_port("s_valid")} == f_hv{i} && {_port("s_last")} == (f_hv{i} && f_hl{i}));
+""")
+    return "".join(out)
+
+
+def dotprod_harness(config, dut, properties, *, aids):
+    """SystemVerilog text of module ``formal_array`` (the array's harness, same port names)
+    around the generated dot-product unit ``dut``; it must have been given the :func:`exposed`
+    ports. ValueError for ``skid`` (the buffers are proved on their own, :mod:`formal.skid`)."""
+    if config.skid:
+        raise ValueError("the dot-product harness takes the unit without skid buffers "
+                         "(skid=True: the buffers are proved alone, formal.skid)")
+    return array_harness(config, dut, properties, aids=aids, fr=frame(config),
+                         extra=lambda has, aids: _datapath(config, has, aids),
+                         wires=exposed(config, properties, aids=aids))
