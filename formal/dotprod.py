@@ -75,6 +75,10 @@ def exposed(config, properties, *, aids):
         for r in range(config.rows):
             for c in range(config.cols):
                 wires[f"sum_{r}_{c}"] = _sum_width(config)
+                if config.datapath == "sparq" and "products" in properties:
+                    for j in range(config.pairs):
+                        for s in range(2):
+                            wires[f"p_{r}_{c}_{j}_slot{s}"] = config.bits + 8
                 if aids and "arithmetic" in properties:
                     wires[f"acc_{r}_{c}"] = fr.acc_width
                     wires[f"result_{r}_{c}"] = fr.acc_width
@@ -128,6 +132,18 @@ def _datapath(config, has, aids):
 """)
     n, sw = config.bits, config.shift_width
     half = n + sw + 1
+    split = sparq and has("products")
+    if split:
+        # Slot by slot (a sum of products against another is hard for the solver): each
+        # unshifted slot product p_r_c_j_slotS of the unit (its multiplier rows, before the
+        # shifter) equals the reference mantissa times the selected weight, for the transfer one
+        # cycle before the sums (history entry i - 1); the sum register then equals the sum of
+        # those products shifted by the reference shifts.
+        out.append(f"""  function automatic signed [{n + 8}:0] f_mul(input [{n - 1}:0] mant, input src,
+      input signed [7:0] b0, input signed [7:0] b1);
+    f_mul = $signed({{1'b0, mant}}) * (src ? b1 : b0);
+  endfunction
+""")
     for r in range(M):
         for c in range(N):
             terms = []
@@ -137,7 +153,23 @@ def _datapath(config, has, aids):
                 b0, b1 = f"f_hb{i}[{lo + 7}:{lo}]", f"f_hb{i}[{lo + 15}:{lo + 8}]"
                 wire = f"f_a_{r}_{c}_{j}"
                 out.append(f"  wire [{ow - 1}:0] {wire} = {a};\n")
-                if sparq:
+                if split:
+                    # (a wire for the operand: a part-select of a part-select is not Verilog)
+                    prev = f"f_pa_{r}_{c}_{j}"
+                    out.append(f"  wire [{ow - 1}:0] {prev} = "
+                               f"f_ha{i - 1}[{(r * P + j + 1) * ow - 1}:{(r * P + j) * ow}];\n")
+                    lo0 = (c * P + j) * 16
+                    pb0, pb1 = f"f_hb{i - 1}[{lo0 + 7}:{lo0}]", f"f_hb{i - 1}[{lo0 + 15}:{lo0 + 8}]"
+                    for s in range(2):
+                        base = s * half
+                        p_wire = f"$signed({_port(f'p_{r}_{c}_{j}_slot{s}')})"
+                        out.append(f"""  reg signed [{n + 8}:0] f_p_{r}_{c}_{j}_{s} = 0;
+  always @(posedge clk) f_p_{r}_{c}_{j}_{s} <= {p_wire};
+  always @(*)
+    if (f_hv{i - 1}) products_slot_{r}_{c}_{j}_{s}: assert ({p_wire} == f_mul({prev}[{base + n - 1}:{base}], {prev}[{base + n + sw}], {pb0}, {pb1}));
+""")
+                        terms.append(f"(f_p_{r}_{c}_{j}_{s} <<< {wire}[{base + n + sw - 1}:{base + n}])")
+                elif sparq:
                     for s in range(2):
                         base = s * half
                         terms.append(f"f_slot({wire}[{base + n - 1}:{base}], "

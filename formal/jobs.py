@@ -129,7 +129,7 @@ class Proof:
             kind = array if self.block == "array" else dotprod
             harness = (array.array_harness if self.block == "array"
                        else dotprod.dotprod_harness)(cfg, DUT, props, aids=aids)
-            wires = list(kind.exposed(cfg, props, aids=aids))
+            wires = [array.exposed_name(cfg, w) for w in kind.exposed(cfg, props, aids=aids)]
             if cfg.datapath == "sparq" and self.prop in ("products", "arithmetic"):
                 # (the array and the dot-product unit encode each taken pair as the spec does)
                 files["spec.v"] = spec_verilog("pair", cfg)
@@ -181,6 +181,8 @@ ARRAYS = [
     # the split multiply stage in every PE
     _sparq(5, "nearest-even", rows=1, cols=2, max_k=8, mul_pipe=True),
     SparqConfig(datapath="a4w8", rows=2, cols=1, max_k=8, mul_pipe=True),
+    # the AXI4-Stream wrapper (port names, active-low reset, tdata padded to bytes)
+    _sparq(5, "nearest-even", rows=1, cols=2, max_k=8, interface="axis"),
 ]
 
 
@@ -192,6 +194,7 @@ DOTPRODS = [
     _sparq(6, "truncate", bits=3, rows=1, cols=1, pairs=2, max_k=8),
     SparqConfig(datapath="int8", rows=1, cols=1, pairs=1, max_k=8),
     SparqConfig(datapath="a4w8", rows=2, cols=1, pairs=2, max_k=8, mul_pipe=True),
+    SparqConfig(datapath="int8", rows=1, cols=1, pairs=1, max_k=8, interface="axis"),
 ]
 
 

@@ -25,6 +25,10 @@ _PE_SHORT = SparqConfig(datapath="sparq", options=5, rounding="nearest-even", ma
 _ENCODER = SparqConfig(options=5, rounding="nearest-even")
 _ENCODER_B3 = SparqConfig(bits=3, options=6, rounding="nearest-even")
 _ENCODER_B2 = SparqConfig(bits=2, options=7, rounding="nearest-even")
+_DP = SparqConfig(datapath="sparq", options=5, rounding="nearest-even", rows=1, cols=2,
+                  pairs=2, max_k=8)
+_DP_PIPE = SparqConfig(datapath="sparq", options=5, rounding="nearest-even", rows=2, cols=1,
+                       pairs=1, max_k=8, mul_pipe=True)
 _SKID = Proof("skid", SparqConfig(), "beats", "prove", 0)
 _PE_B3 = SparqConfig(datapath="sparq", bits=3, options=6, rounding="nearest-even", max_k=8)
 # The split multiply stage (mul_pipe): its shift register must hold the shift of the pair whose
@@ -83,6 +87,10 @@ def _catalogued(block, config, prop):
     # The catalogue's own proof (its depth, its induction aids): for a mutant run as `prove`.
     return next(p for p in catalogue() if p.block == block and p.config == config
                 and p.prop == prop and p.engine == "smtbmc yices")
+
+
+def _dotprod(config, prop):
+    return Proof("dotprod", config, prop, "prove", 0)
 
 
 def _array(prop):
@@ -168,7 +176,26 @@ MUTANTS = (
            "the old one", _SKID, DUT, r"\\\$4  = i__payload;", r"\\$4  = skid;", "skid_", 4),
     Mutant("skid-duplicate-beat", "full stays set after o takes the word: it is given again",
            _SKID, DUT, r"(if \(o__ready\) begin\s*\\\$3  = )1'h0;", r"\g<1>1'h1;", "skid_", 4),
+    # The dot-product unit: one per property class (one stage 1x2, 2 pairs; split stage 2x1).
+    Mutant("dp-b-without-a", "dot-product unit: b.ready no longer waits for a.valid",
+           _dotprod(_DP, "stream"), DUT, r"assign b__ready = a__valid & ", "assign b__ready = ",
+           "stream_", 4),
+    Mutant("dp-duplicate-row", "dot-product unit (split stage): the row counter never advances",
+           _dotprod(_DP_PIPE, "conservation"), DUT, r"= row \+ 1'h1;", "= row + 1'h0;",
+           "conservation_", 14),
+    Mutant("dp-corrupt-sum", "dot-product unit (split stage): output (1, 0)'s tree sum off by one "
+           "while the weight register holds (-128, -128)", _dotprod(_DP_PIPE, "products"), DUT,
+           r"(sum_1_0 <= \\\$\d+ );", r"\g<1> ^ (weights == 16'h8080);", "products_", 8),
+    Mutant("dp-reorder-columns", "dot-product unit: the two result columns leave on c swapped",
+           _dotprod(_DP, "arithmetic"), DUT,
+           r"assign c__payload\[37:19\] = (result_0_1);\s*assign c__payload\[18:0\] = "
+           r"(result_0_0);",
+           r"assign c__payload[37:19] = \g<2>;\n  assign c__payload[18:0] = \g<1>;",
+           "arithmetic_", 10),
+    Mutant("dp-err-not-sticky", "dot-product unit: err falls again on the next good transfer",
+           _dotprod(_DP, "err"), DUT, r"(\\\$\d+  = )err;", r"\g<1>1'h0;", "err_", 10),
 )
 
 #: The mutants of the quick run (``make test``): cheap ones, each caught within a few cycles.
-QUICK_MUTANTS = ("b-without-a", "err-not-sticky", "pe-corrupt-product", "pair-lone-weight")
+QUICK_MUTANTS = ("b-without-a", "err-not-sticky", "pe-corrupt-product", "pair-lone-weight",
+                 "err-overlong-last", "skid-duplicate-beat")

@@ -16,7 +16,7 @@ from formal.jobs import PROPERTIES, SETTINGS, catalogue
 from formal.mutants import MUTANTS, QUICK_MUTANTS
 from formal.reference import lone_values, pair_values, window_table, window_values
 from formal.run import mutant_line, proof_line
-from formal.sby import Verdict, run_job
+from formal.sby import Verdict, run_job, run_with_fallback
 from formal.spec import SpecWindow, lone_window, spec_shifts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,7 +94,16 @@ def test_catalogue_covers_every_block_datapath_option_and_property():
         assert {c.datapath for c in configs} == set(DATAPATHS) - ({"a3w8", "a2w8"} if block == "array" else set())
         assert {c.bits for c in configs} == set(BITS)
         assert {(c.bits, c.options) for c in configs if c.datapath == "sparq"} == set(WINDOW_SHIFTS)
+    # The dot-product unit: every datapath family, one stage and split, both interfaces.
+    units = [p.config for p in proofs if p.block == "dotprod"]
+    assert {c.datapath for c in units} >= {"sparq", "int8", "a4w8"}
+    assert {c.mul_pipe for c in units} == {False, True}
+    assert {c.interface for c in units} == {"native", "axis"}
+    assert {c.mul_pipe for c in configs if c.datapath == "sparq"} == {False, True}
+    assert any(p.block == "skid" for p in proofs)
     arrays = [p.config for p in proofs if p.block == "array"]
+    assert {c.mul_pipe for c in arrays} == {False, True}
+    assert {c.interface for c in arrays} == {"native", "axis"}
     assert {c.rounding for c in arrays if c.datapath == "sparq"} == {"nearest-even", "truncate"}
     assert any(c.max_k % 2 for c in arrays)          # an odd max_k
     assert all(c.rows <= 2 and c.cols <= 3 and c.max_k <= 8 for c in arrays)
@@ -110,6 +119,9 @@ def test_every_mutant_applies_once_and_every_class_has_one():
         assert (mutant.bmc_depth > job.depth) == (mutant.mode == "prove")
         classes.add((mutant.proof.block, mutant.proof.prop))
     assert {("array", prop) for prop in PROPERTIES["array"]} <= classes
+    assert {("dotprod", prop) for prop in PROPERTIES["dotprod"]} <= classes
+    assert ("skid", "beats") in classes
+    assert any(m.mode == "prove" for m in MUTANTS)      # one shows the bounded fallback
     assert {("pe", "slots"), ("pe", "accumulator"), ("pair", "spec"), ("window", "spec")} <= classes
     assert set(QUICK_MUTANTS) <= {m.name for m in MUTANTS}
 
@@ -131,6 +143,26 @@ def test_summary_lines_say_how_far_each_proof_went():
     assert "NOT CAUGHT" in mutant_line(mutant, missed, "f")
 
 
+def test_summary_says_what_the_bounded_fallback_found():
+    proof = next(p for p in catalogue() if p.block == "array" and p.prop == "err")
+    deep = Verdict(proof.name, "bounded", "bmc", 30, "smtbmc yices", 2.0, reached=30)
+    open_ = Verdict(proof.name, "bounded", "prove", 3, "smtbmc yices", 1.5, fallback=deep)
+    assert ("k-induction did not close at k=3; no counterexample to depth 30 (bounded check)"
+            in proof_line(proof, open_, "f"))
+    cut = Verdict(proof.name, "error", "bmc", 30, "smtbmc yices", 9.0, reached=17,
+                  detail="timeout after 600 s")
+    stopped = Verdict(proof.name, "bounded", "prove", 3, "smtbmc yices", 1.5, fallback=cut)
+    assert ("bounded check stopped after 17 of 30 steps without a counterexample (timeout after "
+            "600 s)") in proof_line(proof, stopped, "f")
+    found = Verdict(proof.name, "failed", "prove", 3, "smtbmc yices", 1.5, ["err_exact"],
+                    "bmc/job/engine_0/trace.vcd", fallback=Verdict(proof.name, "failed", "bmc",
+                                                                   30, "smtbmc yices", 1.0))
+    line = proof_line(proof, found, "f")
+    assert ("k-induction did not close at k=3; bounded check to depth 30: FAILED (err_exact), "
+            "counterexample f/bmc/job/engine_0/trace.vcd") in line
+    assert not found.ok and not open_.ok
+
+
 @pytest.mark.formal
 @pytest.mark.parametrize("proof", catalogue(quick=True), ids=lambda p: p.name)
 def test_quick_proof(proof):
@@ -145,7 +177,7 @@ def test_quick_proof(proof):
 def test_quick_mutant_is_caught(mutant):
     put_tools_on_path()
     folder = WORK / "mutants" / mutant.name
-    verdict = run_job(mutant.job(), folder)
+    verdict = run_with_fallback(mutant.job(), folder, mutant.bmc_depth)
     assert verdict.status == "failed", verdict
     assert any(label.startswith(mutant.expect) for label in verdict.failed), verdict.failed
     assert (folder / verdict.trace).is_file()      # the counterexample, as a waveform
