@@ -18,9 +18,9 @@ its payload widths, ``max_transfers = max_steps(config)`` and its latency (3 cyc
   and ``result_r_c`` registers.
 
 The pair encoder's ``contribution`` proof (same ``bits``, ``options``, ``rounding``) makes the
-reference slot products golden's; the sum fits ``acc_width`` for every legal tile
-(:func:`hdl.dotprod.acc_width`'s bound): the model's 32-bit sums equal the ``acc_width``-bit
-results, so no overflow within the tiles the proof reaches; the bound itself is arithmetic.
+reference slot products golden's. The results are compared with the exact sums to
+``acc_width(config)`` bits (modulo ``2**acc_width``): that no legal tile wraps is the bound of
+:func:`hdl.dotprod.acc_width`, not part of these proofs.
 """
 
 from amaranth import Shape
