@@ -26,7 +26,7 @@ _ENCODER = SparqConfig(options=5, rounding="nearest-even")
 _ENCODER_B3 = SparqConfig(bits=3, options=6, rounding="nearest-even")
 _ENCODER_B2 = SparqConfig(bits=2, options=7, rounding="nearest-even")
 _DP = SparqConfig(datapath="sparq", options=5, rounding="nearest-even", rows=1, cols=2,
-                  pairs=2, max_k=8)
+                  pairs=1, max_k=8)
 _DP_PIPE = SparqConfig(datapath="sparq", options=5, rounding="nearest-even", rows=2, cols=1,
                        pairs=1, max_k=8, mul_pipe=True)
 _SKID = Proof("skid", SparqConfig(), "beats", "prove", 0)
@@ -176,7 +176,7 @@ MUTANTS = (
            "the old one", _SKID, DUT, r"\\\$4  = i__payload;", r"\\$4  = skid;", "skid_", 4),
     Mutant("skid-duplicate-beat", "full stays set after o takes the word: it is given again",
            _SKID, DUT, r"(if \(o__ready\) begin\s*\\\$3  = )1'h0;", r"\g<1>1'h1;", "skid_", 4),
-    # The dot-product unit: one per property class (one stage 1x2, 2 pairs; split stage 2x1).
+    # The dot-product unit: one per property class (one stage 1x2; split stage 2x1).
     Mutant("dp-b-without-a", "dot-product unit: b.ready no longer waits for a.valid",
            _dotprod(_DP, "stream"), DUT, r"assign b__ready = a__valid & ", "assign b__ready = ",
            "stream_", 4),

@@ -52,9 +52,13 @@ def mutant_line(mutant, verdict, folder):
     caught = _caught(mutant, verdict)
     where = str(Path(folder) / verdict.trace) if verdict.trace else "-"
     state = "caught" if caught else "NOT CAUGHT"
+    depth = f"depth {verdict.depth}"
+    if verdict.fallback is not None:
+        depth = (f"k-induction did not close at k={verdict.depth}, bounded check to depth "
+                 f"{verdict.fallback.depth}")
     return (f"{mutant.name:24s} -> {mutant.proof.design}.{mutant.proof.prop:13s} "
             f"{verdict.seconds:6.1f} s  {state} by {', '.join(verdict.failed) or verdict.status}"
-            f" (depth {verdict.depth}); counterexample {where}")
+            f" ({depth}); counterexample {where}")
 
 
 def _caught(mutant, verdict):
