@@ -7,11 +7,13 @@ classes are the array's (:func:`formal.array.array_harness`) with the unit's :cl
 its payload widths, ``max_transfers = max_steps(config)`` and its latency (3 cycles, 4 with
 ``mul_pipe``). Its datapath differs, so ``products`` and ``arithmetic`` are its own:
 
-* ``products``: every output's tree-sum register ``sum_r_c`` (exposed) holds, ``latency - 1``
-  cycles after a transfer (2, or 3 through the split multiply stage), the sum over the
-  transfer's ``pairs`` pairs of the reference slot products: ``f_slot`` of the spec's encoding
-  (:class:`formal.spec.SpecPair`, sparq) of row ``r``'s pair ``j`` against column ``c``'s weight
-  pair ``j``, or the plain products (baselines);
+* ``products``: one cycle after a transfer the unit's operand registers ``op_r_j`` and
+  ``weights`` hold it (sparq: as the spec encodes it, :class:`formal.spec.SpecPair`); every
+  output's tree-sum register ``sum_r_c`` holds, ``latency - 2`` cycles later still, the sum over
+  the ``pairs`` pairs of the reference slot products of those operands (``f_slot``: the spec's
+  slot formula, or the plain products of the baselines). For sparq the proof goes slot by slot:
+  each unshifted slot product ``p_r_c_j_slotS`` equals mantissa times selected weight, then the
+  sum register the sum of those products shifted;
 * ``arithmetic``: assuming ``products`` (proved by that job), each ``c`` row carries per column
   the sum of those tree sums over the tile, to ``acc_width(config)`` bits (legal tiles assumed,
   as for the array). The aids tie the model to the unit's ``s_valid``/``s_last``, ``acc_r_c``
@@ -73,6 +75,8 @@ def exposed(config, properties, *, aids):
                       "count": _width(fr.max_transfers + 1)})
     if "products" in properties or "arithmetic" in properties:
         for r in range(config.rows):
+            for j in range(config.pairs):
+                wires[f"op_{r}_{j}"] = _operand_width(config)
             for c in range(config.cols):
                 wires[f"sum_{r}_{c}"] = _sum_width(config)
                 if config.datapath == "sparq" and "products" in properties:
@@ -82,6 +86,7 @@ def exposed(config, properties, *, aids):
                 if aids and "arithmetic" in properties:
                     wires[f"acc_{r}_{c}"] = fr.acc_width
                     wires[f"result_{r}_{c}"] = fr.acc_width
+        wires["weights"] = fr.b_width - 1
         if aids and "arithmetic" in properties:
             wires.update({"s_valid": 1, "s_last": 1})
     return wires
@@ -97,10 +102,12 @@ def _datapath(config, has, aids):
     sparq = config.datapath == "sparq"
     ow = _operand_width(config)
     fr = frame(config)
+    bw = fr.b_width - 1
     i = latency(config) - 2                   # history entry of the transfer in the sum registers
     check = "assert" if has("products") else "assume"
     out = [f"""
-  // -- products: each output's tree sum is the reference sum of its transfer's slot products --
+  // -- products: the unit's operand registers hold the transfer (as the spec encodes it), and
+  // each output's tree sum is the sum of the reference slot products of those operands --------
 {slot_function(config, PRODUCT_WIDTH)}"""]
     ops = []
     for r in range(M):
@@ -119,7 +126,6 @@ def _datapath(config, has, aids):
             else:
                 out.append(f"  wire [{ow - 1}:0] {name} = a_payload[{lo + ow - 1}:{lo}];\n")
             ops.append(name)
-    bw = fr.b_width - 1
     for h in range(i + 1):
         src = ("take", "{" + ", ".join(reversed(ops)) + "}", f"b_payload[{bw - 1}:0]", "a_last") \
             if h == 0 else (f"f_hv{h - 1}", f"f_ha{h - 1}", f"f_hb{h - 1}", f"f_hl{h - 1}")
@@ -130,15 +136,35 @@ def _datapath(config, has, aids):
     f_hv{h} <= !rst && {src[0]}; f_hl{h} <= {src[3]}; f_ha{h} <= {src[1]}; f_hb{h} <= {src[2]};
   end
 """)
+    # The unit's operand registers (exposed), and copies delayed by d = 1..i cycles: the
+    # reference products are computed from them, so that the solver compares each multiplier
+    # with its reference on the same operands; the route checks tie them to the history.
+    def op(d, r, j):
+        return _port(f"op_{r}_{j}") if d == 0 else f"f_opd{d}_{r}_{j}"
+
+    def wt(d):
+        return _port("weights") if d == 0 else f"f_wd{d}"
+    for d in range(1, i + 1):
+        regs = "".join(f"  reg [{ow - 1}:0] {op(d, r, j)} = 0;\n" for r in range(M) for j in range(P))
+        loads = " ".join(f"{op(d, r, j)} <= {op(d - 1, r, j)};" for r in range(M) for j in range(P))
+        out.append(f"""{regs}  reg [{bw - 1}:0] {wt(d)} = 0;
+  always @(posedge clk) begin {loads} {wt(d)} <= {wt(d - 1)}; end
+""")
+    routes = [f"products_route_{r}_{j}: {check} ({op(0, r, j)} == "
+              f"f_ha0[{(r * P + j + 1) * ow - 1}:{(r * P + j) * ow}]);"
+              for r in range(M) for j in range(P)]
+    routes.append(f"products_route_weights: {check} ({wt(0)} == f_hb0);")
+    out.append("  always @(*)\n    if (f_hv0) begin\n" + "".join(f"      {x}\n" for x in routes)
+               + "    end\n")
     n, sw = config.bits, config.shift_width
     half = n + sw + 1
     split = sparq and has("products")
     if split:
         # Slot by slot (a sum of products against another is hard for the solver): each
         # unshifted slot product p_r_c_j_slotS of the unit (its multiplier rows, before the
-        # shifter) equals the reference mantissa times the selected weight, for the transfer one
-        # cycle before the sums (history entry i - 1); the sum register then equals the sum of
-        # those products shifted by the reference shifts.
+        # shifter) equals the mantissa times the selected weight of its operands (i - 1 cycles
+        # after the operand registers); the sum register then equals the sum of those products
+        # shifted by the operands' shifts.
         out.append(f"""  function automatic signed [{n + 8}:0] f_mul(input [{n - 1}:0] mant, input src,
       input signed [7:0] b0, input signed [7:0] b1);
     f_mul = $signed({{1'b0, mant}}) * (src ? b1 : b0);
@@ -148,36 +174,29 @@ def _datapath(config, has, aids):
         for c in range(N):
             terms = []
             for j in range(P):
-                a = f"f_ha{i}[{(r * P + j + 1) * ow - 1}:{(r * P + j) * ow}]"
-                lo = (c * P + j) * 16
-                b0, b1 = f"f_hb{i}[{lo + 7}:{lo}]", f"f_hb{i}[{lo + 15}:{lo + 8}]"
-                wire = f"f_a_{r}_{c}_{j}"
-                out.append(f"  wire [{ow - 1}:0] {wire} = {a};\n")
+                lo0 = (c * P + j) * 16
                 if split:
-                    # (a wire for the operand: a part-select of a part-select is not Verilog)
-                    prev = f"f_pa_{r}_{c}_{j}"
-                    out.append(f"  wire [{ow - 1}:0] {prev} = "
-                               f"f_ha{i - 1}[{(r * P + j + 1) * ow - 1}:{(r * P + j) * ow}];\n")
-                    lo0 = (c * P + j) * 16
-                    pb0, pb1 = f"f_hb{i - 1}[{lo0 + 7}:{lo0}]", f"f_hb{i - 1}[{lo0 + 15}:{lo0 + 8}]"
+                    a = op(i - 1, r, j)
+                    b0, b1 = f"{wt(i - 1)}[{lo0 + 7}:{lo0}]", f"{wt(i - 1)}[{lo0 + 15}:{lo0 + 8}]"
                     for s in range(2):
                         base = s * half
                         p_wire = f"$signed({_port(f'p_{r}_{c}_{j}_slot{s}')})"
                         out.append(f"""  reg signed [{n + 8}:0] f_p_{r}_{c}_{j}_{s} = 0;
   always @(posedge clk) f_p_{r}_{c}_{j}_{s} <= {p_wire};
   always @(*)
-    if (f_hv{i - 1}) products_slot_{r}_{c}_{j}_{s}: assert ({p_wire} == f_mul({prev}[{base + n - 1}:{base}], {prev}[{base + n + sw}], {pb0}, {pb1}));
+    if (f_hv{i - 1}) products_slot_{r}_{c}_{j}_{s}: assert ({p_wire} == f_mul({a}[{base + n - 1}:{base}], {a}[{base + n + sw}], {b0}, {b1}));
 """)
-                        terms.append(f"(f_p_{r}_{c}_{j}_{s} <<< {wire}[{base + n + sw - 1}:{base + n}])")
-                elif sparq:
-                    for s in range(2):
-                        base = s * half
-                        terms.append(f"f_slot({wire}[{base + n - 1}:{base}], "
-                                     f"{wire}[{base + n + sw - 1}:{base + n}], "
-                                     f"{wire}[{base + n + sw}], {b0}, {b1})")
+                        terms.append(f"(f_p_{r}_{c}_{j}_{s} <<< {op(i, r, j)}[{base + n + sw - 1}:{base + n}])")
                 else:
-                    terms += [f"f_slot({wire}[{aw - 1}:0], {b0})",
-                              f"f_slot({wire}[{2 * aw - 1}:{aw}], {b1})"]
+                    a = op(i, r, j)
+                    b0, b1 = f"{wt(i)}[{lo0 + 7}:{lo0}]", f"{wt(i)}[{lo0 + 15}:{lo0 + 8}]"
+                    if sparq:
+                        terms += [f"f_slot({a}[{s * half + n - 1}:{s * half}], "
+                                  f"{a}[{s * half + n + sw - 1}:{s * half + n}], "
+                                  f"{a}[{s * half + n + sw}], {b0}, {b1})" for s in range(2)]
+                    else:
+                        terms += [f"f_slot({a}[{aw - 1}:0], {b0})",
+                                  f"f_slot({a}[{2 * aw - 1}:{aw}], {b1})"]
             ref = " + ".join(f"{SUM_WIDTH}'sd0 + {t}" if k == 0 else t for k, t in enumerate(terms))
             out.append(f"""  wire signed [{SUM_WIDTH - 1}:0] f_ref_{r}_{c} = {ref};
   always @(*)
