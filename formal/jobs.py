@@ -124,6 +124,8 @@ class Proof:
         elif self.block == "pe":
             harness = pe.pe_harness(cfg, DUT, (self.prop,), aids=aids)
             wires = pe.EXPOSED
+            if cfg.stc and cfg.datapath == "sparq":
+                files["spec.v"] = spec_verilog("pair", cfg)
         else:
             props = (self.prop,)
             kind = array if self.block == "array" else dotprod
@@ -165,7 +167,9 @@ PES = ([_sparq(o, "nearest-even", max_k=8) for o in (5, 3, 2)]
        # 3-bit window with the split stage
        + [_sparq(6, "nearest-even", bits=3, max_k=8), _sparq(7, "truncate", bits=2, max_k=8),
           _sparq(6, "truncate", bits=3, max_k=8, mul_pipe=True)]
-       + [SparqConfig(datapath=d, max_k=8) for d in ("a3w8", "a2w8")])
+       + [SparqConfig(datapath=d, max_k=8) for d in ("a3w8", "a2w8")]
+       # the 2:4 structured-sparse PEs (stc): the activation select in front of the slots
+       + [SparqConfig(datapath=d, max_k=8, stc=True) for d in ("sparq", "int8")])
 
 #: Array instances: every datapath, every option, both roundings, odd and even max_k.
 ARRAYS = [

@@ -30,6 +30,7 @@ _DP = SparqConfig(datapath="sparq", options=5, rounding="nearest-even", rows=1, 
 _DP_PIPE = SparqConfig(datapath="sparq", options=5, rounding="nearest-even", rows=2, cols=1,
                        pairs=1, max_k=8, mul_pipe=True)
 _SKID = Proof("skid", SparqConfig(), "beats", "prove", 0)
+_PE_STC = SparqConfig(datapath="sparq", options=5, rounding="nearest-even", max_k=8, stc=True)
 _PE_B3 = SparqConfig(datapath="sparq", bits=3, options=6, rounding="nearest-even", max_k=8)
 # The split multiply stage (mul_pipe): its shift register must hold the shift of the pair whose
 # half products sit beside it.
@@ -194,6 +195,12 @@ MUTANTS = (
            "arithmetic_", 10),
     Mutant("dp-err-not-sticky", "dot-product unit: err falls again on the next good transfer",
            _dotprod(_DP, "err"), DUT, r"(\\\$\d+  = )err;", r"\g<1>1'h0;", "err_", 10),
+    # The 2:4 PE: its activation select.
+    Mutant("stc-padding-not-zero", "2:4 PE: a padding slot (weight value 0) passes its "
+           "activation to the pair encoder instead of 0 (its partner is then windowed, not exact)",
+           Proof("pe", _PE_STC, "slots", "prove", 0), DUT,
+           r"assign select1 = \\\$\d+  \? (\\\$\d+ ) : 8'h00;", r"assign select1 = \g<1>;",
+           "pe_", 5),
 )
 
 #: The mutants of the quick run (``make test``): cheap ones, each caught within a few cycles.

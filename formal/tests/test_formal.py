@@ -101,6 +101,7 @@ def test_catalogue_covers_every_block_datapath_option_and_property():
     assert {c.interface for c in units} == {"native", "axis"}
     assert {c.mul_pipe for c in configs if c.datapath == "sparq"} == {False, True}
     assert any(p.block == "skid" for p in proofs)
+    assert {p.config.datapath for p in proofs if p.block == "pe" and p.config.stc} == {"sparq", "int8"}
     arrays = [p.config for p in proofs if p.block == "array"]
     assert {c.mul_pipe for c in arrays} == {False, True}
     assert {c.interface for c in arrays} == {"native", "axis"}
