@@ -38,6 +38,7 @@ help:
 	@echo "make bench-golden time the golden GEMM against a float64 BLAS GEMM"
 	@echo "make bench-sim    checked MACs per second of the 8x8 array on Verilator and Icarus"
 	@echo "make docs         regenerate docs/contracts.md (ports and timing) from the blocks"
+	@echo "make check-figures  documented figures against the reports of make eval/synth (make figures updates)"
 	@echo "make clean        remove build/ (keeps .venv)"
 
 $(VENV)/bin/python:
@@ -74,6 +75,40 @@ bench-golden: $(STAMP_BASE)
 
 clean:
 	rm -rf build
+
+# ---- ASIC cells and static timing (synth/cells.py) ----------------------------------------------
+# The OSU 0.18 um standard-cell library (Liberty with area, timing and power; Verilog cell models)
+# from Debian's qflow-tech-osu018. Its package depends on all of qflow, so it is not installed: the
+# one .deb is fetched with `apt-get download` (no root) and its cell files unpacked with
+# `dpkg-deb -x` into $(CELLS_DIR)/osu018/, with PACKAGE (name and version) and SHA256SUMS beside
+# them. OpenSTA (static timing) is Debian's `opensta`, installed with apt when missing.
+.PHONY: cells-osu018 opensta
+CELLS_DIR ?= build/cells
+OSU018    := $(CELLS_DIR)/osu018/SHA256SUMS
+
+cells-osu018: $(OSU018)
+
+$(OSU018):
+	@set -e; pkg=qflow-tech-osu018; tmp=$(CELLS_DIR)/.download; rm -rf $$tmp; mkdir -p $$tmp; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  echo "fetching Debian package $$pkg (cell files only, no dependencies) into $(CELLS_DIR)/osu018"; \
+	  ( cd $$tmp && apt-get download -qq $$pkg 2>/dev/null ) || \
+	    { $$SUDO apt-get update -qq && ( cd $$tmp && apt-get download -qq $$pkg 2>/dev/null ); } || \
+	    { echo "make cells-osu018: apt-get download $$pkg failed (is Debian's package index reachable?)" >&2; exit 1; }; \
+	  dpkg-deb -x $$tmp/$${pkg}_*.deb $$tmp/root; \
+	  mkdir -p $(CELLS_DIR)/osu018; \
+	  cp $$tmp/root/usr/share/qflow/tech/osu018/osu018_stdcells.* $$tmp/root/usr/share/doc/$$pkg/copyright \
+	    $(CELLS_DIR)/osu018/; \
+	  dpkg-deb -f $$tmp/$${pkg}_*.deb Package Version | awk '{printf "%s%s", (NR>1?" ":""), $$2} END {print ""}' \
+	    > $(CELLS_DIR)/osu018/PACKAGE; \
+	  ( cd $(CELLS_DIR)/osu018 && sha256sum osu018_stdcells.* copyright > SHA256SUMS.tmp && mv SHA256SUMS.tmp SHA256SUMS ); \
+	  rm -rf $$tmp
+
+opensta:
+	@command -v sta >/dev/null 2>&1 || { \
+	  echo "sta not found: installing Debian package opensta"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq opensta; }
 
 # ---- Verilog generation: the default set of top levels, through the sparq-rtl command ----------
 .PHONY: verilog
@@ -183,6 +218,17 @@ eval: $(STAMP_EVAL) iverilog
 .PHONY: docs
 docs: $(STAMP_BASE)
 	$(PY) -m hdl.contract_doc -o docs/contracts.md
+
+# ---- Documented figures (docs/figures.py): tied to the reports under build/ -----------------------
+# `make figures` rewrites the generated blocks of README.md and docs/ from the reports the runs
+# wrote (make eval, make synth, ...); `make check-figures` fails when a documented figure from a
+# deterministic run differs from its report (docs/figures.toml lists the single figures).
+.PHONY: figures check-figures
+figures:
+	$(PYTHON) docs/figures.py update
+
+check-figures:
+	$(PYTHON) docs/figures.py check
 
 # ---- Design-space sweeps (sweep/): synthesis, place and route and accuracy per setting, on Dask --
 # Installs the `sweep` tier (synth + eval + dask.distributed) and runs `sparq-rtl sweep` on the

@@ -5,7 +5,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from .designs import VARIANTS
-from .throughput import chart as throughput_chart, dsp_section, throughput_section
+from .throughput import best_section, chart as throughput_chart, dsp_section, throughput_section
 
 __all__ = ["write_report", "goal_rows", "GOALS"]
 
@@ -111,7 +111,8 @@ def _headline(idx, targets):
            "Each PE takes one activation pair and one weight pair per cycle in every datapath, so "
            "the designs of one row compare at equal throughput. A SPARQ cell reads "
            "`value (value / int8, value / aNw8)`, aNw8 the naive baseline of the same activation "
-           "width as the window (a4w8 for 4-bit windows, a3w8 for 3-bit, a2w8 for 2-bit): below "
+           "width as the window (a4w8 for 4-bit windows, a3w8 for 3-bit, a2w8 for 2-bit), each "
+           "with the same multiply stages (a `-pipe` design against `int8-pipe`, `a4w8-pipe`): below "
            "1 is smaller for area figures; for Fmax above 1 is faster. Arrays include the "
            "per-row pair encoders of SPARQ.", ""]
     for scale in _scales(idx):
@@ -119,17 +120,24 @@ def _headline(idx, targets):
         sparq = [v for v in variants if v.startswith("sparq")]
         if not sparq:
             continue
-        # int8 and a4w8 always (the 4-bit comparison), the narrower baselines when measured.
+        # int8 and a4w8 always (the 4-bit comparison), the narrower baselines and the baselines
+        # with the split stage when measured.
         bases = [b for b in BASELINES if b in ("int8", "a4w8") or b in variants]
+        bases += [f"{b}-pipe" for b in BASELINES if f"{b}-pipe" in variants]
         out += [f"### {scale}", "",
                 "| target | figure | " + " | ".join(bases + sparq) + " |",
                 "|---|---|" + "---:|" * (len(bases) + len(sparq))]
         for t, metric, label in _rows(targets):
-            base = {b: _figure(idx.get((scale, b, t.name)), metric) for b in BASELINES}
+            base = {b: _figure(idx.get((scale, b, t.name)), metric) for b in bases}
+            base.update({b: _figure(idx.get((scale, b, t.name)), metric) for b in BASELINES})
             cells = []
             for v in sparq:
                 a = _figure(idx.get((scale, v, t.name)), metric)
-                r8, rn = _ratio(a, base["int8"]), _ratio(a, base[_naive_of(v)])
+                # Like with like: a design with the split stage against the baselines split the
+                # same way (no ratio when that baseline was not measured).
+                like = "-pipe" if v.endswith("-pipe") else ""
+                r8 = _ratio(a, base.get("int8" + like))
+                rn = _ratio(a, base.get(_naive_of(v) + like))
                 rs = ", ".join("-" if r is None else f"{r:.2f}" for r in (r8, rn))
                 cells.append("-" if a is None else f"{_fmt(a)} ({rs})")
             if all(c == "-" for c in cells) and all(v is None for v in base.values()):
@@ -309,6 +317,7 @@ def write_report(results, failures, out, *, command, targets, versions, seed, mi
     if tp_chart is None and (out / "throughput.png").exists():
         (out / "throughput.png").unlink()   # a chart of an earlier run would not match this report
     lines += throughput_section(ok, "throughput.png" if tp_chart else None)
+    lines += best_section(ok)
     lines += dsp_section(ok)
     lines += _headline(idx, targets)
     lines += _goals(ok)

@@ -15,7 +15,13 @@ datapath present in a run, from the results of that run:
   routed Fmax (the faster of the two families, no DSPs), so that its ratio to int8 weighs area
   and speed together like the LUT figures;
 - each throughput-per-area figure as a ratio to the ``int8`` and the naive ``a4w8`` design of the
-  same scale (``pe``, ``array2x2``, ...), measured in the same run.
+  same scale (``pe``, ``array2x2``, ...), measured in the same run, **like with like**: a design
+  with the split multiply stage (``-pipe``) against the baseline with the same split, a one-stage
+  design against the one-stage baseline (``-pack`` has no baseline counterpart: a packed design is
+  compared with the baseline of the same split);
+- and **best against best** (:func:`best_rows`): for every scale and setting, its best
+  configuration (one stage or split, whichever gives more throughput per area on that figure)
+  against the best configuration of each baseline. This is the ratio the README quotes.
 
 The DSP table (:func:`dsp_rows`) does the same for the targets with DSP blocks allowed (``ecp5``,
 ``xc7``, ``ice40-dsp``): MACs per cycle per DSP and per 1,000 LUTs.
@@ -23,8 +29,9 @@ The DSP table (:func:`dsp_rows`) does the same for the targets with DSP blocks a
 Only :func:`chart` needs matplotlib; the tables are plain Python.
 """
 
-__all__ = ["FIGURES", "EFFICIENCY", "DSP_TARGETS", "throughput_rows", "dsp_rows",
-           "throughput_section", "dsp_section", "chart", "BASELINES"]
+__all__ = ["FIGURES", "EFFICIENCY", "DSP_TARGETS", "throughput_rows", "best_rows", "dsp_rows",
+           "throughput_section", "best_section", "dsp_section", "chart", "BASELINES",
+           "split_variant"]
 
 #: The baselines every ratio is taken against (variants of :attr:`synth.designs.Design.variant`).
 BASELINES = ("int8", "a4w8")
@@ -51,6 +58,28 @@ EFFICIENCY = (
 
 #: Targets with DSP blocks allowed, and their LUT label.
 DSP_TARGETS = (("ecp5", "ECP5"), ("xc7", "Xilinx 7"), ("ice40-dsp", "iCE40 (-dsp)"))
+
+
+#: Configuration suffixes of a variant (:attr:`synth.designs.Design.variant`), in the order they
+#: are appended, and whether the baselines have the same configuration (``-pack`` is SPARQ's own).
+CONFIG_SUFFIXES = (("-pipe", True), ("-pack", False))
+
+
+def split_variant(variant):
+    """``(setting, suffixes)`` of a variant: ``"sparq-b4-o5-ne-pipe"`` -> ``("sparq-b4-o5-ne",
+    ("-pipe",))``."""
+    found = []
+    for suffix, _ in reversed(CONFIG_SUFFIXES):
+        if variant.endswith(suffix):
+            variant = variant[:-len(suffix)]
+            found.insert(0, suffix)
+    return variant, tuple(found)
+
+
+def _like_baseline(variant, baseline):
+    # The baseline variant with the same configuration, as far as the baselines have it.
+    shared = {suffix for suffix, baselines_have in CONFIG_SUFFIXES if baselines_have}
+    return baseline + "".join(s for s in split_variant(variant)[1] if s in shared)
 
 
 def _ok(result):
@@ -94,12 +123,71 @@ def throughput_rows(results):
             mhz = row[clock]
             row[key] = None if mhz is None else _div(row["macs"] * mhz, _div(row[area], unit))
         rows.append(row)
-    base = {(r["scale"], r["variant"]): r for r in rows if r["variant"] in BASELINES}
+    base = {(r["scale"], r["variant"]): r for r in rows
+            if split_variant(r["variant"])[0] in BASELINES}
     for r in rows:
-        r["ratios"] = {key: {b: _div(r[key], (base.get((r["scale"], b)) or {}).get(key))
+        r["setting"], r["config"] = split_variant(r["variant"])
+        r["ratios"] = {key: {b: _div(r[key], (base.get((r["scale"], _like_baseline(r["variant"], b)))
+                                              or {}).get(key))
                              for b in BASELINES} for key, *_ in EFFICIENCY}
     scales = list(dict.fromkeys(r["scale"] for r in rows))
     return sorted(rows, key=lambda r: scales.index(r["scale"]))
+
+
+def best_rows(rows):
+    """Best against best, from :func:`throughput_rows`: one dict per (scale, setting), in run order.
+
+    Keys: ``scale``, ``setting``, and for every key of :data:`EFFICIENCY` a dict ``{"value",
+    "variant"}`` of the configuration of that setting with the most throughput per area on that
+    figure (None where no configuration was measured), and ``ratios``: ``{efficiency key:
+    {baseline: best of the setting / best of the baseline, or None}}``.
+    """
+    out = {}
+    for r in rows:
+        entry = out.setdefault((r["scale"], r["setting"]), {"scale": r["scale"],
+                                                           "setting": r["setting"]})
+        for key, *_ in EFFICIENCY:
+            have = entry.get(key)
+            if r[key] is not None and (have is None or r[key] > have["value"]):
+                entry[key] = {"value": r[key], "variant": r["variant"]}
+            entry.setdefault(key, None)
+    for entry in out.values():
+        entry["ratios"] = {}
+        for key, *_ in EFFICIENCY:
+            mine = entry[key]
+            entry["ratios"][key] = {
+                b: _div(mine and mine["value"],
+                        ((out.get((entry["scale"], b)) or {}).get(key) or {}).get("value"))
+                for b in BASELINES}
+    return list(out.values())
+
+
+def best_section(results):
+    """Markdown lines of the best-against-best table (empty when no design with MACs)."""
+    best = best_rows(throughput_rows(results))
+    if not best:
+        return []
+    out = ["## Best against best: each setting at its best configuration", "",
+           "For every scale and setting, the configuration (one multiply stage or the split stage "
+           "`-pipe`, shown in brackets) with the most throughput per area on each figure, and "
+           "its ratio to the best configuration of int8 and of a4w8 at the same scale: "
+           "`value [configuration] (/ best int8, / best a4w8)`. These are the ratios to quote: "
+           "the table above compares like with like, this one each design at its best.", "",
+           "| scale | setting | " + " | ".join(label for _, label, *_ in EFFICIENCY) + " |",
+           "|---|---|" + "---:|" * len(EFFICIENCY)]
+    for e in best:
+        cells = [e["scale"], e["setting"]]
+        for key, *_ in EFFICIENCY:
+            mine = e[key]
+            if mine is None:
+                cells.append("-")
+                continue
+            config = split_variant(mine["variant"])[1]
+            v = mine["value"]
+            cells.append(f"{_fmt(v, 0 if v >= 100 else 1)} [{''.join(config) or 'one stage'}] "
+                         f"{_ratio_text(e['ratios'][key])}")
+        out.append("| " + " | ".join(cells) + " |")
+    return out + [""]
 
 
 def dsp_rows(results):
@@ -139,8 +227,10 @@ def throughput_section(results, chart_name=None):
         return []
     out = ["## Headline: throughput per area", "",
            "Every design that multiplies, at its full throughput (MACs per cycle), against the "
-           "int8 and the naive a4w8 design of the same scale measured in this run: a throughput "
-           "per area cell reads `value (value / int8, value / a4w8)`, above 1 is better. MMAC/s "
+           "int8 and the naive a4w8 design of the same scale and the same configuration measured "
+           "in this run (like with like: a `-pipe` design against `int8-pipe`; a `-pack` design "
+           "against the baseline of its split): a throughput per area cell reads "
+           "`value (value / int8, value / a4w8)`, above 1 is better. MMAC/s "
            "per 1k LUT4 = MACs per cycle x routed Fmax / (LUT4 of the design alone / 1,000), per "
            "family; the transistor estimate has no clock of its own and is taken at the ECP5 "
            "Fmax. `-pipe`: the split multiply stage (`--mul-pipe`); `-pack`: two products per "

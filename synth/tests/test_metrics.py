@@ -160,6 +160,22 @@ def test_headline_compares_each_window_width_with_its_naive_baseline(tmp_path):
     assert "| target | figure | int8 | a4w8 | a3w8 | a2w8 | sparq-b4-o5-ne |" in text
 
 
+def test_headline_compares_the_split_stage_with_split_baselines(tmp_path):
+    # A -pipe SPARQ PE is compared with int8-pipe and a4w8-pipe, not with the one-stage designs;
+    # without a4w8-pipe there is no a4w8 ratio.
+    from synth.report import _headline, _index
+    from synth.targets import TARGETS
+    results = [_result("pe", "int8", "generic", transistors=1000),
+               _result("pe", "a4w8", "generic", transistors=600),
+               _result("pe", "int8-pipe", "generic", transistors=1200),
+               _result("pe", "sparq-b4-o5-ne", "generic", transistors=750),
+               _result("pe", "sparq-b4-o5-ne-pipe", "generic", transistors=900)]
+    text = "\n".join(_headline(_index(results), [TARGETS["generic"]]))
+    assert "| target | figure | int8 | a4w8 | int8-pipe | sparq-b4-o5-ne | sparq-b4-o5-ne-pipe |" in text
+    assert ("| generic | transistors (logic) | 1,000 | 600 | 1,200 | 750 (0.75, 1.25) | "
+            "900 (0.75, -) |") in text
+
+
 def test_baseline_compare_directions():
     assert compare("luts", 103, 100, 0.03) == (True, pytest.approx(0.03))
     assert compare("luts", 104, 100, 0.03)[0] is False

@@ -31,7 +31,7 @@ def _results():
                   f_ice=40.0, f_ecp=100.0)
     out += _design("pe-a4w8", "pe", "a4w8", 2, tr=4000, tr_ff=6000, ice=200, ecp=250, xc=150,
                    f_ice=50.0, f_ecp=150.0)
-    out += _design("pe-sparq", "pe", "sparq-b4-o5-ne-pipe", 2, tr=5000, tr_ff=8000, ice=320,
+    out += _design("pe-sparq", "pe", "sparq-b4-o5-ne", 2, tr=5000, tr_ff=8000, ice=320,
                    ecp=400, xc=250, f_ice=48.0, f_ecp=120.0)
     out += _design("array-int8-2x2", "array2x2", "int8", 8, tr=40000, tr_ff=50000, ice=2000,
                    ecp=2500, xc=1500, f_ice=30.0, f_ecp=90.0)
@@ -79,13 +79,67 @@ def test_section_text():
     lines = throughput_section(_results(), "throughput.png")
     text = "\n".join(lines)
     assert lines[0] == "## Headline: throughput per area"
-    row = next(l for l in lines if l.startswith("| pe sparq-b4-o5-ne-pipe |"))
+    row = next(l for l in lines if l.startswith("| pe sparq-b4-o5-ne |"))
     assert "| 300 (1.50, 0.60) |" in row and "| 600 (1.50, 0.50) |" in row
     assert row.split(" | ")[1:4] == ["2", "5,000", "8,000"]
     assert "| array2x2 sparq-b4-o5-ne | 8 |" in text
     assert "pair" not in text.split("|---")[1]           # no encoder row
     assert "![throughput per area relative to int8](throughput.png)" in lines
     assert throughput_section([], None) == []
+
+
+def _configs():
+    # One-stage and split (-pipe) designs of one scale; iCE40 MMAC/s per 1k LUT4 worked out by hand
+    # in the test below. a4w8 has no split design here.
+    kw = dict(tr=5000, tr_ff=8000, ecp=400, xc=250, f_ecp=100.0)
+    out = _design("pe-int8", "pe", "int8", 2, ice=400, f_ice=40.0, **kw)             # 200
+    out += _design("pe-int8-pipe", "pe", "int8-pipe", 2, ice=500, f_ice=60.0, **kw)   # 240
+    out += _design("pe-a4w8", "pe", "a4w8", 2, ice=200, f_ice=50.0, **kw)             # 500
+    out += _design("pe-sparq", "pe", "sparq-b4-o5-ne", 2, ice=320, f_ice=48.0, **kw)  # 300
+    out += _design("pe-sparq-pipe", "pe", "sparq-b4-o5-ne-pipe", 2, ice=400, f_ice=70.0,
+                   **kw)                                                               # 350
+    out += _design("pe-sparq-pipe-pack", "pe", "sparq-b4-o5-ne-pipe-pack", 2, ice=800,
+                   f_ice=72.0, **kw)                                                   # 180
+    return out
+
+
+def test_split_variant():
+    from synth.throughput import split_variant
+    assert split_variant("sparq-b4-o5-ne") == ("sparq-b4-o5-ne", ())
+    assert split_variant("int8-pipe") == ("int8", ("-pipe",))
+    assert split_variant("sparq-b3-o6-tr-pipe-pack") == ("sparq-b3-o6-tr", ("-pipe", "-pack"))
+    assert split_variant("sparq-b4-o5-ne-pack") == ("sparq-b4-o5-ne", ("-pack",))
+
+
+def test_ratios_compare_like_with_like():
+    rows = {r["name"]: r for r in throughput_rows(_configs())}
+    # The split SPARQ design against the split int8 design, never the one-stage one:
+    # 350 / 240, and no a4w8-pipe measured, so no a4w8 ratio (not 350 / 500).
+    assert rows["pe-sparq-pipe"]["ratios"]["ice40_per_klut"] == {
+        "int8": pytest.approx(350 / 240), "a4w8": None}
+    assert rows["pe-sparq"]["ratios"]["ice40_per_klut"] == {
+        "int8": pytest.approx(300 / 200), "a4w8": pytest.approx(300 / 500)}
+    # The packed split design: against int8 with the same split (int8 has no packing).
+    assert rows["pe-sparq-pipe-pack"]["ratios"]["ice40_per_klut"]["int8"] == pytest.approx(180 / 240)
+    assert rows["pe-int8-pipe"]["ratios"]["ice40_per_klut"]["int8"] == pytest.approx(1.0)
+
+
+def test_best_against_best():
+    from synth.throughput import best_rows, best_section
+    best = {(e["scale"], e["setting"]): e for e in best_rows(throughput_rows(_configs()))}
+    assert list(best) == [("pe", "int8"), ("pe", "a4w8"), ("pe", "sparq-b4-o5-ne")]
+    s = best[("pe", "sparq-b4-o5-ne")]
+    assert s["ice40_per_klut"] == {"value": pytest.approx(350), "variant": "sparq-b4-o5-ne-pipe"}
+    # Best SPARQ (350, split) over best int8 (240, split) and best a4w8 (500, one stage).
+    assert s["ratios"]["ice40_per_klut"] == {"int8": pytest.approx(350 / 240),
+                                             "a4w8": pytest.approx(0.7)}
+    assert best[("pe", "int8")]["ice40_per_klut"]["variant"] == "int8-pipe"
+    text = "\n".join(best_section(_configs()))
+    row = next(l for l in text.splitlines() if l.startswith("| pe | sparq-b4-o5-ne |"))
+    assert "| 350 [-pipe] (1.46, 0.70) |" in row
+    row = next(l for l in text.splitlines() if l.startswith("| pe | a4w8 |"))
+    assert "| 500 [one stage] (2.08, 1.00) |" in row
+    assert best_section([]) == []
 
 
 def test_dsp_rows():
