@@ -12,6 +12,8 @@ window, positions {0, 1, 2}) and 2-bit (lone: a 4-bit window, positions {0..4}).
 inside the formal harnesses.
 """
 
+import functools
+
 from amaranth import Module, Signal
 from amaranth.back import verilog
 from amaranth.lib import wiring
@@ -160,6 +162,11 @@ class SpecPair(wiring.Component):
 def spec_verilog(kind, config):
     """Verilog of the spec model ``kind`` (``"window"`` or ``"pair"``) for ``config``'s
     ``bits``, ``options`` and ``rounding``, as module ``MODULES[kind]``."""
-    component = {"window": SpecWindow, "pair": SpecPair}[kind](config.bits, config.options,
-                                                               config.rounding)
+    return _spec_verilog(kind, config.bits, config.options, config.rounding)
+
+
+@functools.lru_cache(maxsize=None)
+def _spec_verilog(kind, bits, options, rounding):
+    # (cached: each conversion runs Yosys, and many jobs share one setting)
+    component = {"window": SpecWindow, "pair": SpecPair}[kind](bits, options, rounding)
     return verilog.convert(component, name=MODULES[kind], emit_src=False)
