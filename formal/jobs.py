@@ -14,7 +14,13 @@ Property classes per block:
 * ``pe``: ``slots`` (forwarding, slot products, capture), ``accumulator`` (exact sums: no
   overflow for legal tiles);
 * ``array``: ``stream``, ``conservation``, ``products``, ``arithmetic``, ``err``
-  (:mod:`formal.array`). ``arithmetic`` builds on ``products`` (it assumes what that job proves).
+  (:mod:`formal.array`). ``arithmetic`` builds on ``products`` (it assumes what that job proves);
+* ``dotprod``: the same five classes for the dot-product unit (:mod:`formal.dotprod`);
+* ``skid``: ``beats`` (the skid buffer loses, duplicates and reorders no beat,
+  :mod:`formal.skid`).
+
+Configurations with ``interface="axis"`` are proved through the AXI4-Stream wrapper's ports; with
+``stc=True`` (PEs) the 2:4 PE.
 """
 
 import dataclasses
