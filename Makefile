@@ -23,7 +23,8 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 all: help
 
 help:
-	@echo "make sim          generate Verilog and simulate it on Icarus and Verilator (SIM=icarus|verilator for one)"
+	@echo "make sim          the default simulation set on Icarus and Verilator (SIM=icarus|verilator, K=EXPR)"
+	@echo "make sim-all      every simulation test of make test, same summary"
 	@echo "make test         the full regression (what CI runs)"
 	@echo "make test-slow    long sweeps (pytest -m slow)"
 	@echo "make verilog      write the default set of Verilog files into build/verilog/"
@@ -34,6 +35,7 @@ help:
 	@echo "make sweep        design-space sweep on Dask (SWEEP=examples/sweep-small.toml) into build/sweep/"
 	@echo "make sweep-bench  task engine scaling: synthesis tasks on 1 and 2 workers"
 	@echo "make example      plain-Verilog testbench of a generated 2x2 array on Icarus"
+	@echo "make energy       energy per MAC of the SPARQ, int8 and a4w8 PEs from gate-level activity"
 	@echo "make eval         accuracy of a digits CNN under every setting, and its layers on the array"
 	@echo "make bench-golden time the golden GEMM against a float64 BLAS GEMM"
 	@echo "make bench-sim    checked MACs per second of the 8x8 array on Verilator and Icarus"
@@ -67,7 +69,7 @@ test: $(STAMP_DEV) iverilog
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -n $(JOBS) -m "not slow and not synth"
 
-test-slow: $(STAMP_DEV) iverilog
+test-slow: $(STAMP_DEV) iverilog cells-osu018
 	$(PY) -m pytest -n $(JOBS) -m slow
 
 bench-golden: $(STAMP_BASE)
@@ -145,13 +147,21 @@ example: $(STAMP_BASE) iverilog
 	vvp -n $(EXAMPLE_DIR)/tb_array.vvp
 
 # ---- Simulation of the generated Verilog (tb/): cocotb on Icarus and Verilator ------------------
-.PHONY: sim bench-sim
-# SIM=icarus or SIM=verilator runs one simulator; empty runs both.
+.PHONY: sim sim-all bench-sim
+# SIM=icarus or SIM=verilator runs one simulator; empty runs both. K=EXPR keeps the tests that
+# pytest's -k EXPR selects (e.g. make sim K="dotprod and int8").
 SIM ?=
+K   ?=
+SIM_OPTS = --jobs $(JOBS) $(if $(SIM),--sim $(SIM)) $(if $(K),-k '$(K)')
 
-# The simulation set (everything in tb/ but -m slow) with a one-screen summary.
+# The default simulation set (tb.summary.DEFAULT_SET, a few minutes): one line per finished run,
+# then a summary naming every design and simulator.
 sim: $(STAMP_SIM) iverilog
-	$(PY) -m tb.summary --jobs $(JOBS) $(if $(SIM),--sim $(SIM))
+	$(PY) -m tb.summary $(SIM_OPTS)
+
+# Every simulation test in tb/ but -m slow (what make test simulates), with the same summary.
+sim-all: $(STAMP_SIM) iverilog
+	$(PY) -m tb.summary --all $(SIM_OPTS)
 
 # Checked MACs per second of the 8x8 array on Verilator and Icarus (not a test).
 bench-sim: $(STAMP_SIM) iverilog
@@ -246,3 +256,22 @@ sweep: $(VENV)/.installed-sweep
 # The engine's scaling: 15 synthesis tasks on one worker, then on two, in one run (not a test).
 sweep-bench: $(VENV)/.installed-sweep
 	$(PY) -m sweep.bench
+
+# ---- Energy (energy/): energy per MAC from gate-level switching activity -----------------------
+# Installs the `energy` tier (sim + synth + the Liberty and VCD readers), fetches the OSU 0.18 um
+# cells and Icarus, then for the SPARQ, int8 and a4w8 PEs: maps each onto the cells, simulates the
+# netlist on Icarus with the cell models (specify delays; every tile checked against golden),
+# prices the transitions with the Liberty file. First on synthetic ReLU-like operands (50 % zeros)
+# with a sweep of the zero fraction (zero-delay runs, chart), then on the real layer of
+# tb/layer.py; then the 2x2 dot-product unit (2 pairs per cycle). Writes
+# build/energy/{synthetic,real-layer,dotprod-2x2p2}/energy.{json,md} and energy-sparsity.png.
+# ENERGY_ARGS passes options to every run, e.g. ENERGY_ARGS="--mode zero-delay". docs/energy.md.
+.PHONY: energy
+ENERGY_ARGS  ?=
+ENERGY_SWEEP ?= 0,0.3,0.5,0.7,0.9
+
+energy: $(VENV)/.installed-energy iverilog cells-osu018
+	$(SPARQ_RTL) energy --sweep $(ENERGY_SWEEP) -o build/energy/synthetic $(ENERGY_ARGS)
+	$(SPARQ_RTL) energy --workload real-layer -o build/energy/real-layer $(ENERGY_ARGS)
+	$(SPARQ_RTL) energy --block dotprod --rows 2 --cols 2 --unit-pairs 2 --pairs 1152 \
+	  -o build/energy/dotprod-2x2p2 $(ENERGY_ARGS)

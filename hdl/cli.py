@@ -30,7 +30,10 @@ Exit status, the same for every subcommand:
   and nothing is written;
 - 130: interrupted (Ctrl-C; SIGTERM too during ``synth``): running tools are stopped, and no
   partial output is left (``synth`` keeps the results of the runs that completed and writes its
-  report marked INCOMPLETE with the runs that are missing).
+  report marked INCOMPLETE with the runs that are missing); the one line is all that is printed
+  (no Amaranth warning about the components left unelaborated, nothing from Dask's workers).
+
+A reader that goes away (``sparq-rtl ... | head``) ends the command quietly with status 1.
 
 Subcommands are pluggable: a module registers one with :func:`register` (``name``, one-line help,
 ``add_arguments(parser)``, ``run(args) -> exit status``), or a package declares a
@@ -51,6 +54,7 @@ from . import generate
 from .naming import FIELD_BLOCKS
 
 __all__ = ["main", "register", "Subcommand", "CommandError", "SUBCOMMANDS", "ENTRY_POINT_GROUP",
+           "closed_pipe",
            "ERROR_PREFIX", "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_INTERRUPTED"]
 
 PROG = "sparq-rtl"
@@ -243,18 +247,44 @@ def main(argv=None):
         return EXIT_USAGE
     try:
         args = parser.parse_args(argv)
-        return SUBCOMMANDS[args.command].run(args)
+        status = SUBCOMMANDS[args.command].run(args)
+        sys.stdout.flush()      # a closed pipe shows here, inside the handlers below
+        return status
     except _Exit as exc:
         return exc.status
     except (CommandError, generate.OutputError) as exc:    # (OutputError is a ValueError)
-        print(f"{ERROR_PREFIX}{exc}", file=sys.stderr)
-        return EXIT_FAILURE
+        return _fail(f"{ERROR_PREFIX}{exc}", EXIT_FAILURE)
     except (_UsageError, ValueError, TypeError) as exc:
-        print(f"{ERROR_PREFIX}{exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return _fail(f"{ERROR_PREFIX}{exc}", EXIT_USAGE)
     except KeyboardInterrupt:
-        print(f"{ERROR_PREFIX}interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return _fail(f"{ERROR_PREFIX}interrupted", EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        return closed_pipe()
+
+
+def closed_pipe():
+    """What a command does when its reader went away (``sparq-rtl ... | head``): nothing more
+    to say, no traceback; stdout goes to /dev/null so that the flush at exit does not fail
+    again. Returns the exit status, 1."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    _quiet_unused()
+    return EXIT_FAILURE
+
+
+def _quiet_unused():
+    # A run stopped halfway (Ctrl-C, an error) leaves the components it built unelaborated;
+    # Amaranth would warn about each one (hundreds for an array) when they are freed, after the
+    # one-line message that says what happened.
+    import warnings
+    from amaranth.hdl import UnusedElaboratable
+    warnings.simplefilter("ignore", UnusedElaboratable)
+
+
+def _fail(message, status):
+    _quiet_unused()
+    print(message, file=sys.stderr)
+    return status
 
 
 if __name__ == "__main__":

@@ -12,7 +12,10 @@ or space-separated; patterns may use ``*``/``?`` over the default design set (``
 ``array-*-4x4-*``). Before the tools start it prints the number of tool runs, how many are reused
 from earlier results, and the estimated time; while they run, a progress line (one line per
 finished run when stderr is not a terminal). Writes ``DIR/json/<design>.<target>.json`` per run,
-``DIR/report.md``, ``DIR/report.png`` and ``DIR/report.json`` (default ``DIR``: build/synth).
+``DIR/report.md``, ``DIR/report.png`` and ``DIR/report.json`` (default ``DIR``: build/synth) for
+the headline plan; ``--all`` writes ``DIR/report-all.*`` and any other selection
+``DIR/report-<hash>.*`` (:func:`report_stem`), so that a run of one design leaves the headline
+report as it was; the path is printed.
 
 Errors start with ``sparq-rtl: error: `` as for every ``sparq-rtl`` subcommand, and the exit
 status follows the rule of :mod:`hdl.cli`:
@@ -29,12 +32,15 @@ status follows the rule of :mod:`hdl.cli`:
 """
 
 import argparse
+import hashlib
 import json
 import shlex
 import signal
 import sys
+from pathlib import Path
 
-from hdl.cli import ERROR_PREFIX, EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED, Subcommand
+from hdl.cli import (ERROR_PREFIX, EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED, Subcommand,
+                     closed_pipe)
 
 from . import baseline as _baseline
 from .designs import DEFAULT_DESIGNS, resolve, generate_verilog, TOP
@@ -243,9 +249,10 @@ def run(args):
     missing = [f"{s.name} / {t.name}" for (s, t), r in zip(jobs, results)
                if r is None and not any(f.design == s.name and f.target == t.name
                                         for f in failures)] if interrupted else []
+    stem = report_stem(args, plan)
     try:
         path = write_report(results, failures, args.output, command=command, targets=targets,
-                            versions=versions, seed=args.seed, missing=missing)
+                            versions=versions, seed=args.seed, missing=missing, stem=stem)
     except OSError as exc:
         _error(f"output folder {args.output!r} cannot be written: {exc.strerror or exc}")
         return EXIT_FAILURE
@@ -254,6 +261,11 @@ def run(args):
                f"runs finished and are kept for a rerun; {path} is marked INCOMPLETE")
         return EXIT_INTERRUPTED
     print(path)
+    if stem != HEADLINE_STEM:
+        headline = Path(args.output) / f"{HEADLINE_STEM}.md"
+        print(f"this selection's report is {path}"
+              + (f"; the headline report {headline} (make synth) is kept" if headline.exists()
+                 else ""), file=sys.stderr)
     if failures:
         _error(f"{len(failures)} of {len(jobs)} runs failed; {path} is marked INCOMPLETE")
         return EXIT_FAILURE
@@ -264,6 +276,24 @@ def run(args):
         bpath.write_text(json.dumps(doc, indent=1) + "\n")
         print(bpath)
     return EXIT_OK
+
+
+#: The report of the headline plan (``make synth``): ``DIR/report.md``.
+HEADLINE_STEM = "report"
+
+
+def report_stem(args, plan):
+    """The report's file stem: ``report`` for the headline plan (no ``--all``, ``--designs`` or
+    ``--targets``), ``report-all`` for ``--all``, and for any other selection
+    ``report-<8 hex digits>`` of its design and target names (``plan``: ``[(design,
+    targets)]``), so that a run of one design never replaces the headline report; a rerun of
+    the same selection replaces its own."""
+    if args.all:
+        return "report-all"
+    if not args.designs and not args.targets:
+        return HEADLINE_STEM
+    chosen = sorted((d.name, t.name) for d, ts in plan for t in ts)
+    return f"report-{hashlib.sha256(json.dumps(chosen).encode()).hexdigest()[:8]}"
 
 
 def _headline_seconds(args):
@@ -309,10 +339,14 @@ def main(argv=None):
     except _Exit as exc:
         return exc.status
     try:
-        return run(args)
+        status = run(args)
+        sys.stdout.flush()          # a closed pipe shows here, inside the handlers below
+        return status
     except KeyboardInterrupt:       # before or after the tool runs, which report it themselves
         _error("interrupted")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:         # python -m synth --list | head
+        return closed_pipe()
 
 
 # What hdl.cli loads from the entry point group `sparq_rtl.subcommands`.

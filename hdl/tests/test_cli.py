@@ -272,11 +272,11 @@ def test_bad_arguments(args, status, message, tmp_path, monkeypatch, capsys):
 
 
 def test_unknown_or_missing_command(capsys):
-    # The installed project registers `synth` and `sweep` through its entry points, after the
-    # built-in `verilog`.
+    # The installed project registers `energy`, `synth` and `sweep` through its entry points,
+    # after the built-in `verilog`.
     assert run(["frob"], capsys) == (
         2, "", "sparq-rtl: error: argument COMMAND: invalid choice: 'frob' (choose from "
-               "'verilog', 'sweep', 'synth')\n")
+               "'verilog', 'energy', 'sweep', 'synth')\n")
     # No arguments at all: the help, on stderr, and the bad-usage status.
     status, out, err = run([], capsys)
     assert (status, out) == (2, "")
@@ -462,3 +462,41 @@ def test_dotprod_defaults_and_options(tmp_path, capsys):
     assert doc["design"] == "dotprod-sparq-b4-o5-ne-2x3p2-k9-skid-axis"
     assert doc["parameters"]["max_steps"] == 3
     assert "s_axis_a_tready and s_axis_b_tready are register outputs" in doc["timing"]["handshake"]
+
+
+def _sparq_rtl(code, *argv, stdout=subprocess.PIPE):
+    # `sparq-rtl ARGV` in a fresh interpreter after CODE (a patch), as the console script runs it.
+    import sys
+    script = f"import sys\nfrom hdl import cli, generate\n{code}\nsys.exit(cli.main({list(argv)!r}))\n"
+    return subprocess.run([sys.executable, "-c", script], stdout=stdout, stderr=subprocess.PIPE,
+                          text=True, timeout=120)
+
+
+def test_interrupt_while_generating_prints_one_line(tmp_path):
+    # Ctrl-C in the middle of the elaboration (here at the 10th of the 29 fragments of a 4x4
+    # array) leaves the components built so far unelaborated; Amaranth would warn about each one
+    # (hundreds for an 8x8 array) after the one-line error.
+    patch = ("from amaranth.hdl import _ir\n"
+             "real, calls = _ir.Fragment.get, []\n"
+             "def get(obj, platform):\n"
+             "    calls.append(obj)\n"
+             "    if len(calls) == 10:\n"
+             "        raise KeyboardInterrupt\n"
+             "    return real(obj, platform)\n"
+             "_ir.Fragment.get = staticmethod(get)")
+    result = _sparq_rtl(patch, "verilog", "array", "--rows", "4", "--cols", "4",
+                        "-o", str(tmp_path / "a.v"))
+    assert (result.returncode, result.stdout, result.stderr) == (
+        130, "", "sparq-rtl: error: interrupted\n")
+
+
+def test_closed_stdout_is_quiet(tmp_path):
+    # `sparq-rtl verilog ... | head -0`: the reader is gone before anything is written.
+    import os
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        result = _sparq_rtl("", "verilog", "window", "-d", str(tmp_path), stdout=write)
+    finally:
+        os.close(write)
+    assert (result.returncode, result.stderr) == (1, "")

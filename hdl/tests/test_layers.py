@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("golden", "hdl", "tb", "synth", "formal", "evaluation", "engine", "sweep")
+PACKAGES = ("golden", "hdl", "tb", "synth", "formal", "evaluation", "engine", "sweep", "energy")
+LAYERS = "Layers: golden <- hdl <- tb, synth, formal <- energy <- evaluation"
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 
@@ -39,16 +40,19 @@ def test_layers_kept_on_the_tree(tmp_path):
 
 @pytest.mark.parametrize("path, line, contract", [
     # The golden model importing the hardware (a layer reaching up).
-    ("golden/layer.py", "import hdl.config\n", "Layers: golden <- hdl <- tb, synth, formal <- evaluation"),
+    ("golden/layer.py", "import hdl.config\n", LAYERS),
     # The hardware generator importing the testbench.
-    ("hdl/config.py", "from tb import sim\n", "Layers: golden <- hdl <- tb, synth, formal <- evaluation"),
+    ("hdl/config.py", "from tb import sim\n", LAYERS),
     # tb and synth are independent of each other.
-    ("synth/flow.py", "import tb.sim\n", "Layers: golden <- hdl <- tb, synth, formal <- evaluation"),
+    ("synth/flow.py", "import tb.sim\n", LAYERS),
     # formal is independent of both, like them.
-    ("formal/run.py", "import synth.flow\n", "Layers: golden <- hdl <- tb, synth, formal <- evaluation"),
+    ("formal/run.py", "import synth.flow\n", LAYERS),
     # The engine knows nothing of the project; the sweep sits above the evaluation.
-    ("engine/run.py", "import synth.flow\n", "Layers: golden <- hdl <- tb, synth, formal <- evaluation"),
-    ("evaluation/settings.py", "import sweep\n", "Layers: golden <- hdl <- tb, synth, formal <- evaluation"),
+    ("engine/run.py", "import synth.flow\n", LAYERS),
+    ("evaluation/settings.py", "import sweep\n", LAYERS),
+    # The energy model sits above tb and synth, below the evaluation.
+    ("tb/sim.py", "import energy.model\n", LAYERS),
+    ("energy/model.py", "import evaluation.report\n", LAYERS),
     # The golden model stays pure NumPy.
     ("golden/sparq.py", "import amaranth\n", "The golden model is pure NumPy"),
 ])

@@ -136,13 +136,14 @@ def test_interrupt(tmp_path, capsys, monkeypatch):
     status, stdout, err = _run(["--designs", "window-sparq-b4-o2-tr", "--targets", "generic",
                                 "-o", str(out)], capsys)
     assert (status, stdout) == (130, "")
+    (written,) = out.glob("report-*.md")        # a selection's own report
     assert err.splitlines()[-1] == (
         f"sparq-rtl: error: interrupted: running tools stopped; 0 of 1 runs finished and are kept "
-        f"for a rerun; {out / 'report.md'} is marked INCOMPLETE")
-    report = (out / "report.md").read_text()
+        f"for a rerun; {written} is marked INCOMPLETE")
+    report = written.read_text()
     assert report.startswith("# Synthesis report (INCOMPLETE: interrupted, 1 runs missing)")
     assert "- window-sparq-b4-o2-tr / generic" in report
-    assert json.loads((out / "report.json").read_text())["missing"] == [
+    assert json.loads(written.with_suffix(".json").read_text())["missing"] == [
         "window-sparq-b4-o2-tr / generic"]
     assert signal.getsignal(signal.SIGTERM) is before
 
@@ -263,22 +264,36 @@ def test_cli_failure_is_reported_incomplete(tmp_path, capsys, monkeypatch):
     assert "sparq-rtl: error: window-sparq-b4-o2-ne on generic: yosys failed" in err
     assert "syntax error" in err
     assert "1 of 2 runs failed" in err
-    report = (out / "report.md").read_text()
+    (written,) = out.glob("report-*.md")
+    report = written.read_text()
     assert report.startswith("# Synthesis report (INCOMPLETE: some runs failed)")
-    assert json.loads((out / "report.json").read_text())["complete"] is False
+    assert json.loads(written.with_suffix(".json").read_text())["complete"] is False
     assert (out / "json" / "window-sparq-b4-o2-tr.generic.json").exists()
 
 
 def test_smoke_one_design_one_target(tmp_path, capsys):
+    # The headline report of `make synth` is in the folder: a run of one design writes its own
+    # report beside it, leaves the headline's files as they were and says where it wrote.
     out = tmp_path / "out"
+    out.mkdir()
+    headline = {name: f"headline {name}" for name in ("report.md", "report.json", "report.png",
+                                                       "throughput.png")}
+    for name, text in headline.items():
+        (out / name).write_text(text)
     status, stdout, err = _run(["--designs", "window-sparq-b4-o2-tr", "--targets", "generic",
                                 "-o", str(out)], capsys)
     assert status == 0, err
+    assert {name: (out / name).read_text() for name in headline} == headline
+    (written,) = out.glob("report-*.md")
+    assert stdout == f"{written}\n"
+    assert err.splitlines()[-1] == (f"this selection's report is {written}; the headline report "
+                                    f"{out / 'report.md'} (make synth) is kept")
+    assert written.with_suffix(".json").exists()
     r = json.loads((out / "json" / "window-sparq-b4-o2-tr.generic.json").read_text())
     assert r["status"] == "ok" and r["design"]["options"] == 2
     m = r["metrics"]
     assert m["transistors"] > 0 and m["ffs"] == 0 and m["cells"] == sum(r["cells"].values())
-    report = (out / "report.md").read_text()
+    report = written.read_text()
     assert report.startswith("# Synthesis report\n")
     assert "Command: `sparq-rtl synth --designs window-sparq-b4-o2-tr --targets generic" in report
     assert r["tools"]["yosys"]["version"] in report

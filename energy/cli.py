@@ -1,0 +1,273 @@
+"""``sparq-rtl energy`` (also ``python -m energy``): energy per MAC of the PE or the dot-product
+unit from gate-level switching activity, SPARQ against int8 and naive a4w8 on the same operands.
+
+::
+
+    sparq-rtl energy [--block pe|dotprod] [--datapaths sparq,int8,a4w8] [--bits 4] [--options 5]
+                     [--rounding nearest-even] [--workload synthetic|real-layer]
+                     [--zeros 0.5] [--sweep 0,0.1,...,0.9] [--pairs 3456] [--k 64] [--seed 1]
+                     [--mode specify|zero-delay] [--sweep-mode zero-delay]
+                     [--slew-ns 0.1] [--wire-pf 0.002] [--output-load-pf 0.02] [--period-ns 20]
+                     [--liberty FILE --cell-models FILE] [-o DIR]
+
+For each datapath it maps the PE (or the 4x4 dot-product unit, 4 pairs per cycle: tiles of 4 rows
+and 4 columns) onto the cells (OSU 0.18 um from ``make cells-osu018``, or
+``--liberty``/``--cell-models``), simulates the netlist on Icarus with the workload (every tile
+checked against golden), prices the transitions with the Liberty (:mod:`energy.model`) and writes
+``DIR/energy.json`` (every figure, the commands, tool versions, the library's provenance),
+``DIR/energy.md`` (the table) and with ``--sweep`` ``DIR/energy-sparsity.png`` (pJ per MAC
+against the fraction of zero activations). Default ``DIR``: ``build/energy``.
+
+Errors are one line ``sparq-rtl: error: ...`` naming the parameter; status 2 for a bad argument
+(nothing run), 1 for a failed run (a tool failed, a result differed from golden), 130 on Ctrl-C.
+"""
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from hdl.cli import EXIT_OK, CommandError, Subcommand
+from hdl.config import DATAPATHS, SparqConfig
+
+from .gatesim import MODES
+from .model import DEFAULT_OUTPUT_LOAD_PF, DEFAULT_SLEW_NS, DEFAULT_WIRE_PF, PricingOptions
+from .workload import WORKLOADS
+
+__all__ = ["add_arguments", "run", "main", "SUBCOMMAND", "parse_fractions"]
+
+PROG = "sparq-rtl energy"
+DEFAULT_DATAPATHS = ("sparq", "int8", "a4w8")
+
+
+def parse_fractions(text, name):
+    """Comma-separated zero fractions in 0..1 -> list of floats; ValueError naming ``name``."""
+    out = []
+    for part in str(text).replace(" ", "").split(","):
+        try:
+            value = float(part)
+        except ValueError:
+            raise ValueError(f"{name} must be comma-separated numbers in 0..1, not {text!r}") from None
+        if not 0 <= value <= 1:
+            raise ValueError(f"{name} values must lie in 0..1, not {value!r}")
+        out.append(value)
+    return out
+
+
+def add_arguments(parser):
+    parser.add_argument("--block", default="pe",
+                        help="the design: pe, or dotprod (the 4x4 dot-product unit, 4 pairs "
+                             "per cycle) (default pe)")
+    parser.add_argument("--rows", type=int, default=4, help="dotprod: output rows (default 4)")
+    parser.add_argument("--cols", type=int, default=4, help="dotprod: output columns (default 4)")
+    parser.add_argument("--unit-pairs", dest="unit_pairs", type=int, default=4,
+                        help="dotprod: pairs of reduction positions per cycle (default 4)")
+    parser.add_argument("--datapaths", default=",".join(DEFAULT_DATAPATHS),
+                        help=f"comma-separated PE datapaths (default {','.join(DEFAULT_DATAPATHS)})")
+    parser.add_argument("--bits", type=int, help="SPARQ window width (default 4)")
+    parser.add_argument("--options", type=int, help="SPARQ window positions (default 5)")
+    parser.add_argument("--rounding", help="SPARQ rounding (default nearest-even)")
+    parser.add_argument("--workload", default="synthetic",
+                        help=f"operands: {' or '.join(WORKLOADS)} (default synthetic)")
+    parser.add_argument("--zeros", default="0.5",
+                        help="synthetic workload: fraction of zero activations (default 0.5)")
+    parser.add_argument("--sweep", default=None,
+                        help="also sweep these zero fractions (comma-separated, synthetic "
+                             "operands) and chart pJ/MAC against them")
+    parser.add_argument("--pairs", type=int, default=3456,
+                        help="activation pairs per run (default 3456)")
+    parser.add_argument("--k", type=int, default=64,
+                        help="synthetic workload: activations per tile, even (default 64)")
+    parser.add_argument("--seed", type=int, default=1, help="workload seed (default 1)")
+    parser.add_argument("--mode", default="specify",
+                        help=f"gate-level simulation of the headline run: {' or '.join(MODES)} "
+                             f"(default specify: cell delays, glitches count)")
+    parser.add_argument("--sweep-mode", dest="sweep_mode", default="zero-delay",
+                        help="simulation mode of the sweep's runs (default zero-delay)")
+    parser.add_argument("--slew-ns", dest="slew_ns", type=float, default=DEFAULT_SLEW_NS,
+                        help=f"input slew the power tables are read at, ns (default {DEFAULT_SLEW_NS})")
+    parser.add_argument("--wire-pf", dest="wire_pf", type=float, default=DEFAULT_WIRE_PF,
+                        help=f"wire capacitance per fanout pin, pF (default {DEFAULT_WIRE_PF})")
+    parser.add_argument("--output-load-pf", dest="output_load_pf", type=float,
+                        default=DEFAULT_OUTPUT_LOAD_PF,
+                        help=f"load on every output port, pF (default {DEFAULT_OUTPUT_LOAD_PF})")
+    parser.add_argument("--period-ns", dest="period_ns", type=float, default=20.0,
+                        help="clock period of the simulation and of leakage, ns (default 20)")
+    parser.add_argument("--liberty", help="a Liberty file of your own (default: OSU 0.18 um)")
+    parser.add_argument("--cell-models", dest="cell_models",
+                        help="Verilog models of the --liberty cells (needed with --liberty)")
+    parser.add_argument("-o", "--output-dir", dest="output_dir", default="build/energy",
+                        help="output folder (default build/energy)")
+
+
+def _configs(args):
+    names = [d for d in args.datapaths.replace(" ", "").split(",") if d]
+    if not names:
+        raise ValueError(f"--datapaths must name at least one datapath, not {args.datapaths!r}")
+    configs = []
+    for d in names:
+        if d not in DATAPATHS:
+            raise ValueError(f"--datapaths: {d!r} is not one of {', '.join(DATAPATHS)}")
+        fields = {"datapath": d}
+        if args.block == "dotprod":
+            fields.update(rows=args.rows, cols=args.cols, pairs=args.unit_pairs)
+        if d == "sparq":
+            for f in ("bits", "options", "rounding"):
+                if getattr(args, f) is not None:
+                    fields[f] = getattr(args, f)
+        configs.append(SparqConfig(**fields))
+    return configs
+
+
+def _check(args):
+    from .run import BLOCKS
+    if args.block not in BLOCKS:
+        raise ValueError(f"--block must be one of {', '.join(BLOCKS)}, not {args.block!r}")
+    configs = _configs(args)
+    if args.workload not in WORKLOADS:
+        raise ValueError(f"--workload must be one of {', '.join(WORKLOADS)}, not {args.workload!r}")
+    for name in ("mode", "sweep_mode"):
+        if getattr(args, name) not in MODES:
+            raise ValueError(f"--{name.replace('_', '-')} must be one of {', '.join(MODES)}, "
+                             f"not {getattr(args, name)!r}")
+    zeros = parse_fractions(args.zeros, "--zeros")
+    if len(zeros) != 1:
+        raise ValueError(f"--zeros must be one fraction, not {args.zeros!r}")
+    sweep = parse_fractions(args.sweep, "--sweep") if args.sweep is not None else []
+    try:
+        options = PricingOptions(slew_ns=args.slew_ns, wire_pf=args.wire_pf,
+                                 output_load_pf=args.output_load_pf, period_ns=args.period_ns)
+    except ValueError as exc:
+        raise ValueError("--" + str(exc).replace("_", "-", 1)) from None
+    if args.seed < 0:
+        raise ValueError(f"--seed must be >= 0, not {args.seed}")
+    if args.cell_models is not None and args.liberty is None:
+        raise ValueError("--cell-models needs --liberty (the library the models belong to)")
+    if args.liberty is not None and args.cell_models is None:
+        raise ValueError("--liberty needs --cell-models (Verilog models of its cells for the "
+                         "gate-level simulation)")
+    return configs, zeros[0], sweep, options
+
+
+def _library(args):
+    from synth import cells
+    if args.liberty is not None:
+        return cells.user_library(args.liberty, args.cell_models)
+    return cells.osu018()
+
+
+def _shape(config, args):
+    return ({"rows": config.rows, "cols": config.cols} if args.block == "dotprod"
+            else {"rows": 1, "cols": 1})
+
+
+def _workload(config, args, zeros):
+    from . import workload
+    if args.workload == "synthetic":
+        return workload.synthetic(config, pairs=args.pairs, k=args.k, zero_fraction=zeros,
+                                  seed=args.seed, **_shape(config, args))
+    return workload.real_layer(config, pairs=args.pairs, seed=args.seed, **_shape(config, args))
+
+
+def _command(args):
+    """The command line that reproduces this run, every option spelt out."""
+    parts = [PROG, "--block", args.block, "--datapaths", args.datapaths, "--workload", args.workload, "--zeros",
+             args.zeros, "--pairs", str(args.pairs), "--k", str(args.k), "--seed", str(args.seed),
+             "--mode", args.mode, "--slew-ns", f"{args.slew_ns:g}", "--wire-pf",
+             f"{args.wire_pf:g}", "--output-load-pf", f"{args.output_load_pf:g}",
+             "--period-ns", f"{args.period_ns:g}"]
+    if args.block == "dotprod":
+        parts += ["--rows", str(args.rows), "--cols", str(args.cols),
+                  "--unit-pairs", str(args.unit_pairs)]
+    for name in ("bits", "options", "rounding", "liberty", "cell_models"):
+        if getattr(args, name) is not None:
+            parts += ["--" + name.replace("_", "-"), str(getattr(args, name))]
+    if args.sweep is not None:
+        parts += ["--sweep", args.sweep, "--sweep-mode", args.sweep_mode]
+    return " ".join(parts)
+
+
+def run(args):
+    """Check every argument, then measure; a failed tool or a result that differs from golden is a
+    :class:`hdl.cli.CommandError` (status 1)."""
+    from synth.tools import SynthError
+
+    from .gatesim import GateSimError
+    try:
+        return _run(args)
+    except (GateSimError, SynthError) as exc:
+        raise CommandError(str(exc).splitlines()[0]) from exc
+
+
+def _run(args):
+    from . import report
+    from .liberty import read_liberty
+    from .run import map_design, measure, tool_record
+
+    configs, zeros, sweep, options = _check(args)
+    # Workloads first: a bad --pairs/--k is refused before anything runs.
+    workloads = {c.datapath: _workload(c, args, zeros) for c in configs}
+    if sweep:
+        from . import workload as wl
+        for z in sweep:
+            wl.synthetic(configs[0], pairs=args.pairs, k=args.k, zero_fraction=z, seed=args.seed,
+                         **_shape(configs[0], args))
+    library = _library(args)
+    out = Path(args.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    lib_cells = read_liberty(library.liberty)
+    start, cpu0 = time.monotonic(), time.process_time()
+    runs, sweep_runs = [], []
+    total_runs = len(configs) * (1 + len(sweep))
+    done = 0
+
+    def progress(what):
+        nonlocal done
+        done += 1
+        print(f"[{done}/{total_runs}] {what} ({time.monotonic() - start:.0f} s)", file=sys.stderr,
+              flush=True)
+
+    for config in configs:
+        work = out / "work" / f"{args.block}-{config.datapath}"
+        mapped = map_design(args.block, config, library, work)
+        record = measure(mapped, lib_cells, library, workloads[config.datapath],
+                         work / f"{args.workload}-{args.mode}", mode=args.mode, options=options)
+        runs.append(record)
+        progress(f"{mapped.name} {args.workload} {args.mode}: {record['pj_per_mac']:.4f} pJ/MAC")
+        for z in sweep:
+            from . import workload as wl
+            w = wl.synthetic(config, pairs=args.pairs, k=args.k, zero_fraction=z, seed=args.seed,
+                             **_shape(config, args))
+            r = measure(mapped, lib_cells, library, w, work / f"sweep-{z:g}-{args.sweep_mode}",
+                        mode=args.sweep_mode, options=options)
+            sweep_runs.append(r)
+            progress(f"{mapped.name} zeros {z:g} {args.sweep_mode}: {r['pj_per_mac']:.4f} pJ/MAC")
+    doc = {
+        "command": _command(args),
+        "tools": tool_record(library),
+        "pricing": options.as_dict(),
+        "runs": runs,
+        "sweep": sweep_runs,
+        "ratios": report.ratios(runs),
+        "wall_seconds": round(time.monotonic() - start, 1),
+        "cpu_seconds_self": round(time.process_time() - cpu0, 1),
+    }
+    (out / "energy.json").write_text(json.dumps(doc, indent=2) + "\n")
+    table = report.table(doc)
+    (out / "energy.md").write_text(table)
+    if sweep_runs:
+        report.chart(sweep_runs, out / "energy-sparsity.png")
+    print(table)
+    print(f"wrote {out / 'energy.json'}, {out / 'energy.md'}"
+          + (f", {out / 'energy-sparsity.png'}" if sweep_runs else ""))
+    return EXIT_OK
+
+
+def main(argv=None):
+    """``python -m energy``: the same as ``sparq-rtl energy``."""
+    from hdl.cli import main as cli_main
+    return cli_main(["energy", *(sys.argv[1:] if argv is None else argv)])
+
+
+SUBCOMMAND = Subcommand("energy", "energy per MAC of the PE or dot-product unit from gate-level "
+                        "switching activity (SPARQ against int8 and a4w8)", add_arguments, run)

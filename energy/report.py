@@ -1,0 +1,102 @@
+"""The energy report (Markdown), the ratios against the baselines, and the sparsity chart.
+
+``python -m energy.report DIR`` writes ``DIR/energy.md`` again from ``DIR/energy.json``.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+__all__ = ["ratios", "table", "chart", "write_markdown"]
+
+
+def ratios(runs):
+    """``{"sparq/int8": x, "sparq/a4w8": y}``: pJ/MAC of SPARQ over each baseline measured in the
+    same run (same workload, mode and pricing), for the baselines present."""
+    by = {r["datapath"]: r["pj_per_mac"] for r in runs}
+    if "sparq" not in by:
+        return {}
+    return {f"sparq/{d}": by["sparq"] / v for d, v in by.items() if d != "sparq"}
+
+
+def _rows(runs):
+    lines = ["| design | mode | zeros | pJ/MAC | pJ/cycle | comb. | seq. | clock | leakage | "
+             "cells | area um2 |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in runs:
+        e = r["energy"]
+        total = e["total_pj"]
+        share = {k: 100 * e[f"{k}_pj"] / total if total else 0.0
+                 for k in ("combinational", "sequential", "clock", "leakage")}
+        lines.append(
+            f"| {r.get('block', 'pe')} {r['datapath']} | {r['mode']} | "
+            f"{r['zero_fraction_measured']:.2f} | {r['pj_per_mac']:.3f} | {r['pj_per_cycle']:.2f} | "
+            f"{share['combinational']:.0f} % | {share['sequential']:.0f} % | "
+            f"{share['clock']:.0f} % | {share['leakage']:.2f} % | {r['cells']} | "
+            f"{r['area_um2']:.0f} |")
+    return "\n".join(lines) + "\n"
+
+
+def table(doc):
+    """The Markdown report: the runs, the ratios, the sweep, the registers, the command."""
+    runs = doc["runs"]
+    first = runs[0]
+    out = (f"# Energy: {first.get('block', 'pe')}, {first['workload']['workload']} operands\n\n"
+           f"## Energy per MAC\n\n{_rows(runs)}")
+    if doc.get("ratios"):
+        out += ("\n## Ratios\n\nSPARQ energy per MAC: " + ", ".join(
+            f"{k} = {v:.3f}" for k, v in doc["ratios"].items())
+            + f" ({first['mode']}, {first['workload']['workload']} operands, "
+              f"{first['pairs']} pairs per row, {first['zero_fraction_measured']:.2f} zeros)\n")
+    if doc.get("sweep"):
+        out += f"\n## Sweep of the zero fraction\n\n{_rows(doc['sweep'])}"
+    out += "\n## Registers\n\npJ per cycle of each register (Q, D pin, its nets; clock apart):\n\n"
+    for r in runs:
+        regs = ", ".join(f"{name} {pj / r['cycles']:.2f}"
+                         for name, pj in sorted(r["energy"]["registers_pj"].items(),
+                                                key=lambda kv: -kv[1])[:8])
+        out += f"- {r['datapath']}: {regs}\n"
+    tools = doc["tools"]
+    out += (f"\n## Command\n\n`{doc['command']}`; {tools['icarus']}, {tools['yosys']}, "
+            f"library {tools['library']['name']} ({tools['library']['package']}), "
+            f"liberty-parser {tools['liberty-parser']}, pywellen {tools.get('pywellen')}.\n")
+    return out
+
+
+def write_markdown(folder):
+    """``folder/energy.md`` from ``folder/energy.json``; returns the text."""
+    folder = Path(folder)
+    doc = json.loads((folder / "energy.json").read_text())
+    text = table(doc)
+    (folder / "energy.md").write_text(text)
+    return text
+
+
+def chart(sweep_runs, path):
+    """pJ/MAC against the measured zero fraction, one line per datapath, into the PNG ``path``."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    block = sweep_runs[0].get("block", "pe")
+    for d in dict.fromkeys(r["datapath"] for r in sweep_runs):
+        pts = sorted((r["zero_fraction_measured"], r["pj_per_mac"]) for r in sweep_runs
+                     if r["datapath"] == d)
+        ax.plot([100 * p[0] for p in pts], [p[1] for p in pts], marker="o", label=f"{d} {block}")
+    ax.set_xlabel("zero activations (%, measured)")
+    ax.set_ylabel("energy per MAC (pJ)")
+    ax.set_title(f"{block} energy per MAC vs sparsity (OSU 0.18 um, {sweep_runs[0]['mode']})")
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: python -m energy.report DIR (a folder holding energy.json)")
+    folder = Path(sys.argv[1])
+    if not (folder / "energy.json").is_file():
+        sys.exit(f"python -m energy.report: error: no energy.json in {folder}")
+    print(write_markdown(folder), end="")

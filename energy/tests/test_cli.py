@@ -1,0 +1,60 @@
+"""``sparq-rtl energy``: every bad argument is one line naming the parameter, status 2, and
+nothing is run or written."""
+
+import re
+
+import pytest
+
+from hdl import cli as hdl_cli
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--datapaths", "int9"], "--datapaths: 'int9' is not one of sparq, int8, a4w8, a3w8, a2w8"),
+    (["--datapaths", ","], "--datapaths must name at least one datapath, not ','"),
+    (["--workload", "mnist"], "--workload must be one of synthetic, real-layer, not 'mnist'"),
+    (["--mode", "fast"], "--mode must be one of zero-delay, specify, not 'fast'"),
+    (["--sweep-mode", "x"], "--sweep-mode must be one of zero-delay, specify, not 'x'"),
+    (["--zeros", "1.5"], "--zeros values must lie in 0..1, not 1.5"),
+    (["--zeros", "0.1,0.2"], "--zeros must be one fraction, not '0.1,0.2'"),
+    (["--sweep", "0,half"], "--sweep must be comma-separated numbers in 0..1, not '0,half'"),
+    (["--slew-ns", "0"], "--slew-ns must be a positive number, not 0.0"),
+    (["--wire-pf", "-1"], "--wire-pf must be a non-negative number of pF, not -1.0"),
+    (["--period-ns", "-2"], "--period-ns must be a positive number, not -2.0"),
+    (["--seed", "-1"], "--seed must be >= 0, not -1"),
+    (["--liberty", "x.lib"], "--liberty needs --cell-models"),
+    (["--cell-models", "x.v"], "--cell-models needs --liberty"),
+    (["--k", "63"], "k must be an even int in 2..1152"),
+    (["--pairs", "100"], "pairs must be a positive multiple of k/2 = 32, not 100"),
+    (["--workload", "real-layer", "--pairs", "100"],
+     r"pairs must be a positive multiple of 288 \(K = 576\), not 100"),
+    (["--bits", "5"], "bits"),
+    (["--block", "array"], "--block must be one of pe, dotprod, not .array."),
+])
+def test_bad_argument_is_one_named_line(tmp_path, capsys, args, message):
+    out = tmp_path / "out"
+    status = hdl_cli.main(["energy", *args, "-o", str(out)])
+    err = capsys.readouterr().err
+    assert status == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("sparq-rtl: error: ")
+    assert re.search(message, lines[0]), lines[0]
+    assert not out.exists()
+
+
+def test_report_without_a_record_is_named(tmp_path):
+    import subprocess
+    import sys
+    proc = subprocess.run([sys.executable, "-m", "energy.report", str(tmp_path)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == f"python -m energy.report: error: no energy.json in {tmp_path}"
+
+
+def test_missing_cell_models_file_is_one_line(tmp_path, capsys):
+    lib = tmp_path / "cells.lib"
+    lib.write_text("library(x) {}")
+    status = hdl_cli.main(["energy", "--liberty", str(lib), "--cell-models",
+                           str(tmp_path / "none.v"), "--pairs", "32", "-o", str(tmp_path / "o")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 1 and len(err) == 1
+    assert err[0] == f"sparq-rtl: error: --cell-models: no such file: {tmp_path / 'none.v'}"
