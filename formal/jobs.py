@@ -193,6 +193,9 @@ ARRAYS = [
     SparqConfig(datapath="a4w8", rows=2, cols=1, max_k=8, mul_pipe=True),
     # the AXI4-Stream wrapper (port names, active-low reset, tdata padded to bytes)
     _sparq(5, "nearest-even", rows=1, cols=2, max_k=8, interface="axis"),
+    # the 3-bit and 2-bit naive baselines
+    SparqConfig(datapath="a3w8", rows=1, cols=2, max_k=8),
+    SparqConfig(datapath="a2w8", rows=2, cols=1, max_k=8),
 ]
 
 
@@ -207,6 +210,9 @@ DOTPRODS = [
     SparqConfig(datapath="int8", rows=1, cols=1, pairs=1, max_k=8),
     SparqConfig(datapath="a4w8", rows=2, cols=1, pairs=2, max_k=8, mul_pipe=True),
     SparqConfig(datapath="int8", rows=1, cols=1, pairs=1, max_k=8, interface="axis"),
+    _sparq(7, "nearest-even", bits=2, rows=1, cols=1, pairs=1, max_k=8),
+    SparqConfig(datapath="a3w8", rows=1, cols=1, pairs=1, max_k=8),
+    SparqConfig(datapath="a2w8", rows=1, cols=1, pairs=1, max_k=8),
 ]
 
 

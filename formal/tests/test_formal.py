@@ -90,13 +90,14 @@ def test_catalogue_covers_every_block_datapath_option_and_property():
         assert {p.prop for p in proofs if p.block == block} == set(props)
     for block in ("pe", "array"):
         configs = [p.config for p in proofs if p.block == block]
-        # Every window width and option; the a3w8/a2w8 baselines as PEs only.
-        assert {c.datapath for c in configs} == set(DATAPATHS) - ({"a3w8", "a2w8"} if block == "array" else set())
+        # Every datapath, window width and option.
+        assert {c.datapath for c in configs} == set(DATAPATHS)
         assert {c.bits for c in configs} == set(BITS)
         assert {(c.bits, c.options) for c in configs if c.datapath == "sparq"} == set(WINDOW_SHIFTS)
     # The dot-product unit: every datapath family, one stage and split, both interfaces.
     units = [p.config for p in proofs if p.block == "dotprod"]
-    assert {c.datapath for c in units} >= {"sparq", "int8", "a4w8"}
+    assert {c.datapath for c in units} == set(DATAPATHS)
+    assert {c.bits for c in units if c.datapath == "sparq"} == set(BITS)
     assert {c.mul_pipe for c in units} == {False, True}
     assert {c.interface for c in units} == {"native", "axis"}
     assert {c.mul_pipe for c in configs if c.datapath == "sparq"} == {False, True}
