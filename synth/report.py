@@ -4,6 +4,7 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+from .asic_report import asic_section
 from .designs import VARIANTS
 from .throughput import best_section, chart as throughput_chart, dsp_section, throughput_section
 
@@ -394,6 +395,7 @@ def write_report(results, failures, out, *, command, targets, versions, seed, mi
     lines += throughput_section(ok, tp_name if tp_chart else None)
     lines += best_section(ok)
     lines += dsp_section(ok)
+    lines += asic_section(ok)
     lines += _headline(idx, targets)
     lines += _goals(ok)
     if any(t.pnr for t in targets):
