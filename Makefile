@@ -215,8 +215,9 @@ synth-check: $(STAMP_DEV) cells-osu018 opensta
 	$(PY) -m pytest -n $(SYNTH_JOBS) -m synth synth/tests
 
 # ---- Formal proofs (formal/): SymbiYosys on the generated designs, solvers from the dev tier ----
-# Proves the catalogue of formal/jobs.py (window and pair encoders, PEs, 1x1..2x3 arrays of every
-# datapath) and shows each injected bug caught (formal/mutants.py); one line per property, summary
+# Proves the catalogue of formal/jobs.py (window and pair encoders of every window width, PEs,
+# 1x1..2x3 arrays, dot-product units, the skid buffer, the AXI4-Stream wrappers) and shows each
+# injected bug caught (formal/mutants.py); one line per property, summary
 # in build/formal/summary.md. FORMAL_ARGS passes options, e.g. FORMAL_ARGS="--only array-int8".
 .PHONY: formal
 FORMAL_JOBS ?= 2
