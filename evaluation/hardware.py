@@ -17,7 +17,11 @@ the same images:
 
 Checked: in the RTL path, each layer's accumulators equal golden's for the same quantized input
 (every accumulator, every layer), every simulation passed, and the predicted classes of the two
-paths are equal.
+paths are equal. With ``harness="per-cycle"`` (the cycle-accurate harness of
+:mod:`tb.array_harness`, every stream always valid/ready, slower than the default burst harness)
+also the cycles: each layer's simulated cycles must equal the array's timing contract
+(:func:`evaluation.costs.gemm_cycles` of the GEMM it ran) plus :data:`HARNESS_CYCLES` per
+simulator run.
 """
 
 import time
@@ -29,11 +33,17 @@ import numpy as np
 import golden
 from golden.tiling import gemm_to_conv
 
+from .costs import gemm_cycles
 from .evaluate import calibrate, quantized_layers
 from .qconv import LayerRun, PairCounts
 from .settings import SETTINGS
 
-__all__ = ["HW_SETTINGS", "HardwareCheck", "pick_images", "run_hardware_check"]
+__all__ = ["HW_SETTINGS", "HARNESS_CYCLES", "HardwareCheck", "pick_images", "run_hardware_check"]
+
+#: Cycles the per-cycle harness adds to a run: Python offers each word a cycle ahead through the
+#: harness's holding register (the array's first transfer is one cycle after the first offer), and
+#: reads a result row's transfer from a register at the falling edge after it (one cycle more).
+HARNESS_CYCLES = 2
 
 #: Settings the array implements (every SPARQ setting: 4-, 3- and 2-bit windows); the first is
 #: what ``make eval`` checks.
@@ -65,8 +75,10 @@ class LayerCheck:
     mismatches: int = 0
     failures: int = 0          # simulator runs that failed (a bench check other than the values)
     cycles: int = 0
+    contract_cycles: int = 0   # the timing contract's cycles for the same GEMMs (+ harness)
     transfers: int = 0
     tiles: int = 0
+    runs: int = 0              # simulator runs (one per GEMM K chunk)
     seconds: float = 0.0
 
 
@@ -83,35 +95,60 @@ class HardwareCheck:
     accuracy_golden: dict = field(default_factory=dict)
     build_seconds: dict = field(default_factory=dict)
     selection: str = ""
+    harness: str = "burst"
+
+    @property
+    def cycles_checked(self):
+        """True when the cycles come from the cycle-accurate harness and are compared."""
+        return self.harness == "per-cycle"
 
     @property
     def passed(self):
         return bool(self.layers) and all(
             l.accumulators > 0 and l.mismatches == 0 and l.failures == 0
+            and (not self.cycles_checked or l.cycles == l.contract_cycles)
             for ls in self.layers.values() for l in ls) \
             and all(v == self.images for v in self.predictions_equal.values())
 
+    def cycles_per_inference(self, setting):
+        """``(simulated, contract)`` array cycles per image over the checked layers, the harness's
+        own cycles taken out (per-cycle harness only; ``None`` otherwise)."""
+        if not self.cycles_checked:
+            return None
+        ls = self.layers[setting]
+        extra = sum(l.runs for l in ls) * HARNESS_CYCLES
+        return ((sum(l.cycles for l in ls) - extra) / self.images,
+                (sum(l.contract_cycles for l in ls) - extra) / self.images)
+
     def markdown(self):
         lines = [f"Hardware in the loop: {self.selection or f'{self.images} test images'}; every SPARQ conv "
-                 f"computed by the generated {self.array} array on {self.simulator}, tile by tile, "
-                 "its accumulators feeding the next layer.", "",
-                 "| setting | layer | accumulators | differ from golden | tiles | array cycles "
-                 "| sim seconds |", "|---|---|---|---|---|---|---|"]
+                 f"computed by the generated {self.array} array on {self.simulator} ({self.harness} "
+                 "harness), tile by tile, its accumulators feeding the next layer.", "",
+                 "| setting | layer | accumulators | differ from golden | tiles | simulated cycles "
+                 "| contract cycles | sim seconds |", "|---|---|---|---|---|---|---|---|"]
         for s, ls in self.layers.items():
             for l in ls:
+                contract = l.contract_cycles if self.cycles_checked else "n/a (burst harness)"
                 lines.append(f"| `{s}` | `{l.name}` | {l.accumulators} | {l.mismatches} | "
-                             f"{l.tiles} | {l.cycles} | {l.seconds:.1f} |")
+                             f"{l.tiles} | {l.cycles} | {contract} | {l.seconds:.1f} |")
         lines.append("")
         for s in self.layers:
             lines.append(f"- `{s}`: predicted classes equal in {self.predictions_equal[s]} of "
                          f"{self.images} images (RTL accuracy {100 * self.accuracy_rtl[s]:.2f} %, "
                          f"golden {100 * self.accuracy_golden[s]:.2f} %).")
+            if self.cycles_checked:
+                sim_c, contract_c = self.cycles_per_inference(s)
+                lines.append(f"- `{s}`: array cycles per inference {sim_c:.1f} simulated, "
+                             f"{contract_c:.1f} from the timing contract (the harness's "
+                             f"{HARNESS_CYCLES} cycles per run taken out of both; the images of a "
+                             "batch share tiles, so this is the batch's cycles / images).")
         lines.append(f"- Verdict: {'PASS' if self.passed else 'FAIL'}.")
         return "\n".join(lines) + "\n"
 
     def to_dict(self):
         return {"images": self.images, "selection": self.selection, "array": self.array,
-                "simulator": self.simulator,
+                "simulator": self.simulator, "harness": self.harness,
+                "cycles_per_inference": {s: self.cycles_per_inference(s) for s in self.layers},
                 "passed": self.passed, "predictions_equal": dict(self.predictions_equal),
                 "accuracy_rtl": dict(self.accuracy_rtl),
                 "accuracy_golden": dict(self.accuracy_golden),
@@ -121,7 +158,7 @@ class HardwareCheck:
 
 def run_hardware_check(model, x, y, *, calibration_loader, settings=HW_SETTINGS[:1],
                        work_dir="build/eval/hw", rows=8, cols=8, max_k=1152, simulator="verilator",
-                       batch_size=64, log=print):
+                       batch_size=64, float_layers=None, harness="burst", log=print):
     """Run ``model``'s SPARQ conv layers on images ``x`` (labels ``y``) through the generated array.
 
     Parameters
@@ -133,6 +170,9 @@ def run_hardware_check(model, x, y, *, calibration_loader, settings=HW_SETTINGS[
         ``sparq-b3-o6-ne``, ``sparq-b2-o7-tr``).
     rows, cols, max_k : the generated array's :class:`hdl.config.SparqConfig`.
     simulator : ``"verilator"`` or ``"icarus"``.
+    float_layers : convs kept in float, as for :func:`~evaluation.calibrate` (default: the first).
+    harness : ``"burst"`` (fast) or ``"per-cycle"`` (cycle-accurate: cycles checked against the
+        timing contract, see the module docstring).
 
     Returns a :class:`HardwareCheck`; ``.passed`` is True when every accumulator of every layer
     equals golden's and every predicted class equals the golden path's.
@@ -141,21 +181,25 @@ def run_hardware_check(model, x, y, *, calibration_loader, settings=HW_SETTINGS[
     from hdl.config import SparqConfig
     from tb import array_runner, gemm
 
+    if harness not in ("burst", "per-cycle"):
+        raise ValueError(f"harness must be 'burst' or 'per-cycle', not {harness!r}")
     for name in settings:
         if name not in HW_SETTINGS:
             raise ValueError(f"setting {name!r} has no hardware: the array implements "
                              f"{', '.join(HW_SETTINGS)}")
-    layers, _, _ = calibrate(model, calibration_loader)
+    layers, _, _ = calibrate(model, calibration_loader, float_layers=float_layers)
     x_t = torch.from_numpy(np.ascontiguousarray(x))
     y = np.asarray(y)
-    check = HardwareCheck(images=len(x), array=f"{rows}x{cols} (max K {max_k})", simulator=simulator)
+    check = HardwareCheck(images=len(x), array=f"{rows}x{cols} (max K {max_k})", simulator=simulator,
+                          harness=harness)
+    burst = harness == "burst"
     work_dir = Path(work_dir)
     for name in settings:
         setting = SETTINGS[name]
         config = SparqConfig(datapath="sparq", bits=setting.bits, options=setting.options,
                              rounding=setting.rounding, rows=rows, cols=cols, max_k=max_k)
         start = time.perf_counter()
-        build = array_runner.build_array(config, simulator, burst=True)
+        build = array_runner.build_array(config, simulator, burst=burst)
         check.build_seconds[name] = round(time.perf_counter() - start, 1)
         log(f"[hw] {name}: array built for {simulator} in {check.build_seconds[name]} s")
         per_layer = {l.name: LayerCheck(l.name) for l in layers}
@@ -169,6 +213,7 @@ def run_hardware_check(model, x, y, *, calibration_loader, settings=HW_SETTINGS[
             Bm = golden.weights_to_matrix(layer.wq)
             (run,) = gemm.array_gemm(_build.config, _build.sim, cols_.reshape(-1, K), Bm,
                                      build=_build, work_dir=work_dir, seed=0,
+                                     tests=("burst",) if burst else ("full_rate",),
                                      name=f"{_name}-{layer.name}").values()
             acc = gemm_to_conv(run.C, (N, Ho, Wo))
             ref = layer.conv(xq, delta_x, setting).acc
@@ -179,6 +224,10 @@ def run_hardware_check(model, x, y, *, calibration_loader, settings=HW_SETTINGS[
             lc.failures += len(run.failures)
             for k in ("cycles", "transfers", "tiles", "seconds"):
                 setattr(lc, k, getattr(lc, k) + getattr(run, k))
+            chunks = len(gemm.k_chunks(_build.config, K))
+            lc.runs += chunks
+            lc.contract_cycles += gemm_cycles(N * Ho * Wo, Bm.shape[0], K, rows=rows, cols=cols,
+                                              max_k=max_k)[1] + chunks * HARNESS_CYCLES
             log(f"[hw] {_name} {layer.name}: {ref.size} accumulators, {lc.mismatches} differ, "
                 f"{run.tiles} tiles, {run.cycles} cycles, {run.seconds:.1f} s"
                 + "".join(f"; {f}" for f in run.failures))

@@ -27,7 +27,9 @@ class Setting:
         ``"fp32"`` (no quantization), ``"exact"`` (plain integer product of ``act_bits``-bit
         activations and 8-bit weights) or ``"sparq"`` (8-bit activations through the SPARQ kernel).
     act_bits : int
-        Activation quantizer width: 8, or 4 for the naive 4-bit baseline (``delta = max_mean / 15``).
+        Activation quantizer width: 8, or 4, 3, 2 for the naive baselines (``delta = max_mean /
+        (2**act_bits - 1)``, e.g. ``max_mean / 15`` for 4 bits), the partners of SPARQ's 4-, 3- and
+        2-bit windows.
     bits, options, rounding :
         The SPARQ window setting passed to :func:`golden.sparq_conv2d` (``kind="sparq"`` only).
     """
@@ -56,6 +58,8 @@ _ALL = [
     Setting("fp32", "FP32", "fp32"),
     Setting(setting_tag("int8"), "A8W8", "exact", act_bits=8),
     Setting(setting_tag("a4w8"), "A4W8 naive", "exact", act_bits=4),
+    Setting(setting_tag("a3w8"), "A3W8 naive", "exact", act_bits=3),
+    Setting(setting_tag("a2w8"), "A2W8 naive", "exact", act_bits=2),
 ]
 for _bits, _options in ((4, 5), (4, 3), (4, 2), (3, 6), (2, 7)):
     for _rounding in ("nearest-even", "truncate"):

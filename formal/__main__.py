@@ -24,7 +24,8 @@ from .run import run_mutants, run_proofs, timed, write_summary
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m formal", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="the subset `make test` runs")
-    parser.add_argument("--only", default="", help="proofs (and mutants) whose name contains this")
+    parser.add_argument("--only", default="", help="proofs (and mutants) whose name contains this "
+                        "(several, comma-separated: any of them)")
     parser.add_argument("--no-mutants", action="store_true", help="skip the injected bugs")
     parser.add_argument("--jobs", type=int, default=2, help="parallel SymbiYosys jobs (default 2)")
     parser.add_argument("--out", default="build/formal", help="work folder (default build/formal)")
@@ -32,9 +33,12 @@ def main(argv=None):
     args = parser.parse_args(argv)
     put_tools_on_path()
 
-    proofs = [p for p in catalogue(quick=args.quick) if args.only in p.name]
-    mutants = [] if args.no_mutants else [m for m in MUTANTS if args.only in m.name
-                                          or args.only in m.proof.name]
+    wanted = args.only.split(",")
+
+    def selected(*names):
+        return any(w in name for w in wanted for name in names)
+    proofs = [p for p in catalogue(quick=args.quick) if selected(p.name)]
+    mutants = [] if args.no_mutants else [m for m in MUTANTS if selected(m.name, m.proof.name)]
     if args.quick and not args.no_mutants:
         mutants = [m for m in mutants if m.name in QUICK_MUTANTS]
     if args.list:

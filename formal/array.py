@@ -31,12 +31,16 @@ registers are read through Yosys's ``expose``, which adds them as output ports o
 module and changes no logic.
 """
 
+from dataclasses import dataclass
+
 from amaranth import Shape
+
+from hdl.axis import WRAPPED
 
 from .reference import PRODUCT_WIDTH, slot_function
 from .spec import MODULES as SPEC_MODULES
 
-__all__ = ["PROPERTIES", "array_harness", "exposed", "latency"]
+__all__ = ["PROPERTIES", "Frame", "array_harness", "exposed", "frame", "latency"]
 
 #: Property classes of the array harness, in report order.
 PROPERTIES = ("stream", "conservation", "products", "arithmetic", "err")
@@ -46,8 +50,30 @@ SUM_WIDTH = 32
 
 
 def latency(config):
-    """Cycles from a tile's final input transfer to its first result row being valid on ``c``."""
-    return config.rows + config.cols + 2
+    """Cycles from a tile's final input transfer to its first result row being valid on ``c``:
+    ``rows + cols + 1 + pe_latency`` (``pe_latency`` 2 with the split multiply stage)."""
+    return config.rows + config.cols + 1 + config.pe_latency
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What the stream, conservation and err classes need of a block with the tile streams
+    (:func:`hdl.tile_framing.tile_signature`): the array, or the dot-product unit
+    (:mod:`formal.dotprod`). Widths include ``last``."""
+    rows: int
+    a_width: int
+    b_width: int
+    c_width: int
+    acc_width: int
+    max_transfers: int
+    latency: int
+
+
+def frame(config):
+    """The array's :class:`Frame`."""
+    R, C = config.rows, config.cols
+    return Frame(R, 2 * R * config.act_width + 1, 2 * C * 8 + 1, C * config.acc_width + 1,
+                 config.acc_width, config.max_pairs, latency(config))
 
 
 def _width(n):
@@ -62,19 +88,31 @@ def _slot_width(config):
 
 
 def _operand_width(config):
-    # A PE's activation operand: the 16-bit encoded pair (sparq) or the raw pair.
-    return 16 if config.datapath == "sparq" else 2 * config.act_width
+    # A PE's activation operand: the encoded pair (sparq: 2 * (bits + shift_width + 1), 16 bits
+    # for 4-bit windows) or the raw pair.
+    if config.datapath == "sparq":
+        return 2 * (config.bits + config.shift_width + 1)
+    return 2 * config.act_width
 
 
-def _control_widths(config):
-    return {"pending": 1, "row": _width(max(config.rows, 2)), "count": _width(config.max_pairs + 1)}
+def _slot_fields(config):
+    # (mant, shift, src) bit ranges of each slot in the encoded pair, from bit 0 up
+    # (hdl.pair.encoded_pair_layout's order).
+    n, sw = config.bits, config.shift_width
+    half = n + sw + 1
+    return [(f"[{j * half + n - 1}:{j * half}]", f"[{j * half + n + sw - 1}:{j * half + n}]",
+             f"[{j * half + n + sw}]") for j in range(2)]
+
+
+def _control_widths(fr):
+    return {"pending": 1, "row": _width(max(fr.rows, 2)), "count": _width(fr.max_transfers + 1)}
 
 
 def exposed(config, properties, *, aids):
     """``{internal wire of the flattened array: width}`` the harness reads."""
     wires = {}
     if aids:
-        wires.update(_control_widths(config))
+        wires.update(_control_widths(frame(config)))
     if "products" in properties or "arithmetic" in properties:
         for r in range(config.rows):
             for c in range(config.cols):
@@ -89,11 +127,17 @@ def exposed(config, properties, *, aids):
     return wires
 
 
+def exposed_name(config, name):
+    """The flattened name of internal wire ``name`` of the array (or the unit): inside the
+    AXI4-Stream wrapper (``interface="axis"``) it sits in submodule :data:`hdl.axis.WRAPPED`."""
+    return f"{WRAPPED}.{name}" if config.interface == "axis" else name
+
+
 def _port(name):
     return "dut_" + name.replace(".", "_")
 
 
-def array_harness(config, dut, properties, *, aids):
+def array_harness(config, dut, properties, *, aids, fr=None, extra=None, wires=None):
     """SystemVerilog text of module ``formal_array`` around the generated module ``dut``.
 
     ``properties`` is a subset of :data:`PROPERTIES`; the module must have been given the
@@ -105,21 +149,26 @@ def array_harness(config, dut, properties, *, aids):
     unknown = set(properties) - set(PROPERTIES)
     if unknown:
         raise ValueError(f"unknown properties {sorted(unknown)}")
-    R, C = config.rows, config.cols
-    aw, accw = config.act_width, config.acc_width
-    AW, BW, CW = 2 * R * aw + 1, 2 * C * 8 + 1, C * accw + 1
-    P = config.max_pairs
-    L = latency(config)
+    fr = fr or frame(config)
+    R = fr.rows
+    AW, BW, CW = fr.a_width, fr.b_width, fr.c_width
+    P = fr.max_transfers
+    L = fr.latency
     rw, nw, sw = _width(max(R, 2)), _width(P + 1), _width(L + 1)
     has = set(properties).__contains__
 
-    out = [f"""// Formal harness of {dut} ({config.datapath}, {R}x{C}, max_k {config.max_k}).
+    axis = config.interface == "axis"
+    # AXI4-Stream: tdata is the payload's data padded to whole bytes (hdl.axis.tdata_layout);
+    # the padding of a and b is a free input (it must be ignored), that of c must be 0.
+    pads = {s: -(w - 1) % 8 if axis else 0 for s, w in (("a", AW), ("b", BW), ("c", CW))}
+    pad_inputs = "".join(f"  input [{pads[s] - 1}:0] {s}_pad,\n" for s in "ab" if pads[s])
+    out = [f"""// Formal harness of {dut} ({config.datapath}, {R}x{config.cols}, max_k {config.max_k}{", AXI4-Stream ports" if axis else ""}).
 // Generated by formal.array; proves: {', '.join(p for p in PROPERTIES if has(p))}.
 module formal_array (
   input clk, input rst,
   input a_valid, input [{AW - 1}:0] a_payload,
   input b_valid, input [{BW - 1}:0] b_payload,
-  input c_ready
+{pad_inputs}  input c_ready
 );
   wire a_ready, b_ready, c_valid, err;
   wire [{CW - 1}:0] c_payload;
@@ -129,13 +178,32 @@ module formal_array (
   wire take = a_valid && a_ready;          // a transfer on a
   wire give = c_valid && c_ready;          // a transfer on c
 """]
-    ports = [".clk(clk)", ".rst(rst)", ".a__valid(a_valid)", ".a__ready(a_ready)",
-             ".a__payload(a_payload)", ".b__valid(b_valid)", ".b__ready(b_ready)",
-             ".b__payload(b_payload)", ".c__valid(c_valid)", ".c__ready(c_ready)",
-             ".c__payload(c_payload)", ".err(err)"]
-    for name, width in exposed(config, properties, aids=aids).items():
+    if axis:
+        def tdata(s, width):
+            data = f"{s}_payload[{width - 2}:0]"
+            return f"{{{s}_pad, {data}}}" if pads[s] else data
+        ctw = CW - 1 + pads["c"]
+        out.append(f"""  wire [{ctw - 1}:0] c_tdata;
+  wire c_tlast;
+  assign c_payload = {{c_tlast, c_tdata[{CW - 2}:0]}};
+""")
+        ports = [".aclk(clk)", ".aresetn(!rst)",
+                 f".s_axis_a_tdata({tdata('a', AW)})", ".s_axis_a_tvalid(a_valid)",
+                 ".s_axis_a_tready(a_ready)", ".s_axis_a_tlast(a_last)",
+                 f".s_axis_b_tdata({tdata('b', BW)})", ".s_axis_b_tvalid(b_valid)",
+                 ".s_axis_b_tready(b_ready)", ".s_axis_b_tlast(b_last)",
+                 ".m_axis_c_tdata(c_tdata)", ".m_axis_c_tvalid(c_valid)",
+                 ".m_axis_c_tready(c_ready)", ".m_axis_c_tlast(c_tlast)", ".err(err)"]
+    else:
+        ports = [".clk(clk)", ".rst(rst)", ".a__valid(a_valid)", ".a__ready(a_ready)",
+                 ".a__payload(a_payload)", ".b__valid(b_valid)", ".b__ready(b_ready)",
+                 ".b__payload(b_payload)", ".c__valid(c_valid)", ".c__ready(c_ready)",
+                 ".c__payload(c_payload)", ".err(err)"]
+    if wires is None:
+        wires = exposed(config, properties, aids=aids)
+    for name, width in wires.items():
         out.append(f"  wire [{width - 1}:0] {_port(name)};\n")
-        ports.append(f".\\{name} ({_port(name)})")
+        ports.append(f".\\{exposed_name(config, name)} ({_port(name)})")
     out.append(f"  {dut} dut (\n    " + ",\n    ".join(ports) + "\n  );\n")
 
     # -- the model, from the ports alone ------------------------------------------------------
@@ -191,10 +259,12 @@ module formal_array (
   end
 """)
 
+    if has("stream") and pads["c"]:
+        out.append(f"  always @(*) if (c_valid) stream_c_pad_zero: assert (c_tdata[{CW - 1 + pads['c'] - 1}:{CW - 1}] == 0);\n")
     if has("conservation"):
-        out.append(_conservation(config, "conservation"))
+        out.append(_conservation(fr, "conservation"))
     elif aids and (has("stream") or has("arithmetic")):
-        out.append(_conservation(config, "aid"))
+        out.append(_conservation(fr, "aid"))
 
     if has("err"):
         out.append("""
@@ -206,10 +276,14 @@ module formal_array (
   end
 """)
 
-    if has("products") or has("arithmetic"):
-        out.append(_products(config, "assert" if has("products") else "assume"))
-    if has("arithmetic"):
-        out.append(_sums(config, aids))
+    if extra is not None:
+        # The block's own products and arithmetic (formal.dotprod).
+        out.append(extra(has, aids))
+    else:
+        if has("products") or has("arithmetic"):
+            out.append(_products(config, "assert" if has("products") else "assume"))
+        if has("arithmetic"):
+            out.append(_sums(config, aids))
 
     if aids:
         checks = []
@@ -226,8 +300,8 @@ module formal_array (
     return "".join(out)
 
 
-def _conservation(config, label):
-    R, rw, sw, L = config.rows, _width(max(config.rows, 2)), _width(latency(config) + 1), latency(config)
+def _conservation(fr, label):
+    R, rw, sw, L = fr.rows, _width(max(fr.rows, 2)), _width(fr.latency + 1), fr.latency
     return f"""
   // -- conservation: each accepted tile gives exactly {R} rows on c, in order, last on the final
   always @(*) begin
@@ -250,7 +324,8 @@ def _products(config, check):
     aw = config.act_width
     sparq = config.datapath == "sparq"
     ow = _operand_width(config)
-    depth = R + C + 2                             # history entries: entry i = taken i + 1 ago
+    e = config.pe_latency                         # slot registers e cycles after the operands
+    depth = R + C + 1 + e                         # history entries: entry i = taken i + 1 ago
     out = [f"""
   // -- products: each PE gets the pair the contract routes to it, and multiplies it exactly ----
 {slot_function(config, PRODUCT_WIDTH)}"""]
@@ -258,13 +333,13 @@ def _products(config, check):
     for r in range(R):
         lo = 2 * r * aw
         if sparq:
-            out.append(f"""  wire [3:0] f_m0_{r}, f_m1_{r};
-  wire [2:0] f_s0_{r}, f_s1_{r};
+            out.append(f"""  wire [{config.bits - 1}:0] f_m0_{r}, f_m1_{r};
+  wire [{config.shift_width - 1}:0] f_s0_{r}, f_s1_{r};
   wire f_c0_{r}, f_c1_{r};
   {SPEC_MODULES["pair"]} f_spec_{r} (.a0(a_payload[{lo + 7}:{lo}]), .a1(a_payload[{lo + 15}:{lo + 8}]),
     .mant0(f_m0_{r}), .shift0(f_s0_{r}), .src0(f_c0_{r}),
     .mant1(f_m1_{r}), .shift1(f_s1_{r}), .src1(f_c1_{r}));
-  wire [15:0] f_op_{r} = {{f_c1_{r}, f_s1_{r}, f_m1_{r}, f_c0_{r}, f_s0_{r}, f_m0_{r}}};
+  wire [{ow - 1}:0] f_op_{r} = {{f_c1_{r}, f_s1_{r}, f_m1_{r}, f_c0_{r}, f_s0_{r}, f_m0_{r}}};
 """)
         else:
             out.append(f"  wire [{ow - 1}:0] f_op_{r} = a_payload[{lo + ow - 1}:{lo}];\n")
@@ -287,26 +362,28 @@ def _products(config, check):
             i = r + c + 1                       # the pair in PE (r, c)'s operand registers
             a, b = _port(f"{pe}.a"), _port(f"{pe}.b")
             if sparq:
-                refs = [f"f_slot({a}[3:0], {a}[6:4], {a}[7], {b}[7:0], {b}[15:8])",
-                        f"f_slot({a}[11:8], {a}[14:12], {a}[15], {b}[7:0], {b}[15:8])"]
+                refs = [f"f_slot({a}{m}, {a}{s}, {a}{c}, {b}[7:0], {b}[15:8])"
+                        for m, s, c in _slot_fields(config)]
             else:
                 refs = [f"f_slot({a}[{aw - 1}:0], {b}[7:0])",
                         f"f_slot({a}[{2 * aw - 1}:{aw}], {b}[15:8])"]
             s0, s1 = (f"$signed({_port(f'{pe}.slot{j}_product')})" for j in range(2))
-            out.append(f"""  reg signed [{PRODUCT_WIDTH - 1}:0] f_ref0_{r}_{c} = 0, f_ref1_{r}_{c} = 0;
+            # the reference products of the operands now in the PE, carried through the PE's
+            # e multiply stages (the split's middle register with mul_pipe)
+            chain = "".join(f"""  reg signed [{PRODUCT_WIDTH - 1}:0] f_ref0_{r}_{c}_{d} = 0, f_ref1_{r}_{c}_{d} = 0;
   always @(posedge clk) begin
-    // the reference products of the operands now in the PE, for its slot registers next cycle
-    f_ref0_{r}_{c} <= {refs[0]};
-    f_ref1_{r}_{c} <= {refs[1]};
+    f_ref0_{r}_{c}_{d} <= {refs[0] if d == 0 else f"f_ref0_{r}_{c}_{d - 1}"};
+    f_ref1_{r}_{c}_{d} <= {refs[1] if d == 0 else f"f_ref1_{r}_{c}_{d - 1}"};
   end
-  always @(*) begin
+""" for d in range(e))
+            out.append(chain + f"""  always @(*) begin
     // the pair the contract routes to PE ({r}, {c}) is in its operand registers ...
     if (f_hv{i}) products_route_{r}_{c}: {check} ({a} == f_ha{i}[{(r + 1) * ow - 1}:{r * ow}]
                                              && {b} == f_hb{i}[{16 * c + 15}:{16 * c}]);
-    // ... and one cycle later its reference products are in the slot registers
-    if (f_hv{i + 1}) begin
-      products_slot_{r}_{c}_0: {check} ({s0} == f_ref0_{r}_{c});
-      products_slot_{r}_{c}_1: {check} ({s1} == f_ref1_{r}_{c});
+    // ... and {e} cycle(s) later its reference products are in the slot registers
+    if (f_hv{i + e}) begin
+      products_slot_{r}_{c}_0: {check} ({s0} == f_ref0_{r}_{c}_{e - 1});
+      products_slot_{r}_{c}_1: {check} ({s1} == f_ref1_{r}_{c}_{e - 1});
     end
   end
 """)
@@ -328,7 +405,7 @@ def _sums(config, aids):
 """]
     for r in range(R):
         for c in range(C):
-            i = r + c + 2                       # the pair in PE (r, c)'s slot registers
+            i = r + c + 1 + config.pe_latency   # the pair in PE (r, c)'s slot registers
             s0, s1 = (f"$signed({_port(f'pe_{r}_{c}.slot{j}_product')})" for j in range(2))
             col = f"c_payload[{(c + 1) * accw - 1}:{c * accw}]"
             out.append(f"""  reg signed [{S - 1}:0] f_acc_{r}_{c} = 0, f_res_{r}_{c} = 0;
@@ -349,8 +426,8 @@ def _sums(config, aids):
 
 def _sum_aids(config, r, c, i):
     # PE (r, c) agrees with the model: framing of its slot stage, its accumulator, and its
-    # result register (captured r + c + 4 cycles after the final transfer, then shifted up one
-    # row per c transfer).
+    # result register (captured r + c + 3 + pe_latency cycles after the final transfer, then
+    # shifted up one row per c transfer).
     R, accw, sw = config.rows, config.acc_width, _width(latency(config) + 1)
     rw = _width(max(R, 2))
     pe = f"pe_{r}_{c}"
@@ -358,7 +435,8 @@ def _sum_aids(config, r, c, i):
              f"{_port(pe + '.p_last')} == (f_hv{i} && f_hl{i}));",
              f"aid_acc_{r}_{c}: assert ({_port(pe + '.acc')} == f_acc_{r}_{c}[{accw - 1}:0]);"]
     for k in range(R - r):
-        when = f"f_row == {rw}'d{k}" + (f" && f_since >= {sw}'d{r + c + 4}" if k == 0 else "")
+        when = f"f_row == {rw}'d{k}" + (f" && f_since >= {sw}'d{r + c + 3 + config.pe_latency}"
+                                        if k == 0 else "")
         lines.append(f"if (f_outstanding == 2'd1 && {when}) aid_result_{r}_{c}_{k}: "
                      f"assert ({_port(pe + '.result')} == f_res_{r + k}_{c}[{accw - 1}:0]);")
     return "  always @(*) begin\n" + "".join(f"    {line}\n" for line in lines) + "  end\n"

@@ -14,18 +14,24 @@ Property classes per block:
 * ``pe``: ``slots`` (forwarding, slot products, capture), ``accumulator`` (exact sums: no
   overflow for legal tiles);
 * ``array``: ``stream``, ``conservation``, ``products``, ``arithmetic``, ``err``
-  (:mod:`formal.array`). ``arithmetic`` builds on ``products`` (it assumes what that job proves).
+  (:mod:`formal.array`). ``arithmetic`` builds on ``products`` (it assumes what that job proves);
+* ``dotprod``: the same five classes for the dot-product unit (:mod:`formal.dotprod`);
+* ``skid``: ``beats`` (the skid buffer loses, duplicates and reorders no beat,
+  :mod:`formal.skid`).
+
+Configurations with ``interface="axis"`` are proved through the AXI4-Stream wrapper's ports; with
+``stc=True`` (PEs) the 2:4 PE.
 """
 
 import dataclasses
 import functools
 from dataclasses import dataclass
 
-from hdl.config import SparqConfig
+from hdl.config import WINDOW_SHIFTS, SparqConfig
 from hdl.generate import verilog
 from hdl.naming import design_name
 
-from . import array, encoders, pe
+from . import array, dotprod, encoders, pe, skid
 from .sby import Job
 from .spec import spec_verilog
 
@@ -37,18 +43,26 @@ PROPERTIES = {
     "pair": ("spec", "contribution"),
     "pe": pe.PROPERTIES,
     "array": array.PROPERTIES,
+    "dotprod": dotprod.PROPERTIES,
+    "skid": skid.PROPERTIES,
 }
 
 #: Module name the design under proof gets in every job (the harnesses instantiate it).
 DUT = "dut"
 
+#: Deepest fallback bounded check (cycles from reset) when an induction does not close.
+BMC_CAP = 40
+
 _TOPS = {"window": "formal_window", "pair": "formal_pair", "pe": "formal_pe",
-         "array": "formal_array"}
+         "array": "formal_array", "dotprod": "formal_array", "skid": "formal_skid"}
 
 
 @functools.lru_cache(maxsize=None)
 def design_verilog(block, config):
-    """The generated Verilog of ``block`` for ``config``, top module :data:`DUT`."""
+    """The generated Verilog of ``block`` for ``config``, top module :data:`DUT` (``skid``: the
+    skid buffer of the array's and the unit's inputs, :func:`formal.skid.skid_verilog`)."""
+    if block == "skid":
+        return skid.skid_verilog(DUT)
     return verilog(block, config, name=DUT)
 
 
@@ -66,6 +80,8 @@ class Proof:
 
     @property
     def design(self):
+        if self.block == "skid":
+            return f"skid-{skid.WIDTH}b"
         return design_name(self.block, self.config)
 
     @property
@@ -77,6 +93,23 @@ class Proof:
     def aids(self):
         return self.mode == "prove"
 
+    @property
+    def bmc_depth(self):
+        """Depth of the bounded check run when the induction does not close
+        (:func:`formal.sby.run_with_fallback`): long enough for a tile of ``max_pairs + 1``
+        transfers to pass the whole pipeline and leave (array: plus its latency and its rows),
+        twice over, capped at :data:`BMC_CAP` (the summary then says the depth reached)."""
+        if self.block in ("window", "pair"):
+            return 1
+        if self.block == "skid":
+            return 20
+        reach = self.config.max_pairs + 1 + 6
+        if self.block == "array":
+            reach += array.latency(self.config) + self.config.rows
+        if self.block == "dotprod":
+            reach += dotprod.latency(self.config) + self.config.rows
+        return min(2 * reach, BMC_CAP)
+
     def job(self, text=None, *, mode=None, depth=None):
         """The SymbiYosys job; ``text`` replaces the generated Verilog (a mutant), ``mode`` and
         ``depth`` override the catalogue's (a mutant runs as ``bmc``, without induction aids)."""
@@ -87,19 +120,27 @@ class Proof:
         files = {"dut.v": text if text is not None else design_verilog(self.block, cfg)}
         script = ["read_verilog -formal dut.v", f"hierarchy -top {DUT}", "flatten"]
         if self.block in ("window", "pair"):
-            files["spec.v"] = spec_verilog(self.block, cfg.options, cfg.rounding)
+            files["spec.v"] = spec_verilog(self.block, cfg)
             harness = (encoders.window_harness if self.block == "window"
                        else encoders.pair_harness)(cfg, DUT, self.prop)
             wires = []
+        elif self.block == "skid":
+            harness = skid.skid_harness(DUT, aids=aids)
+            wires = list(skid.EXPOSED) if aids else []
         elif self.block == "pe":
             harness = pe.pe_harness(cfg, DUT, (self.prop,), aids=aids)
             wires = pe.EXPOSED
+            if cfg.stc and cfg.datapath == "sparq":
+                files["spec.v"] = spec_verilog("pair", cfg)
         else:
             props = (self.prop,)
-            harness = array.array_harness(cfg, DUT, props, aids=aids)
-            wires = list(array.exposed(cfg, props, aids=aids))
+            kind = array if self.block == "array" else dotprod
+            harness = (array.array_harness if self.block == "array"
+                       else dotprod.dotprod_harness)(cfg, DUT, props, aids=aids)
+            wires = [array.exposed_name(cfg, w) for w in kind.exposed(cfg, props, aids=aids)]
             if cfg.datapath == "sparq" and self.prop in ("products", "arithmetic"):
-                files["spec.v"] = spec_verilog("pair", cfg.options, cfg.rounding)
+                # (the array and the dot-product unit encode each taken pair as the spec does)
+                files["spec.v"] = spec_verilog("pair", cfg)
         if wires:
             script.append("expose " + " ".join(f"w:{w}" for w in wires))
         if "spec.v" in files:
@@ -110,12 +151,13 @@ class Proof:
                    engine=self.engine)
 
 
-def _sparq(options, rounding, **shape):
-    return SparqConfig(datapath="sparq", options=options, rounding=rounding, **shape)
+def _sparq(options, rounding, bits=4, **shape):
+    return SparqConfig(datapath="sparq", bits=bits, options=options, rounding=rounding, **shape)
 
 
-#: Window and pair settings: every option and rounding.
-SETTINGS = [(o, r) for o in (5, 3, 2) for r in ("nearest-even", "truncate")]
+#: Window and pair settings ``(bits, options, rounding)``: every window width and option of
+#: :data:`hdl.config.WINDOW_SHIFTS` (4-bit 5/3/2, 3-bit 6, 2-bit 7), both roundings.
+SETTINGS = [(b, o, r) for (b, o) in WINDOW_SHIFTS for r in ("nearest-even", "truncate")]
 
 #: PE configurations: every datapath and option at max_k 8, and the default (production) PEs of
 #: ``make verilog`` at max_k 1152; the split multiply stage (``mul_pipe``) of every datapath at
@@ -126,7 +168,14 @@ PES = ([_sparq(o, "nearest-even", max_k=8) for o in (5, 3, 2)]
        + [_sparq(5, "nearest-even", max_k=8, mul_pipe=True),
           _sparq(3, "truncate", max_k=8, mul_pipe=True)]
        + [SparqConfig(datapath=d, max_k=8, mul_pipe=True) for d in ("int8", "a4w8")]
-       + [_sparq(5, "nearest-even", max_k=1152, mul_pipe=True)])
+       + [_sparq(5, "nearest-even", max_k=1152, mul_pipe=True)]
+       # 3-bit and 2-bit windows (both roundings between them), their naive baselines, and the
+       # 3-bit window with the split stage
+       + [_sparq(6, "nearest-even", bits=3, max_k=8), _sparq(7, "truncate", bits=2, max_k=8),
+          _sparq(6, "truncate", bits=3, max_k=8, mul_pipe=True)]
+       + [SparqConfig(datapath=d, max_k=8) for d in ("a3w8", "a2w8")]
+       # the 2:4 structured-sparse PEs (stc): the activation select in front of the slots
+       + [SparqConfig(datapath=d, max_k=8, stc=True) for d in ("sparq", "int8")])
 
 #: Array instances: every datapath, every option, both roundings, odd and even max_k.
 ARRAYS = [
@@ -137,14 +186,49 @@ ARRAYS = [
     _sparq(5, "truncate", rows=1, cols=2, max_k=3),
     SparqConfig(datapath="int8", rows=2, cols=3, max_k=8),
     SparqConfig(datapath="a4w8", rows=2, cols=2, max_k=8),
+    _sparq(6, "nearest-even", bits=3, rows=1, cols=2, max_k=8),
+    _sparq(7, "truncate", bits=2, rows=2, cols=1, max_k=5),
+    # the split multiply stage in every PE
+    _sparq(5, "nearest-even", rows=1, cols=2, max_k=8, mul_pipe=True),
+    SparqConfig(datapath="a4w8", rows=2, cols=1, max_k=8, mul_pipe=True),
+    # the AXI4-Stream wrapper (port names, active-low reset, tdata padded to bytes)
+    _sparq(5, "nearest-even", rows=1, cols=2, max_k=8, interface="axis"),
+    # the 3-bit and 2-bit naive baselines
+    SparqConfig(datapath="a3w8", rows=1, cols=2, max_k=8),
+    SparqConfig(datapath="a2w8", rows=2, cols=1, max_k=8),
 ]
+
+
+#: Dot-product unit instances: every form it is generated in (one stage, the split multiply
+#: stage, every datapath; 3-bit windows), small enough for the products proofs.
+DOTPRODS = [
+    # (1x2 with 2 pairs, 8 slot multipliers, did not finish its products proof in 13 minutes on
+    # the loaded machine: 2 pairs are covered by the 3-bit and the a4w8 units)
+    _sparq(5, "nearest-even", rows=1, cols=2, pairs=1, max_k=8),
+    _sparq(5, "nearest-even", rows=2, cols=1, pairs=1, max_k=8, mul_pipe=True),
+    _sparq(6, "truncate", bits=3, rows=1, cols=1, pairs=2, max_k=8),
+    SparqConfig(datapath="int8", rows=1, cols=1, pairs=1, max_k=8),
+    SparqConfig(datapath="a4w8", rows=2, cols=1, pairs=2, max_k=8, mul_pipe=True),
+    SparqConfig(datapath="int8", rows=1, cols=1, pairs=1, max_k=8, interface="axis"),
+    _sparq(7, "nearest-even", bits=2, rows=1, cols=1, pairs=1, max_k=8),
+    SparqConfig(datapath="a3w8", rows=1, cols=1, pairs=1, max_k=8),
+    SparqConfig(datapath="a2w8", rows=1, cols=1, pairs=1, max_k=8),
+]
+
+
+def _dotprod_depth(config, prop):
+    # The unit's pipeline is its latency deep (input register, sums, accumulator; the split's
+    # register): k covers it and a whole wait for c, like the array's.
+    L = dotprod.latency(config)
+    return {"stream": 2 * L + config.rows + 2, "conservation": 2 * L + config.rows + 2,
+            "err": 3, "products": L + 1, "arithmetic": 2 * L + config.rows + 2}[prop]
 
 
 def _array_depth(config, prop):
     # k for the induction: the pipeline (input register, skew, two PE stages) must fit in the
     # window so that its contents follow from the window's inputs.
     # The latency on top lets the window also see a whole wait for c.valid.
-    reach = config.rows + config.cols + 3
+    reach = config.rows + config.cols + 2 + config.pe_latency
     return {"stream": reach + array.latency(config), "conservation": reach + array.latency(config),
             "err": 3, "products": reach, "arithmetic": reach + array.latency(config)}[prop]
 
@@ -152,9 +236,9 @@ def _array_depth(config, prop):
 def catalogue(quick=False):
     """Every proof, in report order; ``quick`` keeps the subset run by ``make test``."""
     proofs = []
-    for o, r in SETTINGS:
-        cfg = SparqConfig(options=o, rounding=r)
-        first = (o, r) == SETTINGS[0]
+    for b, o, r in SETTINGS:
+        cfg = SparqConfig(bits=b, options=o, rounding=r)
+        first = (b, o, r) == SETTINGS[0]
         for prop in PROPERTIES["window"]:
             proofs.append(Proof("window", cfg, prop, "prove", 1, quick=first))
         for prop in PROPERTIES["pair"]:
@@ -175,6 +259,12 @@ def catalogue(quick=False):
             # (the 1x1 products proof, about 20 s, stays out of the quick subset)
             proofs.append(Proof("array", cfg, prop, "prove", _array_depth(cfg, prop),
                                 quick=small and prop != "products"))
+    # The skid buffer (a, b inputs of the array and the unit with skid): k=2 covers its one
+    # register; in the quick subset (about a second).
+    proofs.append(Proof("skid", SparqConfig(), "beats", "prove", 2, quick=True))
+    for cfg in DOTPRODS:
+        for prop in PROPERTIES["dotprod"]:
+            proofs.append(Proof("dotprod", cfg, prop, "prove", _dotprod_depth(cfg, prop)))
     # The second solver: the pair rule and the control properties of one array again, with z3.
     cross = [p for p in proofs if p.design == "pair-sparq-b4-o5-ne" and p.prop == "contribution"]
     cross += [p for p in proofs if p.design == "array-sparq-b4-o5-ne-2x2-k8"

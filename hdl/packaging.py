@@ -10,7 +10,10 @@ with ``verilator -F FILE.f``, which resolves them so, or from that folder with `
 ``sparq:hw:<module>:<sparq-hw version>`` with the filesets ``rtl`` (``FILE.v``), ``headers``
 (``FILE.vh``, an include file) and ``package`` (``FILE_pkg.sv``), and the targets
 
-- ``default``: every fileset, toplevel the module;
+- ``default``: ``rtl`` and ``headers``, toplevel the module: plain Verilog-2005, what a core that
+  depends on this one receives, so that it compiles with Icarus ``-g2005`` (and any Verilog
+  tool); the SystemVerilog package is not in it (a SystemVerilog user adds ``FILE_pkg.sv`` to a
+  fileset of their own);
 - ``lint``: Verilator ``--lint-only -Wall`` with the project's waivers (:data:`hdl.lint.LINT_WAIVERS`);
 - ``sim`` (the ``make example`` array only, :data:`EXAMPLE_CONFIG` named :data:`EXAMPLE_NAME`):
   Icarus (``-g2005``) running the example testbench ``hdl/example/tb_array.v``, written beside the
@@ -92,7 +95,8 @@ def core_file(doc, stem, *, testbench=False):
         "",
         "targets:",
         "  default:",
-        "    filesets: [rtl, headers, package]",
+        "    # What a depending core receives: Verilog-2005 only (the .sv package is not).",
+        "    filesets: [rtl, headers]",
         f"    toplevel: {module}",
         "  lint:",
         "    default_tool: verilator",

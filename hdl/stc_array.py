@@ -79,24 +79,15 @@ class StcArray(SystolicArray):
                         f"{cfg.max_pairs} transfers (max_k {cfg.max_k}), a.last != b.last, or a "
                         f"b transfer with two non-zero values at the same position of a column"),
             },
-            "latency": (f"last input transfer of a tile to its first output transfer: rows + "
-                        f"cols + 2 = {R + C + 2} cycles; first input to first output: P + rows "
-                        f"+ cols + 1 = P + {R + C + 1} cycles, P = ceil(K/4); the {R} result "
-                        f"rows follow on consecutive cycles when c is ready"),
-            "throughput": (f"one group of four reduction positions per cycle on a and b; back "
-                           f"to back, one tile every max(P, 2*rows + cols + 2) = "
-                           f"max(P, {2 * R + C + 2}) cycles"),
-            "handshake": ("a and b are consumed together: a.ready = b.valid & accept, b.ready = "
-                          "a.valid & accept; a tile's final transfer (last=1) is accepted only "
-                          "once the previous tile's results have all left on c; c holds its "
-                          "payload until c.ready"),
         }
+        # Timing and handshake are the dense array's (the same grid, skew and PE latency, with
+        # or without skid buffers and mul_pipe), counted in transfers of a group of four.
+        dense = super().describe()
+        for key in ("latency", "throughput", "handshake"):
+            doc[key] = (dense[key].replace("P = ceil(K/2)", "P = ceil(K/4)")
+                        .replace("one pair per cycle", "one group of four reduction positions "
+                                 "per cycle"))
         if cfg.skid:
-            skid = self._describe_skid()
-            for key in ("latency", "throughput", "handshake"):
-                doc[key] = (skid[key].replace("P = ceil(K/2)", "P = ceil(K/4)")
-                            .replace("one pair per cycle", "one group of four reduction "
-                                     "positions per cycle"))
             doc["summary"] = summary + ", skid buffers on a and b"
         return doc
 

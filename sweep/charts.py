@@ -6,7 +6,9 @@ Every point is labelled with its setting tag; the baselines (int8, aNw8) are gre
 same axes. The Pareto front (smaller area or higher throughput per area, and higher accuracy or
 SQNR) is the dashed step line. Accuracy points carry the standard deviation over the evaluation
 seeds as vertical error bars; throughput points carry the spread of Fmax over the placement seeds
-(lowest to highest) as horizontal error bars. int8 is exact against itself (no SQNR), so it is
+(lowest to highest) as horizontal error bars. With one evaluation seed (or, on the throughput
+panels, one placement seed) a point is one sample whose noise is unknown: the panel says so and
+draws no front. int8 is exact against itself (no SQNR), so it is
 left out of the SQNR panels.
 """
 
@@ -30,7 +32,7 @@ def pareto(points, *, x_smaller_is_better):
     return sorted(front, key=lambda p: p[0])
 
 
-def _panel(ax, pts, xlabel, ylabel, *, smaller_x, xerr=None, yerr=None):
+def _panel(ax, pts, xlabel, ylabel, *, smaller_x, xerr=None, yerr=None, single=None):
     # pts: [(x, y, label, is_baseline, xerr_lo, xerr_hi, yerr)]
     for i, (x, y, label, base, xlo, xhi, ye) in enumerate(sorted(pts)):
         ax.errorbar([x], [y], xerr=[[xlo], [xhi]] if xerr else None,
@@ -41,7 +43,11 @@ def _panel(ax, pts, xlabel, ylabel, *, smaller_x, xerr=None, yerr=None):
                     fontsize=7)
     ax.margins(x=0.12, y=0.12)
     front = pareto([(p[0], p[1]) for p in pts], x_smaller_is_better=smaller_x)
-    if len(front) > 1:
+    if single:
+        # One sample per point: differences may be noise, so no front is drawn; the panel says so.
+        ax.text(0.01, 0.02, f"{single}: no spread, no Pareto front", transform=ax.transAxes,
+                fontsize=7, color="#d62728", va="bottom")
+    elif len(front) > 1:
         xs, ys = zip(*front)
         # The best y within an x budget: held from each front point towards worse x.
         ax.step(xs, ys, where="post" if smaller_x else "pre", linestyle="--",
@@ -109,8 +115,13 @@ def plot(run, design_rows, path):
                 else:
                     xlabel = (f"{target.name}: MMAC/s per 1,000 {target.area_target} LUTs, "
                               f"bars: Fmax over seeds (higher is better)")
+                single = []
+                if len(run.sweep.eval_seeds) == 1:
+                    single.append("one evaluation seed")
+                if kind != "area" and len(run.sweep.seeds) == 1:
+                    single.append("one placement seed")
                 _panel(ax, pts, xlabel, ylabel, smaller_x=kind == "area", xerr=kind != "area",
-                       yerr=fom == "accuracy")
+                       yerr=fom == "accuracy", single=" and ".join(single))
                 ax.set_title(f"{scale}: {fom} against "
                              f"{'area' if kind == 'area' else 'throughput per area'}", fontsize=9)
     fig.tight_layout()

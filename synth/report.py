@@ -4,10 +4,11 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+from .asic_report import asic_section
 from .designs import VARIANTS
 from .throughput import best_section, chart as throughput_chart, dsp_section, throughput_section
 
-__all__ = ["write_report", "goal_rows", "GOALS"]
+__all__ = ["write_report", "goal_rows", "GOALS", "chart_figure"]
 
 def _scales(idx):
     # "pe" first (and the 2:4 "pe-stc" when present), then the array sizes present, smallest
@@ -247,51 +248,126 @@ def _commands(results):
     return out + ["```", ""]
 
 
-def _chart(idx, targets, path):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def _uses_dsps(target):
+    # A target that may map multipliers into DSP blocks (it reports ``dsps``).
+    return any(metric == "dsps" for metric, _ in target.also)
 
-    area_targets = [t for t in targets if not t.pnr]
-    # A panel needs the int8 baseline and something to compare with it.
-    scales = [s for s in _scales(idx)
-              if "int8" in _variants_present(idx, s) and len(_variants_present(idx, s)) > 1]
-    if not scales or not area_targets:
+
+def _chart_scales(idx):
+    # The compared scales of the tables, then the dot-product units (dotprod2x2p2, ...).
+    present = {k[0] for k in idx if k[0]}
+    return _scales(idx) + sorted(s for s in present if s.startswith("dotprod"))
+
+
+def _chart_variants(idx, scale):
+    # The datapaths, then with the split stage (-pipe), packed products (-pack) or both.
+    known = tuple(f"{v}{x}" for x in ("", "-pipe", "-pack", "-pipe-pack") for v in VARIANTS)
+    return [v for v in known if any(k[0] == scale and k[1] == v for k in idx)]
+
+
+def _bar_label(variant, scale):
+    # Baselines say so, and a 2:4 scale's baselines are the 2:4 designs (int8-stc, ...).
+    if variant.startswith("sparq"):
+        return variant
+    return f"{variant}{'-stc' if scale.endswith('-stc') else ''} (baseline)"
+
+
+def _chart(idx, targets, path):
+    """Write :func:`chart_figure` to ``path``; returns ``path``, or None without a chart."""
+    import matplotlib.pyplot as plt
+    fig = chart_figure(idx, targets)
+    if fig is None:
         return None
-    fig, axes = plt.subplots(len(scales), 1, figsize=(11, 3.4 * len(scales)), squeeze=False)
-    for ax, scale in zip(axes[:, 0], scales):
-        variants = [v for v in _variants_present(idx, scale) if v != "int8"]
-        width = 0.8 / max(1, len(variants))
-        for i, v in enumerate(variants):
-            ratios = []
-            for t in area_targets:
-                a = _figure(idx.get((scale, v, t.name)), t.primary)
-                b = _figure(idx.get((scale, "int8", t.name)), t.primary)
-                r = _ratio(a, b)
-                ratios.append(0 if r is None else r)
-            xs = [j + (i - (len(variants) - 1) / 2) * width for j in range(len(area_targets))]
-            ax.bar(xs, ratios, width, label=v)
-        ax.axhline(1.0, color="black", linewidth=0.8)
-        ax.set_xticks(range(len(area_targets)))
-        ax.set_xticklabels([f"{t.name}\n({t.primary_label})" for t in area_targets], fontsize=8)
-        ax.set_ylabel("area / int8")
-        ax.set_title(f"{scale}: area relative to int8 (equal pair throughput)")
-        ax.legend(fontsize=7, ncol=4)
-    fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
 
 
-def write_report(results, failures, out, *, command, targets, versions, seed, missing=()):
-    """Write ``out/report.md``, ``out/report.png`` (area relative to int8) and
-    ``out/throughput.png`` (:mod:`synth.throughput`); return the Markdown path.
+def chart_figure(idx, targets):
+    """The figure of ``report.png`` (None when nothing compares): area relative to int8 per
+    compared scale (PE, 2:4 PE, arrays, dot-product units), one row each; in it one panel of the
+    targets without DSP blocks and one of the targets that may put multipliers into DSP blocks,
+    where a LUT ratio says little once int8's multipliers left the LUTs (the tick label says how
+    many DSPs int8 took; a bar's own DSPs are written on it). Baselines are hatched and labelled
+    as such; the legend sits beside the row. ``idx``: :func:`_index` of the results."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    area_targets = [t for t in targets if not t.pnr]
+    groups = [(kind, ts) for kind, ts in (
+        ("no DSP blocks", [t for t in area_targets if not _uses_dsps(t)]),
+        ("DSP blocks allowed", [t for t in area_targets if _uses_dsps(t)])) if ts]
+    # A panel needs the int8 baseline and something to compare with it.
+    scales = [s for s in _chart_scales(idx)
+              if "int8" in _chart_variants(idx, s) and len(_chart_variants(idx, s)) > 1]
+    if not scales or not groups:
+        return None
+    widths = [max(3.0, 1.6 * len(ts)) for _, ts in groups]
+    fig, axes = plt.subplots(len(scales), len(groups), figsize=(sum(widths) + 3.2, 3.6 * len(scales)),
+                             squeeze=False, gridspec_kw={"width_ratios": widths})
+    for row, scale in enumerate(scales):
+        variants = [v for v in _chart_variants(idx, scale) if v != "int8"]
+        width = 0.8 / max(1, len(variants))
+        reference = "int8-stc (2:4)" if scale.endswith("-stc") else "int8"
+        for col, (kind, group) in enumerate(groups):
+            ax = axes[row][col]
+            for i, v in enumerate(variants):
+                ratios, dsps = [], []
+                for t in group:
+                    a = _figure(idx.get((scale, v, t.name)), t.primary)
+                    b = _figure(idx.get((scale, "int8", t.name)), t.primary)
+                    r = _ratio(a, b)
+                    ratios.append(0 if r is None else r)
+                    dsps.append(_figure(idx.get((scale, v, t.name)), "dsps") or 0)
+                xs = [j + (i - (len(variants) - 1) / 2) * width for j in range(len(group))]
+                base = not v.startswith("sparq")
+                bars = ax.bar(xs, ratios, width, label=_bar_label(v, scale),
+                              hatch="//" if base else None, edgecolor="white" if base else None)
+                for bar, n in zip(bars, dsps):
+                    if n:
+                        ax.annotate(f"{n} DSP", (bar.get_x() + bar.get_width() / 2,
+                                                 bar.get_height()),
+                                    ha="center", va="bottom", fontsize=6, rotation=90)
+            ax.axhline(1.0, color="black", linewidth=0.8)
+            if not any(_ratio(_figure(idx.get((scale, v, t.name)), t.primary),
+                              _figure(idx.get((scale, "int8", t.name)), t.primary)) is not None
+                       for v in variants for t in group):
+                ax.text(0.5, 0.5, "not run on these targets", transform=ax.transAxes,
+                        ha="center", fontsize=8, color="#888888")
+            ticks = []
+            for t in group:
+                tick = f"{t.name}\n({t.primary_label})"
+                n8 = _figure(idx.get((scale, "int8", t.name)), "dsps")
+                if _uses_dsps(t):
+                    tick += (f"\nint8: {n8} DSP" if n8 else "\nint8: no DSP") if n8 is not None \
+                        else "\nint8: -"
+                ticks.append(tick)
+            ax.set_xticks(range(len(group)))
+            ax.set_xticklabels(ticks, fontsize=7)
+            ax.set_ylabel(f"area / {reference}", fontsize=8)
+            ax.set_title(f"{scale}, {kind}: area relative to {reference}"
+                         + (" (LUTs only)" if kind != "no DSP blocks" else ""), fontsize=9)
+            ax.margins(y=0.15)
+        # The legend beside the last panel of the row, where it covers no bar.
+        axes[row][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                             borderaxespad=0)
+    fig.tight_layout()
+    return fig
+
+
+def write_report(results, failures, out, *, command, targets, versions, seed, missing=(),
+                 stem="report"):
+    """Write ``out/<stem>.md``, ``out/<stem>.png`` (area relative to int8), ``out/<stem>.json``
+    and the throughput chart (:mod:`synth.throughput`; ``out/throughput.png`` for the default
+    stem ``report``, else ``out/<stem>-throughput.png``); return the Markdown path.
 
     With failures, or runs ``missing`` after an interrupt (``"design / target"`` strings), the
     report says INCOMPLETE in its title line and lists them first.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    tp_name = "throughput.png" if stem == "report" else f"{stem}-throughput.png"
     ok = [r for r in results if r is not None]
     idx = _index(ok)
     why = []
@@ -313,26 +389,32 @@ def write_report(results, failures, out, *, command, targets, versions, seed, mi
         lines += [f"- {f}" for f in failures]
         lines.append("")
     # The headline: throughput per area (synth/throughput.py), its chart, and the DSP table.
-    tp_chart = throughput_chart(ok, out / "throughput.png")
-    if tp_chart is None and (out / "throughput.png").exists():
-        (out / "throughput.png").unlink()   # a chart of an earlier run would not match this report
-    lines += throughput_section(ok, "throughput.png" if tp_chart else None)
+    tp_chart = throughput_chart(ok, out / tp_name)
+    if tp_chart is None and (out / tp_name).exists():
+        (out / tp_name).unlink()   # a chart of an earlier run would not match this report
+    lines += throughput_section(ok, tp_name if tp_chart else None)
     lines += best_section(ok)
     lines += dsp_section(ok)
+    lines += asic_section(ok)
     lines += _headline(idx, targets)
     lines += _goals(ok)
     if any(t.pnr for t in targets):
         lines += _efficiency(idx, targets)
-    chart = _chart(idx, targets, out / "report.png")
-    if chart is None and (out / "report.png").exists():
-        (out / "report.png").unlink()   # a chart of an earlier run would not match this report
+    chart = _chart(idx, targets, out / f"{stem}.png")
+    if chart is None and (out / f"{stem}.png").exists():
+        (out / f"{stem}.png").unlink()   # a chart of an earlier run would not match this report
     if chart is not None:
-        lines += ["![area relative to int8](report.png)", ""]
+        lines += [f"![area relative to int8]({stem}.png)", "",
+                  "Left: targets without DSP blocks. Right (when run): targets that may put "
+                  "multipliers into DSP blocks, LUTs only; where int8's multipliers went into DSP "
+                  "blocks (the count under each target) its LUT count leaves them out, so a ratio "
+                  "above 1 there does not mean SPARQ is larger. Hatched bars are baselines; on "
+                  "2:4 rows everything is relative to the 2:4 int8 design.", ""]
     lines += _all_figures(ok, targets)
     lines += _commands(ok)
-    path = out / "report.md"
+    path = out / f"{stem}.md"
     path.write_text("\n".join(lines) + "\n")
-    (out / "report.json").write_text(json.dumps(
+    (out / f"{stem}.json").write_text(json.dumps(
         {"complete": not failures and not missing, "command": command, "versions": versions, "seed": seed,
          "results": [f"json/{r['design']['name']}.{r['target']}.json" for r in ok],
          "failed": [str(f) for f in failures], "missing": list(missing)}, indent=1) + "\n")

@@ -9,8 +9,14 @@ Figures (``metrics``) by target:
   gate-level cell count, ``ffs`` the flip-flops. Then every flip-flop is lowered to a plain D
   flip-flop (``dfflegalize``: enable and reset become gates), mapped again, and counted again:
   ``transistors_ff`` is the complete estimate, flip-flops included.
-- ``liberty`` (needs ``--liberty FILE``): ``dfflibmap``/``abc -liberty`` into that library;
-  ``area`` and ``sequential_area`` as ``stat -liberty`` computes them, ``cells``.
+- ``asic-osu018``: the ASIC flow (:mod:`synth.asic`) on the bundled OSU 0.18 um cells
+  (``make cells-osu018``): the design mapped onto the cells (:func:`synth.netlist.map_to_cells`:
+  ``dfflibmap``, ``abc -liberty`` with a delay target and a constraint file), then timed with
+  OpenSTA (:mod:`synth.sta`): ``area`` (µm², ``stat -liberty``), ``sequential_area``, ``ffs``,
+  ``ff_share`` (flip-flop area / area), ``cells``; ``path_ns`` (worst path delay), ``fmax_mhz``
+  and ``wns_ns`` at the target's clock period. The mapped netlist is kept.
+- ``liberty`` (needs ``--liberty FILE``): the same flow on the user's library; area in the
+  library's area unit; timing only when the library has timing tables.
 - ``ice40`` (``synth_ice40``, no DSP): ``luts`` (SB_LUT4), ``carries`` (SB_CARRY), ``ffs``;
   ``ice40-dsp`` (``synth_ice40 -dsp``, not a default target): the same and ``dsps`` (SB_MAC16).
 - ``ecp5`` / ``ecp5-nodsp``: ``luts`` = LUT4 + 2 x CCU2C (a carry cell is two LUT4s), ``lut4``,
@@ -33,12 +39,17 @@ __all__ = ["Target", "TARGETS", "DEFAULT_TARGETS", "resolve_targets", "cell_metr
 
 GENERIC_GATES = "AND,NAND,OR,NOR,XOR,XNOR,MUX"
 
+#: Clock period (ns) the ASIC targets map for (ABC's delay target) and time at (WNS): 10 ns,
+#: slower than every design measured, so that ABC maps for area under the constraint file's
+#: driver and load and the figures compare area against area; Fmax comes from OpenSTA.
+ASIC_PERIOD_NS = 10.0
+
 
 @dataclass(frozen=True)
 class Target:
     name: str
     description: str
-    family: str                 # generic | liberty | ice40 | ecp5 | xc7 | gowin
+    family: str                 # generic | asic | ice40 | ecp5 | xc7 | gowin
     synth: str                  # Yosys synthesis commands, {top} substituted
     primary: str                # the headline area figure
     primary_label: str
@@ -46,6 +57,8 @@ class Target:
     needs_liberty: bool = False
     area_target: str = None     # for pnr targets: the synthesis target whose area goes with Fmax
     also: tuple = ()            # further (figure, label) rows of the headline table
+    library: str = None         # asic: "osu018" (bundled) or "user" (--liberty FILE)
+    period_ns: float = None     # asic: clock period of static timing and of ABC's delay target
 
 
 def _t(*args, **kwargs):
@@ -59,10 +72,9 @@ TARGETS = {t.name: t for t in (
        f"dfflegalize -cell $_DFF_P_ 01; abc -g {GENERIC_GATES}; opt_clean",
        "transistors", "transistors (logic)",
        also=(("transistors_ff", "transistors (with FFs)"), ("cells", "gates + FFs"))),
-    _t("liberty", "standard cells of the --liberty library, area", "liberty",
-       "synth -flatten -top {top}; dfflegalize -cell $_DFF_P_ 01; dfflibmap -liberty {liberty}; "
-       "abc -liberty {liberty}; opt_clean",
-       "area", "area", needs_liberty=True),
+    _t("liberty", "standard cells of the --liberty library: area, static timing", "asic",
+       "", "area", "area", needs_liberty=True, also=(("fmax_mhz", "Fmax MHz (STA)"),),
+       library="user", period_ns=ASIC_PERIOD_NS),
     _t("ice40", "Lattice iCE40: LUT4, carry, DFF (no DSP)", "ice40",
        "synth_ice40 -top {top}", "luts", "LUT4", also=(("carries", "SB_CARRY"),)),
     _t("ice40-dsp", "Lattice iCE40 with DSPs (synth_ice40 -dsp: SB_MAC16)", "ice40",
@@ -84,10 +96,13 @@ TARGETS = {t.name: t for t in (
     _t("ecp5-nodsp-pnr", "ECP5 place and route (nextpnr), no DSPs, registered harness", "ecp5",
        "synth_ecp5 -nodsp -top {top}", "fmax_mhz", "Fmax MHz", pnr="ecp5",
        area_target="ecp5-nodsp"),
+    _t("asic-osu018", "OSU 0.18 um standard cells (1.8 V typical): area µm², OpenSTA timing",
+       "asic", "", "area", "area µm²", also=(("fmax_mhz", "Fmax MHz (STA)"),),
+       library="osu018", period_ns=ASIC_PERIOD_NS),
 )}
 
 #: Targets run when none are named (``liberty`` joins them when a liberty file is given).
-DEFAULT_TARGETS = ("generic", "ice40", "ecp5", "ecp5-nodsp", "xc7", "xc7-nodsp", "gowin",
+DEFAULT_TARGETS = ("generic", "asic-osu018", "ice40", "ecp5", "ecp5-nodsp", "xc7", "xc7-nodsp", "gowin",
                    "ice40-pnr", "ecp5-pnr", "ecp5-nodsp-pnr")
 
 
@@ -124,10 +139,11 @@ def _cells(stat):
 _GENERIC_FF = r"\$_(S?DFF|DFFE|SDFFE|SDFFCE|ALDFF|DFFSR|DFFSRE|DLATCH)\w*_"
 
 
-def cell_metrics(family, stat, logic_stat=None):
+def cell_metrics(family, stat, logic_stat=None, sequential=None):
     """Figures of one ``stat -json`` design record for a target ``family``.
 
-    ``generic`` also needs ``logic_stat``, the record taken before the flip-flops were lowered.
+    ``generic`` also needs ``logic_stat``, the record taken before the flip-flops were lowered;
+    ``asic`` takes ``sequential``, the library's flip-flop and latch cell names.
     """
     cells = _cells(stat)
     m = {"cells": stat["num_cells"]}
@@ -141,8 +157,11 @@ def cell_metrics(family, stat, logic_stat=None):
         ffs = _count(logic_cells, _GENERIC_FF)
         m = {"transistors": logic, "transistors_ff": complete, "cells": logic_stat["num_cells"],
              "gates": logic_stat["num_cells"] - ffs, "ffs": ffs}
-    elif family == "liberty":
-        m.update(area=stat["area"], sequential_area=stat.get("sequential_area", 0.0))
+    elif family == "asic":
+        area, seq = stat["area"], stat.get("sequential_area", 0.0)
+        m.update(area=area, sequential_area=seq,
+                 ffs=sum(n for t, n in cells.items() if t in (sequential or ())),
+                 ff_share=round(seq / area, 4) if area else None)
     elif family == "ice40":
         m.update(luts=_count(cells, r"SB_LUT4"), carries=_count(cells, r"SB_CARRY"),
                  ffs=_count(cells, r"SB_DFF\w*"), dsps=_count(cells, r"SB_MAC16"),

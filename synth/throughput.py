@@ -45,6 +45,8 @@ FIGURES = (
     ("xc7_luts", "Xilinx 7 LUT", "xc7-nodsp", "luts"),
     ("ice40_fmax", "iCE40 Fmax MHz", "ice40-pnr", "fmax_mhz"),
     ("ecp5_fmax", "ECP5 Fmax MHz", "ecp5-nodsp-pnr", "fmax_mhz"),
+    ("asic_um2", "OSU 0.18 µm²", "asic-osu018", "area"),
+    ("asic_fmax", "OSU 0.18 Fmax MHz (STA)", "asic-osu018", "fmax_mhz"),
 )
 
 #: Throughput per area: (key, label, MACs/s clock figure, area figure, area unit).
@@ -54,6 +56,8 @@ EFFICIENCY = (
     ("per_10k_transistors", "MMAC/s per 10k transistors", "ecp5_fmax", "transistors", 1e4),
     ("per_10k_transistors_ff", "MMAC/s per 10k transistors (with FFs)", "ecp5_fmax",
      "transistors_ff", 1e4),
+    # Standard cells carry their own clock: static timing of the same netlist.
+    ("asic_per_mm2", "OSU 0.18 MMAC/s per mm²", "asic_fmax", "asic_um2", 1e6),
 )
 
 #: Targets with DSP blocks allowed, and their LUT label.

@@ -54,7 +54,8 @@ def tool_command(tool):
         return str(local)
     found = shutil.which(script)
     if found is None:
-        raise SynthError(f"{script} not found: install the pinned package {script} (make venv)")
+        raise SynthError(f"{script} not found: install the synth tier, pip install -e "
+                         f"'.[synth]' in the project folder (or make synth), which pins it")
     return found
 
 

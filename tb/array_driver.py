@@ -72,7 +72,9 @@ async def run_tiles(dut, config, named_tiles, log, *, mode="per-cycle", stalls=N
     Returns the record: ``checked`` (values compared), ``mismatches``, ``macs`` (multiply-
     accumulates whose results were compared, 0 unless everything matched), ``cycles``,
     ``seconds``/``cpu_seconds`` (the drive loop), ``tiles``, ``transfers`` (words sent on ``a``),
-    ``timed_out``. With ``SPARQ_OUTPUT_DIR`` set, the result rows received are saved there as
+    ``timed_out``, ``problem`` (why the run failed in one line, e.g. ``"deadlock: no progress,
+    stopped after 2,412 cycles; 19 of 20 tiles were never accepted"``; empty when it passed).
+    With ``SPARQ_OUTPUT_DIR`` set, the result rows received are saved there as
     ``<name>.npy`` (rows x cols int64, in output order).
     """
     if mode not in MODES:
@@ -105,7 +107,11 @@ async def run_tiles(dut, config, named_tiles, log, *, mode="per-cycle", stalls=N
     if err:
         log.error("%s: err is set after legal input", name)
     checked, mismatches = board.result()
+    wrong_rows = mismatches
+    input_errors = inputs.errors
     mismatches += inputs.finish() + err + pairing_errors + int(timed_out)
+    problem = _problem(timed_out, cycles, len(named_tiles) - inputs.tiles, len(named_tiles),
+                       input_errors, wrong_rows, err, pairing_errors)
     folder = os.environ.get("SPARQ_OUTPUT_DIR")
     if folder:
         # Every result row, in output order, for checks on the Python side (tb.gemm).
@@ -113,7 +119,27 @@ async def run_tiles(dut, config, named_tiles, log, *, mode="per-cycle", stalls=N
     macs = sum(config.rows * config.cols * a.shape[1] for _, a, _ in named_tiles)
     return {"checked": checked, "mismatches": mismatches, "macs": macs if mismatches == 0 else 0,
             "cycles": cycles, "seconds": seconds, "cpu_seconds": cpu_seconds,
-            "tiles": len(named_tiles), "transfers": len(a_words), "timed_out": timed_out}
+            "tiles": len(named_tiles), "transfers": len(a_words), "timed_out": timed_out,
+            "problem": problem}
+
+
+def _problem(timed_out, cycles, missing, sent, input_errors, wrong_rows, err, pairing_errors):
+    # Why a run failed, in one line for the summary and the failure message ("" when it passed):
+    # a deadlock first, since the missing tiles and rows follow from it.
+    parts = []
+    if timed_out:
+        parts.append(f"deadlock: no progress, stopped after {cycles:,} cycles")
+    if missing > 0:
+        parts.append(f"{missing} of {sent} tiles were never accepted")
+    if input_errors:
+        parts.append(f"{input_errors} accepted tiles differ from the tiles sent")
+    if wrong_rows:
+        parts.append(f"{wrong_rows} result rows differ from golden, missing or extra")
+    if err:
+        parts.append("err set after legal input")
+    if pairing_errors:
+        parts.append("a and b transferred in different cycles")
+    return "; ".join(parts)
 
 
 def _binstr_reader(handle):

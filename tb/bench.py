@@ -88,7 +88,7 @@ def main(argv=None):
     simulators = args.sim or ["verilator", "icarus"]
     args.harness = args.harness or ["burst"]
     load = os.getloadavg()[0]
-    rows, failed = [], []
+    rows, failed, attempted = [], [], 0
     allow_missing = os.environ.get(ALLOW_MISSING, "").strip() not in ("", "0")
     for simulator in simulators:
         missing = sim.simulator_missing(simulator)
@@ -99,10 +99,13 @@ def main(argv=None):
             continue
         count = args.tiles_verilator if simulator == "verilator" else args.tiles_icarus
         for kind in args.harness:
+            attempted += 1
             try:
                 row = bench(simulator, count, args.seed, kind)
             except sim.SimulationFailed as exc:
-                failed.append(f"{simulator} {kind}: {str(exc).splitlines()[0]}")
+                # The bench ran and failed: say why (a deadlock as a deadlock), not a count.
+                failed.append(f"{simulator} {kind}: the bench ran and failed: "
+                              f"{exc.reason or str(exc).splitlines()[0]}")
                 continue
             if row["macs"] != count * 8 * 8 * 1152:
                 failed.append(f"{simulator} {kind}: {row['macs']:,} of "
@@ -126,7 +129,7 @@ def main(argv=None):
         print(f"goal >= 5,000,000 checked MACs/s on Verilator: {rate:,.0f} "
               f"({'met' if rate >= 5e6 else 'not met'} in this run)")
     # Only what was compared counts: a failed or missing bench, or none at all, is a FAIL.
-    if not rows:
+    if not attempted:
         failed.append("no bench ran")
     for line in failed:
         print(f"FAIL: {line}", file=sys.stderr)

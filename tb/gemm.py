@@ -95,6 +95,7 @@ def array_gemm(config, simulator, A, B, *, tests=("burst",), build=None, work_di
     results = {t: GemmResult(t, np.zeros((M, N), np.int64), expected) for t in tests}
     outputs = {t: [] for t in tests}
     work_dir = Path(work_dir).resolve()
+    what = label or f"GEMM {M}x{K} by {N}x{K}"
     for part, named in enumerate(chunks):
         named = [(f"{name} {where}", a, b) for where, a, b in named]
         out = work_dir / f"{name}-{part}"
@@ -104,7 +105,9 @@ def array_gemm(config, simulator, A, B, *, tests=("burst",), build=None, work_di
         start = time.perf_counter()
         try:
             records = run_array(config, simulator, named, tests=tests, burst=burst, build=build,
-                                output_dir=out, seed=seed, label=label or f"gemm {name}",
+                                output_dir=out, seed=seed,
+                                label=f"{what}, {'+'.join(tests)}, part {part + 1} of "
+                                      f"{len(chunks)} ({len(named)} tiles)",
                                 run_name=f"{name}-{part}", block=block)
         except sim.SimulationFailed as exc:
             records = []

@@ -47,7 +47,8 @@ from hdl.lint import LINT_WAIVERS, have_tool, missing_tool, put_tools_on_path, v
 __all__ = [
     "SIMULATORS", "INSTALL_HINTS", "ROOT", "BUILD_ROOT", "SimulatorMissing", "Build",
     "selected_simulators", "simulator_missing", "require", "seed_from_env", "int_from_env", "waves_requested",
-    "build", "build_verilog", "generated_files", "run", "config_key",
+    "build", "build_verilog", "generated_files", "run", "config_key", "design_of",
+    "failure_reason", "SimulationFailed",
 ]
 
 log = logging.getLogger("tb.sim")
@@ -312,15 +313,40 @@ def _safe(text):
 
 
 class SimulationFailed(AssertionError):
-    pass
+    """A simulation run failed; ``reason`` says why in one line (for summaries)."""
+
+    def __init__(self, message, reason=""):
+        super().__init__(message)
+        self.reason = reason
 
 
-def run(b, module, *, run_name=None, testcase=None, seed=None, env=None, label=None):
+def failure_reason(records, error=None, unrecorded=""):
+    """Why a run failed, in one line ("" when it passed): each failed test's ``problem`` (the
+    array benches say e.g. ``deadlock: ...; 19 of 20 tiles were never accepted``) or its mismatch
+    count, what cocotb did not record, and a crash that left no record."""
+    parts = []
+    for r in records:
+        if not r["passed"]:
+            why = r.get("problem") or f"{r['mismatches']} mismatches of {r['checked']:,} checked"
+            parts.append(f"{r['test']}: {why}")
+    if unrecorded:
+        parts.append(unrecorded)
+    if error is not None and not records:
+        text = str(error).strip().splitlines()
+        parts.append(f"the simulator stopped: {text[0] if text else type(error).__name__}")
+    return "; ".join(parts)
+
+
+def run(b, module, *, run_name=None, testcase=None, seed=None, env=None, label=None,
+        design=None):
     """Run the cocotb test module ``module`` (dotted name) on build ``b``; return its records.
 
     Every cocotb test of the module writes one record (see :mod:`tb.harness`): ``test``,
     ``checked`` (values compared against the reference), ``mismatches``, ``passed``. Raises
     :class:`SimulationFailed` naming the failed tests, the mismatch count, the seed and the log.
+    For the ``make sim`` summary (``SPARQ_SUMMARY_DIR``): ``design`` names what was simulated
+    (default :func:`design_of` the build), ``label`` what ran on it (default the cocotb tests and
+    the tile count).
     """
     from cocotb_tools.runner import get_runner
     seed = seed_from_env() if seed is None else seed
@@ -359,15 +385,17 @@ def run(b, module, *, run_name=None, testcase=None, seed=None, env=None, label=N
     unrecorded = _unrecorded(run_dir / "results.xml", testcase, records)
     if unrecorded and error is None:
         error = RuntimeError(unrecorded)
-    _summarize(b, module, label or run_name, seed, records, seconds, error)
     failed = [r for r in records if not r["passed"]]
+    reason = ""
     if error is not None or failed or not records:
+        reason = failure_reason(records, error, unrecorded) or "no result written"
+    _summarize(b, module, design, label, seed, records, seconds, reason)
+    if reason:
         mism = sum(r["mismatches"] for r in records)
-        names = ", ".join(r["test"] for r in failed) or "(no result written)"
         raise SimulationFailed(
-            f"{module} on {b.sim} failed: {names}; {mism} mismatches; "
-            f"{unrecorded + '; ' if unrecorded else ''}replay with "
-            f"SPARQ_SEED={seed}; log {run_dir / 'sim.log'}\n{_tail(run_dir / 'sim.log')}")
+            f"{module} on {b.sim} failed: {reason}; {mism} mismatches in all; replay with "
+            f"SPARQ_SEED={seed}; log {run_dir / 'sim.log'}\n{_tail(run_dir / 'sim.log')}",
+            reason)
     if b.waves:
         print(f"[tb] waveforms in {run_dir}", file=sys.stderr)
     return records
@@ -404,16 +432,35 @@ def _tail(path, lines=40):
     return "\n".join(text[-lines:])
 
 
-def _summarize(b, module, label, seed, records, seconds, error):
+def design_of(b):
+    """The design name of build ``b`` (:func:`hdl.naming.design_name`: the block and every
+    parameter, baselines by their datapath), or its top module when it is not a generated block."""
+    if b.config is None or b.block is None:
+        return b.top
+    from hdl.naming import design_name
+    return design_name(b.block, b.config)
+
+
+def _what(module, label, records):
+    # What ran on the design: the caller's label, else the cocotb tests and the tiles they ran.
+    if label:
+        return label
+    tests = ", ".join(r["test"] for r in records) or module.rsplit(".", 1)[-1]
+    tiles = max((r.get("tiles", 0) for r in records), default=0)
+    return f"{tests}, {tiles} tiles" if tiles else tests
+
+
+def _summarize(b, module, design, label, seed, records, seconds, reason):
     folder = os.environ.get("SPARQ_SUMMARY_DIR")
     if not folder:
         return
     record = {
-        "label": label, "module": module, "sim": b.sim, "top": b.top, "seed": seed,
+        "design": design or design_of(b), "what": _what(module, label, records), "module": module,
+        "sim": b.sim, "top": b.top, "seed": seed, "reason": reason,
         "tests": len(records), "checked": sum(r["checked"] for r in records),
         "mismatches": sum(r["mismatches"] for r in records),
         "macs": sum(r.get("macs", 0) for r in records),
-        "passed": error is None and bool(records) and all(r["passed"] for r in records),
+        "passed": not reason,
         "sim_seconds": round(seconds, 2), "build_seconds": round(b.build_seconds, 2),
     }
     path = Path(folder)

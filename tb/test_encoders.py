@@ -18,7 +18,8 @@ def test_window_and_pair_exhaustive(simulator):
     sim.require(simulator)
     build, fields = encoders.build_suite(simulator)
     records = sim.run(build, "tb.encoders_tests", env={"SPARQ_FIELDS": json.dumps(fields)},
-                      label=f"window+pair exhaustive, {len(encoders.SETTINGS)} settings")
+                      design=f"window-* and pair-* of {len(encoders.SETTINGS)} settings",
+                      label="exhaustive: 256 activations, 65,536 pairs each")
     (record,) = records
     per = record["instances"]
     # Every setting of both blocks was swept completely.

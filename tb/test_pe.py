@@ -56,8 +56,6 @@ def test_pe(simulator, config):
     path.parent.mkdir(parents=True, exist_ok=True)
     tiles.save_tiles(path, named)
     (record,) = sim.run(build, "tb.pe_tests", seed=seed, env={"SPARQ_TILES_FILE": str(path)},
-                        label=f"pe {config.datapath} b{config.bits} o{config.options} "
-                              f"{config.rounding} "
-                              f"k{config.max_k}")
+                        label=f"{len(named)} tiles with bubbles and drain shifts")
     assert record["tiles"] == len(named) and record["captures"] == len(named)
     assert record["drains"] > 0

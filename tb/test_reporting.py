@@ -7,6 +7,8 @@
 """
 
 import json
+import os
+import re
 import subprocess
 import sys
 
@@ -63,7 +65,8 @@ def test_make_sim_with_nothing_selected_exits_non_zero(tmp_path):
                              "--out", str(tmp_path), "-k", "no_test_has_this_name"],
                             capture_output=True, text=True, timeout=600, cwd=sim.ROOT)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "0 simulation runs: 0 passed, 0 failed" in result.stdout and ": FAIL" in result.stdout
+    assert "0 simulation runs [default set, make sim-all runs the rest, filtered by -k]: 0 passed, " \
+           "0 failed" in result.stdout and ": FAIL" in result.stdout
     assert "nothing was simulated: FAIL" in result.stderr
 
 
@@ -113,14 +116,17 @@ endmodule
 
 
 @pytest.mark.parametrize("burst", [False, True], ids=["per-cycle", "burst"])
-def test_a_deadlocked_design_fails_the_bench(burst):
+def test_a_deadlocked_design_fails_the_bench(burst, tmp_path, monkeypatch, capsys):
     # The bench must not pass after a timeout: the tiles the design never accepted are missing
     # results, counted as mismatches, and the run fails (it used to log the timeout and pass).
+    # The reason (a deadlock, the tiles never accepted) reaches the failure, the `make sim`
+    # summary and `make bench-sim`, not only the log.
     from dataclasses import asdict
-    from tb import array_runner, tiles
+    from tb import array_runner, bench, tiles
     from tb.array_burst import TOP as BURST_TOP
     from tb.array_harness import TOP
     sim.require("icarus")
+    monkeypatch.setenv("SPARQ_SUMMARY_DIR", str(tmp_path))
     config = SparqConfig(rows=2, cols=2, max_k=8)
     built = sim.build_verilog(_deadlocking_files(config, burst), BURST_TOP if burst else TOP,
                               "icarus", f"deadlock-{'burst' if burst else 'cycle'}-"
@@ -132,3 +138,76 @@ def test_a_deadlocked_design_fails_the_bench(burst):
         array_runner.run_array(config, "icarus", named, tests=("full_rate",), burst=burst,
                                build=build, seed=1, run_name=f"deadlock-{burst}")
     assert "mismatches" in str(info.value)
+    reason = info.value.reason
+    assert reason.startswith("full_rate: deadlock: no progress") or \
+        reason.startswith("burst: deadlock: no progress"), reason
+    assert re.search(r"; [23] of 3 tiles were never accepted", reason), reason
+    # The summary record names the design and says why it failed.
+    (record,) = summary.read_records(tmp_path)
+    assert record["design"] == "array-sparq-b4-o5-ne-2x2-k8" and not record["passed"]
+    assert record["reason"] == reason
+    text = summary.format_summary([record], seconds=1, status=1, simulators=("icarus",), log="x")
+    assert f"    why: {reason}" in text.splitlines()
+    # make bench-sim: the bench ran and deadlocked; it does not say that no bench ran.
+    monkeypatch.setattr(bench, "bench", lambda *args: (_ for _ in ()).throw(info.value))
+    assert bench.main(["--sim", "icarus"]) == 1
+    out, err = capsys.readouterr()
+    assert f"FAIL: icarus burst: the bench ran and failed: {reason}" in err.splitlines()
+    assert "no bench ran" not in err
+
+
+def test_summary_names_each_run_by_its_design_untruncated():
+    # The int8 PE with and without the split stage are two designs, named as such (they were
+    # both "pe int8 b4 o5 nearest-even k33"); a long design name is printed whole.
+    def build(block, config):
+        return sim.Build("icarus", "top", sim.BUILD_ROOT, sim.BUILD_ROOT / "top.v", False, 0.0,
+                         config, block)
+    assert sim.design_of(build("pe", SparqConfig(datapath="int8", max_k=33))) == "pe-int8-k33"
+    assert sim.design_of(build("pe", SparqConfig(datapath="int8", max_k=33, mul_pipe=True))) \
+        == "pe-int8-k33-pipe"
+    long = sim.design_of(build("dotprod", SparqConfig(
+        options=3, rounding="truncate", rows=2, cols=3, pairs=2, max_k=22, mul_pipe=True,
+        dsp_pack=True, skid=True, interface="axis")))
+    assert long == "dotprod-sparq-b4-o3-tr-2x3p2-k22-pipe-pack-skid-axis" and len(long) > 46
+    record = {"design": long, "what": "full_rate, stalled, 19 tiles", "sim": "verilator",
+              "checked": 10, "macs": 0, "mismatches": 0, "build_seconds": 1.0,
+              "sim_seconds": 2.0, "passed": True, "reason": ""}
+    text = summary.format_summary([record], seconds=3, status=0, simulators=("verilator",),
+                                  log="x")
+    assert f"{long} verilator full_rate, stalled, 19 tiles" in text
+    assert "why:" not in text
+
+
+def test_default_set_exists():
+    # Every node id of the default `make sim` set is a test pytest collects (a renamed test
+    # would otherwise drop out of the set, or stop make sim with "not found").
+    result = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q",
+                             "-p", "no:cacheprovider", *summary.DEFAULT_SET],
+                            capture_output=True, text=True, timeout=300, cwd=sim.ROOT,
+                            env={**os.environ, "SPARQ_SIM": "icarus,verilator"})
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    collected = [line for line in result.stdout.splitlines() if "::" in line]
+    assert collected == list(summary.DEFAULT_SET)
+    assert summary.default_node_ids(("icarus",)) == [
+        n for n in summary.DEFAULT_SET if not n.endswith("verilator]")]
+
+
+def test_make_sim_prints_each_run_as_it_finishes(tmp_path):
+    # The default set narrowed with -k (make sim K=...): the int8 PE and a GEMM on Icarus. Each
+    # finished run is a line before the summary; the summary names designs, not "gemm gemm".
+    sim.require("icarus")
+    result = subprocess.run([sys.executable, "-m", "tb.summary", "--sim", "icarus", "--jobs", "0",
+                             "--out", str(tmp_path), "-k", "int8-k33 or a4w8-3x2-k10-burst"],
+                            capture_output=True, text=True, timeout=900, cwd=sim.ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("running [default set, make sim-all runs the rest, filtered by -k]")
+    progress = [line for line in lines if line.startswith("[")]
+    total = next(i for i, line in enumerate(lines) if " simulation runs [" in line)
+    assert progress and all(lines.index(p) < total for p in progress)
+    assert any(re.search(r"\] PASS pe-int8-k33 on icarus: \d+ tiles with bubbles and drain "
+                         r"shifts; [\d,]+ checked, 0 bad", p) for p in progress), progress
+    gemm = [line for line in lines if line.startswith("array-a4w8-3x2-k10 ")]
+    assert gemm and all("GEMM 7x23 by 5x23, burst, part" in line for line in gemm)
+    assert "gemm gemm" not in result.stdout
+    assert lines[total].startswith(f"{len(progress)} simulation runs [default set, ")

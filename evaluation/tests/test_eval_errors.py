@@ -145,6 +145,9 @@ def test_negative_input_at_test_time_names_the_layer():
     (["--hw-images", "-1"], "error: --hw-images must be >= 0, not -1"),
     (["--seeds", "3", "3"], "error: --seeds must be distinct non-negative integers, not 3 3"),
     (["--seeds", "-1"], "error: --seeds must be distinct non-negative integers, not -1"),
+    (["--workloads", "digits", "mnist"],
+     "error: --workloads: unknown workload 'mnist'; known: digits, fashion, onnx"),
+    (["--fashion-test", "0"], "error: --fashion-test must be >= 1, not 0"),
 ])
 def test_cli_errors(argv, message, capsys):
     assert eval_main(argv) == 2

@@ -150,3 +150,22 @@ def test_pick_images_takes_the_mistakes_first():
     assert wrong == 2 and list(idx) == [0, 1, 2, 4]          # mistakes 1, 4 (of 1, 4, 6, 8)
     idx, wrong = hardware.pick_images(Fixed(), x, y, 10)
     assert wrong == 4 and list(idx) == list(range(10))      # all four mistakes, six others
+
+
+def test_cycles_of_the_cycle_accurate_harness_equal_the_timing_contract(tmp_path):
+    # The per-cycle harness on the same tiny model: every layer's simulated cycles equal the
+    # array's timing contract for the GEMM it ran, plus the harness's own two cycles per run.
+    sim.require("verilator")
+    from evaluation.costs import gemm_cycles
+    model, x, y, cal = data()
+    check = hardware.run_hardware_check(model, x, y, calibration_loader=cal, work_dir=tmp_path,
+                                        harness="per-cycle", log=lambda *_: None)
+    assert check.passed, check.markdown()
+    c2 = check.layers["sparq-b4-o5-ne"][0]
+    # c2: 150 pixels x 10 channels, K 27 -> P 14 < T = 2*8 + 8 + 2 = 26: 19 * 2 tiles, the last
+    # one's last row (8 + 8 + 2) + 7 cycles after its last input.
+    assert gemm_cycles(150, 10, 27) == (38, 37 * 26 + 14 + 18 + 7)
+    assert c2.cycles == 37 * 26 + 14 + 18 + 7 + hardware.HARNESS_CYCLES
+    sim_c, contract_c = check.cycles_per_inference("sparq-b4-o5-ne")
+    assert sim_c == contract_c
+    assert "from the timing contract" in check.markdown()

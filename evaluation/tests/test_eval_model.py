@@ -213,12 +213,12 @@ def test_command_line_writes_the_tables_and_chart(tmp_path, monkeypatch, capsys)
     real = digits.load_or_train
     monkeypatch.setattr(digits, "load_or_train", lambda seed, **kw: real(
         seed, recipe=dict(digits.RECIPE, epochs=1), **kw))
-    argv = ["--seeds", "0", "1", "--settings", "sparq-b4-o5-ne", "a4w8", "--hw-images", "0",
-            "--out", str(tmp_path)]
+    argv = ["--workloads", "digits", "--seeds", "0", "1", "--settings", "sparq-b4-o5-ne", "a4w8",
+            "--hw-images", "0", "--out", str(tmp_path)]
     assert cli.main(argv) == 0
     md = (tmp_path / "eval.md").read_text()
-    assert "Command: `python -m evaluation --seeds 0 1 --settings sparq-b4-o5-ne a4w8 " \
-           "--hw-images 0 --out " in md
+    assert "Command: `python -m evaluation --workloads digits --seeds 0 1 --settings " \
+           "sparq-b4-o5-ne a4w8 --hw-images 0 --out " in md
     assert "Seeds 0, 1: one trained network and one stratified split per seed, 540 test images" in md
     rows = [l for l in md.splitlines() if l.startswith("| SPARQ 4b 5opt rounding |")]
     assert len(rows) == 2                      # the summary row and the seed-0 detail row

@@ -9,28 +9,47 @@ import pytest
 from amaranth.sim import Simulator
 
 import golden
-from hdl.config import DATAPATHS, WINDOW_OPTIONS, SparqConfig
+from hdl.config import BITS, DATAPATHS, WINDOW_SHIFTS, SparqConfig
 from hdl.lint import put_tools_on_path
 
 from formal.jobs import PROPERTIES, SETTINGS, catalogue
 from formal.mutants import MUTANTS, QUICK_MUTANTS
-from formal.reference import pair_values, window_table, window_values
+from formal.reference import lone_values, pair_values, window_table, window_values
 from formal.run import mutant_line, proof_line
-from formal.sby import Verdict, run_job
-from formal.spec import SpecWindow
+from formal.sby import Verdict, run_job, run_with_fallback
+from formal.spec import SpecWindow, lone_window, spec_shifts
 
 ROOT = Path(__file__).resolve().parents[2]
 # The YoWASP tools see only folders below their working directory, not /tmp: work in build/.
 WORK = ROOT / "build" / "formal" / "pytest"
 
 
-@pytest.mark.parametrize("options, rounding", SETTINGS)
-def test_reference_pair_rule_is_golden(options, rounding):
-    cfg = SparqConfig(options=options, rounding=rounding)
+@pytest.mark.parametrize("bits, options, rounding", SETTINGS)
+def test_reference_pair_rule_is_golden(bits, options, rounding):
+    cfg = SparqConfig(bits=bits, options=options, rounding=rounding)
     a1, a0 = np.divmod(np.arange(65536), 256)
     h0, h1 = pair_values(cfg, a0, a1)
-    g0, g1 = golden.vsparq(a0, a1, bits=4, options=options, rounding=rounding)
+    g0, g1 = golden.vsparq(a0, a1, bits=bits, options=options, rounding=rounding)
     assert np.array_equal(h0, g0) and np.array_equal(h1, g1)
+
+
+def test_reference_follows_the_window_width():
+    # The 3-bit reference is not the 4-bit one (the bug this guards against: a 4-bit reference
+    # whatever bits says).
+    four = window_values(SparqConfig(bits=4, options=5))
+    three = window_values(SparqConfig(bits=3, options=6))
+    assert not np.array_equal(four, three)
+    assert three[255] == golden.bsparq(np.array([255]), bits=3, options=6)[0][0] << 5
+    assert list(lone_values(SparqConfig())) == list(range(256))       # 4-bit: exact
+
+
+def test_reference_refuses_what_golden_does_not_define():
+    with pytest.raises(ValueError, match="datapath 'sparq', not 'int8'"):
+        window_values(SparqConfig(datapath="int8"))
+    with pytest.raises(ValueError, match=r"bits=5, options=3"):
+        spec_shifts(5, 3)
+    with pytest.raises(ValueError, match="bits must be one of .* not 6"):
+        lone_window(6)
 
 
 def test_window_table_holds_the_golden_values():
@@ -40,10 +59,15 @@ def test_window_table_holds_the_golden_values():
     assert [(word >> (8 * x)) & 255 for x in range(256)] == list(window_values(cfg))
 
 
-@pytest.mark.parametrize("options, rounding", SETTINGS)
-def test_spec_window_model_is_golden(options, rounding):
+# Every pair window of the catalogue and the two lone windows (3-bit: 6-bit window, 3 options;
+# 2-bit: 4-bit window, 5 options), both roundings.
+_SPEC_WINDOWS = SETTINGS + [(6, 3, r) for r in ("nearest-even", "truncate")]
+
+
+@pytest.mark.parametrize("bits, options, rounding", _SPEC_WINDOWS)
+def test_spec_window_model_is_golden(bits, options, rounding):
     # The formal-only model, simulated over all 256 activations.
-    dut = SpecWindow(options, rounding)
+    dut = SpecWindow(bits, options, rounding)
     seen = []
 
     async def bench(ctx):
@@ -54,7 +78,7 @@ def test_spec_window_model_is_golden(options, rounding):
     sim = Simulator(dut)
     sim.add_testbench(bench)
     sim.run()
-    mant, shift = golden.bsparq(np.arange(256), bits=4, options=options, rounding=rounding)
+    mant, shift = golden.bsparq(np.arange(256), bits=bits, options=options, rounding=rounding)
     assert seen == [(int(m), int(s)) for m, s in zip(mant, shift)]
 
 
@@ -66,12 +90,22 @@ def test_catalogue_covers_every_block_datapath_option_and_property():
         assert {p.prop for p in proofs if p.block == block} == set(props)
     for block in ("pe", "array"):
         configs = [p.config for p in proofs if p.block == block]
-        # The catalogue covers the 4-bit windows and their baselines; 3-bit and 2-bit windows and
-        # the a3w8/a2w8 baselines are verified by simulation only (hdl/tests, tb/).
-        assert {c.datapath for c in configs} == set(DATAPATHS) - {"a3w8", "a2w8"}
-        assert {c.bits for c in configs} == {4}
-        assert {c.options for c in configs if c.datapath == "sparq"} == set(WINDOW_OPTIONS)
+        # Every datapath, window width and option.
+        assert {c.datapath for c in configs} == set(DATAPATHS)
+        assert {c.bits for c in configs} == set(BITS)
+        assert {(c.bits, c.options) for c in configs if c.datapath == "sparq"} == set(WINDOW_SHIFTS)
+    # The dot-product unit: every datapath family, one stage and split, both interfaces.
+    units = [p.config for p in proofs if p.block == "dotprod"]
+    assert {c.datapath for c in units} == set(DATAPATHS)
+    assert {c.bits for c in units if c.datapath == "sparq"} == set(BITS)
+    assert {c.mul_pipe for c in units} == {False, True}
+    assert {c.interface for c in units} == {"native", "axis"}
+    assert {c.mul_pipe for c in configs if c.datapath == "sparq"} == {False, True}
+    assert any(p.block == "skid" for p in proofs)
+    assert {p.config.datapath for p in proofs if p.block == "pe" and p.config.stc} == {"sparq", "int8"}
     arrays = [p.config for p in proofs if p.block == "array"]
+    assert {c.mul_pipe for c in arrays} == {False, True}
+    assert {c.interface for c in arrays} == {"native", "axis"}
     assert {c.rounding for c in arrays if c.datapath == "sparq"} == {"nearest-even", "truncate"}
     assert any(c.max_k % 2 for c in arrays)          # an odd max_k
     assert all(c.rows <= 2 and c.cols <= 3 and c.max_k <= 8 for c in arrays)
@@ -83,9 +117,13 @@ def test_every_mutant_applies_once_and_every_class_has_one():
     classes = set()
     for mutant in MUTANTS:
         job = mutant.job()                       # raises unless the pattern matches once
-        assert job.mode == "bmc" and job.files["dut.v"] != mutant.proof.job().files["dut.v"]
+        assert job.mode == mutant.mode and job.files["dut.v"] != mutant.proof.job().files["dut.v"]
+        assert (mutant.bmc_depth > job.depth) == (mutant.mode == "prove")
         classes.add((mutant.proof.block, mutant.proof.prop))
     assert {("array", prop) for prop in PROPERTIES["array"]} <= classes
+    assert {("dotprod", prop) for prop in PROPERTIES["dotprod"]} <= classes
+    assert ("skid", "beats") in classes
+    assert any(m.mode == "prove" for m in MUTANTS)      # one shows the bounded fallback
     assert {("pe", "slots"), ("pe", "accumulator"), ("pair", "spec"), ("window", "spec")} <= classes
     assert set(QUICK_MUTANTS) <= {m.name for m in MUTANTS}
 
@@ -107,6 +145,26 @@ def test_summary_lines_say_how_far_each_proof_went():
     assert "NOT CAUGHT" in mutant_line(mutant, missed, "f")
 
 
+def test_summary_says_what_the_bounded_fallback_found():
+    proof = next(p for p in catalogue() if p.block == "array" and p.prop == "err")
+    deep = Verdict(proof.name, "bounded", "bmc", 30, "smtbmc yices", 2.0, reached=30)
+    open_ = Verdict(proof.name, "bounded", "prove", 3, "smtbmc yices", 1.5, fallback=deep)
+    assert ("k-induction did not close at k=3; no counterexample to depth 30 (bounded check)"
+            in proof_line(proof, open_, "f"))
+    cut = Verdict(proof.name, "error", "bmc", 30, "smtbmc yices", 9.0, reached=17,
+                  detail="timeout after 600 s")
+    stopped = Verdict(proof.name, "bounded", "prove", 3, "smtbmc yices", 1.5, fallback=cut)
+    assert ("bounded check stopped after 17 of 30 steps without a counterexample (timeout after "
+            "600 s)") in proof_line(proof, stopped, "f")
+    found = Verdict(proof.name, "failed", "prove", 3, "smtbmc yices", 1.5, ["err_exact"],
+                    "bmc/job/engine_0/trace.vcd", fallback=Verdict(proof.name, "failed", "bmc",
+                                                                   30, "smtbmc yices", 1.0))
+    line = proof_line(proof, found, "f")
+    assert ("k-induction did not close at k=3; bounded check to depth 30: FAILED (err_exact), "
+            "counterexample f/bmc/job/engine_0/trace.vcd") in line
+    assert not found.ok and not open_.ok
+
+
 @pytest.mark.formal
 @pytest.mark.parametrize("proof", catalogue(quick=True), ids=lambda p: p.name)
 def test_quick_proof(proof):
@@ -121,7 +179,7 @@ def test_quick_proof(proof):
 def test_quick_mutant_is_caught(mutant):
     put_tools_on_path()
     folder = WORK / "mutants" / mutant.name
-    verdict = run_job(mutant.job(), folder)
+    verdict = run_with_fallback(mutant.job(), folder, mutant.bmc_depth)
     assert verdict.status == "failed", verdict
     assert any(label.startswith(mutant.expect) for label in verdict.failed), verdict.failed
     assert (folder / verdict.trace).is_file()      # the counterexample, as a waveform

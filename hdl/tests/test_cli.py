@@ -230,6 +230,10 @@ BAD = [
     # No prefix abbreviations: --max is not --max-k, --out not --output, --nam not --name.
     (["array", "--max", "64", "-o", "x.v"], 2, "unrecognized arguments: --max 64"),
     (["window", "-d", "out", "--out", "x.v"], 2, "unrecognized arguments: --out x.v"),
+    # The misspelt option is named, not the -o/-d it was meant to be.
+    (["window", "--out", "x.v"], 2, "unrecognized arguments: --out x.v"),
+    (["array", "--output-directory", "v", "--rows", "2"], 2,
+     "unrecognized arguments: --output-directory v"),
     (["window", "--nam", "m", "-o", "x.v"], 2, "unrecognized arguments: --nam m"),
     # An output that cannot be written: status 1, found before anything is generated.
     (["window", "-o", "DIR.v"], 1, "output path 'DIR.v' cannot be written: it is a directory"),
@@ -272,18 +276,20 @@ def test_bad_arguments(args, status, message, tmp_path, monkeypatch, capsys):
 
 
 def test_unknown_or_missing_command(capsys):
-    # The installed project registers `energy`, `synth` and `sweep` through its entry points,
+    # The installed project registers `energy`, `eval`, `synth` and `sweep` through its entry points,
     # after the built-in `verilog`.
     assert run(["frob"], capsys) == (
         2, "", "sparq-rtl: error: argument COMMAND: invalid choice: 'frob' (choose from "
-               "'verilog', 'energy', 'sweep', 'synth')\n")
+               f"{', '.join(repr(n) for n in cli.SUBCOMMANDS)})\n")
+    assert set(cli.SUBCOMMANDS) == {"verilog", "synth", "sweep", "eval", "energy"}
     # No arguments at all: the help, on stderr, and the bad-usage status.
     status, out, err = run([], capsys)
     assert (status, out) == (2, "")
     assert err.startswith("usage: sparq-rtl [-h] [--version] COMMAND ...\n")
     assert "verilog   write the Verilog of one block" in err and "synth " in err
-    assert run(["--bogus"], capsys) == (2, "", "sparq-rtl: error: the following arguments are "
-                                               "required: COMMAND\n")
+    # An unknown option is named, although the command is missing too.
+    assert run(["--bogus"], capsys) == (2, "", "sparq-rtl: error: unrecognized arguments: "
+                                               "--bogus\n")
 
 
 def test_version(capsys):
@@ -462,3 +468,91 @@ def test_dotprod_defaults_and_options(tmp_path, capsys):
     assert doc["design"] == "dotprod-sparq-b4-o5-ne-2x3p2-k9-skid-axis"
     assert doc["parameters"]["max_steps"] == 3
     assert "s_axis_a_tready and s_axis_b_tready are register outputs" in doc["timing"]["handshake"]
+
+
+def _sparq_rtl(code, *argv, stdout=subprocess.PIPE):
+    # `sparq-rtl ARGV` in a fresh interpreter after CODE (a patch), as the console script runs it.
+    import sys
+    script = f"import sys\nfrom hdl import cli, generate\n{code}\nsys.exit(cli.main({list(argv)!r}))\n"
+    return subprocess.run([sys.executable, "-c", script], stdout=stdout, stderr=subprocess.PIPE,
+                          text=True, timeout=120)
+
+
+def test_interrupt_while_generating_prints_one_line(tmp_path):
+    # Ctrl-C in the middle of the elaboration (here at the 10th of the 29 fragments of a 4x4
+    # array) leaves the components built so far unelaborated; Amaranth would warn about each one
+    # (hundreds for an 8x8 array) after the one-line error.
+    patch = ("from amaranth.hdl import _ir\n"
+             "real, calls = _ir.Fragment.get, []\n"
+             "def get(obj, platform):\n"
+             "    calls.append(obj)\n"
+             "    if len(calls) == 10:\n"
+             "        raise KeyboardInterrupt\n"
+             "    return real(obj, platform)\n"
+             "_ir.Fragment.get = staticmethod(get)")
+    result = _sparq_rtl(patch, "verilog", "array", "--rows", "4", "--cols", "4",
+                        "-o", str(tmp_path / "a.v"))
+    assert (result.returncode, result.stdout, result.stderr) == (
+        130, "", "sparq-rtl: error: interrupted\n")
+
+
+def test_closed_stdout_is_quiet(tmp_path):
+    # `sparq-rtl verilog ... | head -0`: the reader is gone before anything is written.
+    import os
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        result = _sparq_rtl("", "verilog", "window", "-d", str(tmp_path), stdout=write)
+    finally:
+        os.close(write)
+    assert (result.returncode, result.stderr) == (1, "")
+
+
+def test_bare_subcommand_can_ask_for_its_usage(monkeypatch, capsys):
+    # A subcommand given nothing to do, where everything is a long run, raises ShowUsage: its
+    # help on stderr, the reason as one error line, status 2.
+    monkeypatch.setattr(cli, "SUBCOMMANDS", dict(cli.SUBCOMMANDS))
+
+    def run_it(args):
+        if args.what is None:
+            raise cli.ShowUsage("nothing given: name what to run")
+        return 0
+
+    cli.register("long", "a long run", lambda p: p.add_argument("what", nargs="?"), run_it)
+    status, out, err = run(["long"], capsys)
+    assert (status, out) == (2, "")
+    assert err.startswith("usage: sparq-rtl long [-h] [what]\n")
+    assert err.endswith("\nsparq-rtl: error: nothing given: name what to run\n")
+    assert run(["long", "x"], capsys) == (0, "", "")
+
+
+def test_folder_option_and_older_spellings(monkeypatch, capsys):
+    # add_output_dir: -d/--output-dir is the folder; -o/--output, the older spelling, still
+    # works with one warning line. Deprecated: any other older spelling, likewise.
+    monkeypatch.setattr(cli, "SUBCOMMANDS", dict(cli.SUBCOMMANDS))
+
+    def add_arguments(parser):
+        cli.add_output_dir(parser, "the folder", default="build/x")
+        parser.add_argument("--pnr-seed", dest="seed", type=int, default=1)
+        parser.add_argument("--seed", dest="seed", type=int, action=cli.Deprecated,
+                            instead="--pnr-seed")
+
+    cli.register("folder", "a test subcommand", add_arguments,
+                 lambda args: print(args.output, args.seed) or 0)
+    assert run(["folder"], capsys) == (0, "build/x 1\n", "")
+    assert run(["folder", "-d", "a", "--pnr-seed", "2"], capsys) == (0, "a 2\n", "")
+    assert run(["folder", "--output-dir", "a"], capsys) == (0, "a 1\n", "")
+    assert run(["folder", "-o", "b", "--seed", "3"], capsys) == (
+        0, "b 3\n", "sparq-rtl: warning: -o is an older spelling here; use -d/--output-dir (-o "
+                    "names a file, as in sparq-rtl verilog -o FILE.v)\n"
+                    "sparq-rtl: warning: --seed is an older spelling here; use --pnr-seed\n")
+
+
+def test_require_tier_names_the_install_command(monkeypatch):
+    cli.require_tier("synth", "synth", ("json",))           # present: nothing happens
+    with pytest.raises(cli.CommandError) as info:
+        cli.require_tier("synth", "synth", ("json", "no_such_module_anywhere"))
+    assert str(info.value) == (
+        "sparq-rtl synth needs the synth install tier (Python package 'no_such_module_anywhere' "
+        "is missing): pip install 'sparq-hw[synth]', from a clone pip install -e '.[synth]' or "
+        "make synth")

