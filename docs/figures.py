@@ -93,7 +93,11 @@ def update(root=ROOT, build=None):
             if not report.is_file():
                 missing.append(src)
                 return m.group(0)
-            body = section(report.read_text(), heading, where=str(report))
+            try:
+                body = section(report.read_text(), heading, where=str(report))
+            except FigureError:
+                missing.append(f"{src}#{heading}")
+                return m.group(0)
             return m.group(1) + body + m.group(5)
 
         new = _BLOCK.sub(fill, text)
@@ -171,7 +175,11 @@ def check(root=ROOT, build=None):
             if not report.is_file():
                 missing.append(src)
                 continue
-            want = section(report.read_text(), heading, where=str(report))
+            try:
+                want = section(report.read_text(), heading, where=str(report))
+            except FigureError:
+                diffs.append(f"{doc.relative_to(root)}: {src} has no section {heading!r}")
+                continue
             if body != want:
                 diffs.append(f"{doc.relative_to(root)}: block from {src}#{heading} differs from "
                              "the report (make figures rewrites it)")
@@ -202,7 +210,7 @@ def main(argv=None):
             for doc in changed:
                 print(f"updated {doc}")
             for src in missing:
-                print(f"not updated (no report): {src}")
+                print(f"not updated (no report, or no such section): {src}")
             return 0
         diffs, missing = check(Path(args.root), build=args.build)
     except FigureError as e:

@@ -78,6 +78,13 @@ def test_a_stale_block_fails_and_update_rewrites_it(tmp_path):
     assert figures.check(root) == ([], [])
 
 
+def test_a_report_without_the_section_is_a_difference(tmp_path):
+    root = _tree(tmp_path)
+    (root / "build" / "eval" / "eval.md").write_text("# Report\n\n## Other\ntext\n")
+    assert figures.check(root)[0] == ["docs/results.md: eval/eval.md has no section 'Summary'"]
+    assert figures.update(root) == ([], ["eval/eval.md#Summary"])
+
+
 def test_missing_report_is_listed_not_passed(tmp_path):
     root = _tree(tmp_path)
     (root / "build" / "eval" / "eval.json").unlink()
