@@ -356,6 +356,15 @@ def chart_figure(idx, targets):
     return fig
 
 
+def _best_json(results):
+    from .throughput import best_rows, throughput_rows
+    out = {}
+    for row in best_rows(throughput_rows(results)):
+        out.setdefault(row["scale"], {})[row["setting"]] = {
+            k: v for k, v in row.items() if k not in ("scale", "setting")}
+    return out
+
+
 def write_report(results, failures, out, *, command, targets, versions, seed, missing=(),
                  stem="report"):
     """Write ``out/<stem>.md``, ``out/<stem>.png`` (area relative to int8), ``out/<stem>.json``
@@ -417,5 +426,8 @@ def write_report(results, failures, out, *, command, targets, versions, seed, mi
     (out / f"{stem}.json").write_text(json.dumps(
         {"complete": not failures and not missing, "command": command, "versions": versions, "seed": seed,
          "results": [f"json/{r['design']['name']}.{r['target']}.json" for r in ok],
-         "failed": [str(f) for f in failures], "missing": list(missing)}, indent=1) + "\n")
+         "failed": [str(f) for f in failures], "missing": list(missing),
+         # Best against best (synth.throughput.best_rows), {scale: {setting: row}}: what the
+         # README quotes, so docs/figures.toml can tie the quotes to this file.
+         "best_against_best": _best_json(ok)}, indent=1) + "\n")
     return path

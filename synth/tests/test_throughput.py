@@ -142,6 +142,18 @@ def test_best_against_best():
     assert best_section([]) == []
 
 
+def test_report_json_carries_best_against_best(tmp_path):
+    import json
+    targets = [TARGETS[t] for t in ("generic", "ice40", "ecp5-nodsp", "xc7-nodsp", "ice40-pnr",
+                                    "ecp5-nodsp-pnr")]
+    write_report(_configs(), [], tmp_path, command="sparq-rtl synth", targets=targets,
+                 versions={}, seed=1)
+    best = json.loads((tmp_path / "report.json").read_text())["best_against_best"]
+    s = best["pe"]["sparq-b4-o5-ne"]
+    assert s["ice40_per_klut"]["variant"] == "sparq-b4-o5-ne-pipe"
+    assert s["ratios"]["ice40_per_klut"]["int8"] == pytest.approx(350 / 240)
+
+
 def test_dsp_rows():
     results = [_r("pe-int8", "pe", "int8", 2, "ecp5", luts=103, dsps=2),
                _r("pe-sparq", "pe", "sparq-b4-o5-ne", 2, "ecp5", luts=366, dsps=0),
