@@ -173,7 +173,8 @@ def best_section(results):
         return []
     out = ["## Best against best: each setting at its best configuration", "",
            "For every scale and setting, the configuration (one multiply stage or the split stage "
-           "`-pipe`, shown in brackets) with the most throughput per area on each figure, and "
+           "`-pipe`, shown in brackets) with the most throughput per area on each figure among "
+           "those this run measured, and "
            "its ratio to the best configuration of int8 and of a4w8 at the same scale: "
            "`value [configuration] (/ best int8, / best a4w8)`. These are the ratios to quote: "
            "the table above compares like with like, this one each design at its best.", "",
