@@ -177,7 +177,7 @@ bench-sim: $(STAMP_SIM) iverilog
 # ---- Synthesis and place-and-route reports (synth/) ------------------------------------------
 # make synth                 the headline plan (synth/plan.py): throughput per area of SPARQ against
 #                            int8 and naive 4-bit per PE, encoder, 2x2 array and dot-product unit,
-#                            on the CMOS estimate, iCE40, ECP5 and Xilinx, routed Fmax; 10.5 min on
+#                            on the CMOS estimate, iCE40, ECP5 and Xilinx, routed Fmax, standard cells (asic-osu018); about 20 min of CPU on
 #                            2 cores
 # make synth-all             every design of the default set on every default target (hours)
 # make synth DESIGNS="pe-* array-int8-4x4-k1152" [TARGETS="generic ice40"] [LIBERTY=cells.lib]
