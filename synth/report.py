@@ -401,8 +401,13 @@ def write_report(results, failures, out, *, command, targets, versions, seed, mi
     tp_chart = throughput_chart(ok, out / tp_name)
     if tp_chart is None and (out / tp_name).exists():
         (out / tp_name).unlink()   # a chart of an earlier run would not match this report
-    lines += throughput_section(ok, tp_name if tp_chart else None)
+    lines += throughput_section(ok)
     lines += best_section(ok)
+    if tp_chart:
+        # A section of its own, so that the tables above can be copied into the docs (make
+        # figures) without a link to a file beside the report.
+        lines += ["## Throughput per area relative to int8 (chart)", "",
+                  f"![throughput per area relative to int8]({tp_name})", ""]
     lines += dsp_section(ok)
     lines += asic_section(ok)
     lines += _headline(idx, targets)

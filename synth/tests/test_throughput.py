@@ -189,6 +189,11 @@ def test_report_carries_table_and_chart(tmp_path):
     assert "## Headline: throughput per area" in text
     assert text.index("## Headline: throughput per area") < text.index("## Area: SPARQ")
     assert (tmp_path / "throughput.png").read_bytes()[:4] == b"\x89PNG"
+    # The chart in a section of its own, after the tables (which the docs copy without it).
+    headline = text[text.index("## Headline"):text.index("## Best against best")]
+    assert "throughput.png" not in headline
+    assert ("## Throughput per area relative to int8 (chart)\n\n"
+            "![throughput per area relative to int8](throughput.png)") in text
     # A later run with nothing to chart removes the stale chart.
     write_report(_results()[-2:], [], tmp_path, command="x", targets=targets, versions={}, seed=1)
     assert not (tmp_path / "throughput.png").exists()
