@@ -209,8 +209,18 @@ def _timing(block, config):
     # The sidecar's timing is the top level's describe() (hdl.generate copies it; the reader
     # test above reads whole sidecars), without the Verilog conversion a sidecar costs.
     top = generate.build(block, config)
-    top._MustUse__silence = True        # built for its description only, never elaborated
+    _silence(top)                       # built for its description only, never elaborated
     return top.describe()
+
+
+def _silence(component):
+    # Amaranth warns about every component built and never elaborated, and a wrapper (the
+    # AXI4-Stream top) holds its block as a member: silence the whole tree.
+    from amaranth.hdl import Elaboratable
+    component._MustUse__silence = True
+    for member in vars(component).values():
+        if isinstance(member, Elaboratable) and not getattr(member, "_MustUse__silence", False):
+            _silence(member)
 
 
 def _measure(block, config):
