@@ -6,7 +6,8 @@ from pathlib import Path
 
 from .asic_report import asic_section
 from .designs import VARIANTS
-from .throughput import best_section, chart as throughput_chart, dsp_section, throughput_section
+from .throughput import (best_section, chart as throughput_chart, dsp_section, like_baseline,
+                         throughput_section)
 
 __all__ = ["write_report", "goal_rows", "GOALS", "chart_figure"]
 
@@ -129,16 +130,15 @@ def _headline(idx, targets):
                 "| target | figure | " + " | ".join(bases + sparq) + " |",
                 "|---|---|" + "---:|" * (len(bases) + len(sparq))]
         for t, metric, label in _rows(targets):
-            base = {b: _figure(idx.get((scale, b, t.name)), metric) for b in bases}
-            base.update({b: _figure(idx.get((scale, b, t.name)), metric) for b in BASELINES})
+            base = {b: _figure(idx.get((scale, b, t.name)), metric)
+                    for b in (*BASELINES, *(f"{b}-pipe" for b in BASELINES))}
             cells = []
             for v in sparq:
                 a = _figure(idx.get((scale, v, t.name)), metric)
-                # Like with like: a design with the split stage against the baselines split the
-                # same way (no ratio when that baseline was not measured).
-                like = "-pipe" if v.endswith("-pipe") else ""
-                r8 = _ratio(a, base.get("int8" + like))
-                rn = _ratio(a, base.get(_naive_of(v) + like))
+                # Like with like, as in the throughput table: a design with the split stage
+                # against the baselines split the same way (no ratio when not measured).
+                r8 = _ratio(a, base.get(like_baseline(v, "int8")))
+                rn = _ratio(a, base.get(like_baseline(v, _naive_of(v))))
                 rs = ", ".join("-" if r is None else f"{r:.2f}" for r in (r8, rn))
                 cells.append("-" if a is None else f"{_fmt(a)} ({rs})")
             if all(c == "-" for c in cells) and all(v is None for v in base.values()):

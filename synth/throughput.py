@@ -31,7 +31,7 @@ Only :func:`chart` needs matplotlib; the tables are plain Python.
 
 __all__ = ["FIGURES", "EFFICIENCY", "DSP_TARGETS", "throughput_rows", "best_rows", "dsp_rows",
            "throughput_section", "best_section", "dsp_section", "chart", "BASELINES",
-           "split_variant"]
+           "split_variant", "like_baseline"]
 
 #: The baselines every ratio is taken against (variants of :attr:`synth.designs.Design.variant`).
 BASELINES = ("int8", "a4w8")
@@ -80,8 +80,9 @@ def split_variant(variant):
     return variant, tuple(found)
 
 
-def _like_baseline(variant, baseline):
-    # The baseline variant with the same configuration, as far as the baselines have it.
+def like_baseline(variant, baseline):
+    """The variant of ``baseline`` with the configuration of ``variant``, as far as the baselines
+    have it: ``("sparq-b4-o5-ne-pipe-pack", "int8")`` -> ``"int8-pipe"``."""
     shared = {suffix for suffix, baselines_have in CONFIG_SUFFIXES if baselines_have}
     return baseline + "".join(s for s in split_variant(variant)[1] if s in shared)
 
@@ -131,7 +132,7 @@ def throughput_rows(results):
             if split_variant(r["variant"])[0] in BASELINES}
     for r in rows:
         r["setting"], r["config"] = split_variant(r["variant"])
-        r["ratios"] = {key: {b: _div(r[key], (base.get((r["scale"], _like_baseline(r["variant"], b)))
+        r["ratios"] = {key: {b: _div(r[key], (base.get((r["scale"], like_baseline(r["variant"], b)))
                                               or {}).get(key))
                              for b in BASELINES} for key, *_ in EFFICIENCY}
     scales = list(dict.fromkeys(r["scale"] for r in rows))
