@@ -137,7 +137,8 @@ def _port(name):
     return "dut_" + name.replace(".", "_")
 
 
-def array_harness(config, dut, properties, *, aids, fr=None, extra=None, wires=None):
+def array_harness(config, dut, properties, *, aids, fr=None, extra=None, wires=None,
+                  prelude="", more_ports=(), latency_width=None):
     """SystemVerilog text of module ``formal_array`` around the generated module ``dut``.
 
     ``properties`` is a subset of :data:`PROPERTIES`; the module must have been given the
@@ -154,7 +155,9 @@ def array_harness(config, dut, properties, *, aids, fr=None, extra=None, wires=N
     AW, BW, CW = fr.a_width, fr.b_width, fr.c_width
     P = fr.max_transfers
     L = fr.latency
-    rw, nw, sw = _width(max(R, 2)), _width(P + 1), _width(L + 1)
+    rw, nw = _width(max(R, 2)), _width(P + 1)
+    sw = latency_width if isinstance(L, str) else _width(L + 1)
+    lat = L if isinstance(L, str) else f"{sw}'d{L}"
     has = set(properties).__contains__
 
     axis = config.interface == "axis"
@@ -199,6 +202,8 @@ module formal_array (
                  ".a__payload(a_payload)", ".b__valid(b_valid)", ".b__ready(b_ready)",
                  ".b__payload(b_payload)", ".c__valid(c_valid)", ".c__ready(c_ready)",
                  ".c__payload(c_payload)", ".err(err)"]
+    ports += list(more_ports)
+    out.append(prelude)
     if wires is None:
         wires = exposed(config, properties, aids=aids)
     for name, width in wires.items():
@@ -232,7 +237,7 @@ module formal_array (
       if (give) f_row <= f_done ? {rw}'d0 : f_row + 1'b1;
       if (take) f_count <= a_last ? {nw}'d0 : (f_count == {nw}'d{P}) ? f_count : f_count + 1'b1;
       if (f_final) f_since <= {sw}'d1;
-      else if (f_since != {sw}'d0 && f_since != {sw}'d{L}) f_since <= f_since + 1'b1;
+      else if (f_since != {sw}'d0 && f_since != {lat}) f_since <= f_since + 1'b1;
       // err: a transfer beyond max_pairs in its tile, or a.last != b.last
       if (take && (f_count == {nw}'d{P} || a_last != b_last)) f_err <= 1'b1;
     end
@@ -262,9 +267,9 @@ module formal_array (
     if has("stream") and pads["c"]:
         out.append(f"  always @(*) if (c_valid) stream_c_pad_zero: assert (c_tdata[{CW - 1 + pads['c'] - 1}:{CW - 1}] == 0);\n")
     if has("conservation"):
-        out.append(_conservation(fr, "conservation"))
+        out.append(_conservation(fr, "conservation", sw, lat))
     elif aids and (has("stream") or has("arithmetic")):
-        out.append(_conservation(fr, "aid"))
+        out.append(_conservation(fr, "aid", sw, lat))
 
     if has("err"):
         out.append("""
@@ -300,8 +305,8 @@ module formal_array (
     return "".join(out)
 
 
-def _conservation(fr, label):
-    R, rw, sw, L = fr.rows, _width(max(fr.rows, 2)), _width(fr.latency + 1), fr.latency
+def _conservation(fr, label, sw, lat):
+    R, rw, L = fr.rows, _width(max(fr.rows, 2)), fr.latency
     return f"""
   // -- conservation: each accepted tile gives exactly {R} rows on c, in order, last on the final
   always @(*) begin
@@ -310,7 +315,7 @@ def _conservation(fr, label):
     // last row has left, and never otherwise (nothing lost, nothing duplicated, no gap)
     if (f_outstanding == 2'd0) {label}_no_extra: assert (!c_valid);
     if (f_outstanding != 2'd0 && f_row == {rw}'d0)
-      {label}_latency: assert (c_valid == (f_since == {sw}'d{L}));
+      {label}_latency: assert (c_valid == (f_since == {lat}));
     if (f_outstanding != 2'd0 && f_row != {rw}'d0) {label}_rows_follow: assert (c_valid);
     if (c_valid) {label}_last: assert (c_last == (f_row == {rw}'d{R - 1}));
   end

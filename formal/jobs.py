@@ -27,11 +27,11 @@ import dataclasses
 import functools
 from dataclasses import dataclass
 
-from hdl.config import WINDOW_SHIFTS, SparqConfig
+from hdl.config import MAX_SIDE, WINDOW_SHIFTS, SparqConfig
 from hdl.generate import verilog
 from hdl.naming import design_name
 
-from . import array, dotprod, encoders, pe, skid
+from . import array, dotprod, encoders, frame, pe, skid
 from .sby import Job
 from .spec import spec_verilog
 
@@ -45,6 +45,7 @@ PROPERTIES = {
     "array": array.PROPERTIES,
     "dotprod": dotprod.PROPERTIES,
     "skid": skid.PROPERTIES,
+    "frame": frame.PROPERTIES,
 }
 
 #: Module name the design under proof gets in every job (the harnesses instantiate it).
@@ -54,7 +55,8 @@ DUT = "dut"
 BMC_CAP = 40
 
 _TOPS = {"window": "formal_window", "pair": "formal_pair", "pe": "formal_pe",
-         "array": "formal_array", "dotprod": "formal_array", "skid": "formal_skid"}
+         "array": "formal_array", "dotprod": "formal_array", "skid": "formal_skid",
+         "frame": "formal_array"}
 
 
 @functools.lru_cache(maxsize=None)
@@ -63,6 +65,8 @@ def design_verilog(block, config):
     skid buffer of the array's and the unit's inputs, :func:`formal.skid.skid_verilog`)."""
     if block == "skid":
         return skid.skid_verilog(DUT)
+    if block == "frame":
+        return frame.frame_verilog(config.rows, config.max_pairs, DUT)
     return verilog(block, config, name=DUT)
 
 
@@ -82,6 +86,8 @@ class Proof:
     def design(self):
         if self.block == "skid":
             return f"skid-{skid.WIDTH}b"
+        if self.block == "frame":
+            return f"frame-r{self.config.rows}-t{self.config.max_pairs}"
         return design_name(self.block, self.config)
 
     @property
@@ -103,6 +109,8 @@ class Proof:
             return 1
         if self.block == "skid":
             return 20
+        if self.block == "frame":
+            return BMC_CAP
         reach = self.config.max_pairs + 1 + 6
         if self.block == "array":
             reach += array.latency(self.config) + self.config.rows
@@ -127,6 +135,9 @@ class Proof:
         elif self.block == "skid":
             harness = skid.skid_harness(DUT, aids=aids)
             wires = list(skid.EXPOSED) if aids else []
+        elif self.block == "frame":
+            harness = frame.frame_harness(cfg, DUT, aids=aids)
+            wires = list(frame.exposed(cfg.rows, cfg.max_pairs)) if aids else []
         elif self.block == "pe":
             harness = pe.pe_harness(cfg, DUT, (self.prop,), aids=aids)
             wires = pe.EXPOSED
@@ -196,6 +207,9 @@ ARRAYS = [
     # the 3-bit and 2-bit naive baselines
     SparqConfig(datapath="a3w8", rows=1, cols=2, max_k=8),
     SparqConfig(datapath="a2w8", rows=2, cols=1, max_k=8),
+    # a cross-check of the any-size argument (docs/verification.md) where every PE has both
+    # kinds of neighbour and the skew lines are 2 registers deep
+    SparqConfig(datapath="a4w8", rows=3, cols=3, max_k=8),
 ]
 
 
@@ -214,6 +228,12 @@ DOTPRODS = [
     SparqConfig(datapath="a3w8", rows=1, cols=1, pairs=1, max_k=8),
     SparqConfig(datapath="a2w8", rows=1, cols=1, pairs=1, max_k=8),
 ]
+
+
+#: The tile framing alone (:mod:`formal.frame`), for every ``rows`` the generator accepts, with
+#: the default max_k's tile length (1152: 576 transfers): with the datapath's delay a free
+#: constant, each covers every ``cols`` and datapath of that many rows.
+FRAMES = [SparqConfig(rows=r, cols=1, max_k=1152) for r in range(1, MAX_SIDE + 1)]
 
 
 def _dotprod_depth(config, prop):
@@ -259,6 +279,9 @@ def catalogue(quick=False):
             # (the 1x1 products proof, about 20 s, stays out of the quick subset)
             proofs.append(Proof("array", cfg, prop, "prove", _array_depth(cfg, prop),
                                 quick=small and prop != "products"))
+    for cfg in FRAMES:
+        # (k=3 with the aids of formal.frame: the token and the framing's registers)
+        proofs.append(Proof("frame", cfg, "control", "prove", 3, quick=cfg.rows in (1, 8)))
     # The skid buffer (a, b inputs of the array and the unit with skid): k=2 covers its one
     # register; in the quick subset (about a second).
     proofs.append(Proof("skid", SparqConfig(), "beats", "prove", 2, quick=True))

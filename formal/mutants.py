@@ -30,6 +30,9 @@ _DP = SparqConfig(datapath="sparq", options=5, rounding="nearest-even", rows=1, 
 _DP_PIPE = SparqConfig(datapath="sparq", options=5, rounding="nearest-even", rows=2, cols=1,
                        pairs=1, max_k=8, mul_pipe=True)
 _SKID = Proof("skid", SparqConfig(), "beats", "prove", 0)
+# The tile framing alone (formal.frame) of 5 and 64 result rows.
+_FRAME5 = Proof("frame", SparqConfig(rows=5, cols=1, max_k=1152), "control", "prove", 0)
+_FRAME64 = Proof("frame", SparqConfig(rows=64, cols=1, max_k=1152), "control", "prove", 0)
 _PE_STC = SparqConfig(datapath="sparq", options=5, rounding="nearest-even", max_k=8, stc=True)
 _PE_B3 = SparqConfig(datapath="sparq", bits=3, options=6, rounding="nearest-even", max_k=8)
 # The split multiply stage (mul_pipe): its shift register must hold the shift of the pair whose
@@ -195,6 +198,18 @@ MUTANTS = (
            "arithmetic_", 10),
     Mutant("dp-err-not-sticky", "dot-product unit: err falls again on the next good transfer",
            _dotprod(_DP, "err"), DUT, r"(\\\$\d+  = )err;", r"\g<1>1'h0;", "err_", 10),
+    # The tile framing of every size (formal.frame): one per assertion class of its proof.
+    Mutant("frame-final-not-held", "framing (5 rows): a tile's final transfer is taken while "
+           "the previous tile is still on c", _FRAME5, DUT, r"assign (\\\$\d+)  = ~ pending;\s*"
+           r"(assign \\\$\d+  = a__payload\[1\] \| b__payload\[1\];\s*assign \\\$\d+  = ~ \\\$\d+ ;"
+           r"\s*assign \\\$\d+  = \\\$\d+  \| \\\$\d+ ;\s*assign a__ready)",
+           r"assign \g<1>  = 1'h1;\n  \g<2>", "stream_", 12),
+    # (on 5 rows: on 64, the bounded check to the 70 cycles it needs took 5 minutes)
+    Mutant("frame-row-lost", "framing (5 rows): the tile ends one row early (row 3 taken as "
+           "the last)", _FRAME5, DUT, r"(\\\$\d+)  = row == 3'h4;\s*assign (\\\$\d+)  = row \+ 1'h1;",
+           r"\g<1>  = row == 3'h3;\n  assign \g<2>  = row + 1'h1;", "conservation_", 12),
+    Mutant("frame-err-no-mismatch", "framing (64 rows): a.last != b.last no longer raises err",
+           _FRAME64, DUT, r"= a__payload\[1\] != b__payload\[1\];", "= 1'h0;", "err_", 4),
     # The 2:4 PE: its activation select.
     Mutant("stc-padding-not-zero", "2:4 PE: a padding slot (weight value 0) passes its "
            "activation to the pair encoder instead of 0 (its partner is then windowed, not exact)",
