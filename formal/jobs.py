@@ -149,9 +149,18 @@ class Proof:
             harness = (array.array_harness if self.block == "array"
                        else dotprod.dotprod_harness)(cfg, DUT, props, aids=aids)
             wires = [array.exposed_name(cfg, w) for w in kind.exposed(cfg, props, aids=aids)]
+            if cfg.skid:
+                fr = kind.frame(cfg)
+                wires += list(array.skid_exposed(fr.a_width, fr.b_width, aids=aids))
             if cfg.datapath == "sparq" and self.prop in ("products", "arithmetic"):
                 # (the array and the dot-product unit encode each taken pair as the spec does)
                 files["spec.v"] = spec_verilog("pair", cfg)
+        if self.block == "dotprod" and cfg.dsp_pack and "weights" in wires:
+            # (the packed multipliers' weight inputs also carry the name `weights` in the
+            # unit's module, so Amaranth renames its weight register `weights$<n>`)
+            real = dotprod.weight_register(files["dut.v"], cfg)
+            wires = [real if w == "weights" else w for w in wires]
+            harness = harness.replace(".\\weights (", f".\\{real} (")
         if wires:
             script.append("expose " + " ".join(f"w:{w}" for w in wires))
         if "spec.v" in files:
@@ -185,6 +194,8 @@ PES = ([_sparq(o, "nearest-even", max_k=8) for o in (5, 3, 2)]
        + [_sparq(6, "nearest-even", bits=3, max_k=8), _sparq(7, "truncate", bits=2, max_k=8),
           _sparq(6, "truncate", bits=3, max_k=8, mul_pipe=True)]
        + [SparqConfig(datapath=d, max_k=8) for d in ("a3w8", "a2w8")]
+       # the default (production) PEs of the 3-bit and 2-bit baselines
+       + [SparqConfig(datapath=d, max_k=1152) for d in ("a3w8", "a2w8")]
        # the 2:4 structured-sparse PEs (stc): the activation select in front of the slots
        + [SparqConfig(datapath=d, max_k=8, stc=True) for d in ("sparq", "int8")])
 
@@ -210,6 +221,12 @@ ARRAYS = [
     # a cross-check of the any-size argument (docs/verification.md) where every PE has both
     # kinds of neighbour and the skew lines are 2 registers deep
     SparqConfig(datapath="a4w8", rows=3, cols=3, max_k=8),
+    # skid buffers at the ports
+    SparqConfig(datapath="int8", rows=1, cols=2, max_k=8, skid=True),
+    # the 2:4 structured-sparse arrays (stc): int8 with every kind of neighbour, sparq 5opt/ne
+    # one PE (its 2:4 PE's slot proof alone takes about 2 minutes)
+    SparqConfig(datapath="int8", rows=2, cols=2, max_k=8, stc=True),
+    _sparq(5, "nearest-even", rows=1, cols=1, max_k=8, stc=True),
 ]
 
 
@@ -227,6 +244,13 @@ DOTPRODS = [
     _sparq(7, "nearest-even", bits=2, rows=1, cols=1, pairs=1, max_k=8),
     SparqConfig(datapath="a3w8", rows=1, cols=1, pairs=1, max_k=8),
     SparqConfig(datapath="a2w8", rows=1, cols=1, pairs=1, max_k=8),
+    # the packed products (dsp_pack, 4-bit windows): two columns share one packed multiplier
+    # per slot; in one cycle (the lanes of its output) and with the split (its registers)
+    _sparq(5, "nearest-even", rows=1, cols=2, pairs=1, max_k=8, dsp_pack=True),
+    _sparq(3, "truncate", rows=1, cols=2, pairs=1, max_k=8, dsp_pack=True, mul_pipe=True),
+    # skid buffers at the ports (skid): the unit behind them and the buffers together
+    SparqConfig(datapath="int8", rows=1, cols=1, pairs=1, max_k=8, skid=True),
+    SparqConfig(datapath="a4w8", rows=2, cols=1, pairs=1, max_k=8, skid=True, mul_pipe=True),
 ]
 
 
@@ -234,6 +258,9 @@ DOTPRODS = [
 #: the default max_k's tile length (1152: 576 transfers): with the datapath's delay a free
 #: constant, each covers every ``cols`` and datapath of that many rows.
 FRAMES = [SparqConfig(rows=r, cols=1, max_k=1152) for r in range(1, MAX_SIDE + 1)]
+#: ... and the framing of the default dot-product unit (4 rows, 144 transfers of 4 pairs for max_k
+#: 1152; its config here stands for the framing only: rows 4, max_pairs 144).
+FRAMES.append(SparqConfig(rows=4, cols=1, max_k=288))
 
 
 def _dotprod_depth(config, prop):
