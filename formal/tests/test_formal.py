@@ -9,7 +9,8 @@ import pytest
 from amaranth.sim import Simulator
 
 import golden
-from hdl.config import BITS, DATAPATHS, WINDOW_SHIFTS, SparqConfig
+from hdl.config import BITS, DATAPATHS, MAX_SIDE, WINDOW_SHIFTS, SparqConfig
+from hdl.generate import verilog
 from hdl.lint import put_tools_on_path
 
 from formal.jobs import PROPERTIES, SETTINGS, catalogue
@@ -108,7 +109,20 @@ def test_catalogue_covers_every_block_datapath_option_and_property():
     assert {c.interface for c in arrays} == {"native", "axis"}
     assert {c.rounding for c in arrays if c.datapath == "sparq"} == {"nearest-even", "truncate"}
     assert any(c.max_k % 2 for c in arrays)          # an odd max_k
-    assert all(c.rows <= 2 and c.cols <= 3 and c.max_k <= 8 for c in arrays)
+    assert all(c.rows <= 3 and c.cols <= 3 and c.max_k <= 8 for c in arrays)
+    # The forms of make verilog and beyond: 2:4 arrays of both datapaths, skid buffers at the
+    # ports, packed products with and without the split.
+    assert {c.datapath for c in arrays if c.stc} == {"sparq", "int8"}
+    assert any(c.skid for c in arrays) and any(c.skid for c in units)
+    assert {c.mul_pipe for c in units if c.dsp_pack} == {False, True}
+    # The default PEs of make verilog (max_k 1152) of every datapath.
+    assert {p.config.datapath for p in proofs
+            if p.block == "pe" and p.config.max_k == 1152 and not p.config.mul_pipe} == set(DATAPATHS)
+    # The framing of every number of rows the generator accepts (formal.frame), at the default
+    # max_k's tile length, and the default dot-product unit's.
+    frames = [p.config for p in proofs if p.block == "frame"]
+    assert {c.rows for c in frames if c.max_pairs == 576} == set(range(1, MAX_SIDE + 1))
+    assert (4, 144) in {(c.rows, c.max_pairs) for c in frames}
     quick = catalogue(quick=True)
     assert quick and set(quick) < set(proofs)
 
@@ -123,9 +137,29 @@ def test_every_mutant_applies_once_and_every_class_has_one():
     assert {("array", prop) for prop in PROPERTIES["array"]} <= classes
     assert {("dotprod", prop) for prop in PROPERTIES["dotprod"]} <= classes
     assert ("skid", "beats") in classes
+    assert ("frame", "control") in classes
+    expects = {(m.proof.block, m.proof.config, m.expect.split("_")[0]) for m in MUTANTS}
+    stc = SparqConfig(datapath="int8", rows=2, cols=2, max_k=8, stc=True)
+    assert {e for b, c, e in expects if b == "array" and c == stc} == set(PROPERTIES["array"])
+    assert {e for b, c, e in expects if b == "frame"} == {"stream", "conservation", "err"}
+    for form in ("dsp_pack", "skid"):
+        assert {e for b, c, e in expects if b == "dotprod" and getattr(c, form)} == set(
+            PROPERTIES["dotprod"])
     assert any(m.mode == "prove" for m in MUTANTS)      # one shows the bounded fallback
     assert {("pe", "slots"), ("pe", "accumulator"), ("pair", "spec"), ("window", "spec")} <= classes
     assert set(QUICK_MUTANTS) <= {m.name for m in MUTANTS}
+
+
+@pytest.mark.parametrize("datapath", DATAPATHS)
+def test_pe_module_is_the_same_at_every_array_size(datapath):
+    # The PE proofs hold for the PEs of every array: the PE's Verilog does not depend on the
+    # array's shape (only on the datapath, window, max_k and options).
+    small = SparqConfig(datapath=datapath, rows=1, cols=1, max_k=8)
+    large = SparqConfig(datapath=datapath, rows=MAX_SIDE, cols=16, max_k=8)
+    assert verilog("pe", small, name="dut") == verilog("pe", large, name="dut")
+    # (and the comparison sees a change: a longer tile widens the accumulator)
+    assert verilog("pe", small, name="dut") != verilog("pe", SparqConfig(datapath=datapath,
+                                                                          max_k=1152), name="dut")
 
 
 def test_summary_lines_say_how_far_each_proof_went():
