@@ -6,6 +6,10 @@
     python -m formal --quick         # the subset `make test` runs
     python -m formal --only array-int8 --no-mutants
     python -m formal --list
+    python -m formal --reuse         # take unchanged proofs' verdicts from build/formal/tasks
+
+Every proof and mutant is a task of the project's task engine (:mod:`engine`, ``--jobs``
+worker processes).
 
 Exit status 0 only when every proof is proved (unbounded, or to its stated depth for a bounded
 job) and every mutant is caught by its property class.
@@ -27,7 +31,10 @@ def main(argv=None):
     parser.add_argument("--only", default="", help="proofs (and mutants) whose name contains this "
                         "(several, comma-separated: any of them)")
     parser.add_argument("--no-mutants", action="store_true", help="skip the injected bugs")
-    parser.add_argument("--jobs", type=int, default=2, help="parallel SymbiYosys jobs (default 2)")
+    parser.add_argument("--jobs", type=int, default=2, help="parallel SymbiYosys jobs: the task "
+                        "engine's worker processes (default 2)")
+    parser.add_argument("--reuse", action="store_true", help="take the stored verdict of a proof "
+                        "or mutant whose sources and tools are unchanged (default: run all)")
     parser.add_argument("--out", default="build/formal", help="work folder (default build/formal)")
     parser.add_argument("--list", action="store_true", help="list the proofs and mutants, run none")
     args = parser.parse_args(argv)
@@ -54,8 +61,9 @@ def main(argv=None):
     def run():
         print(f"{len(proofs)} proofs, {len(mutants)} mutants, {args.jobs} at a time; work folder "
               f"{args.out}", flush=True)
-        done = run_proofs(proofs, args.out, jobs=args.jobs)
-        caught = run_mutants(mutants, args.out, jobs=args.jobs) if mutants else []
+        done = run_proofs(proofs, args.out, jobs=args.jobs, reuse=args.reuse)
+        caught = (run_mutants(mutants, args.out, jobs=args.jobs, reuse=args.reuse)
+                  if mutants else [])
         return done, caught
 
     (done, caught), seconds = timed(run)

@@ -308,7 +308,8 @@ def catalogue(quick=False):
                                 quick=small and prop != "products"))
     for cfg in FRAMES:
         # (k=3 with the aids of formal.frame: the token and the framing's registers)
-        proofs.append(Proof("frame", cfg, "control", "prove", 3, quick=cfg.rows in (1, 8)))
+        proofs.append(Proof("frame", cfg, "control", "prove", 3,
+                            quick=cfg.rows == 8 and cfg.max_pairs == 576))
     # The skid buffer (a, b inputs of the array and the unit with skid): k=2 covers its one
     # register; in the quick subset (about a second).
     proofs.append(Proof("skid", SparqConfig(), "beats", "prove", 2, quick=True))
