@@ -32,7 +32,7 @@ help:
 	@echo "make synth-all    every design on every target (hours)"
 	@echo "make synth-check  synthesis regression guard against synth/baselines (pytest -m synth)"
 	@echo "make synth-asic   the 4x4 dot-product unit on OSU 0.18 um cells: um2, OpenSTA Fmax (about 40 min)"
-	@echo "make formal       SymbiYosys proofs of the encoders, PEs and arrays, and the injected bugs"
+	@echo "make formal       SymbiYosys proofs of the encoders, PEs, arrays (any size) and units, and the injected bugs"
 	@echo "make sweep        design-space sweep on Dask (SWEEP=examples/sweep-small.toml) into build/sweep/"
 	@echo "make sweep-bench  task engine scaling: synthesis tasks on 1 and 2 workers"
 	@echo "make example      plain-Verilog testbench of a generated 2x2 array on Icarus"
@@ -216,9 +216,11 @@ synth-check: $(STAMP_DEV) cells-osu018 opensta
 
 # ---- Formal proofs (formal/): SymbiYosys on the generated designs, solvers from the dev tier ----
 # Proves the catalogue of formal/jobs.py (window and pair encoders of every window width, PEs,
-# 1x1..2x3 arrays, dot-product units, the skid buffer, the AXI4-Stream wrappers) and shows each
-# injected bug caught (formal/mutants.py); one line per property, summary
-# in build/formal/summary.md. FORMAL_ARGS passes options, e.g. FORMAL_ARGS="--only array-int8".
+# 1x1..3x3 arrays (2:4, skid and split-stage ones too), the tile framing of every rows 1..64,
+# dot-product units (packed products, skid buffers), the skid buffer, the AXI4-Stream wrappers)
+# and shows each injected bug caught (formal/mutants.py), each proof a task of the engine
+# (engine/); one line per property, summary in build/formal/summary.md. FORMAL_ARGS passes
+# options, e.g. FORMAL_ARGS="--only array-int8" or "--reuse".
 .PHONY: formal
 FORMAL_JOBS ?= 2
 FORMAL_ARGS ?=

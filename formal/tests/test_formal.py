@@ -2,6 +2,7 @@
 datapath and option, every mutant applies, and (marker ``formal``) the quick subset of proofs
 passes and its mutants are caught, with SymbiYosys and the pinned solvers."""
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ from hdl.lint import put_tools_on_path
 
 from formal.jobs import PROPERTIES, SETTINGS, catalogue
 from formal.mutants import MUTANTS, QUICK_MUTANTS
+from formal.pe_equiv import array_pes_equivalent
 from formal.reference import lone_values, pair_values, window_table, window_values
 from formal.run import mutant_line, proof_line
 from formal.sby import Verdict, run_job, run_with_fallback
@@ -217,3 +219,25 @@ def test_quick_mutant_is_caught(mutant):
     assert verdict.status == "failed", verdict
     assert any(label.startswith(mutant.expect) for label in verdict.failed), verdict.failed
     assert (folder / verdict.trace).is_file()      # the counterexample, as a waveform
+
+
+@pytest.mark.formal
+@pytest.mark.parametrize("config", [
+    SparqConfig(datapath="int8", rows=2, cols=2, max_k=8),
+    SparqConfig(datapath="sparq", options=3, rounding="truncate", rows=2, cols=2, max_k=8,
+                mul_pipe=True),
+], ids=lambda c: c.datapath)
+def test_every_pe_of_an_array_is_the_proved_pe(config):
+    put_tools_on_path()
+    folder = WORK / "equiv" / config.datapath
+    assert array_pes_equivalent(config, folder) == {f"arr.pe_{r}_{c}": True
+                                                    for r in range(2) for c in range(2)}
+    # The check sees a PE that differs: PE (1, 1)'s slot 0 off by one for weights (-128, -128).
+    text = verilog("array", config, name="arr")
+    start = text.index("module \\arr.pe_1_1 ")
+    body, count = re.subn(r"(slot0_product <= \\\$\d+ );", r"\g<1> ^ (b == 16'h8080);",
+                          text[start:text.index("endmodule", start)])
+    assert count == 1
+    found = array_pes_equivalent(config, folder / "mutant",
+                                 array_text=text[:start] + body + text[text.index("endmodule", start):])
+    assert found["arr.pe_1_1"] is False and found["arr.pe_0_0"] is True
