@@ -263,6 +263,12 @@ FRAMES = [SparqConfig(rows=r, cols=1, max_k=1152) for r in range(1, MAX_SIDE + 1
 FRAMES.append(SparqConfig(rows=4, cols=1, max_k=288))
 
 
+#: Arrays whose every PE is proved equivalent to the PE proved alone (formal.pe_equiv): the
+#: default 8x8 arrays of make verilog, every datapath.
+EQUIVALENCE_ARRAYS = [SparqConfig(datapath=d, rows=8, cols=8, max_k=1152)
+                      for d in ("sparq", "int8", "a4w8", "a3w8", "a2w8")]
+
+
 def _dotprod_depth(config, prop):
     # The unit's pipeline is its latency deep (input register, sums, accumulator; the split's
     # register): k covers it and a whole wait for c, like the array's.

@@ -241,9 +241,10 @@ MUTANTS = (
     Mutant("pack-b-without-a", "packed-products unit: b.ready no longer waits for a.valid",
            _dotprod(_DP_PACK, "stream"), DUT, r"assign b__ready = a__valid & ",
            "assign b__ready = ", "stream_", 4),
-    Mutant("pack-duplicate-row", "packed-products unit: the row counter never advances",
-           _dotprod(_DP_PACK, "conservation"), DUT, r"= row \+ 1'h1;", "= row + 1'h0;",
-           "conservation_", 10),
+    # (one result row: a row counter that never advances would change nothing)
+    Mutant("pack-no-last", "packed-products unit: c.last never set (the tile's row not marked)",
+           _dotprod(_DP_PACK, "conservation"), DUT, r"assign c__payload\[38\] = \\\$\d+ ;",
+           "assign c__payload[38] = 1'h0;", "conservation_", 10),
     Mutant("pack-reorder-columns", "packed-products unit: the two result columns leave swapped",
            _dotprod(_DP_PACK, "arithmetic"), DUT,
            r"assign c__payload\[37:19\] = (result_0_1);\s*assign c__payload\[18:0\] = "
@@ -256,9 +257,9 @@ MUTANTS = (
     Mutant("skid-unit-lost-beat", "unit with skid buffers: a's skid register is not loaded (a "
            "stalled word replaced by the old one)", _dotprod(_DP_SKID, "stream"),
            f"\\{DUT}.skid_a ", r"\\\$4  = i__payload;", r"\\$4  = skid;", "stream_skid_a", 6),
-    Mutant("skid-unit-duplicate-row", "unit with skid buffers: the row counter never advances",
-           _dotprod(_DP_SKID, "conservation"), DUT, r"= row \+ 1'h1;", "= row + 1'h0;",
-           "conservation_", 10),
+    Mutant("skid-unit-no-last", "unit with skid buffers: c.last never set",
+           _dotprod(_DP_SKID, "conservation"), DUT, r"assign c__payload\[19\] = \\\$\d+ ;",
+           "assign c__payload[19] = 1'h0;", "conservation_", 10),
     Mutant("skid-unit-corrupt-sum", "unit with skid buffers: the tree sum off by one while the "
            "weight register holds (-128, -128)", _dotprod(_DP_SKID, "products"), DUT,
            r"(sum_0_0 <= \\\$\d+ );", r"\g<1> ^ (weights == 16'h8080);", "products_", 6),

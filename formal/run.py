@@ -163,7 +163,57 @@ def run_mutants(mutants, out, *, jobs=2, echo=_echo, reuse=False):
     return [(m, v, f, _caught(m, v)) for m, v, f in done]
 
 
-def write_summary(out, proofs, mutants, seconds):
+def _equiv_task(workdir, config, folder):
+    # On a worker: every PE of the array of `config` against the PE proved alone.
+    from .pe_equiv import array_pes_equivalent
+    start = time.monotonic()
+    found = array_pes_equivalent(config, folder)
+    return {"pes": len(found), "equivalent": sum(found.values()),
+            "differ": sorted(pe for pe, ok in found.items() if not ok),
+            "seconds": round(time.monotonic() - start, 1)}
+
+
+def run_equivalences(configs, out, *, jobs=2, echo=_echo, reuse=False):
+    """For each array configuration, prove every PE module of its Verilog equivalent to the PE
+    proved alone (:mod:`formal.pe_equiv`), one engine task per array; returns ``[(design name,
+    result)]`` (result: ``pes``, ``equivalent``, ``differ``, ``seconds``; ``error`` on a failed
+    task) and echoes a line for each."""
+    from engine import Engine, Task, content_key
+    from hdl.naming import design_name
+    out = Path(out).resolve()
+    digest = source_digest()
+    names = {}
+    tasks = []
+    for cfg in configs:
+        name = design_name("array", cfg)
+        task = Task(f"equiv/{name}", content_key("formal", "equiv", name, digest), _equiv_task,
+                    (cfg, str(out / "equiv" / name)), kind="formal-equiv")
+        names[task.key] = name
+        tasks.append(task)
+    results = {}
+
+    def finish(task, record):
+        name = names[task.key]
+        if record["status"] == "ok":
+            r = record["result"]
+            state = ("every PE equivalent to the PE proved alone" if not r["differ"]
+                     else f"DIFFERENT: {', '.join(r['differ'])}")
+            echo(f"{'equiv ' + name:41s} {r['seconds']:6.1f} s  {r['equivalent']} of {r['pes']} "
+                 f"PEs: {state}")
+        else:
+            r = {"error": f"{record.get('error_type')}: {record.get('error')}"}
+            echo(f"{'equiv ' + name:41s} ERROR: {r['error']}")
+        results[name] = r
+
+    with Engine(out / "tasks", workers=max(1, jobs),
+                log=lambda text: echo(f"[engine] {text}")) as engine:
+        outcome = engine.run(tasks, retry=True, force=not reuse, on_finish=finish)
+        for key in outcome.reused:
+            finish(next(t for t in tasks if t.key == key), outcome.records[key])
+    return [(names[t.key], results[names[t.key]]) for t in tasks]
+
+
+def write_summary(out, proofs, mutants, seconds, equivalences=()):
     """Write ``summary.md`` and ``summary.json`` into ``out``; returns the Markdown text."""
     out = Path(out)
     rows = [{"design": p.design, "property": p.prop, "status": v.status, "mode": v.mode,
@@ -178,6 +228,7 @@ def write_summary(out, proofs, mutants, seconds):
                "seconds": round(v.seconds, 1), "trace": str(Path(f) / v.trace) if v.trace else ""}
               for m, v, f, c in mutants]
     (out / "summary.json").write_text(json.dumps({"proofs": rows, "mutants": caught,
+                                                  "pe_equivalence": dict(equivalences),
                                                   "wall_seconds": round(seconds, 1)},
                                                  indent=2) + "\n")
     lines = ["| design | property | result | engine | depth | time (s) |",
@@ -196,6 +247,11 @@ def write_summary(out, proofs, mutants, seconds):
         for row in caught:
             by = ", ".join(row["failed"]) if row["caught"] else "NOT CAUGHT"
             lines.append(f"| {row['mutant']} | `{row['proof']}` | {by} | {row['seconds']} |")
+    if equivalences:
+        lines += ["", "| array | PEs equivalent to the PE proved alone | time (s) |", "|---|---|---:|"]
+        for name, r in equivalences:
+            got = r.get("error") or f"{r['equivalent']} of {r['pes']}"
+            lines.append(f"| `{name}` | {got} | {r.get('seconds', '')} |")
     text = "\n".join(lines) + "\n"
     (out / "summary.md").write_text(text)
     return text
