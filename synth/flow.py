@@ -38,7 +38,7 @@ from pathlib import Path
 from .asic import asic_inputs, library_of, run_asic
 from .harness import HARNESS_TOP, harness_verilog
 from .targets import cell_metrics
-from .tools import SynthError, ToolError, kill_running, run_tool, tool_versions
+from .tools import SynthError, ToolError, run_tool, tool_versions
 
 __all__ = ["Source", "RunFailure", "OutputFolderError", "run_one", "run_many", "synth_tasks",
            "failure_of", "result_path", "cache_key",
