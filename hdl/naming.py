@@ -26,6 +26,7 @@ module of ``sparq-rtl verilog``. Every name encodes every parameter its block de
 :func:`parse_design_name` reads a design name back into its block and :class:`SparqConfig`.
 """
 
+import functools
 import re
 from dataclasses import fields as _dataclass_fields
 
@@ -85,10 +86,19 @@ _DESIGN = re.compile(f"(?P<block>{'|'.join(BLOCKS)})-(?P<setting>{TAG_PATTERN})"
 
 def check(block, config):
     """Raise ValueError/TypeError unless ``block`` exists and ``config`` applies to it (the one
-    check of a block and its configuration, for names and for :mod:`hdl.generate`)."""
-    spec = block_of(block)
+    check of a block and its configuration, for names and for :mod:`hdl.generate`).
+
+    A pair that passed is remembered (configurations are immutable), so the generator's entry
+    points, which each check their arguments, check a configuration once per process."""
+    block_of(block)
     if not isinstance(config, SparqConfig):
         raise TypeError(f"config must be a SparqConfig, not {config!r}")
+    _check(block, config)
+
+
+@functools.lru_cache(maxsize=1024)
+def _check(block, config):
+    spec = block_of(block)
     if spec.sparq_only and config.datapath != "sparq":
         raise ValueError(f"block {block!r} exists for datapath 'sparq' only, not {config.datapath!r}")
     for name, field, kind in _tag_fields():
