@@ -124,21 +124,12 @@ opensta:
 VERILOG_DIR ?= build/verilog
 SPARQ_RTL   := $(VENV)/bin/sparq-rtl
 
-# Window selector and pair encoder for every option and rounding, the PE of every datapath, the
-# 8x8 array and the 4x4 dot-product unit (4 pairs per cycle) of every datapath (max K 1152):
-# DIR/<module>.v with its JSON sidecar DIR/<module>.json.
+# The default set (hdl/default_set.py, derived from the schema): the window selector and pair
+# encoder of every SPARQ setting, the PE, the 8x8 array and the 4x4 dot-product unit (4 pairs per
+# cycle) of every datapath and window width (max K 1152): DIR/<module>.v with its JSON sidecar
+# DIR/<module>.json, header, package and file list.
 verilog: $(STAMP_BASE)
-	@set -e; for o in 5 3 2; do for r in nearest-even truncate; do for b in window pair; do \
-	  $(SPARQ_RTL) verilog $$b --options $$o --rounding $$r -d $(VERILOG_DIR); done; done; done
-	@set -e; for d in sparq int8 a4w8 a3w8 a2w8; do \
-	  $(SPARQ_RTL) verilog pe --datapath $$d -d $(VERILOG_DIR); \
-	  $(SPARQ_RTL) verilog array --datapath $$d --rows 8 --cols 8 -d $(VERILOG_DIR); \
-	  $(SPARQ_RTL) verilog dotprod --datapath $$d -d $(VERILOG_DIR); done
-	@set -e; for b in 3 2; do for r in nearest-even truncate; do for k in window pair; do \
-	  $(SPARQ_RTL) verilog $$k --bits $$b --rounding $$r -d $(VERILOG_DIR); done; done; \
-	  $(SPARQ_RTL) verilog pe --bits $$b -d $(VERILOG_DIR); \
-	  $(SPARQ_RTL) verilog array --bits $$b --rows 8 --cols 8 -d $(VERILOG_DIR); \
-	  $(SPARQ_RTL) verilog dotprod --bits $$b -d $(VERILOG_DIR); done
+	$(VENV)/bin/python -m hdl.default_set -d $(VERILOG_DIR)
 
 # ---- Example: the generated array in a plain-Verilog testbench on Icarus (no Python involved) ---
 .PHONY: example

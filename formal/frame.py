@@ -29,6 +29,7 @@ from amaranth.lib.wiring import In
 
 from amaranth import Module
 
+from hdl import pe as hdl_pe
 from hdl.config import MAX_SIDE
 from hdl.tile_framing import tile_input, tile_output, tile_signature
 
@@ -83,7 +84,7 @@ def exposed(rows, max_transfers):
 def frame_harness(config, dut, *, aids):
     """SystemVerilog module ``formal_array`` around the skeleton ``dut`` with ``config.rows`` rows
     and ``config.max_pairs`` transfers per tile."""
-    rows, P = config.rows, config.max_pairs
+    rows, P = config.rows, hdl_pe.max_pairs(config)
     dw = _width(MAX_DELAY + 1)
     sw = _width(MAX_DELAY + 2)
     rw = _width(max(rows, 2))

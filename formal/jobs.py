@@ -34,6 +34,7 @@ from hdl.naming import design_name
 from . import array, dotprod, encoders, frame, pe, skid
 from .sby import Job
 from .spec import spec_verilog
+from hdl import pe as hdl_pe
 
 __all__ = ["Proof", "catalogue", "PROPERTIES", "DUT"]
 
@@ -66,7 +67,7 @@ def design_verilog(block, config):
     if block == "skid":
         return skid.skid_verilog(DUT)
     if block == "frame":
-        return frame.frame_verilog(config.rows, config.max_pairs, DUT)
+        return frame.frame_verilog(config.rows, hdl_pe.max_pairs(config), DUT)
     return verilog(block, config, name=DUT)
 
 
@@ -87,7 +88,7 @@ class Proof:
         if self.block == "skid":
             return f"skid-{skid.WIDTH}b"
         if self.block == "frame":
-            return f"frame-r{self.config.rows}-t{self.config.max_pairs}"
+            return f"frame-r{self.config.rows}-t{hdl_pe.max_pairs(self.config)}"
         return design_name(self.block, self.config)
 
     @property
@@ -111,7 +112,7 @@ class Proof:
             return 20
         if self.block == "frame":
             return BMC_CAP
-        reach = self.config.max_pairs + 1 + 6
+        reach = hdl_pe.max_pairs(self.config) + 1 + 6
         if self.block == "array":
             reach += array.latency(self.config) + self.config.rows
         if self.block == "dotprod":
@@ -137,7 +138,7 @@ class Proof:
             wires = list(skid.EXPOSED) if aids else []
         elif self.block == "frame":
             harness = frame.frame_harness(cfg, DUT, aids=aids)
-            wires = list(frame.exposed(cfg.rows, cfg.max_pairs)) if aids else []
+            wires = list(frame.exposed(cfg.rows, hdl_pe.max_pairs(cfg))) if aids else []
         elif self.block == "pe":
             harness = pe.pe_harness(cfg, DUT, (self.prop,), aids=aids)
             wires = pe.EXPOSED
@@ -281,7 +282,7 @@ def _array_depth(config, prop):
     # k for the induction: the pipeline (input register, skew, two PE stages) must fit in the
     # window so that its contents follow from the window's inputs.
     # The latency on top lets the window also see a whole wait for c.valid.
-    reach = config.rows + config.cols + 2 + config.pe_latency
+    reach = config.rows + config.cols + 2 + hdl_pe.latency(config)
     return {"stream": reach + array.latency(config), "conservation": reach + array.latency(config),
             "err": 3, "products": reach, "arithmetic": reach + array.latency(config)}[prop]
 
@@ -315,7 +316,7 @@ def catalogue(quick=False):
     for cfg in FRAMES:
         # (k=3 with the aids of formal.frame: the token and the framing's registers)
         proofs.append(Proof("frame", cfg, "control", "prove", 3,
-                            quick=cfg.rows == 8 and cfg.max_pairs == 576))
+                            quick=cfg.rows == 8 and hdl_pe.max_pairs(cfg) == 576))
     # The skid buffer (a, b inputs of the array and the unit with skid): k=2 covers its one
     # register; in the quick subset (about a second).
     proofs.append(Proof("skid", SparqConfig(), "beats", "prove", 2, quick=True))

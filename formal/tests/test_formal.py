@@ -12,6 +12,7 @@ from amaranth.sim import Simulator
 import golden
 from hdl.config import BITS, DATAPATHS, MAX_SIDE, WINDOW_SHIFTS, SparqConfig
 from hdl.generate import verilog
+from hdl.pe import max_pairs
 from hdl.lint import put_tools_on_path
 
 from formal.jobs import PROPERTIES, SETTINGS, catalogue
@@ -123,8 +124,8 @@ def test_catalogue_covers_every_block_datapath_option_and_property():
     # The framing of every number of rows the generator accepts (formal.frame), at the default
     # max_k's tile length, and the default dot-product unit's.
     frames = [p.config for p in proofs if p.block == "frame"]
-    assert {c.rows for c in frames if c.max_pairs == 576} == set(range(1, MAX_SIDE + 1))
-    assert (4, 144) in {(c.rows, c.max_pairs) for c in frames}
+    assert {c.rows for c in frames if max_pairs(c) == 576} == set(range(1, MAX_SIDE + 1))
+    assert (4, 144) in {(c.rows, max_pairs(c)) for c in frames}
     quick = catalogue(quick=True)
     assert quick and set(quick) < set(proofs)
 
