@@ -249,6 +249,10 @@ DOTPRODS = [
     # per slot; in one cycle (the lanes of its output) and with the split (its registers)
     _sparq(5, "nearest-even", rows=1, cols=2, pairs=1, max_k=8, dsp_pack=True),
     _sparq(3, "truncate", rows=1, cols=2, pairs=1, max_k=8, dsp_pack=True, mul_pipe=True),
+    # the default unit's output of make verilog (4 pairs, max_k 1152) for the baselines: one
+    # output (r, c) of the 4x4 unit, whose logic reads row r's and column c's operands only
+    *[SparqConfig(datapath=d, rows=1, cols=1, pairs=4, max_k=1152)
+      for d in ("int8", "a4w8", "a3w8", "a2w8")],
     # skid buffers at the ports (skid): the unit behind them and the buffers together
     SparqConfig(datapath="int8", rows=1, cols=1, pairs=1, max_k=8, skid=True),
     SparqConfig(datapath="a4w8", rows=2, cols=1, pairs=1, max_k=8, skid=True, mul_pipe=True),

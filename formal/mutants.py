@@ -253,6 +253,13 @@ MUTANTS = (
            "arithmetic_", 10),
     Mutant("pack-err-not-sticky", "packed-products unit: err falls on the next good transfer",
            _dotprod(_DP_PACK, "err"), DUT, r"(\\\$\d+  = )err;", r"\g<1>1'h0;", "err_", 10),
+    # One output of the default unit (4 pairs, max_k 1152): the fourth pair's weights reach the
+    # check.
+    Mutant("dp4-corrupt-sum", "default unit's output (int8, 4 pairs): the tree sum off by one "
+           "while the fourth pair's weights are (-128, -128)",
+           _dotprod(SparqConfig(datapath="int8", rows=1, cols=1, pairs=4, max_k=1152),
+                    "products"), DUT,
+           r"(sum_0_0 <= \\\$\d+ );", r"\g<1> ^ (weights[63:48] == 16'h8080);", "products_", 6),
     # The unit with skid buffers at its ports (int8 1x1).
     Mutant("skid-unit-lost-beat", "unit with skid buffers: a's skid register is not loaded (a "
            "stalled word replaced by the old one)", _dotprod(_DP_SKID, "stream"),

@@ -118,6 +118,8 @@ def test_catalogue_covers_every_block_datapath_option_and_property():
     assert {c.datapath for c in arrays if c.stc} == {"sparq", "int8"}
     assert any(c.skid for c in arrays) and any(c.skid for c in units)
     assert {c.mul_pipe for c in units if c.dsp_pack} == {False, True}
+    # One output of the default unit of make verilog (4 pairs, max_k 1152) for every baseline.
+    assert {c.datapath for c in units if c.pairs == 4 and c.max_k == 1152} == set(DATAPATHS) - {"sparq"}
     # The default PEs of make verilog (max_k 1152) of every datapath.
     assert {p.config.datapath for p in proofs
             if p.block == "pe" and p.config.max_k == 1152 and not p.config.mul_pipe} == set(DATAPATHS)
