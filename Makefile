@@ -18,6 +18,7 @@ JOBS   ?= auto
 # first too, since Verilator's makefiles call `python`.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
+.PHONY: synth-breakdown
 .PHONY: all venv iverilog test test-slow bench-golden clean help
 
 all: help
@@ -196,6 +197,14 @@ synth-all: $(STAMP_SYNTH) cells-osu018 opensta
 synth-asic: $(STAMP_SYNTH) cells-osu018 opensta
 	$(PY) -m synth --designs $$($(PY) -c 'from synth.plan import ASIC_UNIT; print(*ASIC_UNIT)') \
 	  --targets asic-osu018 generic -o build/synth-asic --jobs $(SYNTH_JOBS) $(SYNTH_ARGS)
+
+# Area by part on standard cells (synth/breakdown.py): the pair encoders, the PEs, the skid buffers
+# and the rest of the top level, each kept whole, for the SPARQ arrays (2x2, 4x4, 8x8) and the 4x4
+# dot-product unit; into build/synth/breakdown/ (breakdown.md, breakdown.json).
+BREAKDOWN_DESIGNS ?= array-sparq-b4-o5-ne-2x2-k1152 array-sparq-b4-o5-ne-4x4-k1152 \
+  array-sparq-b4-o5-ne-8x8-k1152 dotprod-sparq-b4-o5-ne-4x4p4-k1152
+synth-breakdown: $(STAMP_SYNTH) cells-osu018
+	$(PY) -m synth.breakdown $(BREAKDOWN_DESIGNS)
 
 synth-list: $(STAMP_SYNTH)
 	$(PY) -m synth --list
