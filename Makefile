@@ -18,7 +18,6 @@ JOBS   ?= auto
 # first too, since Verilator's makefiles call `python`.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: synth-breakdown
 .PHONY: all venv iverilog test test-slow bench-golden clean help
 
 all: help
@@ -33,6 +32,7 @@ help:
 	@echo "make synth-all    every design on every target (hours)"
 	@echo "make synth-check  synthesis regression guard against synth/baselines (pytest -m synth)"
 	@echo "make synth-asic   the 4x4 dot-product unit on OSU 0.18 um cells: um2, OpenSTA Fmax (about 40 min)"
+	@echo "make synth-breakdown  standard-cell area by part (encoders, PEs, rest) of the SPARQ arrays and unit"
 	@echo "make formal       SymbiYosys proofs of the encoders, PEs and arrays, and the injected bugs"
 	@echo "make sweep        design-space sweep on Dask (SWEEP=examples/sweep-small.toml) into build/sweep/"
 	@echo "make sweep-bench  task engine scaling: synthesis tasks on 1 and 2 workers"
@@ -176,7 +176,7 @@ bench-sim: $(STAMP_SIM) iverilog
 #            [SYNTH_JOBS=2] [SYNTH_ARGS="--pnr-seed 2 --force"]
 # writes build/synth/json/<design>.<target>.json, build/synth/report.md and report.png. Results
 # whose inputs and tools did not change are reused. `make synth-list` shows designs and targets.
-.PHONY: synth synth-all synth-check synth-list synth-asic
+.PHONY: synth synth-all synth-check synth-list synth-asic synth-breakdown
 DESIGNS    ?=
 TARGETS    ?=
 LIBERTY    ?=
