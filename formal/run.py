@@ -20,7 +20,7 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-from .sby import Verdict, run_with_fallback, warm_up
+from .sby import Verdict, kill_running, run_with_fallback, warm_up
 
 __all__ = ["run_proofs", "run_mutants", "proof_line", "mutant_line", "write_summary"]
 
@@ -138,7 +138,7 @@ def _run_all(items, kind, out, line_of, jobs, echo, reuse):
         verdicts[task.key] = verdict
         echo(line_of(item, verdict, folder))
 
-    with Engine(out / "tasks", workers=max(1, jobs),
+    with Engine(out / "tasks", workers=max(1, jobs), on_interrupt=kill_running,
                 log=lambda text: echo(f"[engine] {text}")) as engine:
         outcome = engine.run(tasks, retry=True, force=not reuse, on_finish=finish)
         for key in outcome.reused:
@@ -205,7 +205,7 @@ def run_equivalences(configs, out, *, jobs=2, echo=_echo, reuse=False):
             echo(f"{'equiv ' + name:41s} ERROR: {r['error']}")
         results[name] = r
 
-    with Engine(out / "tasks", workers=max(1, jobs),
+    with Engine(out / "tasks", workers=max(1, jobs), on_interrupt=kill_running,
                 log=lambda text: echo(f"[engine] {text}")) as engine:
         outcome = engine.run(tasks, retry=True, force=not reuse, on_finish=finish)
         for key in outcome.reused:
