@@ -38,6 +38,7 @@ from amaranth import Shape
 from hdl.axis import WRAPPED
 
 from .reference import PRODUCT_WIDTH, slot_function
+from .skid import queue_checks
 from .spec import MODULES as SPEC_MODULES
 from hdl import pe as hdl_pe
 
@@ -367,30 +368,14 @@ def _skid_ports(a_width, b_width, aids):
   // -- the skid buffer of {s}: port p{s}_* -> {s}_* behind it, a one-word queue --
   assign {s}_valid = {o["valid"]}; assign {s}_ready = {o["ready"]};
   assign {s}_payload = {o["payload"]};
-  wire f_{s}_in = p{s}_valid && p{s}_ready, f_{s}_out = {s}_valid && {s}_ready;
-  reg f_{s}_cnt = 1'b0;
-  reg [{w - 1}:0] f_{s}_q = {w}'d0;
-  always @(posedge clk)
-    if (rst) f_{s}_cnt <= 1'b0;
-    else if (f_{s}_cnt) begin
-      if (f_{s}_out) f_{s}_cnt <= f_{s}_in;
-      if (f_{s}_out && f_{s}_in) f_{s}_q <= p{s}_payload;
-    end else if (f_{s}_in && !f_{s}_out) begin
-      f_{s}_cnt <= 1'b1; f_{s}_q <= p{s}_payload;
-    end
-  always @(*) begin
-    if (f_{s}_out && !f_{s}_cnt) stream_skid_{s}_no_duplicate_empty: assert (f_{s}_in && {s}_payload == p{s}_payload);
-    if (f_{s}_out && f_{s}_cnt) stream_skid_{s}_no_duplicate_full: assert ({s}_payload == f_{s}_q);
-    if (f_{s}_in && f_{s}_cnt) stream_skid_{s}_no_loss_full: assert (f_{s}_out);
-    if (f_{s}_cnt) stream_skid_{s}_no_loss_offered: assert ({s}_valid);
-    stream_skid_{s}_ready_registered: assert (p{s}_ready == !f_{s}_cnt);
-    if (!f_{s}_cnt) stream_skid_{s}_pass: assert ({s}_valid == p{s}_valid && {s}_payload == p{s}_payload);
-  end
 """)
+        out.append(queue_checks((f"p{s}_valid", f"p{s}_ready", f"p{s}_payload"),
+                                (f"{s}_valid", f"{s}_ready", f"{s}_payload"), w, tag=f"_{s}",
+                                label=f"stream_skid_{s}"))
         if aids:
             out.append(f"""  always @(*) begin
-    aid_skid_{s}_full: assert ({_port(f"skid_{s}.full")} == f_{s}_cnt);
-    if (f_{s}_cnt) aid_skid_{s}_word: assert ({_port(f"skid_{s}.skid")} == f_{s}_q);
+    aid_skid_{s}_full: assert ({_port(f"skid_{s}.full")} == f_cnt_{s});
+    if (f_cnt_{s}) aid_skid_{s}_word: assert ({_port(f"skid_{s}.skid")} == f_q_{s});
   end
 """)
     return "".join(out)

@@ -22,12 +22,10 @@ final transfer and its capture (``conservation_quiet``), which the datapath half
 (docs/verification.md, "Arrays of every size") needs.
 """
 
-from amaranth import unsigned
+from amaranth import Module, unsigned
 from amaranth.back import verilog
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In
-
-from amaranth import Module
 
 from hdl import pe as hdl_pe
 from hdl.config import MAX_SIDE
