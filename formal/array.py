@@ -174,9 +174,6 @@ def array_harness(config, dut, properties, *, aids, fr=None, extra=None, wires=N
 
     axis = config.interface == "axis"
     skid = config.skid
-    if skid and axis:
-        raise ValueError("the harness takes skid buffers with the native interface only, not "
-                         "interface='axis' with skid=True")
     # skid: the solver drives the ports (pa_*, pb_*); the model and every class below read the
     # streams behind the buffers (a_*, b_*), and the buffers' own assertions (_skid_ports) tie
     # the two.
@@ -203,7 +200,7 @@ module formal_array (
 """]
     if axis:
         def tdata(s, width):
-            data = f"{s}_payload[{width - 2}:0]"
+            data = f"{inp}{s}_payload[{width - 2}:0]"
             return f"{{{s}_pad, {data}}}" if pads[s] else data
         ctw = CW - 1 + pads["c"]
         out.append(f"""  wire [{ctw - 1}:0] c_tdata;
@@ -211,10 +208,10 @@ module formal_array (
   assign c_payload = {{c_tlast, c_tdata[{CW - 2}:0]}};
 """)
         ports = [".aclk(clk)", ".aresetn(!rst)",
-                 f".s_axis_a_tdata({tdata('a', AW)})", ".s_axis_a_tvalid(a_valid)",
-                 ".s_axis_a_tready(a_ready)", ".s_axis_a_tlast(a_last)",
-                 f".s_axis_b_tdata({tdata('b', BW)})", ".s_axis_b_tvalid(b_valid)",
-                 ".s_axis_b_tready(b_ready)", ".s_axis_b_tlast(b_last)",
+                 f".s_axis_a_tdata({tdata('a', AW)})", f".s_axis_a_tvalid({inp}a_valid)",
+                 f".s_axis_a_tready({inp}a_ready)", f".s_axis_a_tlast({inp}a_payload[{AW - 1}])",
+                 f".s_axis_b_tdata({tdata('b', BW)})", f".s_axis_b_tvalid({inp}b_valid)",
+                 f".s_axis_b_tready({inp}b_ready)", f".s_axis_b_tlast({inp}b_payload[{BW - 1}])",
                  ".m_axis_c_tdata(c_tdata)", ".m_axis_c_tvalid(c_valid)",
                  ".m_axis_c_tready(c_ready)", ".m_axis_c_tlast(c_tlast)", ".err(err)"]
     else:

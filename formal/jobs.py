@@ -152,7 +152,8 @@ class Proof:
             wires = [array.exposed_name(cfg, w) for w in kind.exposed(cfg, props, aids=aids)]
             if cfg.skid:
                 fr = kind.frame(cfg)
-                wires += list(array.skid_exposed(fr.a_width, fr.b_width, aids=aids))
+                wires += [array.exposed_name(cfg, w)
+                          for w in array.skid_exposed(fr.a_width, fr.b_width, aids=aids)]
             if cfg.datapath == "sparq" and self.prop in ("products", "arithmetic"):
                 # (the array and the dot-product unit encode each taken pair as the spec does)
                 files["spec.v"] = spec_verilog("pair", cfg)
@@ -224,6 +225,8 @@ ARRAYS = [
     SparqConfig(datapath="a4w8", rows=3, cols=3, max_k=8),
     # skid buffers at the ports
     SparqConfig(datapath="int8", rows=1, cols=2, max_k=8, skid=True),
+    # ... behind the AXI4-Stream ports
+    SparqConfig(datapath="a4w8", rows=1, cols=1, max_k=8, skid=True, interface="axis"),
     # the 2:4 structured-sparse arrays (stc): int8 with every kind of neighbour, sparq 5opt/ne
     # one PE (its 2:4 PE's slot proof alone takes about 2 minutes)
     SparqConfig(datapath="int8", rows=2, cols=2, max_k=8, stc=True),

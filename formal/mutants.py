@@ -10,6 +10,7 @@ written as a waveform, and it must be an assertion of the expected class that fa
 import re
 from dataclasses import dataclass
 
+from hdl.axis import WRAPPED
 from hdl.config import SparqConfig
 
 from .jobs import DUT, Proof, catalogue, design_verilog
@@ -253,6 +254,13 @@ MUTANTS = (
            "arithmetic_", 10),
     Mutant("pack-err-not-sticky", "packed-products unit: err falls on the next good transfer",
            _dotprod(_DP_PACK, "err"), DUT, r"(\\\$\d+  = )err;", r"\g<1>1'h0;", "err_", 10),
+    # Skid buffers behind the AXI4-Stream ports: b's buffer loses a stalled word.
+    Mutant("axis-skid-lost-beat", "AXI4-Stream array with skid buffers: b's skid register is not "
+           "loaded (a stalled word replaced by the old one)",
+           Proof("array", SparqConfig(datapath="a4w8", rows=1, cols=1, max_k=8, skid=True,
+                                      interface="axis"), "stream", "prove", 0),
+           f"\\{DUT}.{WRAPPED}.skid_b ", r"\\\$4  = i__payload;", r"\\$4  = skid;",
+           "stream_skid_b", 6),
     # One output of the default unit (4 pairs, max_k 1152): the fourth pair's weights reach the
     # check.
     Mutant("dp4-corrupt-sum", "default unit's output (int8, 4 pairs): the tree sum off by one "

@@ -117,6 +117,7 @@ def test_catalogue_covers_every_block_datapath_option_and_property():
     # ports, packed products with and without the split.
     assert {c.datapath for c in arrays if c.stc} == {"sparq", "int8"}
     assert any(c.skid for c in arrays) and any(c.skid for c in units)
+    assert any(c.skid and c.interface == "axis" for c in arrays)
     assert {c.mul_pipe for c in units if c.dsp_pack} == {False, True}
     # One output of the default unit of make verilog (4 pairs, max_k 1152) for every baseline.
     assert {c.datapath for c in units if c.pairs == 4 and c.max_k == 1152} == set(DATAPATHS) - {"sparq"}
