@@ -11,8 +11,8 @@ from pathlib import Path
 
 from .tools import SynthError
 
-__all__ = ["LibertyError", "Group", "parse_liberty", "read_liberty", "liberty_cells",
-           "sequential_cells", "smallest_inverter", "has_timing"]
+__all__ = ["LibertyError", "Group", "parse_library", "parse_liberty", "read_liberty",
+           "liberty_cells", "sequential_cells", "smallest_inverter", "has_timing"]
 
 
 class LibertyError(SynthError):
@@ -122,11 +122,11 @@ class _Parser:
             parent.attrs.setdefault(name, args)
 
 
-def parse_liberty(text, where="liberty file"):
-    """Parse Liberty ``text``; return the top ``library`` :class:`Group`.
+def parse_library(text, where="liberty file"):
+    """Parse Liberty ``text`` that must be exactly one ``library (...) { }`` group; return it.
 
-    Raises :class:`LibertyError` (one line, with a line number) when the text does not parse, is
-    not one ``library`` group, or has no cell with an ``area``.
+    The syntax check alone (no requirement on the cells): :class:`LibertyError` (one line, with a
+    line number) when the text does not parse or is not one ``library`` group.
     """
     parser = _Parser(text, where)
     root = Group("<file>", [])
@@ -135,7 +135,16 @@ def parse_liberty(text, where="liberty file"):
     libs = [g for g in root.groups if g.kind == "library"]
     if len(libs) != 1 or root.attrs or len(root.groups) != 1:
         raise LibertyError(f"{where}: expected exactly one top-level library (...) {{ }} group")
-    lib = libs[0]
+    return libs[0]
+
+
+def parse_liberty(text, where="liberty file"):
+    """Parse Liberty ``text``; return the top ``library`` :class:`Group`.
+
+    Raises :class:`LibertyError` (one line, with a line number) when the text does not parse, is
+    not one ``library`` group, or has no cell with an ``area``.
+    """
+    lib = parse_library(text, where)
     cells = liberty_cells(lib)
     if not cells:
         raise LibertyError(f"{where}: library {lib.args[0] if lib.args else ''!r} has no cell "
