@@ -3,6 +3,18 @@ before Yosys sees it, and to list the cells and their areas for the report.
 
 Liberty is a tree of groups ``name (args) { ... }``, simple attributes ``name : value ;`` and
 complex attributes ``name (args) ;``, with ``/* */`` and ``//`` comments and ``\\`` line joins.
+:func:`parse_library` is the syntax check alone; :func:`energy.liberty.read_liberty` runs it before
+its own parser.
+
+Why hand-written: none of the Liberty parsers on PyPI that install on Python 3.11 rejects a
+malformed file cleanly with its line number. Yosys's ``libparse`` (``lln-libparse``, Apache-2.0/ISC,
+the energy tier's reader) names the line for most faults but does not return on an unterminated
+string, ends the Python process on an empty file and ignores text after the library group.
+``eda-liberty-parser`` 0.1.1 (MIT) raises internal errors without a line number for most faults,
+accepts a group left open at the end of the file, does not know ``//`` comments, and misses an
+attribute whose name is followed by a tab. ``liberty-parser`` (GPL-3.0, not a dependency of
+this MIT project) names a line, but the line where parsing stopped (the end of the file for an
+unterminated string) with its grammar's token names.
 """
 
 import re
