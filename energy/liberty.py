@@ -1,8 +1,9 @@
 """The energy figures of a standard-cell library, read from its Liberty file.
 
 :func:`read_liberty` reads a ``.lib`` with Yosys's own Liberty parser (``libparse``, through the
-``lln-libparse`` package: the parser the mapping step's ``abc -liberty`` reads the same file with)
-and keeps, per cell, what the energy model (:mod:`energy.model`) prices switching activity with:
+``lln-libparse`` package: the parser Yosys's ``dfflibmap`` and ``read_liberty`` read the same file
+with when the design is mapped and its netlist read back) and keeps, per cell, what the energy
+model (:mod:`energy.model`) prices switching activity with:
 
 - the capacitance of every input pin (pF), which is the load the pin puts on its net;
 - per output pin, the ``internal_power`` tables (``rise_power``, ``fall_power``, one per related
