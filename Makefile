@@ -32,6 +32,7 @@ help:
 	@echo "make synth-all    every design on every target (hours)"
 	@echo "make synth-check  synthesis regression guard against synth/baselines (pytest -m synth)"
 	@echo "make synth-asic   the 4x4 dot-product unit on OSU 0.18 um cells: um2, OpenSTA Fmax (about 40 min)"
+	@echo "make synth-breakdown  standard-cell area by part (encoders, PEs, rest) of the SPARQ arrays and unit"
 	@echo "make formal       SymbiYosys proofs of the encoders, PEs and arrays, and the injected bugs"
 	@echo "make sweep        design-space sweep on Dask (SWEEP=examples/sweep-small.toml) into build/sweep/"
 	@echo "make sweep-bench  task engine scaling: synthesis tasks on 1 and 2 workers"
@@ -175,7 +176,7 @@ bench-sim: $(STAMP_SIM) iverilog
 #            [SYNTH_JOBS=2] [SYNTH_ARGS="--pnr-seed 2 --force"]
 # writes build/synth/json/<design>.<target>.json, build/synth/report.md and report.png. Results
 # whose inputs and tools did not change are reused. `make synth-list` shows designs and targets.
-.PHONY: synth synth-all synth-check synth-list synth-asic
+.PHONY: synth synth-all synth-check synth-list synth-asic synth-breakdown
 DESIGNS    ?=
 TARGETS    ?=
 LIBERTY    ?=
@@ -196,6 +197,14 @@ synth-all: $(STAMP_SYNTH) cells-osu018 opensta
 synth-asic: $(STAMP_SYNTH) cells-osu018 opensta
 	$(PY) -m synth --designs $$($(PY) -c 'from synth.plan import ASIC_UNIT; print(*ASIC_UNIT)') \
 	  --targets asic-osu018 generic -o build/synth-asic --jobs $(SYNTH_JOBS) $(SYNTH_ARGS)
+
+# Area by part on standard cells (synth/breakdown.py): the pair encoders, the PEs, the skid buffers
+# and the rest of the top level, each kept whole, for the SPARQ arrays (2x2, 4x4, 8x8) and the 4x4
+# dot-product unit; into build/synth/breakdown/ (breakdown.md, breakdown.json).
+BREAKDOWN_DESIGNS ?= array-sparq-b4-o5-ne-2x2-k1152 array-sparq-b4-o5-ne-4x4-k1152 \
+  array-sparq-b4-o5-ne-8x8-k1152 dotprod-sparq-b4-o5-ne-4x4p4-k1152
+synth-breakdown: $(STAMP_SYNTH) cells-osu018
+	$(PY) -m synth.breakdown $(BREAKDOWN_DESIGNS)
 
 synth-list: $(STAMP_SYNTH)
 	$(PY) -m synth --list

@@ -113,3 +113,36 @@ def test_block_defaults_and_derived_values_live_with_the_block():
     assert not hasattr(config, "max_pairs") and not hasattr(config, "pe_latency")
     assert BLOCK_TABLE["dotprod"].defaults == {"rows": 4, "cols": 4}
     assert config_tag("dotprod", config) == "sparq-b4-o5-ne-4x4p4-k1152"
+
+
+A5W8 = textwrap.dedent('''
+    import json
+    from hdl import generate
+    from hdl.config import SparqConfig
+    from hdl.default_set import default_set
+    from hdl.naming import design_name
+    names = [design_name(b, c) for b, c in default_set()]
+    side = generate.sidecar("pe", SparqConfig(datapath="a5w8"))
+    print(json.dumps({"names": [n for n in names if "a5w8" in n], "summary": side["summary"],
+                      "act_width": side["parameters"]["act_width"],
+                      "acc_width": side["parameters"]["acc_width"]}))
+''')
+
+
+def test_a_new_naive_datapath_is_one_catalogue_entry(tmp_path):
+    # A naive a5w8 baseline: one entry in golden.tags.NAIVE_WIDTHS, nothing else edited.
+    for package in ("hdl", "golden"):
+        shutil.copytree(ROOT / package, tmp_path / package,
+                        ignore=shutil.ignore_patterns("tests", "__pycache__"))
+    tags = tmp_path / "golden" / "tags.py"
+    entry = 'NAIVE_WIDTHS = {"a4w8": 4, "a3w8": 3, "a2w8": 2}'
+    assert tags.read_text().count(entry) == 1, "the catalogue moved: update the test"
+    tags.write_text(tags.read_text().replace(entry, entry[:-1] + ', "a5w8": 5}'))
+    result = _run(tmp_path, "-c", A5W8)
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    assert seen["names"] == ["pe-a5w8-k1152", "array-a5w8-8x8-k1152", "dotprod-a5w8-4x4p4-k1152"]
+    assert seen["summary"].startswith("a5w8 PE: two 5b x 8b multipliers")
+    # 5-bit activations (at most 31) times 8-bit weights, 1,152 products: -1152 * 128 * 31 needs
+    # 23 bits and a sign.
+    assert seen["act_width"] == 5 and seen["acc_width"] == (1152 * 128 * 31).bit_length() + 1
