@@ -3,13 +3,15 @@
 ::
 
     sparq-rtl estimate DESIGN... [--target NAME...] [--zeros Z] [--json]
-    python -m estimate calibrate [--results DIR...] [--energy FILE] [--heldout-dir DIR]
+    python -m estimate measure [--calibration-only] [--jobs N]
+    python -m estimate calibrate [--results DIR...] [--energy FILE] [--energy-heldout FILE...]
     python -m estimate report [-d DIR]
 
 ``estimate`` prints, per design (names as ``sparq-rtl synth --designs``, or ``*``/``?`` patterns
 over its default set) and target, the estimated area figures and Fmax (:mod:`estimate.model`) and
 with ``--zeros`` the energy per MAC; no tool runs. ``calibrate`` refits the per-part costs from
-the real flows' results (:mod:`estimate.fit`); ``report`` writes the validation report
+the real flows' results (:mod:`estimate.fit`), after ``measure`` has run the flows on the
+calibration extras and the held-out designs (:mod:`estimate.sets`); ``report`` writes the validation report
 (:mod:`estimate.report`).
 """
 
@@ -144,6 +146,21 @@ def _canonical(module_like):
     return design_name(block, config)
 
 
+def _measure(args):
+    # The real flows on the calibration extras and the held-out designs (stored results reused).
+    from hdl.cli import main as sparq_rtl
+    from .sets import CALIBRATION_EXTRA, HELD_OUT_RUNS
+    groups = [(d, t, args.calibration_dir) for d, t in CALIBRATION_EXTRA]
+    if not args.calibration_only:
+        groups += [(d, t, args.heldout_dir) for d, t in HELD_OUT_RUNS]
+    for designs, targets, out in groups:
+        status = sparq_rtl(["synth", "--designs", *designs, "--targets", *targets,
+                            "--jobs", str(args.jobs), "-d", out])
+        if status:
+            return status
+    return 0
+
+
 def _report(args):
     from pathlib import Path
     from .report import write
@@ -156,19 +173,28 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m estimate", allow_abbrev=False)
     sub = parser.add_subparsers(dest="command", required=True)
     cal = sub.add_parser("calibrate", help="fit the per-part costs on the real flows' results")
-    cal.add_argument("--results", nargs="+", default=["build/synth", "build/estimate/measured"],
+    cal.add_argument("--results", nargs="+",
+                     default=["build/synth", "build/estimate/measured", "build/estimate/heldout"],
                      metavar="DIR", help="synthesis output folders (json/ inside)")
     cal.add_argument("--energy", metavar="FILE",
                      help="energy.json of the PEs with a zero sweep (build/energy/synthetic)")
     cal.add_argument("--energy-heldout", nargs="+", metavar="FILE",
                      help="energy.json files of whole units, held out for validation")
+    mea = sub.add_parser("measure", help="run the real flows on the calibration extras and the "
+                         "held-out designs (sparq-rtl synth; stored results are reused)")
+    mea.add_argument("--calibration-dir", default="build/estimate/measured", metavar="DIR")
+    mea.add_argument("--heldout-dir", default="build/estimate/heldout", metavar="DIR")
+    mea.add_argument("--calibration-only", action="store_true",
+                     help="only the calibration extras (minutes), not the held-out designs")
+    mea.add_argument("--jobs", type=int, default=2, metavar="N")
     rep = sub.add_parser("report", help="estimates against the stored measurements")
     rep.add_argument("-d", "--output-dir", dest="output", default="build/estimate", metavar="DIR")
     est = sub.add_parser("estimate", help="as sparq-rtl estimate")
     add_arguments(est)
     args = parser.parse_args(argv)
     try:
-        return {"calibrate": _calibrate, "report": _report, "estimate": run}[args.command](args)
+        return {"calibrate": _calibrate, "report": _report, "estimate": run,
+                "measure": _measure}[args.command](args)
     except (ValueError, TypeError) as exc:
         print(f"python -m estimate {args.command}: error: {exc}", file=sys.stderr)
         return 2

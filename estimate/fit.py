@@ -7,7 +7,7 @@ targets and metrics (:mod:`estimate.sets`), writes them as the stored measured s
 designs whose role is ``calibration``:
 
 * area metrics: ``metric = sum(count[part] * cost[part])``, a non-negative least-squares fit (no
-  part has a negative cost) of the relative error (each design weighted by 1 / its measured
+  part has a negative cost but the split multiply stage's, :data:`SIGNED`) of the relative error (each design weighted by 1 / its measured
   value, so an encoder of 14 LUTs counts as much as an array of 1,600), with a small ridge term
   so that parts the data cannot tell apart share their cost instead of one taking all of it. A
   part that no calibration design of a target has gets no cost on it (``null``): estimating a
@@ -34,6 +34,11 @@ DATA = Path(__file__).parent / "data"
 MEASURED = DATA / "measured.json"
 CALIBRATION = DATA / "calibration.json"
 FORMAT = "sparq-estimate-calibration/1"
+
+#: Parts whose cost may be negative: the split multiply stage re-maps the multiplier, and on some
+#: targets the split form is smaller than the whole one (ECP5 without DSPs: the split int8 PE has
+#: 431 LUT4 against 679) although it adds registers.
+SIGNED = ("pipe",)
 
 #: Ridge weight, relative to the data term (scaled columns): small enough to leave well-determined
 #: costs alone, large enough to share a cost between parts the data cannot separate.
@@ -111,10 +116,17 @@ def _fit_area(rows):
     a = x[:, present] / y[:, None]                   # relative error: each row divided by y
     scale = np.linalg.norm(a, axis=0)
     a = a / scale
+    # a signed part is two columns, x = x+ - x-, both non-negative
+    names = [p for p, there in zip(PARTS, present) if there]
+    signed = [i for i, p in enumerate(names) if p in SIGNED]
+    a = np.hstack([a, -a[:, signed]])
     k = a.shape[1]
     a_aug = np.vstack([a, math.sqrt(RIDGE) * np.eye(k)])
     b_aug = np.concatenate([np.ones(len(y)), np.zeros(k)])
-    coef = nnls(a_aug, b_aug) / scale
+    solution = nnls(a_aug, b_aug)
+    coef = solution[:len(names)].copy()
+    coef[signed] -= solution[len(names):]
+    coef /= scale
     costs, i = {}, 0
     for p, there in zip(PARTS, present):
         costs[p] = float(coef[i]) if there else None

@@ -14,7 +14,10 @@ from .fit import CALIBRATION, FORMAT
 from .parts import parts, timing_features
 from .sets import AREA_METRICS, FMAX_TARGETS, TARGETS
 
-__all__ = ["Calibration", "load", "estimate", "parse"]
+__all__ = ["Calibration", "load", "estimate", "parse", "CLOCKED"]
+
+#: Blocks with a clock (an Fmax); the encoders alone (window, pair) are combinational.
+CLOCKED = ("pe", "array", "dotprod")
 
 
 def parse(name):
@@ -25,7 +28,10 @@ def parse(name):
     try:
         return parse_design_name(name)
     except (ValueError, TypeError) as exc:
-        raise ValueError(f"design {name!r}: {exc}") from None
+        message = str(exc)
+        # (hdl.naming's messages name the design; a configuration check's may not)
+        raise ValueError(message if repr(name) in message else f"design {name!r}: {message}") \
+            from None
 
 
 class Calibration:
@@ -98,7 +104,8 @@ def estimate(name, targets=TARGETS, zeros=None, calibration=None):
             except ValueError as exc:
                 out["notes"].append(f"{target} {metric}: {exc}")
         for fmax_target, area_target in FMAX_TARGETS.items():
-            if area_target == target:
+            # (the encoders alone are combinational: no clock, no Fmax)
+            if area_target == target and block in CLOCKED:
                 try:
                     figures[f"fmax_mhz[{fmax_target}]"] = cal.fmax(block, config, fmax_target)
                 except ValueError as exc:

@@ -45,7 +45,8 @@ __all__ = ["PARTS", "TIMING_FEATURES", "parts", "timing_features", "pe_equivalen
 PARTS = ("mul_rows", "mul_plain", "mul_plain_log", "shift", "wsel", "pack", "adder", "acc", "reg", "pipe",
          "stc_sel", "window", "window_pos", "encoder", "stream", "skid")
 
-TIMING_FEATURES = ("const", "mul_levels", "tree_levels", "stc", "log2_size")
+TIMING_FEATURES = ("const", "mul_levels", "tree_levels", "tree_levels_pipe", "stc", "stc_encoder",
+                   "log2_size")
 
 _W = 8                       # weight width
 _LANES = 2                   # products per packed multiplier (hdl.dotprod.PACK_LANES)
@@ -195,8 +196,12 @@ def timing_features(block, config):
     * ``mul_levels``: logic levels of the multiply stage, ``ceil(log2(mant_width))`` adder levels
       of the partial products plus, for SPARQ, ``ceil(log2(positions))`` shifter levels and one
       for the weight select; halved by the split multiply stage (``mul_pipe``);
-    * ``tree_levels``: levels of the dot-product unit's adder tree, ``ceil(log2(2 * pairs))``;
-    * ``stc``: 1 for a 2:4 design (selection, and for SPARQ the encoder, in the PE's stage);
+    * ``tree_levels``: levels of the dot-product unit's adder tree, ``ceil(log2(2 * pairs))``,
+      and ``tree_levels_pipe`` the same with the split multiply stage (the tree then shares the
+      second stage with the sum of the half products, and the path is a maximum over stages that
+      a sum cannot follow: the two get a cost each);
+    * ``stc``: 1 for a 2:4 design (the selection in the PE's multiply stage), ``stc_encoder`` 1 for
+      a 2:4 SPARQ design (its pair encoder is in that stage too);
     * ``log2_size``: ``log2`` of the pair multipliers (fanout and routing grow with the size).
     """
     from hdl.naming import check
@@ -207,8 +212,11 @@ def timing_features(block, config):
         levels += math.ceil(math.log2(len(c.shifts))) + 1
     if c.mul_pipe:
         levels /= 2
+    tree = float(math.ceil(math.log2(2 * c.pairs))) if block == "dotprod" else 0.0
     return {"const": 1.0, "mul_levels": float(levels),
-            "tree_levels": float(math.ceil(math.log2(2 * c.pairs))) if block == "dotprod" else 0.0,
+            "tree_levels": 0.0 if c.mul_pipe else tree,
+            "tree_levels_pipe": tree if c.mul_pipe else 0.0,
             "stc": 1.0 if c.stc else 0.0,
+            "stc_encoder": 1.0 if c.stc and c.datapath == "sparq" else 0.0,
             "log2_size": math.log2(max(1, pe_equivalents(block, c)))}
 

@@ -9,7 +9,7 @@ dot-product units with 4 pairs).
 """
 
 __all__ = ["AREA_METRICS", "FMAX_TARGETS", "TARGETS", "CALIBRATION_EXTRA", "HELD_OUT",
-           "EXTRA_TARGETS", "HELD_OUT_TARGETS", "role"]
+           "HELD_OUT_RUNS", "role"]
 
 #: Area-like metrics the model estimates, per synthesis target (synth/targets.py): FPGA LUT4 (no
 #: DSPs), flip-flops, Yosys' CMOS transistor estimate, OSU 0.18 um cell area.
@@ -30,19 +30,35 @@ FMAX_TARGETS = {
 #: The targets ``sparq-rtl estimate --target`` takes.
 TARGETS = tuple(AREA_METRICS)
 
-#: Small designs added to the headline plan's results for calibration.
-CALIBRATION_EXTRA = ("pe-int8-k64", "pe-sparq-b4-o5-ne-k64")
-EXTRA_TARGETS = ("generic", "ice40", "ecp5-nodsp", "asic-osu018")
+#: Small designs added to the headline plan's results for calibration, as (designs, targets)
+#: groups: the accumulator width (PEs with a short max_k), the skid buffers, and the packed unit on
+#: standard cells (the headline measures it on the FPGA targets only).
+CALIBRATION_EXTRA = (
+    (("pe-int8-k64", "pe-sparq-b4-o5-ne-k64",
+      "array-int8-2x2-k1152-skid", "array-sparq-b4-o5-ne-2x2-k1152-skid"),
+     ("generic", "ice40", "ecp5-nodsp", "asic-osu018")),
+    (("dotprod-sparq-b4-o5-ne-2x2p2-k1152-pack",), ("asic-osu018",)),
+)
 
 #: Held-out designs: larger than any calibration design, never fitted on.
 HELD_OUT = (
+    "array-sparq-b4-o5-ne-8x8-k1152",
+    "array-int8-8x8-k1152",
     "array-sparq-b4-o5-ne-4x4-k1152",
     "array-int8-4x4-k1152",
     "array-a4w8-4x4-k1152",
     "dotprod-sparq-b4-o5-ne-2x2p4-k1152",
     "dotprod-int8-2x2p4-k1152",
 )
-HELD_OUT_TARGETS = ("generic", "ice40", "ecp5-nodsp", "asic-osu018")
+#: The held-out runs, as (designs, targets) groups: area and Fmax on standard cells, area on the
+#: FPGA targets and the CMOS estimate, and routed ECP5 Fmax of the 4x4 arrays (the iCE40 UP5K is
+#: too small for them).
+HELD_OUT_RUNS = (
+    (HELD_OUT, ("generic", "ice40", "ecp5-nodsp", "asic-osu018")),
+    (("array-sparq-b4-o5-ne-8x8-k1152", "array-int8-8x8-k1152"),
+     ("ice40", "generic", "ecp5-nodsp", "asic-osu018")),
+    (("array-sparq-b4-o5-ne-4x4-k1152", "array-int8-4x4-k1152"), ("ecp5-nodsp-pnr",)),
+)
 
 
 def role(design):

@@ -1,0 +1,42 @@
+"""The documented error bounds (docs/estimates.md, estimate.report.BOUNDS): the stored calibration
+against the stored measurements of the real flows; no tool runs."""
+
+import pytest
+
+from estimate.report import BOUNDS, energy_errors, errors, summary
+
+
+@pytest.fixture(scope="module")
+def rows():
+    return errors()
+
+
+def test_there_are_held_out_measurements_on_every_target(rows):
+    held = {(r["target"], r["metric"]) for r in rows if r["role"] == "held-out"}
+    for target, metric in (("ice40", "luts"), ("ecp5-nodsp", "luts"), ("generic", "transistors"),
+                           ("asic-osu018", "area"), ("asic-osu018", "fmax_mhz")):
+        assert (target, metric) in held
+
+
+def test_held_out_errors_within_the_documented_bounds(rows):
+    for (target, metric, role), (n, median, worst, design) in summary(rows).items():
+        if role != "held-out":
+            continue
+        kind = "fmax_mhz" if metric == "fmax_mhz" else "area"
+        assert worst <= BOUNDS[kind], (f"{design} on {target}: {metric} off by {worst:.1%}, "
+                                       f"documented bound {BOUNDS[kind]:.0%}")
+
+
+def test_calibration_errors_within_the_documented_bounds(rows):
+    for (target, metric, role), (n, median, worst, design) in summary(rows).items():
+        if role != "calibration":
+            continue
+        kind = "fmax_mhz" if metric == "fmax_mhz" else "area"
+        assert worst <= BOUNDS["calibration " + kind], (design, target, metric, worst)
+
+
+def test_energy_per_mac_within_the_documented_bound():
+    rows = energy_errors()
+    assert rows
+    for r in rows:
+        assert abs(r["error"]) <= BOUNDS["pj_per_mac"], r
