@@ -124,8 +124,11 @@ def render(measured=None, calibration=None):
                                                  r["metric"], r["design"])):
         out.append(f"| `{r['design']}` | {r['target']} | {r['metric']} | {r['role']} | "
                    f"{r['measured']:,.4g} | {r['estimated']:,.4g} | {100 * r['error']:+.1f} % |")
-    out += ["", "## Provenance", "",
-            f"Calibration: `{cal.doc['command']}`; measurements by {tools}.", ""]
+    out += ["", "## Command", "",
+            f"`make estimate-report` (`python -m estimate report`): the stored calibration "
+            f"(`{cal.doc['command']}`, from `make estimate-calibrate`) against the stored "
+            f"measurements of the real flows (`estimate/data/measured.json`: `make synth`'s "
+            f"results and `python -m estimate measure`'s); measured with {tools}.", ""]
     return "\n".join(out)
 
 
