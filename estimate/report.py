@@ -15,7 +15,7 @@ import statistics
 from .fit import MEASURED
 from .model import load, parse
 
-__all__ = ["BOUNDS", "GOALS", "errors", "summary", "energy_errors", "render", "write"]
+__all__ = ["BOUNDS", "GOALS", "errors", "summary", "energy_errors", "rankings", "render", "write"]
 
 #: Goals of the estimator: worst and median absolute relative error on held-out designs.
 GOALS = {"area": (0.10, 0.05), "fmax_mhz": (0.15, None)}
@@ -84,6 +84,40 @@ def energy_errors(measured=None, calibration=None):
     return rows
 
 
+def rankings(rows):
+    """SPARQ against its baselines, measured and estimated: one entry per pair of measured designs
+    that differ only in the datapath (SPARQ setting against int8 or the naive baseline of its
+    width, same block, size and options), target and metric: ``(target, metric, sparq design,
+    baseline design, measured ratio, estimated ratio, inverted)``. ``inverted``: the estimate puts
+    the two in the other order although the measured ratio differs from 1 by more than the
+    documented bound of the metric (:data:`BOUNDS`)."""
+    import re
+    setting = re.compile(r"-(sparq-b\d-o\d-(?:ne|tr)|int8|a\dw8)(?=-|$)")
+    by = {}
+    for r in rows:
+        m = setting.search(r["design"])
+        if m:
+            shape = r["design"][:m.start()] + "-*" + r["design"][m.end():]
+            by.setdefault((r["target"], r["metric"], shape), {})[m.group(1)] = r
+    out = []
+    for (target, metric, _), group in sorted(by.items()):
+        for tag, r in sorted(group.items()):
+            if not tag.startswith("sparq"):
+                continue
+            naive = f"a{tag[7]}w8"
+            for base in ("int8", naive):
+                b = group.get(base)
+                if b is None:
+                    continue
+                measured = r["measured"] / b["measured"]
+                estimated = r["estimated"] / b["estimated"]
+                bound = BOUNDS[_kind(metric)]
+                inverted = (measured - 1) * (estimated - 1) < 0 and abs(measured - 1) > bound
+                out.append((target, metric, r["design"], b["design"], measured, estimated,
+                            inverted))
+    return out
+
+
 def _pct(x):
     return f"{100 * x:.1f} %"
 
@@ -116,7 +150,20 @@ def render(measured=None, calibration=None):
         met = worst <= w and (m is None or med <= m)
         out.append(f"| {goal} | {target} | worst {_pct(worst)}, median {_pct(med)} | "
                    f"{'met' if met else 'not met'} |")
-    out += [""]
+    ranks = rankings(rows)
+    inverted = [x for x in ranks if x[6]]
+    out += ["", "## Ranking against the baselines", "",
+            f"{len(ranks)} comparisons of a SPARQ design with int8 or the naive baseline of its "
+            f"width (same block, size and options, same target and metric); the estimate inverts "
+            f"the measured order in {sum((m - 1) * (e - 1) < 0 for *_, m, e, _ in ranks)} of "
+            f"them, in {len(inverted)} where the measured ratio differs from 1 by more than the "
+            f"error bound." + ("" if not inverted else " Those:"), ""]
+    if inverted:
+        out += ["| target | metric | SPARQ | baseline | measured ratio | estimated ratio |",
+                "|---|---|---|---|---|---|"]
+        out += [f"| {t} | {m} | `{d}` | `{b}` | {mr:.3f} | {er:.3f} |"
+                for t, m, d, b, mr, er, _ in inverted]
+        out += [""]
     out += ["## Every design", "",
             "| design | target | metric | role | measured | estimated | error |",
             "|---|---|---|---|---|---|---|"]

@@ -3,7 +3,7 @@ against the stored measurements of the real flows; no tool runs."""
 
 import pytest
 
-from estimate.report import BOUNDS, energy_errors, errors, summary
+from estimate.report import BOUNDS, energy_errors, errors, rankings, summary
 
 
 @pytest.fixture(scope="module")
@@ -40,3 +40,19 @@ def test_energy_per_mac_within_the_documented_bound():
     assert rows
     for r in rows:
         assert abs(r["error"]) <= BOUNDS["pj_per_mac"], r
+
+
+def test_ranking_against_the_baselines_never_inverted_beyond_the_bound(rows):
+    ranks = rankings(rows)
+    assert len(ranks) >= 20
+    assert [r for r in ranks if r[6]] == []
+
+
+def test_ranking_check_sees_an_inversion():
+    # a made-up pair: SPARQ measured 20 % below int8 but estimated above it
+    rows = [{"design": "pe-sparq-b4-o5-ne-k1152", "target": "ice40", "metric": "luts",
+             "measured": 80.0, "estimated": 105.0},
+            {"design": "pe-int8-k1152", "target": "ice40", "metric": "luts",
+             "measured": 100.0, "estimated": 100.0}]
+    (entry,) = rankings(rows)
+    assert entry[2:4] == ("pe-sparq-b4-o5-ne-k1152", "pe-int8-k1152") and entry[6] is True
