@@ -13,7 +13,8 @@ designs whose role is ``calibration``:
   part that no calibration design of a target has gets no cost on it (``null``): estimating a
   design that needs it there is refused, not guessed.
 * Fmax: the clock period (``1000 / fmax_mhz``, ns) as a linear function of
-  :data:`estimate.parts.TIMING_FEATURES`, least squares of the relative error.
+  :data:`estimate.parts.TIMING_FEATURES`, least squares of the relative error; a feature no
+  calibration design of a target has gets no cost there (``null``), as an absent part.
 
 The result, ``estimate/data/calibration.json``, holds the costs, the tool versions of the
 measurements, the command that made it and the calibration designs.
@@ -142,7 +143,7 @@ def _fit_period(rows):
     coef = np.linalg.lstsq(a, np.ones(len(period)), rcond=None)[0]
     out, i = {}, 0
     for f, there in zip(TIMING_FEATURES, used):
-        out[f] = float(coef[i]) if there else 0.0
+        out[f] = float(coef[i]) if there else None     # no calibration design had it
         i += there
     return out
 

@@ -64,8 +64,15 @@ class Calibration:
         coef = self.doc["period_ns"].get(target)
         if coef is None:
             raise ValueError(f"target {target!r} has no calibrated Fmax")
-        feats = timing_features(block, config)
-        period = sum(coef.get(f, 0.0) * v for f, v in feats.items())
+        period = 0.0
+        for feature, value in timing_features(block, config).items():
+            if not value:
+                continue
+            cost = coef.get(feature)
+            if cost is None:
+                raise ValueError(f"timing feature {feature!r} has no calibration data on target "
+                                 f"{target!r} (no calibration design has it): no estimate")
+            period += cost * value
         if period <= 0:
             raise ValueError(f"estimated clock period on {target!r} is not positive ({period:.3g} "
                              f"ns): outside the calibrated range")

@@ -69,3 +69,12 @@ def test_uncalibrated_part_is_refused_by_name():
 def test_foreign_calibration_format_is_refused():
     with pytest.raises(ValueError, match="calibration format must be"):
         Calibration(_doc(format="other/1"))
+
+
+def test_uncalibrated_timing_feature_is_refused_by_name():
+    doc = _doc()
+    doc["period_ns"]["ice40-pnr"]["tree_levels"] = None
+    cal = Calibration(doc)
+    with pytest.raises(ValueError, match="timing feature 'tree_levels' has no calibration data"):
+        cal.fmax("dotprod", SparqConfig(rows=2, cols=2, pairs=2), "ice40-pnr")
+    assert cal.fmax("pe", SparqConfig(), "ice40-pnr") > 0
