@@ -3,7 +3,7 @@ against the stored measurements of the real flows; no tool runs."""
 
 import pytest
 
-from estimate.report import BOUNDS, energy_errors, errors, rankings, summary
+from estimate.report import BOUNDS, bound, energy_errors, errors, rankings, summary
 
 
 @pytest.fixture(scope="module")
@@ -22,17 +22,16 @@ def test_held_out_errors_within_the_documented_bounds(rows):
     for (target, metric, role), (n, median, worst, design) in summary(rows).items():
         if role != "held-out":
             continue
-        kind = "fmax_mhz" if metric == "fmax_mhz" else "area"
-        assert worst <= BOUNDS[kind], (f"{design} on {target}: {metric} off by {worst:.1%}, "
-                                       f"documented bound {BOUNDS[kind]:.0%}")
+        limit = bound(metric, target)
+        assert worst <= limit, (f"{design} on {target}: {metric} off by {worst:.1%}, "
+                                f"documented bound {limit:.0%}")
 
 
 def test_calibration_errors_within_the_documented_bounds(rows):
     for (target, metric, role), (n, median, worst, design) in summary(rows).items():
         if role != "calibration":
             continue
-        kind = "fmax_mhz" if metric == "fmax_mhz" else "area"
-        assert worst <= BOUNDS["calibration " + kind], (design, target, metric, worst)
+        assert worst <= bound(metric, target, "calibration"), (design, target, metric, worst)
 
 
 def test_energy_per_mac_within_the_documented_bound():
