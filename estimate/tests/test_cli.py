@@ -63,3 +63,14 @@ def test_zero_fraction_outside_the_measured_sweep_is_a_note(capsys):
     status, out, _ = _run(["pe-int8-k1152", "--zeros", "0.95"], capsys)
     assert status == 0
     assert "note: energy: zeros must be within the measured range 0..0.9, not 0.95" in out
+
+
+def test_calibrate_without_results_is_one_line_and_writes_nothing(tmp_path, capsys):
+    from estimate.cli import main
+    from estimate.fit import CALIBRATION, MEASURED
+    before = (CALIBRATION.read_bytes(), MEASURED.read_bytes())
+    status = main(["calibrate", "--results", str(tmp_path / "nothing")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 2 and len(err) == 1
+    assert re.search(r"results folder '.*nothing' has no json/ folder of synthesis results", err[0])
+    assert (CALIBRATION.read_bytes(), MEASURED.read_bytes()) == before
