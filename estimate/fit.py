@@ -75,7 +75,7 @@ def collect(results_dirs):
                 _design(name)
             except ValueError:
                 continue            # a name this version of the generator no longer takes
-            records[name, target] = {"design": name, "target": target, "role": role(name),
+            records[name, target] = {"design": name, "target": target, "role": role(name, target),
                                      "metrics": metrics, "seconds": doc.get("seconds")}
             for tool, info in doc.get("tools", {}).items():
                 tools.setdefault(tool, set()).add(info.get("version", "?"))

@@ -45,8 +45,7 @@ __all__ = ["PARTS", "TIMING_FEATURES", "parts", "timing_features", "pe_equivalen
 PARTS = ("mul_rows", "mul_plain", "mul_plain_log", "shift", "wsel", "pack", "adder", "acc", "reg", "pipe",
          "stc_sel", "window", "window_pos", "encoder", "stream", "skid")
 
-TIMING_FEATURES = ("const", "mul_levels", "tree_levels", "tree_levels_pipe", "stc", "stc_encoder",
-                   "log2_size")
+TIMING_FEATURES = ("const", "mul_levels", "tree_levels", "tree_levels_pipe", "stc", "stc_encoder")
 
 _W = 8                       # weight width
 _LANES = 2                   # products per packed multiplier (hdl.dotprod.PACK_LANES)
@@ -202,7 +201,12 @@ def timing_features(block, config):
       a sum cannot follow: the two get a cost each);
     * ``stc``: 1 for a 2:4 design (the selection in the PE's multiply stage), ``stc_encoder`` 1 for
       a 2:4 SPARQ design (its pair encoder is in that stage too);
-    * ``log2_size``: ``log2`` of the pair multipliers (fanout and routing grow with the size).
+
+    The size of an array does not enter: a systolic array's paths are local (each PE talks to its
+    neighbours), and its routed Fmax stays within a few per cent of its PE's (iCE40 and ECP5,
+    2x2 arrays: 2-6 % below). The dot-product unit's broadcast of each row and column is in its
+    tree levels' cost (the measured units have 2x2 outputs; the fanout of larger ones is not
+    modelled).
     """
     from hdl.naming import check
     check(block, config)
@@ -217,6 +221,5 @@ def timing_features(block, config):
             "tree_levels": 0.0 if c.mul_pipe else tree,
             "tree_levels_pipe": tree if c.mul_pipe else 0.0,
             "stc": 1.0 if c.stc else 0.0,
-            "stc_encoder": 1.0 if c.stc and c.datapath == "sparq" else 0.0,
-            "log2_size": math.log2(max(1, pe_equivalents(block, c)))}
+            "stc_encoder": 1.0 if c.stc and c.datapath == "sparq" else 0.0}
 
