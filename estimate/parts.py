@@ -40,7 +40,7 @@ multiply stage's depth, the adder tree's levels, the size), see :mod:`estimate.f
 
 import math
 
-__all__ = ["PARTS", "TIMING_FEATURES", "parts", "timing_features", "pe_equivalents"]
+__all__ = ["PARTS", "TIMING_FEATURES", "parts", "timing_features"]
 
 PARTS = ("mul_rows", "mul_plain", "mul_plain_log", "shift", "wsel", "pack", "adder", "acc", "reg", "pipe",
          "stc_sel", "window", "window_pos", "encoder", "stream", "skid")
@@ -177,16 +177,6 @@ def parts(block, config):
         out["reg"] += M * P * op + N * P * 2 * _W + M * N * sum_width + 2 + (2 if c.mul_pipe else 0)
         _stream(out, c, M * P * 2 * c.act_width + 1, N * P * 2 * _W + 1)
     return out
-
-
-def pe_equivalents(block, config):
-    """Pair multipliers in the design (PEs of an array, ``rows * cols * pairs`` of a unit; 0 for
-    the encoders)."""
-    if block == "array":
-        return config.rows * config.cols
-    if block == "dotprod":
-        return config.rows * config.cols * config.pairs
-    return 1 if block == "pe" else 0
 
 
 def timing_features(block, config):
