@@ -11,7 +11,8 @@
 over its default set) and target, the estimated area figures and Fmax (:mod:`estimate.model`) and
 with ``--zeros`` the energy per MAC; no tool runs. ``calibrate`` refits the per-part costs from
 the real flows' results (:mod:`estimate.fit`), after ``measure`` has run the flows on the
-calibration extras and the held-out designs (:mod:`estimate.sets`); ``report`` writes the validation report
+calibration extras and the held-out designs (:mod:`estimate.sets`); ``report`` writes the
+validation report
 (:mod:`estimate.report`).
 """
 
@@ -103,7 +104,7 @@ def _subcommand():
 SUBCOMMAND = _subcommand()
 
 
-# -- python -m estimate calibrate | report ----------------------------------------------------------
+# -- python -m estimate measure | calibrate | report -----------------------------------------------
 
 def _calibrate(args):
     from .energy_model import ENERGY, collect_energy

@@ -7,9 +7,10 @@ targets and metrics (:mod:`estimate.sets`), writes them as the stored measured s
 designs whose role is ``calibration``:
 
 * area metrics: ``metric = sum(count[part] * cost[part])``, a non-negative least-squares fit (no
-  part has a negative cost but the split multiply stage's, :data:`SIGNED`) of the relative error (each design weighted by 1 / its measured
-  value, so an encoder of 14 LUTs counts as much as an array of 1,600), with a small ridge term
-  so that parts the data cannot tell apart share their cost instead of one taking all of it. A
+  part has a negative cost but the split multiply stage's, :data:`SIGNED`) of the relative error
+  (each design weighted by 1 / its measured value, so an encoder of 14 LUTs counts as much as an
+  array of 1,600), with a small ridge term so that parts the data cannot tell apart share their
+  cost instead of one taking all of it. A
   part that no calibration design of a target has gets no cost on it (``null``): estimating a
   design that needs it there is refused, not guessed.
 * Fmax: the clock period (``1000 / fmax_mhz``, ns) as a linear function of

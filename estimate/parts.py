@@ -42,8 +42,8 @@ import math
 
 __all__ = ["PARTS", "TIMING_FEATURES", "parts", "timing_features"]
 
-PARTS = ("mul_rows", "mul_plain", "mul_plain_log", "shift", "wsel", "pack", "adder", "acc", "reg", "pipe",
-         "stc_sel", "window", "window_pos", "encoder", "stream", "skid")
+PARTS = ("mul_rows", "mul_plain", "mul_plain_log", "shift", "wsel", "pack", "adder", "acc", "reg",
+         "pipe", "stc_sel", "window", "window_pos", "encoder", "stream", "skid")
 
 TIMING_FEATURES = ("const", "mul_levels", "tree_levels", "tree_levels_pipe", "stc", "stc_encoder")
 

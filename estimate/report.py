@@ -15,7 +15,8 @@ import statistics
 from .fit import MEASURED
 from .model import load, parse
 
-__all__ = ["BOUNDS", "GOALS", "bound", "errors", "summary", "energy_errors", "rankings", "render", "write"]
+__all__ = ["BOUNDS", "GOALS", "bound", "errors", "summary", "energy_errors", "rankings", "render",
+           "write"]
 
 #: Goals of the estimator: worst and median absolute relative error on held-out designs.
 GOALS = {"area": (0.10, 0.05), "fmax_mhz": (0.15, None)}

@@ -65,7 +65,8 @@ def test_uncalibrated_part_is_refused_by_name():
     doc = _doc()
     doc["area_costs"]["ice40"]["luts"]["encoder"] = None
     cal = Calibration(doc)
-    with pytest.raises(ValueError, match="part 'encoder' has no calibration data on target 'ice40'"):
+    with pytest.raises(ValueError,
+                       match="part 'encoder' has no calibration data on target 'ice40'"):
         cal.area("pair", SparqConfig(), "ice40", "luts")
     assert cal.area("pe", SparqConfig(datapath="int8"), "ice40", "luts") > 0
 
