@@ -218,8 +218,8 @@ synth-check: $(STAMP_DEV) cells-osu018 opensta
 
 # ---- Estimates (estimate/): area, Fmax and energy per MAC without running a tool ----------------
 # estimate-calibrate: the headline plan (make synth's results, reused when stored), the small
-# calibration extras and the held-out designs (python -m estimate measure; the held-out 8x8 arrays
-# take about an hour of CPU the first time), then the least-squares fit of the per-part costs
+# calibration extras and the held-out designs (python -m estimate measure; about an hour of CPU
+# the first time, most of it the held-out 4x4 and 8x8 arrays), then the least-squares fit of the per-part costs
 # into estimate/data/ (with the energy figures of make energy when build/energy holds them).
 # estimate-report: the stored calibration against the stored measurements, in seconds, no tool.
 .PHONY: estimate-calibrate estimate-report
