@@ -17,7 +17,8 @@ from hdl.config import SparqConfig
 from hdl.stream_codec import ArrayCodec, reference
 
 from .array_sim import random_tile, run_array
-from hdl.pe import latency, max_pairs, max_products
+from hdl import pe as hdl_pe
+from hdl.pe import max_pairs, max_products
 
 # Small shapes keep amaranth.sim quick: a general one, a single row and a single column.
 SHAPES = [(2, 3), (1, 4), (3, 1)]
@@ -308,7 +309,7 @@ def test_latency_and_period_formulas(shape, k, skid, mul_pipe):
     config = SparqConfig(rows=rows, cols=cols, max_k=64, skid=skid, mul_pipe=mul_pipe)
     # e: the PEs' multiply stages (1; 2 with mul_pipe); every formula below has + e where the
     # docstring's one-stage figures have + 1.
-    e = latency(config)
+    e = hdl_pe.latency(config)
     rng = np.random.default_rng(6)
     tiles = [random_tile(config, rng, k) for _ in range(4)]
     result = run_array(config, tiles)

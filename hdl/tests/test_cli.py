@@ -276,12 +276,13 @@ def test_bad_arguments(args, status, message, tmp_path, monkeypatch, capsys):
 
 
 def test_unknown_or_missing_command(capsys):
-    # The installed project registers `energy`, `eval`, `synth` and `sweep` through its entry points,
+    # The installed project registers `energy`, `estimate`, `eval`, `synth` and `sweep` through its
+    # entry points,
     # after the built-in `verilog`.
     assert run(["frob"], capsys) == (
         2, "", "sparq-rtl: error: argument COMMAND: invalid choice: 'frob' (choose from "
                f"{', '.join(repr(n) for n in cli.SUBCOMMANDS)})\n")
-    assert set(cli.SUBCOMMANDS) == {"verilog", "synth", "sweep", "eval", "energy"}
+    assert set(cli.SUBCOMMANDS) == {"verilog", "synth", "sweep", "eval", "energy", "estimate"}
     # No arguments at all: the help, on stderr, and the bad-usage status.
     status, out, err = run([], capsys)
     assert (status, out) == (2, "")

@@ -111,7 +111,7 @@ def test_cli_generates_and_refuses(tmp_path, capsys):
     assert doc["design"] == "array-sparq-b4-o5-ne-2x2-k9-stc"
     capsys.readouterr()
     assert cli.main(["verilog", "window", "--stc", "-o", str(tmp_path / "w.v")]) == 2
-    assert capsys.readouterr().err == ("sparq-rtl: error: --stc applies to block pe and array "
+    assert capsys.readouterr().err == ("sparq-rtl: error: --stc applies to blocks pe and array "
                                        "only, not 'window'\n")
     assert cli.main(["verilog", "pe", "--stc", "--datapath", "a4w8", "-o",
                      str(tmp_path / "p.v")]) == 2
