@@ -9,7 +9,7 @@ The flow for one test:
    ``pytest -n auto`` workers wait for one another instead of compiling into the same folder.
 2. :func:`run` runs one cocotb test module on that build, in a run directory of its own under the
    build directory. The configuration, the seed and the result file reach the cocotb side through
-   environment variables (read back by :mod:`tb.harness`). The cocotb tests write what they checked
+   environment variables (read back by :mod:`tb.bench.environment`). The cocotb tests write what they checked
    into the result file; :func:`run` returns it and fails with the mismatch count when one failed.
 
 Environment:
@@ -341,7 +341,7 @@ def run(b, module, *, run_name=None, testcase=None, seed=None, env=None, label=N
         design=None):
     """Run the cocotb test module ``module`` (dotted name) on build ``b``; return its records.
 
-    Every cocotb test of the module writes one record (see :mod:`tb.harness`): ``test``,
+    Every cocotb test of the module writes one record (see :mod:`tb.bench.environment`): ``test``,
     ``checked`` (values compared against the reference), ``mismatches``, ``passed``. Raises
     :class:`SimulationFailed` naming the failed tests, the mismatch count, the seed and the log.
     For the ``make sim`` summary (``SPARQ_SUMMARY_DIR``): ``design`` names what was simulated

@@ -61,7 +61,7 @@ def test_conv_64_to_64_on_16x16_maps_through_the_tiler(simulator, tmp_path):
     assert 0.3 < (xq == 0).mean() < 0.7
 
 
-# 20 s on Verilator: -m slow; the 2:4 array's own benches (tb/test_array.py, -stc entries) stay in
+# 20 s on Verilator: -m slow; the 2:4 array's own benches (tb/tests/test_array.py, -stc entries) stay in
 # the default set.
 @pytest.mark.slow
 @pytest.mark.parametrize("simulator", [s for s in sim.selected_simulators() if s == "verilator"])

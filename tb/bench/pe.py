@@ -1,6 +1,6 @@
 """cocotb tests of the generated processing element (``sparq-rtl verilog pe``).
 
-Run by ``tb/test_pe.py``. The PE has no handshake: every cycle it registers one operand pair
+Run by ``tb/tests/test_pe.py``. The PE has no handshake: every cycle it registers one operand pair
 (``a_in``: the encoded pair for ``sparq``, the raw pair otherwise), one weight pair (``b_in``) and
 ``valid_in``/``last_in``; a tile's sum is loaded into ``result`` at the edge that ends the cycle in
 which ``capture`` is high; ``drain`` (when no capture) loads ``drain_in`` into ``result``.
@@ -24,8 +24,9 @@ from cocotb.triggers import FallingEdge, RisingEdge
 
 import golden
 from hdl.stream_codec import reference
-from tb import harness, tiles
-from tb.scoreboard import Scoreboard
+from tb import tiles
+from tb.bench import environment
+from tb.bench.scoreboard import Scoreboard
 
 
 def operand_words(config, a):
@@ -57,9 +58,9 @@ def weight_words(b):
 
 @cocotb.test()
 async def tiles_with_bubbles_and_drain(dut):
-    config = harness.config()
+    config = environment.config()
     named = tiles.load_tiles(os.environ["SPARQ_TILES_FILE"])
-    rng = harness.rng("pe")
+    rng = environment.rng("pe")
     log = dut._log
     board = Scoreboard(log, "pe")
     aw = config.acc_width
@@ -83,9 +84,9 @@ async def tiles_with_bubbles_and_drain(dut):
         ops, ws = operand_words(config, a), weight_words(b)
         pairs += [(t, o, w, i == len(ops) - 1) for i, (o, w) in enumerate(zip(ops, ws))]
     bubbles = (rng.random(len(pairs) + 1) < 0.25).tolist()
-    write_a, write_b = harness.fast_writer(dut.a_in), harness.fast_writer(dut.b_in)
-    write_valid, write_last = harness.fast_writer(dut.valid_in), harness.fast_writer(dut.last_in)
-    write_drain, write_drain_in = harness.fast_writer(dut.drain), harness.fast_writer(dut.drain_in)
+    write_a, write_b = environment.fast_writer(dut.a_in), environment.fast_writer(dut.b_in)
+    write_valid, write_last = environment.fast_writer(dut.valid_in), environment.fast_writer(dut.last_in)
+    write_drain, write_drain_in = environment.fast_writer(dut.drain), environment.fast_writer(dut.drain_in)
     edge = FallingEdge(dut.clk)
 
     i = 0
@@ -145,5 +146,5 @@ async def tiles_with_bubbles_and_drain(dut):
         log.error("pe: %d tiles never captured, first %s", len(pending), pending[0][0])
     mismatches += len(pending)
     log.info("pe: %d tiles, %d captures, %d drains", len(named), captures, drains)
-    harness.report("pe", checked, mismatches, tiles=len(named), captures=captures,
+    environment.report("pe", checked, mismatches, tiles=len(named), captures=captures,
                    drains=drains)
