@@ -49,19 +49,12 @@ _IDLE = {"per-cycle": ("a_next_valid", "b_next_valid", "c_ready"),
          "burst": ("go", "c_clear", "count")}
 
 #: Clock period of the benches (ns).
-PERIOD = 10
+PERIOD = environment.PERIOD
 
 
 async def reset(dut, mode):
-    """Hold ``rst`` for three rising edges with the mode's harness inputs idle; returns on the
-    falling edge where ``rst`` is released."""
-    for name in _IDLE[mode]:
-        getattr(dut, name).value = 0
-    dut.rst.value = 1
-    for _ in range(3):
-        await RisingEdge(dut.clk)
-    await FallingEdge(dut.clk)
-    dut.rst.value = 0
+    """:func:`tb.bench.environment.reset` with the mode's harness inputs idle."""
+    await environment.reset(dut, _IDLE[mode])
 
 
 async def run_tiles(dut, config, named_tiles, log, *, mode="per-cycle", stalls=None, rng=None,
