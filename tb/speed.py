@@ -57,12 +57,12 @@ def tool_versions():
 def bench(simulator, count, seed, harness="burst"):
     config = SparqConfig()
     key = f"bench-{harness}-{sim.config_key(config)}"
-    shutil.rmtree(sim.BUILD_ROOT / f"{key}-{simulator}", ignore_errors=True)
+    shutil.rmtree(sim.build_directory(key, simulator, fast_model=True), ignore_errors=True)
     if harness == "burst":
         files, top, test = burst_files(config), BURST_TOP, "burst"
     else:
         files, top, test = harness_files(config), TOP, "full_rate"
-    built = sim.build_verilog(files, top, simulator, key, waves=False)
+    built = sim.build_verilog(files, top, simulator, key, waves=False, fast_model=True)
     build = sim.Build(**{**asdict(built), "config": config, "block": "array"})
     rng = np.random.default_rng(seed)
     named = [(f"bench {i}", tiles.relu_activations(rng, (8, config.max_k), 255),
