@@ -81,11 +81,11 @@ VERILATOR_MAKEFLAGS = " -- CFG_CXXFLAGS_PCH_I=-include"
 
 #: OPT_FAST, the optimisation of the model's per-cycle C++, for ``fast_model`` builds and the
 #: others. ``-O2`` (Verilator's default is -Os) gives about 20 % more checked MACs per second on
-#: the 8x8 array (``make bench-sim``, the evaluation's long runs); ``-O0`` compiles a test-sized
-#: model in about two thirds of the CPU time of ``-O2`` (a 3x5 and a 2x3 array with their runs:
-#: 16 s instead of 25 s of CPU), and the tests' runs spend their time in the cocotb bench, not
-#: in the model.
-VERILATOR_OPT = {True: "-O2", False: os.environ.get("SPARQ_VERILATOR_OPT", "-O0")}
+#: the 8x8 array at full rate (``make bench-sim``). ``-O0`` costs less CPU for the tests, whose
+#: runs spend their time in the cocotb bench: measured build and run, ``pytest -p no:xdist``,
+#: user + system CPU of the session, Verilator 5.48.0, g++ 12: the 3x5 and 2x3 array tests
+#: 16.1 s instead of 25.4 s, the 8x8 K = 1152 array test 28.3 s instead of 41.9 s.
+VERILATOR_OPT = {True: "-O2", False: "-O0"}
 
 #: Icarus compiles the generated Verilog as Verilog-2005, what Amaranth writes. Under the
 #: runner's default -g2012 (SystemVerilog), a declaration initializer (`reg r = 0;`) makes no

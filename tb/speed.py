@@ -4,8 +4,9 @@ Usage: ``python -m tb.speed [--sim icarus|verilator] [--harness burst|per-cycle]
 [--tiles-icarus N]``
 
 For each simulator: a fresh build of the default array (8x8, 5opt, nearest-even, max_k 1152) in
-a harness (``build/sim/bench-...``; Verilator's runtime objects may come from the object cache,
-see ``tb/objcache.py``), then a full-rate run of the array driver (``tb/bench/driver.py``) on N
+a harness (``build/sim/bench-...``; Verilator compiles the model with ``-O2``, ``fast_model`` of
+:func:`tb.sim.build_verilog`, where the tests use ``-O0``; its runtime objects may come from the
+object cache, see ``tb/objcache.py``), then a full-rate run of the array driver (``tb/bench/driver.py``) on N
 ReLU-like tiles of K = 1152, back to back, every result compared against golden, in one of its
 modes: ``burst`` (default: the harness of ``tb/harness/burst.py``, Python loads 64 transfers per
 wait) or ``per-cycle`` (``--harness per-cycle``: the ``full_rate`` test on
