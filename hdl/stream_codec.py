@@ -26,7 +26,7 @@ from golden.sparse import compress_2to4, check_2to4, expand_2to4
 
 from .array import a_layout, b_layout, c_layout
 from .config import SparqConfig
-from .pe import operand_layout, weight_layout
+from .layouts import operand_layout, weight_layout
 
 __all__ = ["PayloadCodec", "FieldsCodec", "ArrayCodec", "DotProductCodec", "ProcessingElementCodec",
            "CODECS", "codec_for", "reference"]
@@ -374,7 +374,8 @@ class ProcessingElementCodec:
     """Operand words of a :class:`~hdl.pe.ProcessingElement` for one 1 x K tile, pair by pair.
 
     The PE has no stream: every cycle it registers one activation operand ``a_in``
-    (:func:`hdl.pe.operand_layout`) and one weight pair ``b_in`` (:func:`hdl.pe.weight_layout`).
+    (:func:`hdl.layouts.operand_layout`) and one weight pair ``b_in``
+    (:func:`hdl.layouts.weight_layout`).
     A tile ``a`` (1 x K activations, 0..``config.max_act_value``) and ``b`` (1 x K weights,
     -128..127) is ``ceil(K/2)`` cycles, cycle ``i`` carrying reduction positions ``2i`` and
     ``2i+1`` (an odd K padded with activation 0 and weight 0), as on the array's streams. The

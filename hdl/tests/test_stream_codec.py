@@ -268,7 +268,7 @@ PE_CONFIGS = [SparqConfig(), SparqConfig(options=3, rounding="truncate"), SparqC
 def test_pe_words_are_the_layouts_constants(config):
     # The PE's operand words are the constants Amaranth builds from operand_layout/weight_layout,
     # with the sparq fields of golden.pair_slots (the reference's slot view); an odd K pads with 0.
-    from hdl.pe import operand_layout, weight_layout
+    from hdl.layouts import operand_layout, weight_layout
     codec = ProcessingElementCodec(config)
     rng = np.random.default_rng(config.bits * 10 + config.options)
     k = 11
