@@ -31,9 +31,11 @@ help:
 	@echo "make synth        the headline synthesis report (minutes) into build/synth/"
 	@echo "make synth-all    every design on every target (hours)"
 	@echo "make synth-check  synthesis regression guard against synth/baselines (pytest -m synth)"
+	@echo "make estimate-report     estimates against the real flows (seconds): build/estimate/report.md"
+	@echo "make estimate-calibrate  refit the estimator's per-part costs on the real flows (estimate/data/)"
 	@echo "make synth-asic   the 4x4 dot-product unit on OSU 0.18 um cells: um2, OpenSTA Fmax (about 40 min)"
 	@echo "make synth-breakdown  standard-cell area by part (encoders, PEs, rest) of the SPARQ arrays and unit"
-	@echo "make formal       SymbiYosys proofs of the encoders, PEs and arrays, and the injected bugs"
+	@echo "make formal       SymbiYosys proofs of the encoders, PEs, arrays (any size) and units, and the injected bugs"
 	@echo "make sweep        design-space sweep on Dask (SWEEP=examples/sweep-small.toml) into build/sweep/"
 	@echo "make sweep-bench  task engine scaling: synthesis tasks on 1 and 2 workers"
 	@echo "make example      plain-Verilog testbench of a generated 2x2 array on Icarus"
@@ -214,11 +216,32 @@ synth-list: $(STAMP_SYNTH)
 synth-check: $(STAMP_DEV) cells-osu018 opensta
 	$(PY) -m pytest -n $(SYNTH_JOBS) -m synth synth/tests
 
+# ---- Estimates (estimate/): area, Fmax and energy per MAC without running a tool ----------------
+# estimate-calibrate: the headline plan (make synth's results, reused when stored), the small
+# calibration extras and the held-out designs (python -m estimate measure; about an hour of CPU
+# the first time, most of it the held-out 4x4 and 8x8 arrays), then the least-squares fit of the per-part costs
+# into estimate/data/ (with the energy figures of make energy when build/energy holds them).
+# estimate-report: the stored calibration against the stored measurements, in seconds, no tool.
+.PHONY: estimate-calibrate estimate-report
+ENERGY_PE   := build/energy/synthetic/energy.json
+ENERGY_UNIT := build/energy/dotprod-2x2p2/energy.json
+
+estimate-calibrate: $(STAMP_SYNTH) cells-osu018 opensta
+	$(PY) -m synth --jobs $(SYNTH_JOBS)
+	$(PY) -m estimate measure --jobs $(SYNTH_JOBS)
+	$(PY) -m estimate calibrate $(if $(wildcard $(ENERGY_PE)),--energy $(ENERGY_PE)) \
+	  $(if $(wildcard $(ENERGY_UNIT)),--energy-heldout $(ENERGY_UNIT))
+
+estimate-report: $(STAMP_BASE)
+	$(PY) -m estimate report -d build/estimate
+
 # ---- Formal proofs (formal/): SymbiYosys on the generated designs, solvers from the dev tier ----
 # Proves the catalogue of formal/jobs.py (window and pair encoders of every window width, PEs,
-# 1x1..2x3 arrays, dot-product units, the skid buffer, the AXI4-Stream wrappers) and shows each
-# injected bug caught (formal/mutants.py); one line per property, summary
-# in build/formal/summary.md. FORMAL_ARGS passes options, e.g. FORMAL_ARGS="--only array-int8".
+# 1x1..3x3 arrays (2:4, skid and split-stage ones too), the tile framing of every rows 1..64,
+# dot-product units (packed products, skid buffers), the skid buffer, the AXI4-Stream wrappers)
+# and shows each injected bug caught (formal/mutants.py), each proof a task of the engine
+# (engine/); one line per property, summary in build/formal/summary.md. FORMAL_ARGS passes
+# options, e.g. FORMAL_ARGS="--only array-int8" or "--reuse".
 .PHONY: formal
 FORMAL_JOBS ?= 2
 FORMAL_ARGS ?=

@@ -6,6 +6,10 @@
     python -m formal --quick         # the subset `make test` runs
     python -m formal --only array-int8 --no-mutants
     python -m formal --list
+    python -m formal --reuse         # take unchanged proofs' verdicts from build/formal/tasks
+
+Every proof and mutant is a task of the project's task engine (:mod:`engine`, ``--jobs``
+worker processes).
 
 Exit status 0 only when every proof is proved (unbounded, or to its stated depth for a bounded
 job) and every mutant is caught by its property class.
@@ -15,10 +19,11 @@ import argparse
 import sys
 
 from hdl.lint import put_tools_on_path
+from hdl.naming import design_name
 
-from .jobs import catalogue
+from .jobs import EQUIVALENCE_ARRAYS, catalogue
 from .mutants import MUTANTS, QUICK_MUTANTS
-from .run import run_mutants, run_proofs, timed, write_summary
+from .run import run_equivalences, run_mutants, run_proofs, timed, write_summary
 
 
 def main(argv=None):
@@ -27,7 +32,10 @@ def main(argv=None):
     parser.add_argument("--only", default="", help="proofs (and mutants) whose name contains this "
                         "(several, comma-separated: any of them)")
     parser.add_argument("--no-mutants", action="store_true", help="skip the injected bugs")
-    parser.add_argument("--jobs", type=int, default=2, help="parallel SymbiYosys jobs (default 2)")
+    parser.add_argument("--jobs", type=int, default=2, help="parallel SymbiYosys jobs: the task "
+                        "engine's worker processes (default 2)")
+    parser.add_argument("--reuse", action="store_true", help="take the stored verdict of a proof "
+                        "or mutant whose sources and tools are unchanged (default: run all)")
     parser.add_argument("--out", default="build/formal", help="work folder (default build/formal)")
     parser.add_argument("--list", action="store_true", help="list the proofs and mutants, run none")
     args = parser.parse_args(argv)
@@ -41,35 +49,47 @@ def main(argv=None):
     mutants = [] if args.no_mutants else [m for m in MUTANTS if selected(m.name, m.proof.name)]
     if args.quick and not args.no_mutants:
         mutants = [m for m in mutants if m.name in QUICK_MUTANTS]
+    # (the quick run leaves the 8x8 equivalence checks to make formal; formal/tests checks 2x2)
+    equivs = [] if args.quick else [c for c in EQUIVALENCE_ARRAYS
+                                    if selected(f"equiv-{design_name('array', c)}")]
     if args.list:
         for p in proofs:
             print(f"proof  {p.name}  ({p.mode}, depth {p.depth}, {p.engine})")
         for m in mutants:
             print(f"mutant {m.name}  -> {m.proof.name}: {m.description}")
+        for c in equivs:
+            print(f"equiv  equiv-{design_name('array', c)}  (every PE against the PE proved alone)")
         return 0
-    if not proofs and not mutants:
+    if not proofs and not mutants and not equivs:
         print("nothing selected", file=sys.stderr)
         return 2
 
     def run():
-        print(f"{len(proofs)} proofs, {len(mutants)} mutants, {args.jobs} at a time; work folder "
-              f"{args.out}", flush=True)
-        done = run_proofs(proofs, args.out, jobs=args.jobs)
-        caught = run_mutants(mutants, args.out, jobs=args.jobs) if mutants else []
-        return done, caught
+        print(f"{len(proofs)} proofs, {len(mutants)} mutants, {len(equivs)} PE equivalence "
+              f"checks, {args.jobs} at a time; work folder {args.out}", flush=True)
+        done = run_proofs(proofs, args.out, jobs=args.jobs, reuse=args.reuse) if proofs else []
+        same = (run_equivalences(equivs, args.out, jobs=args.jobs, reuse=args.reuse)
+                if equivs else [])
+        caught = (run_mutants(mutants, args.out, jobs=args.jobs, reuse=args.reuse)
+                  if mutants else [])
+        return done, caught, same
 
-    (done, caught), seconds = timed(run)
-    write_summary(args.out, done, caught, seconds)
+    (done, caught, same), seconds = timed(run)
+    write_summary(args.out, done, caught, seconds, same)
     unproved = [p.name for p, v, _ in done if not v.ok]
     missed = [m.name for m, _, _, c in caught if not c]
+    differ = [name for name, r in same if r.get("error") or r["differ"]]
     print(f"\n{len(done) - len(unproved)}/{len(done)} proofs proved, "
-          f"{len(caught) - len(missed)}/{len(caught)} mutants caught, {seconds:.0f} s wall; "
+          f"{len(caught) - len(missed)}/{len(caught)} mutants caught, "
+          f"{len(same) - len(differ)}/{len(same)} arrays' PEs equivalent, {seconds:.0f} s wall; "
           f"summary in {args.out}/summary.md")
     for name in unproved:
         print(f"not proved: {name}")
     for name in missed:
         print(f"mutant not caught: {name}")
-    return 1 if unproved or missed else 0
+    for name in differ:
+        print(f"PEs not all equivalent: {name}")
+    return 1 if unproved or missed or differ else 0
 
 
 if __name__ == "__main__":

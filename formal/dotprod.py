@@ -25,6 +25,8 @@ reference slot products golden's. The results are compared with the exact sums t
 :func:`hdl.dotprod.acc_width`, not part of these proofs.
 """
 
+import re
+
 from amaranth import Shape
 
 from hdl import dotprod as unit
@@ -82,7 +84,8 @@ def exposed(config, properties, *, aids):
                 if config.datapath == "sparq" and "products" in properties:
                     for j in range(config.pairs):
                         for s in range(2):
-                            wires[f"p_{r}_{c}_{j}_slot{s}"] = config.bits + 8
+                            name, width, _ = _slot_product_wire(config, r, c, j, s)
+                            wires[name] = width
                 if aids and "arithmetic" in properties:
                     wires[f"acc_{r}_{c}"] = fr.acc_width
                     wires[f"result_{r}_{c}"] = fr.acc_width
@@ -90,6 +93,29 @@ def exposed(config, properties, *, aids):
         if aids and "arithmetic" in properties:
             wires.update({"s_valid": 1, "s_last": 1})
     return wires
+
+
+def _slot_product_wire(config, r, c, j, s):
+    """``(internal wire, its width, bit slice)`` of the unshifted slot product ``s`` of pair
+    ``j`` of output ``(r, c)``: the unit's ``p_r_c_j_slotS``; with ``dsp_pack`` in one cycle, the
+    lane ``c % PACK_LANES`` of the packed multiplier that computes it
+    (``pack_r_j_s_g.products``, :class:`hdl.packed_mul.PackedMultiplier`)."""
+    w = config.bits + 8
+    if config.dsp_pack and not config.mul_pipe:
+        g, lane = divmod(c, unit.PACK_LANES)
+        lanes = min(unit.PACK_LANES, config.cols - g * unit.PACK_LANES)
+        return f"pack_{r}_{j}_{s}_{g}.products", lanes * w, f"[{lane * w + w - 1}:{lane * w}]"
+    return f"p_{r}_{c}_{j}_slot{s}", w, ""
+
+
+def weight_register(text, config):
+    """The name of the unit's weight register (``weights``, or ``weights$<n>`` when another
+    signal of the module has that name) in its Verilog ``text``."""
+    width = frame(config).b_width - 1
+    found = re.findall(rf"reg \[{width - 1}:0\] \\?(weights(?:\$\d+)?) ", text)
+    if len(found) != 1:
+        raise ValueError(f"expected one {width}-bit weight register in the unit, found {found}")
+    return found[0]
 
 
 def _datapath(config, has, aids):
@@ -180,7 +206,8 @@ def _datapath(config, has, aids):
                     b0, b1 = f"{wt(i - 1)}[{lo0 + 7}:{lo0}]", f"{wt(i - 1)}[{lo0 + 15}:{lo0 + 8}]"
                     for s in range(2):
                         base = s * half
-                        p_wire = f"$signed({_port(f'p_{r}_{c}_{j}_slot{s}')})"
+                        name, _, part = _slot_product_wire(config, r, c, j, s)
+                        p_wire = f"$signed({_port(name)}{part})"
                         out.append(f"""  reg signed [{n + 8}:0] f_p_{r}_{c}_{j}_{s} = 0;
   always @(posedge clk) f_p_{r}_{c}_{j}_{s} <= {p_wire};
   always @(*)
@@ -249,10 +276,9 @@ def _sums(config, fr, i, aids):
 def dotprod_harness(config, dut, properties, *, aids):
     """SystemVerilog text of module ``formal_array`` (the array's harness, same port names)
     around the generated dot-product unit ``dut``; it must have been given the :func:`exposed`
-    ports. ValueError for ``skid`` (the buffers are proved on their own, :mod:`formal.skid`)."""
-    if config.skid:
-        raise ValueError("the dot-product harness takes the unit without skid buffers "
-                         "(skid=True: the buffers are proved alone, formal.skid)")
+    ports. With ``skid`` the solver drives the ports in front of the buffers, every class is
+    stated on the streams behind them, and the buffers' own assertions tie the two
+    (:func:`formal.array.array_harness`)."""
     return array_harness(config, dut, properties, aids=aids, fr=frame(config),
                          extra=lambda has, aids: _datapath(config, has, aids),
                          wires=exposed(config, properties, aids=aids))

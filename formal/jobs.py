@@ -27,11 +27,11 @@ import dataclasses
 import functools
 from dataclasses import dataclass
 
-from hdl.config import WINDOW_SHIFTS, SparqConfig
+from hdl.config import MAX_SIDE, WINDOW_SHIFTS, SparqConfig
 from hdl.generate import verilog
 from hdl.naming import design_name
 
-from . import array, dotprod, encoders, pe, skid
+from . import array, dotprod, encoders, frame, pe, skid
 from .sby import Job
 from .spec import spec_verilog
 from hdl import pe as hdl_pe
@@ -46,6 +46,7 @@ PROPERTIES = {
     "array": array.PROPERTIES,
     "dotprod": dotprod.PROPERTIES,
     "skid": skid.PROPERTIES,
+    "frame": frame.PROPERTIES,
 }
 
 #: Module name the design under proof gets in every job (the harnesses instantiate it).
@@ -55,7 +56,8 @@ DUT = "dut"
 BMC_CAP = 40
 
 _TOPS = {"window": "formal_window", "pair": "formal_pair", "pe": "formal_pe",
-         "array": "formal_array", "dotprod": "formal_array", "skid": "formal_skid"}
+         "array": "formal_array", "dotprod": "formal_array", "skid": "formal_skid",
+         "frame": "formal_array"}
 
 
 @functools.lru_cache(maxsize=None)
@@ -64,6 +66,8 @@ def design_verilog(block, config):
     skid buffer of the array's and the unit's inputs, :func:`formal.skid.skid_verilog`)."""
     if block == "skid":
         return skid.skid_verilog(DUT)
+    if block == "frame":
+        return frame.frame_verilog(config.rows, hdl_pe.max_pairs(config), DUT)
     return verilog(block, config, name=DUT)
 
 
@@ -83,6 +87,8 @@ class Proof:
     def design(self):
         if self.block == "skid":
             return f"skid-{skid.WIDTH}b"
+        if self.block == "frame":
+            return f"frame-r{self.config.rows}-t{hdl_pe.max_pairs(self.config)}"
         return design_name(self.block, self.config)
 
     @property
@@ -104,6 +110,8 @@ class Proof:
             return 1
         if self.block == "skid":
             return 20
+        if self.block == "frame":
+            return BMC_CAP
         reach = hdl_pe.max_pairs(self.config) + 1 + 6
         if self.block == "array":
             reach += array.latency(self.config) + self.config.rows
@@ -128,6 +136,9 @@ class Proof:
         elif self.block == "skid":
             harness = skid.skid_harness(DUT, aids=aids)
             wires = list(skid.EXPOSED) if aids else []
+        elif self.block == "frame":
+            harness = frame.frame_harness(cfg, DUT, aids=aids)
+            wires = list(frame.exposed(cfg.rows, hdl_pe.max_pairs(cfg))) if aids else []
         elif self.block == "pe":
             harness = pe.pe_harness(cfg, DUT, (self.prop,), aids=aids)
             wires = pe.EXPOSED
@@ -139,9 +150,19 @@ class Proof:
             harness = (array.array_harness if self.block == "array"
                        else dotprod.dotprod_harness)(cfg, DUT, props, aids=aids)
             wires = [array.exposed_name(cfg, w) for w in kind.exposed(cfg, props, aids=aids)]
+            if cfg.skid:
+                fr = kind.frame(cfg)
+                wires += [array.exposed_name(cfg, w)
+                          for w in array.skid_exposed(fr.a_width, fr.b_width, aids=aids)]
             if cfg.datapath == "sparq" and self.prop in ("products", "arithmetic"):
                 # (the array and the dot-product unit encode each taken pair as the spec does)
                 files["spec.v"] = spec_verilog("pair", cfg)
+        if self.block == "dotprod" and cfg.dsp_pack and "weights" in wires:
+            # (the packed multipliers' weight inputs also carry the name `weights` in the
+            # unit's module, so Amaranth renames its weight register `weights$<n>`)
+            real = dotprod.weight_register(files["dut.v"], cfg)
+            wires = [real if w == "weights" else w for w in wires]
+            harness = harness.replace(".\\weights (", f".\\{real} (")
         if wires:
             script.append("expose " + " ".join(f"w:{w}" for w in wires))
         if "spec.v" in files:
@@ -175,6 +196,8 @@ PES = ([_sparq(o, "nearest-even", max_k=8) for o in (5, 3, 2)]
        + [_sparq(6, "nearest-even", bits=3, max_k=8), _sparq(7, "truncate", bits=2, max_k=8),
           _sparq(6, "truncate", bits=3, max_k=8, mul_pipe=True)]
        + [SparqConfig(datapath=d, max_k=8) for d in ("a3w8", "a2w8")]
+       # the default (production) PEs of the 3-bit and 2-bit baselines
+       + [SparqConfig(datapath=d, max_k=1152) for d in ("a3w8", "a2w8")]
        # the 2:4 structured-sparse PEs (stc): the activation select in front of the slots
        + [SparqConfig(datapath=d, max_k=8, stc=True) for d in ("sparq", "int8")])
 
@@ -197,6 +220,17 @@ ARRAYS = [
     # the 3-bit and 2-bit naive baselines
     SparqConfig(datapath="a3w8", rows=1, cols=2, max_k=8),
     SparqConfig(datapath="a2w8", rows=2, cols=1, max_k=8),
+    # a cross-check of the any-size argument (docs/verification.md) where every PE has both
+    # kinds of neighbour and the skew lines are 2 registers deep
+    SparqConfig(datapath="a4w8", rows=3, cols=3, max_k=8),
+    # skid buffers at the ports
+    SparqConfig(datapath="int8", rows=1, cols=2, max_k=8, skid=True),
+    # ... behind the AXI4-Stream ports
+    SparqConfig(datapath="a4w8", rows=1, cols=1, max_k=8, skid=True, interface="axis"),
+    # the 2:4 structured-sparse arrays (stc): int8 with every kind of neighbour, sparq 5opt/ne
+    # one PE (its 2:4 PE's slot proof alone takes about 2 minutes)
+    SparqConfig(datapath="int8", rows=2, cols=2, max_k=8, stc=True),
+    _sparq(5, "nearest-even", rows=1, cols=1, max_k=8, stc=True),
 ]
 
 
@@ -214,7 +248,33 @@ DOTPRODS = [
     _sparq(7, "nearest-even", bits=2, rows=1, cols=1, pairs=1, max_k=8),
     SparqConfig(datapath="a3w8", rows=1, cols=1, pairs=1, max_k=8),
     SparqConfig(datapath="a2w8", rows=1, cols=1, pairs=1, max_k=8),
+    # the packed products (dsp_pack, 4-bit windows): two columns share one packed multiplier
+    # per slot; in one cycle (the lanes of its output) and with the split (its registers)
+    _sparq(5, "nearest-even", rows=1, cols=2, pairs=1, max_k=8, dsp_pack=True),
+    _sparq(3, "truncate", rows=1, cols=2, pairs=1, max_k=8, dsp_pack=True, mul_pipe=True),
+    # the default unit's output of make verilog (4 pairs, max_k 1152) for the baselines: one
+    # output (r, c) of the 4x4 unit, whose logic reads row r's and column c's operands only
+    *[SparqConfig(datapath=d, rows=1, cols=1, pairs=4, max_k=1152)
+      for d in ("int8", "a4w8", "a3w8", "a2w8")],
+    # skid buffers at the ports (skid): the unit behind them and the buffers together
+    SparqConfig(datapath="int8", rows=1, cols=1, pairs=1, max_k=8, skid=True),
+    SparqConfig(datapath="a4w8", rows=2, cols=1, pairs=1, max_k=8, skid=True, mul_pipe=True),
 ]
+
+
+#: The tile framing alone (:mod:`formal.frame`), for every ``rows`` the generator accepts, with
+#: the default max_k's tile length (1152: 576 transfers): with the datapath's delay a free
+#: constant, each covers every ``cols`` and datapath of that many rows.
+FRAMES = [SparqConfig(rows=r, cols=1, max_k=1152) for r in range(1, MAX_SIDE + 1)]
+#: ... and the framing of the default dot-product unit (4 rows, 144 transfers of 4 pairs for max_k
+#: 1152; its config here stands for the framing only: rows 4, max_pairs 144).
+FRAMES.append(SparqConfig(rows=4, cols=1, max_k=288))
+
+
+#: Arrays whose every PE is proved equivalent to the PE proved alone (formal.pe_equiv): the
+#: default 8x8 arrays of make verilog, every datapath.
+EQUIVALENCE_ARRAYS = [SparqConfig(datapath=d, rows=8, cols=8, max_k=1152)
+                      for d in ("sparq", "int8", "a4w8", "a3w8", "a2w8")]
 
 
 def _dotprod_depth(config, prop):
@@ -260,6 +320,10 @@ def catalogue(quick=False):
             # (the 1x1 products proof, about 20 s, stays out of the quick subset)
             proofs.append(Proof("array", cfg, prop, "prove", _array_depth(cfg, prop),
                                 quick=small and prop != "products"))
+    for cfg in FRAMES:
+        # (k=3 with the aids of formal.frame: the token and the framing's registers)
+        proofs.append(Proof("frame", cfg, "control", "prove", 3,
+                            quick=cfg.rows == 8 and hdl_pe.max_pairs(cfg) == 576))
     # The skid buffer (a, b inputs of the array and the unit with skid): k=2 covers its one
     # register; in the quick subset (about a second).
     proofs.append(Proof("skid", SparqConfig(), "beats", "prove", 2, quick=True))

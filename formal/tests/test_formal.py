@@ -2,6 +2,7 @@
 datapath and option, every mutant applies, and (marker ``formal``) the quick subset of proofs
 passes and its mutants are caught, with SymbiYosys and the pinned solvers."""
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -9,11 +10,14 @@ import pytest
 from amaranth.sim import Simulator
 
 import golden
-from hdl.config import BITS, DATAPATHS, WINDOW_SHIFTS, SparqConfig
+from hdl.config import BITS, DATAPATHS, MAX_SIDE, WINDOW_SHIFTS, SparqConfig
+from hdl.generate import verilog
+from hdl.pe import max_pairs
 from hdl.lint import put_tools_on_path
 
 from formal.jobs import PROPERTIES, SETTINGS, catalogue
 from formal.mutants import MUTANTS, QUICK_MUTANTS
+from formal.pe_equiv import array_pes_equivalent
 from formal.reference import lone_values, pair_values, window_table, window_values
 from formal.run import mutant_line, proof_line
 from formal.sby import Verdict, run_job, run_with_fallback
@@ -108,7 +112,23 @@ def test_catalogue_covers_every_block_datapath_option_and_property():
     assert {c.interface for c in arrays} == {"native", "axis"}
     assert {c.rounding for c in arrays if c.datapath == "sparq"} == {"nearest-even", "truncate"}
     assert any(c.max_k % 2 for c in arrays)          # an odd max_k
-    assert all(c.rows <= 2 and c.cols <= 3 and c.max_k <= 8 for c in arrays)
+    assert all(c.rows <= 3 and c.cols <= 3 and c.max_k <= 8 for c in arrays)
+    # The forms of make verilog and beyond: 2:4 arrays of both datapaths, skid buffers at the
+    # ports, packed products with and without the split.
+    assert {c.datapath for c in arrays if c.stc} == {"sparq", "int8"}
+    assert any(c.skid for c in arrays) and any(c.skid for c in units)
+    assert any(c.skid and c.interface == "axis" for c in arrays)
+    assert {c.mul_pipe for c in units if c.dsp_pack} == {False, True}
+    # One output of the default unit of make verilog (4 pairs, max_k 1152) for every baseline.
+    assert {c.datapath for c in units if c.pairs == 4 and c.max_k == 1152} == set(DATAPATHS) - {"sparq"}
+    # The default PEs of make verilog (max_k 1152) of every datapath.
+    assert {p.config.datapath for p in proofs
+            if p.block == "pe" and p.config.max_k == 1152 and not p.config.mul_pipe} == set(DATAPATHS)
+    # The framing of every number of rows the generator accepts (formal.frame), at the default
+    # max_k's tile length, and the default dot-product unit's.
+    frames = [p.config for p in proofs if p.block == "frame"]
+    assert {c.rows for c in frames if max_pairs(c) == 576} == set(range(1, MAX_SIDE + 1))
+    assert (4, 144) in {(c.rows, max_pairs(c)) for c in frames}
     quick = catalogue(quick=True)
     assert quick and set(quick) < set(proofs)
 
@@ -123,9 +143,29 @@ def test_every_mutant_applies_once_and_every_class_has_one():
     assert {("array", prop) for prop in PROPERTIES["array"]} <= classes
     assert {("dotprod", prop) for prop in PROPERTIES["dotprod"]} <= classes
     assert ("skid", "beats") in classes
+    assert ("frame", "control") in classes
+    expects = {(m.proof.block, m.proof.config, m.expect.split("_")[0]) for m in MUTANTS}
+    stc = SparqConfig(datapath="int8", rows=2, cols=2, max_k=8, stc=True)
+    assert {e for b, c, e in expects if b == "array" and c == stc} == set(PROPERTIES["array"])
+    assert {e for b, c, e in expects if b == "frame"} == {"stream", "conservation", "err"}
+    for form in ("dsp_pack", "skid"):
+        assert {e for b, c, e in expects if b == "dotprod" and getattr(c, form)} == set(
+            PROPERTIES["dotprod"])
     assert any(m.mode == "prove" for m in MUTANTS)      # one shows the bounded fallback
     assert {("pe", "slots"), ("pe", "accumulator"), ("pair", "spec"), ("window", "spec")} <= classes
     assert set(QUICK_MUTANTS) <= {m.name for m in MUTANTS}
+
+
+@pytest.mark.parametrize("datapath", DATAPATHS)
+def test_pe_module_is_the_same_at_every_array_size(datapath):
+    # The PE proofs hold for the PEs of every array: the PE's Verilog does not depend on the
+    # array's shape (only on the datapath, window, max_k and options).
+    small = SparqConfig(datapath=datapath, rows=1, cols=1, max_k=8)
+    large = SparqConfig(datapath=datapath, rows=MAX_SIDE, cols=16, max_k=8)
+    assert verilog("pe", small, name="dut") == verilog("pe", large, name="dut")
+    # (and the comparison sees a change: a longer tile widens the accumulator)
+    assert verilog("pe", small, name="dut") != verilog("pe", SparqConfig(datapath=datapath,
+                                                                          max_k=1152), name="dut")
 
 
 def test_summary_lines_say_how_far_each_proof_went():
@@ -183,3 +223,25 @@ def test_quick_mutant_is_caught(mutant):
     assert verdict.status == "failed", verdict
     assert any(label.startswith(mutant.expect) for label in verdict.failed), verdict.failed
     assert (folder / verdict.trace).is_file()      # the counterexample, as a waveform
+
+
+@pytest.mark.formal
+@pytest.mark.parametrize("config", [
+    # (make formal checks every PE of the default 8x8 arrays of every datapath)
+    SparqConfig(datapath="sparq", options=3, rounding="truncate", rows=2, cols=2, max_k=8,
+                mul_pipe=True),
+], ids=lambda c: c.datapath)
+def test_every_pe_of_an_array_is_the_proved_pe(config):
+    put_tools_on_path()
+    folder = WORK / "equiv" / config.datapath
+    assert array_pes_equivalent(config, folder) == {f"arr.pe_{r}_{c}": True
+                                                    for r in range(2) for c in range(2)}
+    # The check sees a PE that differs: PE (1, 1)'s slot 0 off by one for weights (-128, -128).
+    text = verilog("array", config, name="arr")
+    start = text.index("module \\arr.pe_1_1 ")
+    body, count = re.subn(r"(slot0_product <= \\\$\d+ );", r"\g<1> ^ (b == 16'h8080);",
+                          text[start:text.index("endmodule", start)])
+    assert count == 1
+    found = array_pes_equivalent(config, folder / "mutant",
+                                 array_text=text[:start] + body + text[text.index("endmodule", start):])
+    assert found["arr.pe_1_1"] is False and found["arr.pe_0_0"] is True
