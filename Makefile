@@ -166,7 +166,7 @@ sim-all: $(STAMP_SIM) iverilog
 
 # Checked MACs per second of the 8x8 array on Verilator and Icarus (not a test).
 bench-sim: $(STAMP_SIM) iverilog
-	$(PY) -m tb.bench $(if $(SIM),--sim $(SIM))
+	$(PY) -m tb.speed $(if $(SIM),--sim $(SIM))
 
 # ---- Synthesis and place-and-route reports (synth/) ------------------------------------------
 # make synth                 the headline plan (synth/plan.py): throughput per area of SPARQ against

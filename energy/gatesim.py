@@ -1,9 +1,9 @@
 """Gate-level simulation of a mapped PE netlist on Icarus, with the cell library's Verilog models.
 
 :func:`simulate_pe` writes a plain-Verilog testbench around the netlist, feeds it one operand pair
-per cycle from a ``$readmemh`` stimulus file (the words of :func:`tb.pe_tests.operand_words` and
-:func:`tb.pe_tests.weight_words`, the cocotb PE bench's own encoding: the SPARQ operand is the
-encoded pair of :func:`golden.pair_slots`), writes ``result`` after every ``capture`` to a text
+per cycle from a ``$readmemh`` stimulus file (the words of
+:class:`hdl.stream_codec.ProcessingElementCodec`, the cocotb PE bench's own encoding: the SPARQ
+operand is the encoded pair of :func:`golden.pair_slots`), writes ``result`` after every ``capture`` to a text
 file, and dumps the nets of the netlist's top module (``$dumpvars(1, ...)``: its nets, not the
 cells' insides) from the end of reset to the end of the run. Every tile's result is checked
 against golden: a mismatch raises :class:`GateSimError` naming the tile.
@@ -59,11 +59,12 @@ def icarus_version():
 
 def stimulus_words(config, tiles):
     """Per cycle ``(valid, last, a_in, b_in)`` for the tiles back to back (no bubbles)."""
-    from tb.pe_tests import operand_words, weight_words
+    from hdl.stream_codec import ProcessingElementCodec
 
+    codec = ProcessingElementCodec(config)
     words = []
     for a, b in tiles:
-        ops, ws = operand_words(config, a), weight_words(b)
+        ops, ws = codec.pack_a(a), codec.pack_b(b)
         words += [(1, int(i == len(ops) - 1), int(o), int(w))
                   for i, (o, w) in enumerate(zip(ops, ws))]
     return words

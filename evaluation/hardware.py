@@ -18,7 +18,7 @@ the same images:
 Checked: in the RTL path, each layer's accumulators equal golden's for the same quantized input
 (every accumulator, every layer), every simulation passed, and the predicted classes of the two
 paths are equal. With ``harness="per-cycle"`` (the cycle-accurate harness of
-:mod:`tb.array_harness`, every stream always valid/ready, slower than the default burst harness)
+:mod:`tb.harness.per_cycle`, every stream always valid/ready, slower than the default burst harness)
 also the cycles: each layer's simulated cycles must equal the array's timing contract
 (:func:`evaluation.costs.gemm_cycles` of the GEMM it ran) plus :data:`HARNESS_CYCLES` per
 simulator run.

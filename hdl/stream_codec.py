@@ -26,9 +26,10 @@ from golden.sparse import compress_2to4, check_2to4, expand_2to4
 
 from .array import a_layout, b_layout, c_layout
 from .config import SparqConfig
+from .layouts import operand_layout, weight_layout
 
-__all__ = ["PayloadCodec", "FieldsCodec", "ArrayCodec", "DotProductCodec", "CODECS", "codec_for",
-           "reference"]
+__all__ = ["PayloadCodec", "FieldsCodec", "ArrayCodec", "DotProductCodec", "ProcessingElementCodec",
+           "CODECS", "codec_for", "reference"]
 
 
 def _leaves(shape, offset=0, index=()):
@@ -367,6 +368,80 @@ class DotProductCodec(ArrayCodec):
     @staticmethod
     def _chunk(config):
         return (config.pairs, 2)
+
+
+class ProcessingElementCodec:
+    """Operand words of a :class:`~hdl.pe.ProcessingElement` for one 1 x K tile, pair by pair.
+
+    The PE has no stream: every cycle it registers one activation operand ``a_in``
+    (:func:`hdl.layouts.operand_layout`) and one weight pair ``b_in``
+    (:func:`hdl.layouts.weight_layout`).
+    A tile ``a`` (1 x K activations, 0..``config.max_act_value``) and ``b`` (1 x K weights,
+    -128..127) is ``ceil(K/2)`` cycles, cycle ``i`` carrying reduction positions ``2i`` and
+    ``2i+1`` (an odd K padded with activation 0 and weight 0), as on the array's streams. The
+    ``sparq`` operand is the encoded pair of :func:`golden.pair_slots` (the reference's slot view,
+    what the array's pair encoder gives the PE); the other datapaths' is the raw pair. Bit offsets
+    are read from the layouts, as :class:`PayloadCodec` reads the array's. Not for the 2:4 PE
+    (``config.stc``: its operand is a raw group of four, encoded inside the PE).
+    """
+
+    block = "pe"
+
+    def __init__(self, config):
+        if not isinstance(config, SparqConfig):
+            raise TypeError(f"config must be a SparqConfig, not {config!r}")
+        if config.stc:
+            raise ValueError("ProcessingElementCodec: the 2:4 PE (stc=True) takes raw groups of "
+                             "four, not pairs")
+        self.config = config
+        a, b = operand_layout(config), weight_layout(config)
+        #: ``{field: (bit offset, width)}`` of ``a_in``: ``mant0``.. ``src1`` for sparq, the
+        #: pair elements ``0`` and ``1`` otherwise; of ``b_in``: the elements ``0`` and ``1``.
+        if config.datapath == "sparq":
+            self.a_fields = {name: (a[name].offset, Shape.cast(a[name].shape).width)
+                             for name, _ in a}
+        else:
+            self.a_fields = {i: (a[i].offset, Shape.cast(a[i].shape).width) for i in (0, 1)}
+        self.b_fields = {i: (b[i].offset, Shape.cast(b[i].shape).width) for i in (0, 1)}
+
+    @staticmethod
+    def _pairs(x, lo, hi):
+        x = np.asarray(x)
+        if x.ndim != 2 or x.shape[0] != 1 or x.shape[1] < 1:
+            raise ValueError(f"a PE tile operand must have shape (1, K >= 1), not {x.shape}")
+        if not np.issubdtype(x.dtype, np.integer) or x.dtype == np.bool_:
+            raise TypeError(f"a PE tile operand must be an integer array, not {x.dtype}")
+        if x.min() < lo or x.max() > hi:
+            raise ValueError(f"a PE tile operand must lie in {lo}..{hi}, not {x.min()}..{x.max()}")
+        k = x.shape[1]
+        padded = np.zeros(2 * (-(-k // 2)), dtype=np.int64)
+        padded[:k] = x[0]
+        return padded[0::2], padded[1::2]
+
+    @staticmethod
+    def _pack(fields, values):
+        word = np.zeros(len(next(iter(values.values()))), dtype=np.int64)
+        for name, (offset, width) in fields.items():
+            word |= (np.asarray(values[name], dtype=np.int64) & ((1 << width) - 1)) << offset
+        return word.tolist()
+
+    def pack_a(self, a):
+        """``a_in`` words (ints) of the tile's activations ``a`` (1 x K)."""
+        config = self.config
+        a0, a1 = self._pairs(a, 0, config.max_act_value)
+        if config.datapath != "sparq":
+            return self._pack(self.a_fields, {0: a0, 1: a1})
+        mant, shift, src = golden.pair_slots(a0.astype(np.uint8), a1.astype(np.uint8),
+                                             bits=config.bits, options=config.options,
+                                             rounding=config.rounding)
+        return self._pack(self.a_fields, {f"{name}{j}": field[:, j] for j in (0, 1)
+                                          for name, field in (("mant", mant), ("shift", shift),
+                                                              ("src", src))})
+
+    def pack_b(self, b):
+        """``b_in`` words (ints) of the tile's weights ``b`` (1 x K)."""
+        b0, b1 = self._pairs(b, -128, 127)
+        return self._pack(self.b_fields, {0: b0, 1: b1})
 
 
 #: The codec class of each stream block.

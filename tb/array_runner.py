@@ -4,7 +4,7 @@ tb.gemm, the bench).
 :func:`run_array` validates the tiles against the configuration first (a K above ``max_k``, a wrong
 shape or an out-of-range value raise ValueError before anything is built or simulated), builds the
 array in its harness for the simulator (shared by every test of the same configuration), writes
-the tiles to the run directory and runs the cocotb tests of :mod:`tb.array_tests` on them.
+the tiles to the run directory and runs the cocotb tests of :mod:`tb.bench.array` on them.
 """
 
 import json
@@ -13,8 +13,8 @@ import os
 import numpy as np
 
 from tb import sim, tiles
-from tb.array_burst import build_burst
-from tb.array_harness import build_harness
+from tb.harness.burst import build_burst
+from tb.harness.per_cycle import build_harness
 
 __all__ = ["build_array", "run_array", "run_standard", "simulator_params", "standard_tiles"]
 
@@ -58,8 +58,8 @@ def run_standard(config, simulator, *, block="array"):
 
 def build_array(config, simulator, *, burst=False, block="array"):
     """``block`` (``"array"`` or ``"dotprod"``) for ``config`` in its harness, compiled for
-    ``simulator``: the per-cycle harness (:mod:`tb.array_harness`), or with ``burst`` the burst
-    harness (:mod:`tb.array_burst`)."""
+    ``simulator``: the per-cycle harness (:mod:`tb.harness.per_cycle`), or with ``burst`` the burst
+    harness (:mod:`tb.harness.burst`)."""
     if burst:
         return build_burst(config, simulator, block=block)
     return build_harness(config, simulator, block)
@@ -89,5 +89,5 @@ def run_array(config, simulator, named_tiles, *, tests=("full_rate", "stalled"),
         env["SPARQ_OUTPUT_DIR"] = str(output_dir)
     if stalls is not None:
         env["SPARQ_STALLS"] = json.dumps(stalls)
-    return sim.run(build, "tb.array_tests", testcase=list(tests), env=env, seed=seed,
+    return sim.run(build, "tb.bench.array", testcase=list(tests), env=env, seed=seed,
                    label=label, run_name=run_name)

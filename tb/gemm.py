@@ -12,7 +12,7 @@ through :func:`tb.array_runner.run_array`, each tile checked by the bench's scor
 assembles the result rows into ``C``, which is compared with :func:`hdl.stream_codec.reference` of
 the whole GEMM.
 
-Used by ``tb/test_layer.py`` (a conv layer from a natural image) and by
+Used by ``tb/tests/test_layer.py`` (a conv layer from a natural image) and by
 :mod:`evaluation.hardware` (a trained network's layers).
 """
 
@@ -73,7 +73,7 @@ def array_gemm(config, simulator, A, B, *, tests=("burst",), build=None, work_di
     """``C = A . B^T`` on ``block`` (``"array"`` or ``"dotprod"``) for ``config`` on
     ``simulator``; returns ``{test: GemmResult}``.
 
-    ``tests``: the cocotb tests of :mod:`tb.array_tests` to run, ``("burst",)`` (the burst
+    ``tests``: the cocotb tests of :mod:`tb.bench.array` to run, ``("burst",)`` (the burst
     harness, fastest) or any of ``full_rate``/``stalled`` (the per-cycle harness). ``build``:
     :func:`tb.array_runner.build_array`'s result for the same harness, to compile once for many
     GEMMs (built here when None). ``work_dir``: where the result rows go (one folder per chunk).

@@ -15,12 +15,14 @@ and is converted as usual.
 
 The folder is made by the controlling pytest process for one session and removed at its end, so
 a cache never outlives the sources it was generated from; ``pytest -n`` workers share it (entries
-are written whole and renamed into place, so a reader never sees half a file; two workers that
-miss at once both convert, and the text is the same). Tests that check that generation is
+are written whole and renamed into place, so a reader never sees half a file; a worker that
+misses while another converts the same design waits on the design's lock file and reads the
+text, so each design is converted once per session). Tests that check that generation is
 deterministic must convert each time: they take the :func:`uncached` context manager (the
 ``uncached_generation`` fixture of the root ``conftest.py``).
 """
 
+import fcntl
 import hashlib
 import os
 from contextlib import contextmanager
@@ -56,23 +58,33 @@ def install(folder):
         if label is None or folder is None or not _state["enabled"]:
             return convert(component, name)
         path = folder / f"{_key(*label, name)}.v"
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            pass
-        else:
-            _mark_used(component)
-            return text
-        text = convert(component, name)
-        partial = path.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, path)
+        text = _read(path)
+        if text is None:
+            # One converter per design: a worker that misses while another converts the same
+            # design waits for its text instead of converting it a second time.
+            with open(path.with_suffix(".lock"), "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                text = _read(path)
+                if text is None:
+                    text = convert(component, name)
+                    partial = path.with_suffix(f".{os.getpid()}.tmp")
+                    partial.write_text(text, encoding="utf-8")
+                    os.replace(partial, path)
+                    return text
+        _mark_used(component)
         return text
 
     cached_build._gencache = True
     cached_build.__doc__, cached_convert.__doc__ = build.__doc__, convert.__doc__
     generate.build, generate._convert = cached_build, cached_convert
     return previous
+
+
+def _read(path):
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
 
 
 def _mark_used(component):

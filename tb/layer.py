@@ -10,7 +10,7 @@ statistics of a real layer input: about half exact zeros and a long tail. The la
 generator; both are quantized with :mod:`golden` (activation scale from the max-mean calibration,
 per-channel symmetric weights).
 
-``tb/test_layer.py`` runs the layer's GEMM (im2col rows x output channels, K = 9 * 64 = 576) on
+``tb/tests/test_layer.py`` runs the layer's GEMM (im2col rows x output channels, K = 9 * 64 = 576) on
 the array with :func:`tb.gemm.array_gemm`.
 """
 

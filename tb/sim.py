@@ -9,7 +9,7 @@ The flow for one test:
    ``pytest -n auto`` workers wait for one another instead of compiling into the same folder.
 2. :func:`run` runs one cocotb test module on that build, in a run directory of its own under the
    build directory. The configuration, the seed and the result file reach the cocotb side through
-   environment variables (read back by :mod:`tb.harness`). The cocotb tests write what they checked
+   environment variables (read back by :mod:`tb.bench.environment`). The cocotb tests write what they checked
    into the result file; :func:`run` returns it and fails with the mismatch count when one failed.
 
 Environment:
@@ -47,7 +47,7 @@ from hdl.lint import LINT_WAIVERS, have_tool, missing_tool, put_tools_on_path, v
 __all__ = [
     "SIMULATORS", "INSTALL_HINTS", "ROOT", "BUILD_ROOT", "SimulatorMissing", "Build",
     "selected_simulators", "simulator_missing", "require", "seed_from_env", "int_from_env", "waves_requested",
-    "build", "build_verilog", "generated_files", "run", "config_key", "design_of",
+    "build", "build_directory", "build_verilog", "generated_files", "run", "config_key", "design_of",
     "failure_reason", "SimulationFailed",
 ]
 
@@ -77,9 +77,15 @@ VERILATOR_FLAGS = ("--no-public-flat-rw",)
 #: Make variables for Verilator's C++ build, passed through MAKEFLAGS (the runner runs make).
 #: CFG_CXXFLAGS_PCH_I: the wheel's verilated.mk has an empty precompiled-header include flag, so
 #: a model split into several C++ files (compiled in parallel) fails to compile without it.
-#: OPT_FAST=-O2 (default -Os): the model's per-cycle code; measured about 20 % more checked MACs
-#: per second on the 8x8 array for a similar build time.
-VERILATOR_MAKEFLAGS = " -- CFG_CXXFLAGS_PCH_I=-include OPT_FAST=-O2"
+VERILATOR_MAKEFLAGS = " -- CFG_CXXFLAGS_PCH_I=-include"
+
+#: OPT_FAST, the optimisation of the model's per-cycle C++, for ``fast_model`` builds and the
+#: others. ``-O2`` (Verilator's default is -Os) gives about 20 % more checked MACs per second on
+#: the 8x8 array at full rate (``make bench-sim``). ``-O0`` costs less CPU for the tests, whose
+#: runs spend their time in the cocotb bench: measured build and run, ``pytest -p no:xdist``,
+#: user + system CPU of the session, Verilator 5.48.0, g++ 12: the 3x5 and 2x3 array tests
+#: 16.1 s instead of 25.4 s, the 8x8 K = 1152 array test 28.3 s instead of 41.9 s.
+VERILATOR_OPT = {True: "-O2", False: "-O0"}
 
 #: Icarus compiles the generated Verilog as Verilog-2005, what Amaranth writes. Under the
 #: runner's default -g2012 (SystemVerilog), a declaration initializer (`reg r = 0;`) makes no
@@ -222,20 +228,29 @@ def _artifact(sim, directory, top):
     return directory / ("sim.vvp" if sim == "icarus" else top)
 
 
-def build_verilog(files, top, sim, key, *, waves=None):
+def build_directory(key, sim, *, waves=False, fast_model=False):
+    """The build directory :func:`build_verilog` uses for these arguments."""
+    fast_model = fast_model and sim == "verilator"
+    return BUILD_ROOT / f"{key}-{sim}{'-waves' if waves else ''}{'-fast' if fast_model else ''}"
+
+
+def build_verilog(files, top, sim, key, *, waves=None, fast_model=False):
     """Compile Verilog ``files`` (``{file name: text}``, top module ``top``) for ``sim``.
 
-    The build directory is ``build/sim/<key>-<sim>`` (``-waves`` appended with waveforms); ``key``
-    must name every parameter the Verilog depends on. Files ending in ``.v`` are compiled, the
-    others (port sidecars) only written. Raises :class:`SimulatorMissing` when ``sim`` is not
-    installed.
+    The build directory is ``build/sim/<key>-<sim>`` (``-waves`` appended with waveforms,
+    ``-fast`` with ``fast_model``); ``key`` must name every parameter the Verilog depends on.
+    Files ending in ``.v`` are compiled, the others (port sidecars) only written. ``fast_model``:
+    Verilator compiles the model with ``-O2`` (:data:`VERILATOR_OPT`), for long runs; Icarus
+    ignores it. Raises :class:`SimulatorMissing` when ``sim`` is not installed.
     """
     missing = simulator_missing(sim)
     if missing:
         raise SimulatorMissing(missing)
     waves = waves_requested() if waves is None else waves
-    directory = BUILD_ROOT / f"{key}-{sim}{'-waves' if waves else ''}"
+    fast_model = fast_model and sim == "verilator"
+    directory = build_directory(key, sim, waves=waves, fast_model=fast_model)
     args = _build_args(sim)
+    makeflags = f"{VERILATOR_MAKEFLAGS} OPT_FAST={VERILATOR_OPT[fast_model]}"
     with _locked(directory):
         files = dict(files)
         if sim == "verilator":
@@ -247,7 +262,8 @@ def build_verilog(files, top, sim, key, *, waves=None):
             _write_if_changed(directory / name, text)
         sources = [directory / name for name in files if name.endswith((".v", ".vlt"))]
         stamp = hashlib.sha256(json.dumps(
-            [sorted(files.items()), top, sim, waves, args, TIMESCALE]).encode()).hexdigest()
+            [sorted(files.items()), top, sim, waves, args, TIMESCALE,
+             makeflags if sim == "verilator" else ""]).encode()).hexdigest()
         stamp_file = directory / ".build-stamp"
         artifact = _artifact(sim, directory, top)
         if artifact.exists() and stamp_file.exists() and stamp_file.read_text() == stamp:
@@ -260,7 +276,7 @@ def build_verilog(files, top, sim, key, *, waves=None):
         saved_makeflags = os.environ.get("MAKEFLAGS")
         saved_waves = os.environ.pop("WAVES", None)   # the runner lets WAVES override waves=
         if sim == "verilator":
-            os.environ["MAKEFLAGS"] = VERILATOR_MAKEFLAGS
+            os.environ["MAKEFLAGS"] = makeflags
         try:
             get_runner(sim).build(
                 sources=sources, hdl_toplevel=top, build_dir=directory, build_args=args,
@@ -341,7 +357,7 @@ def run(b, module, *, run_name=None, testcase=None, seed=None, env=None, label=N
         design=None):
     """Run the cocotb test module ``module`` (dotted name) on build ``b``; return its records.
 
-    Every cocotb test of the module writes one record (see :mod:`tb.harness`): ``test``,
+    Every cocotb test of the module writes one record (see :mod:`tb.bench.environment`): ``test``,
     ``checked`` (values compared against the reference), ``mismatches``, ``passed``. Raises
     :class:`SimulationFailed` naming the failed tests, the mismatch count, the seed and the log.
     For the ``make sim`` summary (``SPARQ_SUMMARY_DIR``): ``design`` names what was simulated

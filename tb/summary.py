@@ -37,27 +37,27 @@ __all__ = ["DEFAULT_SET", "default_node_ids", "read_records", "verdict", "format
 #: 8x8 on Icarus, a 3-bit window array, the naive and int8 baselines, the 2:4, split-stage, skid and
 #: AXI4-Stream tops, the dot-product unit (SPARQ and int8, packed products), the burst harness, a
 #: GEMM larger than the array and a real conv layer: 21 simulation runs. `make sim-all` runs the
-#: rest (``--all``), among them ``tb/test_reporting.py``, the checks that a failure fails.
+#: rest (``--all``), among them ``tb/tests/test_reporting.py``, the checks that a failure fails.
 DEFAULT_SET = (
-    "tb/test_encoders.py::test_window_and_pair_exhaustive[icarus]",
-    "tb/test_encoders.py::test_window_and_pair_exhaustive[verilator]",
-    "tb/test_pe.py::test_pe[sparq-b4-o3-tr-k64-icarus]",
-    "tb/test_pe.py::test_pe[sparq-b4-o3-tr-k64-verilator]",
-    "tb/test_pe.py::test_pe[int8-k33-icarus]",
-    "tb/test_array.py::test_array[sparq-b4-o5-ne-8x8-k1152-verilator]",
-    "tb/test_array.py::test_array[sparq-b4-o5-ne-8x8-k48-icarus]",
-    "tb/test_array.py::test_array[int8-2x3-icarus]",
-    "tb/test_array.py::test_array[a4w8-4x1-oddk-icarus]",
-    "tb/test_array.py::test_array[sparq-b3-o6-tr-2x3-verilator]",
-    "tb/test_array.py::test_array[sparq-b4-o5-ne-2x2-skid-axis-icarus]",
-    "tb/test_array.py::test_array[sparq-b4-o5-ne-3x2-stc-icarus]",
-    "tb/test_array.py::test_array[sparq-b4-o2-tr-3x2-pipe-icarus]",
-    "tb/test_array.py::test_array_burst[sparq-b4-o3-tr-3x5-icarus]",
-    "tb/test_dotprod.py::test_dotprod[sparq-b4-o5-ne-4x4p4-k44-icarus]",
-    "tb/test_dotprod.py::test_dotprod[int8-2x2p4-k33-verilator]",
-    "tb/test_dotprod.py::test_dotprod[sparq-b4-o5-ne-2x3p2-k22-pack-verilator]",
-    "tb/test_gemm.py::test_gemm_larger_than_the_array[a4w8-3x2-k10-burst-icarus]",
-    "tb/test_layer.py::test_conv_layer_on_array[verilator]",
+    "tb/tests/test_encoders.py::test_window_and_pair_exhaustive[icarus]",
+    "tb/tests/test_encoders.py::test_window_and_pair_exhaustive[verilator]",
+    "tb/tests/test_pe.py::test_pe[sparq-b4-o3-tr-k64-icarus]",
+    "tb/tests/test_pe.py::test_pe[sparq-b4-o3-tr-k64-verilator]",
+    "tb/tests/test_pe.py::test_pe[int8-k33-icarus]",
+    "tb/tests/test_array.py::test_array[sparq-b4-o5-ne-8x8-k1152-verilator]",
+    "tb/tests/test_array.py::test_array[sparq-b4-o5-ne-8x8-k48-icarus]",
+    "tb/tests/test_array.py::test_array[int8-2x3-icarus]",
+    "tb/tests/test_array.py::test_array[a4w8-4x1-oddk-icarus]",
+    "tb/tests/test_array.py::test_array[sparq-b3-o6-tr-2x3-verilator]",
+    "tb/tests/test_array.py::test_array[sparq-b4-o5-ne-2x2-skid-axis-icarus]",
+    "tb/tests/test_array.py::test_array[sparq-b4-o5-ne-3x2-stc-icarus]",
+    "tb/tests/test_array.py::test_array[sparq-b4-o2-tr-3x2-pipe-icarus]",
+    "tb/tests/test_array.py::test_array_burst[sparq-b4-o3-tr-3x5-icarus]",
+    "tb/tests/test_dotprod.py::test_dotprod[sparq-b4-o5-ne-4x4p4-k44-icarus]",
+    "tb/tests/test_dotprod.py::test_dotprod[int8-2x2p4-k33-verilator]",
+    "tb/tests/test_dotprod.py::test_dotprod[sparq-b4-o5-ne-2x3p2-k22-pack-verilator]",
+    "tb/tests/test_gemm.py::test_gemm_larger_than_the_array[a4w8-3x2-k10-burst-icarus]",
+    "tb/tests/test_layer.py::test_conv_layer_on_array[verilator]",
 )
 
 
@@ -155,7 +155,7 @@ def main(argv=None):
     env["SPARQ_SIM"] = ",".join(simulators)
     log = folder / "pytest.log"
     if args.all:
-        which, selection = "whole set, make sim-all", [str(ROOT / "tb")]
+        which, selection = "whole set, make sim-all", [str(ROOT / "tb" / "tests")]
     else:
         which, selection = "default set, make sim-all runs the rest", default_node_ids(simulators)
     if any(a == "-k" or a.startswith("-k") for a in rest):

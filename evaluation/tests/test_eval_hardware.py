@@ -64,7 +64,7 @@ def test_tiny_model_through_the_array(tmp_path):
 
 
 # Both under -m slow (11 s each): the 4-bit model through the array stays in the default set, and
-# the 3-/2-bit arrays have their own benches in tb/test_array.py.
+# the 3-/2-bit arrays have their own benches in tb/tests/test_array.py.
 @pytest.mark.slow
 @pytest.mark.parametrize("setting", ["sparq-b3-o6-ne", "sparq-b2-o7-tr"])
 def test_tiny_model_through_narrow_windows(setting, tmp_path):

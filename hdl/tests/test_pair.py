@@ -77,6 +77,16 @@ def simulate_pairs(config):
     return out
 
 
+#: The exhaustive sweep in Amaranth's simulator runs under -m slow: ``make test`` sweeps the same
+#: 65,536 pairs of every setting through the generated Verilog on Icarus and on Verilator
+#: (tb/tests/test_encoders.py), against the same references: the slots against the vectors'
+#: ``slot_mant``/``slot_shift``/``slot_src`` (equal to ``golden.pair_slots``, golden/tests), the
+#: weight coefficients against ``golden.vsparq`` and ``allpairs_h`` (which fixes the contribution
+#: for every weight pair and bounds the fields).
+EXHAUSTIVE_IN_TB = pytest.mark.slow(reason="the same sweep runs on the generated Verilog in "
+                                           "make test: tb/tests/test_encoders.py")
+
+
 @pytest.fixture(scope="module", params=SETTINGS, ids=setting_id)
 def simulated(request):
     bits, options, rounding = request.param
@@ -96,6 +106,7 @@ def slots(sim):
     return mant, shift, src
 
 
+@EXHAUSTIVE_IN_TB
 def test_pair_slots_match_golden_and_vectors(simulated):
     config, sim = simulated
     a0, a1 = all_pairs()
@@ -115,6 +126,7 @@ def test_pair_slots_match_golden_and_vectors(simulated):
     assert np.array_equal(src, vectors["slot_src"])
 
 
+@EXHAUSTIVE_IN_TB
 def test_pair_reconstructs_vsparq_values(simulated):
     # Independent of the slot assignment: the slots that select weight j must add up to h_j.
     config, sim = simulated
@@ -134,6 +146,7 @@ WEIGHT_PAIRS = [(-128, -128), (-128, 127), (127, -128), (127, 127), (1, 0), (0, 
                 (0, 0), (3, -77)]
 
 
+@EXHAUSTIVE_IN_TB
 def test_pair_contribution(simulated):
     # What a PE computes: sum_j (mant_j * b[src_j]) << shift_j == h0*b0 + h1*b1.
     config, sim = simulated
@@ -147,6 +160,7 @@ def test_pair_contribution(simulated):
         assert np.array_equal(got, h[:, 0] * b0 + h[:, 1] * b1), (b0, b1)
 
 
+@EXHAUSTIVE_IN_TB
 def test_pair_output_ranges(simulated):
     config, sim = simulated
     top = (1 << config.bits) - 1

@@ -154,7 +154,16 @@ def test_sparq_product_exhaustive_slot(bits, options, mul_pipe, slot):
     assert np.array_equal(got, expected), np.flatnonzero(got != expected)[:10]
 
 
-@PIPE
+#: Proved in ``make test`` for every input (formal/tests/test_formal.py, the quick subset of
+#: formal.jobs.catalogue: ``pe-int8-k8.slots`` and ``.accumulator``, ``pe-a4w8-k8-pipe.slots`` and
+#: ``.accumulator``: each slot product register equals the plain product of the registered
+#: operands, and the accumulator and result the exact sums); these sweeps run under -m slow.
+PROVED = pytest.mark.slow(reason="proved for every input in make test: formal quick proofs "
+                                 "pe-int8-k8 and pe-a4w8-k8-pipe (slots, accumulator)")
+
+
+@pytest.mark.parametrize("mul_pipe", [pytest.param(False, marks=PROVED), True],
+                         ids=["one-stage", "pipe"])
 def test_int8_product_exhaustive_slot(mul_pipe):
     # Element 0: all 65,536 activation x weight combinations; element 1 random.
     config = SparqConfig(datapath="int8", max_k=64, mul_pipe=mul_pipe)
@@ -167,8 +176,9 @@ def test_int8_product_exhaustive_slot(mul_pipe):
     assert np.array_equal(got, a0 * b0 + a1 * b1)
 
 
-@PIPE
-@pytest.mark.parametrize("datapath", ["a4w8", "a3w8", "a2w8"])
+@pytest.mark.parametrize("datapath, mul_pipe", [
+    ("a4w8", False), pytest.param("a4w8", True, marks=PROVED), ("a3w8", False), ("a3w8", True),
+    ("a2w8", False), ("a2w8", True)], ids=lambda v: {False: "one-stage", True: "pipe"}.get(v, v))
 def test_naive_product_exhaustive_slot(datapath, mul_pipe):
     config = SparqConfig(datapath=datapath, max_k=64, mul_pipe=mul_pipe)
     w = config.act_width

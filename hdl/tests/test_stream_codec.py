@@ -11,7 +11,7 @@ import pytest
 import golden
 from hdl.array import a_layout, b_layout, c_layout
 from hdl.config import SparqConfig
-from hdl.stream_codec import ArrayCodec, PayloadCodec, reference
+from hdl.stream_codec import ArrayCodec, PayloadCodec, ProcessingElementCodec, reference
 
 CONFIGS = [
     SparqConfig(rows=1, cols=1, max_k=4),
@@ -256,3 +256,58 @@ def test_codec_for():
     assert ArrayCodec(SparqConfig(rows=1, cols=1)).transfers(5) == 3
     with pytest.raises(ValueError, match=r"^block must be one of array, dotprod, not 'pe'$"):
         codec_for("pe", SparqConfig())
+
+
+PE_CONFIGS = [SparqConfig(), SparqConfig(options=3, rounding="truncate"), SparqConfig(bits=3),
+              SparqConfig(bits=2, rounding="truncate"), SparqConfig(datapath="int8"),
+              SparqConfig(datapath="a4w8"), SparqConfig(datapath="a3w8"),
+              SparqConfig(datapath="a2w8"), SparqConfig(mul_pipe=True)]
+
+
+@pytest.mark.parametrize("config", PE_CONFIGS, ids=lambda c: f"{c.datapath}-b{c.bits}-o{c.options}")
+def test_pe_words_are_the_layouts_constants(config):
+    # The PE's operand words are the constants Amaranth builds from operand_layout/weight_layout,
+    # with the sparq fields of golden.pair_slots (the reference's slot view); an odd K pads with 0.
+    from hdl.layouts import operand_layout, weight_layout
+    codec = ProcessingElementCodec(config)
+    rng = np.random.default_rng(config.bits * 10 + config.options)
+    k = 11
+    a = rng.integers(0, config.max_act_value + 1, (1, k))
+    a[0, :2] = config.max_act_value
+    b = rng.integers(-128, 128, (1, k))
+    b[0, :2] = (-128, 127)
+    words_a, words_b = codec.pack_a(a), codec.pack_b(b)
+    assert len(words_a) == len(words_b) == 6
+    pa = np.zeros(12, dtype=np.int64)
+    pa[:k] = a[0]
+    pb = np.zeros(12, dtype=np.int64)
+    pb[:k] = b[0]
+    op, wl = operand_layout(config), weight_layout(config)
+    for i in range(6):
+        a0, a1 = int(pa[2 * i]), int(pa[2 * i + 1])
+        if config.datapath == "sparq":
+            mant, shift, src = golden.pair_slots(np.array([a0], np.uint8), np.array([a1], np.uint8),
+                                                 bits=config.bits, options=config.options,
+                                                 rounding=config.rounding)
+            fields = {f"{n}{j}": int(v[0, j]) for j in (0, 1)
+                      for n, v in (("mant", mant), ("shift", shift), ("src", src))}
+        else:
+            fields = [a0, a1]
+        assert words_a[i] == op.const(fields).as_value().value, i
+        assert words_b[i] == wl.const([int(pb[2 * i]), int(pb[2 * i + 1])]).as_value().value, i
+
+
+def test_pe_codec_refuses_bad_tiles():
+    codec = ProcessingElementCodec(SparqConfig(datapath="a4w8"))
+    with pytest.raises(ValueError, match=r"^a PE tile operand must lie in 0\.\.15, not 0\.\.16$"):
+        codec.pack_a(np.array([[0, 16]]))
+    with pytest.raises(ValueError, match=r"^a PE tile operand must lie in -128\.\.127, not -129\.\.0$"):
+        codec.pack_b(np.array([[-129, 0]]))
+    with pytest.raises(ValueError, match=r"^a PE tile operand must have shape \(1, K >= 1\), not \(2, 3\)$"):
+        codec.pack_a(np.zeros((2, 3), dtype=int))
+    with pytest.raises(TypeError, match=r"^a PE tile operand must be an integer array, not float64$"):
+        codec.pack_b(np.zeros((1, 3)))
+    with pytest.raises(ValueError, match=r"^ProcessingElementCodec: the 2:4 PE \(stc=True\) takes raw groups"):
+        ProcessingElementCodec(SparqConfig(stc=True))
+    with pytest.raises(TypeError, match=r"^config must be a SparqConfig, not 4$"):
+        ProcessingElementCodec(4)

@@ -231,14 +231,18 @@ def _measure(block, config):
         _measure_stream(block, config, documented(timing))
 
 
-@pytest.mark.parametrize("case", cases(slow=False), ids=_name)
+#: The default run's cases, and the rest (-m slow); worked out once (each is thousands of checks).
+DEFAULT_CASES = cases(slow=False)
+SLOW_CASES = [c for c in cases(slow=True) if c not in DEFAULT_CASES]
+
+
+@pytest.mark.parametrize("case", DEFAULT_CASES, ids=_name)
 def test_documented_timing_is_measured(case):
     _measure(*case)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("case", [c for c in cases(slow=True) if c not in cases(slow=False)],
-                         ids=_name)
+@pytest.mark.parametrize("case", SLOW_CASES, ids=_name)
 def test_documented_timing_is_measured_every_combination(case):
     _measure(*case)
 

@@ -1,14 +1,16 @@
 """cocotb tests of the generated processing element (``sparq-rtl verilog pe``).
 
-Run by ``tb/test_pe.py``. The PE has no handshake: every cycle it registers one operand pair
+Run by ``tb/tests/test_pe.py``. The PE has no handshake: every cycle it registers one operand pair
 (``a_in``: the encoded pair for ``sparq``, the raw pair otherwise), one weight pair (``b_in``) and
 ``valid_in``/``last_in``; a tile's sum is loaded into ``result`` at the edge that ends the cycle in
 which ``capture`` is high; ``drain`` (when no capture) loads ``drain_in`` into ``result``.
 
 The bench writes on the falling edge and reads there (one wait per cycle). Stimulus: the tiles of
 ``SPARQ_TILES_FILE`` (1 x K each) back to back, with random bubbles (``valid_in`` low) and, between
-captures, random drain shifts of random values. The sparq operand is encoded with
-:func:`golden.pair_slots` (the reference's slot view). Input monitor: the pairs driven with
+captures, random drain shifts of random values. Operand and weight words come from
+:class:`hdl.stream_codec.ProcessingElementCodec` (the sparq operand is the encoded pair of
+:func:`golden.pair_slots`, the reference's slot view, at the bit offsets of the PE's layouts); the
+reset is :func:`tb.bench.environment.reset`, the array bench's. Input monitor: the pairs driven with
 ``valid_in`` high, per tile, go to golden (:func:`hdl.stream_codec.reference`); output monitor:
 ``result`` after every capture and after every drain; an in-order scoreboard compares them (a
 tile's expected sum is released to it at the tile's capture, so drains in between keep their
@@ -20,72 +22,36 @@ import os
 import cocotb
 import numpy as np
 from cocotb.clock import Clock
-from cocotb.triggers import FallingEdge, RisingEdge
+from cocotb.triggers import FallingEdge
 
-import golden
-from hdl.stream_codec import reference
-from tb import harness, tiles
-from tb.scoreboard import Scoreboard
-
-
-def operand_words(config, a):
-    """``a_in`` words for the pairs of one 1 x K tile (zero-padded to an even K)."""
-    k = a.shape[1]
-    pairs = (k + 1) // 2
-    padded = np.zeros(2 * pairs, dtype=np.int64)
-    padded[:k] = a[0]
-    a0, a1 = padded[0::2], padded[1::2]
-    if config.datapath != "sparq":
-        return (a0 | (a1 << config.act_width)).tolist()
-    mant, shift, src = golden.pair_slots(a0.astype(np.uint8), a1.astype(np.uint8),
-                                         bits=config.bits, options=config.options,
-                                         rounding=config.rounding)
-    sw, n = config.shift_width, config.bits
-    # Fields from bit 0: mant0 (n), shift0 (sw), src0 (1), mant1, shift1, src1 (the PE's layout).
-    slot = [mant[:, j] | (shift[:, j] << n) | (src[:, j] << (n + sw)) for j in (0, 1)]
-    return (slot[0] | (slot[1] << (n + 1 + sw))).astype(np.int64).tolist()
-
-
-def weight_words(b):
-    k = b.shape[1]
-    pairs = (k + 1) // 2
-    padded = np.zeros(2 * pairs, dtype=np.int64)
-    padded[:k] = b[0]
-    u = padded & 0xFF
-    return (u[0::2] | (u[1::2] << 8)).tolist()
+from hdl.stream_codec import ProcessingElementCodec, reference
+from tb import tiles
+from tb.bench import environment
+from tb.bench.scoreboard import Scoreboard
 
 
 @cocotb.test()
 async def tiles_with_bubbles_and_drain(dut):
-    config = harness.config()
+    config = environment.config()
     named = tiles.load_tiles(os.environ["SPARQ_TILES_FILE"])
-    rng = harness.rng("pe")
+    rng = environment.rng("pe")
     log = dut._log
     board = Scoreboard(log, "pe")
     aw = config.acc_width
 
-    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
-    dut.valid_in.value = 0
-    dut.last_in.value = 0
-    dut.drain.value = 0
-    dut.drain_in.value = 0
-    dut.a_in.value = 0
-    dut.b_in.value = 0
-    dut.rst.value = 1
-    for _ in range(3):
-        await RisingEdge(dut.clk)
-    await FallingEdge(dut.clk)
-    dut.rst.value = 0
+    cocotb.start_soon(Clock(dut.clk, environment.PERIOD, unit="ns").start())
+    await environment.reset(dut, ("valid_in", "last_in", "drain", "drain_in", "a_in", "b_in"))
 
     # Every pair of every tile, in order, with the index of its tile.
     pairs = []
+    codec = ProcessingElementCodec(config)
     for t, (_, a, b) in enumerate(named):
-        ops, ws = operand_words(config, a), weight_words(b)
+        ops, ws = codec.pack_a(a), codec.pack_b(b)
         pairs += [(t, o, w, i == len(ops) - 1) for i, (o, w) in enumerate(zip(ops, ws))]
     bubbles = (rng.random(len(pairs) + 1) < 0.25).tolist()
-    write_a, write_b = harness.fast_writer(dut.a_in), harness.fast_writer(dut.b_in)
-    write_valid, write_last = harness.fast_writer(dut.valid_in), harness.fast_writer(dut.last_in)
-    write_drain, write_drain_in = harness.fast_writer(dut.drain), harness.fast_writer(dut.drain_in)
+    write_a, write_b = environment.fast_writer(dut.a_in), environment.fast_writer(dut.b_in)
+    write_valid, write_last = environment.fast_writer(dut.valid_in), environment.fast_writer(dut.last_in)
+    write_drain, write_drain_in = environment.fast_writer(dut.drain), environment.fast_writer(dut.drain_in)
     edge = FallingEdge(dut.clk)
 
     i = 0
@@ -145,5 +111,5 @@ async def tiles_with_bubbles_and_drain(dut):
         log.error("pe: %d tiles never captured, first %s", len(pending), pending[0][0])
     mismatches += len(pending)
     log.info("pe: %d tiles, %d captures, %d drains", len(named), captures, drains)
-    harness.report("pe", checked, mismatches, tiles=len(named), captures=captures,
-                   drains=drains)
+    environment.report("pe", checked, mismatches, tiles=len(named), captures=captures,
+                       drains=drains)

@@ -39,3 +39,27 @@ def test_components_built_elsewhere_are_converted(tmp_path):
         assert gencache.entries() == 0
     finally:
         gencache.install(previous)
+
+
+def test_a_miss_waits_for_the_worker_converting_the_same_design(tmp_path):
+    # Another worker holds the design's lock (it is converting): this one waits, then reads the
+    # text that worker wrote instead of converting the design a second time.
+    import fcntl
+    import threading
+
+    previous = gencache.install(tmp_path)
+    try:
+        config = SparqConfig(options=3)
+        key = gencache._key("window", config, generate.default_name("window", config))
+        got = []
+        with open(tmp_path / f"{key}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            reader = threading.Thread(target=lambda: got.append(generate.verilog("window", config)))
+            reader.start()
+            reader.join(timeout=2)
+            assert reader.is_alive() and not got          # waiting on the lock
+            (tmp_path / f"{key}.v").write_text("// converted by the other worker\n")
+        reader.join(timeout=60)
+        assert got == ["// converted by the other worker\n"]
+    finally:
+        gencache.install(previous)

@@ -1,7 +1,7 @@
 """How a harness connects the generated array or dot-product unit: the port-name map of each
 interface.
 
-The harnesses (:mod:`tb.array_harness`, :mod:`tb.array_burst`) speak the native stream words
+The harnesses (:mod:`tb.harness.per_cycle`, :mod:`tb.harness.burst`) speak the native stream words
 (payload = ``{last, data}``, ``last`` the top bit) and an active-high ``rst``. :func:`dut_instance`
 writes the instance of the generated module for the configuration's interface:
 

@@ -1,6 +1,6 @@
 """Burst harness around the generated systolic array, for the full-rate benchmark.
 
-The per-cycle harness (:mod:`tb.array_harness`) costs one Python wait per clock cycle, which is
+The per-cycle harness (:mod:`tb.harness.per_cycle`) costs one Python wait per clock cycle, which is
 most of a cycle's time on Verilator. Here Python loads ``DEPTH`` transfers into two memories and
 waits for an event, not for every clock:
 
@@ -15,14 +15,14 @@ waits for an event, not for every clock:
 
 Python waits for ``idle`` or ``c_full`` to rise, then, on the next falling edge, reads the rows
 and loads the next bank. The generated array is instantiated unchanged, by its port names
-(:mod:`tb.array_ports`: native or AXI4-Stream).
+(:mod:`tb.harness.ports`: native or AXI4-Stream).
 """
 
 from dataclasses import asdict
 
 from hdl.stream_codec import codec_for
 from tb import sim
-from tb.array_ports import dut_instance
+from tb.harness.ports import dut_instance
 
 __all__ = ["TOP", "DEPTH", "CDEPTH", "burst_files", "build_burst"]
 
@@ -38,7 +38,7 @@ def burst_files(config, depth=DEPTH, cdepth=CDEPTH, block="array"):
     aw, bw, cw = codec.a.width, codec.b.width, codec.c.width
     iw = max(depth, cdepth).bit_length()
     files[f"{TOP}.v"] = f"""\
-// Burst harness: the generated array fed from memories of {depth} words (tb/array_burst.py).
+// Burst harness: the generated array fed from memories of {depth} words (tb/harness/burst.py).
 module {TOP} (
   input clk, input rst,
   input [{iw - 1}:0] count, input go, input c_clear,

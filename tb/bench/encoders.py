@@ -1,6 +1,6 @@
 """cocotb tests of the window selectors and pair encoders in the ``tb_encoders`` harness.
 
-Run by ``tb/test_encoders.py``. One sweep drives all 65,536 pairs ``(a0, a1)`` (``a0`` outer,
+Run by ``tb/tests/test_encoders.py``. One sweep drives all 65,536 pairs ``(a0, a1)`` (``a0`` outer,
 the order of the vectors' ``allpairs_a``), reads the concatenated outputs of every instance after
 each input, and checks afterwards, with NumPy:
 
@@ -21,7 +21,7 @@ import numpy as np
 from cocotb.triggers import Timer
 
 import golden
-from tb import harness
+from tb.bench import environment
 
 MAX_LOGGED = 8
 
@@ -72,7 +72,7 @@ async def exhaustive(dut):
     per_instance = {}
     for name, inst in instances.items():
         b, o, r, p = inst["bits"], inst["options"], inst["rounding"], inst["ports"]
-        vec = harness.vectors(o, r, bits=b)
+        vec = environment.vectors(o, r, bits=b)
         bad = 0
         if inst["block"] == "window":
             rows = a1 == 0
@@ -111,4 +111,4 @@ async def exhaustive(dut):
         checked += count
         mismatches += bad
         dut._log.info("%s: %d inputs, %d mismatches", name, count, bad)
-    harness.report("exhaustive", checked, mismatches, instances=per_instance)
+    environment.report("exhaustive", checked, mismatches, instances=per_instance)

@@ -1,4 +1,5 @@
-"""The cocotb side of :mod:`tb.sim`: configuration, seed and result reporting inside the simulator.
+"""The cocotb side of :mod:`tb.sim`: configuration, seed, reset and result reporting inside the
+simulator.
 
 :func:`tb.sim.run` passes these through the environment of the simulator process:
 ``SPARQ_CONFIG`` (the :class:`hdl.config.SparqConfig` as JSON), ``SPARQ_SEED``, ``SPARQ_RESULT``
@@ -11,7 +12,11 @@ import os
 
 import numpy as np
 
-__all__ = ["config", "block", "seed", "rng", "simulator", "report", "vectors", "fast_writer", "fast_reader"]
+__all__ = ["PERIOD", "config", "block", "seed", "rng", "simulator", "reset", "report", "vectors",
+           "fast_writer", "fast_reader"]
+
+#: Clock period of the benches (ns).
+PERIOD = 10
 
 log = logging.getLogger("cocotb.sparq")
 
@@ -46,6 +51,20 @@ def vectors(options, rounding, *, bits=4):
     """The vector file of a window setting, as a dict of arrays (honours SPARQ_VECTORS)."""
     from golden import vectors as golden_vectors
     return golden_vectors.load(bits, options, rounding)
+
+
+async def reset(dut, idle):
+    """The benches' reset: the inputs named in ``idle`` at 0, ``rst`` held for three rising edges
+    of ``dut.clk`` (already running); returns on the falling edge where ``rst`` is released."""
+    from cocotb.triggers import FallingEdge, RisingEdge
+
+    for name in idle:
+        getattr(dut, name).value = 0
+    dut.rst.value = 1
+    for _ in range(3):
+        await RisingEdge(dut.clk)
+    await FallingEdge(dut.clk)
+    dut.rst.value = 0
 
 
 def report(test, checked, mismatches, **extra):

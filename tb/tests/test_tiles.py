@@ -11,9 +11,9 @@ from hdl.config import SparqConfig
 from hdl.stream_codec import ArrayCodec, reference
 from tb import sim, tiles
 from tb.array_runner import run_array
-from tb.monitors import InputMonitor, OutputMonitor
-from tb.scoreboard import Scoreboard
-from tb.stalls import StallPlan
+from tb.bench.monitors import InputMonitor, OutputMonitor
+from tb.bench.scoreboard import Scoreboard
+from tb.bench.stalls import StallPlan
 
 def _named(config, rng, ks):
     return [(f"tile {t}", rng.integers(0, config.max_act_value + 1, (config.rows, k)),

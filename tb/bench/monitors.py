@@ -1,7 +1,7 @@
 """Monitors of the array benches: what went in on ``a``/``b`` becomes expected rows, what came out
-on ``c`` becomes actual rows, both for one in-order :class:`tb.scoreboard.Scoreboard`.
+on ``c`` becomes actual rows, both for one in-order :class:`tb.bench.scoreboard.Scoreboard`.
 
-The transports of :mod:`tb.array_driver` feed them: they append payload words (ints or binary
+The transports of :mod:`tb.bench.driver` feed them: they append payload words (ints or binary
 strings, MSB first, as read from the simulator) to the lists ``InputMonitor.a``/``InputMonitor.b``
 (or ``InputMonitor.ab``) and ``OutputMonitor.words`` directly (plain list appends; the lists are
 only ever cleared in place: the per-cycle loop stays cheap), and call

@@ -1,6 +1,6 @@
 """The generated processing element on Icarus and Verilator: tiles with bubbles and drain shifts.
 
-The cocotb side is ``tb/pe_tests.py``. Each configuration runs the named corner tiles (K=1, all
+The cocotb side is ``tb/bench/pe.py``. Each configuration runs the named corner tiles (K=1, all
 zero, odd K, all-max activations with -128/127 weights, K = max_k with the most negative and the
 largest sums) and ``SPARQ_TILES`` ReLU-like tiles of random K through one PE.
 """
@@ -55,7 +55,7 @@ def test_pe(simulator, config):
     path = build.directory / "runs" / f"pe-tiles-{simulator}.npz"
     path.parent.mkdir(parents=True, exist_ok=True)
     tiles.save_tiles(path, named)
-    (record,) = sim.run(build, "tb.pe_tests", seed=seed, env={"SPARQ_TILES_FILE": str(path)},
+    (record,) = sim.run(build, "tb.bench.pe", seed=seed, env={"SPARQ_TILES_FILE": str(path)},
                         label=f"{len(named)} tiles with bubbles and drain shifts")
     assert record["tiles"] == len(named) and record["captures"] == len(named)
     assert record["drains"] > 0

@@ -42,12 +42,12 @@ def test_a_test_without_its_record_fails_the_run():
     sim.require("icarus")
     build = sim.build("window", SparqConfig(), "icarus")
     # The well-behaved test alone passes ...
-    (record,) = sim.run(build, "tb.selfcheck_tests", run_name="selfcheck-one",
+    (record,) = sim.run(build, "tb.bench.selfcheck", run_name="selfcheck-one",
                         testcase=["writes_record"], seed=1)
     assert record["passed"] and record["checked"] == 1
     # ... next to a test that wrote nothing, the run fails and says so.
     with pytest.raises(sim.SimulationFailed, match="2 cocotb tests ran but 1 records were written"):
-        sim.run(build, "tb.selfcheck_tests", run_name="selfcheck-both", seed=1)
+        sim.run(build, "tb.bench.selfcheck", run_name="selfcheck-both", seed=1)
 
 
 def test_summary_verdict():
@@ -71,24 +71,24 @@ def test_make_sim_with_nothing_selected_exits_non_zero(tmp_path):
 
 
 def test_bench_sim_fails_when_nothing_was_benched(monkeypatch, capsys):
-    from tb import bench
+    from tb import speed
     monkeypatch.setattr(sim, "simulator_missing", lambda name: f"{name} not found: install it")
     monkeypatch.delenv("SPARQ_ALLOW_MISSING_TOOLS", raising=False)
-    assert bench.main(["--sim", "icarus"]) == 1
+    assert speed.main(["--sim", "icarus"]) == 1
     out, err = capsys.readouterr()
     assert "icarus: FAIL, icarus not found: install it" in out
     assert "FAIL: no bench ran" in err and out.rstrip().endswith("bench-sim: FAIL")
     # Allowed to skip, it still benched nothing: still a FAIL.
     monkeypatch.setenv("SPARQ_ALLOW_MISSING_TOOLS", "1")
-    assert bench.main(["--sim", "icarus"]) == 1
+    assert speed.main(["--sim", "icarus"]) == 1
     assert "icarus: skipped" in capsys.readouterr().out
 
 
 def _deadlocking_files(config, burst):
     # The generated array, renamed, inside a wrapper of the generated name that refuses every
     # input transfer after the first tile's last one: the second tile is never accepted.
-    from tb.array_burst import burst_files
-    from tb.array_harness import harness_files
+    from tb.harness.burst import burst_files
+    from tb.harness.per_cycle import harness_files
     files = burst_files(config) if burst else harness_files(config)
     module = next(n for n in files if n.endswith(".v") and n.startswith("sparq_"))[:-2]
     text = files[f"{module}.v"]
@@ -122,9 +122,9 @@ def test_a_deadlocked_design_fails_the_bench(burst, tmp_path, monkeypatch, capsy
     # The reason (a deadlock, the tiles never accepted) reaches the failure, the `make sim`
     # summary and `make bench-sim`, not only the log.
     from dataclasses import asdict
-    from tb import array_runner, bench, tiles
-    from tb.array_burst import TOP as BURST_TOP
-    from tb.array_harness import TOP
+    from tb import array_runner, speed, tiles
+    from tb.harness.burst import TOP as BURST_TOP
+    from tb.harness.per_cycle import TOP
     sim.require("icarus")
     monkeypatch.setenv("SPARQ_SUMMARY_DIR", str(tmp_path))
     config = SparqConfig(rows=2, cols=2, max_k=8)
@@ -149,8 +149,8 @@ def test_a_deadlocked_design_fails_the_bench(burst, tmp_path, monkeypatch, capsy
     text = summary.format_summary([record], seconds=1, status=1, simulators=("icarus",), log="x")
     assert f"    why: {reason}" in text.splitlines()
     # make bench-sim: the bench ran and deadlocked; it does not say that no bench ran.
-    monkeypatch.setattr(bench, "bench", lambda *args: (_ for _ in ()).throw(info.value))
-    assert bench.main(["--sim", "icarus"]) == 1
+    monkeypatch.setattr(speed, "bench", lambda *args: (_ for _ in ()).throw(info.value))
+    assert speed.main(["--sim", "icarus"]) == 1
     out, err = capsys.readouterr()
     assert f"FAIL: icarus burst: the bench ran and failed: {reason}" in err.splitlines()
     assert "no bench ran" not in err

@@ -1,6 +1,6 @@
 """The generated dot-product unit (``sparq-rtl verilog dotprod``) on Icarus and Verilator against
 golden, tile by tile, through the array's driver, harnesses and cocotb tests (the unit has the
-same streams; ``tb/array_tests.py`` reads the block from the build).
+same streams; ``tb/bench/array.py`` reads the block from the build).
 
 Every configuration runs the array's named corner tiles (K=1, all-zero, odd K, all-max activations
 with -128/127 weights, K = max_k with the most negative and the largest sums, K = max_k ReLU-like),

@@ -1,15 +1,16 @@
 """``make bench-sim``: checked MACs per second of the 8x8 SPARQ array on Verilator and Icarus.
 
-Usage: ``python -m tb.bench [--sim icarus|verilator] [--harness burst|per-cycle] [--tiles-verilator N]
+Usage: ``python -m tb.speed [--sim icarus|verilator] [--harness burst|per-cycle] [--tiles-verilator N]
 [--tiles-icarus N]``
 
 For each simulator: a fresh build of the default array (8x8, 5opt, nearest-even, max_k 1152) in
-a harness (``build/sim/bench-...``; Verilator's runtime objects may come from the object cache,
-see ``tb/objcache.py``), then a full-rate run of the array driver (``tb/array_driver.py``) on N
+a harness (``build/sim/bench-...``; Verilator compiles the model with ``-O2``, ``fast_model`` of
+:func:`tb.sim.build_verilog`, where the tests use ``-O0``; its runtime objects may come from the
+object cache, see ``tb/objcache.py``), then a full-rate run of the array driver (``tb/bench/driver.py``) on N
 ReLU-like tiles of K = 1152, back to back, every result compared against golden, in one of its
-modes: ``burst`` (default: the harness of ``tb/array_burst.py``, Python loads 64 transfers per
+modes: ``burst`` (default: the harness of ``tb/harness/burst.py``, Python loads 64 transfers per
 wait) or ``per-cycle`` (``--harness per-cycle``: the ``full_rate`` test on
-``tb/array_harness.py``, one wait per clock). Reported:
+``tb/harness/per_cycle.py``, one wait per clock). Reported:
 
 - checked MACs: rows x cols x K per tile, counted only when the tile's results all matched;
 - loop wall time: the drive/monitor/check loop inside the simulation (the figure of merit is
@@ -36,9 +37,9 @@ import numpy as np
 from hdl.config import SparqConfig
 from hdl.lint import ALLOW_MISSING
 from tb import sim, tiles
-from tb.array_burst import TOP as BURST_TOP
-from tb.array_burst import burst_files
-from tb.array_harness import TOP, harness_files
+from tb.harness.burst import TOP as BURST_TOP
+from tb.harness.burst import burst_files
+from tb.harness.per_cycle import TOP, harness_files
 from tb.array_runner import run_array
 
 
@@ -57,12 +58,12 @@ def tool_versions():
 def bench(simulator, count, seed, harness="burst"):
     config = SparqConfig()
     key = f"bench-{harness}-{sim.config_key(config)}"
-    shutil.rmtree(sim.BUILD_ROOT / f"{key}-{simulator}", ignore_errors=True)
+    shutil.rmtree(sim.build_directory(key, simulator, fast_model=True), ignore_errors=True)
     if harness == "burst":
         files, top, test = burst_files(config), BURST_TOP, "burst"
     else:
         files, top, test = harness_files(config), TOP, "full_rate"
-    built = sim.build_verilog(files, top, simulator, key, waves=False)
+    built = sim.build_verilog(files, top, simulator, key, waves=False, fast_model=True)
     build = sim.Build(**{**asdict(built), "config": config, "block": "array"})
     rng = np.random.default_rng(seed)
     named = [(f"bench {i}", tiles.relu_activations(rng, (8, config.max_k), 255),
@@ -77,13 +78,13 @@ def bench(simulator, count, seed, harness="burst"):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m tb.bench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tb.speed", description=__doc__.split("\n")[0])
     parser.add_argument("--sim", choices=sim.SIMULATORS, action="append")
     parser.add_argument("--tiles-verilator", type=int, default=40)
     parser.add_argument("--tiles-icarus", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--harness", choices=("burst", "per-cycle"), action="append",
-                        help="burst: tb/array_burst.py (default); per-cycle: tb/array_harness.py")
+                        help="burst: tb/harness/burst.py (default); per-cycle: tb/harness/per_cycle.py")
     args = parser.parse_args(argv)
     simulators = args.sim or ["verilator", "icarus"]
     args.harness = args.harness or ["burst"]

@@ -4,7 +4,7 @@ Every configuration runs the named corner tiles (K=1, all-zero, odd K, all-max a
 -128/127 weights, K = max_k with the most negative and the largest sums, K = max_k ReLU-like) and
 ``SPARQ_TILES`` (default 12) ReLU-like tiles of random K, back to back: once at full rate and once
 with random gaps on ``a``/``b``, random ``c.ready`` and a long stall of every stream mid-tile (the
-cocotb side: ``tb/array_tests.py``). The default ``make test`` set covers every option, both
+cocotb side: ``tb/bench/array.py``). The default ``make test`` set covers every option, both
 roundings, 4-, 3- and 2-bit windows, the int8 and naive baselines and square, non-square and 1xN
 shapes; ``-m slow`` adds the full cross of the SPARQ settings. 2:4 arrays (``stc=True``) get
 2:4-pruned weights and corner tiles with groups of 0, 1 and 2 non-zero weights
@@ -31,7 +31,7 @@ MAIN = [
     ("sparq-b4-o2-ne-1x6", SparqConfig(options=2, rows=1, cols=6, max_k=40), BOTH),
     ("int8-2x3", SparqConfig(datapath="int8", rows=2, cols=3, max_k=48), BOTH),
     ("a4w8-4x1-oddk", SparqConfig(datapath="a4w8", rows=4, cols=1, max_k=33), BOTH),
-    # The AXI4-Stream top level (hdl/axis.py) through the same harness (tb/array_ports.py).
+    # The AXI4-Stream top level (hdl/axis.py) through the same harness (tb/harness/ports.py).
     ("sparq-b4-o3-tr-3x5-axis", SparqConfig(options=3, rounding="truncate", rows=3, cols=5,
                                             max_k=64, interface="axis"), BOTH),
     # Skid buffers on a and b (hdl/skid.py), natively and in the AXI4-Stream wrapper.
@@ -92,7 +92,7 @@ def test_array_slow(simulator, config):
     run_standard(config, simulator)
 
 
-#: The burst harness (tb/array_burst.py, used by `make bench-sim`) on its own tiles: Icarus in
+#: The burst harness (tb/harness/burst.py, used by `make bench-sim`) on its own tiles: Icarus in
 #: `make test` (its build is cheap), Verilator under -m slow (the benchmark runs it too).
 BURST = [("sparq-b4-o3-tr-3x5", SparqConfig(options=3, rounding="truncate", rows=3, cols=5,
                                          max_k=64)),

@@ -8,17 +8,17 @@ runs them through
 one of two transports (the ``mode``), each with its own Verilog harness around the unchanged
 generated array, and returns the run's record:
 
-- ``per-cycle`` (:mod:`tb.array_harness`): one Python wait per clock cycle, on the falling edge,
+- ``per-cycle`` (:mod:`tb.harness.per_cycle`): one Python wait per clock cycle, on the falling edge,
   where the registered handshake status of the rising edge just past is read and the next word
-  (or a gap) is offered; gaps on ``a``/``b`` and ``c.ready`` follow a :class:`tb.stalls.StallPlan`.
+  (or a gap) is offered; gaps on ``a``/``b`` and ``c.ready`` follow a :class:`tb.bench.stalls.StallPlan`.
   The input monitor reads the payloads the array took from the harness (``ab_seen``).
-- ``burst`` (:mod:`tb.array_burst`): full rate only; Python loads banks of transfers into the
+- ``burst`` (:mod:`tb.harness.burst`): full rate only; Python loads banks of transfers into the
   harness's memories and waits for an event, not for every clock (the benchmark's transport).
 
-Checking, in both: the input monitor (:class:`tb.monitors.InputMonitor`) decodes each tile the
+Checking, in both: the input monitor (:class:`tb.bench.monitors.InputMonitor`) decodes each tile the
 array accepted, asks :func:`hdl.stream_codec.reference` (golden) for its result and queues the
-expected rows; the output monitor (:class:`tb.monitors.OutputMonitor`) decodes every ``c`` row;
-an in-order :class:`tb.scoreboard.Scoreboard` compares them (values and ``last``). A run fails
+expected rows; the output monitor (:class:`tb.bench.monitors.OutputMonitor`) decodes every ``c`` row;
+an in-order :class:`tb.bench.scoreboard.Scoreboard` compares them (values and ``last``). A run fails
 (``mismatches`` in the record) for a mismatch, a missing or extra row, a tile never accepted, a
 tile accepted other than sent, ``a`` and ``b`` transferring in different cycles (not with
 ``config.skid``: the skid buffers take ``a`` and ``b`` independently, and the per-cycle transport
@@ -34,10 +34,11 @@ from cocotb.triggers import ClockCycles, FallingEdge, First, RisingEdge, Timer
 from cocotb.utils import get_sim_time
 
 from hdl.stream_codec import codec_for
-from tb import harness, tiles
-from tb.monitors import InputMonitor, OutputMonitor
-from tb.scoreboard import Scoreboard
-from tb.stalls import StallPlan
+from tb import tiles
+from tb.bench import environment
+from tb.bench.monitors import InputMonitor, OutputMonitor
+from tb.bench.scoreboard import Scoreboard
+from tb.bench.stalls import StallPlan
 
 __all__ = ["MODES", "reset", "run_tiles"]
 
@@ -48,26 +49,19 @@ _IDLE = {"per-cycle": ("a_next_valid", "b_next_valid", "c_ready"),
          "burst": ("go", "c_clear", "count")}
 
 #: Clock period of the benches (ns).
-PERIOD = 10
+PERIOD = environment.PERIOD
 
 
 async def reset(dut, mode):
-    """Hold ``rst`` for three rising edges with the mode's harness inputs idle; returns on the
-    falling edge where ``rst`` is released."""
-    for name in _IDLE[mode]:
-        getattr(dut, name).value = 0
-    dut.rst.value = 1
-    for _ in range(3):
-        await RisingEdge(dut.clk)
-    await FallingEdge(dut.clk)
-    dut.rst.value = 0
+    """:func:`tb.bench.environment.reset` with the mode's harness inputs idle."""
+    await environment.reset(dut, _IDLE[mode])
 
 
 async def run_tiles(dut, config, named_tiles, log, *, mode="per-cycle", stalls=None, rng=None,
                     name="array", block="array"):
     """Drive ``named_tiles`` (``[(name, A, B)]``) through ``block`` (``"array"`` or ``"dotprod"``)
-    after :func:`reset`; check every result row. ``stalls``: per-cycle mode only, see :mod:`tb.stalls`; drawn from ``rng``
-    (default :func:`tb.harness.rng` of ``name``).
+    after :func:`reset`; check every result row. ``stalls``: per-cycle mode only, see :mod:`tb.bench.stalls`; drawn from ``rng``
+    (default :func:`tb.bench.environment.rng` of ``name``).
 
     Returns the record: ``checked`` (values compared), ``mismatches``, ``macs`` (multiply-
     accumulates whose results were compared, 0 unless everything matched), ``cycles``,
@@ -90,7 +84,7 @@ async def run_tiles(dut, config, named_tiles, log, *, mode="per-cycle", stalls=N
     outputs = OutputMonitor(codec, board)
     rows_total = config.rows * len(named_tiles)
     if mode == "per-cycle":
-        plan = StallPlan(stalls or {}, harness.rng(name) if rng is None else rng,
+        plan = StallPlan(stalls or {}, environment.rng(name) if rng is None else rng,
                          [codec.transfers(a.shape[1]) for _, a, _ in named_tiles], rows_total,
                          rows=config.rows, cols=config.cols)
         transport = _per_cycle(dut, codec, a_words, b_words, plan, inputs, outputs, rows_total,
@@ -144,16 +138,16 @@ def _problem(timed_out, cycles, missing, sent, input_errors, wrong_rows, err, pa
 
 def _binstr_reader(handle):
     # The payload as a binary string (MSB first) straight from the simulator handle, like
-    # tb.harness.fast_reader for words of any width (skips building a LogicArray per read).
+    # tb.bench.environment.fast_reader for words of any width (skips building a LogicArray per read).
     return handle._handle.get_signal_val_binstr
 
 
 async def _per_cycle(dut, codec, a_words, b_words, plan, inputs, outputs, rows_total, log, name):
     """The per-cycle transport (see the module docstring); returns ``(cycles, pairing errors,
     timed out)``. Its loop runs once per clock: keep it to list appends and int tests."""
-    write_a, write_a_valid = harness.fast_writer(dut.a_next), harness.fast_writer(dut.a_next_valid)
-    write_b, write_b_valid = harness.fast_writer(dut.b_next), harness.fast_writer(dut.b_next_valid)
-    write_c_ready, read_status = harness.fast_writer(dut.c_ready), harness.fast_reader(dut.status)
+    write_a, write_a_valid = environment.fast_writer(dut.a_next), environment.fast_writer(dut.a_next_valid)
+    write_b, write_b_valid = environment.fast_writer(dut.b_next), environment.fast_writer(dut.b_next_valid)
+    write_c_ready, read_status = environment.fast_writer(dut.c_ready), environment.fast_reader(dut.status)
     read_ab_seen, read_c_seen = _binstr_reader(dut.ab_seen), _binstr_reader(dut.c_seen)
     take_ab, take_c = inputs.ab.append, outputs.words.append
     # Position of a's last bit in ab_seen's binary string (MSB first: b's word, then a's word).
@@ -275,12 +269,12 @@ async def _burst(dut, codec, a_words, b_words, inputs, outputs, rows_total, log,
     depth, cdepth = len(dut.a_mem), len(dut.c_mem)
     n = len(a_words)
     a_last_offset = codec.a.last_offset
-    write_a = [harness.fast_writer(dut.a_mem[i]) for i in range(depth)]
-    write_b = [harness.fast_writer(dut.b_mem[i]) for i in range(depth)]
+    write_a = [environment.fast_writer(dut.a_mem[i]) for i in range(depth)]
+    write_b = [environment.fast_writer(dut.b_mem[i]) for i in range(depth)]
     read_c = [_binstr_reader(dut.c_mem[j]) for j in range(cdepth)]
-    write_count, write_go = harness.fast_writer(dut.count), harness.fast_writer(dut.go)
-    write_clear = harness.fast_writer(dut.c_clear)
-    read_count, read_idle = harness.fast_reader(dut.c_count), harness.fast_reader(dut.idle)
+    write_count, write_go = environment.fast_writer(dut.count), environment.fast_writer(dut.go)
+    write_clear = environment.fast_writer(dut.c_clear)
+    read_count, read_idle = environment.fast_reader(dut.c_count), environment.fast_reader(dut.idle)
     falling = FallingEdge(dut.clk)
     # One wait lasts at most a bank at full rate plus the drain of the tiles in the grid (a
     # tile's final transfer waits for the previous tile to leave), with a wide margin.

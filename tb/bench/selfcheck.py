@@ -1,4 +1,4 @@
-"""cocotb tests that misbehave on purpose, for the checks of :func:`tb.sim.run` (tb/test_reporting.py).
+"""cocotb tests that misbehave on purpose, for the checks of :func:`tb.sim.run` (tb/tests/test_reporting.py).
 
 ``writes_record`` compares one value and reports it; ``writes_nothing`` passes in cocotb's eyes
 but writes no record, like a test that returned early by mistake. A run of both must fail.
@@ -7,7 +7,7 @@ but writes no record, like a test that returned early by mistake. A run of both 
 import cocotb
 from cocotb.triggers import Timer
 
-from tb import harness
+from tb.bench import environment
 
 
 @cocotb.test()
@@ -15,7 +15,7 @@ async def writes_record(dut):
     """Drives the window selector's input once and checks one output bit against 0 <= mant."""
     dut.x.value = 0
     await Timer(1, unit="ns")
-    harness.report("writes_record", checked=1, mismatches=int(int(dut.mant.value) != 0))
+    environment.report("writes_record", checked=1, mismatches=int(int(dut.mant.value) != 0))
 
 
 @cocotb.test()

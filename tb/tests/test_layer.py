@@ -42,6 +42,12 @@ def test_conv_layer_on_array(simulator, tmp_path):
     assert 0.3 < (xq == 0).mean() < 0.7 and xq.max() == 255
 
 
+# 256 tiles, about 27 s of CPU: -m slow. In `make test` the same path (a conv layer larger than
+# the array, im2col, golden.tiling's blocks, every accumulator against golden.sparq_conv2d) runs
+# with test_conv_layer_on_array above (64 tiles, full rate and stalled), and the tiler on the
+# burst harness with partial tiles and K in chunks in tb/tests/test_gemm.py.
+@pytest.mark.slow(reason="the same layer path runs in make test: test_conv_layer_on_array; the "
+                         "tiler on the burst harness: tb/tests/test_gemm.py")
 @pytest.mark.parametrize("simulator", [s for s in sim.selected_simulators() if s == "verilator"])
 def test_conv_64_to_64_on_16x16_maps_through_the_tiler(simulator, tmp_path):
     # A layer larger than the array in every direction: 256 output pixels x 64 channels, K = 576,
@@ -61,7 +67,7 @@ def test_conv_64_to_64_on_16x16_maps_through_the_tiler(simulator, tmp_path):
     assert 0.3 < (xq == 0).mean() < 0.7
 
 
-# 20 s on Verilator: -m slow; the 2:4 array's own benches (tb/test_array.py, -stc entries) stay in
+# 20 s on Verilator: -m slow; the 2:4 array's own benches (tb/tests/test_array.py, -stc entries) stay in
 # the default set.
 @pytest.mark.slow
 @pytest.mark.parametrize("simulator", [s for s in sim.selected_simulators() if s == "verilator"])

@@ -3,7 +3,7 @@
 A cocotb driver that follows a valid/ready handshake from Python needs two waits per clock cycle
 (write valid, then wait for the settled ready, since the array's ``a.ready`` depends on
 ``b.valid``). The harness ``tb_array`` instantiates the generated array unchanged, by its port
-names (:mod:`tb.array_ports`: native or AXI4-Stream), and keeps the handshakes in a few registers, so that the Python side waits once per cycle,
+names (:mod:`tb.harness.ports`: native or AXI4-Stream), and keeps the handshakes in a few registers, so that the Python side waits once per cycle,
 on the falling edge, where every register is settled in both simulators and nothing samples:
 
 - ``a``/``b``: a one-entry holding register drives the array's ``valid``/``payload``; it is
@@ -20,7 +20,7 @@ on the falling edge, where every register is settled in both simulators and noth
   word; ``ab_seen`` holds it), bit 3 ``b_fired`` (likewise), bit 4 ``c_fired``
   (``c_seen`` holds a new row).
 
-The monitors of :mod:`tb.array_driver` read the transfers from ``a_fired``/``b_fired``/``c_fired``,
+The monitors of :mod:`tb.bench.driver` read the transfers from ``a_fired``/``b_fired``/``c_fired``,
 that is from the handshake signals of the array itself, and the payloads from ``ab_seen`` and
 ``c_seen``, the words on the array's own ports at the transfer.
 """
@@ -28,7 +28,7 @@ that is from the handshake signals of the array itself, and the payloads from ``
 
 from hdl.stream_codec import codec_for
 from tb import sim
-from tb.array_ports import dut_instance
+from tb.harness.ports import dut_instance
 
 __all__ = ["TOP", "harness_files", "build_harness"]
 
@@ -43,7 +43,7 @@ def harness_files(config, block="array"):
     codec = codec_for(block, config)
     aw, bw, cw = codec.a.width, codec.b.width, codec.c.width
     files[f"{TOP}.v"] = f"""\
-// Test harness: the generated array with its stream handshakes kept in registers (tb/array_harness.py).
+// Test harness: the generated array with its stream handshakes kept in registers (tb/harness/per_cycle.py).
 module {TOP} (
   input clk, input rst,
   input [{aw - 1}:0] a_next, input a_next_valid,

@@ -2,7 +2,7 @@
 consumer of ``c`` is not ready.
 
 A plan is drawn once, before the clock starts, so the per-cycle loop only indexes lists. Settings
-(the ``SPARQ_STALLS`` JSON of :mod:`tb.array_tests`): ``a_gap``, ``b_gap`` the probability of an
+(the ``SPARQ_STALLS`` JSON of :mod:`tb.bench.array`): ``a_gap``, ``b_gap`` the probability of an
 idle cycle before each transfer (geometric gaps), ``c_stall`` the probability of ``c.ready`` low
 in a cycle, ``long`` the length in cycles of one long stall of each stream: ``a`` a third of the
 way through the run and ``b`` two thirds, both in the middle of a tile, ``c`` at the middle
