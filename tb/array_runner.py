@@ -31,12 +31,19 @@ def standard_tiles(config, seed, *, random_count=None, block="array"):
     return corners + tiles.random_tiles(config, rng, count)
 
 
-def simulator_params(entries):
-    """``pytest.param(simulator, config)`` for each ``(id, config, simulators)`` of ``entries`` and
-    each of its simulators that the run selects (:func:`tb.sim.selected_simulators`)."""
+def simulator_params(block, entries):
+    """``pytest.param(simulator, config)`` for each ``(config, simulators)`` of ``entries`` and
+    each of its simulators that the run selects (:func:`tb.sim.selected_simulators`), with the
+    id ``<config tag>-<simulator>`` (:func:`hdl.naming.config_tag` of ``block``): the test id
+    names the design, and two entries of one design are refused."""
     import pytest       # (here: the bench and the tiler import this module without pytest)
-    return [pytest.param(s, c, id=f"{i}-{s}") for i, c, sims in entries for s in sims
-            if s in sim.selected_simulators()]
+    from hdl.naming import config_tag
+    tags = [config_tag(block, c) for c, _ in entries]
+    twice = sorted({t for t in tags if tags.count(t) > 1})
+    if twice:
+        raise ValueError(f"entries name the same design twice: {', '.join(twice)}")
+    return [pytest.param(s, c, id=f"{tag}-{s}") for tag, (c, sims) in zip(tags, entries)
+            for s in sims if s in sim.selected_simulators()]
 
 
 def run_standard(config, simulator, *, block="array"):

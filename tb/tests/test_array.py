@@ -15,94 +15,94 @@ import pytest
 
 from hdl.config import SparqConfig
 from tb import sim
+from hdl.naming import config_tag
 from tb.array_runner import run_array, run_standard, simulator_params, standard_tiles
 
 ICARUS, VERILATOR = ("icarus",), ("verilator",)
 BOTH = ICARUS + VERILATOR
 
-#: (id, config, simulators) run by `make test`: every option and rounding, every datapath, square,
+#: (config, simulators) run by `make test`: every option and rounding, every datapath, square,
 #: non-square and 1xN shapes. Icarus runs an 8x8 array at about a hundred cycles per second, so
 #: the 8x8 array with K up to 1152 runs on Verilator here and on Icarus under -m slow; Icarus
 #: gets an 8x8 array with max_k 48 instead.
 MAIN = [
-    ("sparq-b4-o5-ne-8x8-k1152", SparqConfig(), VERILATOR),
-    ("sparq-b4-o5-ne-8x8-k48", SparqConfig(max_k=48), ICARUS),
-    ("sparq-b4-o3-tr-3x5", SparqConfig(options=3, rounding="truncate", rows=3, cols=5, max_k=64), BOTH),
-    ("sparq-b4-o2-ne-1x6", SparqConfig(options=2, rows=1, cols=6, max_k=40), BOTH),
-    ("int8-2x3", SparqConfig(datapath="int8", rows=2, cols=3, max_k=48), BOTH),
-    ("a4w8-4x1-oddk", SparqConfig(datapath="a4w8", rows=4, cols=1, max_k=33), BOTH),
+    (SparqConfig(), VERILATOR),
+    (SparqConfig(max_k=48), ICARUS),
+    (SparqConfig(options=3, rounding="truncate", rows=3, cols=5, max_k=64), BOTH),
+    (SparqConfig(options=2, rows=1, cols=6, max_k=40), BOTH),
+    (SparqConfig(datapath="int8", rows=2, cols=3, max_k=48), BOTH),
+    (SparqConfig(datapath="a4w8", rows=4, cols=1, max_k=33), BOTH),
     # The AXI4-Stream top level (hdl/axis.py) through the same harness (tb/harness/ports.py).
-    ("sparq-b4-o3-tr-3x5-axis", SparqConfig(options=3, rounding="truncate", rows=3, cols=5,
-                                            max_k=64, interface="axis"), BOTH),
+    (SparqConfig(options=3, rounding="truncate", rows=3, cols=5,
+                 max_k=64, interface="axis"), BOTH),
     # Skid buffers on a and b (hdl/skid.py), natively and in the AXI4-Stream wrapper.
-    ("int8-2x3-skid", SparqConfig(datapath="int8", rows=2, cols=3, max_k=48, skid=True), BOTH),
-    ("sparq-b4-o5-ne-2x2-skid-axis", SparqConfig(rows=2, cols=2, max_k=40, skid=True,
-                                                 interface="axis"), BOTH),
+    (SparqConfig(datapath="int8", rows=2, cols=3, max_k=48, skid=True), BOTH),
+    (SparqConfig(rows=2, cols=2, max_k=40, skid=True,
+                 interface="axis"), BOTH),
     # 3-bit and 2-bit windows (odd max_k: the padded last pair is a lone activation), and the
     # naive baselines of the same widths.
-    ("sparq-b3-o6-tr-2x3", SparqConfig(bits=3, rounding="truncate", rows=2, cols=3, max_k=40),
-     BOTH),
-    ("sparq-b2-o7-ne-3x2-oddk", SparqConfig(bits=2, rows=3, cols=2, max_k=33), BOTH),
-    ("a3w8-2x2", SparqConfig(datapath="a3w8", rows=2, cols=2, max_k=24), ICARUS),
-    ("a2w8-1x3", SparqConfig(datapath="a2w8", rows=1, cols=3, max_k=19), ICARUS),
+    (SparqConfig(bits=3, rounding="truncate", rows=2, cols=3, max_k=40),
+                 BOTH),
+    (SparqConfig(bits=2, rows=3, cols=2, max_k=33), BOTH),
+    (SparqConfig(datapath="a3w8", rows=2, cols=2, max_k=24), ICARUS),
+    (SparqConfig(datapath="a2w8", rows=1, cols=3, max_k=19), ICARUS),
     # 2:4 structured-sparse weights (hdl/stc_array.py): SPARQ and the int8 2:4 baseline, K not a
     # multiple of 4 (max_k 42 and 41).
-    ("sparq-b4-o5-ne-3x2-stc", SparqConfig(stc=True, rows=3, cols=2, max_k=42), BOTH),
-    ("int8-2x3-stc", SparqConfig(datapath="int8", stc=True, rows=2, cols=3, max_k=41), BOTH),
+    (SparqConfig(stc=True, rows=3, cols=2, max_k=42), BOTH),
+    (SparqConfig(datapath="int8", stc=True, rows=2, cols=3, max_k=41), BOTH),
     # The split multiply stage in the PEs (mul_pipe, hdl/mul_stage.py).
-    ("sparq-b4-o2-tr-3x2-pipe", SparqConfig(options=2, rounding="truncate", rows=3, cols=2,
-                                            max_k=48, mul_pipe=True), BOTH),
+    (SparqConfig(options=2, rounding="truncate", rows=3, cols=2,
+                 max_k=48, mul_pipe=True), BOTH),
 ]
 
 #: Under -m slow: the full cross of SPARQ settings (options x rounding) on a non-square array, the
 #: baselines at 8x8, and the 8x8 K=1152 array on Icarus.
-SLOW = [(f"sparq-b4-o{o}-{r[:2]}-4x3", SparqConfig(options=o, rounding=r, rows=4, cols=3, max_k=96),
-         BOTH) for o in (5, 3, 2) for r in ("nearest-even", "truncate")]
-SLOW += [(f"sparq-b{b}-o{o}-{r[:2]}-4x3", SparqConfig(bits=b, rounding=r, rows=4, cols=3, max_k=96),
-          BOTH) for b, o in ((3, 6), (2, 7)) for r in ("nearest-even", "truncate")]
-SLOW += [("a3w8-8x8", SparqConfig(datapath="a3w8"), BOTH),
-         ("a2w8-8x8", SparqConfig(datapath="a2w8"), BOTH),
-         ("sparq-b3-o6-ne-8x8-k1152", SparqConfig(bits=3), VERILATOR),
-         ("sparq-b2-o7-tr-8x8-k1152", SparqConfig(bits=2, rounding="truncate"), VERILATOR)]
-SLOW += [(f"sparq-b4-o{o}-{r[:2]}-4x3-stc", SparqConfig(options=o, rounding=r, rows=4, cols=3,
-                                                       max_k=97, stc=True), BOTH)
+SLOW = [(SparqConfig(options=o, rounding=r, rows=4, cols=3, max_k=96),
+                     BOTH) for o in (5, 3, 2) for r in ("nearest-even", "truncate")]
+SLOW += [(SparqConfig(bits=b, rounding=r, rows=4, cols=3, max_k=96),
+                      BOTH) for b, o in ((3, 6), (2, 7)) for r in ("nearest-even", "truncate")]
+SLOW += [(SparqConfig(datapath="a3w8"), BOTH),
+         (SparqConfig(datapath="a2w8"), BOTH),
+         (SparqConfig(bits=3), VERILATOR),
+         (SparqConfig(bits=2, rounding="truncate"), VERILATOR)]
+SLOW += [(SparqConfig(options=o, rounding=r, rows=4, cols=3,
+                      max_k=97, stc=True), BOTH)
          for o in (5, 3, 2) for r in ("nearest-even", "truncate")]
-SLOW += [("sparq-b4-o5-ne-8x8-stc", SparqConfig(stc=True), VERILATOR),
-         ("int8-8x8-stc", SparqConfig(datapath="int8", stc=True), VERILATOR),
-         ("sparq-b4-o5-ne-2x2-stc-skid-axis", SparqConfig(stc=True, rows=2, cols=2, max_k=40,
-                                                          skid=True, interface="axis"), BOTH)]
-SLOW += [("int8-8x8", SparqConfig(datapath="int8"), BOTH),
-         ("a4w8-8x8", SparqConfig(datapath="a4w8"), BOTH),
-         ("sparq-b4-o5-ne-8x8-k1152", SparqConfig(), ICARUS),
-         ("sparq-b4-o5-ne-4x4-pipe", SparqConfig(rows=4, cols=4, max_k=96, mul_pipe=True), BOTH),
-         ("int8-2x3-pipe", SparqConfig(datapath="int8", rows=2, cols=3, max_k=48, mul_pipe=True),
-          BOTH),
-         ("a4w8-4x1-oddk-pipe", SparqConfig(datapath="a4w8", rows=4, cols=1, max_k=33,
-                                            mul_pipe=True), BOTH)]
+SLOW += [(SparqConfig(stc=True), VERILATOR),
+         (SparqConfig(datapath="int8", stc=True), VERILATOR),
+         (SparqConfig(stc=True, rows=2, cols=2, max_k=40,
+                      skid=True, interface="axis"), BOTH)]
+SLOW += [(SparqConfig(datapath="int8"), BOTH),
+         (SparqConfig(datapath="a4w8"), BOTH),
+         (SparqConfig(), ICARUS),
+         (SparqConfig(rows=4, cols=4, max_k=96, mul_pipe=True), BOTH),
+         (SparqConfig(datapath="int8", rows=2, cols=3, max_k=48, mul_pipe=True),
+                      BOTH),
+         (SparqConfig(datapath="a4w8", rows=4, cols=1, max_k=33,
+                      mul_pipe=True), BOTH)]
 
 
-@pytest.mark.parametrize("simulator, config", simulator_params(MAIN))
+@pytest.mark.parametrize("simulator, config", simulator_params("array", MAIN))
 def test_array(simulator, config):
     run_standard(config, simulator)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("simulator, config", simulator_params(SLOW))
+@pytest.mark.parametrize("simulator, config", simulator_params("array", SLOW))
 def test_array_slow(simulator, config):
     run_standard(config, simulator)
 
 
 #: The burst harness (tb/harness/burst.py, used by `make bench-sim`) on its own tiles: Icarus in
 #: `make test` (its build is cheap), Verilator under -m slow (the benchmark runs it too).
-BURST = [("sparq-b4-o3-tr-3x5", SparqConfig(options=3, rounding="truncate", rows=3, cols=5,
-                                         max_k=64)),
-         ("sparq-b4-o3-tr-3x5-axis", SparqConfig(options=3, rounding="truncate", rows=3, cols=5,
-                                              max_k=64, interface="axis"))]
+BURST = [SparqConfig(options=3, rounding="truncate", rows=3, cols=5, max_k=64),
+         SparqConfig(options=3, rounding="truncate", rows=3, cols=5, max_k=64, interface="axis")]
 
 
 @pytest.mark.parametrize("simulator, config", [
-    pytest.param(s, c, id=f"{i}-{s}", marks=() if s == "icarus" else (pytest.mark.slow,))
-    for i, c in BURST for s in sim.selected_simulators()])
+    pytest.param(s, c, id=f"{config_tag('array', c)}-{s}",
+                 marks=() if s == "icarus" else (pytest.mark.slow,))
+    for c in BURST for s in sim.selected_simulators()])
 def test_array_burst(simulator, config):
     sim.require(simulator)
     seed = sim.seed_from_env()

@@ -23,61 +23,61 @@ from tb.array_runner import run_array, run_standard, simulator_params, standard_
 ICARUS, VERILATOR = ("icarus",), ("verilator",)
 BOTH = ICARUS + VERILATOR
 
-#: (id, config, simulators) of the default set.
+#: (config, simulators) of the default set (test ids: the config tag and the simulator).
 MAIN = [
-    ("sparq-b4-o5-ne-4x4p4-k44", SparqConfig(rows=4, cols=4, pairs=4, max_k=44), ICARUS),
-    ("sparq-b4-o3-tr-2x3p3-k40", SparqConfig(options=3, rounding="truncate", rows=2, cols=3,
-                                             pairs=3, max_k=40), BOTH),
-    ("sparq-b4-o2-ne-1x2p2-k17", SparqConfig(options=2, rows=1, cols=2, pairs=2, max_k=17),
-     ICARUS),
-    ("int8-2x2p4-k33", SparqConfig(datapath="int8", rows=2, cols=2, pairs=4, max_k=33), BOTH),
-    ("a4w8-3x1p2-k21", SparqConfig(datapath="a4w8", rows=3, cols=1, pairs=2, max_k=21),
-     VERILATOR),
+    (SparqConfig(rows=4, cols=4, pairs=4, max_k=44), ICARUS),
+    (SparqConfig(options=3, rounding="truncate", rows=2, cols=3,
+                 pairs=3, max_k=40), BOTH),
+    (SparqConfig(options=2, rows=1, cols=2, pairs=2, max_k=17),
+                 ICARUS),
+    (SparqConfig(datapath="int8", rows=2, cols=2, pairs=4, max_k=33), BOTH),
+    (SparqConfig(datapath="a4w8", rows=3, cols=1, pairs=2, max_k=21),
+                 VERILATOR),
     # 3-bit and 2-bit windows (lone windows split over both slots).
-    ("sparq-b3-o6-ne-2x2p3-k27", SparqConfig(bits=3, rows=2, cols=2, pairs=3, max_k=27), ICARUS),
-    ("sparq-b2-o7-tr-2x1p2-k19", SparqConfig(bits=2, rounding="truncate", rows=2, cols=1,
-                                             pairs=2, max_k=19), VERILATOR),
+    (SparqConfig(bits=3, rows=2, cols=2, pairs=3, max_k=27), ICARUS),
+    (SparqConfig(bits=2, rounding="truncate", rows=2, cols=1,
+                 pairs=2, max_k=19), VERILATOR),
     # AXI4-Stream top level (hdl/axis.py), with and without skid buffers (hdl/skid.py).
-    ("sparq-b4-o5-tr-2x2p2-k24-axis", SparqConfig(rounding="truncate", rows=2, cols=2, pairs=2,
-                                                  max_k=24, interface="axis"), BOTH),
-    ("int8-2x3p2-k20-skid-axis", SparqConfig(datapath="int8", rows=2, cols=3, pairs=2, max_k=20,
-                                             skid=True, interface="axis"), BOTH),
+    (SparqConfig(rounding="truncate", rows=2, cols=2, pairs=2,
+                 max_k=24, interface="axis"), BOTH),
+    (SparqConfig(datapath="int8", rows=2, cols=3, pairs=2, max_k=20,
+                 skid=True, interface="axis"), BOTH),
     # The split multiply stage (mul_pipe): one cycle more latency, the same results.
-    ("sparq-b4-o5-ne-2x2p2-k24-pipe", SparqConfig(rows=2, cols=2, pairs=2, max_k=24,
-                                                  mul_pipe=True), BOTH),
-    ("int8-2x1p3-k19-pipe-skid", SparqConfig(datapath="int8", rows=2, cols=1, pairs=3, max_k=19,
-                                             mul_pipe=True, skid=True), ICARUS),
+    (SparqConfig(rows=2, cols=2, pairs=2, max_k=24,
+                 mul_pipe=True), BOTH),
+    (SparqConfig(datapath="int8", rows=2, cols=1, pairs=3, max_k=19,
+                 mul_pipe=True, skid=True), ICARUS),
     # Two columns' products from one multiply (dsp_pack), 3 columns: a packed pair and a lone lane.
-    ("sparq-b4-o5-ne-2x3p2-k22-pack", SparqConfig(rows=2, cols=3, pairs=2, max_k=22,
-                                                  dsp_pack=True), VERILATOR),
-    ("sparq-b4-o3-tr-2x3p2-k22-pipe-pack", SparqConfig(options=3, rounding="truncate", rows=2,
-                                                       cols=3, pairs=2, max_k=22, mul_pipe=True,
-                                                       dsp_pack=True), ICARUS),
+    (SparqConfig(rows=2, cols=3, pairs=2, max_k=22,
+                 dsp_pack=True), VERILATOR),
+    (SparqConfig(options=3, rounding="truncate", rows=2,
+                 cols=3, pairs=2, max_k=22, mul_pipe=True,
+                 dsp_pack=True), ICARUS),
 ]
 
 #: Under -m slow: every SPARQ option and rounding at 3x2p3, the baselines at 4x4p4 K 1152, and
 #: the default set's single-simulator entries on the other simulator.
-SLOW = [(f"sparq-b4-o{o}-{r[:2]}-3x2p3", SparqConfig(options=o, rounding=r, rows=3, cols=2,
-                                                      pairs=3, max_k=50), BOTH)
+SLOW = [(SparqConfig(options=o, rounding=r, rows=3, cols=2,
+                     pairs=3, max_k=50), BOTH)
         for o in (5, 3, 2) for r in ("nearest-even", "truncate")]
-SLOW += [(f"{d}-4x4p4-k1152", SparqConfig(datapath=d, rows=4, cols=4, pairs=4), BOTH)
+SLOW += [(SparqConfig(datapath=d, rows=4, cols=4, pairs=4), BOTH)
          for d in ("int8", "a4w8")]
-SLOW += [("sparq-b4-o5-ne-4x4p4-k1152", SparqConfig(rows=4, cols=4, pairs=4), VERILATOR)]
-SLOW += [(f"{d}-2x2p2-k30", SparqConfig(datapath=d, rows=2, cols=2, pairs=2, max_k=30), BOTH)
+SLOW += [(SparqConfig(rows=4, cols=4, pairs=4), VERILATOR)]
+SLOW += [(SparqConfig(datapath=d, rows=2, cols=2, pairs=2, max_k=30), BOTH)
          for d in ("a3w8", "a2w8")]
-SLOW += [("sparq-b4-o2-ne-1x2p2-k17", SparqConfig(options=2, rows=1, cols=2, pairs=2, max_k=17),
-          VERILATOR),
-         ("a4w8-3x1p2-k21", SparqConfig(datapath="a4w8", rows=3, cols=1, pairs=2, max_k=21),
-          ICARUS)]
+SLOW += [(SparqConfig(options=2, rows=1, cols=2, pairs=2, max_k=17),
+                      VERILATOR),
+         (SparqConfig(datapath="a4w8", rows=3, cols=1, pairs=2, max_k=21),
+                      ICARUS)]
 
 
-@pytest.mark.parametrize("simulator, config", simulator_params(MAIN))
+@pytest.mark.parametrize("simulator, config", simulator_params("dotprod", MAIN))
 def test_dotprod(simulator, config):
     run_standard(config, simulator, block="dotprod")
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("simulator, config", simulator_params(SLOW))
+@pytest.mark.parametrize("simulator, config", simulator_params("dotprod", SLOW))
 def test_dotprod_slow(simulator, config):
     run_standard(config, simulator, block="dotprod")
 
