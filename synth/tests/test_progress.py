@@ -147,6 +147,13 @@ def test_plain_progress_of_a_real_run(tmp_path, capsys):
     assert all("(reused)" in line for line in again if line.startswith("["))
 
 
+def _sigint_as_at_a_terminal():
+    # A command started at a terminal takes SIGINT. Under `make test &` (a background job of a
+    # shell without job control) SIGINT is ignored, the child would inherit that, Python would
+    # install no KeyboardInterrupt handler, and the interrupt under test would never arrive.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_sigint_keeps_finished_results_and_writes_an_incomplete_report(tmp_path):
     # Three PEs one after another; SIGINT once the first result is stored, while the second runs.
     # Sent as Ctrl-C at a terminal sends it: to the whole process group, the Dask workers too,
@@ -156,7 +163,7 @@ def test_sigint_keeps_finished_results_and_writes_an_incomplete_report(tmp_path)
     proc = subprocess.Popen([sys.executable, "-m", "synth", "--designs", *designs,
                              "--targets", "generic", "--jobs", "1", "-d", str(out)],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=_sigint_as_at_a_terminal)
     deadline = time.monotonic() + 300
     while not list((out / "json").glob("*.json")) and time.monotonic() < deadline:
         if proc.poll() is not None:
