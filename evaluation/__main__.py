@@ -121,7 +121,9 @@ def _trained_workload(name, args, out, command, versions, log=print):
             f"{', '.join(str(r.meta['eval_cpu_seconds']) for r in reports)}). Versions: "
             + ", ".join(f"{k} {v}" for k, v in versions.items())
             + f". Command: `{command}`.\n\n## Summary over seeds\n\n"
-            + summary_table(reports, args.seeds)
+            + summary_table(reports, args.seeds, per_seed=(
+                "one trained network and one stratified split" if name == "digits" else
+                "one trained network (the seed picks its training images; the same test images)"))
             + f"\n## Seed {args.seeds[0]} in detail\n\n" + reports[0].markdown()
             + "\nPer inference (one image), quantized layers: MACs, and cycles on the generated 8x8 "
               "array (max K 1152) from its timing contract, tiles back to back:\n\n"

@@ -122,6 +122,8 @@ def test_command_line_fashion_workload(tmp_path, monkeypatch):
     md = (out / "fashion.md").read_text()
     assert "# SPARQ on the Fashion-MNIST CNN" in md
     assert "40 training / 12 test images per seed" in md
+    assert ("Seeds 0, 1: one trained network (the seed picks its training images; the same test "
+            "images) per seed, 12 test images each.") in md
     # Per inference: conv2 sees 14x14 (after conv1's pool), 32 channels, K = 16 * 9; on the 8x8
     # array that is 25 row blocks x 4 column blocks, P = 72 pairs >= 2*8 + 8 + 2 = 26, so one
     # tile every 72 cycles: 99 * 72 + 72 + (8 + 8 + 2) + 7 cycles.
