@@ -32,6 +32,7 @@ help:
 	@echo "make synth-all    every design on every target (hours)"
 	@echo "make synth-check  synthesis regression guard against synth/baselines (pytest -m synth)"
 	@echo "make synth-asic   the 4x4 dot-product unit on OSU 0.18 um cells: um2, OpenSTA Fmax (about 40 min)"
+	@echo "make synth-breakdown  standard-cell area by part (encoders, PEs, rest) of the SPARQ arrays and unit"
 	@echo "make formal       SymbiYosys proofs of the encoders, PEs and arrays, and the injected bugs"
 	@echo "make sweep        design-space sweep on Dask (SWEEP=examples/sweep-small.toml) into build/sweep/"
 	@echo "make sweep-bench  task engine scaling: synthesis tasks on 1 and 2 workers"
@@ -124,21 +125,12 @@ opensta:
 VERILOG_DIR ?= build/verilog
 SPARQ_RTL   := $(VENV)/bin/sparq-rtl
 
-# Window selector and pair encoder for every option and rounding, the PE of every datapath, the
-# 8x8 array and the 4x4 dot-product unit (4 pairs per cycle) of every datapath (max K 1152):
-# DIR/<module>.v with its JSON sidecar DIR/<module>.json.
+# The default set (hdl/default_set.py, derived from the schema): the window selector and pair
+# encoder of every SPARQ setting, the PE, the 8x8 array and the 4x4 dot-product unit (4 pairs per
+# cycle) of every datapath and window width (max K 1152): DIR/<module>.v with its JSON sidecar
+# DIR/<module>.json, header, package and file list.
 verilog: $(STAMP_BASE)
-	@set -e; for o in 5 3 2; do for r in nearest-even truncate; do for b in window pair; do \
-	  $(SPARQ_RTL) verilog $$b --options $$o --rounding $$r -d $(VERILOG_DIR); done; done; done
-	@set -e; for d in sparq int8 a4w8 a3w8 a2w8; do \
-	  $(SPARQ_RTL) verilog pe --datapath $$d -d $(VERILOG_DIR); \
-	  $(SPARQ_RTL) verilog array --datapath $$d --rows 8 --cols 8 -d $(VERILOG_DIR); \
-	  $(SPARQ_RTL) verilog dotprod --datapath $$d -d $(VERILOG_DIR); done
-	@set -e; for b in 3 2; do for r in nearest-even truncate; do for k in window pair; do \
-	  $(SPARQ_RTL) verilog $$k --bits $$b --rounding $$r -d $(VERILOG_DIR); done; done; \
-	  $(SPARQ_RTL) verilog pe --bits $$b -d $(VERILOG_DIR); \
-	  $(SPARQ_RTL) verilog array --bits $$b --rows 8 --cols 8 -d $(VERILOG_DIR); \
-	  $(SPARQ_RTL) verilog dotprod --bits $$b -d $(VERILOG_DIR); done
+	$(VENV)/bin/python -m hdl.default_set -d $(VERILOG_DIR)
 
 # ---- Example: the generated array in a plain-Verilog testbench on Icarus (no Python involved) ---
 .PHONY: example
@@ -184,7 +176,7 @@ bench-sim: $(STAMP_SIM) iverilog
 #            [SYNTH_JOBS=2] [SYNTH_ARGS="--pnr-seed 2 --force"]
 # writes build/synth/json/<design>.<target>.json, build/synth/report.md and report.png. Results
 # whose inputs and tools did not change are reused. `make synth-list` shows designs and targets.
-.PHONY: synth synth-all synth-check synth-list synth-asic
+.PHONY: synth synth-all synth-check synth-list synth-asic synth-breakdown
 DESIGNS    ?=
 TARGETS    ?=
 LIBERTY    ?=
@@ -205,6 +197,14 @@ synth-all: $(STAMP_SYNTH) cells-osu018 opensta
 synth-asic: $(STAMP_SYNTH) cells-osu018 opensta
 	$(PY) -m synth --designs $$($(PY) -c 'from synth.plan import ASIC_UNIT; print(*ASIC_UNIT)') \
 	  --targets asic-osu018 generic -o build/synth-asic --jobs $(SYNTH_JOBS) $(SYNTH_ARGS)
+
+# Area by part on standard cells (synth/breakdown.py): the pair encoders, the PEs, the skid buffers
+# and the rest of the top level, each kept whole, for the SPARQ arrays (2x2, 4x4, 8x8) and the 4x4
+# dot-product unit; into build/synth/breakdown/ (breakdown.md, breakdown.json).
+BREAKDOWN_DESIGNS ?= array-sparq-b4-o5-ne-2x2-k1152 array-sparq-b4-o5-ne-4x4-k1152 \
+  array-sparq-b4-o5-ne-8x8-k1152 dotprod-sparq-b4-o5-ne-4x4p4-k1152
+synth-breakdown: $(STAMP_SYNTH) cells-osu018
+	$(PY) -m synth.breakdown $(BREAKDOWN_DESIGNS)
 
 synth-list: $(STAMP_SYNTH)
 	$(PY) -m synth --list

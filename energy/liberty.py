@@ -1,7 +1,9 @@
 """The energy figures of a standard-cell library, read from its Liberty file.
 
-:func:`read_liberty` parses a ``.lib`` with the ``liberty-parser`` package and keeps, per cell,
-what the energy model (:mod:`energy.model`) prices switching activity with:
+:func:`read_liberty` reads a ``.lib`` with Yosys's own Liberty parser (``libparse``, through the
+``lln-libparse`` package: the parser Yosys's ``dfflibmap`` and ``read_liberty`` read the same file
+with when the design is mapped and its netlist read back) and keeps, per cell, what the energy
+model (:mod:`energy.model`) prices switching activity with:
 
 - the capacitance of every input pin (pF), which is the load the pin puts on its net;
 - per output pin, the ``internal_power`` tables (``rise_power``, ``fall_power``, one per related
@@ -17,6 +19,11 @@ Units are converted once, here: capacitance to pF, time to ns, energy to pJ (a t
 energy in ``capacitive_load_unit x voltage_unit**2``), leakage to nW. Table look-up is bilinear in
 the table's own axes, with linear extrapolation past the last point (what static-timing tools do);
 :meth:`EnergyTable.lookup` is the single place that reads a table.
+
+The text is first checked by :func:`synth.liberty.parse_library` (a malformed file is rejected
+with its line number): ``libparse`` gives line numbers for most faults, but on some it does not
+return (an unterminated string), ends the Python process (an empty file), or ignores text after
+the library group. The checker rejects those before ``libparse`` sees the file.
 """
 
 import math
@@ -125,20 +132,47 @@ def _unit(table, text, what):
     return table[key]
 
 
+def _groups(node, kind):
+    """The children of a libparse node called ``kind`` (groups and attributes alike)."""
+    return [child for child in node.children if child.id == kind]
+
+
+def _simple(node, name, default=None):
+    """The value of the first simple attribute ``name : value ;`` of ``node`` (quotes kept)."""
+    for child in node.children:
+        if child.id == name:
+            return child.value
+    return default
+
+
+def _args(node, name):
+    """The arguments of the first complex attribute ``name (a, b, ...) ;`` of ``node``, or None."""
+    for child in node.children:
+        if child.id == name:
+            return list(child.args)
+    return None
+
+
+def _numbers(args):
+    """The rows of numbers of a ``values``/``index_N`` attribute: one row per (quoted) argument."""
+    return [[float(x) for x in _text(arg).split(",") if x.strip()] for arg in args]
+
+
 def _templates(lib):
     out = {}
     for kind in ("power_lut_template", "lu_table_template"):
-        for group in lib.get_groups(kind):
+        for group in _groups(lib, kind):
             name = _text(group.args[0])
-            variables = [_text(group[f"variable_{i}"]) if group.get(f"variable_{i}") is not None
-                         else None for i in (1, 2, 3)]
+            variables = [_text(v) if (v := _simple(group, f"variable_{i}")) is not None else None
+                         for i in (1, 2, 3)]
             out[name] = variables
     return out
 
 
 def _table(group, templates, cap_pf, time_ns, energy_pj):
-    template = _text(group.args[0]) if group.args else "scalar"
-    values = np.atleast_2d(np.asarray(group.get_array("values"), dtype=float)) * energy_pj
+    template = _text(group.args[0]) if len(group.args) else "scalar"
+    values = np.atleast_2d(np.asarray(_numbers(_args(group, "values") or []), dtype=float))
+    values = values * energy_pj
     if template == "scalar":
         return EnergyTable(None, None, tuple(map(tuple, values)))
     variables = templates.get(template)
@@ -148,9 +182,10 @@ def _table(group, templates, cap_pf, time_ns, energy_pj):
     for i, var in enumerate(variables, 1):
         if var is None:
             continue
-        if group.get(f"index_{i}") is None:
+        index = _args(group, f"index_{i}")
+        if index is None:
             raise LibertyError(f"table of template {template!r} has no index_{i}")
-        points = np.asarray(group.get_array(f"index_{i}"), dtype=float).ravel()
+        points = np.asarray(_numbers(index), dtype=float).ravel()
         if var in ("total_output_net_capacitance",):
             axes[i] = ("load", tuple(points * cap_pf))
         elif var in ("input_transition_time", "input_net_transition"):
@@ -181,25 +216,36 @@ def read_liberty(path):
     Raises :class:`LibertyError` (a ValueError) naming the file and what is missing or unreadable;
     FileNotFoundError when there is no file.
     """
-    from liberty.parser import parse_liberty   # (the energy tier's parser; imported when used)
+    from libparse import LibertyParser   # (the energy tier's parser; imported when used)
+
+    from synth.liberty import LibertyError as SyntaxCheckError, parse_library
 
     path = Path(path)
     text = path.read_text()
     try:
-        lib = parse_liberty(text)
-    except Exception as exc:   # the parser raises its grammar library's own errors
-        raise LibertyError(f"{path}: not a Liberty file the parser reads ({type(exc).__name__})") from exc
-    cap_unit = lib.get("capacitive_load_unit")
+        parse_library(text, where=str(path))
+    except SyntaxCheckError as exc:
+        raise LibertyError(str(exc)) from None
+    with open(path) as stream:
+        try:
+            parser = LibertyParser(stream)
+        except RuntimeError as exc:   # libparse's "Syntax error in liberty file on line N."
+            raise LibertyError(f"{path}: {' '.join(str(exc).split())}") from None
+    lib = parser.ast
+    cap_unit = _args(lib, "capacitive_load_unit")
     if cap_unit is None:
         raise LibertyError(f"{path}: no capacitive_load_unit")
+    if len(cap_unit) != 2:
+        raise LibertyError(f"{path}: capacitive_load_unit {cap_unit} is not (scale, unit)")
     cap_scale, cap_name = float(cap_unit[0]), _text(cap_unit[1]).lower()
     if cap_name not in _CAP_UNIT_PF:
         raise LibertyError(f"{path}: capacitive_load_unit {cap_name!r} is not ff, pf or nf")
     cap_pf = cap_scale * _CAP_UNIT_PF[cap_name]
-    time_ns = _unit(_TIME_NS, lib.get("time_unit", '"1ns"'), f"{path}: time_unit")
-    volt = _unit(_VOLT, lib.get("voltage_unit", '"1V"'), f"{path}: voltage_unit")
-    leak_nw = _unit(_LEAK_NW, lib.get("leakage_power_unit", '"1nW"'), f"{path}: leakage_power_unit")
-    voltage = lib.get("nom_voltage")
+    time_ns = _unit(_TIME_NS, _simple(lib, "time_unit", '"1ns"'), f"{path}: time_unit")
+    volt = _unit(_VOLT, _simple(lib, "voltage_unit", '"1V"'), f"{path}: voltage_unit")
+    leak_nw = _unit(_LEAK_NW, _simple(lib, "leakage_power_unit", '"1nW"'),
+                    f"{path}: leakage_power_unit")
+    voltage = _simple(lib, "nom_voltage")
     if voltage is None:
         raise LibertyError(f"{path}: no nom_voltage (the supply the switching energy is priced at)")
     voltage = float(voltage) * volt
@@ -207,25 +253,25 @@ def read_liberty(path):
     energy_pj = cap_pf * volt * volt
     templates = _templates(lib)
     cells = {}
-    for group in lib.get_groups("cell"):
+    for group in _groups(lib, "cell"):
         name = _text(group.args[0])
         inputs, outputs, out_energy, in_energy, clocks = {}, [], {}, {}, []
-        for pin in group.get_groups("pin"):
-            direction = _text(pin.get("direction", "")).lower()
+        for pin in _groups(group, "pin"):
+            direction = _text(_simple(pin, "direction", "")).lower()
             for pname in _pin_names(pin):
                 arcs = {"rise": [], "fall": []}
-                for ip in pin.get_groups("internal_power"):
+                for ip in _groups(pin, "internal_power"):
                     for edge in ("rise", "fall"):
-                        for t in ip.get_groups(f"{edge}_power"):
+                        for t in _groups(ip, f"{edge}_power"):
                             arcs[edge].append(_table(t, templates, cap_pf, time_ns, energy_pj))
                 energy = PinEnergy(tuple(arcs["rise"]), tuple(arcs["fall"]))
                 if direction == "input":
-                    cap = pin.get("capacitance")
+                    cap = _simple(pin, "capacitance")
                     if cap is None:
                         raise LibertyError(f"{path}: cell {name} pin {pname} has no capacitance")
                     inputs[pname] = float(cap) * cap_pf
                     in_energy[pname] = energy
-                    if _text(pin.get("clock", "false")).lower() == "true":
+                    if _text(_simple(pin, "clock", "false")).lower() == "true":
                         clocks.append(pname)
                 elif direction == "output":
                     outputs.append(pname)
@@ -233,11 +279,11 @@ def read_liberty(path):
                 else:
                     raise LibertyError(f"{path}: cell {name} pin {pname} has direction "
                                        f"{direction!r} (the energy model reads input and output pins)")
-        leakage = group.get("cell_leakage_power")
-        sequential = bool(group.get_groups("ff") or group.get_groups("latch"))
+        leakage = _simple(group, "cell_leakage_power")
+        sequential = bool(_groups(group, "ff") or _groups(group, "latch"))
         cells[name] = Cell(name, inputs, tuple(outputs), out_energy, in_energy,
                            float(leakage) * leak_nw if leakage is not None else 0.0,
-                           sequential, tuple(clocks), float(group.get("area", 0.0)))
+                           sequential, tuple(clocks), float(_simple(group, "area", 0.0)))
     if not cells:
         raise LibertyError(f"{path}: no cells")
     if not math.isfinite(voltage) or voltage <= 0:

@@ -58,8 +58,14 @@ def table(doc):
     tools = doc["tools"]
     out += (f"\n## Command\n\n`{doc['command']}`; {tools['icarus']}, {tools['yosys']}, "
             f"library {tools['library']['name']} ({tools['library']['package']}), "
-            f"liberty-parser {tools['liberty-parser']}, pywellen {tools.get('pywellen')}.\n")
+            f"{_liberty_reader(tools)}, pywellen {tools.get('pywellen')}.\n")
     return out
+
+
+def _liberty_reader(tools):
+    # Results stored before the switch to lln-libparse name liberty-parser, the reader they used.
+    name = "liberty-parser" if "liberty-parser" in tools else "lln-libparse"
+    return f"{name} {tools.get(name)}"
 
 
 def write_markdown(folder):

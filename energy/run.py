@@ -108,6 +108,6 @@ def tool_record(library):
 
     return {"icarus": icarus_version(), **{k: v["version"] for k, v in tool_versions().items()},
             "python": platform.python_version(),
-            "liberty-parser": metadata.version("liberty-parser"),
+            "lln-libparse": metadata.version("lln-libparse"),
             "pywellen": metadata.version("pywellen"),
             "library": library.provenance}

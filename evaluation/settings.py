@@ -7,7 +7,8 @@ The first convolution and every non-convolution layer stay in floating point in 
 
 from dataclasses import dataclass
 
-from golden.tags import setting_tag
+from golden.sparq import ROUNDINGS
+from golden.tags import NAIVE_WIDTHS, SPARQ_WINDOWS, setting_tag
 
 __all__ = ["Setting", "SETTINGS", "DEFAULT_SETTINGS", "REFERENCE", "resolve_settings"]
 
@@ -54,16 +55,16 @@ def _sparq(bits, options, rounding):
                    kind="sparq", bits=bits, options=options, rounding=rounding)
 
 
+# The float model, then every setting of the catalogue (golden.tags): the exact ones (int8 and
+# each naive baseline), then every SPARQ window with each rounding.
 _ALL = [
     Setting("fp32", "FP32", "fp32"),
     Setting(setting_tag("int8"), "A8W8", "exact", act_bits=8),
-    Setting(setting_tag("a4w8"), "A4W8 naive", "exact", act_bits=4),
-    Setting(setting_tag("a3w8"), "A3W8 naive", "exact", act_bits=3),
-    Setting(setting_tag("a2w8"), "A2W8 naive", "exact", act_bits=2),
 ]
-for _bits, _options in ((4, 5), (4, 3), (4, 2), (3, 6), (2, 7)):
-    for _rounding in ("nearest-even", "truncate"):
-        _ALL.append(_sparq(_bits, _options, _rounding))
+_ALL += [Setting(setting_tag(kind), f"A{width}W8 naive", "exact", act_bits=width)
+         for kind, width in NAIVE_WIDTHS.items()]
+_ALL += [_sparq(bits, options, rounding)
+         for bits, options in SPARQ_WINDOWS for rounding in ROUNDINGS]
 
 #: Every known setting by name, in the order tables list them.
 SETTINGS = {s.name: s for s in _ALL}

@@ -39,6 +39,7 @@ from hdl.axis import WRAPPED
 
 from .reference import PRODUCT_WIDTH, slot_function
 from .spec import MODULES as SPEC_MODULES
+from hdl import pe as hdl_pe
 
 __all__ = ["PROPERTIES", "Frame", "array_harness", "exposed", "frame", "latency"]
 
@@ -52,7 +53,7 @@ SUM_WIDTH = 32
 def latency(config):
     """Cycles from a tile's final input transfer to its first result row being valid on ``c``:
     ``rows + cols + 1 + pe_latency`` (``pe_latency`` 2 with the split multiply stage)."""
-    return config.rows + config.cols + 1 + config.pe_latency
+    return config.rows + config.cols + 1 + hdl_pe.latency(config)
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def frame(config):
     """The array's :class:`Frame`."""
     R, C = config.rows, config.cols
     return Frame(R, 2 * R * config.act_width + 1, 2 * C * 8 + 1, C * config.acc_width + 1,
-                 config.acc_width, config.max_pairs, latency(config))
+                 config.acc_width, hdl_pe.max_pairs(config), latency(config))
 
 
 def _width(n):
@@ -97,7 +98,7 @@ def _operand_width(config):
 
 def _slot_fields(config):
     # (mant, shift, src) bit ranges of each slot in the encoded pair, from bit 0 up
-    # (hdl.pair.encoded_pair_layout's order).
+    # (hdl.layouts.encoded_pair_layout's order).
     n, sw = config.bits, config.shift_width
     half = n + sw + 1
     return [(f"[{j * half + n - 1}:{j * half}]", f"[{j * half + n + sw - 1}:{j * half + n}]",
@@ -324,7 +325,7 @@ def _products(config, check):
     aw = config.act_width
     sparq = config.datapath == "sparq"
     ow = _operand_width(config)
-    e = config.pe_latency                         # slot registers e cycles after the operands
+    e = hdl_pe.latency(config)                         # slot registers e cycles after the operands
     depth = R + C + 1 + e                         # history entries: entry i = taken i + 1 ago
     out = [f"""
   // -- products: each PE gets the pair the contract routes to it, and multiplies it exactly ----
@@ -392,7 +393,7 @@ def _products(config, check):
 
 def _sums(config, aids):
     """Legal-tile assumptions, and each c row against the exact sums of the slot registers."""
-    R, C, accw, P = config.rows, config.cols, config.acc_width, config.max_pairs
+    R, C, accw, P = config.rows, config.cols, config.acc_width, hdl_pe.max_pairs(config)
     rw, nw, S = _width(max(R, 2)), _width(P + 1), SUM_WIDTH
     out = [f"""
   // -- arithmetic: each C[r, c] is the exact sum of PE (r, c)'s products over the tile -------
@@ -405,7 +406,7 @@ def _sums(config, aids):
 """]
     for r in range(R):
         for c in range(C):
-            i = r + c + 1 + config.pe_latency   # the pair in PE (r, c)'s slot registers
+            i = r + c + 1 + hdl_pe.latency(config)   # the pair in PE (r, c)'s slot registers
             s0, s1 = (f"$signed({_port(f'pe_{r}_{c}.slot{j}_product')})" for j in range(2))
             col = f"c_payload[{(c + 1) * accw - 1}:{c * accw}]"
             out.append(f"""  reg signed [{S - 1}:0] f_acc_{r}_{c} = 0, f_res_{r}_{c} = 0;
@@ -435,7 +436,7 @@ def _sum_aids(config, r, c, i):
              f"{_port(pe + '.p_last')} == (f_hv{i} && f_hl{i}));",
              f"aid_acc_{r}_{c}: assert ({_port(pe + '.acc')} == f_acc_{r}_{c}[{accw - 1}:0]);"]
     for k in range(R - r):
-        when = f"f_row == {rw}'d{k}" + (f" && f_since >= {sw}'d{r + c + 3 + config.pe_latency}"
+        when = f"f_row == {rw}'d{k}" + (f" && f_since >= {sw}'d{r + c + 3 + hdl_pe.latency(config)}"
                                         if k == 0 else "")
         lines.append(f"if (f_outstanding == 2'd1 && {when}) aid_result_{r}_{c}_{k}: "
                      f"assert ({_port(pe + '.result')} == f_res_{r + k}_{c}[{accw - 1}:0]);")

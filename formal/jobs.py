@@ -34,6 +34,7 @@ from hdl.naming import design_name
 from . import array, dotprod, encoders, pe, skid
 from .sby import Job
 from .spec import spec_verilog
+from hdl import pe as hdl_pe
 
 __all__ = ["Proof", "catalogue", "PROPERTIES", "DUT"]
 
@@ -103,7 +104,7 @@ class Proof:
             return 1
         if self.block == "skid":
             return 20
-        reach = self.config.max_pairs + 1 + 6
+        reach = hdl_pe.max_pairs(self.config) + 1 + 6
         if self.block == "array":
             reach += array.latency(self.config) + self.config.rows
         if self.block == "dotprod":
@@ -228,7 +229,7 @@ def _array_depth(config, prop):
     # k for the induction: the pipeline (input register, skew, two PE stages) must fit in the
     # window so that its contents follow from the window's inputs.
     # The latency on top lets the window also see a whole wait for c.valid.
-    reach = config.rows + config.cols + 2 + config.pe_latency
+    reach = config.rows + config.cols + 2 + hdl_pe.latency(config)
     return {"stream": reach + array.latency(config), "conservation": reach + array.latency(config),
             "err": 3, "products": reach, "arithmetic": reach + array.latency(config)}[prop]
 

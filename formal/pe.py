@@ -30,6 +30,7 @@ from amaranth import Shape
 
 from .reference import PRODUCT_WIDTH, slot_function
 from .spec import MODULES as SPEC_MODULES
+from hdl import pe as hdl_pe
 
 SPEC_PAIR = SPEC_MODULES["pair"]
 
@@ -43,9 +44,9 @@ MODEL_WIDTH = 48
 
 
 def _operand_fields(config):
-    # (name, lo, width) of the a_in operand fields, from bit 0 up (hdl.pe.operand_layout's order,
+    # (name, lo, width) of the a_in operand fields, from bit 0 up (hdl.layouts.operand_layout's order,
     # which is also the contract's: docs/contracts.md); 2:4 (stc): the group of four activations
-    # (hdl.stc_pe.group_layout).
+    # (hdl.layouts.group_layout).
     if config.stc:
         names = [(f"act{i}", config.act_width) for i in range(4)]
     elif config.datapath == "sparq":
@@ -128,7 +129,7 @@ def pe_harness(config, dut, properties, *, aids):
     fields = _operand_fields(config)
     OW = sum(width for _, _, width in fields)
     BW = 20 if config.stc else 16                   # 2:4: two values and their 2-bit positions
-    P = config.max_pairs
+    P = hdl_pe.max_pairs(config)
     M = MODEL_WIDTH
     bound = 2 * 128 * config.max_act_value          # max |pair contribution|
     iw = Shape.cast(range(P + 1)).width

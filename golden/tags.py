@@ -18,18 +18,37 @@ conformance vector files keep the authors' names: :func:`vector_setting` maps th
 
 import re
 
-from .sparq import DEFAULT_OPTIONS, ROUNDINGS, WINDOWS
+from .sparq import DEFAULT_OPTIONS, LONE_WINDOW, ROUNDINGS, WINDOWS
 
-__all__ = ["KINDS", "ROUNDING_TAGS", "setting_tag", "parse_setting_tag", "vector_setting"]
+__all__ = ["KINDS", "NAIVE_WIDTHS", "ROUNDING_TAGS", "SPARQ_WINDOWS", "SETTINGS", "EXACT_SETTINGS",
+           "SPARQ_SETTINGS", "TAG_PATTERN", "setting_tag", "parse_setting_tag", "vector_setting"]
 
-#: Kinds of setting: the SPARQ kernel, and the exact baselines (8-bit and naive 4/3/2-bit
-#: activations).
-KINDS = ("sparq", "int8", "a4w8", "a3w8", "a2w8")
+#: The naive baselines ``a<N>w8`` and their activation width N: N-bit activations (0..2**N - 1)
+#: times 8-bit weights, exact. This table is the one list of them: the hardware datapaths
+#: (:data:`hdl.config.DATAPATHS`), the synthesis designs, the evaluation settings and the tag
+#: pattern below are all derived from it.
+NAIVE_WIDTHS = {"a4w8": 4, "a3w8": 3, "a2w8": 2}
+
+#: Kinds of setting: the SPARQ kernel, and the exact baselines (8-bit and naive N-bit
+#: activations, :data:`NAIVE_WIDTHS`).
+KINDS = ("sparq", "int8") + tuple(NAIVE_WIDTHS)
+
+#: The SPARQ windows of a pair, ``(bits, options)``, in catalogue order: every entry of
+#: :data:`golden.sparq.WINDOWS` whose width has a vSPARQ lone-value rule (the 6-bit window is a
+#: lone activation's window under 3-bit windows only, not a setting of its own).
+SPARQ_WINDOWS = tuple(key for key in WINDOWS if key[0] in LONE_WINDOW)
 
 #: Short rounding names in tags.
 ROUNDING_TAGS = {"nearest-even": "ne", "truncate": "tr"}
 
-_TAG = re.compile(r"(?:(?P<plain>int8|a[432]w8)|sparq-b(?P<bits>[1-9])-o(?P<options>[1-9])-(?P<r>ne|tr))\Z")
+#: A regular expression (no anchors, no groups) that matches every setting tag, for patterns of
+#: longer names that embed one (:mod:`hdl.naming`).
+TAG_PATTERN = (r"(?:" + "|".join(("int8",) + tuple(NAIVE_WIDTHS))
+               + r"|sparq-b\d+-o\d+-(?:" + "|".join(ROUNDING_TAGS.values()) + r"))")
+
+_TAG = re.compile(r"(?:(?P<plain>" + "|".join(("int8",) + tuple(NAIVE_WIDTHS)) + r")|sparq-b"
+                  r"(?P<bits>[1-9])-o(?P<options>[1-9])-(?P<r>" + "|".join(ROUNDING_TAGS.values())
+                  + r"))\Z")
 
 
 def setting_tag(kind, *, bits=4, options=None, rounding="nearest-even"):
@@ -62,7 +81,7 @@ def parse_setting_tag(tag):
     fields are None for the exact kinds). Raises ValueError naming the tag when it is not one."""
     match = _TAG.match(tag) if isinstance(tag, str) else None
     if match is None:
-        raise ValueError(f"not a setting tag: {tag!r} (expected int8, a4w8, a3w8, a2w8 or "
+        raise ValueError(f"not a setting tag: {tag!r} (expected {', '.join(KINDS[1:])} or "
                          f"sparq-b<bits>-o<options>-<ne|tr>, e.g. sparq-b4-o5-ne)")
     if match["plain"]:
         return {"kind": match["plain"], "bits": None, "options": None, "rounding": None}
@@ -82,3 +101,15 @@ def vector_setting(name):
         raise ValueError(f"not a conformance vector name: {name!r}")
     return setting_tag("sparq", bits=int(match[1]), options=int(match[2]),
                        rounding="nearest-even" if match[3] == "round" else "truncate")
+
+
+#: Every SPARQ setting tag: each window of :data:`SPARQ_WINDOWS` with each rounding.
+SPARQ_SETTINGS = tuple(setting_tag("sparq", bits=b, options=o, rounding=r)
+                       for b, o in SPARQ_WINDOWS for r in ROUNDINGS)
+
+#: The exact settings: ``int8`` and the naive baselines.
+EXACT_SETTINGS = KINDS[1:]
+
+#: Every setting tag, SPARQ first: the catalogue the hardware, synthesis and evaluation lists
+#: are derived from.
+SETTINGS = SPARQ_SETTINGS + EXACT_SETTINGS

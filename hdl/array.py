@@ -5,7 +5,8 @@ from amaranth.lib import data, wiring
 
 from .config import SparqConfig
 from .pair import PairEncoder
-from .pe import ProcessingElement, operand_layout, weight_layout
+from .layouts import operand_layout, weight_layout
+from .pe import ProcessingElement, latency, max_pairs
 from .tile_framing import tile_input, tile_output, tile_signature
 
 __all__ = ["SystolicArray", "a_layout", "b_layout", "c_layout"]
@@ -23,7 +24,7 @@ def a_layout(config):
 
 def b_layout(config):
     """Payload of stream ``b``: ``{data: cols x (weight, weight), last: 1}``, ``last`` the top bit;
-    with ``config.stc`` ``cols x`` the compressed group (:data:`hdl.stc_pe.compressed_layout`)."""
+    with ``config.stc`` ``cols x`` the compressed group (:data:`hdl.layouts.compressed_layout`)."""
     return data.StructLayout({
         "data": data.ArrayLayout(weight_layout(config), config.cols),
         "last": 1,
@@ -95,7 +96,7 @@ class SystolicArray(wiring.Component):
     Timing, with the first transfer of a tile in cycle 0 and no stalls (``config.mul_pipe``: the
     PEs' split multiply stage, :mod:`hdl.mul_stage`, adds one cycle to every latency and to the
     ``2*rows + cols + 2`` of the period below, which become ``rows + cols + 3``, ``P + rows +
-    cols + 2`` and ``2*rows + cols + 3``; ``config.pe_latency`` is 1, or 2 with it):
+    cols + 2`` and ``2*rows + cols + 3``; ``hdl.pe.latency(config)`` is 1, or 2 with it):
 
     * latency: the tile's last input transfer (cycle ``P - 1``) to its first output transfer:
       ``rows + cols + 2`` cycles (cycle ``P + rows + cols + 1``); the last output follows
@@ -142,7 +143,7 @@ class SystolicArray(wiring.Component):
         """Port meanings and timing for the generated top level's sidecar (see :mod:`hdl.generate`)."""
         cfg = self._config
         R, C, w, aw = cfg.rows, cfg.cols, cfg.act_width, cfg.acc_width
-        e = cfg.pe_latency            # PE multiply stage(s): 1, or 2 with mul_pipe
+        e = latency(cfg)            # PE multiply stage(s): 1, or 2 with mul_pipe
         pipe = (" (the PEs' multiply stage is split over two cycles, mul_pipe: one cycle more "
                 "than without)") if cfg.mul_pipe else ""
         return {
@@ -159,7 +160,7 @@ class SystolicArray(wiring.Component):
                                f"{aw}-bit) at bits [c*{aw} +: {aw}]; last (bit {C * aw}) on "
                                f"row {R - 1}"),
                 "err": (f"sticky error flag, cleared by rst: a tile longer than "
-                        f"{cfg.max_pairs} transfers (max_k {cfg.max_k}) or a.last != b.last"),
+                        f"{max_pairs(cfg)} transfers (max_k {cfg.max_k}) or a.last != b.last"),
             },
             "latency": (f"last input transfer of a tile to its first output transfer: rows + "
                         f"cols + {1 + e} = {R + C + 1 + e} cycles; first input to first output: P "
@@ -177,7 +178,7 @@ class SystolicArray(wiring.Component):
     def _describe_skid(self):
         cfg = self._config
         R, C = cfg.rows, cfg.cols
-        e = cfg.pe_latency            # PE multiply stage(s): 1, or 2 with mul_pipe
+        e = latency(cfg)            # PE multiply stage(s): 1, or 2 with mul_pipe
         d = 2 * R + C + 1 + e
         T = f"T = max(P, 2*rows + cols + {1 + e}) = max(P, {d})"
         return {
@@ -213,7 +214,7 @@ class SystolicArray(wiring.Component):
         # -- input: take a and b together (behind skid buffers with `skid`); hold back a tile's
         # final pair until the previous tile has drained; err on a too long or misframed tile --
         inputs = tile_input(m, self, (a_layout(cfg), b_layout(cfg)), skid=cfg.skid,
-                            max_transfers=cfg.max_pairs)
+                            max_transfers=max_pairs(cfg))
         a, b, take = inputs.a, inputs.b, inputs.take
 
         # -- input register: one pipeline stage shared by every datapath --

@@ -60,9 +60,12 @@ import sys
 from importlib import metadata
 from typing import Callable, NamedTuple
 
-from .config import SparqConfig
+from dataclasses import fields
+
+from .blocks import BLOCKS, block_of
+from .config import FIELDS, SparqConfig
 from . import generate
-from .naming import FIELD_BLOCKS
+from .naming import blocks_text
 
 __all__ = ["main", "register", "Subcommand", "CommandError", "ShowUsage", "SUBCOMMANDS",
            "ENTRY_POINT_GROUP", "ERROR_PREFIX", "EXIT_OK", "EXIT_FAILURE",
@@ -238,52 +241,27 @@ def _version():
 
 # -- verilog --------------------------------------------------------------------------------------
 
-#: Defaults of a block that differ from :class:`SparqConfig`'s: the dot-product unit is a 4x4
-#: tile of outputs (a Tensor-Core-like step), not the array's 8x8.
-_BLOCK_DEFAULTS = {"dotprod": {"rows": 4, "cols": 4}}
+def _flag(field):
+    # The flag of a configuration field: its name with - for _ (max_k -> --max-k).
+    return "--" + field.replace("_", "-")
 
 
 def _add_verilog_arguments(parser):
-    parser.add_argument("block", metavar="{" + ",".join(generate.BLOCKS) + "}",
+    parser.add_argument("block", metavar="{" + ",".join(BLOCKS) + "}",
                         help="the top level to generate")
-    parser.add_argument("--bits", type=int, metavar="4|3|2",
-                        help="window width of a pair (sparq; default 4): 4, 3 or 2")
-    parser.add_argument("--options", type=int, metavar="5|3|2|6|7",
-                        help="window positions: 4-bit 5 {0..4}, 3 {0,2,4}, 2 {0,4}; 3-bit 6 "
-                             "{0..5}; 2-bit 7 {0..6} (default 5, 6, 7 for 4, 3, 2 bits)")
-    parser.add_argument("--rounding", metavar="nearest-even|truncate",
-                        help="rounding below the window (default nearest-even)")
-    parser.add_argument("--datapath", metavar="sparq|int8|a4w8|a3w8|a2w8",
-                        help="PE datapath (pe, array; window and pair are sparq only; default sparq)")
-    parser.add_argument("--rows", type=int, metavar="R",
-                        help="array rows / dotprod output rows M (array: default 8; dotprod: 4)")
-    parser.add_argument("--cols", type=int, metavar="C",
-                        help="array columns / dotprod output columns N (array: default 8; "
-                             "dotprod: 4)")
-    parser.add_argument("--pairs", type=int, metavar="P",
-                        help="pairs of reduction positions per cycle (dotprod only; default 4)")
-    parser.add_argument("--max-k", dest="max_k", type=int, metavar="K",
-                        help="largest reduction length the accumulators hold (pe, array, "
-                             "dotprod; default 1152)")
-    parser.add_argument("--interface", metavar="native|axis",
-                        help="port naming (array, dotprod): native streams (default) or AXI4-Stream "
-                             "(aclk, aresetn, s_axis_a_t*, s_axis_b_t*, m_axis_c_t*; module name "
-                             "suffix _axis)")
-    parser.add_argument("--skid", action="store_true", default=None,
-                        help="a skid buffer on each input stream (array, dotprod): a.ready and "
-                             "b.ready become register outputs, independent of every input of "
-                             "the same cycle (module name suffix _skid)")
-    parser.add_argument("--stc", action="store_true", default=None,
-                        help="2:4 structured-sparse weights (pe, array; datapath sparq or int8): "
-                             "weights arrive compressed, two values and their positions per "
-                             "group of four (module name suffix _stc)")
-    parser.add_argument("--mul-pipe", dest="mul_pipe", action="store_true", default=None,
-                        help="split the multiply stage over two register stages (pe, array, dotprod): "
-                             "one cycle more latency, a shorter critical path (name suffix _pipe)")
-    parser.add_argument("--dsp-pack", dest="dsp_pack", action="store_true", default=None,
-                        help="compute two columns' products with one multiply, their weights "
-                             "packed on its wide operand, so a DSP block takes two (dotprod, "
-                             "sparq with 4-bit windows; name suffix _pack)")
+    # One flag per configuration field, from the schema (hdl.config.FIELDS): its value, help and
+    # the blocks that take it.
+    for f in fields(SparqConfig):
+        field = FIELDS[f.name]
+        takers = "" if set(field.blocks) == set(BLOCKS) else f"{', '.join(field.blocks)}: "
+        help = f"({takers.rstrip(': ')}) {field.help}" if takers else field.help
+        if f.type in (bool, "bool"):
+            help += f" (name suffix _{field.tag.lstrip('-')})"
+            parser.add_argument(_flag(f.name), dest=f.name, action="store_true", default=None,
+                                help=help)
+        else:
+            parser.add_argument(_flag(f.name), dest=f.name, metavar=field.metavar,
+                                type=int if f.type in (int, "int") else str, help=help)
     parser.add_argument("--name", metavar="MODULE",
                         help="top module name (default: derived from the parameters)")
     parser.add_argument("--fusesoc", action="store_true",
@@ -297,30 +275,25 @@ def _add_verilog_arguments(parser):
 
 
 def _run_verilog(args):
-    block = args.block
-    if block not in generate.BLOCKS:
-        raise ValueError(f"block must be one of {', '.join(generate.BLOCKS)}, not {block!r}")
-    fields = dict(_BLOCK_DEFAULTS.get(block, {}))
-    for field in ("datapath", "bits", "options", "rounding", "rows", "cols", "max_k", "interface",
-                  "skid", "stc", "mul_pipe", "dsp_pack", "pairs"):
-        value = getattr(args, field)
+    block = block_of(args.block)
+    values = dict(block.defaults)
+    for name in FIELDS:
+        value = getattr(args, name)
         if value is None:
             continue
         # A flag the block ignores is refused rather than silently dropped, so that nobody
-        # believes they configured something they did not (hdl.naming.FIELD_BLOCKS).
-        if block not in FIELD_BLOCKS.get(field, generate.BLOCKS):
-            flag = "--" + field.replace("_", "-")
-            names = FIELD_BLOCKS[field]
-            listed = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
-            raise ValueError(f"{flag} applies to block {listed} only, "
-                             f"not {block!r}")
-        fields[field] = value
-    config = SparqConfig(**fields)
+        # believes they configured something they did not.
+        if name not in block.fields:
+            raise ValueError(f"{_flag(name)} applies to {blocks_text(name)} only, not "
+                             f"{block.name!r}")
+        values[name] = value
+    config = SparqConfig(**values)
     output = args.output
     if output is None:
-        module = generate.default_name(block, config) if args.name is None else args.name
+        module = generate.default_name(block.name, config) if args.name is None else args.name
         output = os.path.join(args.output_dir, f"{generate.check_name(module)}.v")
-    for written in generate.write(block, config, output, name=args.name, fusesoc=args.fusesoc):
+    for written in generate.write(block.name, config, output, name=args.name,
+                                  fusesoc=args.fusesoc):
         if written is not None:
             print(written)
     return EXIT_OK

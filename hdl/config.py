@@ -4,17 +4,18 @@ All widths the RTL uses are derived here, from the parameters, so that the gener
 and the synthesis reports agree on them.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 
 from golden.sparq import DEFAULT_OPTIONS as _GOLDEN_DEFAULT_OPTIONS, LONE_WINDOW, WINDOWS
+from golden.tags import NAIVE_WIDTHS
 
-__all__ = ["SparqConfig", "DATAPATHS", "ROUNDINGS", "WINDOW_OPTIONS", "WINDOW_BITS", "MAX_K",
+__all__ = ["SparqConfig", "Field", "FIELDS", "DATAPATHS", "ROUNDINGS", "WINDOW_OPTIONS", "WINDOW_BITS", "MAX_K",
            "MAX_PES", "MAX_SIDE", "INTERFACES", "BITS", "DEFAULT_OPTIONS", "WINDOW_SHIFTS",
            "NAIVE_WIDTHS", "STC_DATAPATHS", "STC_GROUP", "MAX_PAIRS"]
 
-#: Naive baselines ``a<N>w8``: N-bit activations (0..2**N - 1) times 8-bit weights, exact, on two
-#: N-bit x 8-bit multipliers; the baseline of the same activation width as a SPARQ window.
-NAIVE_WIDTHS = {"a4w8": 4, "a3w8": 3, "a2w8": 2}
+# NAIVE_WIDTHS (golden.tags): naive baselines ``a<N>w8``, N-bit activations (0..2**N - 1) times
+# 8-bit weights, exact, on two N-bit x 8-bit multipliers; the baseline of the same activation
+# width as a SPARQ window. The hardware has every one golden has.
 
 #: PE datapaths. ``sparq``: two ``bits`` x 8b multipliers fed by the pair encoder; ``int8``: two
 #: exact 8b x 8b multipliers (the A8W8 reference); ``a4w8``, ``a3w8``, ``a2w8``: two N-bit x 8b
@@ -75,6 +76,56 @@ MAX_SIDE = 64
 #: block's size limit, ``rows * cols * pairs`` pair multipliers, is checked by
 #: :func:`hdl.naming.check`).
 MAX_PAIRS = 32
+
+
+@dataclass(frozen=True)
+class Field:
+    """What the project knows of one :class:`SparqConfig` field besides its type and default: the
+    schema every consumer derives from (names, the ``sparq-rtl verilog`` flags and their help,
+    the contract page's command lines, the sidecar, the block checks).
+
+    Members
+    -------
+    blocks : tuple of str
+        The blocks that take the field (:data:`hdl.blocks.BLOCKS` names); a non-default value on
+        another block is refused (:func:`hdl.naming.check`), and so is its flag.
+    metavar : str or None
+        The flag's value in the help (``"R"``, ``"sparq|int8|..."``); None for a switch (a
+        ``bool`` field, ``--flag`` sets it).
+    help : str
+        The flag's help text; the blocks that take it are appended by the command.
+    tag : str or None
+        The field's piece of the config tag, a format with ``{}`` for the value (``"-k{}"``,
+        ``"x{}"``); a ``bool`` field's piece is the text itself (``"-stc"``), present when the
+        field is set. A ``str`` field's piece appears only when its value is not the default
+        (``-axis``); an ``int`` field's whenever the block takes the field. None: the field is
+        part of the setting tag (:mod:`golden.tags`), not a piece of its own.
+    strict : bool
+        True: a value other than the default on a block that does not take the field is refused.
+        False for the sizes a larger block hands down to its parts (an array builds its PEs and
+        encoders from its own configuration, rows, cols and max_k included): a block ignores
+        them.
+    """
+    blocks: tuple
+    metavar: str
+    help: str
+    tag: str = None
+    strict: bool = True
+
+    @property
+    def setting(self):
+        """True for the fields the setting tag encodes (datapath, bits, options, rounding)."""
+        return self.tag is None
+
+
+# The block names the fields refer to (hdl.blocks is the table of the blocks themselves; a test
+# checks that these agree with it).
+_ALL_BLOCKS = ("window", "pair", "pe", "array", "dotprod")
+_STREAM_BLOCKS = ("array", "dotprod")
+
+
+def _field(default, blocks, metavar, help, tag=None, strict=True):
+    return field(default=default, metadata={"sparq": Field(blocks, metavar, help, tag, strict)})
 
 
 def _check_int(name, value, minimum, maximum=None):
@@ -151,23 +202,60 @@ class SparqConfig:
     names the field and the value.
 
     Derived members (read-only properties): ``shifts``, ``lone_bits``, ``lone_shifts``,
-    ``act_width``, ``mant_width``, ``shift_width``, ``k_per_transfer``, ``max_pairs``,
-    ``max_products``, ``max_act_value``, ``acc_width``, ``pe_latency``.
+    ``act_width``, ``mant_width``, ``shift_width``, ``k_per_transfer``, ``max_act_value``,
+    ``acc_width``. What one block derives for itself lives with the block: the PE's latency and
+    longest tile (:func:`hdl.pe.latency`, :func:`hdl.pe.max_pairs`, :func:`hdl.pe.max_products`),
+    the dot-product unit's (:mod:`hdl.dotprod`).
     """
 
-    datapath: str = "sparq"
-    bits: int = WINDOW_BITS
-    options: int = None
-    rounding: str = "nearest-even"
-    rows: int = 8
-    cols: int = 8
-    max_k: int = 1152
-    interface: str = "native"
-    skid: bool = False
-    stc: bool = False
-    mul_pipe: bool = False
-    dsp_pack: bool = False
-    pairs: int = 4
+    # The fields in config-tag order (hdl.naming): the setting (datapath, bits, options,
+    # rounding), the size, then the options. Each field's Field record is the schema: which blocks
+    # take it, its sparq-rtl flag, its piece of the config tag.
+    datapath: str = _field(
+        "sparq", _ALL_BLOCKS, "|".join(DATAPATHS),
+        "multiplier datapath (window and pair are sparq only; default sparq)")
+    bits: int = _field(
+        WINDOW_BITS, _ALL_BLOCKS, "|".join(map(str, BITS)),
+        "window width of a pair (sparq; default 4)")
+    options: int = _field(
+        None, _ALL_BLOCKS, "|".join(str(o) for _, o in WINDOW_SHIFTS),
+        "window positions: 4-bit 5 {0..4}, 3 {0,2,4}, 2 {0,4}; 3-bit 6 {0..5}; 2-bit 7 {0..6} "
+        "(default 5, 6, 7 for 4, 3, 2 bits)")
+    rounding: str = _field(
+        "nearest-even", _ALL_BLOCKS, "|".join(ROUNDINGS),
+        "rounding below the window (default nearest-even)")
+    rows: int = _field(
+        8, _STREAM_BLOCKS, "R", "array rows / dotprod output rows M (array: default 8; dotprod: 4)",
+        tag="-{}", strict=False)
+    cols: int = _field(
+        8, _STREAM_BLOCKS, "C", "array columns / dotprod output columns N (array: default 8; "
+        "dotprod: 4)", tag="x{}", strict=False)
+    pairs: int = _field(
+        4, ("dotprod",), "P", "pairs of reduction positions per cycle (default 4)", tag="p{}")
+    max_k: int = _field(
+        1152, ("pe", "array", "dotprod"), "K",
+        "largest reduction length the accumulators hold (default 1152)", tag="-k{}",
+        strict=False)
+    stc: bool = _field(
+        False, ("pe", "array"), None,
+        "2:4 structured-sparse weights (datapath sparq or int8): weights arrive compressed, two "
+        "values and their positions per group of four", tag="-stc")
+    mul_pipe: bool = _field(
+        False, ("pe", "array", "dotprod"), None,
+        "split the multiply stage over two register stages: one cycle more latency, a shorter "
+        "critical path", tag="-pipe")
+    dsp_pack: bool = _field(
+        False, ("dotprod",), None,
+        "compute two columns' products with one multiply, their weights packed on its wide "
+        "operand, so a DSP block takes two (sparq with 4-bit windows)", tag="-pack")
+    skid: bool = _field(
+        False, _STREAM_BLOCKS, None,
+        "a skid buffer on each input stream: a.ready and b.ready become register outputs, "
+        "independent of every input of the same cycle", tag="-skid")
+    interface: str = _field(
+        "native", _STREAM_BLOCKS, "|".join(INTERFACES),
+        "port naming: native streams (default) or AXI4-Stream (aclk, aresetn, s_axis_a_t*, "
+        "s_axis_b_t*, m_axis_c_t*)", tag="-{}")
 
     def __post_init__(self):
         if not isinstance(self.datapath, str) or self.datapath not in DATAPATHS:
@@ -206,18 +294,13 @@ class SparqConfig:
         if not isinstance(self.interface, str) or self.interface not in INTERFACES:
             raise ValueError(f"interface must be one of {', '.join(INTERFACES)}, not "
                              f"{self.interface!r}")
-        if not isinstance(self.skid, bool):
-            # 1 == True would make an equal but differently printed config.
-            raise TypeError(f"skid must be a bool, not {self.skid!r}")
-        if not isinstance(self.stc, bool):
-            raise TypeError(f"stc must be a bool, not {self.stc!r}")
+        for f in fields(self):
+            if f.type in (bool, "bool") and not isinstance(getattr(self, f.name), bool):
+                # 1 == True would make an equal but differently printed config.
+                raise TypeError(f"{f.name} must be a bool, not {getattr(self, f.name)!r}")
         if self.stc and self.datapath not in STC_DATAPATHS:
             raise ValueError(f"stc (2:4 sparse weights) applies to datapath "
                              f"{' and '.join(STC_DATAPATHS)} only, not {self.datapath!r}")
-        if not isinstance(self.mul_pipe, bool):
-            raise TypeError(f"mul_pipe must be a bool, not {self.mul_pipe!r}")
-        if not isinstance(self.dsp_pack, bool):
-            raise TypeError(f"dsp_pack must be a bool, not {self.dsp_pack!r}")
         if self.dsp_pack and (self.datapath != "sparq" or self.bits != WINDOW_BITS):
             # The packing's field stride holds a 4-bit mantissa's product (hdl.packed_mul.FIELD).
             raise ValueError(f"dsp_pack applies to datapath 'sparq' with 4-bit windows only, not "
@@ -273,26 +356,6 @@ class SparqConfig:
         return STC_GROUP if self.stc else 2
 
     @property
-    def pe_latency(self):
-        """Cycles from a PE's operand register to its accumulate stage: 1, or 2 with ``mul_pipe``."""
-        return 2 if self.mul_pipe else 1
-
-    @property
-    def max_pairs(self):
-        """Transfers (cycles of one PE) in the longest tile: ceil(max_k / 2), an odd K pairing the
-        last with 0; with ``stc`` ceil(max_k / 4) (one pair per group of four)."""
-        return -(-self.max_k // self.k_per_transfer)
-
-    @property
-    def max_products(self):
-        """Most products a tile can carry: two per transfer, ``2 * max_pairs``. A tile of up to
-        ``max_k`` positions has at most ``max_k`` of them (with ``stc`` two per group of four),
-        but the array cannot tell the zero padding of an odd K (or of a final partial group) from
-        data: a longer tile sets ``err``, a tile of ``max_pairs`` transfers whose padding is not
-        zero does not. The accumulator holds that too, so no accepted input overflows it."""
-        return 2 * self.max_pairs
-
-    @property
     def max_act_value(self):
         """Largest activation at the input, 255 or ``2**N - 1`` for ``aNw8``; also a bound on the
         value any activation contributes to a product.
@@ -307,11 +370,18 @@ class SparqConfig:
 
     @property
     def acc_width(self):
-        """Signed accumulator width such that no tile the array accepts can overflow it.
+        """Signed width of a PE's accumulator (the PE's and the array's; the dot-product unit
+        sizes its own, :func:`hdl.dotprod.acc_width`) such that no tile the array accepts can
+        overflow it.
 
-        A tile carries at most ``max_products`` products (``max_k``, rounded up to whole
-        transfers), each in [-128 * max_act, 127 * max_act], so every partial sum lies in
+        A tile carries at most :func:`hdl.pe.max_products` products (``max_k``, rounded up to
+        whole transfers), each in [-128 * max_act, 127 * max_act], so every partial sum lies in
         [-P * 128 * max_act, P * 127 * max_act]; the most negative bound needs the most bits.
         """
-        bound = self.max_products * (1 << (WEIGHT_WIDTH - 1)) * self.max_act_value
+        max_products = 2 * -(-self.max_k // self.k_per_transfer)     # hdl.pe.max_products
+        bound = max_products * (1 << (WEIGHT_WIDTH - 1)) * self.max_act_value
         return bound.bit_length() + 1
+
+
+#: The schema of the configuration fields: ``{name: Field}`` in config-tag order.
+FIELDS = {f.name: f.metadata["sparq"] for f in fields(SparqConfig)}

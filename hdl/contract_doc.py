@@ -20,9 +20,11 @@ import re
 import sys
 from pathlib import Path
 
-from .config import SparqConfig
+from dataclasses import replace
+
+from .blocks import defaults_of, takes
+from .config import FIELDS, SparqConfig
 from .generate import sidecar
-from .naming import BLOCKS, FIELD_BLOCKS
 
 __all__ = ["ENTRIES", "render", "main"]
 
@@ -89,22 +91,18 @@ Conventions: bit offsets count from the LSB (bit 0); a stream `s` appears in the
 interpretation.
 """
 
-# Configuration flags of `sparq-rtl verilog` and the config fields they set, in the command's order.
-# (the flag of a field is its name with - for _: max_k -> --max-k; which blocks take it:
-# hdl.naming.FIELD_BLOCKS)
-_FLAGS = ("datapath", "bits", "options", "rounding", "rows", "cols", "max_k", "skid", "stc",
-          "mul_pipe", "dsp_pack", "pairs")
-
-
 def _command(block, config):
-    """The `sparq-rtl verilog` command line that generates ``block`` for ``config``."""
-    # (options defaults per bits: --bits 3 alone means 6 options.)
-    default = SparqConfig(bits=config.bits) if config.datapath == "sparq" else SparqConfig()
+    """The `sparq-rtl verilog` command line that generates ``block`` for ``config``: a flag for
+    every field the block takes whose value is not the block's default (the fields and their
+    flags: :data:`hdl.config.FIELDS`; ``--bits 3`` alone means 6 options)."""
+    start = defaults_of(block)
     parts = ["sparq-rtl", "verilog", block]
-    for field in _FLAGS:
+    for field in FIELDS:
         value = getattr(config, field)
-        base = SparqConfig() if field == "bits" else default
-        if block in FIELD_BLOCKS.get(field, BLOCKS) and value != getattr(base, field):
+        base = start
+        if field == "options" and config.datapath == "sparq":
+            base = replace(start, bits=config.bits, options=None)   # the count --bits implies
+        if takes(block, field) and value != getattr(base, field):
             flag = "--" + field.replace("_", "-")
             parts += [flag] if isinstance(value, bool) else [flag, str(value)]
     return " ".join(parts + ["-d", "DIR"])

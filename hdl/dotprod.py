@@ -7,7 +7,7 @@ from .config import SparqConfig
 from .pair import PairEncoder
 from .mul_stage import SPLIT_LATENCY, plain_product, shift_left, slot_product
 from .packed_mul import PackedMultiplier
-from .pe import operand_layout
+from .layouts import operand_layout
 from .tile_framing import tile_input, tile_output, tile_signature
 
 __all__ = ["DotProduct", "PACK_LANES", "a_layout", "b_layout", "c_layout", "positions", "steps", "max_steps",

@@ -48,25 +48,23 @@ Sidecar format (``format: "sparq-rtl-sidecar/1"``)::
 import json
 import os
 import re
-import secrets
-import shutil
 import stat
-from importlib import metadata
 from pathlib import Path
 from typing import NamedTuple
 
-from amaranth import Shape
 from amaranth.back import verilog as _verilog
-from amaranth.lib import data, stream, wiring
 
 from . import headers, packaging
-from .naming import BLOCKS, SPARQ_ONLY as _SPARQ_ONLY, check, design_name, module_name
+from .blocks import BLOCKS, block_of
+from .naming import check, module_name
+from .output import (OutputError, fill as _fill, make_folders as _make_folders,
+                     put_in_place as _put_in_place, quietly as _quietly, reason as _reason,
+                     stat_or_none as _stat, temporary as _temporary)
+from .sidecar import SIDECAR_FORMAT, declared_ports as _declared_ports, describe_module, module_ports
 
 __all__ = ["BLOCKS", "build", "default_name", "verilog", "sidecar", "write", "check_name",
            "SIDECAR_FORMAT", "module_ports", "MAX_NAME_LENGTH", "OutputError", "Written",
            "output_paths"]
-
-SIDECAR_FORMAT = "sparq-rtl-sidecar/1"
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -133,40 +131,6 @@ def _resolve_name(block, config, name):
 
 # -- the API --------------------------------------------------------------------------------------
 
-def _component_class(block):
-    # Imported on demand: building a window should not need the array's module to import.
-    if block == "window":
-        from .window import WindowSelector
-        return WindowSelector
-    if block == "pair":
-        from .pair import PairEncoder
-        return PairEncoder
-    if block == "pe":
-        from .pe import ProcessingElement
-        return ProcessingElement
-    if block == "dotprod":
-        from .dotprod import DotProduct
-        return DotProduct
-    from .array import SystolicArray
-    return SystolicArray
-
-
-def _component(block, config):
-    if block == "array" and config.interface == "axis":
-        from .axis import AxisArray
-        return AxisArray(config)
-    if block == "dotprod" and config.interface == "axis":
-        from .axis import AxisDotProduct
-        return AxisDotProduct(config)
-    if config.stc:
-        # The 2:4 structured-sparse PE and array (hdl/stc_pe.py, hdl/stc_array.py).
-        if block == "pe":
-            from .stc_pe import StcProcessingElement
-            return StcProcessingElement(config)
-        from .stc_array import StcArray
-        return StcArray(config)
-    return _component_class(block)(config)
-
 
 def build(block, config, *, name=None):
     """The :class:`amaranth.lib.wiring.Component` of ``block`` for ``config``.
@@ -177,7 +141,7 @@ def build(block, config, *, name=None):
     check(block, config)
     if name is not None:
         check_name(name)
-    return _component(block, config)
+    return block_of(block).component(config)
 
 
 def default_name(block, config):
@@ -229,7 +193,7 @@ def sidecar(block, config, *, name=None):
     """The JSON-ready description of the generated module (format in the module docstring)."""
     component = build(block, config, name=name)
     module = _resolve_name(block, config, name)
-    return _sidecar(block, config, component, module, _convert(component, module))
+    return describe_module(block, config, component, module, _convert(component, module))
 
 
 class Written(NamedTuple):
@@ -315,7 +279,7 @@ def write(block, config, path, *, name=None, fusesoc=False):
             raise OutputError(f"{label} cannot be written: {_reason(exc)}") from exc
         component = build(block, config, name=name)
         text = _convert(component, module)
-        doc = _sidecar(block, config, component, module, text)
+        doc = describe_module(block, config, component, module, text)
         try:
             for kind, content in _render(doc, text, paths).items():
                 _fill(tmps[kind], content)
@@ -337,28 +301,8 @@ def write(block, config, path, *, name=None, fusesoc=False):
 
 # -- output paths ---------------------------------------------------------------------------------
 
-class OutputError(ValueError):
-    """An output path that cannot be written (the ``sparq-rtl`` command exits with status 1)."""
 
-
-def _reason(exc):
-    return exc.strerror or str(exc)
-
-
-def _quietly(call, *args):
-    try:
-        call(*args)
-    except OSError:
-        pass    # a clean-up step; the error being reported is the one that caused it
-
-
-def _stat(path):
-    """``os.stat`` of ``path``, or None when it (or a folder on the way) does not exist."""
-    try:
-        return os.stat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-
+# -- output paths ---------------------------------------------------------------------------------
 
 def _check_output(path, **kinds):
     """:func:`output_paths` of output ``path``, checked without creating anything."""
@@ -391,265 +335,3 @@ def _check_output(path, **kinds):
     except OSError as exc:
         raise OutputError(f"{label} cannot be written: {_reason(exc)}") from exc
     return paths
-
-
-def _make_folders(folder, created):
-    """Create ``folder`` and its missing parents, appending each one made to ``created``."""
-    missing = []
-    for f in (folder, *folder.parents):
-        if _stat(f) is not None:
-            break
-        missing.append(f)
-    for f in reversed(missing):
-        os.mkdir(f)
-        created.append(f)
-
-
-def _temporary(folder, temporaries):
-    """Create an empty temporary file in ``folder``; its path is appended to ``temporaries``."""
-    while True:
-        tmp = folder / f".sparq-rtl-{secrets.token_hex(6)}.tmp"
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)   # mode after umask
-        except FileExistsError:
-            continue
-        os.close(fd)
-        temporaries.append(tmp)
-        return tmp
-
-
-def _fill(tmp, text):
-    with open(tmp, "w", encoding="utf-8", newline="\n") as f:
-        f.write(text)
-
-
-def _backup(target):
-    """A second name for the existing file ``target`` (a hard link, else a copy)."""
-    while True:
-        backup = target.parent / f".sparq-rtl-{secrets.token_hex(6)}.bak"
-        try:
-            os.link(target, backup, follow_symlinks=False)
-            return backup
-        except FileExistsError:
-            continue
-        except OSError:
-            break       # no hard links on this file system
-    temporaries = []
-    try:
-        backup = _temporary(target.parent, temporaries)
-        shutil.copy2(target, backup, follow_symlinks=False)
-    except BaseException:
-        for tmp in temporaries:
-            _quietly(os.unlink, tmp)
-        raise
-    return backup
-
-
-def _put_in_place(moves):
-    """Rename each ``(temporary, target, label)`` of ``moves`` onto its target: all or none.
-
-    When a rename fails, the targets already replaced are restored from their backups (or
-    removed when they did not exist before) and OutputError names the target that failed.
-    """
-    done, backups = [], []      # done: (target, its backup or None)
-    try:
-        for tmp, target, what in moves:
-            try:
-                backup = _backup(target) if os.path.lexists(target) else None
-                if backup is not None:
-                    backups.append(backup)
-                os.replace(tmp, target)
-            except OSError as exc:
-                raise OutputError(f"{what} cannot be written: {_reason(exc)}") from exc
-            done.append((target, backup))
-    except BaseException:
-        for target, backup in reversed(done):
-            if backup is not None:
-                _quietly(os.replace, backup, target)
-            else:
-                _quietly(os.unlink, target)
-        raise
-    finally:
-        for backup in backups:
-            _quietly(os.unlink, backup)     # gone already when it was used to restore
-
-
-# -- the sidecar ----------------------------------------------------------------------------------
-
-def _parameters(block, config):
-    params = {}
-    if block not in _SPARQ_ONLY:
-        params["datapath"] = config.datapath
-    if config.datapath == "sparq":
-        params.update(bits=config.bits, options=config.options, rounding=config.rounding,
-                      shifts=list(config.shifts), shift_width=config.shift_width)
-        if block != "window":
-            # The lone-value rule: the window a lone activation gets (exact 8 bits at shift 0
-            # under 4-bit windows).
-            params.update(lone_bits=config.lone_bits, lone_shifts=list(config.lone_shifts))
-    if block in _SPARQ_ONLY:
-        params["mant_width"] = config.bits
-        return params
-    if block == "array":
-        params.update(rows=config.rows, cols=config.cols, interface=config.interface,
-                      skid=config.skid)
-    if block == "dotprod":
-        from . import dotprod
-        params.update(rows=config.rows, cols=config.cols, pairs=config.pairs,
-                      interface=config.interface, skid=config.skid, max_k=config.max_k,
-                      positions=dotprod.positions(config), max_steps=dotprod.max_steps(config),
-                      act_width=config.act_width, mant_width=config.mant_width,
-                      weight_width=config.weight_width, max_act_value=config.max_act_value,
-                      acc_width=dotprod.acc_width(config), mul_pipe=config.mul_pipe,
-                      dsp_pack=config.dsp_pack, latency=dotprod.latency(config))
-        return params
-    if config.stc:
-        params.update(stc=True, k_per_transfer=config.k_per_transfer,
-                      max_products=config.max_products)
-    params.update(mul_pipe=config.mul_pipe, pe_latency=config.pe_latency)
-    params.update(max_k=config.max_k, max_pairs=config.max_pairs, act_width=config.act_width,
-                  mant_width=config.mant_width, weight_width=config.weight_width,
-                  max_act_value=config.max_act_value, acc_width=config.acc_width)
-    return params
-
-
-def _layout_fields(layout, prefix="", offset=0):
-    # Leaf fields of a data layout, LSB first, with absolute bit offsets.
-    fields = []
-    if isinstance(layout, data.ArrayLayout):
-        items = ((f"{prefix}[{i}]", layout.elem_shape, i * Shape.cast(layout.elem_shape).width)
-                 for i in range(layout.length))
-    else:
-        items = ((f"{prefix}.{n}" if prefix else n, f.shape, f.offset) for n, f in layout)
-    for name, shape, off in items:
-        if isinstance(shape, data.Layout):
-            fields += _layout_fields(shape, name, offset + off)
-        else:
-            s = Shape.cast(shape)
-            fields.append({"name": name, "offset": offset + off, "width": s.width,
-                           "signed": s.signed})
-    return fields
-
-
-def _stream_members(signature, prefix=()):
-    # Paths of the stream interfaces in a signature, to give their valid/ready standard meanings.
-    found = {}
-    for name, member in signature.members.items():
-        if member.is_signature:
-            sig = member.signature
-            if isinstance(sig, wiring.FlippedSignature):
-                sig = sig.flip()
-            if isinstance(sig, stream.Signature):
-                found[prefix + (name,)] = member.flow
-            else:
-                found.update(_stream_members(sig, prefix + (name,)))
-    return found
-
-
-def _stream_text(stream_name, flow, leaf):
-    # flow is the stream's direction as seen by the block: In = the block consumes it.
-    sink = flow == wiring.In
-    if leaf == "valid":
-        who = "the producer" if sink else "this block"
-        return (f"stream {stream_name}: {who} holds a payload on {stream_name}__payload; a transfer "
-                f"happens on a rising clk edge with {stream_name}__valid and {stream_name}__ready "
-                f"both high; once high, valid stays high and the payload stable until the transfer")
-    who = "this block" if sink else "the consumer"
-    return f"stream {stream_name}: {who} accepts a transfer this cycle"
-
-
-_PORT_DECL = re.compile(r"^\s*(input|output|inout)\s+(?:wire\s+|reg\s+)?(?:signed\s+)?"
-                        r"(?:\[(\d+):(\d+)\]\s*)?([A-Za-z_][A-Za-z0-9_$]*)\s*;", re.M)
-
-
-def module_ports(text, module):
-    """``[(name, direction, width)]`` of ``module`` in Verilog ``text``, in the order of the
-    module header's port list (the order of positional connections).
-
-    Read from the Verilog itself (the sidecar and the synthesis harness both rely on it). Raises
-    ``ValueError`` when the module is missing, has an inout port, or has no ports.
-    """
-    ports = _declared_ports(text, module)
-    header = re.search(rf"^module {re.escape(module)}\s*\((?P<ports>[^)]*)\)", text, re.M)
-    position = {p.strip(): i for i, p in enumerate(header["ports"].split(","))}
-    return sorted(ports, key=lambda port: position.get(port[0], len(position)))
-
-
-def _declared_ports(text, module):
-    # (name, direction, width) of every port declaration of `module`, in declaration order.
-    start = re.search(rf"^module {re.escape(module)}\s*\(", text, re.M)
-    if start is None:
-        raise ValueError(f"the Verilog has no module {module!r}")
-    end = text.index("endmodule", start.end())
-    ports = []
-    for m in _PORT_DECL.finditer(text, start.end(), end):
-        if m.group(1) == "inout":
-            raise ValueError(f"module {module!r} has an inout port {m.group(4)!r}")
-        msb, lsb = int(m.group(2) or 0), int(m.group(3) or 0)
-        ports.append((m.group(4), m.group(1), abs(msb - lsb) + 1))
-    if not ports:
-        raise ValueError(f"module {module!r} has no ports")
-    return ports
-
-
-def _sidecar(block, config, component, module, text):
-    described = component.describe()
-    meanings = dict(described.get("ports", {}))
-    streams = _stream_members(component.signature)
-    header = {name: (direction, width) for name, direction, width in module_ports(text, module)}
-    clocked = "clk" in header
-
-    ports = []
-    if clocked:
-        ports.append({"name": "clk", "direction": "input", "width": 1, "signed": False,
-                      "meaning": "clock; every register and stream transfer uses its rising edge"})
-        ports.append({"name": "rst", "direction": "input", "width": 1, "signed": False,
-                      "meaning": "synchronous reset, active high: clears state and handshakes"})
-    for path, member, _ in component.signature.flatten(component):
-        port = "__".join(str(p) for p in path)
-        shape = member.shape
-        width = Shape.cast(shape).width
-        signed = False if isinstance(shape, data.Layout) else Shape.cast(shape).signed
-        meaning = meanings.pop(port, None)
-        if meaning is None and path[:-1] in streams and path[-1] in ("valid", "ready"):
-            meaning = _stream_text("__".join(str(p) for p in path[:-1]), streams[path[:-1]], path[-1])
-        if meaning is None:
-            raise ValueError(f"{type(component).__name__}.describe() gives no meaning for port "
-                             f"{port!r}")
-        entry = {"name": port, "direction": "input" if member.flow == wiring.In else "output",
-                 "width": width, "signed": signed, "meaning": meaning}
-        if isinstance(shape, data.Layout):
-            entry["fields"] = _layout_fields(shape)
-        ports.append(entry)
-    if meanings:
-        raise ValueError(f"{type(component).__name__}.describe() documents ports that do not "
-                         f"exist: {', '.join(sorted(meanings))}")
-
-    # The sidecar must describe the module a Verilog user instantiates, exactly.
-    listed = {p["name"]: (p["direction"], p["width"]) for p in ports}
-    if listed != header:
-        raise RuntimeError(f"sidecar ports {listed} differ from the Verilog module's {header}")
-
-    timing = {key: described[key] for key in ("latency", "throughput", "handshake")
-              if key in described}
-    return {
-        "format": SIDECAR_FORMAT,
-        "module": module,
-        "block": block,
-        "design": design_name(block, config),
-        "summary": described.get("summary", ""),
-        "generator": {"sparq-hw": _version("sparq-hw"), "amaranth": _version("amaranth")},
-        "parameters": _parameters(block, config),
-        "clock": described.get("clock", {"port": "clk", "edge": "rising"} if clocked else None),
-        "reset": described.get("reset", {"port": "rst", "polarity": "active-high",
-                                         "synchronous": True} if clocked else None),
-        "timing": timing,
-        "ports": ports,
-    }
-
-
-def _version(package):
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "unknown"

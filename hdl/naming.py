@@ -26,80 +26,94 @@ module of ``sparq-rtl verilog``. Every name encodes every parameter its block de
 :func:`parse_design_name` reads a design name back into its block and :class:`SparqConfig`.
 """
 
+import functools
 import re
+from dataclasses import fields as _dataclass_fields
 
-from golden.tags import parse_setting_tag, setting_tag
+from golden.tags import TAG_PATTERN, parse_setting_tag, setting_tag
 
-from .config import MAX_PES, SparqConfig
+from .blocks import BLOCKS, FIELD_BLOCKS, SPARQ_ONLY, STREAM_BLOCKS, block_of, takes
+from .config import FIELDS, SparqConfig
 
-__all__ = ["BLOCKS", "SPARQ_ONLY", "STREAM_BLOCKS", "FIELD_BLOCKS", "DEFAULT_PAIRS", "check", "parse_setting_tag", "setting_of", "config_tag", "design_name", "module_name",
-           "parse_design_name"]
-
-#: The blocks :mod:`hdl.generate` builds, in the order the command lists them.
-BLOCKS = ("window", "pair", "pe", "array", "dotprod")
-
-#: Blocks with stream ports (``interface`` and ``skid`` apply to them).
-STREAM_BLOCKS = ("array", "dotprod")
+__all__ = ["BLOCKS", "SPARQ_ONLY", "STREAM_BLOCKS", "FIELD_BLOCKS", "DEFAULT_PAIRS", "check",
+           "parse_setting_tag", "setting_of", "config_tag", "design_name", "module_name",
+           "parse_design_name", "blocks_text"]
 
 #: ``pairs`` of a configuration that is not for the dot-product unit (the field's default).
 DEFAULT_PAIRS = SparqConfig().pairs
 
-#: Blocks that exist for the SPARQ datapath only (the baselines have no window or pair logic).
-SPARQ_ONLY = ("window", "pair")
-
-#: The blocks each configuration field applies to, for the fields that do not apply to every block
-#: (a field missing here applies to all): :func:`check` refuses a non-default value elsewhere, and
-#: the ``sparq-rtl verilog`` flags (:mod:`hdl.cli`) and the documented command lines
-#: (:mod:`hdl.contract_doc`) follow the same table.
-FIELD_BLOCKS = {
-    "datapath": BLOCKS,
-    "rows": STREAM_BLOCKS,
-    "cols": STREAM_BLOCKS,
-    "max_k": ("pe", "array", "dotprod"),
-    "interface": STREAM_BLOCKS,
-    "skid": STREAM_BLOCKS,
-    "stc": ("pe", "array"),
-    "mul_pipe": ("pe", "array", "dotprod"),
-    "dsp_pack": ("dotprod",),
-    "pairs": ("dotprod",),
-}
+_DEFAULT = SparqConfig()
 
 
-def _blocks_of(field):
-    # "block dotprod", "blocks pe and array", "blocks pe, array and dotprod"
-    names = FIELD_BLOCKS[field]
+def blocks_text(field):
+    """The blocks ``field`` applies to, as words: ``block dotprod``, ``blocks pe and array``,
+    ``blocks pe, array and dotprod``."""
+    names = FIELDS[field].blocks
     if len(names) == 1:
         return f"block {names[0]}"
     return f"blocks {', '.join(names[:-1])} and {names[-1]}"
 
 
-_DESIGN = re.compile(r"(?P<block>window|pair|pe|array|dotprod)-(?P<setting>int8|a[432]w8|sparq-b\d+-o\d+-(?:ne|tr))"
-                     r"(?:-(?P<rows>\d+)x(?P<cols>\d+)(?:p(?P<pairs>\d+))?)?(?:-k(?P<max_k>\d+))?(?P<stc>-stc)?(?P<pipe>-pipe)?(?P<pack>-pack)?(?P<skid>-skid)?(?:-(?P<interface>axis))?\Z")
+def _tag_fields():
+    # (name, Field, type) of the fields with a piece of their own in the config tag, in tag order.
+    return [(f.name, FIELDS[f.name], f.type) for f in _dataclass_fields(SparqConfig)
+            if not FIELDS[f.name].setting]
+
+
+def _is_bool(kind):
+    return kind in (bool, "bool")
+
+
+def _is_str(kind):
+    return kind in (str, "str")
+
+
+def _piece_pattern(name, field, kind):
+    # The regular expression of one field's optional piece of the tag, group named after it.
+    before, _, after = field.tag.partition("{}")
+    if _is_bool(kind):
+        return f"(?P<{name}>{re.escape(field.tag)})?"
+    if _is_str(kind):
+        value = "|".join(re.escape(c) for c in field.metavar.split("|"))
+    else:
+        value = r"\d+"
+    return f"(?:{re.escape(before)}(?P<{name}>{value}){re.escape(after)})?"
+
+
+_DESIGN = re.compile(f"(?P<block>{'|'.join(BLOCKS)})-(?P<setting>{TAG_PATTERN})"
+                     + "".join(_piece_pattern(*t) for t in _tag_fields()) + r"\Z")
 
 
 def check(block, config):
     """Raise ValueError/TypeError unless ``block`` exists and ``config`` applies to it (the one
-    check of a block and its configuration, for names and for :mod:`hdl.generate`)."""
-    if not isinstance(block, str) or block not in BLOCKS:
-        raise ValueError(f"block must be one of {', '.join(BLOCKS)}, not {block!r}")
+    check of a block and its configuration, for names and for :mod:`hdl.generate`).
+
+    A pair that passed is remembered (configurations are immutable), so the generator's entry
+    points, which each check their arguments, check a configuration once per process."""
+    block_of(block)
     if not isinstance(config, SparqConfig):
         raise TypeError(f"config must be a SparqConfig, not {config!r}")
-    if block in SPARQ_ONLY and config.datapath != "sparq":
+    _check(block, config)
+
+
+@functools.lru_cache(maxsize=1024)
+def _check(block, config):
+    spec = block_of(block)
+    if spec.sparq_only and config.datapath != "sparq":
         raise ValueError(f"block {block!r} exists for datapath 'sparq' only, not {config.datapath!r}")
-    if block not in FIELD_BLOCKS["interface"] and config.interface != "native":
-        raise ValueError(f"interface {config.interface!r} applies to {_blocks_of('interface')} "
-                         f"only, not {block!r}")
-    for field in ("skid", "stc", "mul_pipe", "dsp_pack"):
-        if block not in FIELD_BLOCKS[field] and getattr(config, field):
-            raise ValueError(f"{field} applies to {_blocks_of(field)} only, not {block!r}")
-    if block not in FIELD_BLOCKS["pairs"] and config.pairs != DEFAULT_PAIRS:
-        raise ValueError(f"pairs applies to {_blocks_of('pairs')} only, not {block!r} (pairs="
-                         f"{config.pairs!r})")
-    if block == "dotprod" and config.rows * config.cols * config.pairs > MAX_PES:
-        # As many pair multipliers as the largest array has PEs (elaboration time and memory).
-        raise ValueError(f"rows * cols * pairs must be at most {MAX_PES} pair multipliers, not "
-                         f"{config.rows} x {config.cols} x {config.pairs} = "
-                         f"{config.rows * config.cols * config.pairs}")
+    for name, field, kind in _tag_fields():
+        value = getattr(config, name)
+        if takes(block, name) or not field.strict or value == getattr(_DEFAULT, name):
+            continue
+        if _is_bool(kind):
+            raise ValueError(f"{name} applies to {blocks_text(name)} only, not {block!r}")
+        if _is_str(kind):
+            raise ValueError(f"{name} {value!r} applies to {blocks_text(name)} only, not "
+                             f"{block!r}")
+        raise ValueError(f"{name} applies to {blocks_text(name)} only, not {block!r} ({name}="
+                         f"{value!r})")
+    if spec.limit is not None:
+        spec.limit(config)
 
 
 def setting_of(config):
@@ -111,25 +125,22 @@ def setting_of(config):
 
 
 def config_tag(block, config):
-    """The parameters ``block`` depends on, as a tag (see the module docstring)."""
+    """The parameters ``block`` depends on, as a tag (see the module docstring): the setting,
+    then the piece of every field the block takes, in schema order (:class:`hdl.config.Field`:
+    an integer's piece always, a switch's when it is set, a choice's when it is not the
+    default)."""
     check(block, config)
     tag = setting_of(config)
-    if block in STREAM_BLOCKS:
-        tag += f"-{config.rows}x{config.cols}"
-    if block == "dotprod":
-        tag += f"p{config.pairs}"
-    if block in ("pe", *STREAM_BLOCKS):
-        tag += f"-k{config.max_k}"
-    if config.stc:
-        tag += "-stc"
-    if config.mul_pipe:
-        tag += "-pipe"
-    if config.dsp_pack:
-        tag += "-pack"
-    if config.skid:
-        tag += "-skid"
-    if config.interface != "native":
-        tag += f"-{config.interface}"
+    for name, field, kind in _tag_fields():
+        value = getattr(config, name)
+        if not takes(block, name):
+            continue
+        if _is_bool(kind):
+            tag += field.tag if value else ""
+        elif _is_str(kind):
+            tag += field.tag.format(value) if value != getattr(_DEFAULT, name) else ""
+        else:
+            tag += field.tag.format(value)
     return tag
 
 
@@ -143,6 +154,19 @@ def module_name(block, config):
     return "sparq_" + design_name(block, config).replace("-", "_")
 
 
+def _name_form():
+    # "<block>-<setting>-<rows>x<cols>p<pairs>-k<max_k>[-stc]..." from the schema.
+    form = "<block>-<setting>"
+    for name, field, kind in _tag_fields():
+        if _is_bool(kind):
+            form += f"[{field.tag}]"
+        elif _is_str(kind):
+            form += "[" + field.tag.format("|".join(field.metavar.split("|")[1:])) + "]"
+        else:
+            form += "[" + field.tag.format(f"<{name}>") + "]"
+    return form
+
+
 def parse_design_name(name):
     """``(block, SparqConfig)`` of a design name; ValueError naming it when it is not one.
 
@@ -151,36 +175,24 @@ def parse_design_name(name):
     """
     match = _DESIGN.match(name) if isinstance(name, str) else None
     if match is None:
-        raise ValueError(f"not a design name: {name!r} (expected <block>-<setting>[-<R>x<C>[p<P>]]"
-                         f"[-k<max_k>][-stc][-pipe][-pack][-skid][-axis], e.g. pe-sparq-b4-o5-ne-k1152, array-int8-4x4-k1152, "
-                         f"window-sparq-b4-o3-tr)")
+        raise ValueError(f"not a design name: {name!r} (expected {_name_form()}, e.g. "
+                         f"pe-sparq-b4-o5-ne-k1152, array-int8-4x4-k1152, window-sparq-b4-o3-tr)")
     block = match["block"]
     try:
         setting = parse_setting_tag(match["setting"])
     except ValueError as exc:       # a window setting the method does not have: sparq-b2-o5-ne
         raise ValueError(f"design {name!r}: {exc}") from None
-    fields = {"datapath": setting["kind"]}
+    values = {"datapath": setting["kind"]}
     if setting["kind"] == "sparq":
-        fields.update(bits=setting["bits"], options=setting["options"],
+        values.update(bits=setting["bits"], options=setting["options"],
                       rounding=setting["rounding"])
-    if match["rows"]:
-        fields.update(rows=int(match["rows"]), cols=int(match["cols"]))
-    if match["pairs"]:
-        fields["pairs"] = int(match["pairs"])
-    if match["max_k"]:
-        fields["max_k"] = int(match["max_k"])
-    if match["stc"]:
-        fields["stc"] = True
-    if match["pipe"]:
-        fields["mul_pipe"] = True
-    if match["pack"]:
-        fields["dsp_pack"] = True
-    if match["skid"]:
-        fields["skid"] = True
-    if match["interface"]:
-        fields["interface"] = match["interface"]
+    for field, _, kind in _tag_fields():
+        text = match[field]
+        if text is None:
+            continue
+        values[field] = True if _is_bool(kind) else text if _is_str(kind) else int(text)
     try:
-        config = SparqConfig(**fields)
+        config = SparqConfig(**values)
         canonical = design_name(block, config)
     except (ValueError, TypeError) as exc:
         raise ValueError(f"design {name!r}: {exc}") from None

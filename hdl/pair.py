@@ -1,36 +1,14 @@
 """vSPARQ pair encoder: a pair of activations as two multiplier slots."""
 
 from amaranth import Module, Mux, Signal
-from amaranth.lib import wiring, data
+from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from .config import SparqConfig, ACT_WIDTH_8
+from .layouts import encoded_pair_layout
 from .window import WindowSelector
 
-__all__ = ["PairEncoder", "EncodedPair", "encoded_pair_layout"]
-
-
-def encoded_pair_layout(config):
-    """The :class:`~amaranth.lib.data.StructLayout` of one encoded pair under ``config``.
-
-    Fields, from bit 0 up: ``mant0`` (``config.bits``), ``shift0`` (``config.shift_width``),
-    ``src0`` (1), ``mant1``, ``shift1``, ``src1``. Slot ``j`` contributes
-    ``(mantJ * b[srcJ]) << shiftJ``.
-    """
-    if not isinstance(config, SparqConfig):
-        raise TypeError(f"config must be a SparqConfig, not {config!r}")
-    n = config.bits
-    return data.StructLayout({
-        "mant0": n, "shift0": config.shift_width, "src0": 1,
-        "mant1": n, "shift1": config.shift_width, "src1": 1,
-    })
-
-
-#: The encoded pair for every 4-bit option: the shift field is 3 bits wide (shifts up to 4) for
-#: 5opt, 3opt and 2opt alike, so one layout serves them all (16 bits). Equal to
-#: ``encoded_pair_layout(config)`` for every :class:`SparqConfig` with ``bits=4`` (3-bit windows:
-#: 14 bits, 2-bit: 12 bits).
-EncodedPair = encoded_pair_layout(SparqConfig())
+__all__ = ["PairEncoder"]
 
 
 class PairEncoder(wiring.Component):

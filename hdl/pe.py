@@ -1,47 +1,36 @@
 """Processing element of the systolic array: one activation pair times one weight pair per cycle."""
 
-from amaranth import Module, Mux, Signal, signed, unsigned
-from amaranth.lib import data, wiring
+from amaranth import Module, Mux, Signal, signed
+from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from .config import SparqConfig
 from .mul_stage import SPLIT_LATENCY, plain_product, slot_product
-from .pair import encoded_pair_layout
+from .layouts import operand_layout, weight_layout
 
-__all__ = ["ProcessingElement", "operand_layout", "weight_pair_layout", "weight_layout"]
-
-
-def operand_layout(config):
-    """Layout of the activation operand that flows right through a row of PEs.
-
-    ``sparq``: the :func:`~hdl.pair.encoded_pair_layout` (two slots of mantissa, shift and weight
-    select, produced once per row by the pair encoder at the array edge). ``int8`` and ``a4w8``:
-    the raw pair, ``ArrayLayout(unsigned(config.act_width), 2)`` (element 0 = reduction index k,
-    element 1 = k+1). With ``config.stc``: the raw group of four activations
-    (:func:`hdl.stc_pe.group_layout`), selected and encoded inside the PE.
-    """
-    if not isinstance(config, SparqConfig):
-        raise TypeError(f"config must be a SparqConfig, not {config!r}")
-    if config.stc:
-        from .stc_pe import group_layout     # (stc_pe imports this module)
-        return group_layout(config)
-    if config.datapath == "sparq":
-        return encoded_pair_layout(config)
-    return data.ArrayLayout(unsigned(config.act_width), 2)
+__all__ = ["ProcessingElement", "latency", "max_pairs", "max_products"]
 
 
-#: Weight pair flowing down a column: element 0 = weight at reduction index k, element 1 = k+1.
-weight_pair_layout = data.ArrayLayout(signed(8), 2)
+def latency(config):
+    """Cycles from a PE's operand register to its accumulate stage: 1, or 2 with ``mul_pipe``
+    (the PE's and so the array's; the dot-product unit's is :func:`hdl.dotprod.latency`)."""
+    return 1 + (SPLIT_LATENCY if config.mul_pipe else 0)
 
 
-def weight_layout(config):
-    """Layout of the weight operand that flows down a column of PEs: :data:`weight_pair_layout`,
-    or with ``config.stc`` the compressed group :data:`hdl.stc_pe.compressed_layout`."""
-    if config.stc:
-        from .stc_pe import compressed_layout
-        return compressed_layout
-    return weight_pair_layout
+def max_pairs(config):
+    """Transfers (cycles of one PE) in the longest tile: ceil(max_k / 2), an odd K pairing the
+    last with 0; with ``stc`` ceil(max_k / 4) (one pair per group of four)."""
+    return -(-config.max_k // config.k_per_transfer)
 
+
+def max_products(config):
+    """Most products a tile can carry: two per transfer, ``2 * max_pairs``. A tile of up to
+    ``max_k`` positions has at most ``max_k`` of them (with ``stc`` two per group of four), but
+    the array cannot tell the zero padding of an odd K (or of a final partial group) from data: a
+    longer tile sets ``err``, a tile of ``max_pairs`` transfers whose padding is not zero does
+    not. The accumulator (``config.acc_width``) holds that too, so no accepted input overflows
+    it."""
+    return 2 * max_pairs(config)
 
 
 class ProcessingElement(wiring.Component):
@@ -87,7 +76,7 @@ class ProcessingElement(wiring.Component):
     ``[-128 * max_act, 127 * max_act]`` with ``max_act = config.max_act_value`` (255: a lone SPARQ
     activation is exact under 4-bit windows and at most 252 under 3-bit and 240 under 2-bit
     windows, and no window exceeds 255; ``2**N - 1`` for ``aNw8``), so after at most
-    ``config.max_pairs`` pairs (``max_products = 2 * max_pairs`` products) the sum is within
+    ``max_pairs(config)`` pairs (``max_products = 2 * max_pairs`` products) the sum is within
     ``[-max_products * 128 * max_act, max_products * 127 * max_act]``, which ``acc_width`` holds:
     no overflow, no wrap, no saturation for a tile of at most ``max_pairs`` pairs. Longer tiles wrap modulo ``2**acc_width`` (the array flags them on ``err``).
 
@@ -115,7 +104,7 @@ class ProcessingElement(wiring.Component):
     capture : Out(1)
         High in the cycle whose clock edge loads a finished sum into ``result``.
 
-    Latency, with ``L = config.pe_latency`` (1; 2 with ``config.mul_pipe``): a pair presented on
+    Latency, with ``L = latency(config)`` (1; 2 with ``config.mul_pipe``): a pair presented on
     ``a_in``/``b_in`` in cycle ``t`` is multiplied in cycles ``t+1 .. t+L`` and accumulated in
     cycle ``t+L+1``; with ``last_in`` high, ``capture`` is high in cycle ``t+L+1`` and the tile's
     sum is on ``result`` from cycle ``t+L+2``. Throughput: one pair (two multiply-accumulates) per
@@ -161,7 +150,7 @@ class ProcessingElement(wiring.Component):
                        f"[0 +: {cfg.act_width}] (index k), element 1 above it (index k+1)")
             kind = f"{cfg.datapath} PE: two {cfg.mant_width}b x 8b multipliers"
         weights = "weight pair, signed 8-bit each: b0 at bits [7:0] (index k), b1 at bits [15:8]"
-        L = cfg.pe_latency
+        L = latency(cfg)
         mul = ("cycles t+1 and t+2 (split multiply stage, mul_pipe)" if cfg.mul_pipe
                else "cycle t+1")
         if cfg.mul_pipe:

@@ -5,6 +5,7 @@ from amaranth import Signal
 from .array import SystolicArray
 from .config import SparqConfig
 from .stc_pe import StcProcessingElement
+from .pe import max_pairs
 
 __all__ = ["StcArray"]
 
@@ -21,7 +22,7 @@ class StcArray(SystolicArray):
     * ``a`` (in): ``{data: rows x (A[r,4g], A[r,4g+1], A[r,4g+2], A[r,4g+3]), last}``.
     * ``b`` (in): ``{data: cols x {value[2], pos[2]}, last}``: per output channel ``c`` the
       group's non-zero weights as a sparse tensor engine takes them, ``B[c, 4g + pos[j]] =
-      value[j]`` (:data:`hdl.stc_pe.compressed_layout`); a group with fewer than two non-zero
+      value[j]`` (:data:`hdl.layouts.compressed_layout`); a group with fewer than two non-zero
       weights pads with value 0 (any position). A tile is ``P = ceil(K/4)`` transfers; a K that
       is not a multiple of 4 is padded with activation 0 and no weight (the golden model's
       rule). The host side packs and checks groups with :mod:`hdl.stc_codec`.
@@ -76,7 +77,7 @@ class StcArray(SystolicArray):
                                f"{aw}-bit) at bits [c*{aw} +: {aw}]; last (bit {C * aw}) on "
                                f"row {R - 1}"),
                 "err": (f"sticky error flag, cleared by rst: a tile longer than "
-                        f"{cfg.max_pairs} transfers (max_k {cfg.max_k}), a.last != b.last, or a "
+                        f"{max_pairs(cfg)} transfers (max_k {cfg.max_k}), a.last != b.last, or a "
                         f"b transfer with two non-zero values at the same position of a column"),
             },
         }

@@ -1,37 +1,13 @@
 """Processing element for 2:4 structured-sparse weights: one group of four reduction positions per
 cycle on two multipliers."""
 
-from amaranth import Mux, Signal, signed, unsigned
-from amaranth.lib import data
+from amaranth import Mux, Signal, unsigned
 
-from .config import STC_GROUP, SparqConfig
 from .pair import PairEncoder
 from .mul_stage import plain_product, slot_product
 from .pe import ProcessingElement
 
-__all__ = ["StcProcessingElement", "group_layout", "compressed_layout", "POSITION_WIDTH"]
-
-#: Width of a weight's position inside its group of four.
-POSITION_WIDTH = (STC_GROUP - 1).bit_length()
-
-#: One output channel's weights for one aligned group of four reduction positions, as a sparse
-#: tensor engine takes them: two signed 8-bit values and the 2-bit position (0..3) of each in the
-#: group. Fields from bit 0 up: ``value[0]``, ``value[1]``, ``pos[0]``, ``pos[1]``. A slot whose
-#: value is 0 is a padding slot (a group with fewer than two non-zero weights); its position is
-#: ignored.
-compressed_layout = data.StructLayout({
-    "value": data.ArrayLayout(signed(8), 2),
-    "pos": data.ArrayLayout(unsigned(POSITION_WIDTH), 2),
-})
-
-
-def group_layout(config):
-    """Layout of the activation operand of a 2:4 PE: the group of four activations of one row
-    (element ``i`` = reduction position ``4g + i``), unsigned ``config.act_width`` bits each."""
-    if not isinstance(config, SparqConfig):
-        raise TypeError(f"config must be a SparqConfig, not {config!r}")
-    return data.ArrayLayout(unsigned(config.act_width), STC_GROUP)
-
+__all__ = ["StcProcessingElement"]
 
 class StcProcessingElement(ProcessingElement):
     """Multiply-accumulate cell of the 2:4 array (``config.stc``), datapath ``sparq`` or ``int8``.

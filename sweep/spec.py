@@ -40,7 +40,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from golden.tags import parse_setting_tag, setting_tag
-from hdl.naming import BLOCKS, SPARQ_ONLY, parse_design_name
+from hdl.blocks import BLOCKS, SPARQ_ONLY, takes
+from hdl.config import FIELDS as CONFIG_FIELDS, SparqConfig
+from hdl.naming import design_name, parse_design_name
 from synth.designs import resolve
 from synth.targets import TARGETS
 from synth.tools import SynthError
@@ -197,21 +199,33 @@ def _size(text, prefix):
     return int(parts[0]), int(parts[1])
 
 
-def _design(block, setting, rows, cols, max_k, prefix, pairs=None):
-    # The design name of hdl.naming, read back by its own parser (which checks every field and
-    # that the name is the canonical one).
-    name = f"{block}-{setting}"
-    if block in ("array", "dotprod"):
-        name += f"-{rows}x{cols}"
-    if block == "dotprod":
-        name += f"p{pairs}"
-    if block in ("pe", "array", "dotprod"):
-        name += f"-k{max_k}"
+def _design(block, setting, sizes, prefix):
+    # The design name of hdl.naming for `block` at setting tag `setting` and the size fields
+    # `sizes` the block takes; a configuration the generator refuses is named by the name it
+    # would have had.
+    tag = parse_setting_tag(setting)
+    values = {"datapath": tag["kind"], **sizes}
+    if tag["kind"] == "sparq":
+        values.update(bits=tag["bits"], options=tag["options"], rounding=tag["rounding"])
     try:
-        parse_design_name(name)
+        return design_name(block, SparqConfig(**values))
     except (ValueError, TypeError) as exc:
-        raise ValueError(f"{prefix}hardware: {exc}") from None
-    return name
+        name = f"{block}-{setting}" + "".join(
+            CONFIG_FIELDS[f].tag.format(sizes[f]) for f in CONFIG_FIELDS if f in sizes)
+        raise ValueError(f"{prefix}hardware: design {name!r}: {exc}") from None
+
+
+def _size_choices(block, get, sizes):
+    # Every combination of the size axes the block takes (rows x cols, max_k, pairs).
+    # (max_k outermost, then the size, then pairs: the order sweep files have always listed.)
+    out = [{}]
+    if takes(block, "max_k"):
+        out = [{**o, "max_k": k} for o in out for k in get("hardware.max_k")]
+    if takes(block, "rows"):
+        out = [{**o, "rows": r, "cols": c} for o in out for r, c in sizes]
+    if takes(block, "pairs"):
+        out = [{**o, "pairs": p} for o in out for p in get("hardware.pairs")]
+    return out
 
 
 def from_dict(doc, *, name="sweep", where=None):
@@ -238,12 +252,8 @@ def from_dict(doc, *, name="sweep", where=None):
         for block in blocks:
             if block in SPARQ_ONLY and parse_setting_tag(setting)["kind"] != "sparq":
                 continue            # the baselines have no window or pair logic
-            for max_k in (get("hardware.max_k") if block in ("pe", "array", "dotprod")
-                          else [None]):
-                for rows, cols in (sizes if block in ("array", "dotprod") else [(None, None)]):
-                    for pairs in (get("hardware.pairs") if block == "dotprod" else [None]):
-                        designs.append(_design(block, setting, rows, cols, max_k, prefix,
-                                               pairs))
+            for chosen in _size_choices(block, get, sizes):
+                designs.append(_design(block, setting, chosen, prefix))
     for pattern in get("hardware.designs") or []:
         try:
             designs += [d.name for d in resolve([pattern])]

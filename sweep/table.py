@@ -59,6 +59,7 @@ def _evaluation(run, setting):
 
 def rows(run):
     """One dict per point of ``run`` (a :class:`sweep.run.SweepRun`), in sweep order."""
+    from hdl.blocks import takes
     from hdl.naming import parse_design_name, setting_of
     out = []
     for design, target, seed in run.sweep.points():
@@ -69,9 +70,9 @@ def rows(run):
                "datapath": config.datapath,
                "options": config.options if config.datapath == "sparq" else None,
                "rounding": config.rounding if config.datapath == "sparq" else None,
-               "rows": config.rows if block == "array" else None,
-               "cols": config.cols if block == "array" else None,
-               "max_k": config.max_k if block in ("pe", "array") else None,
+               "rows": config.rows if takes(block, "rows") else None,
+               "cols": config.cols if takes(block, "cols") else None,
+               "max_k": config.max_k if takes(block, "max_k") else None,
                "target": target, "seed": seed}
         if gen is not None and gen["status"] == "ok":
             info = gen["result"]["info"]

@@ -20,6 +20,10 @@ import fnmatch
 import hashlib
 from dataclasses import dataclass
 
+import golden.tags as _tags
+from hdl.blocks import BLOCK_TABLE
+from hdl.config import FIELDS, STC_DATAPATHS, SparqConfig
+
 from .tools import SynthError
 
 __all__ = ["Design", "MACS_PER_CYCLE", "DEFAULT_DESIGNS", "parse_design", "resolve", "generate_verilog",
@@ -31,23 +35,20 @@ TOP = "dut"
 
 #: Setting tags (golden.tags) of the hardware datapaths: every SPARQ window width, option and
 #: rounding, then the baselines (int8 and the naive baseline of each window width).
-SPARQ_VARIANTS = (tuple(f"sparq-b4-o{o}-{r}" for o in (5, 3, 2) for r in ("ne", "tr"))
-                  + tuple(f"sparq-b{b}-o{o}-{r}" for b, o in ((3, 6), (2, 7))
-                          for r in ("ne", "tr")))
-VARIANTS = SPARQ_VARIANTS + ("int8", "a4w8", "a3w8", "a2w8")
-#: Setting tags with a 2:4 structured-sparse design (``stc=True``) in the default set.
-STC_VARIANTS = ("sparq-b4-o5-ne", "sparq-b4-o3-ne", "sparq-b4-o2-ne", "int8")
+SPARQ_VARIANTS = _tags.SPARQ_SETTINGS
+VARIANTS = _tags.SETTINGS
+#: Setting tags with a 2:4 structured-sparse design (``stc=True``) in the default set: SPARQ's
+#: 4-bit windows (every option, nearest-even) and every other datapath that has a 2:4 form.
+STC_VARIANTS = (tuple(f"sparq-b4-o{o}-ne" for b, o in _tags.SPARQ_WINDOWS if b == 4)
+                + tuple(d for d in STC_DATAPATHS if d != "sparq"))
 
 
-#: Multiply-accumulates per clock cycle at full throughput, by block, from the configuration:
-#: one pair (2 MACs) per PE per cycle. A block that multiplies joins the throughput-per-area
-#: table (:mod:`synth.throughput`) by having an entry here; blocks without one (the encoders)
-#: count 0 and stay out of it.
-MACS_PER_CYCLE = {
-    "pe": lambda config: 2,
-    "array": lambda config: 2 * config.rows * config.cols,
-    "dotprod": lambda config: 2 * config.pairs * config.rows * config.cols,
-}
+#: Multiply-accumulates per clock cycle at full throughput, by block, from the configuration
+#: (:attr:`hdl.blocks.Block.macs_per_cycle`): one pair (2 MACs) per PE per cycle. A block that
+#: multiplies joins the throughput-per-area table (:mod:`synth.throughput`); blocks that do not
+#: (the encoders) count 0 and stay out of it.
+MACS_PER_CYCLE = {name: b.macs_per_cycle for name, b in BLOCK_TABLE.items()
+                  if b.macs_per_cycle(SparqConfig()) > 0}
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,8 @@ class Design:
         packed products of the dot-product unit (``dsp_pack``), which the reports compare as
         datapaths of their own."""
         from hdl.naming import setting_of
-        return (setting_of(self.config) + ("-pipe" if self.config.mul_pipe else "")
-                + ("-pack" if self.config.dsp_pack else ""))
+        return setting_of(self.config) + "".join(
+            FIELDS[f].tag for f in ("mul_pipe", "dsp_pack") if getattr(self.config, f))
 
     @property
     def scale(self):
@@ -81,11 +82,7 @@ class Design:
     def pes(self):
         """Processing elements in the design (0 for the encoders alone); for the dot-product unit
         its pair multipliers, ``rows * cols * pairs`` (each the multiply work of one PE)."""
-        if self.block == "array":
-            return self.config.rows * self.config.cols
-        if self.block == "dotprod":
-            return self.config.rows * self.config.cols * self.config.pairs
-        return 1 if self.block == "pe" else 0
+        return BLOCK_TABLE[self.block].pes(self.config)
 
     @property
     def kept_modules(self):

@@ -35,10 +35,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from hdl.output import stat_or_none, write_text
+
 from .asic import asic_inputs, library_of, run_asic
 from .harness import HARNESS_TOP, harness_verilog
 from .targets import cell_metrics
-from .tools import SynthError, ToolError, kill_running, run_tool, tool_versions
+from .tools import SynthError, ToolError, run_tool, tool_versions
 
 __all__ = ["Source", "RunFailure", "OutputFolderError", "run_one", "run_many", "synth_tasks",
            "failure_of", "result_path", "cache_key",
@@ -107,13 +109,6 @@ def check_seed(seed):
     return seed
 
 
-def _stat(path):
-    try:
-        return os.stat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-
-
 def check_output_folder(out):
     """Raise :class:`OutputFolderError` unless folder ``out`` can be created and written.
 
@@ -126,7 +121,7 @@ def check_output_folder(out):
     try:
         missing = []
         for folder in (out, *out.parents):
-            st = _stat(folder)
+            st = stat_or_none(folder)
             if st is None:
                 missing.append(folder)
                 continue
@@ -138,7 +133,7 @@ def check_output_folder(out):
             os.mkdir(folder)
             created.append(folder)
         for sub in ("json", "work"):
-            st = _stat(out / sub)
+            st = stat_or_none(out / sub)
             if st is not None and not stat.S_ISDIR(st.st_mode):
                 raise OutputFolderError(f"{label} cannot be written: {str(out / sub)!r} is not a "
                                         f"directory")
@@ -310,7 +305,8 @@ def run_one(source, target, out, *, liberty=None, seed=1, force=False):
                "script": script, "seed": seed, "verilog_sha256": source.sha256, "liberty": None,
                "seconds": 0.0, "key": key}
         json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(doc, indent=1) + "\n")
+        # Atomic: an interrupted run never leaves a truncated record for the cache to trust.
+        write_text(json_path, json.dumps(doc, indent=1) + "\n")
         return doc
     if workdir.exists():
         shutil.rmtree(workdir)
@@ -374,7 +370,7 @@ def run_one(source, target, out, *, liberty=None, seed=1, force=False):
         "seconds": round(time.monotonic() - started, 2),
         "key": key,
     }
-    json_path.write_text(json.dumps(doc, indent=1, sort_keys=False) + "\n")
+    write_text(json_path, json.dumps(doc, indent=1, sort_keys=False) + "\n")
     return doc
 
 

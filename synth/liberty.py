@@ -3,6 +3,18 @@ before Yosys sees it, and to list the cells and their areas for the report.
 
 Liberty is a tree of groups ``name (args) { ... }``, simple attributes ``name : value ;`` and
 complex attributes ``name (args) ;``, with ``/* */`` and ``//`` comments and ``\\`` line joins.
+:func:`parse_library` is the syntax check alone; :func:`energy.liberty.read_liberty` runs it before
+its own parser.
+
+Why hand-written: none of the Liberty parsers on PyPI that install on Python 3.11 rejects a
+malformed file cleanly with its line number. Yosys's ``libparse`` (``lln-libparse``, Apache-2.0/ISC,
+the energy tier's reader) names the line for most faults but does not return on an unterminated
+string, ends the Python process on an empty file and ignores text after the library group.
+``eda-liberty-parser`` 0.1.1 (MIT) raises internal errors without a line number for most faults,
+accepts a group left open at the end of the file, does not know ``//`` comments, and misses an
+attribute whose name is followed by a tab. ``liberty-parser`` (GPL-3.0, not a dependency of
+this MIT project) names a line, but the line where parsing stopped (the end of the file for an
+unterminated string) with its grammar's token names.
 """
 
 import re
@@ -11,8 +23,8 @@ from pathlib import Path
 
 from .tools import SynthError
 
-__all__ = ["LibertyError", "Group", "parse_liberty", "read_liberty", "liberty_cells",
-           "sequential_cells", "smallest_inverter", "has_timing"]
+__all__ = ["LibertyError", "Group", "parse_library", "parse_liberty", "read_liberty",
+           "liberty_cells", "sequential_cells", "smallest_inverter", "has_timing"]
 
 
 class LibertyError(SynthError):
@@ -122,11 +134,11 @@ class _Parser:
             parent.attrs.setdefault(name, args)
 
 
-def parse_liberty(text, where="liberty file"):
-    """Parse Liberty ``text``; return the top ``library`` :class:`Group`.
+def parse_library(text, where="liberty file"):
+    """Parse Liberty ``text`` that must be exactly one ``library (...) { }`` group; return it.
 
-    Raises :class:`LibertyError` (one line, with a line number) when the text does not parse, is
-    not one ``library`` group, or has no cell with an ``area``.
+    The syntax check alone (no requirement on the cells): :class:`LibertyError` (one line, with a
+    line number) when the text does not parse or is not one ``library`` group.
     """
     parser = _Parser(text, where)
     root = Group("<file>", [])
@@ -135,7 +147,16 @@ def parse_liberty(text, where="liberty file"):
     libs = [g for g in root.groups if g.kind == "library"]
     if len(libs) != 1 or root.attrs or len(root.groups) != 1:
         raise LibertyError(f"{where}: expected exactly one top-level library (...) {{ }} group")
-    lib = libs[0]
+    return libs[0]
+
+
+def parse_liberty(text, where="liberty file"):
+    """Parse Liberty ``text``; return the top ``library`` :class:`Group`.
+
+    Raises :class:`LibertyError` (one line, with a line number) when the text does not parse, is
+    not one ``library`` group, or has no cell with an ``area``.
+    """
+    lib = parse_library(text, where)
     cells = liberty_cells(lib)
     if not cells:
         raise LibertyError(f"{where}: library {lib.args[0] if lib.args else ''!r} has no cell "

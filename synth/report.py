@@ -4,6 +4,9 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+from golden.tags import EXACT_SETTINGS, NAIVE_WIDTHS
+from hdl.blocks import BLOCK_TABLE
+
 from .asic_report import asic_section
 from .designs import VARIANTS
 from .throughput import (best_section, chart as throughput_chart, dsp_section, like_baseline,
@@ -19,13 +22,15 @@ def _scales(idx):
                     key=lambda s: (tuple(int(n) for n in s[5:].split("-")[0].split("x")),
                                    s.endswith("-stc")))
     return ["pe"] + (["pe-stc"] if "pe-stc" in present else []) + arrays
-ENCODERS = ("window", "pair")
-BASELINES = ("int8", "a4w8", "a3w8", "a2w8")
+ENCODERS = tuple(b.name for b in BLOCK_TABLE.values() if b.sparq_only)
+#: Every exact setting (int8 and the naive baselines of golden.tags).
+BASELINES = EXACT_SETTINGS
 
 
 def _naive_of(variant):
     # The naive baseline of a SPARQ variant's window width: sparq-b3-o6-ne -> a3w8.
-    return f"a{variant.split('-')[1][1:]}w8"
+    bits = int(variant.split('-')[1][1:])
+    return next(kind for kind, width in NAIVE_WIDTHS.items() if width == bits)
 
 #: The issue's goals, per PE at equal pair throughput: (what, target, figure, variant, against,
 #: bound, sense). sense "max": ratio <= bound; "min": ratio >= bound (Fmax).

@@ -33,7 +33,8 @@ from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from hdl.config import WINDOW_BITS, SparqConfig
-from hdl.pair import PairEncoder, encoded_pair_layout
+from hdl.layouts import encoded_pair_layout
+from hdl.pair import PairEncoder
 from hdl.mul_stage import slot_product
 from hdl.stc_pe import StcProcessingElement
 from hdl.window import WindowSelector

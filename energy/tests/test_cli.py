@@ -58,3 +58,19 @@ def test_missing_cell_models_file_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert status == 1 and len(err) == 1
     assert err[0] == f"sparq-rtl: error: --cell-models: no such file: {tmp_path / 'none.v'}"
+
+
+@pytest.mark.parametrize("reader, version", [("lln-libparse", "0.56.0"),
+                                             ("liberty-parser", "0.0.29")])
+def test_report_names_the_liberty_reader_the_result_recorded(reader, version):
+    # Results stored before the switch to lln-libparse record liberty-parser, the reader they used.
+    from energy.report import table
+    energy = {"total_pj": 4.0, "combinational_pj": 1.0, "sequential_pj": 1.0, "clock_pj": 1.0,
+              "leakage_pj": 1.0, "registers_pj": {}}
+    run = {"datapath": "int8", "mode": "zero-delay", "zero_fraction_measured": 0.5,
+           "pj_per_mac": 1.0, "pj_per_cycle": 2.0, "cells": 3, "area_um2": 4.0, "cycles": 2,
+           "energy": energy, "workload": {"workload": "synthetic"}, "pairs": 8}
+    tools = {"icarus": "Icarus", "yosys": "Yosys", "pywellen": "0.25.7", reader: version,
+             "library": {"name": "osu018", "package": "qflow-tech-osu018"}}
+    text = table({"runs": [run], "command": "sparq-rtl energy", "tools": tools})
+    assert f"{reader} {version}, pywellen 0.25.7." in text

@@ -17,6 +17,7 @@ from hdl.config import SparqConfig
 from hdl.stream_codec import ArrayCodec, reference
 
 from .array_sim import random_tile, run_array
+from hdl.pe import latency, max_pairs, max_products
 
 # Small shapes keep amaranth.sim quick: a general one, a single row and a single column.
 SHAPES = [(2, 3), (1, 4), (3, 1)]
@@ -138,7 +139,7 @@ def test_acc_width_is_minimal(dp, max_k):
     # The fullest tile the array accepts: ceil(max_k / 2) pairs, both members non-zero (an odd
     # max_k's padding slot is not checked to be zero).
     room = max_k + max_k % 2
-    assert config.max_products == room
+    assert max_products(config) == room
     assert config.acc_width == _min_signed_width(-room * 128 * amax, room * 127 * amax)
 
 
@@ -149,7 +150,7 @@ def test_full_room_of_an_odd_max_k_does_not_overflow(dp):
     config = SparqConfig(rows=2, cols=2, max_k=63, **dp)
     amax = AMAX[config.datapath]
     A, B = np.full((2, 64), amax), np.full((2, 64), -128)
-    assert ArrayCodec(config).transfers(64) == config.max_pairs == 32
+    assert ArrayCodec(config).transfers(64) == max_pairs(config) == 32
     result = run_array(config, [(A, B)])
     assert result.err == 0
     C = result.tiles(config)[0]
@@ -307,7 +308,7 @@ def test_latency_and_period_formulas(shape, k, skid, mul_pipe):
     config = SparqConfig(rows=rows, cols=cols, max_k=64, skid=skid, mul_pipe=mul_pipe)
     # e: the PEs' multiply stages (1; 2 with mul_pipe); every formula below has + e where the
     # docstring's one-stage figures have + 1.
-    e = config.pe_latency
+    e = latency(config)
     rng = np.random.default_rng(6)
     tiles = [random_tile(config, rng, k) for _ in range(4)]
     result = run_array(config, tiles)

@@ -192,16 +192,16 @@ BAD = [
     (["array", "--rows", "65", "--cols", "2", "-o", "x.v"], 2, "rows must be at most 64, not 65"),
     (["array", "--rows", "1", "--cols", "100", "-o", "x.v"], 2, "cols must be at most 64, not 100"),
     (["array", "--rows", "2.5", "-o", "x.v"], 2, "argument --rows: invalid int value: '2.5'"),
-    (["window", "--rows", "4", "-o", "x.v"], 2, "--rows applies to block array and dotprod only, not 'window'"),
+    (["window", "--rows", "4", "-o", "x.v"], 2, "--rows applies to blocks array and dotprod only, not 'window'"),
     (["pe", "--interface", "axis", "-o", "x.v"], 2,
-     "--interface applies to block array and dotprod only, not 'pe'"),
+     "--interface applies to blocks array and dotprod only, not 'pe'"),
     (["array", "--interface", "axi", "-o", "x.v"], 2,
      "interface must be one of native, axis, not 'axi'"),
-    (["pe", "--skid", "-o", "x.v"], 2, "--skid applies to block array and dotprod only, not 'pe'"),
+    (["pe", "--skid", "-o", "x.v"], 2, "--skid applies to blocks array and dotprod only, not 'pe'"),
     (["pair", "--mul-pipe", "-o", "x.v"], 2,
-     "--mul-pipe applies to block pe, array and dotprod only, not 'pair'"),
+     "--mul-pipe applies to blocks pe, array and dotprod only, not 'pair'"),
     (["window", "--mul-pipe", "-o", "x.v"], 2,
-     "--mul-pipe applies to block pe, array and dotprod only, not 'window'"),
+     "--mul-pipe applies to blocks pe, array and dotprod only, not 'window'"),
     (["array", "--dsp-pack", "-o", "x.v"], 2, "--dsp-pack applies to block dotprod only, not 'array'"),
     (["dotprod", "--dsp-pack", "--datapath", "a4w8", "-o", "x.v"], 2,
      "dsp_pack applies to datapath 'sparq' with 4-bit windows only, not datapath 'a4w8' with "
@@ -209,10 +209,10 @@ BAD = [
     (["dotprod", "--dsp-pack", "--bits", "2", "-o", "x.v"], 2,
      "dsp_pack applies to datapath 'sparq' with 4-bit windows only, not datapath 'sparq' with "
      "bits=2"),
-    (["window", "--skid", "-o", "x.v"], 2, "--skid applies to block array and dotprod only, not 'window'"),
-    (["pe", "--cols", "4", "-o", "x.v"], 2, "--cols applies to block array and dotprod only, not 'pe'"),
+    (["window", "--skid", "-o", "x.v"], 2, "--skid applies to blocks array and dotprod only, not 'window'"),
+    (["pe", "--cols", "4", "-o", "x.v"], 2, "--cols applies to blocks array and dotprod only, not 'pe'"),
     (["pair", "--max-k", "64", "-o", "x.v"], 2,
-     "--max-k applies to block pe, array and dotprod only, not 'pair'"),
+     "--max-k applies to blocks pe, array and dotprod only, not 'pair'"),
     (["window", "--name", "1st", "-o", "x.v"], 2,
      "module name must be a Verilog identifier (letters, digits and _, not starting with a "
      "digit), not '1st'"),
@@ -329,7 +329,7 @@ def test_interrupt(tmp_path, monkeypatch, capsys):
     # Ctrl-C while the Verilog is generated: status 130, one line, nothing left behind.
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
-    monkeypatch.setattr(generate, "_sidecar", interrupted)
+    monkeypatch.setattr(generate, "describe_module", interrupted)
     assert run(["verilog", "window", "-o", str(tmp_path / "new" / "w.v")], capsys) == (
         130, "", "sparq-rtl: error: interrupted\n")
     assert list(tmp_path.iterdir()) == []

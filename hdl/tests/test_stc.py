@@ -20,6 +20,7 @@ from hdl.lint import lint as verilator_lint
 from hdl.naming import config_tag, design_name, module_name, parse_design_name
 from hdl.stream_codec import ArrayCodec, reference
 from hdl.tests.array_sim import run_array
+from hdl.pe import max_pairs, max_products
 
 SPARQ = SparqConfig(stc=True, rows=2, cols=3, max_k=40)
 INT8 = SparqConfig(datapath="int8", stc=True, rows=3, cols=2, max_k=41)
@@ -81,8 +82,8 @@ def test_stc_widths_follow_the_fullest_2to4_tile(datapath, max_k):
     # sized for that room (equal when max_k % 4 is 0, 2 or 3).
     densest = int(np.resize([1, 1, 0, 0], max_k).sum())
     room = 2 * -(-max_k // 4)
-    assert config.max_pairs == -(-max_k // 4)
-    assert config.max_products == room >= densest
+    assert max_pairs(config) == -(-max_k // 4)
+    assert max_products(config) == room >= densest
     assert config.acc_width == _min_signed_width(-room * 128 * 255, room * 127 * 255)
 
 
@@ -299,9 +300,9 @@ def test_worst_case_accumulation(datapath, max_k):
         per = [240] * (2 * (max_k // 4)) + ([255] if max_k % 4 == 1 else [240] * min(max_k % 4, 2))
     else:
         per = [255] * int(pattern.sum())
-    assert len(per) == int(pattern.sum()) <= config.max_products
+    assert len(per) == int(pattern.sum()) <= max_products(config)
     assert (C[0] == -128 * sum(per)).all() and (C[1] == 127 * sum(per)).all()
-    assert -(1 << (config.acc_width - 1)) <= -128 * 255 * config.max_products
+    assert -(1 << (config.acc_width - 1)) <= -128 * 255 * max_products(config)
 
 
 def _transfer(config, rng, last, pos=None):

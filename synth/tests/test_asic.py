@@ -1,6 +1,6 @@
 """The ASIC flow (asic-osu018 and --liberty) on small designs: area against the Liberty's own cell
-areas (read with the independent ``liberty-parser``), the mapped netlist kept, provenance and
-timing recorded, the key following the library."""
+areas (read with the independent ``libparse``, the energy tier's Liberty parser), the mapped
+netlist kept, provenance and timing recorded, the key following the library."""
 
 import json
 from pathlib import Path
@@ -24,16 +24,20 @@ endmodule
 """
 
 
+def _cells(liberty):
+    from libparse import LibertyParser
+    with open(liberty) as stream:
+        parser = LibertyParser(stream)
+    return {cell.args[0]: {child.id: child.value for child in cell.children}
+            for cell in parser.ast.children if cell.id == "cell"}
+
+
 def _areas(liberty):
-    from liberty.parser import parse_liberty
-    library = parse_liberty(Path(liberty).read_text())
-    return {cell.args[0]: float(cell["area"]) for cell in library.get_groups("cell")}
+    return {name: float(attrs["area"]) for name, attrs in _cells(liberty).items()}
 
 
 def _flip_flops(liberty):
-    from liberty.parser import parse_liberty
-    library = parse_liberty(Path(liberty).read_text())
-    return {cell.args[0] for cell in library.get_groups("cell") if cell.get_groups("ff")}
+    return {name for name, attrs in _cells(liberty).items() if "ff" in attrs}
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from synth.liberty import LibertyError, parse_liberty, read_liberty, liberty_cells
+from synth.liberty import LibertyError, parse_library, parse_liberty, read_liberty, liberty_cells
 
 TINY = Path(__file__).parent / "data" / "tiny.lib"
 
@@ -46,6 +46,16 @@ def test_malformed_text_is_one_line_error(text, message):
     assert message in str(info.value)
     assert str(info.value).startswith("liberty file 'f.lib'")
     assert "\n" not in str(info.value)
+
+
+def test_syntax_check_alone_asks_nothing_of_the_cells():
+    # parse_library (what energy.liberty checks a file with) takes a library without areas;
+    # parse_liberty (what synthesis needs) rejects it.
+    text = "library (x) {\n  cell (A) { pin (Y) { direction : output ; } }\n}\n"
+    lib = parse_library(text)
+    assert lib.kind == "library" and [g.args for g in lib.groups] == [["A"]]
+    with pytest.raises(LibertyError, match="has no cell with an area"):
+        parse_liberty(text)
 
 
 def test_missing_file(tmp_path):

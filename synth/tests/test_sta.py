@@ -6,7 +6,8 @@ delay is worked out here independently of OpenSTA: the launching flip-flop's CLK
 zero clock slew (the ideal clock) and its load, then each inverter's cell_rise/cell_fall table at
 the slew the stage before produced and the load it drives (the next pin's capacitance; no wire
 load), bilinear interpolation with linear extrapolation outside the table, both edges carried
-through and the later arrival taken. The tables are read with ``liberty-parser``.
+through and the later arrival taken. The tables are read with Yosys's ``libparse`` (the energy
+tier's ``lln-libparse``).
 """
 
 import itertools
@@ -25,20 +26,30 @@ TOLERANCE = 0.001
 
 @pytest.fixture(scope="module")
 def lib():
-    from liberty.parser import parse_liberty
+    from libparse import LibertyParser
     cells = osu018()
-    return cells, parse_liberty(cells.liberty.read_text())
+    with open(cells.liberty) as stream:
+        parser = LibertyParser(stream)
+    return cells, parser
 
 
-def _cell(library, name):
-    for cell in library.get_groups("cell"):
+def _children(node, kind):
+    return [child for child in node.children if child.id == kind]
+
+
+def _value(node, name):
+    return next(child.value for child in node.children if child.id == name)
+
+
+def _cell(parser, name):
+    for cell in _children(parser.ast, "cell"):
         if cell.args[0] == name:
             return cell
     raise KeyError(name)
 
 
 def _pin(cell, name):
-    for pin in cell.get_groups("pin"):
+    for pin in _children(cell, "pin"):
         if pin.args[0] == name:
             return pin
     raise KeyError(name)
@@ -50,11 +61,10 @@ def _floats(value):
 
 def _lookup(table, load, slew):
     """The table's value at (output load, input slew): bilinear, extrapolated linearly."""
-    caps = np.array(_floats(table["index_1"][0] if isinstance(table["index_1"], list)
-                            else table["index_1"]))
-    slews = np.array(_floats(table["index_2"][0] if isinstance(table["index_2"], list)
-                             else table["index_2"]))
-    values = np.array(table.get_array("values"), dtype=float)
+    args = {child.id: list(child.args) for child in table.children}
+    caps = np.array(_floats(args["index_1"][0]))
+    slews = np.array(_floats(args["index_2"][0]))
+    values = np.array([_floats(row) for row in args["values"]], dtype=float)
 
     def bracket(axis, x):
         i = int(np.clip(np.searchsorted(axis, x) - 1, 0, len(axis) - 2))
@@ -67,17 +77,17 @@ def _lookup(table, load, slew):
 
 
 def _arc(cell, out_pin, related):
-    for timing in _pin(cell, out_pin).get_groups("timing"):
-        if str(timing["related_pin"]).strip('"') == related:
-            return {g.group_name: g for g in timing.groups}
+    for timing in _children(_pin(cell, out_pin), "timing"):
+        if _value(timing, "related_pin").strip('"') == related:
+            return {g.id: g for g in timing.children if len(g.children)}
     raise KeyError((out_pin, related))
 
 
 def _hand_delay(library, n):
     """Latest arrival at the capturing flip-flop's D pin, ns, of the chain with ``n`` inverters."""
     inv, dff = _cell(library, "INVX1"), _cell(library, "DFFPOSX1")
-    inv_cap = float(_pin(inv, "A")["capacitance"])
-    d_cap = float(_pin(dff, "D")["capacitance"])
+    inv_cap = float(_value(_pin(inv, "A"), "capacitance"))
+    d_cap = float(_value(_pin(dff, "D"), "capacitance"))
     loads = [inv_cap] * n + [d_cap]         # what the flip-flop and each inverter drive
     clk_q = _arc(dff, "Q", "CLK")
     # (arrival, slew) per output edge after the launching flip-flop.
