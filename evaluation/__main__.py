@@ -55,6 +55,9 @@ def _parser():
     p.add_argument("--fashion-test", type=int, default=2000, metavar="N",
                    help="Fashion-MNIST test images to evaluate, the first N of the official "
                         "10,000 (default 2000, to keep make eval within minutes; 10000 for all)")
+    p.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="evaluate the seeds in N worker processes (default 1: in this one); each "
+                        "worker uses one thread, so N up to the number of cores")
     p.add_argument("--fashion-dir", default=None, metavar="DIR",
                    help="folder of the Fashion-MNIST IDX files (default "
                         "/usr/share/datasets/fashion-mnist, the Debian package's)")
@@ -62,55 +65,39 @@ def _parser():
 
 
 def _trained_workload(name, args, out, command, versions, log=print):
-    """Train/load and evaluate the ``digits`` or ``fashion`` workload over the seeds; returns
-    ``(reports, hardware check or None)`` after writing ``<stem>.md/.json/.png``."""
-    import numpy as np
-    import importlib
+    """Train/load and evaluate the ``digits`` or ``fashion`` workload over the seeds (in
+    ``args.jobs`` processes); returns ``(reports, hardware check or None)`` after writing
+    ``<stem>.md/.json/.png``."""
     from .costs import costs_table, layer_costs
-    from .evaluate import evaluate_model
+    from .seed_run import run_seed, seed_data
     from .seeds import plot_summary, summary_dict, summary_table
     from .training import loaders
 
-    module_name, stem, title = WORKLOADS[name]
-    module = importlib.import_module(f"evaluation.{module_name}")
-    reports, infos = [], []
-    if name == "fashion":
-        data_dir = args.fashion_dir or module.DEFAULT_DIR
-        x_te, y_te = module.load("test", data_dir)
-        x_te, y_te = x_te[:args.fashion_test], y_te[:args.fashion_test]
-        x_train_all, y_train_all = module.load("train", data_dir)
-    for seed in args.seeds:
-        if name == "digits":
-            model, info = module.load_or_train(seed, cache_dir=out, retrain=args.retrain)
-            x_tr, y_tr, x_te, y_te = module.load_split(seed, info["recipe"]["test_fraction"])
-            data_txt = "sklearn.datasets.load_digits"
-            cal_x, cal_y = x_tr, y_tr
-        else:
-            model, info = module.load_or_train(seed, cache_dir=out, retrain=args.retrain,
-                                               data_dir=data_dir)
-            # Calibration: 2,000 of the images this seed trained on.
-            idx = module.train_subset(seed, info["recipe"]["n_train"], len(y_train_all))[:2000]
-            cal_x, cal_y = x_train_all[idx], y_train_all[idx]
-            data_txt = f"Fashion-MNIST ({data_dir})"
-        meta = {"seed": seed, "command": command, "dataset": data_txt, "workload": name,
-                "training": info, "versions": versions}
-        start, cpu = time.perf_counter(), time.process_time()
-        report = evaluate_model(model, loaders(cal_x, cal_y), loaders(x_te, y_te),
-                                settings=args.settings, meta=meta)
-        report.meta["eval_seconds"] = round(time.perf_counter() - start, 2)
-        report.meta["eval_cpu_seconds"] = round(time.process_time() - cpu, 2)
-        log(f"{name} seed {seed}: evaluated {len(report.settings)} settings on {report.n_test} "
-            f"test images in {report.meta['eval_seconds']} s "
-            f"({report.meta['eval_cpu_seconds']} s CPU)")
-        reports.append(report)
-        infos.append(info)
-        if seed == args.seeds[0]:
-            first = (model, cal_x, cal_y, x_te, y_te)
+    _, stem, title = WORKLOADS[name]
+    kw = dict(settings=args.settings, out=out, retrain=args.retrain, fashion_dir=args.fashion_dir,
+              fashion_test=args.fashion_test,
+              meta={"command": command, "versions": versions})
+    jobs = min(args.jobs, len(args.seeds))
+    if jobs == 1:
+        runs = [run_seed(name, seed, log=log, **kw) for seed in args.seeds]
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        # spawn, not fork: a forked child of a process whose torch thread pool has started
+        # can hang in its first parallel region.
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = [pool.submit(run_seed, name, seed, **kw) for seed in args.seeds]
+            runs = [f.result() for f in futures]
+    reports = [r for r, _ in runs]
+    infos = [i for _, i in runs]
+    x_te_len = reports[0].n_test
 
     hw, hw_text = None, ""
     if args.hw_images:
         from .hardware import pick_images, run_hardware_check
-        model, cal_x, cal_y, x_te, y_te = first
+        model, _, cal_x, cal_y, x_te, y_te, _ = seed_data(
+            name, args.seeds[0], out=out, fashion_dir=args.fashion_dir,
+            fashion_test=args.fashion_test, log=log)
         idx, wrong = pick_images(model, x_te, y_te, args.hw_images)
         hw = run_hardware_check(model, x_te[idx], y_te[idx],
                                 calibration_loader=loaders(cal_x, cal_y),
@@ -124,9 +111,9 @@ def _trained_workload(name, args, out, command, versions, log=print):
         "FashionCNN (evaluation/fashion.py)"
     split = ("stratified split by the seed" if name == "digits" else
              "the seed picks the training subset; the test set is the official one, its first "
-             f"{len(y_te)} images")
+             f"{x_te_len} images")
     text = (f"# SPARQ on {title}\n\n"
-            f"Data: {reports[0].meta['dataset']}, {info['n_train']} training / {len(y_te)} "
+            f"Data: {reports[0].meta['dataset']}, {info['n_train']} training / {x_te_len} "
             f"test images per seed ({split}). Network: `{network}`, {info['recipe']['epochs']} "
             f"epochs per seed (training wall seconds "
             f"{', '.join(str(i['train_seconds']) for i in infos)}; evaluation wall seconds "
@@ -134,7 +121,9 @@ def _trained_workload(name, args, out, command, versions, log=print):
             f"{', '.join(str(r.meta['eval_cpu_seconds']) for r in reports)}). Versions: "
             + ", ".join(f"{k} {v}" for k, v in versions.items())
             + f". Command: `{command}`.\n\n## Summary over seeds\n\n"
-            + summary_table(reports, args.seeds)
+            + summary_table(reports, args.seeds, per_seed=(
+                "one trained network and one stratified split" if name == "digits" else
+                "one trained network (the seed picks its training images; the same test images)"))
             + f"\n## Seed {args.seeds[0]} in detail\n\n" + reports[0].markdown()
             + "\nPer inference (one image), quantized layers: MACs, and cycles on the generated 8x8 "
               "array (max K 1152) from its timing contract, tiles back to back:\n\n"
@@ -177,6 +166,9 @@ def main(argv=None):
         return 2
     if args.hw_images < 0:
         print(f"error: --hw-images must be >= 0, not {args.hw_images}", file=sys.stderr)
+        return 2
+    if args.jobs < 1:
+        print(f"error: --jobs must be >= 1, not {args.jobs}", file=sys.stderr)
         return 2
     if args.fashion_test < 1:
         print(f"error: --fashion-test must be >= 1, not {args.fashion_test}", file=sys.stderr)

@@ -69,9 +69,10 @@ def _settings(reports):
     return reports[0].settings
 
 
-def summary_table(reports, seeds):
+def summary_table(reports, seeds, *, per_seed="one trained network and one stratified split"):
     """Markdown: per setting, accuracy mean +- std over seeds, the change against A8W8 (mean +- std
-    of the per-seed differences), pooled prediction flips, mean test loss and mean SQNR per layer."""
+    of the per-seed differences), pooled prediction flips, mean test loss and mean SQNR per layer.
+    ``per_seed``: what each seed stands for, for the table's first line."""
     settings = _settings(reports)
     layers = [l.name for l in reports[0].layers]
     n_test = sum(r.n_test for r in reports)
@@ -96,8 +97,8 @@ def summary_table(reports, seeds):
             row.append("reference" if s.name == REFERENCE else
                        ("exact" if v == math.inf else f"{v:.1f}"))
         lines.append("| " + " | ".join(row) + " |")
-    return (f"Seeds {', '.join(map(str, seeds))}: one trained network and one stratified split per "
-            f"seed, {reports[0].n_test} test images each.\n\n" + "\n".join(lines) + "\n")
+    return (f"Seeds {', '.join(map(str, seeds))}: {per_seed} per seed, {reports[0].n_test} test "
+            f"images each.\n\n" + "\n".join(lines) + "\n")
 
 
 def summary_dict(reports, seeds):

@@ -148,6 +148,7 @@ def test_negative_input_at_test_time_names_the_layer():
     (["--workloads", "digits", "mnist"],
      "error: --workloads: unknown workload 'mnist'; known: digits, fashion, onnx"),
     (["--fashion-test", "0"], "error: --fashion-test must be >= 1, not 0"),
+    (["--jobs", "0"], "error: --jobs must be >= 1, not 0"),
 ])
 def test_cli_errors(argv, message, capsys):
     assert eval_main(argv) == 2

@@ -122,6 +122,8 @@ def test_command_line_fashion_workload(tmp_path, monkeypatch):
     md = (out / "fashion.md").read_text()
     assert "# SPARQ on the Fashion-MNIST CNN" in md
     assert "40 training / 12 test images per seed" in md
+    assert ("Seeds 0, 1: one trained network (the seed picks its training images; the same test "
+            "images) per seed, 12 test images each.") in md
     # Per inference: conv2 sees 14x14 (after conv1's pool), 32 channels, K = 16 * 9; on the 8x8
     # array that is 25 row blocks x 4 column blocks, P = 72 pairs >= 2*8 + 8 + 2 = 26, so one
     # tile every 72 cycles: 99 * 72 + 72 + (8 + 8 + 2) + 7 cycles.
@@ -147,3 +149,20 @@ def test_command_line_missing_data_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(
         f"error: fashion: {tmp_path / 'none'}/t10k-images-idx3-ubyte.gz: no such file")
+
+
+def test_jobs_give_the_same_report_as_one_process(tmp_path):
+    # Workers are spawned, so they train with the real recipe: on 40 made-up images it is quick.
+    folder = fake_dataset(tmp_path / "d")
+    base = ["--workloads", "fashion", "--seeds", "0", "1", "--settings", "a4w8",
+            "sparq-b4-o5-ne", "--fashion-dir", str(folder), "--fashion-test", "12"]
+    assert eval_main(base + ["--out", str(tmp_path / "one")]) == 0
+    assert eval_main(base + ["--out", str(tmp_path / "two"), "--jobs", "2"]) == 0
+    one = json.loads((tmp_path / "one" / "fashion.json").read_text())
+    two = json.loads((tmp_path / "two" / "fashion.json").read_text())
+    assert one["summary"] == two["summary"]
+    for a, b in zip(one["per_seed"], two["per_seed"]):
+        assert a["settings"] == b["settings"] and a["layers"] == b["layers"]
+    # The workers cached their seed's weights in --out, under the same names.
+    assert sorted(p.name for p in (tmp_path / "two").glob("fashion_cnn_seed*.pt")) == sorted(
+        p.name for p in (tmp_path / "one").glob("fashion_cnn_seed*.pt"))
