@@ -103,10 +103,44 @@ def test_training_is_deterministic_and_cached(tmp_path):
 
 def test_network_layers_pair_channels():
     model = fashion.FashionCNN()
-    convs = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
-    assert len(convs) == 5
-    assert all(c.in_channels % 2 == 0 for c in convs[1:])     # vSPARQ pairs are channel pairs
+    convs = {n: m for n, m in model.named_modules() if isinstance(m, torch.nn.Conv2d)}
+    # The float stem, then three residual blocks; blocks 2 and 3 halve the size (stride 2 on
+    # conv1 and on the 1x1 projection of the shortcut).
+    assert {n: (tuple(c.weight.shape), c.stride) for n, c in convs.items()} == {
+        "conv1": ((16, 1, 3, 3), (1, 1)),
+        "block1.conv1": ((16, 16, 3, 3), (1, 1)), "block1.conv2": ((16, 16, 3, 3), (1, 1)),
+        "block2.conv1": ((32, 16, 3, 3), (2, 2)), "block2.conv2": ((32, 32, 3, 3), (1, 1)),
+        "block2.proj": ((32, 16, 1, 1), (2, 2)),
+        "block3.conv1": ((64, 32, 3, 3), (2, 2)), "block3.conv2": ((64, 64, 3, 3), (1, 1)),
+        "block3.proj": ((64, 32, 1, 1), (2, 2))}
+    # vSPARQ pairs are channel pairs: every conv after the float stem has an even input count.
+    assert all(c.in_channels % 2 == 0 for n, c in convs.items() if n != "conv1")
     assert model(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+    # Other widths: one block per width.
+    other = fashion.FashionCNN((8, 12))
+    assert [n for n, m in other.named_modules() if isinstance(m, torch.nn.Conv2d)] == [
+        "conv1", "block1.conv1", "block1.conv2", "block2.conv1", "block2.conv2", "block2.proj"]
+    assert other(torch.zeros(1, 1, 28, 28)).shape == (1, 10)
+
+
+@pytest.mark.parametrize("widths", [(16, 31, 64), (), (16, 0), (16, 32.0), (True, 32)])
+def test_network_refuses_widths_that_break_pairs(widths):
+    with pytest.raises(ValueError, match=r"widths must be positive even integers \(vSPARQ pairs "
+                                         r"input channels\), not "):
+        fashion.FashionCNN(widths)
+
+
+def test_same_seed_same_weights_other_seed_others(tmp_path):
+    # Determinism per seed from scratch (no cache): the same seed gives the same weights, another
+    # seed other ones (its own initialisation, batch order and training subset).
+    folder = fake_dataset(tmp_path / "d")
+    recipe = dict(fashion.RECIPE, epochs=1, n_train=30, batch_size=16)
+    a, _ = fashion.train(5, recipe=recipe, data_dir=folder, log=lambda *_: None)
+    b, _ = fashion.train(5, recipe=recipe, data_dir=folder, log=lambda *_: None)
+    c, _ = fashion.train(6, recipe=recipe, data_dir=folder, log=lambda *_: None)
+    sa, sb, sc = a.state_dict(), b.state_dict(), c.state_dict()
+    assert all(torch.equal(sa[k], sb[k]) for k in sa)
+    assert not torch.equal(sa["block3.conv2.weight"], sc["block3.conv2.weight"])
 
 
 def test_command_line_fashion_workload(tmp_path, monkeypatch):
@@ -124,10 +158,14 @@ def test_command_line_fashion_workload(tmp_path, monkeypatch):
     assert "40 training / 12 test images per seed" in md
     assert ("Seeds 0, 1: one trained network (the seed picks its training images; the same test "
             "images) per seed, 12 test images each.") in md
-    # Per inference: conv2 sees 14x14 (after conv1's pool), 32 channels, K = 16 * 9; on the 8x8
-    # array that is 25 row blocks x 4 column blocks, P = 72 pairs >= 2*8 + 8 + 2 = 26, so one
-    # tile every 72 cycles: 99 * 72 + 72 + (8 + 8 + 2) + 7 cycles.
-    assert f"| `conv2` | 196 x 32 x 144 | {196 * 32 * 144:,} | 100 | {99 * 72 + 72 + 18 + 7:,} |" \
+    # Per inference: block1.conv1 sees 14x14 (after conv1's pool), 16 channels, K = 16 * 9; on
+    # the 8x8 array that is 25 row blocks x 2 column blocks, P = 72 pairs >= 2*8 + 8 + 2 = 26, so
+    # one tile every 72 cycles: 49 * 72 + 72 + (8 + 8 + 2) + 7 cycles.
+    assert (f"| `block1.conv1` | 196 x 16 x 144 | {196 * 16 * 144:,} | 50 | "
+            f"{49 * 72 + 72 + 18 + 7:,} |") in md
+    # block2.proj, the 1x1 stride-2 shortcut: 7x7 outputs, 32 channels, K = 16: 7 x 4 blocks,
+    # P = 8 < 26, so one tile every 26 cycles: 27 * 26 + 8 + 18 + 7.
+    assert f"| `block2.proj` | 49 x 32 x 16 | {49 * 32 * 16:,} | 28 | {27 * 26 + 8 + 18 + 7:,} |" \
         in md
     summary = [l for l in md.splitlines() if l.startswith("| A4W8 naive |")][0].split(" | ")
     data = json.loads((out / "fashion.json").read_text())
