@@ -40,6 +40,7 @@ help:
 	@echo "make sweep-bench  task engine scaling: synthesis tasks on 1 and 2 workers"
 	@echo "make example      plain-Verilog testbench of a generated 2x2 array on Icarus"
 	@echo "make energy       energy per MAC of the SPARQ, int8 and a4w8 PEs from gate-level activity"
+	@echo "make energy-onnx  energy per inference of the pretrained ONNX MNIST CNN on the three PEs"
 	@echo "make eval         accuracy under every setting: digits, Fashion-MNIST and ONNX CNNs (EVAL_ARGS=...)"
 	@echo "make bench-golden time the golden GEMM against a float64 BLAS GEMM"
 	@echo "make bench-sim    checked MACs per second of the 8x8 array on Verilator and Icarus"
@@ -319,13 +320,26 @@ sweep-bench: $(VENV)/.installed-sweep
 # with a sweep of the zero fraction (zero-delay runs, chart), then on the real layer of
 # tb/layer.py; then the 2x2 dot-product unit (2 pairs per cycle). Writes
 # build/energy/{synthetic,real-layer,dotprod-2x2p2}/energy.{json,md} and energy-sparsity.png.
-# ENERGY_ARGS passes options to every run, e.g. ENERGY_ARGS="--mode zero-delay". docs/energy.md.
-.PHONY: energy
+# ENERGY_ARGS passes options to every run, e.g. ENERGY_ARGS="--mode zero-delay"; the runs of a
+# command are tasks of the task engine on ENERGY_JOBS workers, their results stored under
+# build/energy/*/tasks/ and reused by a rerun. docs/energy.md.
+.PHONY: energy energy-onnx
 ENERGY_ARGS  ?=
 ENERGY_SWEEP ?= 0,0.3,0.5,0.7,0.9
+ENERGY_JOBS  ?= 2
 
 energy: $(VENV)/.installed-energy iverilog cells-osu018
-	$(SPARQ_RTL) energy --sweep $(ENERGY_SWEEP) -o build/energy/synthetic $(ENERGY_ARGS)
-	$(SPARQ_RTL) energy --workload real-layer -o build/energy/real-layer $(ENERGY_ARGS)
+	$(SPARQ_RTL) energy --sweep $(ENERGY_SWEEP) --jobs $(ENERGY_JOBS) -o build/energy/synthetic \
+	  $(ENERGY_ARGS)
+	$(SPARQ_RTL) energy --workload real-layer --jobs $(ENERGY_JOBS) -o build/energy/real-layer \
+	  $(ENERGY_ARGS)
 	$(SPARQ_RTL) energy --block dotprod --rows 2 --cols 2 --unit-pairs 2 --pairs 1152 \
-	  -o build/energy/dotprod-2x2p2 $(ENERGY_ARGS)
+	  --jobs $(ENERGY_JOBS) -o build/energy/dotprod-2x2p2 $(ENERGY_ARGS)
+
+# Energy per inference of qonnx's pretrained mnist-conv: the eval tier runs the network and
+# writes its quantized layers' operands (sampled im2col rows per layer and datapath, weights, MACs
+# per inference) into an archive, the energy tier runs each layer on the three PEs.
+energy-onnx: $(STAMP_EVAL) $(VENV)/.installed-energy iverilog cells-osu018
+	$(PY) -m evaluation.energy_operands --example -o build/energy/onnx-mnist/operands.npz
+	$(SPARQ_RTL) energy --workload operands --operands build/energy/onnx-mnist/operands.npz \
+	  --jobs $(ENERGY_JOBS) -o build/energy/onnx-mnist $(ENERGY_ARGS)

@@ -17,12 +17,13 @@ rising edge, so the cells' clock-to-output and logic delays have settled).
 
 import shutil
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["MODES", "GateSimError", "SimResult", "simulate_pe", "icarus_version", "stimulus_words",
-           "run_icarus", "prepare"]
+           "run_icarus", "prepare", "kill_running"]
 
 MODES = ("zero-delay", "specify")
 
@@ -38,7 +39,8 @@ class GateSimError(RuntimeError):
 class SimResult:
     """``vcd`` (activity file), ``cycles`` (clock cycles dumped), ``results`` (the sums read),
     ``commands`` (the iverilog and vvp command lines), ``seconds`` (wall) and ``cpu_seconds``
-    (of the simulator processes), ``period_ns``."""
+    (of the simulator processes), ``period_ns``; ``bubbles`` and ``bubble_runs``: the stall
+    cycles the driver inserted (:func:`energy.stall.stall_words`) and their runs."""
     vcd: Path
     cycles: int
     results: list
@@ -46,6 +48,8 @@ class SimResult:
     seconds: float
     cpu_seconds: float
     period_ns: float
+    bubbles: int = 0
+    bubble_runs: int = 0
 
 
 def icarus_version():
@@ -124,10 +128,12 @@ def _widths(netlist):
 
 
 def simulate_pe(netlist_v, netlist, cells_v, config, workload, workdir, *, mode="zero-delay",
-                period_ns=20.0, timeout=None):
+                period_ns=20.0, timeout=None, stall=None):
     """Simulate the PE netlist ``netlist_v`` (its :class:`~energy.netgraph.Netlist` ``netlist``)
     with the cell models ``cells_v`` on ``workload`` in ``workdir``; check every tile against
-    golden. Returns a :class:`SimResult`."""
+    golden. ``stall``: ``(probability, seed)`` inserts random bubbles into the stream
+    (:func:`energy.stall.stall_words`). Returns a :class:`SimResult`."""
+    from .stall import stall_words
     workdir = prepare(workdir, cells_v, mode, period_ns)
     w = _widths(netlist)
     needed = ("clk", "rst", "a_in", "b_in", "valid_in", "last_in", "drain_in", "drain", "result",
@@ -138,6 +144,9 @@ def simulate_pe(netlist_v, netlist, cells_v, config, workload, workdir, *, mode=
     wa, wb, wr = w["a_in"], w["b_in"], w["result"]
     ws = wa + wb + 2
     words = stimulus_words(config, workload.tiles)
+    bubbles = runs = 0
+    if stall is not None:
+        words, bubbles, runs = stall_words(words, *stall)
     digits = (ws + 3) // 4
     with open(workdir / "stim.hex", "w") as f:
         for valid, last, a, b in words:
@@ -154,7 +163,7 @@ def simulate_pe(netlist_v, netlist, cells_v, config, workload, workdir, *, mode=
             raise GateSimError(f"tile {t}: the gate-level PE gave {got}, golden {want} "
                                f"({mode}, {workdir})")
     return SimResult(workdir / "activity.vcd", len(words) + _TAIL, results, commands, seconds, cpu,
-                     float(period_ns))
+                     float(period_ns), bubbles, runs)
 
 
 def prepare(workdir, cells_v, mode, period_ns):
@@ -188,14 +197,39 @@ def run_icarus(workdir, netlist_v, cells_v, mode, timeout=None):
     run_cmd = ["vvp", "-n", "sim.vvp"]
     start, cpu0 = time.monotonic(), _children_cpu()
     for cmd in (compile_cmd, run_cmd):
-        proc = subprocess.run(cmd, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True, timeout=timeout)
-        (workdir / f"{cmd[0]}.log").write_text(proc.stdout)
+        proc = subprocess.Popen(cmd, cwd=workdir, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+        with _LOCK:
+            _RUNNING.add(proc)
+        try:
+            stdout, _ = proc.communicate(timeout=timeout)
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            raise
+        finally:
+            with _LOCK:
+                _RUNNING.discard(proc)
+        (workdir / f"{cmd[0]}.log").write_text(stdout)
         if proc.returncode != 0:
-            tail = "\n".join(proc.stdout.splitlines()[-10:])
+            tail = "\n".join(stdout.splitlines()[-10:])
             raise GateSimError(f"{' '.join(cmd)} failed (exit {proc.returncode}) in {workdir}:\n{tail}")
     return ([" ".join(compile_cmd), " ".join(run_cmd)], time.monotonic() - start,
             _children_cpu() - cpu0)
+
+
+# The simulator processes running in this process (an interrupted engine run kills them on every
+# worker: they are not the worker's children that end with it).
+_RUNNING = set()
+_LOCK = threading.Lock()
+
+
+def kill_running():
+    """Kill every Icarus process :func:`run_icarus` has started and not yet collected."""
+    with _LOCK:
+        procs = list(_RUNNING)
+    for proc in procs:
+        proc.kill()
 
 
 def _children_cpu():
