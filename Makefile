@@ -318,8 +318,9 @@ sweep-bench: $(VENV)/.installed-sweep
 # netlist on Icarus with the cell models (specify delays; every tile checked against golden),
 # prices the transitions with the Liberty file. First on synthetic ReLU-like operands (50 % zeros)
 # with a sweep of the zero fraction (zero-delay runs, chart), then on the real layer of
-# tb/layer.py; then the 2x2 dot-product unit (2 pairs per cycle). Writes
-# build/energy/{synthetic,real-layer,dotprod-2x2p2}/energy.{json,md} and energy-sparsity.png.
+# tb/layer.py; then the 2x2 dot-product unit (2 pairs per cycle); then the stall independence
+# check of the three PEs. Writes build/energy/{synthetic,real-layer,dotprod-2x2p2,stall}/
+# energy.{json,md} and energy-sparsity.png.
 # ENERGY_ARGS passes options to every run, e.g. ENERGY_ARGS="--mode zero-delay"; the runs of a
 # command are tasks of the task engine on ENERGY_JOBS workers, their results stored under
 # build/energy/*/tasks/ and reused by a rerun. docs/energy.md.
@@ -335,6 +336,8 @@ energy: $(VENV)/.installed-energy iverilog cells-osu018
 	  $(ENERGY_ARGS)
 	$(SPARQ_RTL) energy --block dotprod --rows 2 --cols 2 --unit-pairs 2 --pairs 1152 \
 	  --jobs $(ENERGY_JOBS) -o build/energy/dotprod-2x2p2 $(ENERGY_ARGS)
+	$(SPARQ_RTL) energy --pairs 1152 --stall 0.25 --jobs $(ENERGY_JOBS) -o build/energy/stall \
+	  $(ENERGY_ARGS)
 
 # Energy per inference of qonnx's pretrained mnist-conv: the eval tier runs the network and
 # writes its quantized layers' operands (sampled im2col rows per layer and datapath, weights, MACs

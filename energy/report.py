@@ -119,7 +119,9 @@ def table(doc):
     """The Markdown report: the runs, the ratios, the sweep, the registers, the command."""
     runs = doc["runs"]
     first = runs[0]
-    out = (f"# Energy: {first.get('block', 'pe')}, {first['workload']['workload']} operands\n\n"
+    kind = first["workload"]["workload"]
+    what = "a network's layers" if kind == "operands" else f"{kind} operands"
+    out = (f"# Energy: {first.get('block', 'pe')}, {what}\n\n"
            f"## Energy per MAC\n\n{_rows(runs)}")
     if doc.get("per_inference"):
         out += f"\n## Energy per inference\n\n{_inference_rows(doc)}"

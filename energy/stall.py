@@ -28,8 +28,9 @@ its stream stalls only on the valid side.
    grow by the idle cycles, accounted as such).
 
 **What is measured, not equal**: the combinational logic that mixes stages or reads the valid
-pipeline (the accumulator's adder and its enable): in a bubble it sees the next pair's products
-beside the old sum, intermediate values U never shows. Its energy in U and S is reported; the
+pipeline (the accumulator's adder and its enable): in a bubble the products stage still holds
+the last pair, which the accumulator has already added, so the adder computes the sum plus that
+pair once more, a value U never shows. Its energy in U and S is reported; the
 difference is the data path's cost of a bubble, beside the clock's.
 """
 

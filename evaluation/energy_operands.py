@@ -14,7 +14,8 @@ float), then the first ``images`` test images go through it once per setting (``
 each quantized layer the archive keeps, per setting, ``rows`` rows of the im2col matrix the
 layer's kernel multiplies (its quantized input activations: 8-bit for ``int8`` and SPARQ,
 ``0..15`` for ``a4w8``), the same rows (positions) for every setting, drawn at random (seeded)
-from all the images' rows; the layer's 8-bit weights as an ``O x K`` matrix; and its MACs per
+from all the images' rows and kept in the draw's order (so that the first rows an energy run
+takes are a uniform sample too); the layer's 8-bit weights as an ``O x K`` matrix; and its MACs per
 inference.
 
 Archive layout: ``meta`` (a JSON string: the model, the images, the seed, the settings, per
@@ -81,7 +82,9 @@ def layer_operands(model, x_cal, x_images, *, rows=64, seed=0, settings=DATAPATH
         mats = {d: layer.im2col(captured[(s, layer.name)]).reshape(-1, layer.K)
                 for d, s in settings.items()}
         total = next(iter(mats.values())).shape[0]
-        pick = np.sort(rng.choice(total, size=min(rows, total), replace=False))
+        # In the draw's order, not sorted: any first n rows (what an energy run takes) are a
+        # uniform sample of all the images' rows too.
+        pick = rng.choice(total, size=min(rows, total), replace=False)
         w = golden.weights_to_matrix(layer.wq).astype(np.int8)
         arrays[f"L{i}_w"] = w
         zeros = {}

@@ -78,7 +78,7 @@ def test_stalled_stream_passes_the_check(pe, tmp_path, mode):
     assert k["stalled_cycles"] == k["unstalled_cycles"] + st["bubbles"]
     assert record["unstalled"]["tiles_checked"] == record["stalled"]["tiles_checked"] == 8
     # The staged logic is part of both runs' data energy; the rest of the data path switches
-    # more in bubbles (the accumulator adder sees the next products beside the old sum).
+    # more in bubbles (the accumulator adder adds the last products again to the new sum).
     assert 0 < k["staged_pj_per_mac"] < k["unstalled_data_pj_per_mac"]
     assert k["stalled_other_pj_per_mac"] >= k["unstalled_other_pj_per_mac"]
     # Total = data + (clock + leakage) per cycle x cycles, for both runs.

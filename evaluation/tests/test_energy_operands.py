@@ -38,7 +38,7 @@ def test_layers_macs_and_sample(archive):
     assert meta["float_layers"] == [{"name": net.quantizable[0],
                                      "macs_per_inference": 28 * 28 * 8 * 25}]
     assert [(l["rows_sampled"], l["rows_total"]) for l in layers] == [(10, 3 * 196), (3, 3)]
-    assert layers[1]["picked"] == [0, 1, 2]
+    assert sorted(layers[1]["picked"]) == [0, 1, 2]
     for i, l in enumerate(layers):
         for d in ("sparq", "int8", "a4w8"):
             a = arrays[f"L{i}_a_{d}"]
