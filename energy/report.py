@@ -49,16 +49,16 @@ def _inference_rows(doc):
     datapaths = list(per)
     first = doc["runs"][0]["workload"]
     lines = ["| layer | MACs per inference | " + " | ".join(
-        f"{d} pJ/MAC | {d} nJ" for d in datapaths) + " |",
+        f"{d} pJ/MAC | {d} µJ" for d in datapaths) + " |",
         "|---|---|" + "---|---|" * len(datapaths)]
     names = [layer["name"] for layer in per[datapaths[0]]["layers"]]
     for i, name in enumerate(names):
-        cells = [f"{per[d]['layers'][i]['pj_per_mac']:.3f} | {per[d]['layers'][i]['pj'] / 1e3:.1f}"
-                 for d in datapaths]
+        layer = {d: per[d]["layers"][i] for d in datapaths}
+        cells = [f"{layer[d]['pj_per_mac']:.3f} | {layer[d]['pj'] / 1e6:.3f}" for d in datapaths]
         lines.append(f"| `{name}` | {per[datapaths[0]]['layers'][i]['macs']:,} | "
                      + " | ".join(cells) + " |")
     lines.append(f"| per inference | {per[datapaths[0]]['macs']:,} | " + " | ".join(
-        f"{per[d]['pj'] / per[d]['macs']:.3f} | {per[d]['pj'] / 1e3:.1f}" for d in datapaths)
+        f"{per[d]['pj'] / per[d]['macs']:.3f} | {per[d]['pj'] / 1e6:.3f}" for d in datapaths)
         + " |")
     rows = ", ".join(f"`{w['layer_name']}` {w['tiles']} of the {w['rows_sampled']} rows drawn "
                      f"at random from its {w['rows_total']:,}" for w in
