@@ -342,7 +342,10 @@ energy: $(VENV)/.installed-energy iverilog cells-osu018
 # Energy per inference of qonnx's pretrained mnist-conv: the eval tier runs the network and
 # writes its quantized layers' operands (sampled im2col rows per layer and datapath, weights, MACs
 # per inference) into an archive, the energy tier runs each layer on the three PEs.
+# ENERGY_ONNX_PAIRS pairs per layer: 96 rows of the conv (K = 200), 75 of the FC layer (K = 256).
+ENERGY_ONNX_PAIRS ?= 9600
+
 energy-onnx: $(STAMP_EVAL) $(VENV)/.installed-energy iverilog cells-osu018
 	$(PY) -m evaluation.energy_operands --example -o build/energy/onnx-mnist/operands.npz
 	$(SPARQ_RTL) energy --workload operands --operands build/energy/onnx-mnist/operands.npz \
-	  --jobs $(ENERGY_JOBS) -o build/energy/onnx-mnist $(ENERGY_ARGS)
+	  --pairs $(ENERGY_ONNX_PAIRS) --jobs $(ENERGY_JOBS) -o build/energy/onnx-mnist $(ENERGY_ARGS)

