@@ -17,13 +17,12 @@ rising edge, so the cells' clock-to-output and logic delays have settled).
 
 import shutil
 import subprocess
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["MODES", "GateSimError", "SimResult", "simulate_pe", "icarus_version", "stimulus_words",
-           "run_icarus", "prepare", "kill_running"]
+           "run_icarus", "prepare"]
 
 MODES = ("zero-delay", "specify")
 
@@ -186,6 +185,8 @@ def run_icarus(workdir, netlist_v, cells_v, mode, timeout=None):
     """Compile ``workdir/energy_tb.v`` with the netlist and the cell models (``-gspecify`` in
     ``specify`` mode) and run it in ``workdir``. Returns ``(commands, wall seconds, CPU seconds of
     the simulator processes)``; :class:`GateSimError` with the tool's last lines on failure."""
+    from synth.tools import run_process
+
     workdir = Path(workdir)
     shutil.copyfile(cells_v, workdir / "cells.v")
     if Path(netlist_v).resolve() != (workdir / "netlist.v").resolve():
@@ -197,39 +198,16 @@ def run_icarus(workdir, netlist_v, cells_v, mode, timeout=None):
     run_cmd = ["vvp", "-n", "sim.vvp"]
     start, cpu0 = time.monotonic(), _children_cpu()
     for cmd in (compile_cmd, run_cmd):
-        proc = subprocess.Popen(cmd, cwd=workdir, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True)
-        with _LOCK:
-            _RUNNING.add(proc)
-        try:
-            stdout, _ = proc.communicate(timeout=timeout)
-        except BaseException:
-            proc.kill()
-            proc.wait()
-            raise
-        finally:
-            with _LOCK:
-                _RUNNING.discard(proc)
+        # A process an interrupted engine run can kill on its worker (synth.tools.kill_running).
+        returncode, stdout, timed_out = run_process(cmd, cwd=workdir, timeout=timeout)
         (workdir / f"{cmd[0]}.log").write_text(stdout)
-        if proc.returncode != 0:
-            tail = "\n".join(stdout.splitlines()[-10:])
-            raise GateSimError(f"{' '.join(cmd)} failed (exit {proc.returncode}) in {workdir}:\n{tail}")
+        tail = "\n".join(stdout.splitlines()[-10:])
+        if timed_out:
+            raise GateSimError(f"{' '.join(cmd)} timed out after {timeout} s in {workdir}:\n{tail}")
+        if returncode != 0:
+            raise GateSimError(f"{' '.join(cmd)} failed (exit {returncode}) in {workdir}:\n{tail}")
     return ([" ".join(compile_cmd), " ".join(run_cmd)], time.monotonic() - start,
             _children_cpu() - cpu0)
-
-
-# The simulator processes running in this process (an interrupted engine run kills them on every
-# worker: they are not the worker's children that end with it).
-_RUNNING = set()
-_LOCK = threading.Lock()
-
-
-def kill_running():
-    """Kill every Icarus process :func:`run_icarus` has started and not yet collected."""
-    with _LOCK:
-        procs = list(_RUNNING)
-    for proc in procs:
-        proc.kill()
 
 
 def _children_cpu():

@@ -142,12 +142,9 @@ def _measure_estimate(block, config, run):
 
 def kill_tools():
     """Kill the Yosys and Icarus processes the tasks of this process started (run on every
-    worker of an interrupted run)."""
-    from synth.tools import kill_running as kill_yosys
-
-    from .gatesim import kill_running as kill_icarus
-    kill_icarus()
-    kill_yosys()
+    worker of an interrupted run): both run through :func:`synth.tools.run_process`."""
+    from synth.tools import kill_running
+    kill_running()
 
 
 class TaskFailed(RuntimeError):
