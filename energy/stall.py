@@ -17,9 +17,8 @@ its stream stalls only on the valid side.
    depends on the registers (or inputs) of one stage only is in that stage. In S each stage
    holds its values through a bubble and all of it changes at the same clock edges, with the
    same transitions as in U: every staged net switches exactly as often (rises and falls),
-   glitches included. For the PE these are the
-   operand registers, the multipliers, shifters and weight selects, the slot product registers
-   and the pair adder.
+   glitches included. For the PE these are the operand registers, the multipliers, shifters and
+   weight selects, the slot product registers and the logic that reads only them.
 2. *State.* Every other register outside the valid pipeline (the accumulator, the result) has the
    same rises and falls: the PE's contract, "valid low: nothing changes".
 3. *The valid pipeline* (registers that only delay ``valid_in``) switches exactly 2 more times
