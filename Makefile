@@ -33,6 +33,7 @@ help:
 	@echo "make synth-check  synthesis regression guard against synth/baselines (pytest -m synth)"
 	@echo "make estimate-report     estimates against the real flows (seconds): build/estimate/report.md"
 	@echo "make estimate-calibrate  refit the estimator's per-part costs on the real flows (estimate/data/)"
+	@echo "make estimate-confirm    a small sweep's estimated front run through the real flow (2 min)"
 	@echo "make synth-asic   the 4x4 dot-product unit on OSU 0.18 um cells: um2, OpenSTA Fmax (about 40 min)"
 	@echo "make synth-breakdown  standard-cell area by part (encoders, PEs, rest) of the SPARQ arrays and unit"
 	@echo "make formal       SymbiYosys proofs of the encoders, PEs, arrays (any size) and units, and the injected bugs"
@@ -234,6 +235,14 @@ estimate-calibrate: $(STAMP_SYNTH) cells-osu018 opensta
 
 estimate-report: $(STAMP_BASE)
 	$(PY) -m estimate report -d build/estimate
+
+# estimate-confirm: a small sweep estimated, its Pareto front on standard cells run through the
+# real flow and compared (docs/estimates.md; about 2 min on 2 workers, results reused by a rerun).
+.PHONY: estimate-confirm
+estimate-confirm: $(STAMP_SYNTH) cells-osu018 opensta
+	$(SPARQ_RTL) sweep --name confirm-demo --blocks pe array dotprod --sizes 1x2 2x2 \
+	  --pairs 1 2 --options 5 --targets asic-osu018 --estimate --confirm --jobs $(SYNTH_JOBS) \
+	  -d build/sweep/confirm-demo
 
 # ---- Formal proofs (formal/): SymbiYosys on the generated designs, solvers from the dev tier ----
 # Proves the catalogue of formal/jobs.py (window and pair encoders of every window width, PEs,

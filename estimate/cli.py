@@ -6,6 +6,7 @@
     python -m estimate measure [--calibration-only] [--jobs N]
     python -m estimate calibrate [--results DIR...] [--energy FILE] [--energy-heldout FILE...]
     python -m estimate report [-d DIR]
+    python -m estimate probe [-d DIR]
 
 ``estimate`` prints, per design (names as ``sparq-rtl synth --designs``, or ``*``/``?`` patterns
 over its default set) and target, the estimated area figures and Fmax (:mod:`estimate.model`) and
@@ -13,7 +14,7 @@ with ``--zeros`` the energy per MAC; no tool runs. ``calibrate`` refits the per-
 the real flows' results (:mod:`estimate.fit`), after ``measure`` has run the flows on the
 calibration extras and the held-out designs (:mod:`estimate.sets`); ``report`` writes the
 validation report
-(:mod:`estimate.report`).
+(:mod:`estimate.report`); ``probe`` runs the mapping probes (:mod:`estimate.mapping_probe`).
 """
 
 import argparse
@@ -170,6 +171,16 @@ def _report(args):
     return 0
 
 
+def _probe(args):
+    from .mapping_probe import PROBES, run
+    results = run(args.output)
+    targets = sorted({t for _, t in results})
+    print("probe (four 8b x 8b products)  " + "  ".join(f"{t + ' LUT4':>16s}" for t in targets))
+    for name in PROBES:
+        print(f"{name:31s} " + "  ".join(f"{results[name, t]:16,}" for t in targets))
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m estimate", allow_abbrev=False)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -190,12 +201,16 @@ def main(argv=None):
     mea.add_argument("--jobs", type=int, default=2, metavar="N")
     rep = sub.add_parser("report", help="estimates against the stored measurements")
     rep.add_argument("-d", "--output-dir", dest="output", default="build/estimate", metavar="DIR")
+    pro = sub.add_parser("probe", help="the mapping probes: four baseline products registered, "
+                         "summed, and with shared operands, on iCE40 and ECP5 (a minute)")
+    pro.add_argument("-d", "--output-dir", dest="output", default="build/estimate/probe",
+                     metavar="DIR")
     est = sub.add_parser("estimate", help="as sparq-rtl estimate")
     add_arguments(est)
     args = parser.parse_args(argv)
     try:
         return {"calibrate": _calibrate, "report": _report, "estimate": run,
-                "measure": _measure}[args.command](args)
+                "measure": _measure, "probe": _probe}[args.command](args)
     except (ValueError, TypeError) as exc:
         print(f"python -m estimate {args.command}: error: {exc}", file=sys.stderr)
         return 2
