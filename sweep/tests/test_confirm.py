@@ -105,3 +105,24 @@ def test_bad_confirm_request_is_one_line(tmp_path, capsys, args, message):
     err = capsys.readouterr().err.strip().splitlines()
     assert status == 2 and len(err) == 1 and re.search(message, err[0]), err
     assert not (tmp_path / "confirm").exists()
+
+
+def test_interrupted_confirmation_keeps_the_runs_and_says_so(tmp_path, capsys, monkeypatch):
+    # The synthesis command reports an interrupt with status 130 (its own tests cover Ctrl-C and
+    # SIGTERM); the sweep passes it on, names the folder that keeps the finished runs, and writes
+    # no comparison.
+    sparq_rtl, calls = hdl_cli.main, []
+
+    def interrupted(argv):
+        calls.append(argv)
+        return hdl_cli.EXIT_INTERRUPTED
+    monkeypatch.setattr(hdl_cli, "main", interrupted)
+    status = sparq_rtl(["sweep", "--designs", "pe-a4w8-k1152", "array-a4w8-1x2-k1152",
+                           "--targets", "asic-osu018", "ice40", "--estimate", "--confirm",
+                           "-d", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert status == 130
+    assert len(calls) == 1 and calls[0][0] == "synth"     # the second front does not start
+    assert re.search(r"--confirm interrupted: the finished runs are kept in .*confirm; run the "
+                     r"same command again to resume", err)
+    assert not (tmp_path / "estimate-confirm.md").exists()
