@@ -226,11 +226,13 @@ synth-check: $(STAMP_DEV) cells-osu018 opensta
 .PHONY: estimate-calibrate estimate-report
 ENERGY_PE   := build/energy/synthetic/energy.json
 ENERGY_UNIT := build/energy/dotprod-2x2p2/energy.json
+ENERGY_UNITS_CAL := build/energy/dotprod-1x1p1/energy.json build/energy/dotprod-1x1p4/energy.json
 
 estimate-calibrate: $(STAMP_SYNTH) cells-osu018 opensta
 	$(PY) -m synth --jobs $(SYNTH_JOBS)
 	$(PY) -m estimate measure --jobs $(SYNTH_JOBS)
-	$(PY) -m estimate calibrate $(if $(wildcard $(ENERGY_PE)),--energy $(ENERGY_PE)) \
+	$(PY) -m estimate calibrate $(if $(wildcard $(ENERGY_PE)),--energy $(ENERGY_PE) \
+	  $(if $(wildcard $(ENERGY_UNITS_CAL)),--energy-unit $(wildcard $(ENERGY_UNITS_CAL)))) \
 	  $(if $(wildcard $(ENERGY_UNIT)),--energy-heldout $(ENERGY_UNIT))
 
 estimate-report: $(STAMP_BASE)
@@ -327,7 +329,8 @@ sweep-bench: $(VENV)/.installed-sweep
 # prices the transitions with the Liberty file. First on synthetic ReLU-like operands (50 % zeros)
 # with a sweep of the zero fraction (zero-delay runs, chart), then on the real layer of
 # tb/layer.py; then the 2x2 dot-product unit (2 pairs per cycle). Writes
-# build/energy/{synthetic,real-layer,dotprod-2x2p2}/energy.{json,md} and energy-sparsity.png.
+# build/energy/{synthetic,real-layer,dotprod-2x2p2}/energy.{json,md} and energy-sparsity.png, and
+# the single-output units dotprod-1x1p1 and dotprod-1x1p4 (the estimator's unit energy, estimate/).
 # ENERGY_ARGS passes options to every run, e.g. ENERGY_ARGS="--mode zero-delay". docs/energy.md.
 .PHONY: energy
 ENERGY_ARGS  ?=
@@ -338,3 +341,7 @@ energy: $(VENV)/.installed-energy iverilog cells-osu018
 	$(SPARQ_RTL) energy --workload real-layer -o build/energy/real-layer $(ENERGY_ARGS)
 	$(SPARQ_RTL) energy --block dotprod --rows 2 --cols 2 --unit-pairs 2 --pairs 1152 \
 	  -o build/energy/dotprod-2x2p2 $(ENERGY_ARGS)
+	$(SPARQ_RTL) energy --block dotprod --rows 1 --cols 1 --unit-pairs 1 --pairs 1152 \
+	  -o build/energy/dotprod-1x1p1 $(ENERGY_ARGS)
+	$(SPARQ_RTL) energy --block dotprod --rows 1 --cols 1 --unit-pairs 4 --pairs 1152 \
+	  -o build/energy/dotprod-1x1p4 $(ENERGY_ARGS)

@@ -4,7 +4,8 @@
 
     sparq-rtl estimate DESIGN... [--target NAME...] [--zeros Z] [--json]
     python -m estimate measure [--calibration-only] [--jobs N]
-    python -m estimate calibrate [--results DIR...] [--energy FILE] [--energy-heldout FILE...]
+    python -m estimate calibrate [--results DIR...] [--energy FILE [--energy-unit FILE...]]
+                                 [--energy-heldout FILE...]
     python -m estimate report [-d DIR]
     python -m estimate probe [-d DIR]
 
@@ -108,11 +109,15 @@ SUBCOMMAND = _subcommand()
 # -- python -m estimate measure | calibrate | report -----------------------------------------------
 
 def _calibrate(args):
-    from .energy_model import ENERGY, collect_energy
+    from .energy_model import ENERGY, collect_energy, collect_unit_energy
     from .fit import CALIBRATION, MEASURED, collect, fit
+    if args.energy_unit and not args.energy:
+        raise ValueError("--energy-unit goes with --energy (the PEs' figures and zero sweep)")
     measured = collect(args.results)
     if args.energy:
         energy = collect_energy(args.energy)
+        if args.energy_unit:
+            energy["units"] = collect_unit_energy(args.energy_unit)
         ENERGY.write_text(json.dumps(energy, indent=1) + "\n")
     if args.energy_heldout:
         measured["energy"] = _energy_heldout(args.energy_heldout)
@@ -190,6 +195,9 @@ def main(argv=None):
                      metavar="DIR", help="synthesis output folders (json/ inside)")
     cal.add_argument("--energy", metavar="FILE",
                      help="energy.json of the PEs with a zero sweep (build/energy/synthetic)")
+    cal.add_argument("--energy-unit", nargs="+", metavar="FILE",
+                     help="energy.json files of single-output units (build/energy/dotprod-1x1p1, "
+                          "dotprod-1x1p4): the units' energy per um2 against their tree levels")
     cal.add_argument("--energy-heldout", nargs="+", metavar="FILE",
                      help="energy.json files of whole units, held out for validation")
     mea = sub.add_parser("measure", help="run the real flows on the calibration extras and the "
