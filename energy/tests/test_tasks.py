@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from energy import workload
 from energy.liberty import read_liberty
 from energy.model import PricingOptions
@@ -123,6 +125,10 @@ def _measured(out):
     return names
 
 
+@pytest.mark.slow(reason="a Dask cluster and two gate-level mappings in a child process; make test "
+                         "keeps the engine's interrupt path in synth/tests/test_progress.py "
+                         "(test_sigint_keeps_finished_results_and_writes_an_incomplete_report) and "
+                         "the energy engine's runs and reuse in test_engine_figures_equal_...")
 def test_sigint_keeps_finished_runs_for_a_rerun(tmp_path):
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "energy", "--datapaths", "a4w8,int8", *SMALL, "--jobs",

@@ -66,6 +66,9 @@ def test_front_with_a_missing_measurement_is_not_confirmed(tmp_path):
     assert c["rows"][1]["gmacs"] == pytest.approx(4 * 40.0 / 1e3)
 
 
+@pytest.mark.slow(reason="real standard-cell synthesis of the front; make test keeps the comparison "
+                         "on constructed results (the tests above), the interrupted confirmation "
+                         "and the synth runs it delegates to (synth/tests)")
 def test_confirm_runs_the_front_and_only_the_front(tmp_path, capsys):
     # Three cheap designs on standard cells (seconds): the 1x2 a4w8 array (2 PEs) and the a4w8 PE
     # are on the estimated front, the int8 PE (larger, slower) is not and must not run.
