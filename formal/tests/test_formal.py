@@ -2,6 +2,7 @@
 datapath and option, every mutant applies, and (marker ``formal``) the quick subset of proofs
 passes and its mutants are caught, with SymbiYosys and the pinned solvers."""
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -15,7 +16,9 @@ from hdl.generate import verilog
 from hdl.pe import max_pairs
 from hdl.lint import put_tools_on_path
 
-from formal.jobs import PROPERTIES, SETTINGS, catalogue
+from formal import dotprod
+from formal.jobs import EQUIVALENCE_ARRAYS, PROPERTIES, SETTINGS, catalogue
+from hdl.default_set import default_set
 from formal.mutants import MUTANTS, QUICK_MUTANTS
 from formal.pe_equiv import array_pes_equivalent
 from formal.reference import lone_values, pair_values, window_table, window_values
@@ -119,11 +122,26 @@ def test_catalogue_covers_every_block_datapath_option_and_property():
     assert any(c.skid for c in arrays) and any(c.skid for c in units)
     assert any(c.skid and c.interface == "axis" for c in arrays)
     assert {c.mul_pipe for c in units if c.dsp_pack} == {False, True}
-    # One output of the default unit of make verilog (4 pairs, max_k 1152) for every baseline.
-    assert {c.datapath for c in units if c.pairs == 4 and c.max_k == 1152} == set(DATAPATHS) - {"sparq"}
-    # The default PEs of make verilog (max_k 1152) of every datapath.
-    assert {p.config.datapath for p in proofs
-            if p.block == "pe" and p.config.max_k == 1152 and not p.config.mul_pipe} == set(DATAPATHS)
+    # The default set of make verilog (hdl.default_set): every PE proved, every unit through one
+    # output (1x1, the same pairs and max_k), every array through its PEs' equivalence with the
+    # PE proved (and the any-size argument); the sparq units part by part.
+    pes = {p.config for p in proofs if p.block == "pe"}
+    for block, cfg in default_set():
+        if block == "pe":
+            assert cfg in pes, cfg
+        elif block == "dotprod":
+            one = dataclasses.replace(cfg, rows=1, cols=1)
+            assert {p.prop for p in proofs if p.block == "dotprod" and p.config == one} == set(
+                dotprod.properties(one)), one
+        elif block == "array":
+            assert cfg in EQUIVALENCE_ARRAYS, cfg
+    assert {c.datapath for c in units if c.pairs == 4 and c.max_k == 1152} == set(DATAPATHS)
+    assert {c.bits for c in units if c.pairs == 4 and c.datapath == "sparq"} == set(BITS)
+    # The sparq units with more than 2 pairs: lanes and tree instead of products, in every form.
+    composed = [c for c in units if dotprod.compositional(c)]
+    assert {(c.mul_pipe, c.dsp_pack) for c in composed} == {(False, False), (True, False),
+                                                             (False, True)}
+    assert all(not dotprod.compositional(c) for c in units if c.pairs <= 2)
     # The framing of every number of rows the generator accepts (formal.frame), at the default
     # max_k's tile length, and the default dot-product unit's.
     frames = [p.config for p in proofs if p.block == "frame"]
@@ -149,11 +167,42 @@ def test_every_mutant_applies_once_and_every_class_has_one():
     assert {e for b, c, e in expects if b == "array" and c == stc} == set(PROPERTIES["array"])
     assert {e for b, c, e in expects if b == "frame"} == {"stream", "conservation", "err"}
     for form in ("dsp_pack", "skid"):
-        assert {e for b, c, e in expects if b == "dotprod" and getattr(c, form)} == set(
-            PROPERTIES["dotprod"])
+        units = {c for b, c, e in expects if b == "dotprod" and getattr(c, form)}
+        assert {e for b, c, e in expects if b == "dotprod" and getattr(c, form)} == {
+            prop for c in units for prop in dotprod.properties(c)}
+    # the classes of the units proved part by part
+    assert {e for b, c, e in expects if b == "dotprod" and dotprod.compositional(c)} == {
+        "lanes", "tree", "arithmetic"}
     assert any(m.mode == "prove" for m in MUTANTS)      # one shows the bounded fallback
     assert {("pe", "slots"), ("pe", "accumulator"), ("pair", "spec"), ("window", "spec")} <= classes
     assert set(QUICK_MUTANTS) <= {m.name for m in MUTANTS}
+
+
+def test_compositional_unit_jobs_cut_what_another_job_proves():
+    # One output of the default sparq unit: tree reads free slot products (lanes proves them),
+    # lanes and arithmetic free tree sums (tree proves them); the other classes cut nothing.
+    cfg = SparqConfig(datapath="sparq", rows=1, cols=1, pairs=4, max_k=1152)
+    jobs = {p.prop: p.job() for p in catalogue() if p.block == "dotprod" and p.config == cfg}
+    assert set(jobs) == set(dotprod.COMPOSED_PROPERTIES)
+
+    def cuts(prop):
+        return [line for line in jobs[prop].script if line.startswith("expose -cut")]
+    slots = sorted(f"p_0_0_{j}_slot{s}" for j in range(4) for s in range(2))
+    assert cuts("tree") == ["expose -cut " + " ".join(f"w:{w}" for w in slots)]
+    assert cuts("lanes") == cuts("arithmetic") == ["expose -cut w:sum_0_0"]
+    assert cuts("stream") == cuts("conservation") == cuts("err") == []
+    tree = jobs["tree"].files["harness.sv"]
+    # each cut wire a free input of the harness, fed to the design's readers (<wire>.i) ...
+    assert "input [11:0] dut_p_0_0_3_slot1," in tree
+    assert ".\\p_0_0_3_slot1.i (dut_p_0_0_3_slot1)" in tree
+    # ... assumed only in the range of a mantissa times a weight, in the cycle lanes checks it
+    assert "if (f_hv0) assume ($signed(dut_p_0_0_3_slot1) >= -1920 && $signed(dut_p_0_0_3_slot1) <= 1905);" in tree
+    assert "tree_sum_0_0: assert" in tree and "lanes_" not in tree
+    lanes = jobs["lanes"].files["harness.sv"]
+    assert "lanes_slot_0_0_3_1: assert" in lanes and "lanes_route_0_3: assert" in lanes
+    assert "sum_0_0: assert" not in lanes and "assume" not in lanes
+    arithmetic = jobs["arithmetic"].files["harness.sv"]
+    assert "products_" not in arithmetic and "input [18:0] dut_sum_0_0," in arithmetic
 
 
 @pytest.mark.parametrize("datapath", DATAPATHS)
