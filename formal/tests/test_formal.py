@@ -3,7 +3,13 @@ datapath and option, every mutant applies, and (marker ``formal``) the quick sub
 passes and its mutants are caught, with SymbiYosys and the pinned solvers."""
 
 import dataclasses
+import json
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -294,3 +300,64 @@ def test_every_pe_of_an_array_is_the_proved_pe(config):
     found = array_pes_equivalent(config, folder / "mutant",
                                  array_text=text[:start] + body + text[text.index("endmodule", start):])
     assert found["arr.pe_1_1"] is False and found["arr.pe_0_0"] is True
+
+
+def _sigint_as_at_a_terminal():
+    # A command started at a terminal takes SIGINT; under a background `make test &` it would
+    # inherit SIG_IGN and the interrupt under test would never arrive.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _processes_under(folder):
+    # Processes whose working directory is inside `folder` (SymbiYosys and its solvers run in
+    # the job's folder).
+    found = []
+    for pid in os.listdir("/proc"):
+        try:
+            if pid.isdigit() and os.readlink(f"/proc/{pid}/cwd").startswith(str(folder)):
+                found.append(int(pid))
+        except OSError:
+            pass
+    return found
+
+
+@pytest.mark.formal
+def test_sigint_stops_the_solvers_and_keeps_finished_proofs():
+    # Two proofs one after another: the skid buffer (seconds), then the int8 PE with the split
+    # stage (minutes). SIGINT to the whole process group, as Ctrl-C at a terminal sends it, once
+    # the first has finished: the run must end within seconds with status 130, no SymbiYosys
+    # job or solver left running, the finished proof in the summary and in the store.
+    out = WORK / "interrupt"
+    subprocess.run(["rm", "-rf", str(out)], check=True)
+    only = "skid-8b.beats,pe-int8-k8-pipe.slots"
+    command = [sys.executable, "-m", "formal", "--only", only, "--no-mutants", "--jobs", "1",
+               "--out", str(out)]
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True, preexec_fn=_sigint_as_at_a_terminal)
+    lines = []
+    for line in proc.stdout:                # one line per finished proof
+        lines.append(line)
+        if line.startswith("skid-8b"):
+            break
+    assert any("proved" in line for line in lines if line.startswith("skid-8b")), lines
+    deadline = time.monotonic() + 120
+    while not _processes_under(out / "proofs" / "pe-int8-k8-pipe.slots"):
+        assert proc.poll() is None and time.monotonic() < deadline, "the second proof never started"
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "interrupted: running proofs stopped; 1 of 2 proofs" in stderr
+    assert "Traceback" not in stderr
+    time.sleep(1)
+    assert _processes_under(out) == []
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["interrupted"] is True
+    assert [(p["design"], p["status"]) for p in summary["proofs"]] == [("skid-8b", "proved")]
+    # The finished proof's record is kept: --reuse takes it instead of running it again.
+    again = subprocess.run([sys.executable, "-m", "formal", "--only", "skid-8b.beats",
+                            "--no-mutants", "--jobs", "1", "--reuse", "--out", str(out)],
+                           cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert "1/1 proofs proved" in again.stdout
+    assert "dask: " not in again.stdout          # nothing ran: no cluster was started
