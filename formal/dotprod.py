@@ -19,6 +19,18 @@ its payload widths, ``max_transfers = max_steps(config)`` and its latency (3 cyc
   as for the array). The aids tie the model to the unit's ``s_valid``/``s_last``, ``acc_r_c``
   and ``result_r_c`` registers.
 
+A sparq unit with more than two pairs (:func:`compositional`: its ``products`` proof, every
+slot multiplier and the adder tree in one problem, did not finish) is proved part by part on
+the same instance, each job with the part another proves cut out (:func:`cut`, Yosys ``expose
+-cut``: the harness drives the cut wire freely):
+
+* ``lanes``: the operand routes, and every unshifted slot product equal to mantissa times
+  selected weight (the tree-sum registers cut);
+* ``tree``: the slot products cut, assumed only in the range of a mantissa times a weight in the
+  cycle ``lanes`` checks them: each tree sum is the sum of those products shifted;
+* ``arithmetic``: the tree-sum registers cut: each ``c`` row is the sum over the tile of the
+  tree sums, whatever they are (no assumption on the products).
+
 The pair encoder's ``contribution`` proof (same ``bits``, ``options``, ``rounding``) makes the
 reference slot products golden's. The results are compared with the exact sums to
 ``acc_width(config)`` bits (modulo ``2**acc_width``): that no legal tile wraps is the bound of
@@ -108,10 +120,10 @@ def _split(config, has):
 def cut(config, properties):
     """Internal wires the solver drives freely in a job of ``properties`` (Yosys ``expose
     -cut``: every reader of the wire reads a new input instead of its driver): each claim is
-    then proved for every value of them, so for the values the design gives them too. For a :func:`compositional` unit:
-    ``tree`` cuts the slot products (the multipliers leave the problem; ``lanes`` proves them),
-    ``lanes`` and ``arithmetic`` cut the tree-sum registers (``arithmetic`` holds for every
-    sequence of tree sums; ``tree`` proves what they are)."""
+    then proved for every value of them, so for the values the design gives them too. For a
+    :func:`compositional` unit: ``tree`` cuts the slot products (the multipliers' outputs no
+    longer reach the tree; ``lanes`` proves them), ``lanes`` and ``arithmetic`` cut the tree-sum registers
+    (``arithmetic`` holds for every sequence of tree sums; ``tree`` proves what they are)."""
     if not compositional(config):
         return set()
     has = set(properties).__contains__
