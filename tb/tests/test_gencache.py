@@ -63,3 +63,44 @@ def test_a_miss_waits_for_the_worker_converting_the_same_design(tmp_path):
         assert got == ["// converted by the other worker\n"]
     finally:
         gencache.install(previous)
+
+
+def _sources(root):
+    for package in gencache.SOURCE_PACKAGES:
+        (root / package / "tests").mkdir(parents=True)
+        (root / package / "__init__.py").write_text(f"# {package}\n")
+    return root
+
+
+def test_the_digest_follows_the_generator_sources_and_nothing_else(tmp_path):
+    root = _sources(tmp_path / "repo")
+    first = gencache.sources_digest(root)
+    assert gencache.sources_digest(root) == first
+    # A test, or a file outside the generator's packages, does not change the generated text.
+    (root / "hdl" / "tests" / "test_x.py").write_text("assert True\n")
+    (root / "README.py").write_text("x = 1\n")
+    assert gencache.sources_digest(root) == first
+    # An edit of any source the generator imports does, as does a file added or renamed.
+    for package in gencache.SOURCE_PACKAGES:
+        init = root / package / "__init__.py"
+        init.write_text(init.read_text() + "# edited\n")
+        edited = gencache.sources_digest(root)
+        assert edited != first
+        first = edited
+    (root / "golden" / "added.py").write_text("")
+    added = gencache.sources_digest(root)
+    assert added != first
+    (root / "golden" / "added.py").rename(root / "golden" / "moved.py")
+    assert gencache.sources_digest(root) != added
+
+
+def test_a_session_folder_is_kept_for_the_same_sources_and_others_are_pruned(tmp_path):
+    root = _sources(tmp_path / "repo")
+    cache = tmp_path / "cache"
+    folder = gencache.session_folder(cache, root)
+    (folder / "entry.v").write_text("module m; endmodule\n")
+    assert gencache.session_folder(cache, root) == folder and (folder / "entry.v").exists()
+    (root / "hdl" / "__init__.py").write_text("# changed\n")
+    other = gencache.session_folder(cache, root)
+    assert other != folder and not folder.exists()
+    assert [p.name for p in cache.iterdir()] == [other.name]
