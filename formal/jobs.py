@@ -30,7 +30,7 @@ import dataclasses
 import functools
 from dataclasses import dataclass
 
-from hdl.config import MAX_SIDE, WINDOW_SHIFTS, SparqConfig
+from hdl.config import DATAPATHS, MAX_SIDE, STC_DATAPATHS, WINDOW_SHIFTS, SparqConfig
 from hdl.default_set import default_set
 from hdl.generate import verilog
 from hdl.naming import design_name
@@ -202,19 +202,19 @@ SETTINGS = [(b, o, r) for (b, o) in WINDOW_SHIFTS for r in ("nearest-even", "tru
 #: ``make verilog`` (every datapath and window width of the default set, max_k 1152); the split multiply stage (``mul_pipe``) of every datapath at
 #: max_k 8 (sparq 5opt and 3opt truncate) and of sparq 5opt at max_k 1152.
 PES = ([_sparq(o, "nearest-even", max_k=8) for o in (5, 3, 2)]
-       + [SparqConfig(datapath=d, max_k=8) for d in ("int8", "a4w8")]
+       # every baseline datapath (int8 and the naive aNw8 of golden.tags.NAIVE_WIDTHS)
+       + [SparqConfig(datapath=d, max_k=8) for d in DATAPATHS if d != "sparq"]
        + _defaults("pe")
        + [_sparq(5, "nearest-even", max_k=8, mul_pipe=True),
           _sparq(3, "truncate", max_k=8, mul_pipe=True)]
        + [SparqConfig(datapath=d, max_k=8, mul_pipe=True) for d in ("int8", "a4w8")]
        + [_sparq(5, "nearest-even", max_k=1152, mul_pipe=True)]
-       # 3-bit and 2-bit windows (both roundings between them), their naive baselines, and the
-       # 3-bit window with the split stage
+       # 3-bit and 2-bit windows (both roundings between them), and the 3-bit window with the
+       # split stage
        + [_sparq(6, "nearest-even", bits=3, max_k=8), _sparq(7, "truncate", bits=2, max_k=8),
           _sparq(6, "truncate", bits=3, max_k=8, mul_pipe=True)]
-       + [SparqConfig(datapath=d, max_k=8) for d in ("a3w8", "a2w8")]
        # the 2:4 structured-sparse PEs (stc): the activation select in front of the slots
-       + [SparqConfig(datapath=d, max_k=8, stc=True) for d in ("sparq", "int8")])
+       + [SparqConfig(datapath=d, max_k=8, stc=True) for d in STC_DATAPATHS])
 
 #: Array instances: every datapath, every option, both roundings, odd and even max_k.
 ARRAYS = [
