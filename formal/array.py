@@ -75,7 +75,7 @@ def frame(config):
     """The array's :class:`Frame` (2:4: a group of four activations per row, a compressed group
     per column)."""
     R, C = config.rows, config.cols
-    return Frame(R, R * _operand_width(config) + 1, C * _weight_width(config) + 1,
+    return Frame(R, R * _input_width(config) + 1, C * _weight_width(config) + 1,
                  C * config.acc_width + 1, config.acc_width, hdl_pe.max_pairs(config),
                  latency(config))
 
@@ -95,6 +95,13 @@ def _slot_width(config):
     # The PE's slot-product registers: Signal(range(-bound, bound + 1)), bound = 128 * max_act.
     bound = 128 * config.max_act_value
     return Shape.cast(range(-bound, bound + 1)).width
+
+
+def _input_width(config):
+    # One row's activations in a transfer on a: the raw pair (2:4: the raw group of four), which
+    # the array encodes at its row edge (sparq). (Not the encoded operand: for 3-bit and 2-bit
+    # windows that is narrower than the two 8-bit activations.)
+    return (4 if config.stc else 2) * config.act_width
 
 
 def _operand_width(config):
@@ -418,7 +425,7 @@ def _products(config, check):
 {slot_function(config, PRODUCT_WIDTH)}"""]
     # Each row's operand as the reference sees it: the spec encoding (sparq) or the raw pair.
     for r in range(R):
-        lo = r * ow
+        lo = r * _input_width(config)
         if sparq and not stc:
             out.append(f"""  wire [{config.bits - 1}:0] f_m0_{r}, f_m1_{r};
   wire [{config.shift_width - 1}:0] f_s0_{r}, f_s1_{r};

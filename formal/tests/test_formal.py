@@ -22,7 +22,9 @@ from hdl.generate import verilog
 from hdl.pe import max_pairs
 from hdl.lint import put_tools_on_path
 
-from formal import dotprod
+from amaranth import Shape
+from formal import array as formal_array, dotprod
+from hdl.blocks import BLOCK_TABLE
 from formal.jobs import EQUIVALENCE_ARRAYS, PROPERTIES, SETTINGS, catalogue
 from hdl.default_set import default_set
 from formal.mutants import MUTANTS, QUICK_MUTANTS
@@ -182,6 +184,23 @@ def test_every_mutant_applies_once_and_every_class_has_one():
     assert any(m.mode == "prove" for m in MUTANTS)      # one shows the bounded fallback
     assert {("pe", "slots"), ("pe", "accumulator"), ("pair", "spec"), ("window", "spec")} <= classes
     assert set(QUICK_MUTANTS) <= {m.name for m in MUTANTS}
+
+
+def test_harness_stream_widths_are_the_designs():
+    # The harness drives a, b and c with the widths of its Frame: they must be the design's
+    # payload widths (3-bit and 2-bit sparq arrays once got the encoded operand's width for a,
+    # narrower than the two raw activations; Yosys only warned while resizing the port).
+    seen = set()
+    for proof in catalogue():
+        if proof.block not in ("array", "dotprod") or proof.config in seen:
+            continue
+        seen.add(proof.config)
+        cfg = dataclasses.replace(proof.config, interface="native")
+        members = BLOCK_TABLE[proof.block].component(cfg).signature.members
+        widths = tuple(Shape.cast(members[s].signature.members["payload"].shape).width
+                       for s in "abc")
+        fr = (formal_array if proof.block == "array" else dotprod).frame(proof.config)
+        assert (fr.a_width, fr.b_width, fr.c_width) == widths, proof.design
 
 
 def test_compositional_unit_jobs_cut_what_another_job_proves():
