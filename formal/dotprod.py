@@ -298,6 +298,7 @@ def _datapath(config, has, aids):
                             out.append(f"""  reg signed [{n + 8}:0] f_p_{r}_{c}_{j}_{s} = 0;
   always @(posedge clk) f_p_{r}_{c}_{j}_{s} <= {p_wire};
 """)
+                            terms.append(f"(f_p_{r}_{c}_{j}_{s} <<< {op(i, r, j)}[{base + n + sw - 1}:{base + n}])")
                         if has("tree") and not slots:
                             # The slot product is a free input here: it takes the range of a
                             # mantissa times a weight (what lanes proves it is, in this cycle).
@@ -305,7 +306,6 @@ def _datapath(config, has, aids):
                             out.append(f"""  always @(*)
     if (f_hv{i - 1}) assume ({p_wire} >= -{top * 128} && {p_wire} <= {top * 127});
 """)
-                            terms.append(f"(f_p_{r}_{c}_{j}_{s} <<< {op(i, r, j)}[{base + n + sw - 1}:{base + n}])")
                 elif sums:
                     a = op(i, r, j)
                     b0, b1 = f"{wt(i)}[{lo0 + 7}:{lo0}]", f"{wt(i)}[{lo0 + 15}:{lo0 + 8}]"

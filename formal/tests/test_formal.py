@@ -228,6 +228,13 @@ def test_compositional_unit_jobs_cut_what_another_job_proves():
     assert "sum_0_0: assert" not in lanes and "assume" not in lanes
     arithmetic = jobs["arithmetic"].files["harness.sv"]
     assert "products_" not in arithmetic and "input [18:0] dut_sum_0_0," in arithmetic
+    # A unit proved whole still states slots and sums in one job, the sum over every slot.
+    plain = next(p for p in catalogue() if p.block == "dotprod" and p.prop == "products"
+                 and p.config.datapath == "sparq" and p.config.pairs == 2).job()
+    text = plain.files["harness.sv"]
+    assert "products_slot_0_0_1_1: assert" in text and "products_sum_0_0: assert" in text
+    assert re.search(r"f_ref_0_0 = 32'sd0 \+ \(f_p_0_0_0_0 <<< [^;]*f_p_0_0_1_1 <<< ", text)
+    assert not any(line.startswith("expose -cut") for line in plain.script)
 
 
 @pytest.mark.parametrize("datapath", DATAPATHS)
