@@ -33,6 +33,7 @@ help:
 	@echo "make synth-check  synthesis regression guard against synth/baselines (pytest -m synth)"
 	@echo "make estimate-report     estimates against the real flows (seconds): build/estimate/report.md"
 	@echo "make estimate-calibrate  refit the estimator's per-part costs on the real flows (estimate/data/)"
+	@echo "make estimate-confirm    a small sweep's estimated front run through the real flow (2 min)"
 	@echo "make synth-asic   the 4x4 dot-product unit on OSU 0.18 um cells: um2, OpenSTA Fmax (about 40 min)"
 	@echo "make synth-breakdown  standard-cell area by part (encoders, PEs, rest) of the SPARQ arrays and unit"
 	@echo "make formal       SymbiYosys proofs of the encoders, PEs, arrays (any size) and units, and the injected bugs"
@@ -40,6 +41,7 @@ help:
 	@echo "make sweep-bench  task engine scaling: synthesis tasks on 1 and 2 workers"
 	@echo "make example      plain-Verilog testbench of a generated 2x2 array on Icarus"
 	@echo "make energy       energy per MAC of the SPARQ, int8 and a4w8 PEs from gate-level activity"
+	@echo "make energy-onnx  energy per inference of the pretrained ONNX MNIST CNN on the three PEs"
 	@echo "make eval         accuracy under every setting: digits, Fashion-MNIST and ONNX CNNs (EVAL_ARGS=...)"
 	@echo "make bench-golden time the golden GEMM against a float64 BLAS GEMM"
 	@echo "make bench-sim    checked MACs per second of the 8x8 array on Verilator and Icarus"
@@ -225,15 +227,25 @@ synth-check: $(STAMP_DEV) cells-osu018 opensta
 .PHONY: estimate-calibrate estimate-report
 ENERGY_PE   := build/energy/synthetic/energy.json
 ENERGY_UNIT := build/energy/dotprod-2x2p2/energy.json
+ENERGY_UNITS_CAL := build/energy/dotprod-1x1p1/energy.json build/energy/dotprod-1x1p4/energy.json
 
 estimate-calibrate: $(STAMP_SYNTH) cells-osu018 opensta
 	$(PY) -m synth --jobs $(SYNTH_JOBS)
 	$(PY) -m estimate measure --jobs $(SYNTH_JOBS)
-	$(PY) -m estimate calibrate $(if $(wildcard $(ENERGY_PE)),--energy $(ENERGY_PE)) \
+	$(PY) -m estimate calibrate $(if $(wildcard $(ENERGY_PE)),--energy $(ENERGY_PE) \
+	  $(if $(wildcard $(ENERGY_UNITS_CAL)),--energy-unit $(wildcard $(ENERGY_UNITS_CAL)))) \
 	  $(if $(wildcard $(ENERGY_UNIT)),--energy-heldout $(ENERGY_UNIT))
 
 estimate-report: $(STAMP_BASE)
 	$(PY) -m estimate report -d build/estimate
+
+# estimate-confirm: a small sweep estimated, its Pareto front on standard cells run through the
+# real flow and compared (docs/estimates.md; about 2 min on 2 workers, results reused by a rerun).
+.PHONY: estimate-confirm
+estimate-confirm: $(STAMP_SYNTH) cells-osu018 opensta
+	$(SPARQ_RTL) sweep --name confirm-demo --blocks pe array dotprod --sizes 1x2 2x2 \
+	  --pairs 1 2 --options 5 --targets asic-osu018 --estimate --confirm --jobs $(SYNTH_JOBS) \
+	  -d build/sweep/confirm-demo
 
 # ---- Formal proofs (formal/): SymbiYosys on the generated designs, solvers from the dev tier ----
 # Proves the catalogue of formal/jobs.py (window and pair encoders of every window width, PEs,
@@ -320,15 +332,39 @@ sweep-bench: $(VENV)/.installed-sweep
 # netlist on Icarus with the cell models (specify delays; every tile checked against golden),
 # prices the transitions with the Liberty file. First on synthetic ReLU-like operands (50 % zeros)
 # with a sweep of the zero fraction (zero-delay runs, chart), then on the real layer of
-# tb/layer.py; then the 2x2 dot-product unit (2 pairs per cycle). Writes
-# build/energy/{synthetic,real-layer,dotprod-2x2p2}/energy.{json,md} and energy-sparsity.png.
-# ENERGY_ARGS passes options to every run, e.g. ENERGY_ARGS="--mode zero-delay". docs/energy.md.
-.PHONY: energy
+# tb/layer.py; then the 2x2 dot-product unit (2 pairs per cycle), the single-output units
+# dotprod-1x1p1 and dotprod-1x1p4 (the estimator's unit energy, estimate/), and the stall
+# independence check of the three PEs. Writes build/energy/{synthetic,real-layer,dotprod-2x2p2,
+# dotprod-1x1p1,dotprod-1x1p4,stall}/energy.{json,md} and energy-sparsity.png.
+# ENERGY_ARGS passes options to every run, e.g. ENERGY_ARGS="--mode zero-delay"; the runs of a
+# command are tasks of the task engine on ENERGY_JOBS workers, their results stored under
+# build/energy/*/tasks/ and reused by a rerun. docs/energy.md.
+.PHONY: energy energy-onnx
 ENERGY_ARGS  ?=
 ENERGY_SWEEP ?= 0,0.3,0.5,0.7,0.9
+ENERGY_JOBS  ?= 2
 
 energy: $(VENV)/.installed-energy iverilog cells-osu018
-	$(SPARQ_RTL) energy --sweep $(ENERGY_SWEEP) -o build/energy/synthetic $(ENERGY_ARGS)
-	$(SPARQ_RTL) energy --workload real-layer -o build/energy/real-layer $(ENERGY_ARGS)
+	$(SPARQ_RTL) energy --sweep $(ENERGY_SWEEP) --jobs $(ENERGY_JOBS) -o build/energy/synthetic \
+	  $(ENERGY_ARGS)
+	$(SPARQ_RTL) energy --workload real-layer --jobs $(ENERGY_JOBS) -o build/energy/real-layer \
+	  $(ENERGY_ARGS)
 	$(SPARQ_RTL) energy --block dotprod --rows 2 --cols 2 --unit-pairs 2 --pairs 1152 \
-	  -o build/energy/dotprod-2x2p2 $(ENERGY_ARGS)
+	  --jobs $(ENERGY_JOBS) -o build/energy/dotprod-2x2p2 $(ENERGY_ARGS)
+	$(SPARQ_RTL) energy --block dotprod --rows 1 --cols 1 --unit-pairs 1 --pairs 1152 \
+	  --jobs $(ENERGY_JOBS) -o build/energy/dotprod-1x1p1 $(ENERGY_ARGS)
+	$(SPARQ_RTL) energy --block dotprod --rows 1 --cols 1 --unit-pairs 4 --pairs 1152 \
+	  --jobs $(ENERGY_JOBS) -o build/energy/dotprod-1x1p4 $(ENERGY_ARGS)
+	$(SPARQ_RTL) energy --pairs 1152 --stall 0.25 --jobs $(ENERGY_JOBS) -o build/energy/stall \
+	  $(ENERGY_ARGS)
+
+# Energy per inference of qonnx's pretrained mnist-conv: the eval tier runs the network and
+# writes its quantized layers' operands (sampled im2col rows per layer and datapath, weights, MACs
+# per inference) into an archive, the energy tier runs each layer on the three PEs.
+# ENERGY_ONNX_PAIRS pairs per layer: 96 rows of the conv (K = 200), 75 of the FC layer (K = 256).
+ENERGY_ONNX_PAIRS ?= 9600
+
+energy-onnx: $(STAMP_EVAL) $(VENV)/.installed-energy iverilog cells-osu018
+	$(PY) -m evaluation.energy_operands --example -o build/energy/onnx-mnist/operands.npz
+	$(SPARQ_RTL) energy --workload operands --operands build/energy/onnx-mnist/operands.npz \
+	  --pairs $(ENERGY_ONNX_PAIRS) --jobs $(ENERGY_JOBS) -o build/energy/onnx-mnist $(ENERGY_ARGS)

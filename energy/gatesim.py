@@ -38,7 +38,8 @@ class GateSimError(RuntimeError):
 class SimResult:
     """``vcd`` (activity file), ``cycles`` (clock cycles dumped), ``results`` (the sums read),
     ``commands`` (the iverilog and vvp command lines), ``seconds`` (wall) and ``cpu_seconds``
-    (of the simulator processes), ``period_ns``."""
+    (of the simulator processes), ``period_ns``; ``bubbles`` and ``bubble_runs``: the stall
+    cycles the driver inserted (:func:`energy.stall.stall_words`) and their runs."""
     vcd: Path
     cycles: int
     results: list
@@ -46,6 +47,8 @@ class SimResult:
     seconds: float
     cpu_seconds: float
     period_ns: float
+    bubbles: int = 0
+    bubble_runs: int = 0
 
 
 def icarus_version():
@@ -124,10 +127,12 @@ def _widths(netlist):
 
 
 def simulate_pe(netlist_v, netlist, cells_v, config, workload, workdir, *, mode="zero-delay",
-                period_ns=20.0, timeout=None):
+                period_ns=20.0, timeout=None, stall=None):
     """Simulate the PE netlist ``netlist_v`` (its :class:`~energy.netgraph.Netlist` ``netlist``)
     with the cell models ``cells_v`` on ``workload`` in ``workdir``; check every tile against
-    golden. Returns a :class:`SimResult`."""
+    golden. ``stall``: ``(probability, seed)`` inserts random bubbles into the stream
+    (:func:`energy.stall.stall_words`). Returns a :class:`SimResult`."""
+    from .stall import stall_words
     workdir = prepare(workdir, cells_v, mode, period_ns)
     w = _widths(netlist)
     needed = ("clk", "rst", "a_in", "b_in", "valid_in", "last_in", "drain_in", "drain", "result",
@@ -138,6 +143,9 @@ def simulate_pe(netlist_v, netlist, cells_v, config, workload, workdir, *, mode=
     wa, wb, wr = w["a_in"], w["b_in"], w["result"]
     ws = wa + wb + 2
     words = stimulus_words(config, workload.tiles)
+    bubbles = runs = 0
+    if stall is not None:
+        words, bubbles, runs = stall_words(words, *stall)
     digits = (ws + 3) // 4
     with open(workdir / "stim.hex", "w") as f:
         for valid, last, a, b in words:
@@ -154,7 +162,7 @@ def simulate_pe(netlist_v, netlist, cells_v, config, workload, workdir, *, mode=
             raise GateSimError(f"tile {t}: the gate-level PE gave {got}, golden {want} "
                                f"({mode}, {workdir})")
     return SimResult(workdir / "activity.vcd", len(words) + _TAIL, results, commands, seconds, cpu,
-                     float(period_ns))
+                     float(period_ns), bubbles, runs)
 
 
 def prepare(workdir, cells_v, mode, period_ns):
@@ -177,6 +185,8 @@ def run_icarus(workdir, netlist_v, cells_v, mode, timeout=None):
     """Compile ``workdir/energy_tb.v`` with the netlist and the cell models (``-gspecify`` in
     ``specify`` mode) and run it in ``workdir``. Returns ``(commands, wall seconds, CPU seconds of
     the simulator processes)``; :class:`GateSimError` with the tool's last lines on failure."""
+    from synth.tools import run_process
+
     workdir = Path(workdir)
     shutil.copyfile(cells_v, workdir / "cells.v")
     if Path(netlist_v).resolve() != (workdir / "netlist.v").resolve():
@@ -188,12 +198,14 @@ def run_icarus(workdir, netlist_v, cells_v, mode, timeout=None):
     run_cmd = ["vvp", "-n", "sim.vvp"]
     start, cpu0 = time.monotonic(), _children_cpu()
     for cmd in (compile_cmd, run_cmd):
-        proc = subprocess.run(cmd, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True, timeout=timeout)
-        (workdir / f"{cmd[0]}.log").write_text(proc.stdout)
-        if proc.returncode != 0:
-            tail = "\n".join(proc.stdout.splitlines()[-10:])
-            raise GateSimError(f"{' '.join(cmd)} failed (exit {proc.returncode}) in {workdir}:\n{tail}")
+        # A process an interrupted engine run can kill on its worker (synth.tools.kill_running).
+        returncode, stdout, timed_out = run_process(cmd, cwd=workdir, timeout=timeout)
+        (workdir / f"{cmd[0]}.log").write_text(stdout)
+        tail = "\n".join(stdout.splitlines()[-10:])
+        if timed_out:
+            raise GateSimError(f"{' '.join(cmd)} timed out after {timeout} s in {workdir}:\n{tail}")
+        if returncode != 0:
+            raise GateSimError(f"{' '.join(cmd)} failed (exit {returncode}) in {workdir}:\n{tail}")
     return ([" ".join(compile_cmd), " ".join(run_cmd)], time.monotonic() - start,
             _children_cpu() - cpu0)
 

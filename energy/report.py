@@ -7,7 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-__all__ = ["ratios", "table", "chart", "write_markdown"]
+__all__ = ["ratios", "per_inference", "ratios_per_inference", "table", "chart",
+           "write_markdown"]
 
 
 def ratios(runs):
@@ -19,6 +20,59 @@ def ratios(runs):
     return {f"sparq/{d}": by["sparq"] / v for d, v in by.items() if d != "sparq"}
 
 
+def per_inference(runs):
+    """Per datapath, from runs on the layers of an operand archive (``--workload operands``):
+    ``{"layers": [{"name", "macs", "pj_per_mac", "pj"}], "macs", "pj"}``, ``pj`` = pJ per MAC
+    measured on the layer's sample x the layer's MACs per inference."""
+    out = {}
+    for r in runs:
+        w = r["workload"]
+        entry = out.setdefault(r["datapath"], {"layers": [], "macs": 0, "pj": 0.0})
+        pj = r["pj_per_mac"] * w["macs_per_inference"]
+        entry["layers"].append({"name": w["layer_name"], "macs": w["macs_per_inference"],
+                                "pj_per_mac": r["pj_per_mac"], "pj": pj})
+        entry["macs"] += w["macs_per_inference"]
+        entry["pj"] += pj
+    return out
+
+
+def ratios_per_inference(per_inf):
+    """``{"sparq/int8": x, ...}``: SPARQ's energy per inference over each baseline's."""
+    if "sparq" not in per_inf:
+        return {}
+    return {f"sparq/{d}": per_inf["sparq"]["pj"] / v["pj"] for d, v in per_inf.items()
+            if d != "sparq"}
+
+
+def _inference_rows(doc):
+    per = doc["per_inference"]
+    datapaths = list(per)
+    first = doc["runs"][0]["workload"]
+    lines = ["| layer | MACs per inference | " + " | ".join(
+        f"{d} pJ/MAC | {d} µJ" for d in datapaths) + " |",
+        "|---|---|" + "---|---|" * len(datapaths)]
+    names = [layer["name"] for layer in per[datapaths[0]]["layers"]]
+    for i, name in enumerate(names):
+        layer = {d: per[d]["layers"][i] for d in datapaths}
+        cells = [f"{layer[d]['pj_per_mac']:.3f} | {layer[d]['pj'] / 1e6:.3f}" for d in datapaths]
+        lines.append(f"| `{name}` | {per[datapaths[0]]['layers'][i]['macs']:,} | "
+                     + " | ".join(cells) + " |")
+    lines.append(f"| per inference | {per[datapaths[0]]['macs']:,} | " + " | ".join(
+        f"{per[d]['pj'] / per[d]['macs']:.3f} | {per[d]['pj'] / 1e6:.3f}" for d in datapaths)
+        + " |")
+    rows = ", ".join(f"`{w['layer_name']}` {w['tiles']} of the {w['rows_sampled']} rows drawn "
+                     f"at random from its {w['rows_total']:,}" for w in
+                     (r["workload"] for r in doc["runs"] if r["datapath"] == datapaths[0]))
+    text = "\n".join(lines) + "\n"
+    text += (f"\nEach layer's pJ/MAC is measured on im2col rows of its real input, taken in order "
+             f"against its output channels in turn ({rows}), and multiplied by its MACs "
+             f"per inference. Network and data: {first.get('source')}; {first.get('data')}.")
+    if doc.get("ratios"):
+        text += " Per inference: " + ", ".join(f"{k} = {v:.3f}"
+                                               for k, v in doc["ratios"].items()) + "."
+    return text + "\n"
+
+
 def _rows(runs):
     lines = ["| design | mode | zeros | pJ/MAC | pJ/cycle | comb. | seq. | clock | leakage | "
              "cells | area um2 |", "|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -28,7 +82,9 @@ def _rows(runs):
         share = {k: 100 * e[f"{k}_pj"] / total if total else 0.0
                  for k in ("combinational", "sequential", "clock", "leakage")}
         lines.append(
-            f"| {r.get('block', 'pe')} {r['datapath']} | {r['mode']} | "
+            f"| {r.get('block', 'pe')} {r['datapath']}"
+            f"{' ' + r['workload']['layer_name'] if 'layer_name' in r['workload'] else ''} | "
+            f"{r['mode']} | "
             f"{r['zero_fraction_measured']:.2f} | {r['pj_per_mac']:.3f} | {r['pj_per_cycle']:.2f} | "
             f"{share['combinational']:.0f} % | {share['sequential']:.0f} % | "
             f"{share['clock']:.0f} % | {share['leakage']:.2f} % | {r['cells']} | "
@@ -36,25 +92,55 @@ def _rows(runs):
     return "\n".join(lines) + "\n"
 
 
+def _stall_rows(checks):
+    lines = ["Each stream run twice, without and with random bubbles (valid low, payload held); "
+             "every staged net and every register but the valid pipeline switched exactly as "
+             "often in both runs, the valid pipeline 2 more times per run of bubbles, clock and "
+             "leakage per cycle equal (docs/energy.md). pJ per MAC:", "",
+             "| design | mode | stall p | bubbles (runs) | cycles | total | data (comb. + seq.) "
+             "| staged logic (equal) | rest of the data path | clock + leakage per cycle |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for c in checks:
+        k, st = c["check"], c["stall"]
+        lines.append(
+            f"| pe {c['datapath']} | {c['mode']} | {st['probability']:g} | {st['bubbles']} "
+            f"({st['bubble_runs']}) | {k['unstalled_cycles']} / {k['stalled_cycles']} | "
+            f"{k['unstalled_pj_per_mac']:.3f} / {k['stalled_pj_per_mac']:.3f} | "
+            f"{k['unstalled_data_pj_per_mac']:.3f} / {k['stalled_data_pj_per_mac']:.3f} | "
+            f"{k['staged_pj_per_mac']:.3f} | "
+            f"{k['unstalled_other_pj_per_mac']:.3f} / {k['stalled_other_pj_per_mac']:.3f} | "
+            f"{k['clock_pj_per_cycle'] + k['leakage_pj_per_cycle']:.3f} |")
+    lines.append("")
+    lines.append("(unstalled / stalled where two figures are given)")
+    return "\n".join(lines) + "\n"
+
+
 def table(doc):
     """The Markdown report: the runs, the ratios, the sweep, the registers, the command."""
     runs = doc["runs"]
     first = runs[0]
-    out = (f"# Energy: {first.get('block', 'pe')}, {first['workload']['workload']} operands\n\n"
+    kind = first["workload"]["workload"]
+    what = "a network's layers" if kind == "operands" else f"{kind} operands"
+    out = (f"# Energy: {first.get('block', 'pe')}, {what}\n\n"
            f"## Energy per MAC\n\n{_rows(runs)}")
-    if doc.get("ratios"):
+    if doc.get("per_inference"):
+        out += f"\n## Energy per inference\n\n{_inference_rows(doc)}"
+    elif doc.get("ratios"):
         out += ("\n## Ratios\n\nSPARQ energy per MAC: " + ", ".join(
             f"{k} = {v:.3f}" for k, v in doc["ratios"].items())
             + f" ({first['mode']}, {first['workload']['workload']} operands, "
               f"{first['pairs']} pairs per row, {first['zero_fraction_measured']:.2f} zeros)\n")
     if doc.get("sweep"):
         out += f"\n## Sweep of the zero fraction\n\n{_rows(doc['sweep'])}"
+    if doc.get("stall_checks"):
+        out += f"\n## Stall independence\n\n{_stall_rows(doc['stall_checks'])}"
     out += "\n## Registers\n\npJ per cycle of each register (Q, D pin, its nets; clock apart):\n\n"
     for r in runs:
         regs = ", ".join(f"{name} {pj / r['cycles']:.2f}"
                          for name, pj in sorted(r["energy"]["registers_pj"].items(),
                                                 key=lambda kv: -kv[1])[:8])
-        out += f"- {r['datapath']}: {regs}\n"
+        layer = r["workload"].get("layer_name")
+        out += f"- {r['datapath']}{' ' + layer if layer else ''}: {regs}\n"
     tools = doc["tools"]
     out += (f"\n## Command\n\n`{doc['command']}`; {tools['icarus']}, {tools['yosys']}, "
             f"library {tools['library']['name']} ({tools['library']['package']}), "

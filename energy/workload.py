@@ -9,6 +9,9 @@ cycle. Two sources:
   the testbenches' own generators. The random stream is the same for every datapath (same seed, the
   same draws), so the zero positions are identical; ``a4w8``'s 4-bit activations are the same law
   on a 0..15 scale.
+- :func:`operands`: one layer of an operand archive (``python -m evaluation.energy_operands``
+  writes one for a real network: the sampled im2col rows of each quantized layer per datapath,
+  its weights, its MACs per inference).
 - :func:`real_layer`: the im2col rows of the real convolution layer of ``tb/layer.py`` (post-ReLU
   activations derived from a photograph, K = 576) against its output channels. ``aNw8`` takes the
   8-bit activations on its N-bit grid (``rint(a * (2**N - 1) / 255)``: the same real scale).
@@ -16,16 +19,19 @@ cycle. Two sources:
 Every tile's expected sum is :func:`hdl.stream_codec.reference` (golden), computed here.
 """
 
+import io
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from hdl.config import SparqConfig
 from hdl.stream_codec import reference
 
-__all__ = ["Workload", "synthetic", "real_layer", "WORKLOADS"]
+__all__ = ["Workload", "synthetic", "real_layer", "operands", "operand_layers", "from_spec",
+           "WORKLOADS"]
 
-WORKLOADS = ("synthetic", "real-layer")
+WORKLOADS = ("synthetic", "real-layer", "operands")
 
 
 @dataclass
@@ -120,3 +126,93 @@ def real_layer(config, *, pairs=3456, seed=0, rows=1, cols=1):
         tiles.append((a.astype(np.uint8), wmat[channels].astype(np.int8)))
     return _finish(config, tiles, {"workload": "real-layer", "pairs": pairs, "k": k, "seed": seed,
                                    "source": "tb.layer.layer_inputs (3x3 conv, 64 -> 32, 8x8)"})
+
+
+def _archive(path):
+    import hashlib
+    import json
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"--operands: no such file: {path}")
+    data = path.read_bytes()
+    try:
+        with np.load(io.BytesIO(data)) as z:
+            arrays = {k: z[k] for k in z.files}
+    except (OSError, ValueError, EOFError) as exc:
+        raise ValueError(f"--operands: {path} is not a NumPy .npz archive ({exc})") from None
+    if "meta" not in arrays:
+        raise ValueError(f"--operands: {path} has no 'meta' record (write it with python -m "
+                         f"evaluation.energy_operands)")
+    return arrays, json.loads(str(arrays["meta"])), hashlib.sha256(data).hexdigest()
+
+
+def operand_layers(path):
+    """``(meta, sha256)`` of the operand archive ``path``: its ``meta`` record (``layers``: name,
+    K, MACs per inference, rows sampled, ... per layer) and the file's checksum."""
+    _, meta, sha = _archive(path)
+    return meta, sha
+
+
+def operands(config, *, path, layer, pairs=3456, sha256=None, rows=1, cols=1):
+    """Layer ``layer`` (index) of the operand archive ``path``: its sampled im2col rows for
+    ``config.datapath``, ``rows`` per tile in file order, against its output channels taken in
+    turn (``cols`` per tile), as many whole tiles as cover ``pairs`` pairs per row (at most the
+    rows sampled). ``sha256``: the checksum the archive must have (a spec records it).
+    ValueError naming the parameter otherwise."""
+    _check_config(config)
+    arrays, meta, sha = _archive(path)
+    if sha256 is not None and sha != sha256:
+        raise ValueError(f"--operands: {path} changed (sha256 {sha[:12]}..., the run was "
+                         f"planned with {sha256[:12]}...)")
+    layers = meta.get("layers", [])
+    if isinstance(layer, bool) or not isinstance(layer, int) or not 0 <= layer < len(layers):
+        raise ValueError(f"layer must be an index in 0..{len(layers) - 1}, not {layer!r}")
+    info = layers[layer]
+    key = f"L{layer}_a_{config.datapath}"
+    if key not in arrays:
+        have = sorted(k.rsplit("_", 1)[1] for k in arrays if k.startswith(f"L{layer}_a_"))
+        raise ValueError(f"--operands: {path} has no activations for datapath "
+                         f"{config.datapath!r} (it has {', '.join(have) or 'none'})")
+    acts, weights = arrays[key], arrays[f"L{layer}_w"]
+    k = acts.shape[1]
+    if k > config.max_k:
+        raise ValueError(f"layer {info['name']}: K = {k} is more than the PE's max_k "
+                         f"{config.max_k}")
+    if isinstance(pairs, bool) or not isinstance(pairs, int) or pairs < 1:
+        raise ValueError(f"pairs must be a positive int, not {pairs!r}")
+    count = -(-pairs // ((k + 1) // 2))
+    if count * rows > acts.shape[0]:
+        raise ValueError(f"pairs: {pairs} pairs take {count * rows} rows of layer "
+                         f"{info['name']} (K = {k}), the archive has {acts.shape[0]}")
+    if acts.max(initial=0) > config.max_act_value:
+        raise ValueError(f"--operands: layer {info['name']}: {config.datapath} activations "
+                         f"exceed {config.max_act_value}")
+    tiles = []
+    for i in range(count):
+        a = acts[i * rows:(i + 1) * rows].astype(np.uint8)
+        channels = [(i * cols + j) % weights.shape[0] for j in range(cols)]
+        tiles.append((a, weights[channels].astype(np.int8)))
+    return _finish(config, tiles, {
+        "workload": "operands", "file": Path(path).name, "sha256": sha, "layer": layer,
+        "layer_name": info["name"], "k": k, "pairs": pairs, "tiles": count,
+        "macs_per_inference": info["macs_per_inference"],
+        "rows_sampled": info["rows_sampled"], "rows_total": info["rows_total"],
+        "source": meta.get("model"), "data": meta.get("data"),
+        "setting": meta.get("settings", {}).get(config.datapath)})
+
+
+def from_spec(config, spec):
+    """The workload a JSON-ready ``spec`` describes, for ``config``: ``{"workload": "synthetic",
+    "pairs", "k", "zero_fraction", "seed", "rows", "cols"}`` or ``{"workload": "real-layer",
+    "pairs", "seed", "rows", "cols"}`` (the keyword arguments of :func:`synthetic` and
+    :func:`real_layer`). The same spec gives the same operands: what an engine task's key holds."""
+    kind = spec.get("workload")
+    kwargs = {k: v for k, v in spec.items() if k != "workload"}
+    if kind == "synthetic":
+        return synthetic(config, **kwargs)
+    if kind == "real-layer":
+        return real_layer(config, **kwargs)
+    if kind == "operands":
+        return operands(config, **kwargs)
+    raise ValueError(f"workload spec: 'workload' must be one of {', '.join(WORKLOADS)}, "
+                     f"not {kind!r}")

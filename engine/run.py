@@ -307,7 +307,7 @@ class Engine:
             client.subscribe_topic(EVENT_TOPIC, started)
             subscribed = True
         start = time.monotonic()
-        futures, dask_keys = {}, {}
+        futures, dask_keys, released = {}, {}, set()
         # A Dask key of its own per submission: the scheduler may still hold the result of an
         # earlier run's task with the same content key, which a retry must not be given.
         run_id = uuid.uuid4().hex[:8]
@@ -332,6 +332,7 @@ class Engine:
                 except Exception as exc:        # KilledWorker after the allowed failures, ...
                     record = _lost(task, exc, self.work_root / task.name)
                 fut.release()
+                released.add(task.key)
                 self.store.put(record)
                 outcome.records[task.key] = record
                 outcome.ran.append(task.key)
@@ -339,7 +340,9 @@ class Engine:
                     on_finish(task, record)
         except KeyboardInterrupt:
             outcome.seconds = time.monotonic() - start
-            self._interrupt(list(futures.values()))
+            # Only the futures still held: cancelling a released one (a finished task that a
+            # later task named in ``after``) trips the scheduler's `assert ts.who_wants`.
+            self._interrupt([f for k, f in futures.items() if k not in released])
             raise EngineInterrupted(outcome) from None
         finally:
             if subscribed:

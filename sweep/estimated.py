@@ -6,20 +6,44 @@ MACs per cycle x Fmax. For each area target with a clock (iCE40 LUT4 with the iC
 ECP5 LUT4 with the ECP5 routed Fmax, OSU 0.18 um µm² with the static-timing Fmax) the estimated
 Pareto front of throughput against area (no other design is both smaller and faster) is listed
 with the ``sparq-rtl synth`` command that measures it, so that the real tools confirm the front
-and only the front. Written to the sweep's folder: ``estimate.csv`` (every design),
-``estimate.md`` (the fronts, the commands) and ``estimate-pareto.png``.
+and only the front (``--confirm`` runs it: :mod:`sweep.confirm`). Written to the sweep's folder:
+``estimate.csv`` (every design), ``estimate.md`` (the fronts, the commands) and
+``estimate-pareto.png``.
 """
 
 import csv
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["CLOCKED_AREA", "estimate_targets", "estimate_sweep", "front"]
+__all__ = ["CLOCKED_AREA", "Front", "estimate_targets", "estimate_sweep", "front"]
 
 #: Area target -> (area metric, the target whose Fmax clocks it, unit).
 CLOCKED_AREA = {"ice40": ("luts", "ice40-pnr", "LUT4"),
                 "ecp5-nodsp": ("luts", "ecp5-nodsp-pnr", "LUT4"),
                 "asic-osu018": ("area", "asic-osu018", "um2")}
+
+
+@dataclass(frozen=True)
+class Front:
+    """The estimated Pareto front on one area target: ``points`` ``(area, GMAC/s, design)`` of
+    every design with both estimates, ``best`` the front's (sorted by area), ``metric`` and
+    ``unit`` of the area, ``clock`` the target whose Fmax clocks it, ``fmax`` the estimated Fmax
+    (MHz) and ``macs`` the MACs per cycle of each design."""
+    target: str
+    metric: str
+    unit: str
+    clock: str
+    points: list
+    best: list
+    fmax: dict
+    macs: dict
+
+    @property
+    def targets(self):
+        """The synthesis targets that measure the front: the area target, and its place-and-route
+        target when that is another one."""
+        return [self.target] + ([self.clock] if self.clock != self.target else [])
 
 
 def estimate_targets(targets):
@@ -50,7 +74,8 @@ def front(points):
 
 def estimate_sweep(sweep, targets, out, command):
     """Estimate every design of ``sweep`` on ``targets`` (area targets of the estimator), write
-    the files into ``out``; returns ``(paths, seconds, designs estimated)``."""
+    the files into ``out``; returns ``(paths, seconds, designs estimated, fronts)``, ``fronts`` a
+    dict of :class:`Front` per clocked area target."""
     from estimate.model import estimate
     from synth.designs import MACS_PER_CYCLE
     from hdl.naming import parse_design_name
@@ -84,25 +109,29 @@ def estimate_sweep(sweep, targets, out, command):
                if r["macs_per_cycle"] and f"{target}.{metric}" in r
                and f"{target}.fmax_mhz[{clock}]" in r]
         if pts:
-            fronts[target] = (pts, front(pts), unit, clock)
+            fmax = {r["design"]: r[f"{target}.fmax_mhz[{clock}]"] for r in rows
+                    if f"{target}.fmax_mhz[{clock}]" in r}
+            fronts[target] = Front(target, metric, unit, clock, pts, front(pts), fmax,
+                                   {r["design"]: r["macs_per_cycle"] for r in rows})
     md = [f"# Estimated sweep: {sweep.name}", "",
           f"{len(rows)} designs estimated in {seconds:.2f} s (no tool run); `{command}`.", ""]
-    for target, (pts, best, unit, clock) in fronts.items():
+    for target, f in fronts.items():
+        pts, best, unit, clock = f.points, f.best, f.unit, f.clock
         md += [f"## Pareto front on {target}", "",
                f"Throughput (MACs per cycle x estimated Fmax on {clock}) against estimated area; "
                f"{len(best)} of {len(pts)} designs are on the front.", "",
                f"| design | {unit} | GMAC/s |", "|---|---|---|"]
         md += [f"| `{d}` | {a:,.0f} | {g:.2f} |" for a, g, d in best]
-        confirm = [target] + ([clock] if clock != target else [])
-        md += ["", "Confirm with the real tools (the front only):", "", "```sh",
+        md += ["", "Confirm with the real tools (the front only; `--confirm` runs it and compares):",
+               "", "```sh",
                f"sparq-rtl synth --designs {' '.join(d for _, _, d in best)} --targets "
-               f"{' '.join(confirm)}", "```", ""]
+               f"{' '.join(f.targets)}", "```", ""]
     md_path = out / "estimate.md"
     md_path.write_text("\n".join(md))
     paths = [csv_path, md_path]
     if fronts:
         paths.append(_plot(fronts, out / "estimate-pareto.png", sweep.name))
-    return paths, seconds, len(rows)
+    return paths, seconds, len(rows), fronts
 
 
 def _plot(fronts, path, name):
@@ -110,7 +139,8 @@ def _plot(fronts, path, name):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, len(fronts), figsize=(5.5 * len(fronts), 4.5), squeeze=False)
-    for ax, (target, (pts, best, unit, clock)) in zip(axes[0], fronts.items()):
+    for ax, (target, f) in zip(axes[0], fronts.items()):
+        pts, best, unit, clock = f.points, f.best, f.unit, f.clock
         ax.scatter([p[0] for p in pts], [p[1] for p in pts], s=8, color="#bbbbbb",
                    label="estimated designs")
         ax.step([p[0] for p in best], [p[1] for p in best], where="post", color="#1f77b4",

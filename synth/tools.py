@@ -12,8 +12,8 @@ import sys
 import threading
 from pathlib import Path
 
-__all__ = ["SynthError", "ToolError", "tool_command", "run_tool", "kill_running", "tool_version",
-           "tool_versions", "yosys_short_version"]
+__all__ = ["SynthError", "ToolError", "tool_command", "run_tool", "run_process", "kill_running",
+           "tool_version", "tool_versions", "yosys_short_version"]
 
 #: Tool name -> console script installed by the pinned PyPI package.
 TOOLS = {
@@ -65,24 +65,21 @@ def _tail(text, lines=TAIL_LINES):
     return "\n".join(kept[-lines:])
 
 
-def run_tool(tool, args, *, cwd, log_name=None, tail_file=None, timeout=None):
-    """Run ``tool`` with ``args`` in folder ``cwd``; return its combined output.
-
-    The output is also written to ``cwd/log_name`` when given. A non-zero exit raises
-    :class:`ToolError` carrying the tool's last lines, read from ``cwd/tail_file`` when given (the
-    tool's own log file: its stdout may lose buffered lines when it aborts) and from its output.
-    """
-    argv = [tool_command(tool), *args]
+def run_process(argv, *, cwd, timeout=None):
+    """Run ``argv`` in folder ``cwd`` as a process :func:`kill_running` can stop (an interrupted
+    engine run calls it on every worker); returns ``(exit code, combined output, timed out)``.
+    A process past ``timeout`` seconds is killed; an interrupt (Ctrl-C, SIGTERM) kills it too."""
     proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True)
     with _LOCK:
         _RUNNING.add(proc)
+    timed_out = False
     try:
         stdout, _ = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         proc.kill()
         stdout, _ = proc.communicate()
-        raise ToolError(f"{tool} timed out after {timeout} s in {cwd}", _tail(stdout)) from None
+        timed_out = True
     except BaseException:
         # Interrupted (Ctrl-C, SIGTERM): do not leave the tool running.
         proc.kill()
@@ -91,20 +88,35 @@ def run_tool(tool, args, *, cwd, log_name=None, tail_file=None, timeout=None):
     finally:
         with _LOCK:
             _RUNNING.discard(proc)
+    return proc.returncode, stdout, timed_out
+
+
+def run_tool(tool, args, *, cwd, log_name=None, tail_file=None, timeout=None):
+    """Run ``tool`` with ``args`` in folder ``cwd``; return its combined output.
+
+    The output is also written to ``cwd/log_name`` when given. A non-zero exit raises
+    :class:`ToolError` carrying the tool's last lines, read from ``cwd/tail_file`` when given (the
+    tool's own log file: its stdout may lose buffered lines when it aborts) and from its output.
+    """
+    returncode, stdout, timed_out = run_process([tool_command(tool), *args], cwd=cwd,
+                                                timeout=timeout)
+    if timed_out:
+        raise ToolError(f"{tool} timed out after {timeout} s in {cwd}", _tail(stdout))
     if log_name is not None:
         (Path(cwd) / log_name).write_text(stdout)
-    if proc.returncode != 0:
+    if returncode != 0:
         log = Path(cwd) / (tail_file or log_name or "")
         text = stdout
         if tail_file and log.is_file():
             text = log.read_text(errors="replace") + "\n" + stdout
         where = f" (log: {log})" if (tail_file or log_name) else ""
-        raise ToolError(f"{tool} failed with exit code {proc.returncode}{where}", _tail(text))
+        raise ToolError(f"{tool} failed with exit code {returncode}{where}", _tail(text))
     return stdout
 
 
 def kill_running():
-    """Kill every tool process :func:`run_tool` has started and not yet collected."""
+    """Kill every process :func:`run_process` (and so :func:`run_tool`) has started and not yet
+    collected."""
     with _LOCK:
         procs = list(_RUNNING)
     for proc in procs:

@@ -1,7 +1,7 @@
 """End to end on the OSU 0.18 um cells (``make cells-osu018``): the int8 PE mapped, simulated at
 gate level in both modes on the same operands (every tile checked against golden inside
-:func:`energy.gatesim.simulate_pe`), priced; a small SPARQ dot-product unit likewise. Slow
-(minutes): ``make test-slow``."""
+:func:`energy.gatesim.simulate_pe`), priced; a small SPARQ dot-product unit likewise; the stall
+check of the SPARQ PE with cell delays. Slow (minutes): ``make test-slow``."""
 
 import pytest
 
@@ -43,3 +43,21 @@ def test_dot_product_unit_runs_checked(tmp_path):
     record = measure(mapped, lib, library, busy, tmp_path / "zd", mode="zero-delay")
     assert record["tiles_checked"] == 4 and record["macs"] == 4 * 2 * 2 * 8
     assert record["energy"]["combinational_pj"] > 0 and record["energy"]["clock_pj"] > 0
+
+
+def test_stall_check_of_the_sparq_pe_with_cell_delays(tmp_path):
+    # The SPARQ PE (encoded operands, shifters, weight selects) on a longer stream with bubbles,
+    # cell delays on: every staged net, the state and the valid pipeline as energy.stall says.
+    from energy.model import PricingOptions
+    from energy.run import stall_check
+    library = cells.osu018()
+    lib = read_liberty(library.liberty)
+    config = SparqConfig(datapath="sparq")
+    mapped = map_design("pe", config, library, tmp_path / "pe")
+    work = workload.synthetic(config, pairs=256, k=64, zero_fraction=0.5, seed=3)
+    record = stall_check(mapped, lib, library, work, tmp_path / "stall", stall=(0.4, 7),
+                         mode="specify", options=PricingOptions(period_ns=20.0))
+    k = record["check"]
+    assert record["stall"]["bubbles"] > 100 and record["stalled"]["tiles_checked"] == 8
+    assert k["valid_pipeline"] == ["p_valid", "valid_out"]
+    assert 0 < k["staged_pj_per_mac"] < k["unstalled_data_pj_per_mac"]

@@ -74,3 +74,16 @@ def test_calibrate_without_results_is_one_line_and_writes_nothing(tmp_path, caps
     assert status == 2 and len(err) == 1
     assert re.search(r"results folder '.*nothing' has no json/ folder of synthesis results", err[0])
     assert (CALIBRATION.read_bytes(), MEASURED.read_bytes()) == before
+
+
+def test_unit_energy_without_the_pe_energy_is_one_line_and_writes_nothing(tmp_path, capsys):
+    from estimate.cli import main
+    from estimate.energy_model import ENERGY
+    from estimate.fit import CALIBRATION, MEASURED
+    before = (CALIBRATION.read_bytes(), MEASURED.read_bytes(), ENERGY.read_bytes())
+    status = main(["calibrate", "--energy-unit", str(tmp_path / "energy.json")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 2 and len(err) == 1
+    assert err[0] == ("python -m estimate calibrate: error: --energy-unit goes with --energy (the "
+                      "PEs' figures and zero sweep)")
+    assert (CALIBRATION.read_bytes(), MEASURED.read_bytes(), ENERGY.read_bytes()) == before

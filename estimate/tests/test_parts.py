@@ -66,6 +66,19 @@ def test_dotprod_tree_and_encoders():
     assert p["adder"] == 6 * (2 * 17 + 18)
 
 
+def test_summed_baseline_products_are_counted_apart():
+    # A baseline unit's products go into its trees unregistered: their partial-product bits are
+    # counted again as mul_comb (2x2 outputs x 2 pairs x 2 slots of 8b x 8b). Not in a PE (its
+    # products are registered), not with the split stage (the half products are), not in SPARQ.
+    unit = parts("dotprod", SparqConfig(datapath="int8", rows=2, cols=2, pairs=2))
+    assert unit["mul_comb"] == unit["mul_plain"] == 2 * 2 * 2 * 2 * 64
+    for block, config in (("pe", SparqConfig(datapath="int8")),
+                          ("array", SparqConfig(datapath="a4w8", rows=2, cols=2)),
+                          ("dotprod", SparqConfig(datapath="int8", mul_pipe=True)),
+                          ("dotprod", SparqConfig())):
+        assert parts(block, config)["mul_comb"] == 0, (block, config)
+
+
 def test_pipe_adds_half_product_registers():
     plain, split = parts("pe", SparqConfig(datapath="int8")), \
         parts("pe", SparqConfig(datapath="int8", mul_pipe=True))
