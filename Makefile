@@ -250,10 +250,13 @@ estimate-confirm: $(STAMP_SYNTH) cells-osu018 opensta
 # ---- Formal proofs (formal/): SymbiYosys on the generated designs, solvers from the dev tier ----
 # Proves the catalogue of formal/jobs.py (window and pair encoders of every window width, PEs,
 # 1x1..3x3 arrays (2:4, skid and split-stage ones too), the tile framing of every rows 1..64,
-# dot-product units (packed products, skid buffers), the skid buffer, the AXI4-Stream wrappers)
+# dot-product units (packed products, skid buffers; the sparq units of 4 pairs part by part), the
+# skid buffer, the AXI4-Stream wrappers, every PE of the default 8x8 arrays against the PE proved)
 # and shows each injected bug caught (formal/mutants.py), each proof a task of the engine
 # (engine/); one line per property, summary in build/formal/summary.md. FORMAL_ARGS passes
-# options, e.g. FORMAL_ARGS="--only array-int8" or "--reuse".
+# options, e.g. FORMAL_ARGS="--only array-int8" or "--reuse". Ctrl-C (or SIGTERM) ends the running
+# SymbiYosys jobs and solvers, writes the summary of what finished (exit 130) and keeps their
+# records: FORMAL_ARGS="--reuse" then runs only the rest.
 .PHONY: formal
 FORMAL_JOBS ?= 2
 FORMAL_ARGS ?=

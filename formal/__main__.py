@@ -12,18 +12,22 @@ Every proof and mutant is a task of the project's task engine (:mod:`engine`, ``
 worker processes).
 
 Exit status 0 only when every proof is proved (unbounded, or to its stated depth for a bounded
-job) and every mutant is caught by its property class.
+job) and every mutant is caught by its property class; 130 when interrupted (Ctrl-C or SIGTERM):
+the running SymbiYosys jobs and their solvers are ended, the summary covers what finished, and
+the finished tasks' records stay in the store (``--reuse`` takes them).
 """
 
 import argparse
+import signal
 import sys
+import time
 
 from hdl.lint import put_tools_on_path
 from hdl.naming import design_name
 
 from .jobs import EQUIVALENCE_ARRAYS, catalogue
 from .mutants import MUTANTS, QUICK_MUTANTS
-from .run import run_equivalences, run_mutants, run_proofs, timed, write_summary
+from .run import run_equivalences, run_mutants, run_proofs, write_summary
 
 
 def main(argv=None):
@@ -64,18 +68,39 @@ def main(argv=None):
         print("nothing selected", file=sys.stderr)
         return 2
 
+    # What finished, as it finishes: kept (and summarised) when the run is interrupted.
+    done, caught, same = [], [], []
+
     def run():
         print(f"{len(proofs)} proofs, {len(mutants)} mutants, {len(equivs)} PE equivalence "
               f"checks, {args.jobs} at a time; work folder {args.out}", flush=True)
-        done = run_proofs(proofs, args.out, jobs=args.jobs, reuse=args.reuse) if proofs else []
-        same = (run_equivalences(equivs, args.out, jobs=args.jobs, reuse=args.reuse)
-                if equivs else [])
-        caught = (run_mutants(mutants, args.out, jobs=args.jobs, reuse=args.reuse)
-                  if mutants else [])
-        return done, caught, same
+        if proofs:
+            run_proofs(proofs, args.out, jobs=args.jobs, reuse=args.reuse, sink=done)
+        if equivs:
+            run_equivalences(equivs, args.out, jobs=args.jobs, reuse=args.reuse, sink=same)
+        if mutants:
+            run_mutants(mutants, args.out, jobs=args.jobs, reuse=args.reuse, sink=caught)
 
-    (done, caught, same), seconds = timed(run)
-    write_summary(args.out, done, caught, seconds, same)
+    # SIGTERM ends the run like Ctrl-C: the engine cancels its tasks and its workers end the
+    # SymbiYosys runs and their solvers (formal.sby.kill_running) instead of orphaning them.
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    interrupted = False
+    start = time.monotonic()
+    try:
+        run()
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    seconds = time.monotonic() - start
+    write_summary(args.out, done, caught, seconds, same, interrupted=interrupted)
+    if interrupted:
+        print(f"\ninterrupted: running proofs stopped; {len(done)} of {len(proofs)} proofs, "
+              f"{len(same)} of {len(equivs)} equivalence checks and {len(caught)} of "
+              f"{len(mutants)} mutants finished (summary in {args.out}/summary.md; their "
+              f"records are kept in {args.out}/tasks: run again with --reuse to take them)",
+              file=sys.stderr)
+        return 130
     unproved = [p.name for p, v, _ in done if not v.ok]
     missed = [m.name for m, _, _, c in caught if not c]
     differ = [name for name, r in same if r.get("error") or r["differ"]]

@@ -19,6 +19,18 @@ its payload widths, ``max_transfers = max_steps(config)`` and its latency (3 cyc
   as for the array). The aids tie the model to the unit's ``s_valid``/``s_last``, ``acc_r_c``
   and ``result_r_c`` registers.
 
+A sparq unit with more than two pairs (:func:`compositional`: its ``products`` proof, every
+slot multiplier and the adder tree in one problem, did not finish) is proved part by part on
+the same instance, each job with the part another proves cut out (:func:`cut`, Yosys ``expose
+-cut``: the harness drives the cut wire freely):
+
+* ``lanes``: the operand routes, and every unshifted slot product equal to mantissa times
+  selected weight (the tree-sum registers cut);
+* ``tree``: the slot products cut, assumed only in the range of a mantissa times a weight in the
+  cycle ``lanes`` checks them: each tree sum is the sum of those products shifted;
+* ``arithmetic``: the tree-sum registers cut: each ``c`` row is the sum over the tile of the
+  tree sums, whatever they are (no assumption on the products).
+
 The pair encoder's ``contribution`` proof (same ``bits``, ``options``, ``rounding``) makes the
 reference slot products golden's. The results are compared with the exact sums to
 ``acc_width(config)`` bits (modulo ``2**acc_width``): that no legal tile wraps is the bound of
@@ -31,13 +43,15 @@ from amaranth import Shape
 
 from hdl import dotprod as unit
 
-from .array import Frame, _port, _width, array_harness
+from .array import PROPERTIES as ARRAY_PROPERTIES, Frame, _port, _width, array_harness
 from .reference import PRODUCT_WIDTH, slot_function
 from .spec import MODULES as SPEC_MODULES
 
-__all__ = ["PROPERTIES", "frame", "dotprod_harness", "exposed", "latency"]
+__all__ = ["PROPERTIES", "COMPOSED_PROPERTIES", "frame", "dotprod_harness", "exposed", "cut",
+           "compositional", "properties", "latency"]
 
-PROPERTIES = ("stream", "conservation", "products", "arithmetic", "err")
+#: Every property class of the unit (a unit is proved :func:`properties` of them).
+PROPERTIES = ("stream", "conservation", "products", "lanes", "tree", "arithmetic", "err")
 
 #: Width of the model's sums.
 SUM_WIDTH = 32
@@ -68,29 +82,88 @@ def _sum_width(config):
     return Shape.cast(range(-bound, bound + 1)).width
 
 
+def compositional(config):
+    """True for the units proved part by part (:data:`COMPOSED_PROPERTIES`): sparq with more
+    than two pairs, whose ``products`` proof (every slot multiplier and the adder tree in one
+    problem) the solver did not finish."""
+    return config.datapath == "sparq" and config.pairs > 2
+
+
+#: The classes of a :func:`compositional` unit: ``lanes`` and ``tree`` instead of ``products``.
+COMPOSED_PROPERTIES = ("stream", "conservation", "lanes", "tree", "arithmetic", "err")
+
+
+def properties(config):
+    """The property classes proved of the unit ``config``, in report order."""
+    if compositional(config):
+        return COMPOSED_PROPERTIES
+    return ("stream", "conservation", "products", "arithmetic", "err")
+
+
+def _parts(config, has):
+    """What a job of the classes ``has`` states about the datapath: ``(routes, slots, sums)``,
+    the operand routes, the slot-product checks and the tree-sum checks (each asserted or, for
+    ``arithmetic`` of a unit not :func:`compositional`, assumed)."""
+    composed = compositional(config)
+    plain_arith = has("arithmetic") and not composed
+    routes = has("products") or has("lanes") or plain_arith
+    slots = has("products") or has("lanes")
+    sums = has("products") or has("tree") or plain_arith
+    return routes, slots, sums
+
+
+def _split(config, has):
+    # sparq slot by slot: the unshifted slot products are read (and checked, or cut)
+    return config.datapath == "sparq" and (has("products") or has("lanes") or has("tree"))
+
+
+def cut(config, properties):
+    """Internal wires the solver drives freely in a job of ``properties`` (Yosys ``expose
+    -cut``: every reader of the wire reads a new input instead of its driver): each claim is
+    then proved for every value of them, so for the values the design gives them too. For a
+    :func:`compositional` unit: ``tree`` cuts the slot products (the multipliers' outputs no
+    longer reach the tree; ``lanes`` proves them), ``lanes`` and ``arithmetic`` cut the tree-sum registers
+    (``arithmetic`` holds for every sequence of tree sums; ``tree`` proves what they are)."""
+    if not compositional(config):
+        return set()
+    has = set(properties).__contains__
+    wires = set()
+    if has("tree"):
+        wires |= {_slot_product_wire(config, r, c, j, s)[0] for r in range(config.rows)
+                  for c in range(config.cols) for j in range(config.pairs) for s in range(2)}
+    if has("lanes") or has("arithmetic"):
+        wires |= {f"sum_{r}_{c}" for r in range(config.rows) for c in range(config.cols)}
+    return wires
+
+
 def exposed(config, properties, *, aids):
-    """``{internal wire: width}`` the harness reads."""
+    """``{internal wire: width}`` the harness reads (and drives, for those :func:`cut`)."""
     fr = frame(config)
+    has = set(properties).__contains__
+    routes, slots, sums = _parts(config, has)
+    split = _split(config, has)
     wires = {}
     if aids:
         wires.update({"pending": 1, "row": _width(max(fr.rows, 2)),
                       "count": _width(fr.max_transfers + 1)})
-    if "products" in properties or "arithmetic" in properties:
+    if routes or sums or has("arithmetic"):
         for r in range(config.rows):
-            for j in range(config.pairs):
-                wires[f"op_{r}_{j}"] = _operand_width(config)
+            if routes or sums:
+                for j in range(config.pairs):
+                    wires[f"op_{r}_{j}"] = _operand_width(config)
             for c in range(config.cols):
                 wires[f"sum_{r}_{c}"] = _sum_width(config)
-                if config.datapath == "sparq" and "products" in properties:
+                if split:
                     for j in range(config.pairs):
                         for s in range(2):
                             name, width, _ = _slot_product_wire(config, r, c, j, s)
                             wires[name] = width
-                if aids and "arithmetic" in properties:
+                if aids and has("arithmetic"):
                     wires[f"acc_{r}_{c}"] = fr.acc_width
                     wires[f"result_{r}_{c}"] = fr.acc_width
-        wires["weights"] = fr.b_width - 1
-        if aids and "arithmetic" in properties:
+        if routes or sums:
+            wires["weights"] = fr.b_width - 1
+        if aids and has("arithmetic"):
             wires.update({"s_valid": 1, "s_last": 1})
     return wires
 
@@ -119,9 +192,10 @@ def weight_register(text, config):
 
 
 def _datapath(config, has, aids):
-    """The history of taken transfers (encoded), the ``products`` checks (or assumptions) and the
-    ``arithmetic`` model and checks."""
-    if not (has("products") or has("arithmetic")):
+    """The history of taken transfers (encoded), the ``products`` (``lanes``, ``tree``) checks
+    (or assumptions) and the ``arithmetic`` model and checks."""
+    routes, slots, sums = _parts(config, has)
+    if not (routes or sums or has("arithmetic")):
         return ""
     M, N, P = config.rows, config.cols, config.pairs
     aw = config.act_width
@@ -130,13 +204,19 @@ def _datapath(config, has, aids):
     fr = frame(config)
     bw = fr.b_width - 1
     i = latency(config) - 2                   # history entry of the transfer in the sum registers
-    check = "assert" if has("products") else "assume"
+    # labels and verbs: products states all three parts; lanes the routes and slots, tree the
+    # sums; a plain unit's arithmetic assumes what products proves
+    route_check = "assert" if slots else "assume"
+    sum_check = "assert" if has("products") or has("tree") else "assume"
+    route_label = "lanes_route" if has("lanes") else "products_route"
+    slot_label = "lanes_slot" if has("lanes") else "products_slot"
+    sum_label = "tree_sum" if has("tree") else "products_sum"
     out = [f"""
   // -- products: the unit's operand registers hold the transfer (as the spec encodes it), and
   // each output's tree sum is the sum of the reference slot products of those operands --------
 {slot_function(config, PRODUCT_WIDTH)}"""]
     ops = []
-    for r in range(M):
+    for r in range(M if routes else 0):
         for j in range(P):
             lo = ((r * P + j) * 2) * aw
             name = f"f_op_{r}_{j}"
@@ -156,11 +236,12 @@ def _datapath(config, has, aids):
         src = ("take", "{" + ", ".join(reversed(ops)) + "}", f"b_payload[{bw - 1}:0]", "a_last") \
             if h == 0 else (f"f_hv{h - 1}", f"f_ha{h - 1}", f"f_hb{h - 1}", f"f_hl{h - 1}")
         out.append(f"""  reg f_hv{h} = 1'b0, f_hl{h} = 1'b0;
-  reg [{M * P * ow - 1}:0] f_ha{h} = 0;
+  always @(posedge clk) begin f_hv{h} <= !rst && {src[0]}; f_hl{h} <= {src[3]}; end
+""")
+        if routes:
+            out.append(f"""  reg [{M * P * ow - 1}:0] f_ha{h} = 0;
   reg [{bw - 1}:0] f_hb{h} = 0;
-  always @(posedge clk) begin
-    f_hv{h} <= !rst && {src[0]}; f_hl{h} <= {src[3]}; f_ha{h} <= {src[1]}; f_hb{h} <= {src[2]};
-  end
+  always @(posedge clk) begin f_ha{h} <= {src[1]}; f_hb{h} <= {src[2]}; end
 """)
     # The unit's operand registers (exposed), and copies delayed by d = 1..i cycles: the
     # reference products are computed from them, so that the solver compares each multiplier
@@ -170,22 +251,23 @@ def _datapath(config, has, aids):
 
     def wt(d):
         return _port("weights") if d == 0 else f"f_wd{d}"
-    for d in range(1, i + 1):
+    for d in range(1, (i if sums else i - 1) + 1):
         regs = "".join(f"  reg [{ow - 1}:0] {op(d, r, j)} = 0;\n" for r in range(M) for j in range(P))
         loads = " ".join(f"{op(d, r, j)} <= {op(d - 1, r, j)};" for r in range(M) for j in range(P))
         out.append(f"""{regs}  reg [{bw - 1}:0] {wt(d)} = 0;
   always @(posedge clk) begin {loads} {wt(d)} <= {wt(d - 1)}; end
 """)
-    routes = [f"products_route_{r}_{j}: {check} ({op(0, r, j)} == "
-              f"f_ha0[{(r * P + j + 1) * ow - 1}:{(r * P + j) * ow}]);"
-              for r in range(M) for j in range(P)]
-    routes.append(f"products_route_weights: {check} ({wt(0)} == f_hb0);")
-    out.append("  always @(*)\n    if (f_hv0) begin\n" + "".join(f"      {x}\n" for x in routes)
-               + "    end\n")
+    if routes:
+        checks = [f"{route_label}_{r}_{j}: {route_check} ({op(0, r, j)} == "
+                  f"f_ha0[{(r * P + j + 1) * ow - 1}:{(r * P + j) * ow}]);"
+                  for r in range(M) for j in range(P)]
+        checks.append(f"{route_label}_weights: {route_check} ({wt(0)} == f_hb0);")
+        out.append("  always @(*)\n    if (f_hv0) begin\n" + "".join(f"      {x}\n" for x in checks)
+                   + "    end\n")
     n, sw = config.bits, config.shift_width
     half = n + sw + 1
-    split = sparq and has("products")
-    if split:
+    split = _split(config, has)
+    if split and slots:
         # Slot by slot (a sum of products against another is hard for the solver): each
         # unshifted slot product p_r_c_j_slotS of the unit (its multiplier rows, before the
         # shifter) equals the mantissa times the selected weight of its operands (i - 1 cycles
@@ -208,13 +290,23 @@ def _datapath(config, has, aids):
                         base = s * half
                         name, _, part = _slot_product_wire(config, r, c, j, s)
                         p_wire = f"$signed({_port(name)}{part})"
-                        out.append(f"""  reg signed [{n + 8}:0] f_p_{r}_{c}_{j}_{s} = 0;
-  always @(posedge clk) f_p_{r}_{c}_{j}_{s} <= {p_wire};
-  always @(*)
-    if (f_hv{i - 1}) products_slot_{r}_{c}_{j}_{s}: assert ({p_wire} == f_mul({a}[{base + n - 1}:{base}], {a}[{base + n + sw}], {b0}, {b1}));
+                        if slots:
+                            out.append(f"""  always @(*)
+    if (f_hv{i - 1}) {slot_label}_{r}_{c}_{j}_{s}: assert ({p_wire} == f_mul({a}[{base + n - 1}:{base}], {a}[{base + n + sw}], {b0}, {b1}));
 """)
-                        terms.append(f"(f_p_{r}_{c}_{j}_{s} <<< {op(i, r, j)}[{base + n + sw - 1}:{base + n}])")
-                else:
+                        if sums:
+                            out.append(f"""  reg signed [{n + 8}:0] f_p_{r}_{c}_{j}_{s} = 0;
+  always @(posedge clk) f_p_{r}_{c}_{j}_{s} <= {p_wire};
+""")
+                            terms.append(f"(f_p_{r}_{c}_{j}_{s} <<< {op(i, r, j)}[{base + n + sw - 1}:{base + n}])")
+                        if has("tree") and not slots:
+                            # The slot product is a free input here: it takes the range of a
+                            # mantissa times a weight (what lanes proves it is, in this cycle).
+                            top = (1 << n) - 1
+                            out.append(f"""  always @(*)
+    if (f_hv{i - 1}) assume ({p_wire} >= -{top * 128} && {p_wire} <= {top * 127});
+""")
+                elif sums:
                     a = op(i, r, j)
                     b0, b1 = f"{wt(i)}[{lo0 + 7}:{lo0}]", f"{wt(i)}[{lo0 + 15}:{lo0 + 8}]"
                     if sparq:
@@ -224,10 +316,12 @@ def _datapath(config, has, aids):
                     else:
                         terms += [f"f_slot({a}[{aw - 1}:0], {b0})",
                                   f"f_slot({a}[{2 * aw - 1}:{aw}], {b1})"]
+            if not sums:
+                continue
             ref = " + ".join(f"{SUM_WIDTH}'sd0 + {t}" if k == 0 else t for k, t in enumerate(terms))
             out.append(f"""  wire signed [{SUM_WIDTH - 1}:0] f_ref_{r}_{c} = {ref};
   always @(*)
-    if (f_hv{i}) products_sum_{r}_{c}: {check} ($signed({_port(f"sum_{r}_{c}")}) == f_ref_{r}_{c});
+    if (f_hv{i}) {sum_label}_{r}_{c}: {sum_check} ($signed({_port(f"sum_{r}_{c}")}) == f_ref_{r}_{c});
 """)
     if has("arithmetic"):
         out.append(_sums(config, fr, i, aids))
@@ -279,6 +373,9 @@ def dotprod_harness(config, dut, properties, *, aids):
     ports. With ``skid`` the solver drives the ports in front of the buffers, every class is
     stated on the streams behind them, and the buffers' own assertions tie the two
     (:func:`formal.array.array_harness`)."""
-    return array_harness(config, dut, properties, aids=aids, fr=frame(config),
-                         extra=lambda has, aids: _datapath(config, has, aids),
-                         wires=exposed(config, properties, aids=aids))
+    has = set(properties).__contains__
+    return array_harness(config, dut, [p for p in properties if p in ARRAY_PROPERTIES],
+                         aids=aids, fr=frame(config),
+                         extra=lambda _, aids: _datapath(config, has, aids),
+                         wires=exposed(config, properties, aids=aids),
+                         cut=cut(config, properties))

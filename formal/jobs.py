@@ -15,7 +15,10 @@ Property classes per block:
   overflow for legal tiles);
 * ``array``: ``stream``, ``conservation``, ``products``, ``arithmetic``, ``err``
   (:mod:`formal.array`). ``arithmetic`` builds on ``products`` (it assumes what that job proves);
-* ``dotprod``: the same five classes for the dot-product unit (:mod:`formal.dotprod`);
+* ``dotprod``: the same five classes for the dot-product unit (:mod:`formal.dotprod`); a sparq
+  unit with more than two pairs is proved part by part, ``lanes`` (operands and every slot
+  product) and ``tree`` (the tree sums over free slot products) instead of ``products``, and
+  its ``arithmetic`` over free tree sums (:func:`formal.dotprod.compositional`);
 * ``skid``: ``beats`` (the skid buffer loses, duplicates and reorders no beat,
   :mod:`formal.skid`).
 
@@ -27,7 +30,8 @@ import dataclasses
 import functools
 from dataclasses import dataclass
 
-from hdl.config import MAX_SIDE, WINDOW_SHIFTS, SparqConfig
+from hdl.config import DATAPATHS, MAX_SIDE, STC_DATAPATHS, WINDOW_SHIFTS, SparqConfig
+from hdl.default_set import default_set
 from hdl.generate import verilog
 from hdl.naming import design_name
 
@@ -128,6 +132,7 @@ class Proof:
         cfg = self.config
         files = {"dut.v": text if text is not None else design_verilog(self.block, cfg)}
         script = ["read_verilog -formal dut.v", f"hierarchy -top {DUT}", "flatten"]
+        cuts = []                        # wires whose drivers are cut (formal.dotprod.cut)
         if self.block in ("window", "pair"):
             files["spec.v"] = spec_verilog(self.block, cfg)
             harness = (encoders.window_harness if self.block == "window"
@@ -150,11 +155,14 @@ class Proof:
             harness = (array.array_harness if self.block == "array"
                        else dotprod.dotprod_harness)(cfg, DUT, props, aids=aids)
             wires = [array.exposed_name(cfg, w) for w in kind.exposed(cfg, props, aids=aids)]
+            if self.block == "dotprod":
+                cuts = [array.exposed_name(cfg, w) for w in sorted(dotprod.cut(cfg, props))]
+            wires = [w for w in wires if w not in cuts]
             if cfg.skid:
                 fr = kind.frame(cfg)
                 wires += [array.exposed_name(cfg, w)
                           for w in array.skid_exposed(fr.a_width, fr.b_width, aids=aids)]
-            if cfg.datapath == "sparq" and self.prop in ("products", "arithmetic"):
+            if cfg.datapath == "sparq" and self.prop in ("products", "arithmetic", "lanes"):
                 # (the array and the dot-product unit encode each taken pair as the spec does)
                 files["spec.v"] = spec_verilog("pair", cfg)
         if self.block == "dotprod" and cfg.dsp_pack and "weights" in wires:
@@ -165,12 +173,21 @@ class Proof:
             harness = harness.replace(".\\weights (", f".\\{real} (")
         if wires:
             script.append("expose " + " ".join(f"w:{w}" for w in wires))
+        if cuts:
+            # (after proc, so that a register's process no longer drives the wire cut)
+            script[script.index("flatten")] = "proc; flatten"
+            script.append("expose -cut " + " ".join(f"w:{w}" for w in cuts))
         if "spec.v" in files:
             script.append("read_verilog -formal spec.v")
         files["harness.sv"] = harness
         script += ["read_verilog -formal -sv harness.sv", f"prep -top {_TOPS[self.block]}"]
         return Job(name=self.name, mode=mode, depth=depth, files=files, script=tuple(script),
                    engine=self.engine)
+
+
+def _defaults(block):
+    # The configurations of `block` in the default set of make verilog (hdl.default_set).
+    return [cfg for b, cfg in default_set() if b == block]
 
 
 def _sparq(options, rounding, bits=4, **shape):
@@ -182,24 +199,22 @@ def _sparq(options, rounding, bits=4, **shape):
 SETTINGS = [(b, o, r) for (b, o) in WINDOW_SHIFTS for r in ("nearest-even", "truncate")]
 
 #: PE configurations: every datapath and option at max_k 8, and the default (production) PEs of
-#: ``make verilog`` at max_k 1152; the split multiply stage (``mul_pipe``) of every datapath at
+#: ``make verilog`` (every datapath and window width of the default set, max_k 1152); the split multiply stage (``mul_pipe``) of every datapath at
 #: max_k 8 (sparq 5opt and 3opt truncate) and of sparq 5opt at max_k 1152.
 PES = ([_sparq(o, "nearest-even", max_k=8) for o in (5, 3, 2)]
-       + [SparqConfig(datapath=d, max_k=8) for d in ("int8", "a4w8")]
-       + [SparqConfig(datapath=d, max_k=1152) for d in ("sparq", "int8", "a4w8")]
+       # every baseline datapath (int8 and the naive aNw8 of golden.tags.NAIVE_WIDTHS)
+       + [SparqConfig(datapath=d, max_k=8) for d in DATAPATHS if d != "sparq"]
+       + _defaults("pe")
        + [_sparq(5, "nearest-even", max_k=8, mul_pipe=True),
           _sparq(3, "truncate", max_k=8, mul_pipe=True)]
        + [SparqConfig(datapath=d, max_k=8, mul_pipe=True) for d in ("int8", "a4w8")]
        + [_sparq(5, "nearest-even", max_k=1152, mul_pipe=True)]
-       # 3-bit and 2-bit windows (both roundings between them), their naive baselines, and the
-       # 3-bit window with the split stage
+       # 3-bit and 2-bit windows (both roundings between them), and the 3-bit window with the
+       # split stage
        + [_sparq(6, "nearest-even", bits=3, max_k=8), _sparq(7, "truncate", bits=2, max_k=8),
           _sparq(6, "truncate", bits=3, max_k=8, mul_pipe=True)]
-       + [SparqConfig(datapath=d, max_k=8) for d in ("a3w8", "a2w8")]
-       # the default (production) PEs of the 3-bit and 2-bit baselines
-       + [SparqConfig(datapath=d, max_k=1152) for d in ("a3w8", "a2w8")]
        # the 2:4 structured-sparse PEs (stc): the activation select in front of the slots
-       + [SparqConfig(datapath=d, max_k=8, stc=True) for d in ("sparq", "int8")])
+       + [SparqConfig(datapath=d, max_k=8, stc=True) for d in STC_DATAPATHS])
 
 #: Array instances: every datapath, every option, both roundings, odd and even max_k.
 ARRAYS = [
@@ -252,10 +267,14 @@ DOTPRODS = [
     # per slot; in one cycle (the lanes of its output) and with the split (its registers)
     _sparq(5, "nearest-even", rows=1, cols=2, pairs=1, max_k=8, dsp_pack=True),
     _sparq(3, "truncate", rows=1, cols=2, pairs=1, max_k=8, dsp_pack=True, mul_pipe=True),
-    # the default unit's output of make verilog (4 pairs, max_k 1152) for the baselines: one
-    # output (r, c) of the 4x4 unit, whose logic reads row r's and column c's operands only
-    *[SparqConfig(datapath=d, rows=1, cols=1, pairs=4, max_k=1152)
-      for d in ("int8", "a4w8", "a3w8", "a2w8")],
+    # the default units of make verilog (4x4, 4 pairs, max_k 1152), every datapath and window
+    # width: one output (r, c) of the unit, whose logic reads row r's and column c's operands
+    # only (sparq: proved part by part, formal.dotprod.compositional)
+    *[dataclasses.replace(cfg, rows=1, cols=1) for cfg in _defaults("dotprod")],
+    # ... and its forms with the split multiply stage and with packed products (two columns
+    # share a packed multiplier: 1x2)
+    _sparq(5, "nearest-even", rows=1, cols=1, pairs=4, max_k=1152, mul_pipe=True),
+    _sparq(5, "nearest-even", rows=1, cols=2, pairs=4, max_k=1152, dsp_pack=True),
     # skid buffers at the ports (skid): the unit behind them and the buffers together
     SparqConfig(datapath="int8", rows=1, cols=1, pairs=1, max_k=8, skid=True),
     SparqConfig(datapath="a4w8", rows=2, cols=1, pairs=1, max_k=8, skid=True, mul_pipe=True),
@@ -273,8 +292,7 @@ FRAMES.append(SparqConfig(rows=4, cols=1, max_k=288))
 
 #: Arrays whose every PE is proved equivalent to the PE proved alone (formal.pe_equiv): the
 #: default 8x8 arrays of make verilog, every datapath.
-EQUIVALENCE_ARRAYS = [SparqConfig(datapath=d, rows=8, cols=8, max_k=1152)
-                      for d in ("sparq", "int8", "a4w8", "a3w8", "a2w8")]
+EQUIVALENCE_ARRAYS = _defaults("array")
 
 
 def _dotprod_depth(config, prop):
@@ -282,7 +300,8 @@ def _dotprod_depth(config, prop):
     # register): k covers it and a whole wait for c, like the array's.
     L = dotprod.latency(config)
     return {"stream": 2 * L + config.rows + 2, "conservation": 2 * L + config.rows + 2,
-            "err": 3, "products": L + 1, "arithmetic": 2 * L + config.rows + 2}[prop]
+            "err": 3, "products": L + 1, "lanes": L + 1, "tree": L + 1,
+            "arithmetic": 2 * L + config.rows + 2}[prop]
 
 
 def _array_depth(config, prop):
@@ -328,7 +347,7 @@ def catalogue(quick=False):
     # register; in the quick subset (about a second).
     proofs.append(Proof("skid", SparqConfig(), "beats", "prove", 2, quick=True))
     for cfg in DOTPRODS:
-        for prop in PROPERTIES["dotprod"]:
+        for prop in dotprod.properties(cfg):
             proofs.append(Proof("dotprod", cfg, prop, "prove", _dotprod_depth(cfg, prop)))
     # The second solver: the pair rule and the control properties of one array again, with z3.
     cross = [p for p in proofs if p.design == "pair-sparq-b4-o5-ne" and p.prop == "contribution"]

@@ -31,6 +31,9 @@ _DP = SparqConfig(datapath="sparq", options=5, rounding="nearest-even", rows=1, 
 _DP_PIPE = SparqConfig(datapath="sparq", options=5, rounding="nearest-even", rows=2, cols=1,
                        pairs=1, max_k=8, mul_pipe=True)
 _SKID = Proof("skid", SparqConfig(), "beats", "prove", 0)
+# One output of the default sparq unit of make verilog (4 pairs, max_k 1152).
+_DP4 = SparqConfig(datapath="sparq", options=5, rounding="nearest-even", rows=1, cols=1, pairs=4,
+                   max_k=1152)
 # The tile framing alone (formal.frame) of 5 and 64 result rows.
 _FRAME5 = Proof("frame", SparqConfig(rows=5, cols=1, max_k=1152), "control", "prove", 0)
 _FRAME64 = Proof("frame", SparqConfig(rows=64, cols=1, max_k=1152), "control", "prove", 0)
@@ -268,6 +271,20 @@ MUTANTS = (
            _dotprod(SparqConfig(datapath="int8", rows=1, cols=1, pairs=4, max_k=1152),
                     "products"), DUT,
            r"(sum_0_0 <= \\\$\d+ );", r"\g<1> ^ (weights[63:48] == 16'h8080);", "products_", 6),
+    # One output of the default sparq unit (4 pairs, max_k 1152), proved part by part: a lane's
+    # multiplier (lanes), the adder tree over free slot products (tree), the accumulation over
+    # free tree sums (arithmetic); the fourth pair's weights reach the check.
+    Mutant("sparq4-corrupt-lane", "default sparq unit's output: pair 3's slot-1 product off by "
+           "one while that pair's weights are (-128, -128)", _dotprod(_DP4, "lanes"), DUT,
+           r"(assign p_0_0_3_slot1 = (\\\$\d+) \[11:0\];[\s\S]*?assign \2  = )([^;]*);",
+           r"\g<1>(\g<3>) ^ (weights[63:48] == 16'h8080);", "lanes_", 5),
+    Mutant("sparq4-corrupt-sum", "default sparq unit's output: the tree sum off by one while "
+           "the fourth pair's weights are (-128, -128)", _dotprod(_DP4, "tree"), DUT,
+           r"(sum_0_0 <= \\\$\d+ );", r"\g<1> ^ (weights[63:48] == 16'h8080);", "tree_", 5),
+    Mutant("sparq4-accumulator-out", "default sparq unit's output: c carries the accumulator, "
+           "not the finished sum", _dotprod(_DP4, "arithmetic"), DUT,
+           r"assign c__payload\[26:0\] = result_0_0;", "assign c__payload[26:0] = acc_0_0;",
+           "arithmetic_", 10),
     # The unit with skid buffers at its ports (int8 1x1).
     Mutant("skid-unit-lost-beat", "unit with skid buffers: a's skid register is not loaded (a "
            "stalled word replaced by the old one)", _dotprod(_DP_SKID, "stream"),

@@ -114,7 +114,7 @@ def _verdict(doc):
     return Verdict(**(doc | {"fallback": None if fallback is None else _verdict(fallback)}))
 
 
-def _run_all(items, kind, out, line_of, jobs, echo, reuse):
+def _run_all(items, kind, out, line_of, jobs, echo, reuse, sink=None):
     # Each item one engine task, its job in its own folder; a summary line as each finishes.
     from engine import Engine, Task, content_key
     out = Path(out).resolve()
@@ -136,6 +136,9 @@ def _run_all(items, kind, out, line_of, jobs, echo, reuse):
             verdict = Verdict(item.name, "error", "prove", 0, "", record.get("seconds") or 0.0,
                               detail=f"{record.get('error_type')}: {record.get('error')}")
         verdicts[task.key] = verdict
+        if sink is not None:
+            sink.append((item, verdict, folder) if line_of is not mutant_line
+                        else (item, verdict, folder, _caught(item, verdict)))
         echo(line_of(item, verdict, folder))
 
     with Engine(out / "tasks", workers=max(1, jobs), on_interrupt=kill_running,
@@ -147,19 +150,21 @@ def _run_all(items, kind, out, line_of, jobs, echo, reuse):
             in ((t, by_key[t.key]) for t in tasks)]
 
 
-def run_proofs(proofs, out, *, jobs=2, echo=_echo, reuse=False):
+def run_proofs(proofs, out, *, jobs=2, echo=_echo, reuse=False, sink=None):
     """Run ``proofs`` (from :func:`formal.jobs.catalogue`) on the task engine, ``jobs`` at a
     time; returns ``[(proof, verdict, folder)]`` and echoes a summary line for each as it
-    finishes. ``reuse``: take the stored verdict of a proof whose sources are unchanged."""
+    finishes. ``reuse``: take the stored verdict of a proof whose sources are unchanged.
+    ``sink``: a list that gets each ``(proof, verdict, folder)`` as it finishes (what a caller
+    keeps when the run is interrupted: the engine then raises KeyboardInterrupt)."""
     warm_up(out)
-    return _run_all(proofs, "proofs", out, proof_line, jobs, echo, reuse)
+    return _run_all(proofs, "proofs", out, proof_line, jobs, echo, reuse, sink)
 
 
-def run_mutants(mutants, out, *, jobs=2, echo=_echo, reuse=False):
+def run_mutants(mutants, out, *, jobs=2, echo=_echo, reuse=False, sink=None):
     """Run ``mutants`` (:data:`formal.mutants.MUTANTS`) likewise; returns ``[(mutant, verdict,
-    folder, caught)]``."""
+    folder, caught)]`` (``sink`` gets the same tuples as they finish)."""
     warm_up(out)
-    done = _run_all(mutants, "mutants", out, mutant_line, jobs, echo, reuse)
+    done = _run_all(mutants, "mutants", out, mutant_line, jobs, echo, reuse, sink)
     return [(m, v, f, _caught(m, v)) for m, v, f in done]
 
 
@@ -173,11 +178,11 @@ def _equiv_task(workdir, config, folder):
             "seconds": round(time.monotonic() - start, 1)}
 
 
-def run_equivalences(configs, out, *, jobs=2, echo=_echo, reuse=False):
+def run_equivalences(configs, out, *, jobs=2, echo=_echo, reuse=False, sink=None):
     """For each array configuration, prove every PE module of its Verilog equivalent to the PE
     proved alone (:mod:`formal.pe_equiv`), one engine task per array; returns ``[(design name,
     result)]`` (result: ``pes``, ``equivalent``, ``differ``, ``seconds``; ``error`` on a failed
-    task) and echoes a line for each."""
+    task) and echoes a line for each; ``sink`` gets the same pairs as they finish."""
     from engine import Engine, Task, content_key
     from hdl.naming import design_name
     out = Path(out).resolve()
@@ -204,6 +209,8 @@ def run_equivalences(configs, out, *, jobs=2, echo=_echo, reuse=False):
             r = {"error": f"{record.get('error_type')}: {record.get('error')}"}
             echo(f"{'equiv ' + name:41s} ERROR: {r['error']}")
         results[name] = r
+        if sink is not None:
+            sink.append((name, r))
 
     with Engine(out / "tasks", workers=max(1, jobs), on_interrupt=kill_running,
                 log=lambda text: echo(f"[engine] {text}")) as engine:
@@ -213,9 +220,11 @@ def run_equivalences(configs, out, *, jobs=2, echo=_echo, reuse=False):
     return [(names[t.key], results[names[t.key]]) for t in tasks]
 
 
-def write_summary(out, proofs, mutants, seconds, equivalences=()):
-    """Write ``summary.md`` and ``summary.json`` into ``out``; returns the Markdown text."""
+def write_summary(out, proofs, mutants, seconds, equivalences=(), *, interrupted=False):
+    """Write ``summary.md`` and ``summary.json`` into ``out``; returns the Markdown text.
+    ``interrupted``: the run was stopped, the summary covers what had finished."""
     out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
     rows = [{"design": p.design, "property": p.prop, "status": v.status, "mode": v.mode,
              "depth": v.depth, "engine": v.engine, "seconds": round(v.seconds, 1),
              "failed": v.failed, "trace": str(Path(f) / v.trace) if v.trace else "",
@@ -229,10 +238,12 @@ def write_summary(out, proofs, mutants, seconds, equivalences=()):
               for m, v, f, c in mutants]
     (out / "summary.json").write_text(json.dumps({"proofs": rows, "mutants": caught,
                                                   "pe_equivalence": dict(equivalences),
-                                                  "wall_seconds": round(seconds, 1)},
+                                                  "wall_seconds": round(seconds, 1),
+                                                  "interrupted": interrupted},
                                                  indent=2) + "\n")
-    lines = ["| design | property | result | engine | depth | time (s) |",
-             "|---|---|---|---|---:|---:|"]
+    lines = ["**INCOMPLETE: the run was interrupted; what had finished:**", ""] if interrupted else []
+    lines += ["| design | property | result | engine | depth | time (s) |",
+              "|---|---|---|---|---:|---:|"]
     for row in rows:
         result = {"proved": "proved (unbounded)", "bounded": "bounded"}.get(row["status"],
                                                                            row["status"])

@@ -2,7 +2,14 @@
 datapath and option, every mutant applies, and (marker ``formal``) the quick subset of proofs
 passes and its mutants are caught, with SymbiYosys and the pinned solvers."""
 
+import dataclasses
+import json
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +22,11 @@ from hdl.generate import verilog
 from hdl.pe import max_pairs
 from hdl.lint import put_tools_on_path
 
-from formal.jobs import PROPERTIES, SETTINGS, catalogue
+from amaranth import Shape
+from formal import array as formal_array, dotprod
+from hdl.blocks import BLOCK_TABLE
+from formal.jobs import EQUIVALENCE_ARRAYS, PROPERTIES, SETTINGS, catalogue
+from hdl.default_set import default_set
 from formal.mutants import MUTANTS, QUICK_MUTANTS
 from formal.pe_equiv import array_pes_equivalent
 from formal.reference import lone_values, pair_values, window_table, window_values
@@ -119,11 +130,26 @@ def test_catalogue_covers_every_block_datapath_option_and_property():
     assert any(c.skid for c in arrays) and any(c.skid for c in units)
     assert any(c.skid and c.interface == "axis" for c in arrays)
     assert {c.mul_pipe for c in units if c.dsp_pack} == {False, True}
-    # One output of the default unit of make verilog (4 pairs, max_k 1152) for every baseline.
-    assert {c.datapath for c in units if c.pairs == 4 and c.max_k == 1152} == set(DATAPATHS) - {"sparq"}
-    # The default PEs of make verilog (max_k 1152) of every datapath.
-    assert {p.config.datapath for p in proofs
-            if p.block == "pe" and p.config.max_k == 1152 and not p.config.mul_pipe} == set(DATAPATHS)
+    # The default set of make verilog (hdl.default_set): every PE proved, every unit through one
+    # output (1x1, the same pairs and max_k), every array through its PEs' equivalence with the
+    # PE proved (and the any-size argument); the sparq units part by part.
+    pes = {p.config for p in proofs if p.block == "pe"}
+    for block, cfg in default_set():
+        if block == "pe":
+            assert cfg in pes, cfg
+        elif block == "dotprod":
+            one = dataclasses.replace(cfg, rows=1, cols=1)
+            assert {p.prop for p in proofs if p.block == "dotprod" and p.config == one} == set(
+                dotprod.properties(one)), one
+        elif block == "array":
+            assert cfg in EQUIVALENCE_ARRAYS, cfg
+    assert {c.datapath for c in units if c.pairs == 4 and c.max_k == 1152} == set(DATAPATHS)
+    assert {c.bits for c in units if c.pairs == 4 and c.datapath == "sparq"} == set(BITS)
+    # The sparq units with more than 2 pairs: lanes and tree instead of products, in every form.
+    composed = [c for c in units if dotprod.compositional(c)]
+    assert {(c.mul_pipe, c.dsp_pack) for c in composed} == {(False, False), (True, False),
+                                                             (False, True)}
+    assert all(not dotprod.compositional(c) for c in units if c.pairs <= 2)
     # The framing of every number of rows the generator accepts (formal.frame), at the default
     # max_k's tile length, and the default dot-product unit's.
     frames = [p.config for p in proofs if p.block == "frame"]
@@ -149,11 +175,66 @@ def test_every_mutant_applies_once_and_every_class_has_one():
     assert {e for b, c, e in expects if b == "array" and c == stc} == set(PROPERTIES["array"])
     assert {e for b, c, e in expects if b == "frame"} == {"stream", "conservation", "err"}
     for form in ("dsp_pack", "skid"):
-        assert {e for b, c, e in expects if b == "dotprod" and getattr(c, form)} == set(
-            PROPERTIES["dotprod"])
+        units = {c for b, c, e in expects if b == "dotprod" and getattr(c, form)}
+        assert {e for b, c, e in expects if b == "dotprod" and getattr(c, form)} == {
+            prop for c in units for prop in dotprod.properties(c)}
+    # the classes of the units proved part by part
+    assert {e for b, c, e in expects if b == "dotprod" and dotprod.compositional(c)} == {
+        "lanes", "tree", "arithmetic"}
     assert any(m.mode == "prove" for m in MUTANTS)      # one shows the bounded fallback
     assert {("pe", "slots"), ("pe", "accumulator"), ("pair", "spec"), ("window", "spec")} <= classes
     assert set(QUICK_MUTANTS) <= {m.name for m in MUTANTS}
+
+
+def test_harness_stream_widths_are_the_designs():
+    # The harness drives a, b and c with the widths of its Frame: they must be the design's
+    # payload widths (3-bit and 2-bit sparq arrays once got the encoded operand's width for a,
+    # narrower than the two raw activations; Yosys only warned while resizing the port).
+    seen = set()
+    for proof in catalogue():
+        if proof.block not in ("array", "dotprod") or proof.config in seen:
+            continue
+        seen.add(proof.config)
+        cfg = dataclasses.replace(proof.config, interface="native")
+        members = BLOCK_TABLE[proof.block].component(cfg).signature.members
+        widths = tuple(Shape.cast(members[s].signature.members["payload"].shape).width
+                       for s in "abc")
+        fr = (formal_array if proof.block == "array" else dotprod).frame(proof.config)
+        assert (fr.a_width, fr.b_width, fr.c_width) == widths, proof.design
+
+
+def test_compositional_unit_jobs_cut_what_another_job_proves():
+    # One output of the default sparq unit: tree reads free slot products (lanes proves them),
+    # lanes and arithmetic free tree sums (tree proves them); the other classes cut nothing.
+    cfg = SparqConfig(datapath="sparq", rows=1, cols=1, pairs=4, max_k=1152)
+    jobs = {p.prop: p.job() for p in catalogue() if p.block == "dotprod" and p.config == cfg}
+    assert set(jobs) == set(dotprod.COMPOSED_PROPERTIES)
+
+    def cuts(prop):
+        return [line for line in jobs[prop].script if line.startswith("expose -cut")]
+    slots = sorted(f"p_0_0_{j}_slot{s}" for j in range(4) for s in range(2))
+    assert cuts("tree") == ["expose -cut " + " ".join(f"w:{w}" for w in slots)]
+    assert cuts("lanes") == cuts("arithmetic") == ["expose -cut w:sum_0_0"]
+    assert cuts("stream") == cuts("conservation") == cuts("err") == []
+    tree = jobs["tree"].files["harness.sv"]
+    # each cut wire a free input of the harness, fed to the design's readers (<wire>.i) ...
+    assert "input [11:0] dut_p_0_0_3_slot1," in tree
+    assert ".\\p_0_0_3_slot1.i (dut_p_0_0_3_slot1)" in tree
+    # ... assumed only in the range of a mantissa times a weight, in the cycle lanes checks it
+    assert "if (f_hv0) assume ($signed(dut_p_0_0_3_slot1) >= -1920 && $signed(dut_p_0_0_3_slot1) <= 1905);" in tree
+    assert "tree_sum_0_0: assert" in tree and "lanes_" not in tree
+    lanes = jobs["lanes"].files["harness.sv"]
+    assert "lanes_slot_0_0_3_1: assert" in lanes and "lanes_route_0_3: assert" in lanes
+    assert "sum_0_0: assert" not in lanes and "assume" not in lanes
+    arithmetic = jobs["arithmetic"].files["harness.sv"]
+    assert "products_" not in arithmetic and "input [18:0] dut_sum_0_0," in arithmetic
+    # A unit proved whole still states slots and sums in one job, the sum over every slot.
+    plain = next(p for p in catalogue() if p.block == "dotprod" and p.prop == "products"
+                 and p.config.datapath == "sparq" and p.config.pairs == 2).job()
+    text = plain.files["harness.sv"]
+    assert "products_slot_0_0_1_1: assert" in text and "products_sum_0_0: assert" in text
+    assert re.search(r"f_ref_0_0 = 32'sd0 \+ \(f_p_0_0_0_0 <<< [^;]*f_p_0_0_1_1 <<< ", text)
+    assert not any(line.startswith("expose -cut") for line in plain.script)
 
 
 @pytest.mark.parametrize("datapath", DATAPATHS)
@@ -245,3 +326,68 @@ def test_every_pe_of_an_array_is_the_proved_pe(config):
     found = array_pes_equivalent(config, folder / "mutant",
                                  array_text=text[:start] + body + text[text.index("endmodule", start):])
     assert found["arr.pe_1_1"] is False and found["arr.pe_0_0"] is True
+
+
+def _sigint_as_at_a_terminal():
+    # A command started at a terminal takes SIGINT; under a background `make test &` it would
+    # inherit SIG_IGN and the interrupt under test would never arrive.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _processes_under(folder):
+    # Processes whose working directory is inside `folder` (SymbiYosys and its solvers run in
+    # the job's folder).
+    found = []
+    for pid in os.listdir("/proc"):
+        try:
+            if pid.isdigit() and os.readlink(f"/proc/{pid}/cwd").startswith(str(folder)):
+                found.append(int(pid))
+        except OSError:
+            pass
+    return found
+
+
+@pytest.mark.formal
+def test_sigint_stops_the_solvers_and_keeps_finished_proofs():
+    # Two proofs one after another: the int8 PE (seconds), then the int8 PE with the split
+    # stage (minutes). SIGINT to the whole process group, as Ctrl-C at a terminal sends it, once
+    # the first has finished: the run must end within seconds with status 130, no SymbiYosys
+    # job or solver left running, the finished proof in the summary and in the store.
+    out = WORK / "interrupt"
+    subprocess.run(["rm", "-rf", str(out)], check=True)
+    only = "pe-int8-k8.slots,pe-int8-k8-pipe.slots"
+    command = [sys.executable, "-m", "formal", "--only", only, "--no-mutants", "--jobs", "1",
+               "--out", str(out)]
+    out.mkdir(parents=True)
+    # (stderr to a file: a pipe nobody reads while the run goes on could fill and stop it)
+    with open(out / "stderr.txt", "w") as err:
+        proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=err, text=True,
+                                start_new_session=True, preexec_fn=_sigint_as_at_a_terminal)
+    lines = []
+    for line in proc.stdout:                # one line per finished proof
+        lines.append(line)
+        if line.startswith("pe-int8-k8 "):
+            break
+    assert any("proved" in line for line in lines if line.startswith("pe-int8-k8 ")), lines
+    deadline = time.monotonic() + 120
+    while not _processes_under(out / "proofs" / "pe-int8-k8-pipe.slots"):
+        assert proc.poll() is None and time.monotonic() < deadline, "the second proof never started"
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGINT)
+    proc.communicate(timeout=60)
+    stderr = (out / "stderr.txt").read_text()
+    assert proc.returncode == 130, stderr
+    assert "interrupted: running proofs stopped; 1 of 2 proofs" in stderr
+    assert "Traceback" not in stderr
+    time.sleep(1)
+    assert _processes_under(out) == []
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["interrupted"] is True
+    assert [(p["design"], p["status"]) for p in summary["proofs"]] == [("pe-int8-k8", "proved")]
+    # The finished proof's record is kept: --reuse takes it instead of running it again.
+    again = subprocess.run([sys.executable, "-m", "formal", "--only", "pe-int8-k8.slots",
+                            "--no-mutants", "--jobs", "1", "--reuse", "--out", str(out)],
+                           cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert "1/1 proofs proved" in again.stdout
+    assert "dask: " not in again.stdout          # nothing ran: no cluster was started
