@@ -3,6 +3,7 @@ datapath and option, every mutant applies, and (marker ``formal``) the quick sub
 passes and its mutants are caught, with SymbiYosys and the pinned solvers."""
 
 import dataclasses
+import gc
 import json
 import os
 import re
@@ -204,6 +205,8 @@ def test_harness_stream_widths_are_the_designs():
                        for s in "abc")
         fr = (formal_array if proof.block == "array" else dotprod).frame(proof.config)
         assert (fr.a_width, fr.b_width, fr.c_width) == widths, proof.design
+    del members
+    gc.collect()        # the unused components go now, under this test's filter, not in a later test
 
 
 # Components built for their port widths only, never elaborated: Amaranth's warning about an
@@ -241,6 +244,7 @@ def test_compositional_unit_jobs_cut_what_another_job_proves():
     assert "products_slot_0_0_1_1: assert" in text and "products_sum_0_0: assert" in text
     assert re.search(r"f_ref_0_0 = 32'sd0 \+ \(f_p_0_0_0_0 <<< [^;]*f_p_0_0_1_1 <<< ", text)
     assert not any(line.startswith("expose -cut") for line in plain.script)
+    gc.collect()        # the unused components go now, under this test's filter
 
 
 @pytest.mark.parametrize("datapath", DATAPATHS)
