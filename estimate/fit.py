@@ -13,9 +13,13 @@ designs whose role is ``calibration``:
   cost instead of one taking all of it. A
   part that no calibration design of a target has gets no cost on it (``null``): estimating a
   design that needs it there is refused, not guessed.
-* Fmax: the clock period (``1000 / fmax_mhz``, ns) as a linear function of
-  :data:`estimate.parts.TIMING_FEATURES`, least squares of the relative error; a feature no
-  calibration design of a target has gets no cost there (``null``), as an absent part.
+* Fmax: the clock period (``1000 / fmax_mhz``, ns) as the slower of two stages, each a linear
+  function of its features: the product stage (:data:`estimate.parts.TIMING_FEATURES`) and the
+  accumulate stage (:data:`estimate.parts.ACCUMULATE_FEATURES`). :func:`fit_stages` fits the
+  maximum by least squares of the relative error, each design on the stage it is slower in (see
+  there). A feature no calibration design has on the stage it binds gets no cost there
+  (``null``), as an absent part; a target where the accumulate stage binds no calibration design
+  has no accumulate stage (``null``): its period is the product stage's.
 
 The result, ``estimate/data/calibration.json``, holds the costs, the tool versions of the
 measurements, the command that made it and the calibration designs.
@@ -27,15 +31,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .parts import PARTS, TIMING_FEATURES, parts, timing_features
+from .parts import (ACCUMULATE_FEATURES, PARTS, TIMING_FEATURES, accumulate_features, parts,
+                    timing_features)
 from .sets import AREA_METRICS, FMAX_TARGETS, role
 
-__all__ = ["DATA", "MEASURED", "CALIBRATION", "collect", "fit", "nnls", "FORMAT"]
+__all__ = ["DATA", "MEASURED", "CALIBRATION", "collect", "fit", "fit_stages", "nnls", "FORMAT"]
 
 DATA = Path(__file__).parent / "data"
 MEASURED = DATA / "measured.json"
 CALIBRATION = DATA / "calibration.json"
-FORMAT = "sparq-estimate-calibration/1"
+FORMAT = "sparq-estimate-calibration/2"
 
 #: Parts whose cost may be negative: the split multiply stage re-maps the multiplier, and on some
 #: targets the split form is smaller than the whole one (ECP5 without DSPs: the split int8 PE has
@@ -46,6 +51,9 @@ SIGNED = ("pipe", "mul_comb")
 #: Ridge weight, relative to the data term (scaled columns): small enough to leave well-determined
 #: costs alone, large enough to share a cost between parts the data cannot separate.
 RIDGE = 1e-3
+
+#: Random starting assignments of :func:`fit_stages`, and their seed (the fit is deterministic).
+STARTS, STARTS_SEED = 200, 0
 
 
 def _design(name):
@@ -137,17 +145,85 @@ def _fit_area(rows):
     return costs
 
 
+def fit_stages(first, second, period, max_iter=100):
+    """Least-squares fit of ``period ~ max(first @ p, second @ q)`` (relative error).
+
+    ``first`` and ``second`` are the feature matrices of the two stages (one row per design),
+    ``period`` the measured periods. The maximum is piecewise linear: given which stage binds each
+    design, the fit is one linear least-squares problem (a design's row holds the features of its
+    binding stage only). Starting from each of :data:`STARTS` + 2 assignments (every design on
+    the first stage, every design on the second, and :data:`STARTS` random ones from a fixed
+    seed: the error has local minima), the fit alternates between solving for the costs and moving every design
+    to the stage the costs make the slower, until no design moves (a few steps on the
+    calibration sets; ``max_iter`` bounds it); the end with the smallest error of the maximum is
+    kept. A cost whose feature no design bound by its stage has is ``nan``; with no design on the
+    second stage, ``q`` is all ``nan``. Features that the designs on a stage cannot tell apart
+    (always equal, as the accumulate stage's constant and pair adder when only PEs and arrays
+    bind it) share their cost evenly (the least-norm solution).
+
+    Returns ``(p, q, binds_second)``.
+    """
+    first, second = np.asarray(first, float), np.asarray(second, float)
+    period = np.asarray(period, float)
+    n, k1 = first.shape
+
+    def solve(on_second):
+        a = np.zeros((n, k1 + second.shape[1]))
+        a[~on_second, :k1] = first[~on_second]
+        a[on_second, k1:] = second[on_second]
+        a /= period[:, None]                         # relative error
+        used = a.any(axis=0)
+        coef = np.full(a.shape[1], np.nan)
+        coef[used] = np.linalg.lstsq(a[:, used], np.ones(n), rcond=None)[0]
+        return coef[:k1], coef[k1:]
+
+    def stage_periods(p, q):
+        return (first @ np.nan_to_num(p),
+                second @ np.nan_to_num(q) if not np.isnan(q).all() else np.full(n, -np.inf))
+
+    rng = np.random.default_rng(STARTS_SEED)
+    starts = [np.zeros(n, bool), np.ones(n, bool)] + [rng.random(n) < 0.5 for _ in range(STARTS)]
+    best = None
+    for on_second in starts:
+        for _ in range(max_iter):
+            p, q = solve(on_second)
+            s1, s2 = stage_periods(p, q)
+            moved = s2 > s1
+            if (moved == on_second).all():
+                break
+            on_second = moved
+        s1, s2 = stage_periods(p, q)
+        error = float(np.sum((np.maximum(s1, s2) / period - 1) ** 2))
+        if best is None or error < best[0] - 1e-12:
+            best = (error, p, q, on_second.copy())
+    return best[1], best[2], best[3]
+
+
 def _fit_period(rows):
-    x = np.array([[r[0][f] for f in TIMING_FEATURES] for r in rows], float)
-    period = np.array([1000.0 / r[1] for r in rows], float)
-    used = x.any(axis=0)
-    a = x[:, used] / period[:, None]
-    coef = np.linalg.lstsq(a, np.ones(len(period)), rcond=None)[0]
-    out, i = {}, 0
-    for f, there in zip(TIMING_FEATURES, used):
-        out[f] = float(coef[i]) if there else None     # no calibration design had it
-        i += there
-    return out
+    """Costs of both stages from ``rows`` of ``(product features, accumulate features, fmax)``:
+    ``{"product": {feature: ns}, "accumulate": {feature: ns} or None, "lower_bounds": [feature],
+    "binds_accumulate": [row indices]}``. A feature that calibration designs have but none bound
+    by its stage gets the cost 0 there, its lower bound, and is listed in ``lower_bounds``."""
+    first = np.array([[r[0][f] for f in TIMING_FEATURES] for r in rows], float)
+    second = np.array([[r[1][f] for f in ACCUMULATE_FEATURES] for r in rows], float)
+    period = np.array([1000.0 / r[2] for r in rows], float)
+    p, q, on_second = fit_stages(first, second, period)
+
+    def costs(names, coef, x):
+        # a feature some design has, but only designs bound by the other stage: its cost on
+        # this stage is unknown, and 0 is its lower bound (this stage then binds none of them)
+        out, bound = {}, []
+        for i, (f, c) in enumerate(zip(names, coef)):
+            if math.isnan(c) and x[:, i].any():
+                out[f] = 0.0
+                bound.append(f)
+            else:
+                out[f] = None if math.isnan(c) else float(c)
+        return out, bound
+    product, low = costs(TIMING_FEATURES, p, first)
+    accumulate, low_acc = (None, []) if np.isnan(q).all() else costs(ACCUMULATE_FEATURES, q, second)
+    return {"product": product, "accumulate": accumulate, "lower_bounds": low + low_acc,
+            "binds_accumulate": [i for i, b in enumerate(on_second) if b]}
 
 
 def fit(measured, command):
@@ -162,16 +238,23 @@ def fit(measured, command):
             if rows:
                 area.setdefault(target, {})[metric] = _fit_area(rows)
     for target in FMAX_TARGETS:
-        rows = [(timing_features(*_design(r["design"])), r["metrics"]["fmax_mhz"])
-                for r in measured["records"]
-                if r["role"] == "calibration" and r["target"] == target
-                and "fmax_mhz" in r["metrics"]]
+        names = [r["design"] for r in measured["records"]
+                 if r["role"] == "calibration" and r["target"] == target
+                 and "fmax_mhz" in r["metrics"]]
+        fmax = {r["design"]: r["metrics"]["fmax_mhz"] for r in measured["records"]
+                if r["target"] == target and r["design"] in names}
+        rows = [(timing_features(*_design(n)), accumulate_features(*_design(n)), fmax[n])
+                for n in names]
         if rows:
-            period[target] = _fit_period(rows)
+            stages = _fit_period(rows)
+            period[target] = {"product": stages["product"], "accumulate": stages["accumulate"],
+                              "lower_bounds": stages["lower_bounds"],
+                              "accumulate_binds": [names[i] for i in stages["binds_accumulate"]]}
     for r in measured["records"]:
         if r["role"] == "calibration":
             designs.setdefault(r["target"], []).append(r["design"])
     return {"format": FORMAT, "command": command, "tools": measured["tools"],
             "parts": list(PARTS), "timing_features": list(TIMING_FEATURES),
+            "accumulate_features": list(ACCUMULATE_FEATURES),
             "area_costs": area, "period_ns": period,
             "calibration_designs": {t: sorted(set(v)) for t, v in sorted(designs.items())}}

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .fit import CALIBRATION, FORMAT
-from .parts import parts, timing_features
+from .parts import accumulate_features, parts, timing_features
 from .sets import AREA_METRICS, FMAX_TARGETS, TARGETS
 
 __all__ = ["Calibration", "load", "estimate", "parse", "CLOCKED"]
@@ -60,23 +60,32 @@ class Calibration:
         return total
 
     def fmax(self, block, config, target):
-        """Fmax in MHz on the place-and-route or timing target ``target``."""
-        coef = self.doc["period_ns"].get(target)
-        if coef is None:
+        """Fmax in MHz on the place-and-route or timing target ``target``: ``1000 /`` the slower
+        of the product stage and the accumulate stage (:mod:`estimate.fit`)."""
+        stages = self.doc["period_ns"].get(target)
+        if stages is None:
             raise ValueError(f"target {target!r} has no calibrated Fmax")
-        period = 0.0
-        for feature, value in timing_features(block, config).items():
-            if not value:
-                continue
-            cost = coef.get(feature)
-            if cost is None:
-                raise ValueError(f"timing feature {feature!r} has no calibration data on target "
-                                 f"{target!r} (no calibration design has it): no estimate")
-            period += cost * value
+        period = _stage(stages["product"], timing_features(block, config), target)
+        if stages["accumulate"] is not None:
+            period = max(period, _stage(stages["accumulate"],
+                                        accumulate_features(block, config), target))
         if period <= 0:
             raise ValueError(f"estimated clock period on {target!r} is not positive ({period:.3g} "
                              f"ns): outside the calibrated range")
         return 1000.0 / period
+
+
+def _stage(costs, features, target):
+    period = 0.0
+    for feature, value in features.items():
+        if not value:
+            continue
+        cost = costs.get(feature)
+        if cost is None:
+            raise ValueError(f"timing feature {feature!r} has no calibration data on target "
+                             f"{target!r} (no calibration design has it): no estimate")
+        period += cost * value
+    return period
 
 
 @lru_cache(maxsize=4)

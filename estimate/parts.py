@@ -40,19 +40,25 @@ part            counted as
 
 The AXI4-Stream top (``-axis``) adds one inverter (the reset): it is counted as nothing.
 
-:func:`timing_features` gives the few structural quantities the clock period is fitted on (the
-multiply stage's depth, the adder tree's levels, the size), see :mod:`estimate.fit`.
+:func:`timing_features` and :func:`accumulate_features` give the few structural quantities the
+clock period is fitted on: the period is the slower of two stages, the product stage (the
+multiply stage, and in a dot-product unit the adder tree behind it) and the accumulate stage
+(:mod:`estimate.fit`).
 """
 
 import math
 
-__all__ = ["PARTS", "TIMING_FEATURES", "parts", "timing_features"]
+__all__ = ["PARTS", "TIMING_FEATURES", "ACCUMULATE_FEATURES", "parts", "timing_features",
+           "accumulate_features"]
 
 PARTS = ("mul_rows", "mul_plain", "mul_plain_log", "mul_comb", "shift", "wsel", "pack", "adder",
          "acc", "reg",
          "pipe", "stc_sel", "window", "window_pos", "encoder", "stream", "skid")
 
-TIMING_FEATURES = ("const", "mul_levels", "tree_levels", "tree_levels_pipe", "stc", "stc_encoder")
+TIMING_FEATURES = ("const", "mul_levels", "tree_levels", "tree_levels_pipe", "tree_width", "stc",
+                   "stc_encoder", "pack")
+
+ACCUMULATE_FEATURES = ("acc_const", "acc_width", "pair_add")
 
 _W = 8                       # weight width
 _LANES = 2                   # products per packed multiplier (hdl.dotprod.PACK_LANES)
@@ -190,22 +196,27 @@ def parts(block, config):
 
 
 def timing_features(block, config):
-    """Structural quantities the clock period is fitted on (a dict over :data:`TIMING_FEATURES`):
+    """The product stage's structural quantities (a dict over :data:`TIMING_FEATURES`):
 
     * ``mul_levels``: logic levels of the multiply stage, ``ceil(log2(mant_width))`` adder levels
       of the partial products plus, for SPARQ, ``ceil(log2(positions))`` shifter levels and one
       for the weight select; halved by the split multiply stage (``mul_pipe``);
     * ``tree_levels``: levels of the dot-product unit's adder tree, ``ceil(log2(2 * pairs))``,
       and ``tree_levels_pipe`` the same with the split multiply stage (the tree then shares the
-      second stage with the sum of the half products, and the path is a maximum over stages that
-      a sum cannot follow: the two get a cost each);
+      second stage with the sum of the half products: the two get a cost each);
+    * ``tree_width``: the width of the unit's tree sum, the slot product's width plus the tree
+      levels (the carry of the last adder runs across it: the 4b x 8b products of ``a4w8`` are
+      4 bits narrower than int8's, and their trees faster);
     * ``stc``: 1 for a 2:4 design (the selection in the PE's multiply stage), ``stc_encoder`` 1 for
       a 2:4 SPARQ design (its pair encoder is in that stage too);
+    * ``pack``: 1 for a packed dot-product unit (``dsp_pack``: the lanes' carry and the
+      sign correction are in the product stage);
+    * ``const``: 1.
 
     The size of an array does not enter: a systolic array's paths are local (each PE talks to its
     neighbours), and its routed Fmax stays within a few per cent of its PE's (iCE40 and ECP5,
     2x2 arrays: 2-6 % below). The dot-product unit's broadcast of each row and column is in its
-    tree levels' cost (the measured units have 2x2 outputs; the fanout of larger ones is not
+    tree levels' cost (the measured units have up to 2x2 outputs; the fanout of larger ones is not
     modelled).
     """
     from hdl.naming import check
@@ -216,10 +227,31 @@ def timing_features(block, config):
         levels += math.ceil(math.log2(len(c.shifts))) + 1
     if c.mul_pipe:
         levels /= 2
-    tree = float(math.ceil(math.log2(2 * c.pairs))) if block == "dotprod" else 0.0
+    unit = block == "dotprod"
+    tree = float(math.ceil(math.log2(2 * c.pairs))) if unit else 0.0
     return {"const": 1.0, "mul_levels": float(levels),
             "tree_levels": 0.0 if c.mul_pipe else tree,
             "tree_levels_pipe": tree if c.mul_pipe else 0.0,
+            "tree_width": float(_product_width(c)) + tree if unit else 0.0,
             "stc": 1.0 if c.stc else 0.0,
-            "stc_encoder": 1.0 if c.stc and c.datapath == "sparq" else 0.0}
+            "stc_encoder": 1.0 if c.stc and c.datapath == "sparq" else 0.0,
+            "pack": 1.0 if unit and c.dsp_pack else 0.0}
 
+
+def accumulate_features(block, config):
+    """The accumulate stage's structural quantities (a dict over :data:`ACCUMULATE_FEATURES`):
+    ``acc_width``, the accumulator's bits (its carry runs across them; the config's for PEs and
+    arrays, :func:`hdl.dotprod.acc_width` for the unit), ``pair_add`` 1 for PEs and arrays (the
+    pair's two products are added in the same stage, before the accumulator; the unit's tree sum
+    comes from a register), and ``acc_const`` 1. The encoders alone have no clock: ValueError."""
+    from hdl.naming import check
+    check(block, config)
+    if block == "dotprod":
+        from hdl.dotprod import acc_width
+        width = acc_width(config)
+    elif block in ("pe", "array"):
+        width = config.acc_width
+    else:
+        raise ValueError(f"block {block!r} has no clock (no accumulate stage)")
+    return {"acc_const": 1.0, "acc_width": float(width),
+            "pair_add": 0.0 if block == "dotprod" else 1.0}

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from estimate.fit import MEASURED
-from estimate.parts import PARTS, parts, timing_features
+from estimate.parts import PARTS, accumulate_features, parts, timing_features
 from hdl.config import SparqConfig
 from hdl.naming import parse_design_name
 
@@ -98,6 +98,25 @@ def test_timing_features_of_the_split_stage():
     f = timing_features("pe", SparqConfig(datapath="int8"))
     g = timing_features("pe", SparqConfig(datapath="int8", mul_pipe=True))
     assert f["mul_levels"] == 3 and g["mul_levels"] == 1.5
+
+
+def test_accumulate_features_follow_the_accumulator():
+    from hdl.dotprod import acc_width
+    pe = SparqConfig(datapath="a4w8")
+    assert accumulate_features("pe", pe) == {"acc_const": 1.0, "acc_width": float(pe.acc_width),
+                                             "pair_add": 1.0}
+    unit = SparqConfig(datapath="a4w8", rows=1, cols=2, pairs=1)
+    f = accumulate_features("dotprod", unit)
+    assert f["acc_width"] == acc_width(unit) and f["pair_add"] == 0.0
+    with pytest.raises(ValueError, match="block 'window' has no clock"):
+        accumulate_features("window", SparqConfig())
+
+
+def test_tree_width_is_the_product_width_plus_the_levels():
+    a4 = timing_features("dotprod", SparqConfig(datapath="a4w8", rows=1, cols=2, pairs=1))
+    i8 = timing_features("dotprod", SparqConfig(datapath="int8", rows=1, cols=2, pairs=1))
+    assert a4["tree_levels"] == 1 and i8["tree_width"] - a4["tree_width"] == 4
+    assert timing_features("pe", SparqConfig())["tree_width"] == 0
 
 
 def test_bad_block_is_refused():
