@@ -5,7 +5,9 @@ activation range; :func:`run_layer` computes it under a :class:`~evaluation.sett
 
 - activations: the unsigned per-layer quantizer :func:`golden.quantize_activations` with
   ``max_mean`` from calibration (8 bits, or 4 bits for the naive baseline);
-- weights: :func:`golden.quantize_weights`, 8 bits per output channel (computed once);
+- weights: :func:`golden.quantize_weights`, 8 bits per output channel (computed once); for a 2:4
+  setting (``stc``) pruned to two non-zero weights in every aligned group of four along the
+  reduction (:func:`golden.sparse.prune_conv_2to4`, computed once);
 - the integer product: :func:`golden.sparq_conv2d` with ``kernel="sparq"`` (SPARQ settings) or
   ``kernel="exact"`` (A8W8, naive A4W8), whose ``y = acc * delta_x * delta_w[o] + bias``.
 
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import golden
+from golden.sparse import prune_conv_2to4
 
 __all__ = ["ConvLayer", "LayerRun", "PairCounts", "run_layer", "pair_counts"]
 
@@ -124,6 +127,7 @@ class ConvLayer:
     input_hw: tuple = None
     wq: np.ndarray = field(init=False, repr=False)
     delta_w: np.ndarray = field(init=False, repr=False)
+    _wq_2to4: np.ndarray = field(init=False, repr=False, default=None)
 
     def __post_init__(self):
         self.weight = np.asarray(self.weight, dtype=np.float64)
@@ -197,20 +201,30 @@ class ConvLayer:
         top, bottom, left, right = self.padding
         return np.pad(xq, ((0, 0), (0, 0), (top, bottom), (left, right)))
 
+    @property
+    def wq_2to4(self):
+        """The 8-bit weights pruned 2:4 along the reduction (:func:`golden.sparse.prune_conv_2to4`), for
+        the ``stc`` settings; the scales ``delta_w`` stay those of the dense weights."""
+        if self._wq_2to4 is None:
+            self._wq_2to4 = prune_conv_2to4(self.wq)
+        return self._wq_2to4
+
     def conv(self, xq, delta_x, setting):
         """:func:`golden.sparq_conv2d` on an already quantized input, with this layer's geometry."""
         kw_args = dict(bias=self.bias, kernel="sparq" if setting.kind == "sparq" else "exact",
-                       bits=setting.bits, options=setting.options, rounding=setting.rounding)
+                       bits=setting.bits, options=setting.options, rounding=setting.rounding,
+                       stc=setting.stc)
+        wq = self.wq_2to4 if setting.stc else self.wq
         if self._square():
-            return golden.sparq_conv2d(xq, self.wq, delta_x, self.delta_w, stride=self.stride[0],
+            return golden.sparq_conv2d(xq, wq, delta_x, self.delta_w, stride=self.stride[0],
                                        padding=self.padding[0], **kw_args)
         # golden takes one stride and one symmetric padding: pad here, and for unequal strides
         # compute at stride 1 and keep every (sh, sw)-th output (each output is independent).
         xin = self._pad(xq)
         sh, sw = self.stride
         if sh == sw:
-            return golden.sparq_conv2d(xin, self.wq, delta_x, self.delta_w, stride=sh, **kw_args)
-        res = golden.sparq_conv2d(xin, self.wq, delta_x, self.delta_w, stride=1, **kw_args)
+            return golden.sparq_conv2d(xin, wq, delta_x, self.delta_w, stride=sh, **kw_args)
+        res = golden.sparq_conv2d(xin, wq, delta_x, self.delta_w, stride=1, **kw_args)
         return golden.ConvResult(np.ascontiguousarray(res.acc[:, :, ::sh, ::sw]),
                                  res.y[:, :, ::sh, ::sw])
 

@@ -1,10 +1,12 @@
 """The named quantization settings an evaluation compares.
 
-Each setting says how every quantized convolution computes: which activation quantizer feeds it
-and which integer kernel (:func:`golden.sparq_conv2d` with ``kernel="sparq"`` or ``"exact"``).
-The first convolution and every non-convolution layer stay in floating point in all of them.
+Each setting says how every quantized convolution computes: which activation quantizer feeds it,
+which integer kernel (:func:`golden.sparq_conv2d` with ``kernel="sparq"`` or ``"exact"``) and
+whether the weights are 2:4 structured-sparse. The first convolution and every non-convolution
+layer stay in floating point in all of them.
 """
 
+import dataclasses
 from dataclasses import dataclass
 
 from golden.sparq import ROUNDINGS
@@ -33,6 +35,12 @@ class Setting:
         2-bit windows.
     bits, options, rounding :
         The SPARQ window setting passed to :func:`golden.sparq_conv2d` (``kind="sparq"`` only).
+    stc : bool
+        2:4 structured-sparse weights (the ``-stc`` designs): every quantized conv's 8-bit weights
+        pruned by magnitude to two non-zero values per aligned group of four along the reduction
+        (:func:`golden.sparse.prune_conv_2to4`, after quantization, no fine-tuning), and with
+        ``kind="sparq"`` the 2:4 SPARQ kernel (:func:`golden.sparq_gemm` with ``stc=True``: the
+        pair is the two activations the kept weights select). Named ``<tag>-stc``.
     """
 
     name: str
@@ -42,6 +50,7 @@ class Setting:
     bits: int = 4
     options: int = 5
     rounding: str = "nearest-even"
+    stc: bool = False
 
     @property
     def quantized(self):
@@ -66,11 +75,20 @@ _ALL += [Setting(setting_tag(kind), f"A{width}W8 naive", "exact", act_bits=width
 _ALL += [_sparq(bits, options, rounding)
          for bits, options in SPARQ_WINDOWS for rounding in ROUNDINGS]
 
+# Then 2:4 structured-sparse weights without and with SPARQ (4-bit windows, 5 options: the 2:4
+# SPARQ PE's setting in the default Verilog set).
+_ALL += [Setting(f"{setting_tag('int8')}-stc", "A8W8 2:4", "exact", act_bits=8, stc=True),
+         dataclasses.replace(_sparq(4, 5, "nearest-even"), stc=True,
+                             name=f"{setting_tag('sparq', bits=4, options=5)}-stc",
+                             label="SPARQ 4b 5opt rounding 2:4")]
+
 #: Every known setting by name, in the order tables list them.
 SETTINGS = {s.name: s for s in _ALL}
 
-#: What an evaluation runs when no names are given: all of them.
-DEFAULT_SETTINGS = tuple(SETTINGS)
+#: What an evaluation runs when no names are given: every setting with dense weights (the 2:4
+#: ones are for a network whose weights are 2:4 sparse: the ``fashion-2to4`` workload; on a dense
+#: network they prune it without fine-tuning).
+DEFAULT_SETTINGS = tuple(name for name, s in SETTINGS.items() if not s.stc)
 
 #: The setting every SQNR and prediction agreement is measured against.
 REFERENCE = "int8"

@@ -334,30 +334,50 @@ def sparq_gemm(A, B, *, bits=4, options=None, rounding="nearest-even", stc=False
     return _exact_matmul(H, B)
 
 
+#: The (first, second) positions a 2:4 group's kept weights can take, 4 standing for a missing
+#: one (a group with one non-zero weight pairs its activation with a zero).
+_STC_PAIRS = tuple((q0, q1) for q0 in range(4) for q1 in range(q0 + 1, 5))
+
+
 def _sparq_gemm_stc(A, B, bits, options, rounding):
-    A, B = A.astype(np.int64), B.astype(np.int64)
+    # Per output channel and group of four, the pair is the activations at the kept weights'
+    # positions (p0, p1). Instead of a pass per group (an (M, N) pass each), every one of the 10
+    # position pairs is one product: for the groups some channel uses it in, the SPARQ'd pair
+    # (h0, h1) of every row, from the 65,536-pair table, times those channels' two weights (zero
+    # for channels that use another pair there). Integers below 2**53 throughout: exact.
     M, K = A.shape
     N = B.shape[0]
     pad = (-K) % 4
-    if pad:
-        A = np.concatenate([A, np.zeros((M, pad), np.int64)], axis=1)
-        B = np.concatenate([B, np.zeros((N, pad), np.int64)], axis=1)
-    C = np.zeros((M, N), np.int64)
-    rows = np.arange(N)
-    for g in range(0, K + pad, 4):
-        w = B[:, g:g + 4]                       # (N, 4)
-        nz = w != 0
-        count = nz.sum(axis=1)
-        if (count > 2).any():
-            o = int(np.argmax(count > 2))
-            raise ValueError(f"B must have at most two non-zero weights per aligned group of 4 "
-                             f"with stc=True, got {int(count[o])} in row {o}, columns {g}..{g + 3}")
-        # Positions of the first and second non-zero weight per output channel (4 = missing).
-        order = np.where(nz, np.arange(4), 4)
-        order.sort(axis=1)
-        p0, p1 = order[:, 0], order[:, 1]
-        a_ext = np.concatenate([A[:, g:g + 4], np.zeros((M, 1), np.int64)], axis=1)   # (M, 5)
-        w_ext = np.concatenate([w, np.zeros((N, 1), np.int64)], axis=1)               # (N, 5)
-        h0, h1 = _vsparq(a_ext[:, p0], a_ext[:, p1], bits, options, rounding)        # (M, N)
-        C += h0 * w_ext[rows, p0] + h1 * w_ext[rows, p1]
-    return C
+    A = np.concatenate([A.astype(np.intp), np.zeros((M, pad), np.intp)], axis=1)
+    B = np.concatenate([B.astype(np.int64), np.zeros((N, pad), np.int64)], axis=1)
+    G = (K + pad) // 4
+    w = B.reshape(N, G, 4)
+    nz = w != 0
+    count = nz.sum(axis=2)
+    if (count > 2).any():
+        g = int(np.argmax((count > 2).any(axis=0)))
+        o = int(np.argmax(count[:, g] > 2))
+        raise ValueError(f"B must have at most two non-zero weights per aligned group of 4 "
+                         f"with stc=True, got {int(count[o, g])} in row {o}, columns "
+                         f"{4 * g}..{4 * g + 3}")
+    # Positions of the first and second non-zero weight per output channel (4 = missing).
+    order = np.where(nz, np.arange(4), 4)
+    order.sort(axis=2)
+    p0, p1 = order[..., 0], order[..., 1]                                  # (N, G)
+    w_ext = np.concatenate([w, np.zeros((N, G, 1), np.int64)], axis=2)     # (N, G, 5)
+    w0 = np.take_along_axis(w_ext, p0[..., None], axis=2)[..., 0]
+    w1 = np.take_along_axis(w_ext, p1[..., None], axis=2)[..., 0]
+    a = np.concatenate([A.reshape(M, G, 4), np.zeros((M, G, 1), np.intp)], axis=2)   # (M, G, 5)
+    table = _pair_table(bits, options, rounding)
+    C = np.zeros((M, N), np.float64)
+    for q0, q1 in _STC_PAIRS:
+        use = (p0 == q0) & (p1 == q1)                                      # (N, G)
+        groups = np.flatnonzero(use.any(axis=0))
+        if not groups.size:
+            continue
+        h = np.take(table, a[:, groups, q0] + 256 * a[:, groups, q1], axis=0)   # (M, g, 2)
+        u = use[:, groups]
+        wq = np.stack([np.where(u, w0[:, groups], 0), np.where(u, w1[:, groups], 0)], axis=-1)
+        width = 2 * groups.size
+        C += h.reshape(M, width) @ wq.reshape(N, width).astype(np.float64).T
+    return np.rint(C).astype(np.int64)

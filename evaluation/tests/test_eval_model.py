@@ -12,7 +12,7 @@ nn = torch.nn
 torch.set_num_threads(1)
 
 import golden
-from evaluation import REFERENCE, SETTINGS, evaluate_model
+from evaluation import DEFAULT_SETTINGS, REFERENCE, SETTINGS, evaluate_model
 from evaluation import digits
 
 
@@ -188,7 +188,7 @@ def test_digits_network_on_a_slice():
     assert [l.name for l in report.layers] == ["conv2", "conv3", "conv4"]
     assert [l.K for l in report.layers] == [144, 288, 288]
     assert all(l.in_channels % 2 == 0 and l.in_channels >= 16 for l in report.layers)
-    assert len(report.settings) == len(SETTINGS) and report.n_test == 16
+    assert len(report.settings) == len(DEFAULT_SETTINGS) and report.n_test == 16
 
 
 def test_training_and_cache(tmp_path):

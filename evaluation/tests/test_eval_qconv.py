@@ -43,6 +43,44 @@ def direct_conv_int(xq, wq, stride, pads, values=None):
     return acc
 
 
+def direct_conv_2to4(xq, wq, stride, pads, values=None):
+    """The 2:4 settings written out tap by tap for C = 4 input channels (each tap's four channels
+    are one group of the reduction): per output channel and tap, the two weights of largest
+    magnitude are kept (the earlier channel on a tie); the activations at the kept non-zero
+    weights, in channel order, are the pair (a lone one pairs with 0), through ``values`` for
+    SPARQ."""
+    N, C, H, W = xq.shape
+    O, _, kh, kw = wq.shape
+    assert C == 4
+    top, bottom, left, right = pads
+    xp = np.pad(xq.astype(np.int64), ((0, 0), (0, 0), (top, bottom), (left, right)))
+    sh, sw = stride
+    Ho = (H + top + bottom - kh) // sh + 1
+    Wo = (W + left + right - kw) // sw + 1
+    kept = {}
+    for o in range(O):
+        for i in range(kh):
+            for j in range(kw):
+                w = [int(v) for v in wq[o, :, i, j]]
+                two = sorted(sorted(range(4), key=lambda c: (-abs(w[c]), c))[:2])
+                kept[o, i, j] = [(c, w[c]) for c in two if w[c]] + [(None, 0), (None, 0)]
+    acc = np.zeros((N, O, Ho, Wo), np.int64)
+    for n in range(N):
+        for y in range(Ho):
+            for x in range(Wo):
+                for o in range(O):
+                    for i in range(kh):
+                        for j in range(kw):
+                            (c0, w0), (c1, w1) = kept[o, i, j][:2]
+                            a0 = 0 if c0 is None else int(xp[n, c0, y * sh + i, x * sw + j])
+                            a1 = 0 if c1 is None else int(xp[n, c1, y * sh + i, x * sw + j])
+                            if values is not None:
+                                h0, h1 = values(np.array([a0]), np.array([a1]))
+                                a0, a1 = int(h0[0]), int(h1[0])
+                            acc[n, o, y, x] += a0 * w0 + a1 * w1
+    return acc
+
+
 def random_layer(rng, C=4, O=5, k=(3, 3), stride=1, padding=1, bias=True):
     w = rng.normal(size=(O, C) + k)
     b = rng.normal(size=O) if bias else None
@@ -82,10 +120,27 @@ def test_layer_matches_tap_by_tap_reference(name, geometry):
                                  rounding=setting.rounding)
     else:
         values = None
-    expect = direct_conv_int(xq, wq, layer.stride, layer.padding, values)
+    reference = direct_conv_2to4 if setting.stc else direct_conv_int
+    expect = reference(xq, wq, layer.stride, layer.padding, values)
     assert np.array_equal(run.acc, expect)
     y = expect * delta_x * delta_w[None, :, None, None] + layer.bias[None, :, None, None]
     np.testing.assert_allclose(run.y, y, rtol=1e-12, atol=1e-12)
+
+
+def test_2to4_settings_prune_and_pair_by_the_kept_weights():
+    # The 2:4 settings differ from the dense ones (pruned weights), and SPARQ on 2:4 from int8
+    # on 2:4 (the windows); on weights already 2:4 sparse, int8 and int8-stc agree exactly.
+    rng = np.random.default_rng(5)
+    layer = random_layer(rng, C=8, O=4)
+    x = relu_input(rng, (2, 8, 5, 5))
+    dense = run_layer(layer, x, SETTINGS["int8"])
+    sparse = run_layer(layer, x, SETTINGS["int8-stc"])
+    sparq = run_layer(layer, x, SETTINGS["sparq-b4-o5-ne-stc"])
+    assert not np.array_equal(dense.acc, sparse.acc) and not np.array_equal(sparse.acc, sparq.acc)
+    pruned = ConvLayer("pruned", layer.weight * (layer.wq_2to4 != 0), layer.bias, stride=1,
+                       padding=1, max_mean=2.0)
+    assert np.array_equal(run_layer(pruned, x, SETTINGS["int8"]).acc,
+                          run_layer(pruned, x, SETTINGS["int8-stc"]).acc)
 
 
 def test_sparq_layer_differs_from_exact_and_naive_is_coarser():

@@ -65,3 +65,33 @@ def test_grouped_plan_refuses_an_unsplittable_k():
     with pytest.raises(ValueError, match=r"K=9 cannot be split into groups of four on an array "
                                          r"of max_k=3"):
         TilePlan(1, 1, 9, 1, 1, 3, grouped=True)
+
+
+@pytest.mark.parametrize("bits,options,rounding", [(4, 5, "nearest-even"), (4, 3, "truncate"),
+                                                   (3, 6, "nearest-even"), (2, 7, "truncate")])
+def test_stc_gemm_is_the_pair_by_pair_definition(bits, options, rounding):
+    # Every output channel's group of four: the activations at its kept weights' positions, in
+    # order, through vSPARQ (a missing second weight pairs the first with a zero), times the
+    # weights. Groups with 0, 1 and 2 non-zero weights at every position; K not a multiple of 4.
+    rng = np.random.default_rng(bits * 10 + options)
+    M, N, K = 9, 12, 27
+    A = rng.integers(0, 256, (M, K)) * (rng.random((M, K)) < 0.6)
+    B = prune_2to4(rng.integers(-128, 128, (N, K)))
+    B[rng.random((N, K)) < 0.3] = 0
+    expected = np.zeros((M, N), np.int64)
+    for n in range(N):
+        for g in range(0, K, 4):
+            kept = [k for k in range(g, min(g + 4, K)) if B[n, k]] + [None, None]
+            k0, k1 = kept[:2]
+            for m in range(M):
+                a0 = A[m, k0] if k0 is not None else 0
+                a1 = A[m, k1] if k1 is not None else 0
+                h0, h1 = golden.vsparq(np.array([a0]), np.array([a1]), bits=bits,
+                                       options=options, rounding=rounding)
+                expected[m, n] += int(h0[0]) * (int(B[n, k0]) if k0 is not None else 0) \
+                    + int(h1[0]) * (int(B[n, k1]) if k1 is not None else 0)
+    patterns = {tuple(np.flatnonzero(B[n, g:g + 4])) for n in range(N) for g in range(0, 24, 4)}
+    assert len(patterns) >= 8                      # most of the 11 position patterns occur
+    got = golden.sparq_gemm(A.astype(np.uint8), B.astype(np.int8), bits=bits, options=options,
+                            rounding=rounding, stc=True)
+    assert got.dtype == np.int64 and np.array_equal(got, expected)
