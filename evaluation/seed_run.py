@@ -1,4 +1,5 @@
-"""One seed of a trained workload (``digits`` or ``fashion``): its network, data and evaluation.
+"""One seed of a trained workload (``digits``, ``fashion``, ``fashion-2to4``): its network, data and
+evaluation.
 
 :func:`seed_data` loads (or trains and caches) the seed's network and gives its calibration and
 test images; :func:`run_seed` evaluates it under the chosen settings. ``python -m evaluation``
@@ -13,15 +14,16 @@ import time
 __all__ = ["seed_data", "run_seed"]
 
 #: Workload name -> the module that trains its network.
-MODULES = {"digits": "digits", "fashion": "fashion"}
+MODULES = {"digits": "digits", "fashion": "fashion", "fashion-2to4": "fashion"}
 
 
 def seed_data(name, seed, *, out, retrain=False, fashion_dir=None, fashion_test=2000, log=print):
     """``(model, info, cal_x, cal_y, x_te, y_te, dataset)`` of ``seed`` of workload ``name``.
 
     digits: the seed's stratified split, calibrated on its training images. fashion: the first
-    ``fashion_test`` official test images, calibrated on 2,000 of the images the seed trained on.
-    The weights are cached in ``out``. Raises ``FileNotFoundError``/``ValueError`` from the data.
+    ``fashion_test`` official test images, calibrated on 2,000 of the images the seed trained on;
+    fashion-2to4 the same, with the seed's network pruned 2:4 and fine-tuned
+    (:func:`evaluation.fashion.load_or_train_2to4`). The weights are cached in ``out``. Raises ``FileNotFoundError``/``ValueError`` from the data.
     """
     module = importlib.import_module(f"evaluation.{MODULES[name]}")
     if name == "digits":
@@ -32,10 +34,11 @@ def seed_data(name, seed, *, out, retrain=False, fashion_dir=None, fashion_test=
     x_te, y_te = module.load("test", data_dir)
     x_te, y_te = x_te[:fashion_test], y_te[:fashion_test]
     x_train_all, y_train_all = module.load("train", data_dir)
-    model, info = module.load_or_train(seed, cache_dir=out, retrain=retrain, data_dir=data_dir,
-                                       log=log)
+    train = module.load_or_train_2to4 if name == "fashion-2to4" else module.load_or_train
+    model, info = train(seed, cache_dir=out, retrain=retrain, data_dir=data_dir, log=log)
     # Calibration: 2,000 of the images this seed trained on.
-    idx = module.train_subset(seed, info["recipe"]["n_train"], len(y_train_all))[:2000]
+    recipe = info["recipe"].get("dense", info["recipe"])
+    idx = module.train_subset(seed, recipe["n_train"], len(y_train_all))[:2000]
     return (model, info, x_train_all[idx], y_train_all[idx], x_te, y_te,
             f"Fashion-MNIST ({data_dir})")
 

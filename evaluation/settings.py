@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from golden.sparq import ROUNDINGS
 from golden.tags import NAIVE_WIDTHS, SPARQ_WINDOWS, setting_tag
 
-__all__ = ["Setting", "SETTINGS", "DEFAULT_SETTINGS", "REFERENCE", "resolve_settings"]
+__all__ = ["Setting", "SETTINGS", "DEFAULT_SETTINGS", "SPARSE_SETTINGS", "REFERENCE",
+           "resolve_settings"]
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,11 @@ SETTINGS = {s.name: s for s in _ALL}
 #: ones are for a network whose weights are 2:4 sparse: the ``fashion-2to4`` workload; on a dense
 #: network they prune it without fine-tuning).
 DEFAULT_SETTINGS = tuple(name for name, s in SETTINGS.items() if not s.stc)
+
+#: What the 2:4 workload (``fashion-2to4``) runs when no names are given: the 2:4 settings beside
+#: the dense kernels on the same pruned weights (int8 and int8-stc agree there: the pruned float
+#: weights quantize to the same zeros) and the 4-bit ones.
+SPARSE_SETTINGS = ("fp32", "int8", "a4w8", "sparq-b4-o5-ne", "int8-stc", "sparq-b4-o5-ne-stc")
 
 #: The setting every SQNR and prediction agreement is measured against.
 REFERENCE = "int8"

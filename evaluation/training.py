@@ -35,9 +35,10 @@ def accuracy(model, x, y, *, batch_size=1000):
     return float((pred == np.asarray(y)).mean())
 
 
-def fit(model, x_tr, y_tr, *, seed, epochs, batch_size, lr, weight_decay):
+def fit(model, x_tr, y_tr, *, seed, epochs, batch_size, lr, weight_decay, after_step=None):
     """Train ``model`` in place (it must be built right after ``torch.manual_seed(seed)`` for the
-    run to be reproducible); returns the wall seconds spent."""
+    run to be reproducible); returns the wall seconds spent. ``after_step()``, when given, runs
+    after every optimizer step (the 2:4 fine-tuning puts the pruned weights back to zero)."""
     import torch
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs)
@@ -51,6 +52,8 @@ def fit(model, x_tr, y_tr, *, seed, epochs, batch_size, lr, weight_decay):
             loss = loss_fn(model(xb), yb)
             loss.backward()
             opt.step()
+            if after_step is not None:
+                after_step()
         sched.step()
     model.eval()
     return time.perf_counter() - start

@@ -6,7 +6,7 @@
                     [--datapaths D ...] [--bits N ...] [--options N ...] [--rounding R ...]
                     [--sizes RxC ...] [--pairs N ...] [--max-k K ...] [--baselines | --no-baselines]
                     [--designs NAME ...] [--targets T ...] [--pnr-seeds N ...] [--networks N ...]
-                    [--eval-seeds N ...] [-d DIR] [--scheduler tcp://HOST:PORT] [--jobs N]
+                    [--eval-seeds N ...] [--fashion-dir DIR] [--fashion-test N] [-d DIR] [--scheduler tcp://HOST:PORT] [--jobs N]
                     [--retry] [--force] [--list] [--estimate [--confirm]]
 
 The sweep is the file's (:mod:`sweep.spec`), each option replacing the file's field (:data:`OPTIONS`
@@ -43,8 +43,9 @@ PROG = "sparq-rtl sweep"
 
 #: Command-line option (its dest) -> (sweep file field, element type): the list fields. The other
 #: fields: ``--name`` (sweep.name), ``-d/--output-dir`` (sweep.output), ``--baselines`` /
-#: ``--no-baselines`` (hardware.baselines); sweep/tests/test_cli.py checks that every field of
-#: :data:`sweep.spec.FIELDS` has its option.
+#: ``--no-baselines`` (hardware.baselines), ``--fashion-dir`` and ``--fashion-test`` (the
+#: evaluation's); sweep/tests/test_sweep.py checks that every field of :data:`sweep.spec.FIELDS`
+#: has its option.
 OPTIONS = {
     "blocks": ("hardware.blocks", str), "settings": ("hardware.settings", str),
     "datapaths": ("hardware.datapaths", str), "bits": ("hardware.bits", int),
@@ -57,7 +58,8 @@ OPTIONS = {
 }
 
 #: The single-valued fields, by dest.
-SCALARS = {"name": "sweep.name", "baselines": "hardware.baselines"}
+SCALARS = {"name": "sweep.name", "baselines": "hardware.baselines",
+           "fashion_dir": "evaluation.fashion_dir", "fashion_test": "evaluation.fashion_test"}
 
 
 def add_arguments(parser):
@@ -70,6 +72,12 @@ def add_arguments(parser):
                             help=f"the sweep file's {fieldname}")
     parser.add_argument("--seeds", dest="pnr_seeds", nargs="*", type=int, action=Deprecated,
                         instead="--pnr-seeds", help=argparse.SUPPRESS)
+    parser.add_argument("--fashion-dir", metavar="DIR",
+                        help="the sweep file's evaluation.fashion_dir: the Fashion-MNIST files "
+                             "(default /usr/share/datasets/fashion-mnist)")
+    parser.add_argument("--fashion-test", type=int, metavar="N",
+                        help="the sweep file's evaluation.fashion_test: Fashion-MNIST test images "
+                             "evaluated, the first N of the official 10,000 (default 2000)")
     parser.add_argument("--baselines", action=argparse.BooleanOptionalAction,
                         help="the sweep file's hardware.baselines: add the int8 and naive "
                              "baselines (default) or not")
@@ -128,6 +136,9 @@ def _argv(args):
             parts += ["--" + dest.replace("_", "-"), *map(str, getattr(args, dest))]
     if args.baselines is not None:
         parts += ["--baselines" if args.baselines else "--no-baselines"]
+    for dest in ("fashion_dir", "fashion_test"):
+        if getattr(args, dest) is not None:
+            parts += ["--" + dest.replace("_", "-"), str(getattr(args, dest))]
     if args.output:
         parts += ["-d", args.output]
     return parts

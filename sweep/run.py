@@ -123,16 +123,17 @@ def run_sweep(sweep, *, out=None, scheduler=None, workers=None, retry=False, for
             run.phase1.append(Task(f"work/generate/{d}", key, T.generate, (d,), kind="generate"))
             labels[key], estimates[key] = f"generate {d}", TYPICAL["generate"]
         for network in sweep.networks:
+            data = sweep.network_data(network)
             for seed in sweep.eval_seeds:
-                tkey = T.train_key(network, seed)
+                tkey = T.train_key(network, seed, data)
                 run.phase1.append(Task(f"work/train/{network}-{seed}", tkey, T.train,
-                                       (network, seed, models), kind="train"))
+                                       (network, seed, models, data), kind="train"))
                 labels[tkey], estimates[tkey] = f"train {network} seed {seed}", TYPICAL["train"]
                 for setting in _evaluable(sweep.settings):
-                    key = T.evaluate_key(network, seed, setting)
+                    key = T.evaluate_key(network, seed, setting, data)
                     run.eval_keys[(network, seed, setting)] = key
                     run.phase1.append(Task(f"work/evaluate/{network}-{seed}/{setting}", key,
-                                           T.evaluate, (network, seed, setting, models),
+                                           T.evaluate, (network, seed, setting, models, data),
                                            after=(tkey,), kind="evaluate"))
                     labels[key] = f"evaluate {network} seed {seed} {setting}"
                     estimates[key] = TYPICAL["evaluate"]

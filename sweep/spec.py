@@ -49,8 +49,14 @@ from synth.tools import SynthError
 
 __all__ = ["Sweep", "load", "from_dict", "FIELDS", "NETWORKS", "BASELINES"]
 
-#: The evaluation networks a sweep can name (evaluation.digits: a small CNN on sklearn's digits).
-NETWORKS = ("digits",)
+#: The evaluation networks a sweep can name: ``digits`` (evaluation.digits: a small CNN on
+#: sklearn's digits) and ``fashion`` (evaluation.fashion: the residual CNN on Fashion-MNIST, from
+#: ``evaluation.fashion_dir``, evaluated on the first ``evaluation.fashion_test`` test images).
+NETWORKS = ("digits", "fashion")
+
+#: Where the Fashion-MNIST files are unless ``evaluation.fashion_dir`` says (the Debian package's
+#: folder, as ``make eval``), and how many test images a sweep evaluates by default (as make eval).
+FASHION_DIR, FASHION_TEST = "/usr/share/datasets/fashion-mnist", 2000
 
 #: The two baselines added beside SPARQ (``baselines = true``): exact A8W8 and naive 4-bit.
 BASELINES = ("int8", "a4w8")
@@ -64,7 +70,8 @@ FIELDS = {
                  "max_k": ["int"],
                  "baselines": "bool", "designs": ["str"]},
     "synthesis": {"targets": ["str"], "seeds": ["int"]},
-    "evaluation": {"networks": ["str"], "seeds": ["int"]},
+    "evaluation": {"networks": ["str"], "seeds": ["int"], "fashion_dir": "str",
+                   "fashion_test": "int"},
 }
 
 _DEFAULTS = {"hardware.blocks": ["pe"], "hardware.sizes": ["2x2"], "hardware.pairs": [4],
@@ -84,6 +91,14 @@ class Sweep:
     networks: tuple
     eval_seeds: tuple
     source: dict = field(default_factory=dict, compare=False)   # the fields as given
+    fashion_dir: str = FASHION_DIR  # the Fashion-MNIST files (network fashion)
+    fashion_test: int = FASHION_TEST   # its test images evaluated, the first N of the official set
+
+    def network_data(self, network):
+        """What the data of ``network`` depends on besides the seed (part of its task keys)."""
+        if network == "fashion":
+            return {"fashion_dir": self.fashion_dir, "fashion_test": self.fashion_test}
+        return {}
 
     @property
     def settings(self):
@@ -290,11 +305,15 @@ def from_dict(doc, *, name="sweep", where=None):
     for s in eval_seeds:
         if s < 0:
             raise ValueError(f"{prefix}evaluation.seeds must hold non-negative integers, not {s}")
+    fashion_test = get("evaluation.fashion_test", FASHION_TEST)
+    if fashion_test < 1:
+        raise ValueError(f"{prefix}evaluation.fashion_test must be at least 1, not {fashion_test}")
     label = get("sweep.name", name)
     output = get("sweep.output", f"build/sweep/{label}")
     return Sweep(name=label, output=output, designs=tuple(designs), targets=tuple(targets),
                  seeds=tuple(seeds), networks=tuple(networks), eval_seeds=tuple(eval_seeds),
-                 source=values)
+                 source=values, fashion_dir=get("evaluation.fashion_dir", FASHION_DIR),
+                 fashion_test=fashion_test)
 
 
 def load(path, overrides=None):

@@ -5,8 +5,9 @@
   sources (``golden/`` and ``hdl/``) and the Amaranth versions, so a changed generator generates
   again;
 - train: one network and seed -> its weights in ``<store>/models``
-  (:func:`evaluation.digits.load_or_train`), keyed by the training recipe, the seed and the
-  PyTorch and scikit-learn versions;
+  (:func:`evaluation.seed_run.seed_data`: :func:`evaluation.digits.load_or_train` or
+  :func:`evaluation.fashion.load_or_train`), keyed by the training recipe, the seed, the data's
+  parameters (Fashion-MNIST's folder and test count) and the PyTorch and scikit-learn versions;
 - evaluate: one network, seed and setting -> the test accuracy of the setting and of int8 and
   the per-layer SQNR against int8 (:func:`evaluation.evaluate.evaluate_model`), keyed as the
   training plus the evaluation's sources (``golden/``, ``evaluation/``).
@@ -72,46 +73,48 @@ def generate(workdir, design):
 # -- train and evaluate ---------------------------------------------------------------------------
 
 def _recipe(network):
-    from evaluation import digits
-    if network != "digits":
+    from evaluation import digits, fashion
+    recipes = {"digits": digits.RECIPE, "fashion": fashion.RECIPE}
+    if network not in recipes:
         raise ValueError(f"unknown network {network!r}")
-    return digits.RECIPE
+    return recipes[network]
 
 
-def train_key(network, seed):
-    return content_key("train", network, seed, _recipe(network), _versions("torch",
-                                                                           "scikit-learn"))
+def _data_args(network, data):
+    # seed_data's keywords for ``network`` from a sweep's network data (Sweep.network_data)
+    return dict(data or {}) if network == "fashion" else {}
 
 
-def train(workdir, network, seed, models):
+def train_key(network, seed, data=None):
+    return content_key("train", network, seed, _recipe(network), data or {},
+                       _versions("torch", "scikit-learn"))
+
+
+def train(workdir, network, seed, models, data=None):
     """Task: train (or load) ``network`` for ``seed`` into folder ``models``; its training facts."""
     import torch
-    from evaluation import digits
+    from evaluation.seed_run import seed_data
     torch.set_num_threads(1)
     _recipe(network)
     log = []
-    _, info = digits.load_or_train(seed, cache_dir=models, log=log.append)
+    _, info, *_ = seed_data(network, seed, out=models, log=log.append,
+                            **_data_args(network, data))
     return {"network": network, "seed": seed, "info": info, "log": log}
 
 
-def evaluate_key(network, seed, setting):
-    return content_key("evaluate", network, seed, setting, _recipe(network),
+def evaluate_key(network, seed, setting, data=None):
+    return content_key("evaluate", network, seed, setting, _recipe(network), data or {},
                        source_hash("golden", "evaluation"),
                        _versions("torch", "numpy", "scikit-learn"))
 
 
-def evaluate(workdir, network, seed, setting, models, deps=None):
+def evaluate(workdir, network, seed, setting, models, data=None, deps=None):
     """Task: accuracy (%) of ``setting`` and of int8 on ``network`` trained with ``seed``, and the
     per-layer SQNR (dB) of ``setting`` against int8 (``None`` where exact)."""
-    import torch
-    from evaluation import digits
-    from evaluation.evaluate import evaluate_model
-    torch.set_num_threads(1)
+    from evaluation.seed_run import run_seed
     _recipe(network)
-    model, info = digits.load_or_train(seed, cache_dir=models, log=lambda text: None)
-    x_tr, y_tr, x_te, y_te = digits.load_split(seed, info["recipe"]["test_fraction"])
-    report = evaluate_model(model, digits.loaders(x_tr, y_tr), digits.loaders(x_te, y_te),
-                            settings=[setting])
+    report, _ = run_seed(network, seed, settings=[setting], out=models, log=lambda text: None,
+                         **_data_args(network, data))
     sqnr = {l.name: report.sqnr(setting, l.name) for l in report.layers}
     finite = [v for v in sqnr.values() if math.isfinite(v)]
     return {"network": network, "seed": seed, "setting": setting,

@@ -146,7 +146,7 @@ def test_negative_input_at_test_time_names_the_layer():
     (["--seeds", "3", "3"], "error: --seeds must be distinct non-negative integers, not 3 3"),
     (["--seeds", "-1"], "error: --seeds must be distinct non-negative integers, not -1"),
     (["--workloads", "digits", "mnist"],
-     "error: --workloads: unknown workload 'mnist'; known: digits, fashion, onnx"),
+     "error: --workloads: unknown workload 'mnist'; known: digits, fashion, fashion-2to4, onnx"),
     (["--fashion-test", "0"], "error: --fashion-test must be >= 1, not 0"),
     (["--jobs", "0"], "error: --jobs must be >= 1, not 0"),
 ])

@@ -204,3 +204,74 @@ def test_jobs_give_the_same_report_as_one_process(tmp_path):
     # The workers cached their seed's weights in --out, under the same names.
     assert sorted(p.name for p in (tmp_path / "two").glob("fashion_cnn_seed*.pt")) == sorted(
         p.name for p in (tmp_path / "one").glob("fashion_cnn_seed*.pt"))
+
+
+def test_masks_are_2to4_along_the_reduction_and_spare_the_stem():
+    from golden.sparse import check_2to4
+
+    def weights_to_matrix(w):
+        # SPARQ's reduction order k = (i*kw + j)*C + c: four input channels at a tap per group
+        return w.transpose(0, 2, 3, 1).reshape(w.shape[0], -1)
+    torch.manual_seed(0)
+    model = fashion.FashionCNN((8, 16))
+    masks = fashion.masks_2to4(model)
+    assert sorted(masks) == ["block1.conv1", "block1.conv2", "block2.conv1", "block2.conv2",
+                             "block2.proj"]
+    modules = dict(model.named_modules())
+    for name, mask in masks.items():
+        w = modules[name].weight.detach().numpy()
+        assert mask.shape == w.shape and mask.dtype == torch.bool
+        kept = weights_to_matrix(np.where(mask.numpy(), w, 0.0))
+        check_2to4(np.sign(kept).astype(np.int64))         # at most two per group of four
+        assert (kept != 0).sum() == kept.size // 2         # exactly two (no zero float weight)
+        # the two kept are the largest in magnitude of their group
+        groups = np.abs(weights_to_matrix(w)).reshape(w.shape[0], -1, 4)
+        assert np.all(np.sort(groups, axis=2)[:, :, 2:].sum(axis=2)
+                      == pytest.approx(np.abs(kept).reshape(w.shape[0], -1, 4).sum(axis=2)))
+
+
+def test_2to4_fine_tuning_keeps_the_pruned_weights_zero_and_is_cached(tmp_path):
+    folder = fake_dataset(tmp_path / "d")
+    dense = dict(fashion.RECIPE, epochs=1, n_train=30, batch_size=16, widths=[8, 16])
+    recipe = dict(fashion.RECIPE_2TO4, dense=dense, epochs=1, batch_size=16)
+    logs = []
+    model, info = fashion.load_or_train_2to4(2, cache_dir=tmp_path, recipe=recipe,
+                                             data_dir=folder, log=logs.append)
+    assert logs[0].startswith("trained FashionCNN seed 2: 1 epochs on 30 images")
+    assert logs[1].startswith("pruned FashionCNN seed 2 2:4: FP32 test accuracy")
+    assert info["n_train"] == 30 and info["recipe"]["dense"] == dense
+    assert {"dense_fp32_test_accuracy", "fp32_pruned_test_accuracy",
+            "fp32_test_accuracy"} <= set(info)
+    dense_model, _ = fashion.load_or_train(2, cache_dir=tmp_path, recipe=dense, data_dir=folder,
+                                           log=logs.append)
+    masks = fashion.masks_2to4(dense_model)
+    modules, dense_modules = dict(model.named_modules()), dict(dense_model.named_modules())
+    for name, mask in masks.items():
+        w = modules[name].weight.detach()
+        assert torch.all(w[~mask] == 0) and not torch.equal(w, dense_modules[name].weight)
+    assert torch.all(modules["conv1"].weight != 0)          # the float stem stays dense
+    again, info2 = fashion.load_or_train_2to4(2, cache_dir=tmp_path, recipe=recipe,
+                                              data_dir=folder, log=logs.append)
+    assert logs[-1].startswith("loaded cached weights") and info2 == info
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, again.state_dict()[k])
+
+
+def test_command_line_2to4_workload(tmp_path, monkeypatch):
+    folder = fake_dataset(tmp_path / "d")
+    dense = dict(fashion.RECIPE, epochs=1, n_train=None, batch_size=16)
+    real = fashion.load_or_train_2to4
+    monkeypatch.setattr(fashion, "load_or_train_2to4", lambda seed, **kw: real(
+        seed, recipe=dict(fashion.RECIPE_2TO4, dense=dense, epochs=1, batch_size=16), **kw))
+    out = tmp_path / "out"
+    assert eval_main(["--workloads", "fashion-2to4", "--fashion-dir", str(folder),
+                      "--fashion-test", "12", "--out", str(out)]) == 0
+    md = (out / "fashion-2to4.md").read_text()
+    assert "# SPARQ on the Fashion-MNIST CNN with 2:4-sparse weights" in md
+    assert "pruned 2:4 and fine-tuned`, 1 epochs, then 1 of 2:4 fine-tuning" in md
+    data = json.loads((out / "fashion-2to4.json").read_text())
+    settings = data["summary"]["settings"]
+    assert list(settings) == ["fp32", "int8", "a4w8", "sparq-b4-o5-ne", "int8-stc",
+                              "sparq-b4-o5-ne-stc"]
+    # The network's weights are 2:4 already: pruning them again changes nothing.
+    assert settings["int8-stc"]["accuracy_per_seed"] == settings["int8"]["accuracy_per_seed"]

@@ -296,3 +296,30 @@ def test_bench_arguments(tmp_path, capsys):
     with pytest.raises(ValueError, match=r"^two of the benchmark's designs have the same "
                                          r"Verilog: each task must be a distinct tool run$"):
         bench._one([(src, TARGETS["generic"]), (src, TARGETS["generic"])], 1, tmp_path)
+
+
+def test_fashion_tasks_train_and_evaluate_on_the_given_data(tmp_path):
+    # The sweep's fashion network: its train and evaluate tasks read the folder and test count
+    # of the sweep (here a small made-up set), and give the figures of a direct evaluation.
+    from evaluation import fashion
+    from evaluation.seed_run import run_seed
+    from evaluation.tests.test_eval_fashion import fake_dataset
+    from sweep import tasks as T
+    folder = fake_dataset(tmp_path / "d")
+    sweep = from_dict({"hardware": {"settings": ["sparq-b4-o5-ne"]},
+                       "evaluation": {"networks": ["fashion"], "fashion_dir": str(folder),
+                                      "fashion_test": 12}})
+    data = sweep.network_data("fashion")
+    assert data == {"fashion_dir": str(folder), "fashion_test": 12}
+    assert sweep.network_data("digits") == {}
+    assert T.evaluate_key("fashion", 0, "a4w8", data) != T.evaluate_key(
+        "fashion", 0, "a4w8", dict(data, fashion_test=13))
+    models = tmp_path / "models"
+    trained = T.train(tmp_path, "fashion", 0, models, data)
+    assert trained["info"]["recipe"] == fashion.RECIPE and trained["info"]["n_test"] == 20
+    got = T.evaluate(tmp_path, "fashion", 0, "a4w8", models, data)
+    report, _ = run_seed("fashion", 0, settings=["a4w8"], out=models, fashion_dir=str(folder),
+                         fashion_test=12, log=lambda text: None)
+    assert got["n_test"] == 12 and got["accuracy"] == 100 * report.accuracy("a4w8")
+    assert got["accuracy_int8"] == 100 * report.accuracy("int8")
+    assert got["sqnr_db"] == {l.name: report.sqnr("a4w8", l.name) for l in report.layers}
