@@ -48,16 +48,7 @@ class Calibration:
         costs = self.doc["area_costs"].get(target, {}).get(metric)
         if costs is None:
             raise ValueError(f"target {target!r} has no calibrated {metric!r}")
-        total = 0.0
-        for part, count in parts(block, config).items():
-            if not count:
-                continue
-            cost = costs.get(part)
-            if cost is None:
-                raise ValueError(f"part {part!r} has no calibration data on target {target!r} "
-                                 f"(no calibration design has it): no estimate")
-            total += count * cost
-        return total
+        return _priced(costs, parts(block, config), "part", target)
 
     def fmax(self, block, config, target):
         """Fmax in MHz on the place-and-route or timing target ``target``: ``1000 /`` the slower
@@ -65,27 +56,29 @@ class Calibration:
         stages = self.doc["period_ns"].get(target)
         if stages is None:
             raise ValueError(f"target {target!r} has no calibrated Fmax")
-        period = _stage(stages["product"], timing_features(block, config), target)
+        period = _priced(stages["product"], timing_features(block, config), "timing feature",
+                         target)
         if stages["accumulate"] is not None:
-            period = max(period, _stage(stages["accumulate"],
-                                        accumulate_features(block, config), target))
+            period = max(period, _priced(stages["accumulate"], accumulate_features(block, config),
+                                         "timing feature", target))
         if period <= 0:
             raise ValueError(f"estimated clock period on {target!r} is not positive ({period:.3g} "
                              f"ns): outside the calibrated range")
         return 1000.0 / period
 
 
-def _stage(costs, features, target):
-    period = 0.0
-    for feature, value in features.items():
-        if not value:
+def _priced(costs, counts, kind, target):
+    # sum of count x cost; a count without a cost (no calibration design had it) is refused
+    total = 0.0
+    for name, count in counts.items():
+        if not count:
             continue
-        cost = costs.get(feature)
+        cost = costs.get(name)
         if cost is None:
-            raise ValueError(f"timing feature {feature!r} has no calibration data on target "
-                             f"{target!r} (no calibration design has it): no estimate")
-        period += cost * value
-    return period
+            raise ValueError(f"{kind} {name!r} has no calibration data on target {target!r} "
+                             f"(no calibration design has it): no estimate")
+        total += count * cost
+    return total
 
 
 @lru_cache(maxsize=4)
