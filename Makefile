@@ -345,17 +345,17 @@ ENERGY_SWEEP ?= 0,0.3,0.5,0.7,0.9
 ENERGY_JOBS  ?= 2
 
 energy: $(VENV)/.installed-energy iverilog cells-osu018
-	$(SPARQ_RTL) energy --sweep $(ENERGY_SWEEP) --jobs $(ENERGY_JOBS) -o build/energy/synthetic \
+	$(SPARQ_RTL) energy --sweep $(ENERGY_SWEEP) --jobs $(ENERGY_JOBS) -d build/energy/synthetic \
 	  $(ENERGY_ARGS)
-	$(SPARQ_RTL) energy --workload real-layer --jobs $(ENERGY_JOBS) -o build/energy/real-layer \
+	$(SPARQ_RTL) energy --workload real-layer --jobs $(ENERGY_JOBS) -d build/energy/real-layer \
 	  $(ENERGY_ARGS)
 	$(SPARQ_RTL) energy --block dotprod --rows 2 --cols 2 --unit-pairs 2 --pairs 1152 \
-	  --jobs $(ENERGY_JOBS) -o build/energy/dotprod-2x2p2 $(ENERGY_ARGS)
+	  --jobs $(ENERGY_JOBS) -d build/energy/dotprod-2x2p2 $(ENERGY_ARGS)
 	$(SPARQ_RTL) energy --block dotprod --rows 1 --cols 1 --unit-pairs 1 --pairs 1152 \
-	  --jobs $(ENERGY_JOBS) -o build/energy/dotprod-1x1p1 $(ENERGY_ARGS)
+	  --jobs $(ENERGY_JOBS) -d build/energy/dotprod-1x1p1 $(ENERGY_ARGS)
 	$(SPARQ_RTL) energy --block dotprod --rows 1 --cols 1 --unit-pairs 4 --pairs 1152 \
-	  --jobs $(ENERGY_JOBS) -o build/energy/dotprod-1x1p4 $(ENERGY_ARGS)
-	$(SPARQ_RTL) energy --pairs 1152 --stall 0.25 --jobs $(ENERGY_JOBS) -o build/energy/stall \
+	  --jobs $(ENERGY_JOBS) -d build/energy/dotprod-1x1p4 $(ENERGY_ARGS)
+	$(SPARQ_RTL) energy --pairs 1152 --stall 0.25 --jobs $(ENERGY_JOBS) -d build/energy/stall \
 	  $(ENERGY_ARGS)
 
 # Energy per inference of qonnx's pretrained mnist-conv: the eval tier runs the network and
@@ -367,4 +367,4 @@ ENERGY_ONNX_PAIRS ?= 9600
 energy-onnx: $(STAMP_EVAL) $(VENV)/.installed-energy iverilog cells-osu018
 	$(PY) -m evaluation.energy_operands --example -o build/energy/onnx-mnist/operands.npz
 	$(SPARQ_RTL) energy --workload operands --operands build/energy/onnx-mnist/operands.npz \
-	  --pairs $(ENERGY_ONNX_PAIRS) --jobs $(ENERGY_JOBS) -o build/energy/onnx-mnist $(ENERGY_ARGS)
+	  --pairs $(ENERGY_ONNX_PAIRS) --jobs $(ENERGY_JOBS) -d build/energy/onnx-mnist $(ENERGY_ARGS)

@@ -10,7 +10,7 @@ unit from gate-level switching activity, SPARQ against int8 and naive a4w8 on th
                      [--mode specify|zero-delay] [--sweep-mode zero-delay]
                      [--slew-ns 0.1] [--wire-pf 0.002] [--output-load-pf 0.02] [--period-ns 20]
                      [--liberty FILE --cell-models FILE] [--jobs 2] [--scheduler ADDR]
-                     [--stall P [--stall-seed 1]] [--force] [-o DIR]
+                     [--stall P [--stall-seed 1]] [--force] [-d DIR]
 
 For each datapath it maps the PE (or the 4x4 dot-product unit, 4 pairs per cycle: tiles of 4 rows
 and 4 columns) onto the cells (OSU 0.18 um from ``make cells-osu018``, or
@@ -37,7 +37,8 @@ import sys
 import time
 from pathlib import Path
 
-from hdl.cli import ERROR_PREFIX, EXIT_INTERRUPTED, EXIT_OK, CommandError, Subcommand
+from hdl.cli import (ERROR_PREFIX, EXIT_INTERRUPTED, EXIT_OK, CommandError, Subcommand,
+                     add_output_dir)
 from hdl.config import DATAPATHS, SparqConfig
 
 from .gatesim import MODES
@@ -123,8 +124,7 @@ def add_arguments(parser):
                         help="run on this existing Dask scheduler instead of a local cluster")
     parser.add_argument("--force", action="store_true",
                         help="run again even when a result with the same inputs is stored")
-    parser.add_argument("-o", "--output-dir", dest="output_dir", default="build/energy",
-                        help="output folder (default build/energy)")
+    add_output_dir(parser, "output folder (default build/energy)", default="build/energy")
 
 
 def _configs(args):
@@ -242,7 +242,7 @@ def run(args):
         raise CommandError(str(exc).splitlines()[0]) from exc
     except RunsInterrupted as exc:
         print(f"{ERROR_PREFIX}interrupted: running simulations stopped; {exc.done} of "
-              f"{exc.total} runs finished and are kept in {Path(args.output_dir) / 'tasks'} for a "
+              f"{exc.total} runs finished and are kept in {Path(args.output) / 'tasks'} for a "
               f"rerun; no report written", file=sys.stderr)
         return EXIT_INTERRUPTED
 
@@ -317,7 +317,7 @@ def _run(args):
                          f"{args.scheduler!r}")
     runs = _plan(args, configs, zeros, sweep)
     library = _library(args)
-    out = Path(args.output_dir)
+    out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
     tools = tool_record(library)
     start, cpu0 = time.monotonic(), time.process_time()

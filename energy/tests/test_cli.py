@@ -40,7 +40,7 @@ from hdl import cli as hdl_cli
 ])
 def test_bad_argument_is_one_named_line(tmp_path, capsys, args, message):
     out = tmp_path / "out"
-    status = hdl_cli.main(["energy", *args, "-o", str(out)])
+    status = hdl_cli.main(["energy", *args, "-d", str(out)])
     err = capsys.readouterr().err
     assert status == 2
     lines = err.strip().splitlines()
@@ -62,7 +62,7 @@ def test_missing_cell_models_file_is_one_line(tmp_path, capsys):
     lib = tmp_path / "cells.lib"
     lib.write_text("library(x) {}")
     status = hdl_cli.main(["energy", "--liberty", str(lib), "--cell-models",
-                           str(tmp_path / "none.v"), "--pairs", "32", "-o", str(tmp_path / "o")])
+                           str(tmp_path / "none.v"), "--pairs", "32", "-d", str(tmp_path / "o")])
     err = capsys.readouterr().err.strip().splitlines()
     assert status == 1 and len(err) == 1
     assert err[0] == f"sparq-rtl: error: --cell-models: no such file: {tmp_path / 'none.v'}"
@@ -82,3 +82,23 @@ def test_report_names_the_liberty_reader_the_result_recorded(reader, version):
              "library": {"name": "osu018", "package": "qflow-tech-osu018"}}
     text = table({"runs": [run], "command": "sparq-rtl energy", "tools": tools})
     assert f"{reader} {version}, pywellen 0.25.7." in text
+
+
+def test_output_folder_is_d_and_o_is_the_older_spelling(tmp_path, capsys):
+    # -d/--output-dir names the folder, as in the other subcommands; -o still works with a
+    # warning (it names a file in sparq-rtl verilog).
+    import argparse
+
+    from energy.cli import add_arguments
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    assert parser.parse_args(["-d", "X"]).output == "X"
+    assert parser.parse_args(["--output-dir", "Y"]).output == "Y"
+    assert parser.parse_args([]).output == "build/energy"
+    older = parser.parse_args(["-o", "Z"])
+    assert older.output == "Z"
+    from hdl.cli import warn_deprecated
+    warn_deprecated(older)
+    assert capsys.readouterr().err == ("sparq-rtl: warning: -o is an older spelling here; use "
+                                       "-d/--output-dir (-o names a file, as in sparq-rtl verilog "
+                                       "-o FILE.v)\n")

@@ -45,7 +45,7 @@ def test_engine_figures_equal_in_process_runs_and_reruns_reuse_them(tmp_path, ca
     from energy.tests.test_operands import write_archive
     out = tmp_path / "out"
     argv = ["energy", "--datapaths", "a4w8", *SMALL, "--sweep", "0.9", "--stall", "0.3",
-            "--jobs", "2", "-o", str(out)]
+            "--jobs", "2", "-d", str(out)]
     assert hdl_cli.main(argv) == 0
     err = capsys.readouterr().err.splitlines()
     lines = [line for line in err if line.startswith("[")]
@@ -86,7 +86,7 @@ def test_engine_figures_equal_in_process_runs_and_reruns_reuse_them(tmp_path, ca
     write_archive(tmp_path / "net.npz")
     assert hdl_cli.main(["energy", "--datapaths", "a4w8", "--workload", "operands",
                          "--operands", str(tmp_path / "net.npz"), "--pairs", "8", "--mode",
-                         "zero-delay", "-o", str(out)]) == 0
+                         "zero-delay", "-d", str(out)]) == 0
     lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("[")]
     assert len(lines) == 3 and sum("cells (reused)" in line for line in lines) == 1
     doc = json.loads((out / "energy.json").read_text())
@@ -100,7 +100,7 @@ def test_bad_jobs_and_scheduler_are_one_named_line(tmp_path, capsys):
     for args, message in ((["--jobs", "0"], "--jobs must be at least 1, not 0"),
                           (["--scheduler", "host:1"],
                            "--scheduler must be an address like tcp://HOST:PORT, not 'host:1'")):
-        status = hdl_cli.main(["energy", *args, "-o", str(tmp_path / "o")])
+        status = hdl_cli.main(["energy", *args, "-d", str(tmp_path / "o")])
         err = capsys.readouterr().err.strip().splitlines()
         assert status == 2 and err == [f"sparq-rtl: error: {message}"]
         assert not (tmp_path / "o").exists()
@@ -132,7 +132,7 @@ def _measured(out):
 def test_sigint_keeps_finished_runs_for_a_rerun(tmp_path):
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "energy", "--datapaths", "a4w8,int8", *SMALL, "--jobs",
-           "1", "-o", str(out)]
+           "1", "-d", str(out)]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True,
                             preexec_fn=_sigint_as_at_a_terminal)
