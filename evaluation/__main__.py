@@ -74,7 +74,7 @@ def _trained_workload(name, args, out, command, versions, log=print):
     """Train/load and evaluate the ``digits`` or ``fashion`` workload over the seeds (in
     ``args.jobs`` processes); returns ``(reports, hardware check or None)`` after writing
     ``<stem>.md/.json/.png``."""
-    from .costs import costs_table, layer_costs
+    from .costs import costs_table, energy_section, layer_costs
     from .seed_run import run_seed, seed_data
     from .seeds import plot_summary, summary_dict, summary_table
     from .training import loaders
@@ -115,6 +115,8 @@ def _trained_workload(name, args, out, command, versions, log=print):
         hw_text = f"\n## Hardware in the loop (seed {args.seeds[0]})\n\n" + hw.markdown()
 
     info = infos[0]
+    costs = layer_costs(reports[0].layers)
+    energy_text, energy = energy_section(reports[0], costs)
     network = {"digits": "DigitsCNN (evaluation/digits.py)",
                "fashion": "FashionCNN (evaluation/fashion.py)",
                "fashion-2to4": "FashionCNN (evaluation/fashion.py), its quantized convs pruned "
@@ -145,10 +147,11 @@ def _trained_workload(name, args, out, command, versions, log=print):
             + f"\n## Seed {args.seeds[0]} in detail\n\n" + reports[0].markdown()
             + "\nPer inference (one image), quantized layers: MACs, and cycles on the generated 8x8 "
               "array (max K 1152) from its timing contract, tiles back to back:\n\n"
-            + costs_table(layer_costs(reports[0].layers)) + hw_text)
+            + costs_table(costs) + energy_text + hw_text)
     (out / f"{stem}.md").write_text(text)
     data = {"command": command, "versions": versions, "summary": summary_dict(reports, args.seeds),
             "per_seed": [r.to_dict() for r in reports],
+            "energy_per_inference_pj": energy,
             "hardware": hw.to_dict() if hw is not None else None}
     (out / f"{stem}.json").write_text(json.dumps(data, indent=2) + "\n")
     plot_summary(reports, args.seeds, out / f"{stem}.png",

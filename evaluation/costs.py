@@ -12,11 +12,23 @@ first input transfer to its last output transfer inclusive::
     (tiles - 1) * T + P + (rows + cols + 2) + (rows - 1)
 
 cycles (the default array: no ``mul_pipe``, no ``skid``).
+
+Energy per inference (:func:`inference_energy`) is an estimate, not a simulation: each layer's
+MACs times the estimated energy per MAC of the array of each datapath whose gate-level energy is
+measured (int8, a4w8, SPARQ 5opt: :func:`estimate.energy_model.energy_per_mac`, docs/estimates.md)
+at the layer's input zero fraction; ``make energy-onnx`` simulates the netlists instead (docs/energy.md).
 """
 
 from golden.tiling import TilePlan
 
-__all__ = ["gemm_cycles", "layer_costs", "costs_table"]
+__all__ = ["gemm_cycles", "layer_costs", "costs_table", "ENERGY_DESIGNS", "inference_energy",
+           "energy_table", "energy_section"]
+
+#: The arrays whose estimated energy per MAC prices an inference: the datapaths the energy
+#: model measured (every SPARQ setting takes the 5opt figures, the 3- and 2-bit naive ones a4w8's).
+ENERGY_DESIGNS = {"int8": "array-int8-{rows}x{cols}-k{max_k}",
+                  "a4w8": "array-a4w8-{rows}x{cols}-k{max_k}",
+                  "sparq": "array-sparq-b4-o5-ne-{rows}x{cols}-k{max_k}"}
 
 
 def gemm_cycles(M, N, K, *, rows=8, cols=8, max_k=1152):
@@ -62,3 +74,59 @@ def costs_table(costs, rows=8, cols=8):
     lines.append(f"| total | | {sum(c['macs'] for c in costs):,} | "
                  f"{sum(c['tiles'] for c in costs)} | {sum(c['cycles'] for c in costs):,} |")
     return "\n".join(lines) + "\n"
+
+
+def inference_energy(costs, zeros, *, rows=8, cols=8, max_k=1152):
+    """``{datapath: [pJ of each layer]}`` for :func:`layer_costs` ``costs``: the layer's MACs
+    times the estimated pJ per MAC of :data:`ENERGY_DESIGNS`' array at ``zeros[layer name]``, the
+    zero fraction of the layer's input (``None`` for a layer whose fraction the energy model does
+    not cover, 0 to 0.9)."""
+    from estimate.model import estimate
+    out = {}
+    for datapath, pattern in ENERGY_DESIGNS.items():
+        design = pattern.format(rows=rows, cols=cols, max_k=max_k)
+        per_layer = []
+        for c in costs:
+            z = zeros[c["name"]]
+            pj = estimate(design, targets=("asic-osu018",), zeros=round(z, 6)).get("pj_per_mac")
+            per_layer.append(None if pj is None else pj * c["macs"])
+        out[datapath] = per_layer
+    return out
+
+
+def energy_table(costs, zeros, *, rows=8, cols=8, max_k=1152):
+    """Markdown table of :func:`inference_energy` (µJ per layer and in total), with the ratios of
+    SPARQ to int8 and to a4w8."""
+    energy = inference_energy(costs, zeros, rows=rows, cols=cols, max_k=max_k)
+    names = list(ENERGY_DESIGNS)
+    head = ["layer", "zero activations"] + [f"{d} (µJ)" for d in names]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for i, c in enumerate(costs):
+        lines.append(f"| `{c['name']}` | {100 * zeros[c['name']]:.1f} % | " + " | ".join(
+            "n/a" if energy[d][i] is None else f"{energy[d][i] / 1e6:.2f}" for d in names) + " |")
+    totals = {d: None if None in energy[d] else sum(energy[d]) for d in names}
+    lines.append("| total | | " + " | ".join(
+        "n/a" if totals[d] is None else f"{totals[d] / 1e6:.2f}" for d in names) + " |")
+    text = "\n".join(lines) + "\n"
+    if totals["sparq"] and totals["int8"] and totals["a4w8"]:
+        text += (f"\nSPARQ / int8 {totals['sparq'] / totals['int8']:.3f}, SPARQ / a4w8 "
+                 f"{totals['sparq'] / totals['a4w8']:.3f}.\n")
+    return text
+
+
+def energy_section(report, costs):
+    """``(markdown, totals)``: the section "Energy per inference, estimated" of ``report`` (an
+    :class:`~evaluation.report.EvalReport`; its layers' input zero fractions under A8W8) for
+    :func:`layer_costs` ``costs``, and ``{datapath: pJ per inference or None}``."""
+    counts = report.layer_counts()
+    zeros = {c["name"]: counts[c["name"]].zero_fraction for c in costs}
+    energy = inference_energy(costs, zeros)
+    totals = {d: None if None in e else sum(e) for d, e in energy.items()}
+    text = ("\n## Energy per inference, estimated\n\n"
+            "One image's quantized layers on the generated 8x8 array (max K 1152) of each "
+            "datapath whose gate-level energy is measured: each layer's MACs times the estimated "
+            "energy per MAC at the zero fraction of the layer's input under A8W8 (`sparq-rtl "
+            "estimate --zeros`, docs/estimates.md; OSU 0.18 um cells; every SPARQ setting takes "
+            "the 5opt figure, the 3- and 2-bit naive baselines a4w8's). An estimate: `make "
+            "energy-onnx` simulates the netlists.\n\n" + energy_table(costs, zeros))
+    return text, totals

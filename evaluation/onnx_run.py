@@ -204,7 +204,7 @@ def main(argv=None):
     except (ValueError, TypeError, FileNotFoundError) as exc:
         return fail(str(exc).splitlines()[0])
 
-    from .costs import costs_table
+    from .costs import costs_table, energy_section
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = EXAMPLE if args.example else model.stem
@@ -223,6 +223,7 @@ def main(argv=None):
         hw.selection = f"the first {n} test images"
         hw_text = "\n## Hardware in the loop\n\n" + hw.markdown()
     ops = ", ".join(f"{op} x{n}" for op, n in net.ops.items())
+    energy_text, energy = energy_section(report, report.meta["costs"])
     text = (f"# SPARQ on the ONNX model `{model.name}`\n\n"
             f"Model: `{model}` ({ops}). Data: {data_txt}. Versions: "
             + ", ".join(f"{k} {v}" for k, v in report.meta["versions"].items())
@@ -230,9 +231,10 @@ def main(argv=None):
             + report.markdown()
             + "\nPer inference (one image), quantized layers: MACs, and cycles on the generated "
               "8x8 array (max K 1152) from its timing contract, tiles back to back:\n\n"
-            + costs_table(report.meta["costs"]) + hw_text)
+            + costs_table(report.meta["costs"]) + energy_text + hw_text)
     (out / f"onnx-{stem}.md").write_text(text)
     data = report.to_dict()
+    data["energy_per_inference_pj"] = energy
     data["hardware"] = hw.to_dict() if hw is not None else None
     (out / f"onnx-{stem}.json").write_text(json.dumps(data, indent=2, default=str) + "\n")
     report.plot(out / f"onnx-{stem}.png", title=f"{model.name}: top-1 accuracy per setting")

@@ -275,3 +275,6 @@ def test_command_line_2to4_workload(tmp_path, monkeypatch):
                               "sparq-b4-o5-ne-stc"]
     # The network's weights are 2:4 already: pruning them again changes nothing.
     assert settings["int8-stc"]["accuracy_per_seed"] == settings["int8"]["accuracy_per_seed"]
+    # The estimated energy per inference: a section of the report and a figure of its JSON.
+    assert "## Energy per inference, estimated" in md
+    assert set(data["energy_per_inference_pj"]) == {"int8", "a4w8", "sparq"}
