@@ -1,6 +1,7 @@
-"""PNG charts of a sweep: Pareto fronts of accuracy and of SQNR against area and against
-throughput per area, one row of panels per figure of merit and one figure per design scale
-(``pe``, ``array2x2``, ...), since only designs of one scale compare.
+"""PNG charts of a sweep: Pareto fronts of accuracy and of SQNR against area, against
+throughput per area and against the energy per MAC (estimated on the standard cells at the
+network's input zero fraction, :mod:`sweep.table`), one row of panels per figure of merit and one
+figure per design scale (``pe``, ``array2x2``, ...), since only designs of one scale compare.
 
 Every point is labelled with its setting tag; the baselines (int8, aNw8) are grey squares on the
 same axes. The Pareto front (smaller area or higher throughput per area, and higher accuracy or
@@ -77,7 +78,9 @@ def plot(run, design_rows, path):
             scales.append(d["scale"])
     scales = [s for s in scales
               if sum(1 for d in design_rows if d.get("scale") == s) > 1]
-    columns = [c for c in (("area", area), ("tpa", pnr)) if c[1] is not None]
+    energy = any(d.get(f"{network}_pj_per_mac_est") is not None for d in design_rows)
+    columns = [c for c in (("area", area), ("tpa", pnr), ("energy", energy or None))
+               if c[1] is not None]
     if not scales or not columns:
         return None
     foms = [("accuracy", f"{network} test accuracy (%)"),
@@ -98,8 +101,9 @@ def plot(run, design_rows, path):
                         continue
                     ye = d.get(f"{network}_accuracy_std") if fom == "accuracy" else None
                     base = parse_setting_tag(d["setting"])["kind"] != "sparq"
-                    if kind == "area":
-                        x = d.get(f"{target.name}.{target.primary}")
+                    if kind in ("area", "energy"):
+                        x = d.get(f"{target.name}.{target.primary}" if kind == "area"
+                                  else f"{network}_pj_per_mac_est")
                         if x is None:
                             continue
                         pts.append((x, y, d["setting"], base, 0, 0, ye))
@@ -112,18 +116,22 @@ def plot(run, design_rows, path):
                         pts.append((x, y, d["setting"], base, lo, hi, ye))
                 if kind == "area":
                     xlabel = f"{target.name} {target.primary_label} (smaller is better)"
+                elif kind == "energy":
+                    xlabel = (f"pJ per MAC, estimated on OSU 0.18 um cells at {network}'s input "
+                              f"zero fraction (smaller is better)")
                 else:
                     xlabel = (f"{target.name}: MMAC/s per 1,000 {target.area_target} LUTs, "
                               f"bars: Fmax over seeds (higher is better)")
                 single = []
                 if len(run.sweep.eval_seeds) == 1:
                     single.append("one evaluation seed")
-                if kind != "area" and len(run.sweep.seeds) == 1:
+                if kind == "tpa" and len(run.sweep.seeds) == 1:
                     single.append("one placement seed")
-                _panel(ax, pts, xlabel, ylabel, smaller_x=kind == "area", xerr=kind != "area",
+                _panel(ax, pts, xlabel, ylabel, smaller_x=kind != "tpa", xerr=kind == "tpa",
                        yerr=fom == "accuracy", single=" and ".join(single))
-                ax.set_title(f"{scale}: {fom} against "
-                             f"{'area' if kind == 'area' else 'throughput per area'}", fontsize=9)
+                ax.set_title(f"{scale}: {fom} against " + {
+                    "area": "area", "tpa": "throughput per area",
+                    "energy": "energy per MAC (estimated)"}[kind], fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

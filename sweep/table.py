@@ -6,7 +6,9 @@ design's parameters, every figure of its synthesis result (``metrics``: transist
 Fmax, ...), its status and error, and the evaluation of the design's setting: per network, the
 accuracy (mean and standard deviation over the evaluation seeds), the int8 accuracy of the same
 networks, and the per-layer SQNR against int8 (mean over seeds; ``sqnr_db_mean`` averages the
-layers).
+layers); and the design's energy per MAC, estimated (:func:`estimate.model.estimate` on the
+standard cells) at the network's input zero fraction (``<network>_pj_per_mac_est``, ``None`` where
+the estimator has no figure).
 
 Throughput per area (per design and place-and-route target): MACs per cycle x Fmax / (LUTs of the
 design alone on the target's area target / 1,000), in MMAC/s per kLUT; with several seeds the
@@ -50,11 +52,24 @@ def _evaluation(run, setting):
         acc = _mean_std([r["accuracy"] for r in results])
         layers = list(results[0]["sqnr_db"])
         sqnr = {l: _mean_std([r["sqnr_db"][l] for r in results])[0] for l in layers}
-        out[network] = {"accuracy_mean": acc[0], "accuracy_std": acc[1],
+        out[network] = {"zero_fraction_mean": _mean_std([r.get("zero_fraction")
+                                                         for r in results])[0],
+                        "accuracy_mean": acc[0], "accuracy_std": acc[1],
                         "accuracy_int8_mean": _mean_std([r["accuracy_int8"] for r in results])[0],
                         "sqnr_db_mean": _mean_std([r["sqnr_db_mean"] for r in results])[0],
                         "sqnr_db": sqnr, "eval_seeds": len(results)}
     return out
+
+
+def _energy(design, zeros):
+    # estimated pJ per MAC of ``design`` at zero fraction ``zeros`` (None: no figure)
+    if zeros is None:
+        return None
+    from estimate.model import estimate
+    try:
+        return estimate(design, targets=("asic-osu018",), zeros=round(zeros, 6)).get("pj_per_mac")
+    except ValueError:
+        return None
 
 
 def rows(run):
@@ -96,6 +111,7 @@ def rows(run):
                     row.update({f"{network}_sqnr_db_{layer}": db for layer, db in v.items()})
                 else:
                     row[f"{network}_{k}"] = v
+            row[f"{network}_pj_per_mac_est"] = _energy(design, ev["zero_fraction_mean"])
         out.append(row)
     return out
 

@@ -109,15 +109,23 @@ def evaluate_key(network, seed, setting, data=None):
 
 
 def evaluate(workdir, network, seed, setting, models, data=None, deps=None):
-    """Task: accuracy (%) of ``setting`` and of int8 on ``network`` trained with ``seed``, and the
-    per-layer SQNR (dB) of ``setting`` against int8 (``None`` where exact)."""
+    """Task: accuracy (%) of ``setting`` and of int8 on ``network`` trained with ``seed``, the
+    per-layer SQNR (dB) of ``setting`` against int8 (``None`` where exact), and the zero fraction
+    of the quantized layers' inputs under int8 (MAC-weighted)."""
     from evaluation.seed_run import run_seed
     _recipe(network)
     report, _ = run_seed(network, seed, settings=[setting], out=models, log=lambda text: None,
                          **_data_args(network, data))
     sqnr = {l.name: report.sqnr(setting, l.name) for l in report.layers}
     finite = [v for v in sqnr.values() if math.isfinite(v)]
+    from evaluation.costs import layer_costs
+    # the zero fraction of the quantized layers' inputs under int8, weighted by their MACs:
+    # what the estimated energy per MAC of the sweep's designs is taken at
+    counts = report.layer_counts()
+    macs = {c["name"]: c["macs"] for c in layer_costs(report.layers)}
+    zeros = sum(counts[n].zero_fraction * m for n, m in macs.items()) / sum(macs.values())
     return {"network": network, "seed": seed, "setting": setting,
+            "zero_fraction": zeros,
             "accuracy": 100 * report.accuracy(setting), "accuracy_int8": 100 * report.accuracy(
                 "int8"),
             "sqnr_db": {k: (v if math.isfinite(v) else None) for k, v in sqnr.items()},

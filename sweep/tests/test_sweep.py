@@ -323,3 +323,9 @@ def test_fashion_tasks_train_and_evaluate_on_the_given_data(tmp_path):
     assert got["n_test"] == 12 and got["accuracy"] == 100 * report.accuracy("a4w8")
     assert got["accuracy_int8"] == 100 * report.accuracy("int8")
     assert got["sqnr_db"] == {l.name: report.sqnr("a4w8", l.name) for l in report.layers}
+    from evaluation.costs import layer_costs
+    macs = {c["name"]: c["macs"] for c in layer_costs(report.layers)}
+    counts = report.layer_counts()
+    # the zero fraction of the layer inputs under int8, weighted by each layer's MACs
+    weighted = sum(counts[n].zero_fraction * m for n, m in macs.items()) / sum(macs.values())
+    assert 0 < got["zero_fraction"] < 1 and got["zero_fraction"] == pytest.approx(weighted)

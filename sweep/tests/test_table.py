@@ -45,7 +45,8 @@ def _run(tmp_path):
         setting = d.split("-k")[0][3:]
         ek = run.eval_keys[("digits", 0, setting)] = key()
         run.records[ek] = _record(ek, "eval", {"accuracy": acc, "accuracy_int8": 97.6,
-                                               "sqnr_db": {"conv2": sqnr}, "sqnr_db_mean": sqnr})
+                                               "sqnr_db": {"conv2": sqnr}, "sqnr_db_mean": sqnr,
+                                               "zero_fraction": 0.45})
     return run
 
 
@@ -137,3 +138,31 @@ def test_no_chart_without_evaluation(tmp_path):
     run = _run(tmp_path)
     run.sweep = from_dict({"hardware": {"options": [5]}, "evaluation": {"networks": []}})
     assert plot(run, [], tmp_path / "p.png") is None
+
+
+def test_energy_per_mac_is_estimated_at_the_networks_zero_fraction(tmp_path, monkeypatch):
+    from estimate.model import estimate
+    from sweep import charts
+    run = _run(tmp_path)
+    table = rows(run)
+    for r in table:
+        expect = estimate(r["design"], targets=("asic-osu018",), zeros=0.45)["pj_per_mac"]
+        assert r["digits_zero_fraction_mean"] == 0.45 and r["digits_pj_per_mac_est"] == expect
+    by = {d["design"]: d for d in designs(run, table)}
+    assert by["pe-a4w8-k1152"]["digits_pj_per_mac_est"] < \
+        by["pe-sparq-b4-o5-ne-k1152"]["digits_pj_per_mac_est"] < \
+        by["pe-int8-k1152"]["digits_pj_per_mac_est"]
+    # the chart has a column of energy panels (smaller is better)
+    seen = []
+    real = charts._panel
+    monkeypatch.setattr(charts, "_panel", lambda ax, pts, xlabel, *a, **k:
+                        seen.append((xlabel, k["smaller_x"], len(pts))) or
+                        real(ax, pts, xlabel, *a, **k))
+    plot(run, list(by.values()), tmp_path / "pareto.png")
+    energy = [s for s in seen if s[0].startswith("pJ per MAC, estimated")]
+    # accuracy of all three, SQNR of the two inexact ones (int8 has none)
+    assert [(smaller, n) for _, smaller, n in energy] == [(True, 3), (True, 2)]
+    # a stored evaluation from before the zero fraction was recorded: no energy, no column
+    for key in run.eval_keys.values():
+        del run.records[key]["result"]["zero_fraction"]
+    assert all(r["digits_pj_per_mac_est"] is None for r in rows(run))
