@@ -55,6 +55,9 @@ def _parser():
     p.add_argument("--hw-images", type=int, default=0, metavar="N",
                    help="test images to run through the 8x8 array on Verilator: the FP32 model's "
                         "mistakes (up to half) and the first others (0 skips; default 0)")
+    p.add_argument("--array", default="8x8", metavar="RxC",
+                   help="array size of the per-inference cycles and estimated energy (default "
+                        "8x8; the hardware check runs on the 8x8 array)")
     p.add_argument("--hw-settings", nargs="+", metavar="NAME", default=["sparq-b4-o5-ne"],
                    help="settings to run on the array (any SPARQ setting: 4-, 3- or 2-bit "
                         "windows; default sparq-b4-o5-ne)")
@@ -74,7 +77,7 @@ def _trained_workload(name, args, out, command, versions, log=print):
     """Train/load and evaluate the ``digits`` or ``fashion`` workload over the seeds (in
     ``args.jobs`` processes); returns ``(reports, hardware check or None)`` after writing
     ``<stem>.md/.json/.png``."""
-    from .costs import costs_table, energy_section, layer_costs
+    from .costs import costs_table, energy_section, layer_costs, parse_array
     from .seed_run import run_seed, seed_data
     from .seeds import plot_summary, summary_dict, summary_table
     from .training import loaders
@@ -115,8 +118,9 @@ def _trained_workload(name, args, out, command, versions, log=print):
         hw_text = f"\n## Hardware in the loop (seed {args.seeds[0]})\n\n" + hw.markdown()
 
     info = infos[0]
-    costs = layer_costs(reports[0].layers)
-    energy_text, energy = energy_section(reports[0], costs)
+    rows, cols = parse_array(args.array)
+    costs = layer_costs(reports[0].layers, rows=rows, cols=cols)
+    energy_text, energy = energy_section(reports[0], costs, rows=rows, cols=cols)
     network = {"digits": "DigitsCNN (evaluation/digits.py)",
                "fashion": "FashionCNN (evaluation/fashion.py)",
                "fashion-2to4": "FashionCNN (evaluation/fashion.py), its quantized convs pruned "
@@ -145,9 +149,9 @@ def _trained_workload(name, args, out, command, versions, log=print):
                 "one trained network and one stratified split" if name == "digits" else
                 "one trained network (the seed picks its training images; the same test images)"))
             + f"\n## Seed {args.seeds[0]} in detail\n\n" + reports[0].markdown()
-            + "\nPer inference (one image), quantized layers: MACs, and cycles on the generated 8x8 "
-              "array (max K 1152) from its timing contract, tiles back to back:\n\n"
-            + costs_table(costs) + energy_text + hw_text)
+            + f"\nPer inference (one image), quantized layers: MACs, and cycles on the generated "
+              f"{rows}x{cols} array (max K 1152) from its timing contract, tiles back to back:\n\n"
+            + costs_table(costs, rows, cols) + energy_text + hw_text)
     (out / f"{stem}.md").write_text(text)
     data = {"command": command, "versions": versions, "summary": summary_dict(reports, args.seeds),
             "per_seed": [r.to_dict() for r in reports],
@@ -194,6 +198,12 @@ def main(argv=None):
     if args.fashion_test < 1:
         print(f"error: --fashion-test must be >= 1, not {args.fashion_test}", file=sys.stderr)
         return 2
+    from .costs import parse_array
+    try:
+        parse_array(args.array)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
     import numpy as np
     import sklearn
@@ -210,7 +220,7 @@ def main(argv=None):
     for name in args.workloads:
         if name == "onnx":
             from . import onnx_run
-            onnx_argv = ["--example", "--out", str(out)]
+            onnx_argv = ["--example", "--out", str(out), "--array", args.array]
             if args.settings:
                 onnx_argv += ["--settings", *args.settings]
             if args.hw_images:

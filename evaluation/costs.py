@@ -22,13 +22,30 @@ at the layer's input zero fraction; ``make energy-onnx`` simulates the netlists 
 from golden.tiling import TilePlan
 
 __all__ = ["gemm_cycles", "layer_costs", "costs_table", "ENERGY_DESIGNS", "inference_energy",
-           "energy_table", "energy_section"]
+           "energy_table", "energy_section", "parse_array"]
 
 #: The arrays whose estimated energy per MAC prices an inference: the datapaths the energy
 #: model measured (every SPARQ setting takes the 5opt figures, the 3- and 2-bit naive ones a4w8's).
 ENERGY_DESIGNS = {"int8": "array-int8-{rows}x{cols}-k{max_k}",
                   "a4w8": "array-a4w8-{rows}x{cols}-k{max_k}",
                   "sparq": "array-sparq-b4-o5-ne-{rows}x{cols}-k{max_k}"}
+
+
+def parse_array(text, option="--array"):
+    """``(rows, cols)`` of an array size ``"RxC"`` (e.g. ``"8x8"``) that the generator accepts;
+    ValueError naming ``option`` and the value otherwise."""
+    import re
+
+    from hdl.config import SparqConfig
+    match = re.fullmatch(r"(\d+)x(\d+)", text) if isinstance(text, str) else None
+    if match is None:
+        raise ValueError(f"{option} must be RxC, rows x columns (e.g. 8x8), not {text!r}")
+    rows, cols = int(match[1]), int(match[2])
+    try:
+        SparqConfig(rows=rows, cols=cols)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{option} {text}: {exc}") from None
+    return rows, cols
 
 
 def gemm_cycles(M, N, K, *, rows=8, cols=8, max_k=1152):
@@ -114,19 +131,22 @@ def energy_table(costs, zeros, *, rows=8, cols=8, max_k=1152):
     return text
 
 
-def energy_section(report, costs):
+def energy_section(report, costs, *, rows=8, cols=8, max_k=1152):
     """``(markdown, totals)``: the section "Energy per inference, estimated" of ``report`` (an
     :class:`~evaluation.report.EvalReport`; its layers' input zero fractions under A8W8) for
-    :func:`layer_costs` ``costs``, and ``{datapath: pJ per inference or None}``."""
+    :func:`layer_costs` ``costs`` on a ``rows x cols`` array, and ``{datapath: pJ per inference
+    or None}``."""
     counts = report.layer_counts()
     zeros = {c["name"]: counts[c["name"]].zero_fraction for c in costs}
-    energy = inference_energy(costs, zeros)
+    energy = inference_energy(costs, zeros, rows=rows, cols=cols, max_k=max_k)
     totals = {d: None if None in e else sum(e) for d, e in energy.items()}
     text = ("\n## Energy per inference, estimated\n\n"
-            "One image's quantized layers on the generated 8x8 array (max K 1152) of each "
+            f"One image's quantized layers on the generated {rows}x{cols} array (max K {max_k}) "
+            "of each "
             "datapath whose gate-level energy is measured: each layer's MACs times the estimated "
             "energy per MAC at the zero fraction of the layer's input under A8W8 (`sparq-rtl "
             "estimate --zeros`, docs/estimates.md; OSU 0.18 um cells; every SPARQ setting takes "
             "the 5opt figure, the 3- and 2-bit naive baselines a4w8's). An estimate: `make "
-            "energy-onnx` simulates the netlists.\n\n" + energy_table(costs, zeros))
+            "energy-onnx` simulates the netlists.\n\n"
+            + energy_table(costs, zeros, rows=rows, cols=cols, max_k=max_k))
     return text, totals

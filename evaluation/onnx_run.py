@@ -130,6 +130,9 @@ def _parser():
     p.add_argument("--harness", choices=("per-cycle", "burst"), default="per-cycle",
                    help="with --hardware: the cycle-accurate harness, whose cycles are checked "
                         "against the timing contract (default), or the faster burst harness")
+    p.add_argument("--array", default="8x8", metavar="RxC",
+                   help="array size of the per-inference cycles and estimated energy (default "
+                        "8x8; --hardware runs on the 8x8 array)")
     p.add_argument("--out", default="build/eval", help="output folder (default build/eval)")
     return p
 
@@ -169,6 +172,11 @@ def main(argv=None):
     if args.hw_setting not in HW_SETTINGS:
         return fail(f"--hw-setting: {args.hw_setting!r} has no hardware; the array implements "
                     f"{', '.join(HW_SETTINGS)}")
+    from .costs import parse_array
+    try:
+        parse_array(args.array)
+    except ValueError as exc:
+        return fail(str(exc))
     try:
         if args.example:
             if args.data or args.calibration:
@@ -204,7 +212,7 @@ def main(argv=None):
     except (ValueError, TypeError, FileNotFoundError) as exc:
         return fail(str(exc).splitlines()[0])
 
-    from .costs import costs_table, energy_section
+    from .costs import costs_table, energy_section, layer_costs, parse_array
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = EXAMPLE if args.example else model.stem
@@ -223,15 +231,17 @@ def main(argv=None):
         hw.selection = f"the first {n} test images"
         hw_text = "\n## Hardware in the loop\n\n" + hw.markdown()
     ops = ", ".join(f"{op} x{n}" for op, n in net.ops.items())
-    energy_text, energy = energy_section(report, report.meta["costs"])
+    rows, cols = parse_array(args.array)
+    report.meta["costs"] = layer_costs(report.layers, rows=rows, cols=cols)
+    energy_text, energy = energy_section(report, report.meta["costs"], rows=rows, cols=cols)
     text = (f"# SPARQ on the ONNX model `{model.name}`\n\n"
             f"Model: `{model}` ({ops}). Data: {data_txt}. Versions: "
             + ", ".join(f"{k} {v}" for k, v in report.meta["versions"].items())
             + f". Command: `{report.meta['command']}`. Evaluated in {seconds:.1f} s.\n\n"
             + report.markdown()
             + "\nPer inference (one image), quantized layers: MACs, and cycles on the generated "
-              "8x8 array (max K 1152) from its timing contract, tiles back to back:\n\n"
-            + costs_table(report.meta["costs"]) + energy_text + hw_text)
+              f"{rows}x{cols} array (max K 1152) from its timing contract, tiles back to back:\n\n"
+            + costs_table(report.meta["costs"], rows, cols) + energy_text + hw_text)
     (out / f"onnx-{stem}.md").write_text(text)
     data = report.to_dict()
     data["energy_per_inference_pj"] = energy

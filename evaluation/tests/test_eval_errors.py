@@ -149,6 +149,8 @@ def test_negative_input_at_test_time_names_the_layer():
      "error: --workloads: unknown workload 'mnist'; known: digits, fashion, fashion-2to4, onnx"),
     (["--fashion-test", "0"], "error: --fashion-test must be >= 1, not 0"),
     (["--jobs", "0"], "error: --jobs must be >= 1, not 0"),
+    (["--array", "8by8"], "error: --array must be RxC, rows x columns (e.g. 8x8), not '8by8'"),
+    (["--array", "0x4"], "error: --array 0x4: rows must be at least 1, not 0"),
 ])
 def test_cli_errors(argv, message, capsys):
     assert eval_main(argv) == 2

@@ -265,7 +265,7 @@ def test_command_line_2to4_workload(tmp_path, monkeypatch):
         seed, recipe=dict(fashion.RECIPE_2TO4, dense=dense, epochs=1, batch_size=16), **kw))
     out = tmp_path / "out"
     assert eval_main(["--workloads", "fashion-2to4", "--fashion-dir", str(folder),
-                      "--fashion-test", "12", "--out", str(out)]) == 0
+                      "--fashion-test", "12", "--out", str(out), "--array", "4x16"]) == 0
     md = (out / "fashion-2to4.md").read_text()
     assert "# SPARQ on the Fashion-MNIST CNN with 2:4-sparse weights" in md
     assert "pruned 2:4 and fine-tuned`, 1 epochs, then 1 of 2:4 fine-tuning" in md
@@ -277,4 +277,10 @@ def test_command_line_2to4_workload(tmp_path, monkeypatch):
     assert settings["int8-stc"]["accuracy_per_seed"] == settings["int8"]["accuracy_per_seed"]
     # The estimated energy per inference: a section of the report and a figure of its JSON.
     assert "## Energy per inference, estimated" in md
+    # --array: the costs and the energy on a 4x16 array. block1.conv1: 196 output pixels x 16
+    # channels, K = 144: 49 x 1 blocks, P = 72 >= 2*4 + 16 + 2 = 26, one tile every 72 cycles
+    assert "cycles on the generated 4x16 array" in md and "tiles on 4x16" in md
+    assert f"| `block1.conv1` | 196 x 16 x 144 | {196 * 16 * 144:,} | 49 | " \
+        f"{48 * 72 + 72 + (4 + 16 + 2) + 3:,} |" in md
+    assert "on the generated 4x16 array (max K 1152) of each datapath" in md
     assert set(data["energy_per_inference_pj"]) == {"int8", "a4w8", "sparq"}

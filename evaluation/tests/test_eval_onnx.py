@@ -266,6 +266,8 @@ def test_command_writes_report(tmp_path, capsys):
      + ", ".join(n for n, s in SETTINGS.items() if s.kind == "sparq" and not s.stc)),
     (["--example", "--data", "D"],
      "error: --example brings its own data: leave out --data and --calibration"),
+    (["MODEL", "--data", "D", "--calibration", "C", "--array", "8x"],
+     "error: --array must be RxC, rows x columns (e.g. 8x8), not '8x'"),
 ])
 def test_command_argument_errors(argv, message, capsys):
     assert onnx_run.main(argv) == 2
