@@ -137,13 +137,17 @@ def _quiet_distributed():
     # While an interrupted run closes the cluster, distributed's loggers have nothing to say to
     # the user (lost connections to workers being stopped, cancelled tasks): the one line of the
     # caller says what happened.
-    logger = logging.getLogger("distributed")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL + 1)
+    # (asyncio's logger too: a worker process killed while it starts leaves tasks whose
+    # exceptions asyncio reports when they are collected.)
+    loggers = [logging.getLogger(name) for name in ("distributed", "asyncio")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL + 1)
     try:
         yield
     finally:
-        logger.setLevel(level)
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
 
 
 def _execute(fn, key, name, workdir, args, after, *dep_records):
@@ -233,8 +237,17 @@ class Engine:
         start = time.monotonic()
         has_bokeh = importlib.util.find_spec("bokeh") is not None
         if self.scheduler is None:
-            self._cluster = local_cluster(self.workers)
-            self._client = Client(self._cluster)
+            try:
+                self._cluster = local_cluster(self.workers)
+                self._client = Client(self._cluster)
+            except KeyboardInterrupt:
+                # Ctrl-C or SIGTERM while the cluster starts (SIGTERM to the process group also
+                # stops the worker processes being started): the caller's one line says it; what
+                # distributed and asyncio would log about the half-started cluster, up to this
+                # process's exit, is noise.
+                for name in ("distributed", "asyncio"):
+                    logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+                raise
             where = (f"local cluster, {self.workers} worker process"
                      f"{'es' if self.workers > 1 else ''} (one thread each), scheduler "
                      f"{self._cluster.scheduler_address}")

@@ -201,3 +201,26 @@ def test_cycle_is_an_error(tmp_path):
     with pytest.raises(ValueError) as info:
         Engine(tmp_path).plan([a, b])
     assert str(info.value) == "tasks wait for each other in a cycle: 'a', 'b'"
+
+
+def test_interrupt_while_the_cluster_starts_silences_its_loggers(tmp_path, monkeypatch):
+    # Ctrl-C or SIGTERM while the local cluster starts: the interrupt goes on to the caller (whose
+    # one line says it), and what distributed and asyncio would log about the half-started
+    # cluster (worker processes stopped by the same SIGTERM) is silenced up to the exit.
+    import logging
+
+    from engine import run as engine_run
+
+    def interrupted(workers):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(engine_run, "local_cluster", interrupted)
+    loggers = [logging.getLogger(n) for n in ("distributed", "asyncio")]
+    levels = [logger.level for logger in loggers]
+    try:
+        engine = Engine(ResultStore(tmp_path / "store"), workers=2, work_root=tmp_path / "work")
+        with pytest.raises(KeyboardInterrupt):
+            engine.client
+        assert all(logger.level > logging.CRITICAL for logger in loggers)
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)           # (setLevel also clears logging's cache)
