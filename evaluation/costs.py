@@ -16,7 +16,8 @@ cycles (the default array: no ``mul_pipe``, no ``skid``).
 Energy per inference (:func:`inference_energy`) is an estimate, not a simulation: each layer's
 MACs times the estimated energy per MAC of the array of each datapath whose gate-level energy is
 measured (int8, a4w8, SPARQ 5opt: :func:`estimate.energy_model.energy_per_mac`, docs/estimates.md)
-at the layer's input zero fraction; ``make energy-onnx`` simulates the netlists instead (docs/energy.md).
+at the layer's input zero fraction; ``make energy-onnx`` simulates the netlists instead
+(docs/energy.md).
 """
 
 from golden.tiling import TilePlan

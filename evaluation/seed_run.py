@@ -23,7 +23,8 @@ def seed_data(name, seed, *, out, retrain=False, fashion_dir=None, fashion_test=
     digits: the seed's stratified split, calibrated on its training images. fashion: the first
     ``fashion_test`` official test images, calibrated on 2,000 of the images the seed trained on;
     fashion-2to4 the same, with the seed's network pruned 2:4 and fine-tuned
-    (:func:`evaluation.fashion.load_or_train_2to4`). The weights are cached in ``out``. Raises ``FileNotFoundError``/``ValueError`` from the data.
+    (:func:`evaluation.fashion.load_or_train_2to4`). The weights are cached in ``out``. Raises
+    ``FileNotFoundError``/``ValueError`` from the data.
     """
     module = importlib.import_module(f"evaluation.{MODULES[name]}")
     if name == "digits":
