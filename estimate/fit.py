@@ -157,9 +157,9 @@ def fit_stages(first, second, period, max_iter=100):
     moving every design to the stage the costs make the slower, until no design moves (a few
     steps on the calibration sets; ``max_iter`` bounds it); the end with the smallest error of the
     maximum is kept. A cost whose feature no design bound by its stage has is ``nan``; with no
-    design on the second stage, ``q`` is all ``nan``. Features that the designs on a stage cannot tell apart
-    (always equal, as the accumulate stage's constant and pair adder when only PEs and arrays
-    bind it) share their cost evenly (the least-norm solution).
+    design on the second stage, ``q`` is all ``nan``. Features that the designs on a stage cannot
+    tell apart (always equal, as the accumulate stage's constant and pair adder when only PEs and
+    arrays bind it) share their cost evenly (the least-norm solution).
 
     Returns ``(p, q, binds_second)``.
     """
