@@ -337,7 +337,9 @@ class Engine:
                 futures[task.key] = fut
                 dask_keys[fut.key] = task
             # Once a record is stored its future is released (the scheduler forgets the result),
-            # so that a worker dying later does not make Dask compute it again.
+            # so that a worker dying later does not make Dask compute it again. (The release is a
+            # message: a worker that dies in the milliseconds before the scheduler has it can
+            # still make Dask run the task again, whose result nobody then takes.)
             for fut in as_completed(list(futures.values())):
                 task = dask_keys.pop(fut.key)
                 try:

@@ -103,11 +103,18 @@ def test_killed_worker_loses_no_finished_result(tmp_path):
     long = Task("victim", content_key("victim"), tasks.victim, ("victim", str(runs), str(pid_file)))
     store = ResultStore(tmp_path / "store")
     killed = []
+    engine = None
+
+    def forgotten():
+        # The scheduler has processed the releases of the stored short tasks (a release is a
+        # message: a worker killed before it arrives makes Dask compute the task again).
+        keys = engine.client.run_on_scheduler(lambda dask_scheduler: list(dask_scheduler.tasks))
+        return not any(t.key in str(k) for k in keys for t in short)
 
     def killer():
         deadline = time.time() + 120
         while time.time() < deadline:
-            if pid_file.exists() and all(store.get(t.key) for t in short):
+            if pid_file.exists() and all(store.get(t.key) for t in short) and forgotten():
                 pid = int(pid_file.read_text())
                 os.kill(pid, signal.SIGKILL)
                 killed.append(pid)
@@ -115,9 +122,10 @@ def test_killed_worker_loses_no_finished_result(tmp_path):
             time.sleep(0.05)
 
     thread = threading.Thread(target=killer, daemon=True)
-    thread.start()
     lines = []
     with Engine(store, workers=2, log=lines.append) as engine:
+        engine.client                   # started before the killer asks the scheduler
+        thread.start()
         # The long task last: the short ones finish first on both workers.
         outcome = engine.run([*short, long])
     thread.join()
