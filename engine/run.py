@@ -132,14 +132,17 @@ def _sigint_ignored():
         signal.signal(signal.SIGINT, previous)
 
 
+#: The loggers an interrupted cluster talks through: distributed's, and asyncio's (a worker process
+#: killed while it starts leaves tasks whose exceptions asyncio reports when they are collected).
+_CLUSTER_LOGGERS = ("distributed", "asyncio")
+
+
 @contextmanager
 def _quiet_distributed():
     # While an interrupted run closes the cluster, distributed's loggers have nothing to say to
     # the user (lost connections to workers being stopped, cancelled tasks): the one line of the
     # caller says what happened.
-    # (asyncio's logger too: a worker process killed while it starts leaves tasks whose
-    # exceptions asyncio reports when they are collected.)
-    loggers = [logging.getLogger(name) for name in ("distributed", "asyncio")]
+    loggers = [logging.getLogger(name) for name in _CLUSTER_LOGGERS]
     levels = [logger.level for logger in loggers]
     for logger in loggers:
         logger.setLevel(logging.CRITICAL + 1)
@@ -245,7 +248,7 @@ class Engine:
                 # stops the worker processes being started): the caller's one line says it; what
                 # distributed and asyncio would log about the half-started cluster, up to this
                 # process's exit, is noise.
-                for name in ("distributed", "asyncio"):
+                for name in _CLUSTER_LOGGERS:
                     logging.getLogger(name).setLevel(logging.CRITICAL + 1)
                 raise
             where = (f"local cluster, {self.workers} worker process"

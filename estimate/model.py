@@ -14,7 +14,7 @@ from .fit import CALIBRATION, FORMAT
 from .parts import accumulate_features, parts, timing_features
 from .sets import AREA_METRICS, FMAX_TARGETS, TARGETS
 
-__all__ = ["Calibration", "load", "estimate", "parse", "CLOCKED"]
+__all__ = ["Calibration", "load", "estimate", "pj_per_mac", "parse", "CLOCKED"]
 
 #: Blocks with a clock (an Fmax); the encoders alone (window, pair) are combinational.
 CLOCKED = ("pe", "array", "dotprod")
@@ -133,3 +133,12 @@ def estimate(name, targets=TARGETS, zeros=None, calibration=None):
             except ValueError as exc:
                 out["notes"].append(f"energy: {exc}")
     return out
+
+
+def pj_per_mac(name, zeros):
+    """The estimated energy per MAC (pJ, standard cells) of design ``name`` at the activation zero
+    fraction ``zeros``, or ``None`` where the estimator has no figure (a block that does not
+    multiply, a fraction outside the energy model's range, a part never calibrated). ``zeros``
+    is rounded to 6 places, so that a fraction computed from counts prices as the same number.
+    ValueError/TypeError naming ``name`` when it is not a design."""
+    return estimate(name, targets=("asic-osu018",), zeros=round(zeros, 6)).get("pj_per_mac")

@@ -99,14 +99,13 @@ def inference_energy(costs, zeros, *, rows=8, cols=8, max_k=1152):
     times the estimated pJ per MAC of :data:`ENERGY_DESIGNS`' array at ``zeros[layer name]``, the
     zero fraction of the layer's input (``None`` for a layer whose fraction the energy model does
     not cover, 0 to 0.9)."""
-    from estimate.model import estimate
+    from estimate.model import pj_per_mac
     out = {}
     for datapath, pattern in ENERGY_DESIGNS.items():
         design = pattern.format(rows=rows, cols=cols, max_k=max_k)
         per_layer = []
         for c in costs:
-            z = zeros[c["name"]]
-            pj = estimate(design, targets=("asic-osu018",), zeros=round(z, 6)).get("pj_per_mac")
+            pj = pj_per_mac(design, zeros[c["name"]])
             per_layer.append(None if pj is None else pj * c["macs"])
         out[datapath] = per_layer
     return out
@@ -115,7 +114,12 @@ def inference_energy(costs, zeros, *, rows=8, cols=8, max_k=1152):
 def energy_table(costs, zeros, *, rows=8, cols=8, max_k=1152):
     """Markdown table of :func:`inference_energy` (µJ per layer and in total), with the ratios of
     SPARQ to int8 and to a4w8."""
-    energy = inference_energy(costs, zeros, rows=rows, cols=cols, max_k=max_k)
+    return _energy_markdown(costs, zeros, inference_energy(costs, zeros, rows=rows, cols=cols,
+                                                            max_k=max_k))[0]
+
+
+def _energy_markdown(costs, zeros, energy):
+    # (the table of energy_table, {datapath: total pJ or None}) from inference_energy's figures
     names = list(ENERGY_DESIGNS)
     head = ["layer", "zero activations"] + [f"{d} (µJ)" for d in names]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -129,7 +133,7 @@ def energy_table(costs, zeros, *, rows=8, cols=8, max_k=1152):
     if totals["sparq"] and totals["int8"] and totals["a4w8"]:
         text += (f"\nSPARQ / int8 {totals['sparq'] / totals['int8']:.3f}, SPARQ / a4w8 "
                  f"{totals['sparq'] / totals['a4w8']:.3f}.\n")
-    return text
+    return text, totals
 
 
 def energy_section(report, costs, *, rows=8, cols=8, max_k=1152):
@@ -139,15 +143,13 @@ def energy_section(report, costs, *, rows=8, cols=8, max_k=1152):
     or None}``."""
     counts = report.layer_counts()
     zeros = {c["name"]: counts[c["name"]].zero_fraction for c in costs}
-    energy = inference_energy(costs, zeros, rows=rows, cols=cols, max_k=max_k)
-    totals = {d: None if None in e else sum(e) for d, e in energy.items()}
+    table, totals = _energy_markdown(costs, zeros, inference_energy(costs, zeros, rows=rows,
+                                                                     cols=cols, max_k=max_k))
     text = ("\n## Energy per inference, estimated\n\n"
             f"One image's quantized layers on the generated {rows}x{cols} array (max K {max_k}) "
-            "of each "
-            "datapath whose gate-level energy is measured: each layer's MACs times the estimated "
-            "energy per MAC at the zero fraction of the layer's input under A8W8 (`sparq-rtl "
-            "estimate --zeros`, docs/estimates.md; OSU 0.18 um cells; every SPARQ setting takes "
-            "the 5opt figure, the 3- and 2-bit naive baselines a4w8's). An estimate: `make "
-            "energy-onnx` simulates the netlists.\n\n"
-            + energy_table(costs, zeros, rows=rows, cols=cols, max_k=max_k))
+            "of each datapath whose gate-level energy is measured: each layer's MACs times the "
+            "estimated energy per MAC at the zero fraction of the layer's input under A8W8 "
+            "(`sparq-rtl estimate --zeros`, docs/estimates.md; OSU 0.18 um cells; every SPARQ "
+            "setting takes the 5opt figure, the 3- and 2-bit naive baselines a4w8's). An "
+            "estimate: `make energy-onnx` simulates the netlists.\n\n" + table)
     return text, totals

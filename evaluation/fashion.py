@@ -205,6 +205,11 @@ def train_subset(seed, n_train, total):
     return np.sort(np.random.default_rng(seed).permutation(total)[:n_train])
 
 
+def _train_test(data, data_dir):
+    # (x_train, y_train, x_test, y_test): ``data`` when given, else the files in ``data_dir``
+    return data if data is not None else (*load("train", data_dir), *load("test", data_dir))
+
+
 def train(seed=0, *, recipe=RECIPE, data=None, data_dir=DEFAULT_DIR, log=print):
     """Train :func:`FashionCNN` from scratch; returns ``(model, info)`` with the FP32 test accuracy.
 
@@ -214,8 +219,7 @@ def train(seed=0, *, recipe=RECIPE, data=None, data_dir=DEFAULT_DIR, log=print):
     import torch
     # One thread: reproducible, and on a shared 2-core machine a second thread mostly waits.
     torch.set_num_threads(1)
-    x_tr, y_tr, x_te, y_te = data if data is not None else (*load("train", data_dir),
-                                                            *load("test", data_dir))
+    x_tr, y_tr, x_te, y_te = _train_test(data, data_dir)
     idx = train_subset(seed, recipe["n_train"], len(y_tr))
     torch.manual_seed(seed)
     model = FashionCNN(tuple(recipe["widths"]))
@@ -262,8 +266,7 @@ def train_2to4(seed=0, *, recipe=RECIPE_2TO4, dense=None, data=None, data_dir=DE
 
     import torch
     torch.set_num_threads(1)
-    x_tr, y_tr, x_te, y_te = data if data is not None else (*load("train", data_dir),
-                                                            *load("test", data_dir))
+    x_tr, y_tr, x_te, y_te = _train_test(data, data_dir)
     if dense is None:
         dense = load_or_train(seed, cache_dir=cache_dir, recipe=recipe["dense"],
                               data_dir=data_dir, log=log)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from golden.sparq import ROUNDINGS
 from golden.tags import NAIVE_WIDTHS, SPARQ_WINDOWS, setting_tag
+from hdl.config import FIELDS, STC_DATAPATHS
 
 __all__ = ["Setting", "SETTINGS", "DEFAULT_SETTINGS", "SPARSE_SETTINGS", "REFERENCE",
            "resolve_settings"]
@@ -76,12 +77,13 @@ _ALL += [Setting(setting_tag(kind), f"A{width}W8 naive", "exact", act_bits=width
 _ALL += [_sparq(bits, options, rounding)
          for bits, options in SPARQ_WINDOWS for rounding in ROUNDINGS]
 
-# Then 2:4 structured-sparse weights without and with SPARQ (4-bit windows, 5 options: the 2:4
-# SPARQ PE's setting in the default Verilog set).
-_ALL += [Setting(f"{setting_tag('int8')}-stc", "A8W8 2:4", "exact", act_bits=8, stc=True),
-         dataclasses.replace(_sparq(4, 5, "nearest-even"), stc=True,
-                             name=f"{setting_tag('sparq', bits=4, options=5)}-stc",
-                             label="SPARQ 4b 5opt rounding 2:4")]
+# Then 2:4 structured-sparse weights, for each datapath with a 2:4 variant (hdl.config's
+# STC_DATAPATHS: int8 and SPARQ at its default window, 4 bits and 5 options, the 2:4 SPARQ PE's
+# setting in the default Verilog set), named with the schema's tag piece of ``stc``.
+_STC_TAG = FIELDS["stc"].tag
+_STC_BASES = [s.name for s in _ALL if s.name in {setting_tag(d) for d in STC_DATAPATHS}]
+_ALL += [dataclasses.replace(s, name=s.name + _STC_TAG, label=s.label + " 2:4", stc=True)
+         for s in _ALL if s.name in _STC_BASES]
 
 #: Every known setting by name, in the order tables list them.
 SETTINGS = {s.name: s for s in _ALL}
@@ -91,10 +93,14 @@ SETTINGS = {s.name: s for s in _ALL}
 #: network they prune it without fine-tuning).
 DEFAULT_SETTINGS = tuple(name for name, s in SETTINGS.items() if not s.stc)
 
+_SPARQ_BITS = next(SETTINGS[b].bits for b in _STC_BASES if SETTINGS[b].kind == "sparq")
+
 #: What the 2:4 workload (``fashion-2to4``) runs when no names are given: the 2:4 settings beside
 #: the dense kernels on the same pruned weights (int8 and int8-stc agree there: the pruned float
-#: weights quantize to the same zeros) and the 4-bit ones.
-SPARSE_SETTINGS = ("fp32", "int8", "a4w8", "sparq-b4-o5-ne", "int8-stc", "sparq-b4-o5-ne-stc")
+#: weights quantize to the same zeros) and the naive baseline of SPARQ's window width.
+SPARSE_SETTINGS = ("fp32", *_STC_BASES,
+                   *(kind for kind, width in NAIVE_WIDTHS.items() if width == _SPARQ_BITS),
+                   *(b + _STC_TAG for b in _STC_BASES))
 
 #: The setting every SQNR and prediction agreement is measured against.
 REFERENCE = "int8"
