@@ -41,6 +41,7 @@ WORKLOADS = {"digits": ("digits", "eval", "the digits CNN"),
 
 
 def _parser():
+    from . import fashion
     from .settings import SETTINGS
     p = argparse.ArgumentParser(prog="python -m evaluation", description=__doc__.split("\n\n")[0])
     p.add_argument("--workloads", nargs="+", default=list(WORKLOADS), metavar="NAME",
@@ -61,7 +62,7 @@ def _parser():
     p.add_argument("--hw-settings", nargs="+", metavar="NAME", default=["sparq-b4-o5-ne"],
                    help="settings to run on the array (any SPARQ setting: 4-, 3- or 2-bit "
                         "windows; default sparq-b4-o5-ne)")
-    p.add_argument("--fashion-test", type=int, default=2000, metavar="N",
+    p.add_argument("--fashion-test", type=int, default=fashion.DEFAULT_TEST, metavar="N",
                    help="Fashion-MNIST test images to evaluate, the first N of the official "
                         "10,000 (default 2000, to keep make eval within minutes; 10000 for all)")
     p.add_argument("--jobs", type=int, default=1, metavar="N",

@@ -70,12 +70,16 @@ import numpy as np
 
 from .training import accuracy, cache_stem, cached, fit, loaders
 
-__all__ = ["DEFAULT_DIR", "FILES", "read_idx", "load", "FashionCNN", "train", "load_or_train",
+__all__ = ["DEFAULT_DIR", "DEFAULT_TEST", "FILES", "read_idx", "load", "FashionCNN", "train", "load_or_train",
            "masks_2to4", "train_2to4", "load_or_train_2to4", "loaders", "RECIPE", "RECIPE_2TO4",
            "CLASSES"]
 
 #: Where the Debian package ``dataset-fashion-mnist`` puts the files.
 DEFAULT_DIR = Path("/usr/share/datasets/fashion-mnist")
+
+#: Test images an evaluation takes unless told (the first of the official 10,000): ``make eval``'s
+#: and a sweep's default, to keep them within minutes.
+DEFAULT_TEST = 2000
 
 #: The four files of the data set, by split.
 FILES = {"train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),

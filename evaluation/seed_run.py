@@ -11,13 +11,16 @@ Both are module-level functions of plain arguments so that a spawned worker can 
 import importlib
 import time
 
+from .fashion import DEFAULT_TEST
+
 __all__ = ["seed_data", "run_seed"]
 
 #: Workload name -> the module that trains its network.
 MODULES = {"digits": "digits", "fashion": "fashion", "fashion-2to4": "fashion"}
 
 
-def seed_data(name, seed, *, out, retrain=False, fashion_dir=None, fashion_test=2000, log=print):
+def seed_data(name, seed, *, out, retrain=False, fashion_dir=None, fashion_test=DEFAULT_TEST,
+              log=print):
     """``(model, info, cal_x, cal_y, x_te, y_te, dataset)`` of ``seed`` of workload ``name``.
 
     digits: the seed's stratified split, calibrated on its training images. fashion: the first
@@ -44,7 +47,8 @@ def seed_data(name, seed, *, out, retrain=False, fashion_dir=None, fashion_test=
             f"Fashion-MNIST ({data_dir})")
 
 
-def run_seed(name, seed, *, settings, out, retrain=False, fashion_dir=None, fashion_test=2000,
+def run_seed(name, seed, *, settings, out, retrain=False, fashion_dir=None,
+             fashion_test=DEFAULT_TEST,
              meta=None, log=print):
     """Evaluate ``seed`` of workload ``name``: returns ``(report, info)``, the
     :class:`~evaluation.report.EvalReport` (wall and CPU seconds of the evaluation in its

@@ -39,6 +39,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from evaluation import fashion
 from golden.tags import parse_setting_tag, setting_tag
 from hdl.blocks import BLOCKS, SPARQ_ONLY, takes
 from hdl.config import FIELDS as CONFIG_FIELDS, SparqConfig
@@ -56,7 +57,7 @@ NETWORKS = ("digits", "fashion")
 
 #: Where the Fashion-MNIST files are unless ``evaluation.fashion_dir`` says (the Debian package's
 #: folder, as ``make eval``), and how many test images a sweep evaluates by default (as make eval).
-FASHION_DIR, FASHION_TEST = "/usr/share/datasets/fashion-mnist", 2000
+FASHION_DIR, FASHION_TEST = str(fashion.DEFAULT_DIR), fashion.DEFAULT_TEST
 
 #: The two baselines added beside SPARQ (``baselines = true``): exact A8W8 and naive 4-bit.
 BASELINES = ("int8", "a4w8")
