@@ -49,11 +49,6 @@ help:
 	@echo "make check-figures  documented figures against the reports of make eval/synth (make figures updates)"
 	@echo "make clean        remove build/ (keeps .venv)"
 
-# PIP_INSTALL skips pip's byte-compilation of every installed file (an install of the dev tier took
-# about 88 s of wall time with it and 25 s without, on the quiet 2-core machine; most of it was
-# PyTorch's files, which no test imports all of): Python compiles what it imports on first import.
-PIP_INSTALL := $(PY) -m pip install --quiet --no-compile
-
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
@@ -64,12 +59,12 @@ IN_DEV = [ "$(notdir $@)" != .installed-dev ] && [ $(STAMP_DEV) -nt pyproject.to
 
 $(STAMP_BASE): pyproject.toml | $(VENV)/bin/python
 	@if $(IN_DEV); then echo "generator tier: part of the installed dev tier"; \
-	else echo "$(PIP_INSTALL) -e ."; $(PIP_INSTALL) -e .; fi
+	else echo "$(PY) -m pip install --quiet -e ."; $(PY) -m pip install --quiet -e .; fi
 	touch $@
 
 $(VENV)/.installed-%: pyproject.toml | $(VENV)/bin/python
 	@if $(IN_DEV); then echo "$* tier: part of the installed dev tier"; \
-	else echo "$(PIP_INSTALL) -e '.[$*]'"; $(PIP_INSTALL) -e '.[$*]'; fi
+	else echo "$(PY) -m pip install --quiet -e '.[$*]'"; $(PY) -m pip install --quiet -e '.[$*]'; fi
 	touch $@
 
 venv: $(STAMP_DEV)
