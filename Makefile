@@ -49,6 +49,17 @@ help:
 	@echo "make check-figures  documented figures against the reports of make eval/synth (make figures updates)"
 	@echo "make clean        remove build/ (keeps .venv)"
 
+# Byte code: Python keeps the modules it compiles under build/pycache (PYTHONPYCACHEPREFIX), for
+# the project's sources and the venv's packages alike, so the source tree stays clean and every
+# later process (each pytest worker, cocotb run and command-line test) reads them back. An
+# environment that sets PYTHONDONTWRITEBYTECODE (the development machine's does) would make every
+# process compile all it imports again: measured on a fresh clone, make test took 10:09 that way
+# against 8:07 with pip's compiled files. pip then compiles nothing at install (--no-compile:
+# the dev tier installs in 25 s instead of 88 s), since Python would not look at its files.
+unexport PYTHONDONTWRITEBYTECODE
+export PYTHONPYCACHEPREFIX := $(CURDIR)/build/pycache
+PIP_INSTALL := $(PY) -m pip install --quiet --no-compile
+
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
@@ -59,12 +70,12 @@ IN_DEV = [ "$(notdir $@)" != .installed-dev ] && [ $(STAMP_DEV) -nt pyproject.to
 
 $(STAMP_BASE): pyproject.toml | $(VENV)/bin/python
 	@if $(IN_DEV); then echo "generator tier: part of the installed dev tier"; \
-	else echo "$(PY) -m pip install --quiet -e ."; $(PY) -m pip install --quiet -e .; fi
+	else echo "$(PIP_INSTALL) -e ."; $(PIP_INSTALL) -e .; fi
 	touch $@
 
 $(VENV)/.installed-%: pyproject.toml | $(VENV)/bin/python
 	@if $(IN_DEV); then echo "$* tier: part of the installed dev tier"; \
-	else echo "$(PY) -m pip install --quiet -e '.[$*]'"; $(PY) -m pip install --quiet -e '.[$*]'; fi
+	else echo "$(PIP_INSTALL) -e '.[$*]'"; $(PIP_INSTALL) -e '.[$*]'; fi
 	touch $@
 
 venv: $(STAMP_DEV)

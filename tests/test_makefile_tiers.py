@@ -33,7 +33,7 @@ def _make(venv, stamp):
 
 
 def test_a_tier_alone_is_installed(venv):
-    assert _make(venv, ".installed-synth") == ["-m pip install --quiet -e .[synth]"]
+    assert _make(venv, ".installed-synth") == ["-m pip install --quiet --no-compile -e .[synth]"]
     assert (venv / ".installed-synth").exists()
 
 
@@ -48,6 +48,6 @@ def test_an_outdated_dev_tier_does_not(venv):
     # pyproject.toml changed since the dev tier was installed: the tier is installed again.
     (venv / ".installed-dev").touch()
     os.utime(venv / ".installed-dev", (0, 0))
-    assert _make(venv, ".installed-eval") == ["-m pip install --quiet -e .[eval]"]
-    assert _make(venv, ".installed-dev") == ["-m pip install --quiet -e .[eval]",
-                                             "-m pip install --quiet -e .[dev]"]
+    assert _make(venv, ".installed-eval") == ["-m pip install --quiet --no-compile -e .[eval]"]
+    assert _make(venv, ".installed-dev") == ["-m pip install --quiet --no-compile -e .[eval]",
+                                             "-m pip install --quiet --no-compile -e .[dev]"]
