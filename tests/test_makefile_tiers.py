@@ -51,3 +51,19 @@ def test_an_outdated_dev_tier_does_not(venv):
     assert _make(venv, ".installed-eval") == ["-m pip install --quiet --no-compile -e .[eval]"]
     assert _make(venv, ".installed-dev") == ["-m pip install --quiet --no-compile -e .[eval]",
                                              "-m pip install --quiet --no-compile -e .[dev]"]
+
+
+def test_byte_code_is_kept_under_build(venv, tmp_path):
+    # Every recipe runs with PYTHONPYCACHEPREFIX=<clone>/build/pycache and without
+    # PYTHONDONTWRITEBYTECODE, even when the caller's environment sets it: each module is compiled
+    # once per clone, not once per process (docs/verification.md#test-time).
+    python = venv / "bin" / "python"
+    python.write_text(f"#!/bin/sh\necho \"prefix=$PYTHONPYCACHEPREFIX "
+                      f"dont=${{PYTHONDONTWRITEBYTECODE-unset}}\" >> {tmp_path / 'env'}\n")
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    result = subprocess.run(["make", "--no-print-directory", "-C", str(ROOT), f"VENV={venv}",
+                             str(venv / ".installed-synth")], capture_output=True, text=True,
+                            timeout=60, env=env)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "env").read_text().splitlines() == [
+        f"prefix={ROOT / 'build' / 'pycache'} dont=unset"]
