@@ -21,7 +21,14 @@ neighbour's output load, counted there).
 Categories: ``combinational`` and ``sequential`` (cells without and with an ``ff``/``latch``
 group: their output internal energy, the switching of the nets they drive, the data-pin energy),
 ``clock``, ``leakage``; ``registers`` splits the sequential energy by register name (a flip-flop's
-output net name without its bit index).
+output net name without its bit index); ``logic`` splits the combinational energy by what each
+cell feeds (:func:`logic_groups`): the register groups (register names without their digits, so
+that ``acc_0_1`` and ``acc_1_0`` are ``acc``) and output ports its outputs reach through
+combinational cells only, joined with ``+`` when several. The mapping flattens the design and
+ABC's cells carry no source names, so this is how the logic is split into sub-blocks: in the PE
+the multiply stage feeds ``slot_product`` and the accumulate stage ``acc``/``result``; in the
+dot-product unit SPARQ's pair encoders feed the input register ``op``, the products and adder
+trees ``sum``, the accumulators ``acc``.
 """
 
 import re
@@ -30,7 +37,8 @@ from dataclasses import dataclass, field
 
 from .netgraph import fanout
 
-__all__ = ["PricingOptions", "EnergyBreakdown", "price", "bit_activity", "DEFAULT_SLEW_NS",
+__all__ = ["PricingOptions", "EnergyBreakdown", "price", "bit_activity", "logic_groups",
+           "register_group", "DEFAULT_SLEW_NS",
            "DEFAULT_WIRE_PF", "DEFAULT_OUTPUT_LOAD_PF"]
 
 #: Input slew every table is read at, ns (between the OSU 0.18 um tables' first two points: the
@@ -73,8 +81,9 @@ class PricingOptions:
 class EnergyBreakdown:
     """Energy of a window, pJ: ``combinational``, ``sequential``, ``clock``, ``leakage`` (their
     sum is ``total``), ``inputs`` (outside ``total``), ``registers`` (register name -> pJ, a split
-    of ``sequential``), ``internal``/``switching`` (a split of ``combinational + sequential``),
-    ``cycles``."""
+    of ``sequential``), ``logic`` (what the logic feeds -> pJ, a split of ``combinational``,
+    :func:`logic_groups`), ``internal``/``switching`` (a split of ``combinational +
+    sequential``), ``cycles``."""
     combinational: float
     sequential: float
     clock: float
@@ -84,6 +93,7 @@ class EnergyBreakdown:
     switching: float
     cycles: int
     registers: dict = field(default_factory=dict)
+    logic: dict = field(default_factory=dict)
 
     @property
     def total(self):
@@ -95,7 +105,8 @@ class EnergyBreakdown:
                 "leakage_pj": self.leakage, "inputs_pj_not_in_total": self.inputs,
                 "internal_pj": self.internal, "switching_pj": self.switching,
                 "cycles": self.cycles,
-                "registers_pj": dict(sorted(self.registers.items()))}
+                "registers_pj": dict(sorted(self.registers.items())),
+                "logic_pj": dict(sorted(self.logic.items()))}
 
 
 def bit_activity(netlist, activity):
@@ -119,6 +130,82 @@ def bit_activity(netlist, activity):
 
 
 _INDEX = re.compile(r"\[\d+\]$")
+_DIGITS = re.compile(r"_?\d+")
+
+
+def register_group(name):
+    """The group of register (or port) ``name``: without its bit index and digits (``acc_0_1``,
+    ``acc_1_0[3]`` -> ``acc``; ``slot1_product`` -> ``slot_product``)."""
+    return _DIGITS.sub("", _INDEX.sub("", name).lstrip("\\")) or name
+
+
+def logic_groups(netlist, library):
+    """Instance name -> the label of what each combinational cell feeds: the sorted register
+    groups (:func:`register_group` of the flip-flops' output nets) and output ports its outputs
+    reach through combinational cells only, joined with ``+``; ``"none"`` when it reaches
+    neither."""
+    names = netlist.bit_names()
+    sinks = defaultdict(list)
+    for inst in netlist.instances:
+        cell = library.cell(inst.cell)
+        for pin, bit in inst.pins.items():
+            if pin in cell.inputs and isinstance(bit, int):
+                sinks[bit].append(inst)
+    ports = {}
+    for port, (direction, bits) in netlist.ports.items():
+        if direction == "output":
+            for b in bits:
+                if isinstance(b, int):
+                    ports.setdefault(b, set()).add(register_group(port))
+    group_of = {}
+    outputs = {}
+    for inst in netlist.instances:
+        cell = library.cell(inst.cell)
+        bits = [inst.pins[p] for p in cell.outputs if isinstance(inst.pins.get(p), int)]
+        outputs[inst.name] = bits
+        if cell.sequential:
+            group_of[inst.name] = register_group(names.get(bits[0], "unnamed")) if bits else None
+    reach = {}
+
+    visiting = set()
+
+    def bit_reach(root):
+        # Iterative depth-first walk (combinational depth can exceed Python's recursion limit);
+        # a bit met again while its walk is open (a combinational loop) adds nothing twice.
+        stack = [(root, False)]
+        while stack:
+            bit, expanded = stack.pop()
+            if bit in reach:
+                continue
+            comb = [i for i in sinks.get(bit, ()) if i.name not in group_of]
+            if not expanded:
+                if bit in visiting:
+                    continue
+                visiting.add(bit)
+                stack.append((bit, True))
+                stack += [(o, False) for i in comb for o in outputs[i.name]
+                          if o not in reach and o not in visiting]
+                continue
+            found = set(ports.get(bit, ()))
+            for i in sinks.get(bit, ()):
+                if i.name in group_of:
+                    if group_of[i.name] is not None:
+                        found.add(group_of[i.name])
+                else:
+                    for o in outputs[i.name]:
+                        found |= reach.get(o, set())
+            reach[bit] = frozenset(found)
+        return reach[root]
+
+    labels = {}
+    for inst in netlist.instances:
+        if inst.name in group_of:
+            continue
+        found = set()
+        for o in outputs[inst.name]:
+            found |= bit_reach(o)
+        labels[inst.name] = "+".join(sorted(found)) or "none"
+    return labels
 
 
 def price(netlist, library, toggles, cycles, options=PricingOptions()):
@@ -144,6 +231,8 @@ def price(netlist, library, toggles, cycles, options=PricingOptions()):
 
     comb = seq = clock = leak = internal = switching = 0.0
     registers = defaultdict(float)
+    logic = defaultdict(float)
+    labels = logic_groups(netlist, library)
     for inst in netlist.instances:
         cell = library.cell(inst.cell)
         leak += cell.leakage_nw * cycles * options.period_ns * 1e-6    # nW x ns = 1e-6 pJ
@@ -187,6 +276,7 @@ def price(netlist, library, toggles, cycles, options=PricingOptions()):
             registers[reg.lstrip("\\")] += e_cell
         else:
             comb += e_cell
+            logic[labels[inst.name]] += e_cell
     for bit in clock_bits:
         clock += 0.5 * load(bit) * v2 * 2 * cycles
     inputs = 0.0
@@ -194,4 +284,4 @@ def price(netlist, library, toggles, cycles, options=PricingOptions()):
         rises, falls = toggles.get(bit, (0, 0))
         inputs += 0.5 * load(bit) * v2 * (rises + falls)
     return EnergyBreakdown(comb, seq, clock, leak, inputs, internal, switching, cycles,
-                           dict(registers))
+                           dict(registers), dict(logic))

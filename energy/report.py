@@ -5,6 +5,7 @@
 
 import json
 import sys
+from collections import defaultdict
 from pathlib import Path
 
 __all__ = ["ratios", "per_inference", "ratios_per_inference", "table", "chart",
@@ -141,6 +142,25 @@ def table(doc):
                                                 key=lambda kv: -kv[1])[:8])
         layer = r["workload"].get("layer_name")
         out += f"- {r['datapath']}{' ' + layer if layer else ''}: {regs}\n"
+    logic = {}
+    for r in runs:
+        if r["energy"].get("logic_pj"):
+            logic.setdefault(r["datapath"], []).append(r)
+    if logic:
+        out += ("\n## Logic\n\npJ per cycle of the combinational logic by what it feeds (the "
+                "register groups and output ports it reaches through logic alone, digits "
+                "dropped; share of the logic), over every run of the datapath:\n\n")
+        for datapath, rs in logic.items():
+            parts = defaultdict(float)
+            for r in rs:
+                for name, pj in r["energy"]["logic_pj"].items():
+                    parts[name] += pj
+            cycles = sum(r["cycles"] for r in rs)
+            total = sum(parts.values()) or 1.0
+            text = ", ".join(f"{name} {pj / cycles:.2f} ({100 * pj / total:.0f} %)"
+                             for name, pj in sorted(parts.items(), key=lambda kv: -kv[1])[:6])
+            what = f" ({len(rs)} runs)" if len(rs) > 1 else ""
+            out += f"- {datapath}{what}: {text}\n"
     tools = doc["tools"]
     out += (f"\n## Command\n\n`{doc['command']}`; {tools['icarus']}, {tools['yosys']}, "
             f"library {tools['library']['name']} ({tools['library']['package']}), "

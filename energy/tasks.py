@@ -12,7 +12,7 @@ Two kinds of task:
 
 Keys (:func:`engine.content_key`): a map task's of :data:`TASK_FORMAT`, the block, the Verilog's
 SHA-256, the library's provenance (its checksums), Yosys' version and the mapping script; a
-measure task's of its map key, the workload spec (:func:`energy.workload.from_spec`: the same
+measure task's of :data:`MEASURE_FORMAT`, its map key, the workload spec (:func:`energy.workload.from_spec`: the same
 spec gives the same operands), the simulation mode, the pricing options and the versions of
 Icarus, pywellen and lln-libparse. A stored record with the key is reused, not run again.
 
@@ -30,11 +30,14 @@ from pathlib import Path
 
 from engine import Task, content_key
 
-__all__ = ["TASK_FORMAT", "Run", "map_task", "measure_task", "energy_tasks", "run_tasks",
+__all__ = ["TASK_FORMAT", "MEASURE_FORMAT", "Run", "map_task", "measure_task", "energy_tasks", "run_tasks",
            "kill_tools", "TaskFailed", "RunsInterrupted"]
 
 #: Part of every key: a change of what a task computes or records changes it.
 TASK_FORMAT = "sparq-energy-task/1"
+#: Part of a measure task's key only: a change of the pricing or its record (2: the logic split,
+#: ``logic_pj``) measures again without mapping again.
+MEASURE_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,8 @@ def energy_tasks(block, runs, library, options, versions):
             map_keys[folder] = key
             tasks.append(Task(folder, key, map_task, (block, config, library, text), kind="map",
                               estimate=_map_estimate(block, config)))
-        key = content_key(TASK_FORMAT, "measure", map_keys[folder], run.spec, run.mode, run.stall,
+        key = content_key(TASK_FORMAT, "measure", MEASURE_FORMAT, map_keys[folder], run.spec,
+                          run.mode, run.stall,
                           options.as_dict(), {k: versions.get(k) for k in
                                               ("icarus", "pywellen", "lln-libparse")})
         run_keys.append(key)

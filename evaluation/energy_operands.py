@@ -38,6 +38,8 @@ from pathlib import Path
 
 import numpy as np
 
+from . import fashion
+
 __all__ = ["DATAPATH_SETTINGS", "DEFAULT_OUTPUT", "layer_operands", "write_operands", "main"]
 
 #: The energy run's datapath -> the setting whose activations it multiplies.
@@ -145,9 +147,8 @@ def _example(args):
 
 def _fashion(args):
     # (model, calibration images, test images, meta) of the Fashion-MNIST CNN of --model-seed
-    from .fashion import DEFAULT_DIR
     from .seed_run import seed_data
-    data_dir = args.fashion_dir or DEFAULT_DIR
+    data_dir = args.fashion_dir or fashion.DEFAULT_DIR
     model, info, x_cal, _, x_test, _, _ = seed_data(
         "fashion", args.model_seed, out=Path(args.eval_dir), fashion_dir=data_dir,
         fashion_test=10_000, log=lambda line: print(line, file=sys.stderr))
@@ -181,8 +182,8 @@ def main(argv=None):
                    help="with --fashion: where the trained networks are cached (default "
                         "build/eval, make eval's)")
     p.add_argument("--fashion-dir", default=None, metavar="DIR",
-                   help="with --fashion: the Fashion-MNIST files (default "
-                        "/usr/share/datasets/fashion-mnist, the Debian package's)")
+                   help=f"with --fashion: the Fashion-MNIST files (default {fashion.DEFAULT_DIR}, "
+                        f"the Debian package's)")
     p.add_argument("-o", "--output", default=None,
                    help=f"the archive (default {DEFAULT_OUTPUT['example']} with --example, "
                         f"{DEFAULT_OUTPUT['fashion']} with --fashion)")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from energy.liberty import LibertyError, read_liberty
-from energy.model import PricingOptions, price
+from energy.model import PricingOptions, logic_groups, price, register_group
 from energy.netgraph import netlist_from_json
 
 DATA = Path(__file__).parent / "data"
@@ -159,3 +159,51 @@ def test_table_axes_follow_the_template(lib):
     assert inv.output_energy["Y"].energy(True, 0.1, 0.05) == pytest.approx(0.04)
     assert lib.cell("DFF").sequential and lib.cell("DFF").clocks == ("CLK",)
     assert not inv.sequential
+
+
+def _split_netlist(loop=False):
+    # a -> u1 -> n1 -> u2 -> r0 (acc_0_1) -> u4 -> y; n1 -> u3 -> r1 (slot1_product); with
+    # loop=True two inverters u5, u6 in a ring, u6 driving r2 (state).
+    cells = {"u1": ("INV", {"A": 2, "Y": 3}), "u2": ("INV", {"A": 3, "Y": 4}),
+             "u3": ("INV", {"A": 3, "Y": 6}),
+             "r0": ("DFF", {"CLK": 9, "D": 4, "Q": 5}), "r1": ("DFF", {"CLK": 9, "D": 6, "Q": 7}),
+             "u4": ("INV", {"A": 5, "Y": 8})}
+    if loop:
+        cells["u5"] = ("INV", {"A": 11, "Y": 10})
+        cells["u6"] = ("INV", {"A": 10, "Y": 11})
+        cells["r2"] = ("DFF", {"CLK": 9, "D": 11, "Q": 12})
+    doc = {"modules": {"top": {
+        "ports": {"clk": {"direction": "input", "bits": [9]},
+                  "a": {"direction": "input", "bits": [2]},
+                  "y": {"direction": "output", "bits": [8]}},
+        "cells": {n: {"type": t, "connections": {p: [b] for p, b in pins.items()}}
+                  for n, (t, pins) in cells.items()},
+        "netnames": {"clk": {"bits": [9]}, "a": {"bits": [2]}, "y": {"bits": [8]},
+                     "acc_0_1": {"bits": [5]}, "slot1_product": {"bits": [7]},
+                     "state": {"bits": [12]}},
+    }}}
+    return netlist_from_json(doc, "top")
+
+
+def test_logic_is_split_by_the_registers_it_feeds(lib):
+    assert [register_group(n) for n in ("acc_0_1", "acc_1_0[3]", "slot1_product", "\\sum_2_3",
+                                        "c__payload")] == [
+        "acc", "acc", "slot_product", "sum", "c__payload"]
+    netlist = _split_netlist()
+    assert logic_groups(netlist, lib) == {"u1": "acc+slot_product", "u2": "acc",
+                                          "u3": "slot_product", "u4": "y"}
+    toggles = {b: (2 + b, 1 + b) for b in range(2, 9)}
+    got = price(netlist, lib, toggles, 10, OPTIONS)
+    assert set(got.logic) == {"acc+slot_product", "acc", "slot_product", "y"}
+    assert sum(got.logic.values()) == pytest.approx(got.combinational, rel=1e-12)
+    # Each label holds its own cell's energy: u2 alone and u3 alone differ only in activity.
+    alone = price(netlist, lib, {**toggles, 6: (0, 0)}, 10, OPTIONS)
+    assert alone.logic["acc"] == pytest.approx(got.logic["acc"], rel=1e-12)
+    assert alone.logic["slot_product"] < got.logic["slot_product"]
+
+
+def test_logic_split_walks_a_combinational_loop_once(lib):
+    labels = logic_groups(_split_netlist(loop=True), lib)
+    # The walk ends (the ring is met again while open) and both inverters feed r2 (state).
+    assert labels["u5"] == labels["u6"] == "state"
+    assert labels["u3"] == "slot_product"

@@ -76,6 +76,12 @@ def test_engine_figures_equal_in_process_runs_and_reruns_reuse_them(tmp_path, ca
     assert check["check"]["unstalled_pj_per_mac"] == run["pj_per_mac"]
     report = (out / "energy.md").read_text()
     assert "## Stall independence" in report
+    # The logic split (energy.model.logic_groups) covers the combinational energy: the PE's
+    # multiply stage feeds the slot product registers, its adders the accumulator.
+    logic = run["energy"]["logic_pj"]
+    assert sum(logic.values()) == pytest.approx(run["energy"]["combinational_pj"], rel=1e-12)
+    assert "slot_product" in logic and any("acc" in label.split("+") for label in logic)
+    assert report.split("## Logic")[1].split("\n## ")[0].count("\n- a4w8: ") == 1
     # A rerun runs nothing: every task reused, the same report byte for byte.
     assert hdl_cli.main(argv) == 0
     again = [line for line in capsys.readouterr().err.splitlines() if line.startswith("[")]
@@ -93,7 +99,10 @@ def test_engine_figures_equal_in_process_runs_and_reruns_reuse_them(tmp_path, ca
     assert [r["workload"]["layer_name"] for r in doc["runs"]] == ["layer0", "layer1"]
     want = sum(r["pj_per_mac"] * r["workload"]["macs_per_inference"] for r in doc["runs"])
     assert doc["per_inference"]["a4w8"]["pj"] == want
-    assert "## Energy per inference" in (out / "energy.md").read_text()
+    report = (out / "energy.md").read_text()
+    assert "## Energy per inference" in report
+    # The logic of a network's layers is summed per datapath.
+    assert report.split("## Logic")[1].split("\n## ")[0].count("\n- a4w8 (2 runs): ") == 1
 
 
 def test_bad_jobs_and_scheduler_are_one_named_line(tmp_path, capsys):
