@@ -49,6 +49,8 @@ __all__ = ["add_arguments", "run", "main", "SUBCOMMAND", "parse_fractions"]
 
 PROG = "sparq-rtl energy"
 DEFAULT_DATAPATHS = ("sparq", "int8", "a4w8")
+#: The generated operands' defaults (--zeros, --k, --seed), where they apply.
+DEFAULT_ZEROS, DEFAULT_K, DEFAULT_SEED = "0.5", 64, 1
 
 
 def parse_fractions(text, name):
@@ -84,16 +86,19 @@ def add_arguments(parser):
                         help="with --workload operands: the archive of a network's layer "
                              "operands (python -m evaluation.energy_operands writes one); every "
                              "layer is run, and the report adds the energy per inference")
-    parser.add_argument("--zeros", default="0.5",
+    parser.add_argument("--zeros", default=None,
                         help="synthetic workload: fraction of zero activations (default 0.5)")
     parser.add_argument("--sweep", default=None,
                         help="also sweep these zero fractions (comma-separated, synthetic "
                              "operands) and chart pJ/MAC against them")
     parser.add_argument("--pairs", type=int, default=3456,
                         help="activation pairs per run (default 3456)")
-    parser.add_argument("--k", type=int, default=64,
-                        help="synthetic workload: activations per tile, even (default 64)")
-    parser.add_argument("--seed", type=int, default=1, help="workload seed (default 1)")
+    parser.add_argument("--k", type=int, default=None,
+                        help="synthetic workload and --sweep: activations per tile, even "
+                             "(default 64)")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="synthetic and real-layer workloads and --sweep: workload seed "
+                             "(default 1)")
     parser.add_argument("--mode", default="specify",
                         help=f"gate-level simulation of the headline run: {' or '.join(MODES)} "
                              f"(default specify: cell delays, glitches count)")
@@ -160,6 +165,20 @@ def _check(args):
     if (args.workload == "operands") != (args.operands is not None):
         raise ValueError("--workload operands and --operands FILE go together (the archive "
                          "holds the operands)")
+    # The generated operands' options apply to nothing else: refused, not ignored.
+    if args.zeros is not None and args.workload != "synthetic":
+        raise ValueError(f"--zeros applies to --workload synthetic, not --workload "
+                         f"{args.workload} (--sweep sets the fractions of its synthetic runs)")
+    if args.k is not None and args.workload != "synthetic" and args.sweep is None:
+        raise ValueError(f"--k applies to synthetic operands (--workload synthetic, --sweep), not "
+                         f"--workload {args.workload}")
+    if args.seed is not None and args.workload == "operands" and args.sweep is None:
+        raise ValueError("--seed applies to generated operands (--workload synthetic or "
+                         "real-layer, --sweep), not --workload operands (the archive holds its "
+                         "rows)")
+    args.zeros = DEFAULT_ZEROS if args.zeros is None else args.zeros
+    args.k = DEFAULT_K if args.k is None else args.k
+    args.seed = DEFAULT_SEED if args.seed is None else args.seed
     zeros = parse_fractions(args.zeros, "--zeros")
     if len(zeros) != 1:
         raise ValueError(f"--zeros must be one fraction, not {args.zeros!r}")
@@ -209,9 +228,16 @@ def _workload(config, args, zeros):
 
 def _command(args):
     """The command line that reproduces this run, every option spelt out."""
-    parts = [PROG, "--block", args.block, "--datapaths", args.datapaths, "--workload", args.workload, "--zeros",
-             args.zeros, "--pairs", str(args.pairs), "--k", str(args.k), "--seed", str(args.seed),
-             "--mode", args.mode, "--slew-ns", f"{args.slew_ns:g}", "--wire-pf",
+    parts = [PROG, "--block", args.block, "--datapaths", args.datapaths, "--workload",
+             args.workload]
+    if args.workload == "synthetic":
+        parts += ["--zeros", args.zeros]
+    parts += ["--pairs", str(args.pairs)]
+    if args.workload == "synthetic" or args.sweep is not None:
+        parts += ["--k", str(args.k)]
+    if args.workload != "operands" or args.sweep is not None:
+        parts += ["--seed", str(args.seed)]
+    parts += ["--mode", args.mode, "--slew-ns", f"{args.slew_ns:g}", "--wire-pf",
              f"{args.wire_pf:g}", "--output-load-pf", f"{args.output_load_pf:g}",
              "--period-ns", f"{args.period_ns:g}"]
     if args.block == "dotprod":

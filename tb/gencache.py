@@ -14,10 +14,11 @@ converts only on a miss). Every caller of the generator goes through these two, 
 and is converted as usual.
 
 The folder is ``build/gencache/<digest>`` (:func:`session_folder`), where the digest covers
-everything the generated text depends on: the source of the generator and the packages it
-imports (``hdl/``, ``golden/``, ``engine/``, tests excluded), the versions of Amaranth, its Yosys
-and NumPy, and Python's. A later session with the same sources reads the same folder (a second
-``make test`` converts nothing it converted before); any edit of those sources, or another tool
+everything the generated text depends on: the code of the generator and the packages it
+imports (``hdl/``, ``golden/``, ``engine/``, tests excluded; each module's syntax tree without
+docstrings and comments, so that editing those keeps the cache), the versions of Amaranth, its
+Yosys and NumPy, and Python's. A later session with the same sources reads the same folder (a second
+``make test`` converts nothing it converted before); any edit of their code, or another tool
 version, gives another digest and an empty folder, so a cache never outlives the sources it was
 generated from (folders of other digests are removed when a session starts).
 ``pytest --fresh-verilog`` takes a temporary folder for the session instead. ``pytest -n``
@@ -28,6 +29,7 @@ deterministic must convert each time: they take the :func:`uncached` context man
 ``uncached_generation`` fixture of the root ``conftest.py``).
 """
 
+import ast
 import fcntl
 import hashlib
 import os
@@ -65,8 +67,9 @@ def sources_digest(root):
             rel = path.relative_to(root)
             if "tests" in rel.parts:
                 continue
-            h.update(f"{rel.as_posix()}\0{len(path.read_bytes())}\0".encode())
-            h.update(path.read_bytes())
+            code = _code(path.read_bytes())
+            h.update(f"{rel.as_posix()}\0{len(code)}\0".encode())
+            h.update(code)
     for dist in TOOL_DISTRIBUTIONS:
         try:
             version = metadata.version(dist)
@@ -75,6 +78,24 @@ def sources_digest(root):
         h.update(f"{dist}={version}\0".encode())
     h.update(f"{sys.version}\0{os.environ.get('AMARANTH_USE_YOSYS', '')}".encode())
     return h.hexdigest()[:16]
+
+
+def _code(source):
+    """What of a module's ``source`` (bytes) can change the generated text: its syntax tree
+    without docstrings, comments and line numbers (``ast.dump``), so that an edit of a comment
+    or a docstring keeps the cache. No generator code reads a docstring (the sidecar's texts are
+    ``describe()``'s strings). A file that does not parse counts as its bytes."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return source
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                and body and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str)):
+            node.body = body[1:]
+    return ast.dump(tree).encode()
 
 
 def session_folder(cache_root, source_root):

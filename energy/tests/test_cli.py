@@ -35,6 +35,16 @@ from hdl import cli as hdl_cli
     (["--pairs", "100"], "pairs must be a positive multiple of k/2 = 32, not 100"),
     (["--workload", "real-layer", "--pairs", "100"],
      r"pairs must be a positive multiple of 288 \(K = 576\), not 100"),
+    (["--workload", "real-layer", "--zeros", "0.3"],
+     r"--zeros applies to --workload synthetic, not --workload real-layer \(--sweep sets"),
+    (["--workload", "operands", "--operands", "x.npz", "--zeros", "0.5"],
+     "--zeros applies to --workload synthetic, not --workload operands"),
+    (["--workload", "real-layer", "--k", "32"],
+     r"--k applies to synthetic operands \(--workload synthetic, --sweep\), not --workload "
+     "real-layer"),
+    (["--workload", "operands", "--operands", "x.npz", "--seed", "2"],
+     r"--seed applies to generated operands \(--workload synthetic or real-layer, --sweep\), "
+     r"not --workload operands \(the archive holds its rows\)"),
     (["--bits", "5"], "bits"),
     (["--block", "array"], "--block must be one of pe, dotprod, not .array."),
 ])

@@ -80,10 +80,24 @@ def test_the_digest_follows_the_generator_sources_and_nothing_else(tmp_path):
     (root / "hdl" / "tests" / "test_x.py").write_text("assert True\n")
     (root / "README.py").write_text("x = 1\n")
     assert gencache.sources_digest(root) == first
-    # An edit of any source the generator imports does, as does a file added or renamed.
+    # Nor does a comment or a docstring, nor moving code down a line ...
+    init = root / "hdl" / "__init__.py"
+    init.write_text('"""The package."""\n\n# more words\n' + init.read_text())
+    assert gencache.sources_digest(root) == first
+    (root / "hdl" / "m.py").write_text('def f():\n    return 1\n')
+    with_m = gencache.sources_digest(root)
+    (root / "hdl" / "m.py").write_text('\ndef f():\n    """Doc."""\n    # why\n    return 1\n')
+    assert gencache.sources_digest(root) == with_m
+    # ... but an edit of the code of any source the generator imports does, as does a file added
+    # or renamed, and a docstring turned into code.
+    (root / "hdl" / "m.py").write_text('def f():\n    return 2\n')
+    assert gencache.sources_digest(root) != with_m
+    (root / "hdl" / "m.py").write_text('def f():\n    x = "Doc."\n    return 1\n')
+    assert gencache.sources_digest(root) != with_m
+    first = gencache.sources_digest(root)
     for package in gencache.SOURCE_PACKAGES:
         init = root / package / "__init__.py"
-        init.write_text(init.read_text() + "# edited\n")
+        init.write_text(init.read_text() + "x = 1\n")
         edited = gencache.sources_digest(root)
         assert edited != first
         first = edited
@@ -100,7 +114,7 @@ def test_a_session_folder_is_kept_for_the_same_sources_and_others_are_pruned(tmp
     folder = gencache.session_folder(cache, root)
     (folder / "entry.v").write_text("module m; endmodule\n")
     assert gencache.session_folder(cache, root) == folder and (folder / "entry.v").exists()
-    (root / "hdl" / "__init__.py").write_text("# changed\n")
+    (root / "hdl" / "__init__.py").write_text("changed = True\n")
     other = gencache.session_folder(cache, root)
     assert other != folder and not folder.exists()
     assert [p.name for p in cache.iterdir()] == [other.name]
