@@ -384,9 +384,10 @@ energy-onnx: $(STAMP_EVAL) $(VENV)/.installed-energy iverilog cells-osu018
 # Energy per inference of the Fashion-MNIST CNN of make eval (seed 0; trained into build/eval when
 # missing, as make eval does; Fashion-MNIST from apt): its eight quantized convs on the three PEs
 # (cell delays, ENERGY_FASHION_PAIRS pairs per layer) and on the 4x4 dot-product unit with 4 pairs
-# per cycle (zero-delay, ENERGY_FASHION_UNIT_PAIRS pairs per output row: each tile takes 4 rows
-# of the layer, and its 1x1 projection of K = 16 has 2 pairs per row). Writes
-# build/energy/fashion/{operands.npz,energy.md} and build/energy/fashion-4x4p4/energy.md.
+# per cycle (zero-delay, then with cell delays; ENERGY_FASHION_UNIT_PAIRS pairs per output row:
+# each tile takes 4 rows of the layer, and its 1x1 projection of K = 16 has 2 pairs per row).
+# Writes build/energy/fashion/{operands.npz,energy.md} and
+# build/energy/fashion-4x4p4{,-specify}/energy.md.
 .PHONY: energy-fashion
 ENERGY_FASHION_PAIRS      ?= 9600
 ENERGY_FASHION_UNIT_PAIRS ?= 2304
@@ -399,3 +400,7 @@ energy-fashion: $(STAMP_EVAL) $(VENV)/.installed-energy iverilog cells-osu018 fa
 	  --workload operands --operands build/energy/fashion/operands.npz \
 	  --pairs $(ENERGY_FASHION_UNIT_PAIRS) --jobs $(ENERGY_JOBS) -d build/energy/fashion-4x4p4 \
 	  $(ENERGY_ARGS)
+	$(SPARQ_RTL) energy --block dotprod --rows 4 --cols 4 --unit-pairs 4 --mode specify \
+	  --workload operands --operands build/energy/fashion/operands.npz \
+	  --pairs $(ENERGY_FASHION_UNIT_PAIRS) --jobs $(ENERGY_JOBS) \
+	  -d build/energy/fashion-4x4p4-specify $(ENERGY_ARGS)
