@@ -145,28 +145,25 @@ def logic_groups(netlist, library):
     reach through combinational cells only, joined with ``+``; ``"none"`` when it reaches
     neither."""
     names = netlist.bit_names()
-    sinks = defaultdict(list)
+    sinks = defaultdict(list)      # bit -> the instances with an input pin on it
+    outputs = {}                   # instance name -> its output bits
+    group_of = {}                  # flip-flop name -> its register group
     for inst in netlist.instances:
         cell = library.cell(inst.cell)
         for pin, bit in inst.pins.items():
             if pin in cell.inputs and isinstance(bit, int):
                 sinks[bit].append(inst)
+        bits = [inst.pins[p] for p in cell.outputs if isinstance(inst.pins.get(p), int)]
+        outputs[inst.name] = bits
+        if cell.sequential:
+            group_of[inst.name] = register_group(names.get(bits[0], "unnamed")) if bits else None
     ports = {}
     for port, (direction, bits) in netlist.ports.items():
         if direction == "output":
             for b in bits:
                 if isinstance(b, int):
                     ports.setdefault(b, set()).add(register_group(port))
-    group_of = {}
-    outputs = {}
-    for inst in netlist.instances:
-        cell = library.cell(inst.cell)
-        bits = [inst.pins[p] for p in cell.outputs if isinstance(inst.pins.get(p), int)]
-        outputs[inst.name] = bits
-        if cell.sequential:
-            group_of[inst.name] = register_group(names.get(bits[0], "unnamed")) if bits else None
     reach = {}
-
     visiting = set()
 
     def bit_reach(root):
@@ -177,14 +174,13 @@ def logic_groups(netlist, library):
             bit, expanded = stack.pop()
             if bit in reach:
                 continue
-            comb = [i for i in sinks.get(bit, ()) if i.name not in group_of]
             if not expanded:
                 if bit in visiting:
                     continue
                 visiting.add(bit)
                 stack.append((bit, True))
-                stack += [(o, False) for i in comb for o in outputs[i.name]
-                          if o not in reach and o not in visiting]
+                stack += [(o, False) for i in sinks.get(bit, ()) if i.name not in group_of
+                          for o in outputs[i.name] if o not in reach and o not in visiting]
                 continue
             found = set(ports.get(bit, ()))
             for i in sinks.get(bit, ()):
